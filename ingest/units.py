@@ -1,0 +1,291 @@
+"""Quantities in notes text: numbers with their units, normalised to one base unit per family."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# unit spelling (lower case) -> (canonical unit, family, factor to the family's base unit)
+_TIME = {
+    "ms": ("ms", 0.001), "msec": ("ms", 0.001), "millisecond": ("ms", 0.001), "milliseconds": ("ms", 0.001),
+    "sec": ("seconds", 1.0), "secs": ("seconds", 1.0),
+    "second": ("seconds", 1.0), "seconds": ("seconds", 1.0),
+    "min": ("minutes", 60.0), "mins": ("minutes", 60.0), "minute": ("minutes", 60.0),
+    "minutes": ("minutes", 60.0),
+    "hr": ("hours", 3600.0), "hrs": ("hours", 3600.0), "hour": ("hours", 3600.0), "hours": ("hours", 3600.0),
+    "day": ("days", 86400.0), "days": ("days", 86400.0),
+    "week": ("weeks", 604800.0), "weeks": ("weeks", 604800.0),
+    # A billing month is 30 days and a year 365 days: what AWS pricing pages assume.
+    "month": ("months", 2592000.0), "months": ("months", 2592000.0),
+    "year": ("years", 31536000.0), "years": ("years", 31536000.0),
+}
+_SIZE = {
+    "byte": ("bytes", 1.0), "bytes": ("bytes", 1.0),
+    "kb": ("KB", 1024.0), "kib": ("KB", 1024.0),
+    "mb": ("MB", 1024.0**2), "mib": ("MB", 1024.0**2),
+    "gb": ("GB", 1024.0**3), "gib": ("GB", 1024.0**3),
+    "tb": ("TB", 1024.0**4), "tib": ("TB", 1024.0**4),
+    "pb": ("PB", 1024.0**5),
+}
+UNITS: dict[str, tuple[str, str, float]] = {
+    **{k: (u, "time", f) for k, (u, f) in _TIME.items()},
+    **{k: (u, "size", f) for k, (u, f) in _SIZE.items()},
+    "%": ("%", "percent", 1.0), "percent": ("%", "percent", 1.0),
+}
+BASE_UNITS = {"time": "seconds", "size": "bytes", "percent": "%", "money": "USD", "ratio": "x"}
+
+# Things notes count: a number before one of these (or before an adjective or two and one of these)
+# is a count whose base unit is the singular noun.
+COUNT_NOUNS = frozenset(
+    """request item instance replica unit level dimension tag type character message read write shard
+    record subscription topic queue attribute function try retry attempt partition connection call
+    transaction email state execution resource metric bucket user group role policy account region zone
+    az center chunk consumer target invocation event node stage version file layer method component
+    endpoint recipient destination filter table index key parameter output mapping condition step task
+    container core vcpu characteristic rule bus transition notification delivery receive operation
+    permission alarm stream workflow activity subscriber publisher producer batch thread model option
+    address ip cluster volume snapshot image domain certificate lambda download upload query scan update
+    gsi lsi msg""".split()
+)
+_IRREGULAR = {"policies": "policy", "tries": "try", "retries": "retry", "indexes": "index",
+              "indices": "index", "activities": "activity", "addresses": "address", "queries": "query",
+              "batches": "batch",
+              "deliveries": "delivery", "statuses": "status", "aliases": "alias", "az's": "az", "azs": "az"}
+SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
+_UNIT_AFTER = re.compile(
+    r"(?P<sep>[ \t-]?)(?P<unit>[kmgt]b-(?:seconds?|hours?|months?)|milliseconds?|msec|ms|seconds?|secs?|"
+    r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|bytes?|[kmgtp]i?b|percent|%|x)(?![A-Za-z0-9])",
+    re.I,
+)
+_SCALE_AFTER = re.compile(r"\s+(?P<scale>thousand|million|billion|trillion)\b", re.I)
+_RATE_AFTER = re.compile(r"\s*(?:/\s*(?:s|sec|second)\b|\s+per\s+(?:second|sec)\b)", re.I)
+_WORD = re.compile(r"\s+(?P<word>[A-Za-z][A-Za-z'’-]*)")
+# Words that can sit between a number and the noun it counts ("5 read replicas", "10 detailed metrics").
+_STOP = frozenset(
+    "a an the of to in on at for with and or by from per is are was be as than that this it its you your "
+    "if then up down over under more less not no can will may must".split()
+)
+_RANGE_JOIN = re.compile(r"\s*(?:-|–|—|to|and)\s*$", re.I)
+_CENTS = re.compile(r"\s*cents?\b", re.I)
+_OR_JOIN = re.compile(r"^\s*or\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One number read from text: its unit, its value in the family's base unit and where it was read."""
+
+    value: float
+    unit: str | None  # canonical: "seconds", "MB", "%", "USD", "requests"...; None for a bare number
+    base_value: float | None
+    base_unit: str | None
+    span: tuple[int, int]  # character offsets of the number and its unit in the text
+    family: str = "none"  # time | size | percent | money | ratio | count | none
+    value_max: float | None = None  # set for ranges "128 MB – 3008 MB", "3-63 characters"
+    approx: bool = False  # "~100ms"
+
+
+def singular(noun: str) -> str:
+    """The base unit of a count: the singular noun ("replicas" -> "replica", "LSI's" -> "LSI")."""
+    word = re.sub(r"['’]s$", "", noun)
+    low = word.lower()
+    if low in _IRREGULAR:
+        return _IRREGULAR[low]
+    if low.endswith("ies") and len(low) > 4:
+        return word[:-3] + "y"
+    if low.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if low.endswith("s") and not low.endswith("ss") and len(low) > 2:
+        return word[:-1]
+    return word
+
+
+def is_count_noun(word: str) -> bool:
+    return singular(word).lower() in COUNT_NOUNS
+
+
+def to_base(value: float, unit: str | None) -> tuple[float | None, str | None]:
+    """The value in its family's base unit: (900, "seconds"), (5 * 1024**4, "bytes"), (5, "replica")."""
+    if unit is None:
+        return None, None
+    key = unit.lower()
+    if unit in ("USD", "x", "%"):
+        return value, unit
+    if key in UNITS:
+        canon, family, factor = UNITS[key]
+        return value * factor, BASE_UNITS[family]
+    if key.endswith("/second"):
+        base, per = to_base(value, unit[: -len("/second")])
+        return base, f"{per}/second"
+    return value, singular(unit)
+
+
+def family_of(unit: str | None) -> str:
+    if unit is None:
+        return "none"
+    if unit == "USD":
+        return "money"
+    if unit == "x":
+        return "ratio"
+    if unit.endswith("/second"):
+        return "rate"
+    hit = UNITS.get(unit.lower())
+    return hit[1] if hit else "count"
+
+
+def _trim(x: float) -> str:
+    return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def format_alt(base_value: float, base_unit: str) -> str | None:
+    """A human alternative for a base value: 900 seconds -> "15 minutes", 5 * 1024**3 bytes -> "5 GB"."""
+    if base_unit == "seconds":
+        steps = [("years", 31536000.0), ("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0),
+                 ("seconds", 1.0), ("ms", 0.001)]
+    elif base_unit == "bytes":
+        steps = [("TB", 1024.0**4), ("GB", 1024.0**3), ("MB", 1024.0**2), ("KB", 1024.0), ("bytes", 1.0)]
+    else:
+        return None
+    for name, factor in steps:
+        n = base_value / factor
+        # The largest unit that gives a whole number reads best ("15 minutes", not "0.25 hours").
+        if n >= 1 and abs(n - round(n)) < 1e-9:
+            if round(n) == 1 and name not in ("ms", "KB", "MB", "GB", "TB"):
+                name = name[:-1]
+            return f"{_trim(n)} {name}"
+    return None
+
+
+def _number_ok(text: str, start: int, end: int) -> bool:
+    """Reject digits that belong to a word or code: EC2, t2.small, AES-256, us-east-1, v2, 169.254.x."""
+    before = text[start - 1] if start > 0 else " "
+    if before.isalnum() or before in "._":
+        return False
+    if before == "-" and start > 1 and text[start - 2].isalpha():
+        return False
+    after = text[end : end + 2]
+    if after[:1] == "." and after[1:2].isalnum():
+        return False
+    return True
+
+
+def _read_unit(text: str, pos: int) -> tuple[str | None, int, float]:
+    """The unit right after a number at pos: (canonical unit, end offset, scale multiplier)."""
+    scale = 1.0
+    m = _SCALE_AFTER.match(text, pos)
+    if m:
+        scale, pos = SCALE_WORDS[m.group("scale").lower()], m.end()
+    u = _UNIT_AFTER.match(text, pos)
+    if u and not (u.group("unit").lower() == "x" and u.group("sep")):
+        word = u.group("unit").lower()
+        if "-" in word:  # "GB-seconds": a compound billing measure, counted as itself
+            size, per = word.split("-")
+            return f"{size.upper()}-{per.rstrip('s')}s", u.end(), scale
+        canon = "x" if word == "x" else UNITS[word][0]
+        end = u.end()
+        if canon not in ("%", "x"):
+            r = _RATE_AFTER.match(text, end)
+            if r:
+                return f"{canon}/second", r.end(), scale
+        return canon, end, scale
+    if text[pos : pos + 1].isalnum():
+        return "<word>", pos, scale  # glued to a word that is no unit: "1st", "100s", "1a"
+    noun, end = _count_noun(text, pos)
+    if noun:
+        r = _RATE_AFTER.match(text, end)
+        if r:
+            return f"{noun}/second", r.end(), scale
+        return noun, end, scale
+    return None, pos, scale
+
+
+def _count_noun(text: str, pos: int) -> tuple[str | None, int]:
+    """A counted noun within three words after a number: "5 read replicas" -> "replicas"."""
+    cur, found, found_end = pos, None, pos
+    for _ in range(4):
+        m = _WORD.match(text, cur)
+        if not m:
+            break
+        word = m.group("word")
+        if word.lower() in _STOP:
+            break
+        if is_count_noun(word):
+            # the last noun of a run counts: "5 read replicas" counts replicas
+            found, found_end = word.replace("’", "'"), m.end()
+        elif found:
+            break
+        cur = m.end()
+    return found, found_end
+
+
+def next_word(text: str, pos: int) -> tuple[str | None, int]:
+    """The word right after pos (any noun, used after "up to N" where any noun is a count)."""
+    m = _WORD.match(text, pos)
+    if not m or m.group("word").lower() in _STOP:
+        return None, pos
+    return m.group("word").replace("’", "'"), m.end()
+
+
+def parse_quantity(text: str) -> list[Quantity]:
+    """Every number in text with its unit; code, versions, IPs and words with digits are skipped."""
+    raw: list[Quantity] = []
+    for m in NUMBER.finditer(text):
+        start, end = m.span()
+        if not _number_ok(text, start, end):
+            continue
+        value = float(m.group().replace(",", ""))
+        money = start > 0 and text[start - 1] == "$"
+        unit, uend, scale = _read_unit(text, end)
+        if unit == "<word>":
+            continue
+        value *= scale
+        cents = _CENTS.match(text, end)
+        if money:
+            unit, start = "USD", start - 1
+        elif cents:
+            unit, value, uend = "USD", value / 100, cents.end()
+        approx = bool(re.search(r"~\s*\$?$", text[:start]))
+        base_value, base_unit = to_base(value, unit)
+        raw.append(Quantity(value, unit, base_value, base_unit, (start, uend), family_of(unit), None, approx))
+    return _join_ranges(text, raw)
+
+
+def _join_ranges(text: str, qs: list[Quantity]) -> list[Quantity]:
+    """ "128 MB – 3008 MB" and "3-63 characters" become one range; "1 or 3 years" lends its unit."""
+    out: list[Quantity] = []
+    i = 0
+    while i < len(qs):
+        q = qs[i]
+        if i + 1 < len(qs):
+            nxt = qs[i + 1]
+            gap = text[q.span[1] : nxt.span[0]]
+            lead = text[max(0, q.span[0] - 8) : q.span[0]].lower()
+            if _RANGE_JOIN.match(gap) and gap.strip() and nxt.unit is not None:
+                if q.unit is None or q.unit == nxt.unit or family_of(q.unit) == family_of(nxt.unit):
+                    if gap.strip().lower() != "and" or "between" in lead:
+                        lo = q if q.unit else _with_unit(q, nxt.unit)
+                        out.append(_range(lo, nxt))
+                        i += 2
+                        continue
+            if _OR_JOIN.match(gap) and q.unit is None and nxt.unit is not None:
+                out.append(_with_unit(q, nxt.unit))
+                i += 1
+                continue
+        out.append(q)
+        i += 1
+    return out
+
+
+def _with_unit(q: Quantity, unit: str | None) -> Quantity:
+    base_value, base_unit = to_base(q.value, unit)
+    return Quantity(q.value, unit, base_value, base_unit, q.span, family_of(unit), q.value_max, q.approx)
+
+
+def _range(lo: Quantity, hi: Quantity) -> Quantity:
+    # Keep both ends in the unit of the low end so value/value_max compare directly.
+    hi_base, _ = to_base(hi.value, hi.unit)
+    lo_factor = (lo.base_value or 0) / lo.value if lo.value else 1.0
+    value_max = hi_base / lo_factor if hi_base is not None and lo_factor else hi.value
+    return Quantity(lo.value, lo.unit, lo.base_value, lo.base_unit, (lo.span[0], hi.span[1]), lo.family,
+                    value_max, lo.approx or hi.approx)

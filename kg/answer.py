@@ -1,0 +1,194 @@
+"""answer(question) → Answer: analyse, retrieve (SPARQL + FAISS + BM25), compose, cite, or abstain."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from kg.compose import compose, sibling_group
+from kg.errors import BadRequest, PayloadTooLarge
+from kg.index import Index
+from kg.model import Answer, Citation, Fact, FactRef, Passage
+from kg.question import Query, analyse
+from kg.retrieve import Candidate, candidates, sparql_facts
+from kg.text import content_terms
+
+NOT_IN_NOTES = "That is not in your notes."
+NAME_TOKEN = re.compile(r"\b([A-Z][A-Z0-9]{1,6}|[A-Z][a-z]+[A-Z][A-Za-z0-9]+)\b")
+
+
+@dataclass(frozen=True)
+class Scored:
+    query: Query
+    ranked: list[Candidate]
+    sparql: str
+
+
+def check_question(question: object, max_chars: int) -> str:
+    if not isinstance(question, str):
+        raise BadRequest(f"the question must be a string, got {type(question).__name__}", code="bad_question")
+    q = question.strip()
+    if not q:
+        raise BadRequest("the question is empty: ask something, e.g. 'what is the max lambda timeout'",
+                         code="empty_question")
+    if len(q) > max_chars:
+        raise PayloadTooLarge(
+            f"the question has {len(q):,} characters; the limit is {max_chars:,} (KGQA_MAX_QUESTION_CHARS)",
+            code="question_too_long",
+        )
+    if "\x00" in q:
+        raise BadRequest("the question contains a NUL character", code="bad_question")
+    return q
+
+
+def rank(index: Index, embed: object, text: str) -> Scored:
+    query = analyse(text, index.lexicon)
+    qvec = embed(query.normalised)  # type: ignore[operator]
+    sparql, rows = sparql_facts(index, query)
+    return Scored(query, candidates(index, query, qvec, rows), sparql)
+
+
+def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
+    """Names in the first hop's passage that the first clause did not already name."""
+    asked = {m.service for m in first.mentions}
+    names = [index.services[m.service].label for m in index.lexicon.mentions(passage.text)
+             if m.service not in asked]
+    asked_terms = set(content_terms(first.normalised))
+    for tok in NAME_TOKEN.findall(passage.text):
+        if not set(content_terms(tok)) & asked_terms:
+            names.append(tok)
+    return list(dict.fromkeys(names))
+
+
+def confidence(index: Index, scored: Scored) -> float:
+    """How sure the top passage answers the question, in [0, 1], from signals that do not depend on
+    the question's wording: term coverage, semantic similarity, service agreement, answer kind."""
+    if not scored.ranked:
+        return 0.0
+    top = scored.ranked[0]
+    q = scored.query
+    dense = min(1.0, max(0.0, (top.dense - 0.25) / 0.5))
+    conf = 0.5 * top.coverage + 0.3 * dense + 0.2 * (1.0 if top.service >= 0.7 else top.service)
+    if q.kind in ("number", "pricing") and top.kind_fit == 0.0:
+        conf *= 0.55
+    # a content word of the question that the notes never use is a strong sign they do not cover it
+    unknown = [t for t in q.terms if not index.lexicon.known(t) and t not in q.service_terms]
+    conf *= 0.75 ** len(unknown)
+    return float(max(0.0, min(1.0, conf)))
+
+
+def answer(
+    index: Index,
+    embed: object,
+    question: object,
+    *,
+    top_k: int = 5,
+    max_chars: int = 1000,
+    threshold: float = 0.35,
+) -> Answer:
+    t0 = time.perf_counter()
+    q = check_question(question, max_chars)
+    timings: dict[str, float] = {}
+    scored = rank(index, embed, q)
+    hops: list[Candidate] = []
+    if scored.query.kind == "multi_hop" and scored.query.clauses:
+        first = rank(index, embed, scored.query.clauses[0])
+        if first.ranked:
+            bridge = _bridge(index, first.query, first.ranked[0].passage)
+            second = rank(index, embed, " ".join([scored.query.clauses[1], *bridge[:2]]))
+            if second.ranked:
+                hops = [first.ranked[0]]
+                scored = Scored(scored.query, second.ranked, second.sparql or first.sparql)
+    timings["retrieve"] = (time.perf_counter() - t0) * 1000
+    ranked = scored.ranked
+    conf = confidence(index, scored)
+    abstained = not ranked or conf < threshold
+    cited = _citations(index, scored.query, ranked, hops, top_k)
+    if abstained:
+        text = NOT_IN_NOTES
+        if cited:
+            text += f" The nearest I found is in {cited[0].source}:{cited[0].lines[0]}-{cited[0].lines[1]}."
+        facts: list[Fact] = []
+    else:
+        facts = list(ranked[0].facts)
+        text = compose(index, scored.query, [c.passage for c in ranked], facts)
+    t1 = time.perf_counter()
+    timings["compose"] = (t1 - t0) * 1000 - timings["retrieve"]
+    timings["total"] = (t1 - t0) * 1000
+    return Answer(
+        question=q,
+        answer=text,
+        abstained=abstained,
+        confidence=round(conf, 4),
+        citations=tuple(cited),
+        facts=tuple(_fact_refs(index, facts)),
+        sparql=scored.sparql,
+        kind=scored.query.kind,
+        timings_ms=timings,
+    )
+
+
+def _citation(index: Index, p: Passage, score: float) -> Citation:
+    return Citation(
+        source=p.file, lines=(p.line_start, p.line_end), section=p.heading, text=p.text,
+        passage_id=p.id, score=round(score, 4),
+    )
+
+
+def _citations(index: Index, query: Query, ranked: list[Candidate], hops: list[Candidate],
+               top_k: int) -> list[Citation]:
+    out: list[Citation] = []
+    seen: set[str] = set()
+
+    def add(p: Passage, score: float) -> None:
+        if p.id not in seen and len(out) < top_k:
+            seen.add(p.id)
+            out.append(_citation(index, p, score))
+
+    if ranked:
+        add(ranked[0].passage, ranked[0].score)
+        if query.kind == "list":
+            for item in sibling_group(index, ranked[0].passage)[1][:3]:
+                add(item, ranked[0].score)
+    for h in hops:
+        add(h.passage, h.score)
+    for c in ranked[1:]:
+        add(c.passage, c.score)
+    return out
+
+
+def _fact_refs(index: Index, facts: list[Fact]) -> list[FactRef]:
+    refs = []
+    for f in facts:
+        p = index.by_id.get(f.passage)
+        s = index.services.get(f.service)
+        obj = f.text
+        if f.value is not None:
+            value = f"{f.value:g}" + (f"–{f.value_max:g}" if f.value_max is not None else "")
+            obj = f"{value} {f.unit or ''}".strip() + (f" {f.billing_unit}" if f.billing_unit else "")
+        refs.append(FactRef(
+            subject=s.label if s else f.service,
+            predicate=f"has{f.kind}: {f.label}",
+            object=obj,
+            source=f"{p.file}:{p.line_start}-{p.line_end}" if p else "",
+        ))
+    return refs
+
+
+def vector_fn(embedder: object) -> object:
+    """A cached single-question encoder: repeated questions (Slack retries, eval baselines) embed once."""
+    cache: dict[str, np.ndarray] = {}
+
+    def embed(text: str) -> np.ndarray:
+        v = cache.get(text)
+        if v is None:
+            v = embedder.encode([text])[0]  # type: ignore[attr-defined]
+            if len(cache) > 4096:
+                cache.clear()
+            cache[text] = v
+        return v
+
+    return embed

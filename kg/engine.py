@@ -1,0 +1,161 @@
+"""The answering core as one object: load an index once, then answer, query and look up sources.
+
+Every surface (CLI, HTTP API, web page, Slack) talks to an ``Engine`` and nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.embed import load_embedder
+from kg.answer import answer, vector_fn
+from kg.errors import BadRequest, Forbidden, NotFound
+from kg.index import Index, missing_parts
+from kg.model import Answer, Fact
+from kg.settings import Settings
+from kg.triples import query_form
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SparqlResult:
+    """Result of a read-only SPARQL query, serialisable to the SPARQL 1.1 result formats."""
+
+    kind: str  # "bindings" (SELECT), "boolean" (ASK), "graph" (CONSTRUCT/DESCRIBE)
+    payload: bytes
+    content_type: str
+
+
+class Engine:
+    """An index loaded once, with the query embedder: the one object every surface calls."""
+
+    def __init__(self, settings: Settings, index: Index, embedder: Any) -> None:
+        self.settings = settings
+        self.index = index
+        self.embedder = embedder
+        self.embed = vector_fn(embedder)
+        self.manifest: dict[str, Any] = index.manifest
+        self.notes_dir = Path(settings.notes_dir).resolve()
+
+    @classmethod
+    def load(cls, settings: Settings) -> Engine:
+        """Load the index at settings.index_dir; raises IndexNotReady naming what is missing."""
+        index = Index.load(Path(settings.index_dir), settings.triple_store)
+        try:
+            embedder = load_embedder(settings.model, settings.embed_backend)
+        except Exception as exc:  # an ONNX export problem must not take the service down
+            if settings.embed_backend == "torch":
+                raise
+            log.warning("ONNX embedder unavailable (%s); using torch", exc)
+            embedder = load_embedder(settings.model, "torch")
+        return cls(settings, index, embedder)
+
+    def answer(self, question: object, top_k: int | None = None) -> Answer:
+        """Answer a question. Raises BadRequest (empty / not text) or PayloadTooLarge (too long)."""
+        k = self.settings.top_k if top_k is None else top_k
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 20:
+            raise BadRequest(f"top_k must be an integer from 1 to 20, got {k!r}", code="bad_top_k")
+        return answer(
+            self.index,
+            self.embed,
+            question,
+            top_k=k,
+            max_chars=self.settings.max_question_chars,
+            threshold=self.settings.abstain_threshold,
+        )
+
+    def sparql(self, query: str, accept: str = "application/sparql-results+json") -> SparqlResult:
+        """Run a read-only SPARQL query (SELECT/ASK/CONSTRUCT/DESCRIBE)."""
+        if not isinstance(query, str) or not query.strip():
+            raise BadRequest("missing SPARQL query: pass it in the 'query' parameter", code="bad_sparql")
+        form = query_form(query)
+        if form not in ("select", "ask", "construct", "describe"):
+            raise BadRequest(
+                f"only SELECT, ASK, CONSTRUCT and DESCRIBE queries are allowed (got {form.upper() or 'nothing'})",
+                code="bad_sparql",
+            )
+        payload, content_type, kind = self.index.store.query(query, accept)
+        return SparqlResult(kind=kind, payload=payload, content_type=content_type)
+
+    def _fact_json(self, f: Fact) -> dict[str, Any]:
+        p = self.index.by_id[f.passage]
+        return {
+            "id": f.id,
+            "label": f.label,
+            "value": f.value,
+            "value_max": f.value_max,
+            "unit": f.unit,
+            "qualifier": f.qualifier,
+            "billing_unit": f.billing_unit,
+            "text": f.text,
+            "citation": {"source": p.file, "lines": [p.line_start, p.line_end], "section": p.heading,
+                         "text": p.text},
+        }
+
+    def services(self) -> list[dict[str, Any]]:
+        counts: dict[str, dict[str, int]] = {}
+        for f in self.index.facts:
+            c = counts.setdefault(f.service, {"limits": 0, "pricing": 0, "features": 0})
+            c[KIND_KEYS[f.kind]] += 1
+        return sorted(
+            (
+                {
+                    "id": s.id,
+                    "label": s.label,
+                    "aliases": list(s.aliases),
+                    "parent": s.parent,
+                    "counts": counts.get(s.id, {"limits": 0, "pricing": 0, "features": 0}),
+                }
+                for s in self.index.services.values()
+            ),
+            key=lambda d: str(d["label"]).lower(),
+        )
+
+    def service(self, service_id: str) -> dict[str, Any]:
+        s = self.index.services.get(service_id)
+        if s is None:
+            raise NotFound(f"no service with id {service_id!r}; GET /api/v1/services lists them")
+        out: dict[str, Any] = {
+            "id": s.id, "label": s.label, "aliases": list(s.aliases), "parent": s.parent,
+            "components": [c.id for c in self.index.services.values() if c.parent == s.id],
+            "citation": {"source": s.file, "lines": [s.line, s.line]},
+            "limits": [], "pricing": [], "features": [],
+        }
+        for f in self.index.facts:
+            if f.service == s.id:
+                out[KIND_KEYS[f.kind]].append(self._fact_json(f))
+        return out
+
+    def source(self, file: str, start: int, end: int, context: int = 3) -> dict[str, Any]:
+        if not file or "\x00" in file:
+            raise BadRequest("missing 'file' parameter", code="bad_source")
+        path = (self.notes_dir / file).resolve()
+        if not path.is_relative_to(self.notes_dir):
+            raise Forbidden(f"{file!r} is outside the notes folder", code="outside_notes")
+        if not path.is_file():
+            raise NotFound(f"no notes file {file!r}")
+        if start < 1 or end < start:
+            raise BadRequest(f"bad line range {start}-{end}: need 1 <= start <= end", code="bad_range")
+        lines = path.read_text(encoding="utf-8-sig", errors="replace").split("\n")
+        if start > len(lines):
+            raise BadRequest(f"{file} has {len(lines)} lines; start={start} is past the end", code="bad_range")
+        end = min(end, len(lines))
+        context = max(0, min(context, 50))
+        lo, hi = max(1, start - context), min(len(lines), end + context)
+        return {
+            "source": path.relative_to(self.notes_dir).as_posix(),
+            "start": start,
+            "end": end,
+            "total_lines": len(lines),
+            "lines": [{"n": n, "text": lines[n - 1], "cited": start <= n <= end} for n in range(lo, hi + 1)],
+        }
+
+    def readiness(self) -> list[str]:
+        return missing_parts(self.index.folder)
+
+
+KIND_KEYS = {"Limit": "limits", "Pricing": "pricing", "Feature": "features"}

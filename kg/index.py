@@ -1,0 +1,111 @@
+"""A built index loaded into memory: passages, services, facts, triple store, FAISS vectors and BM25."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.pipeline import MANIFEST, read_manifest, recover_interrupted_swap
+from kg.errors import IndexNotReady
+from kg.lexicon import Lexicon
+from kg.model import Fact, Passage, Service
+from kg.text import terms
+from kg.triples import TripleStore, open_store
+from kg.vectors import FaissIndex
+
+log = logging.getLogger(__name__)
+REQUIRED = ("manifest.json", "passages.jsonl", "services.json", "facts.jsonl", "graph.ttl", "vectors.faiss")
+
+
+def missing_parts(index_dir: Path) -> list[str]:
+    if not index_dir.is_dir():
+        return [f"index folder {index_dir} (run `kgqa ingest`)"]
+    return [name for name in REQUIRED if not (index_dir / name).exists()]
+
+
+def _passage(d: dict[str, Any]) -> Passage:
+    d["section"] = tuple(d.get("section") or ())
+    return Passage(**d)
+
+
+@dataclass
+class Index:
+    folder: Path
+    manifest: dict[str, Any]
+    passages: list[Passage]
+    services: dict[str, Service]
+    facts: list[Fact]
+    store: TripleStore
+    vectors: FaissIndex
+    lexicon: Lexicon
+    bm25: Any
+    by_id: dict[str, Passage] = field(default_factory=dict)
+    position: dict[str, int] = field(default_factory=dict)
+    facts_by_passage: dict[str, list[Fact]] = field(default_factory=dict)
+    passage_vectors: np.ndarray | None = None
+
+    @classmethod
+    def load(cls, folder: Path, store_url: str = "") -> Index:
+        recover_interrupted_swap(folder)
+        missing = missing_parts(folder)
+        if missing:
+            raise IndexNotReady("index not ready, missing: " + ", ".join(missing))
+        manifest = read_manifest(folder) or {}
+        with (folder / "passages.jsonl").open(encoding="utf-8") as fh:
+            passages = [_passage(json.loads(line)) for line in fh if line.strip()]
+        services = {
+            d["id"]: Service(**{**d, "aliases": tuple(d.get("aliases", ()))})
+            for d in json.loads((folder / "services.json").read_text(encoding="utf-8"))
+        }
+        with (folder / "facts.jsonl").open(encoding="utf-8") as fh:
+            facts = [Fact(**json.loads(line)) for line in fh if line.strip()]
+        store = open_store(store_url)
+        store.load_turtle((folder / "graph.ttl").read_bytes())
+        vectors = FaissIndex.load(folder)
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        bm25.index([terms(p.context_text()) or ["_"] for p in passages], show_progress=False)
+        index = cls(
+            folder=folder,
+            manifest=manifest,
+            passages=passages,
+            services=services,
+            facts=facts,
+            store=store,
+            vectors=vectors,
+            lexicon=Lexicon(list(services.values()), passages),
+            bm25=bm25,
+        )
+        index.by_id = {p.id: p for p in passages}
+        index.position = {p.id: i for i, p in enumerate(passages)}
+        by_passage: dict[str, list[Fact]] = defaultdict(list)
+        for f in facts:
+            by_passage[f.passage].append(f)
+        index.facts_by_passage = dict(by_passage)
+        n = len(vectors.ids)
+        index.passage_vectors = np.vstack([vectors.vector(i) for i in range(n)]) if n else None
+        log.info("loaded index %s: %d passages, %d facts", folder, len(passages), len(facts))
+        return index
+
+    def neighbours(self, pid: str, before: int, after: int) -> list[Passage]:
+        """Passages around one, in file order, within the same file."""
+        i = self.position[pid]
+        p = self.passages[i]
+        out = []
+        for j in range(max(0, i - before), min(len(self.passages), i + after + 1)):
+            if self.passages[j].file == p.file:
+                out.append(self.passages[j])
+        return out
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.manifest.get("counts", {}))
+
+
+__all__ = ["Index", "missing_parts", "MANIFEST"]

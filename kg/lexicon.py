@@ -1,0 +1,129 @@
+"""The vocabulary of the notes: service names and aliases, acronyms, and typo correction against them.
+
+Built from the index at load time, so a question about ``lamda`` or ``dyanmodb`` meets the service the notes
+call ``AWS Lambda`` or ``DynamoDB`` -- for any notes, with no list of known questions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kg.model import Passage, Service
+from kg.text import STOPWORDS, edit_distance, fold, stem, words
+
+
+@dataclass(frozen=True)
+class ServiceMention:
+    service: str  # service id
+    phrase: str  # as it appears in the (corrected) question
+    start: int  # token offsets in the question
+    end: int
+
+
+class Lexicon:
+    def __init__(self, services: Sequence[Service], passages: Sequence[Passage]) -> None:
+        self.services = {s.id: s for s in services}
+        # stemmed token sequence → service id, for every label and alias
+        self.names: dict[tuple[str, ...], str] = {}
+        for s in services:
+            for name in (s.label, *s.aliases):
+                key = tuple(stem(w) for w in words(name))
+                if key and not (len(key) == 1 and key[0] in STOPWORDS):
+                    # a component never steals its parent's own name
+                    self.names.setdefault(key, s.id)
+        self.max_name = max((len(k) for k in self.names), default=1)
+        df: Counter[str] = Counter()
+        proper: Counter[str] = Counter()
+        for p in passages:
+            toks = words(p.context_text())
+            df.update({stem(t) for t in toks})
+            # words written with a capital after the first position are names (Aurora, Kinesis, Fargate)
+            for m in re.finditer(r"(?<=[\s(/])([A-Z][A-Za-z0-9]{2,})", p.text):
+                proper[fold(m.group(1))] += 1
+        self.df = df
+        self.n_docs = max(1, len(passages))
+        self.vocab = {w for p in passages for w in words(p.context_text())}
+        self.proper = {w for w, c in proper.items() if c >= 1}
+        for key in self.names:
+            self.proper.update(key)
+        self.proper_by_len: dict[int, list[str]] = {}
+        for w in self.proper:
+            self.proper_by_len.setdefault(len(w), []).append(w)
+
+    def idf(self, term: str) -> float:
+        n = self.df.get(term, 0)
+        return math.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))
+
+    def known(self, term: str) -> bool:
+        return term in self.df
+
+    def correct(self, token: str) -> str:
+        """A misspelt name corrected to the notes' spelling (``lamda`` → ``lambda``), else the token."""
+        if len(token) < 5 or token in self.vocab or not token.isalpha() or stem(token) in self.df:
+            return token
+        limit = 1 if len(token) < 8 else 2
+        best: tuple[int, int, str] | None = None
+        for n in range(len(token) - limit, len(token) + limit + 1):
+            for cand in self.proper_by_len.get(n, ()):
+                d = edit_distance(token, cand, limit)
+                if d <= limit and cand[0] == token[0]:
+                    rank = (d, -self.df.get(stem(cand), 0), cand)
+                    if best is None or rank < best:
+                        best = rank
+        return best[2] if best else token
+
+    def normalise(self, question: str) -> tuple[str, list[str]]:
+        """The question with misspelt names corrected, and the list of corrections made."""
+        fixes: list[str] = []
+
+        def fix(m: re.Match[str]) -> str:
+            tok = m.group(0)
+            new = self.correct(fold(tok))
+            if new != fold(tok):
+                fixes.append(f"{tok} → {new}")
+                return new
+            return tok
+
+        return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, question), fixes
+
+    def mentions(self, text: str) -> list[ServiceMention]:
+        """Services named in a text, longest names first, not overlapping."""
+        toks = words(text)
+        stems = [stem(t) for t in toks]
+        taken = [False] * len(stems)
+        found: list[ServiceMention] = []
+        for size in range(min(self.max_name, len(stems)), 0, -1):
+            for i in range(len(stems) - size + 1):
+                if any(taken[i : i + size]):
+                    continue
+                sid = self.names.get(tuple(stems[i : i + size]))
+                if sid:
+                    found.append(ServiceMention(sid, " ".join(toks[i : i + size]), i, i + size))
+                    for j in range(i, i + size):
+                        taken[j] = True
+        return sorted(found, key=lambda m: m.start)
+
+    def expansions(self, service_id: str) -> list[str]:
+        """Other names of a service to add to a keyword query: its label, acronym and long name."""
+        s = self.services.get(service_id)
+        if not s:
+            return []
+        names = sorted({s.label, *s.aliases}, key=len)
+        acr = [n for n in names if n.isupper() and " " not in n]
+        longest = [n for n in names if " " in n][-1:]
+        return list(dict.fromkeys([s.label, *acr[:1], *longest]))
+
+    def family(self, service_id: str) -> set[str]:
+        """A service with its parent and components: questions about ALB may be answered under ELB."""
+        s = self.services.get(service_id)
+        if not s:
+            return set()
+        out = {s.id}
+        if s.parent:
+            out.add(s.parent)
+        out |= {c.id for c in self.services.values() if c.parent == s.id}
+        return out

@@ -1,0 +1,119 @@
+"""Frozen records shared by ingest, the answering core and every surface (JSON, web page, Slack)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+def content_id(*parts: object, prefix: str = "", size: int = 16) -> str:
+    """Stable id from content: same text at the same place gives the same id on every build."""
+    h = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:size]
+    return f"{prefix}{h}"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A span of lines of one notes file: one bullet or sentence, with what continues it."""
+
+    id: str
+    file: str  # relative to the notes folder, POSIX separators
+    line_start: int  # 1-based, inclusive
+    line_end: int  # 1-based, inclusive
+    text: str  # the lines joined by single spaces, bullets stripped
+    section: tuple[str, ...]  # heading path, outermost first
+    service: str | None = None  # id of the service the passage is about (see ingest.services)
+    is_heading: bool = False
+
+    @property
+    def heading(self) -> str:
+        return " > ".join(self.section)
+
+    def context_text(self) -> str:
+        """The text embedded and keyword-indexed: the heading path gives a line its topic."""
+        return f"{self.heading}: {self.text}" if self.section else self.text
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str  # slug, e.g. "aws-lambda"
+    label: str  # preferred name, e.g. "AWS Lambda"
+    aliases: tuple[str, ...] = ()  # other names: acronym, long name, short name, components
+    file: str = ""
+    line: int = 0  # where it is introduced
+    parent: str | None = None  # id of the service this one is a component of
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One extracted limit, price or feature, tied to the passage that states it."""
+
+    id: str
+    kind: str  # "Limit" | "Pricing" | "Feature"
+    service: str  # service id
+    label: str  # what the fact is about, e.g. "maximum execution time"
+    passage: str  # passage id
+    text: str  # the phrase the fact was read from
+    value: float | None = None
+    unit: str | None = None
+    base_value: float | None = None  # normalised to the unit family's base (seconds, bytes, ...)
+    base_unit: str | None = None
+    qualifier: str | None = None  # "max" | "min" | "default" | "up to" | "range" | "discount" | None
+    value_max: float | None = None  # for ranges
+    billing_unit: str | None = None  # "per hour", "per 1 million requests", ...
+
+
+@dataclass(frozen=True)
+class Citation:
+    source: str
+    lines: tuple[int, int]
+    section: str
+    text: str
+    passage_id: str = ""
+    score: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "lines": [self.lines[0], self.lines[1]],
+            "section": self.section,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class FactRef:
+    subject: str
+    predicate: str
+    object: str
+    source: str  # "file:start-end"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    confidence: float
+    citations: tuple[Citation, ...] = ()
+    facts: tuple[FactRef, ...] = ()
+    sparql: str = ""
+    kind: str = ""  # detected question kind
+    timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
+            "kind": self.kind,
+            "citations": [c.to_json() for c in self.citations],
+            "facts": [f.to_json() for f in self.facts],
+            "sparql": self.sparql,
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+        }

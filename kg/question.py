@@ -1,0 +1,113 @@
+"""Question analysis: normalise names, find the services asked about, detect what kind of answer is wanted."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.units import UNITS
+from kg.lexicon import Lexicon, ServiceMention
+from kg.text import content_terms, fold
+
+KINDS = ("number", "pricing", "definition", "feature", "comparison", "list", "best_practice", "multi_hop")
+
+_PRICING = re.compile(
+    r"\b(?:cost|costs|costing|price|prices|pricing|priced|charge|charges|charged|pay|paid|paying|bill|billed|"
+    r"billing|cheap|cheaper|cheapest|expensive|discount|discounts|free|dollars?|cents?|fee|fees)\b|\$"
+)
+_NUMBER = re.compile(
+    r"\bhow (?:many|much|long|big|large|fast|quickly|often|far)\b|\b(?:max|maximum|min|minimum|limit|limits|"
+    r"largest|smallest|biggest|most|least|size|timeout|increments?|frequency|resolution|latency|length|"
+    r"duration|period|retention|number of|what year|when was|how soon|step size|capacity|lag)\b"
+)
+_COMPARISON = re.compile(
+    r"\bvs\.?\b|\bversus\b|\bcompared?\b|\bcomparison\b|\bdiffer(?:s|ence|ent)?\b|\binstead of\b|"
+    r"\b(?:better|cheaper|faster|easier|harder|slower)\b|\bwhich one\b|\bor\b.*\bwhich\b|\bwhich\b.*\bor\b"
+)
+_LIST = re.compile(
+    r"\b(?:list|what are the (?:\w+ )?(?:types|kinds|options|models|components|ways|building blocks|"
+    r"methods|steps|parts)|which (?:\w+ ){0,3}(?:are|can)\b.*\b(?:types|options|rules|records|models)|"
+    r"(?:types|options|kinds|methods) of|building blocks|three|four|five|all the|where can)\b"
+)
+_DEFINITION = re.compile(
+    r"^(?:what(?:'s| is| are| does)|define|definition of|meaning of|explain)\b(?!.*\b(?:how|many|much)\b)"
+    r"|\bstand for\b|\bmean\b|\bused for\b|\bdefinition\b|\bwhat does .* do\b"
+)
+_BEST = re.compile(
+    r"\b(?:should i|should an?|should my|should the|best way|best practice|recommended|recommend|prefer|"
+    r"good for|how should|right way|avoid)\b"
+)
+# "... Which CLI command of that service ..." -- a second clause that points back at the first.
+_BACKREF = re.compile(r"\b(?:that|those|this|these|such|the same)\s+(?:\w+\s+){0,2}?(?:\w+)\b")
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # as asked
+    normalised: str  # with corrected names
+    kind: str
+    services: tuple[str, ...]  # service ids named, in order
+    mentions: tuple[ServiceMention, ...] = ()
+    terms: tuple[str, ...] = ()  # content terms, stemmed
+    service_terms: frozenset[str] = frozenset()  # terms that only name a service
+    unit_family: str | None = None  # "time", "size" ... when the question names a unit
+    unit: str | None = None
+    corrections: tuple[str, ...] = ()
+    clauses: tuple[str, ...] = field(default_factory=tuple)  # for multi-hop questions
+
+
+def detect_kind(q: str, n_clauses: int) -> str:
+    q = fold(q)
+    if n_clauses >= 2:
+        return "multi_hop"
+    if _PRICING.search(q):
+        return "pricing"
+    if _COMPARISON.search(q):
+        return "comparison"
+    if _LIST.search(q):
+        return "list"
+    if _BEST.search(q):
+        return "best_practice"
+    if _NUMBER.search(q):
+        return "number"
+    if _DEFINITION.search(q):
+        return "definition"
+    return "feature"
+
+
+def split_clauses(q: str) -> tuple[str, ...]:
+    """Two sentences where the second refers back to the first make a two-step question."""
+    parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+|\s+-\s+|;\s+", q.strip()) if p.strip()]
+    if len(parts) >= 2 and _BACKREF.search(fold(" ".join(parts[1:]))):
+        return (" ".join(parts[:-1]), parts[-1])
+    return ()
+
+
+def question_unit(q: str) -> tuple[str | None, str | None]:
+    for tok in re.findall(r"[a-z%]+", fold(q)):
+        if tok in UNITS and tok not in {"x", "min"}:
+            unit, family, _factor = UNITS[tok]
+            return unit, family
+    return None, None
+
+
+def analyse(question: str, lexicon: Lexicon) -> Query:
+    normalised, fixes = lexicon.normalise(question)
+    mentions = lexicon.mentions(normalised)
+    services = tuple(dict.fromkeys(m.service for m in mentions))
+    service_terms = frozenset(t for m in mentions for t in content_terms(m.phrase))
+    clauses = split_clauses(normalised)
+    unit, family = question_unit(normalised)
+    return Query(
+        text=question,
+        normalised=normalised,
+        kind=detect_kind(normalised, len(clauses)),
+        services=services,
+        mentions=tuple(mentions),
+        terms=tuple(content_terms(normalised)),
+        service_terms=service_terms,
+        unit_family=family,
+        unit=unit,
+        corrections=tuple(fixes),
+        clauses=clauses,
+    )

@@ -1,0 +1,113 @@
+"""Tokens for keyword search and term matching: folded, lightly stemmed, stopwords marked."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+TOKEN = re.compile(r"[a-z0-9]+(?:[@.:/+_-][a-z0-9]+)*")
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are aren't as at be because been before being
+    below between both but by can can't cannot could did do does doing don't down during each either else
+    etc ever every few for from further get gets got had has have having he her here hers him his how i if
+    in into is isn't it it's its itself just let lets like may me might more most much must my no nor not
+    now of off on once one only or other our ours out over own per please same shall she should so some
+    such than that that's the their theirs them then there these they this those through to too under until
+    up upon us very via was we were what what's when where which while who whom whose why will with
+    within without would you your yours whats hows i'm i've ive im should've ex e.g eg i.e ie""".split()
+)
+# Words that say what kind of answer is wanted, not what it is about.
+QUESTION_WORDS = frozenset(
+    """what which who whom whose when where why how many much long big large small often quickly
+    tell explain describe define definition mean means meaning does do is are can could should would
+    will there kind type kinds types way ways best good need needs want know roughly approximately
+    approx around about exactly main common usually typically really actually happen happens""".split()
+)
+
+
+def fold(text: str) -> str:
+    """Lowercase, NFKC, straight quotes: what users type and what notes contain meet here."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return text.lower()
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to meet 'replicas'/'replica', 'encrypted'/'encrypt'."""
+    w = word
+    if len(w) <= 3 or not w.isalpha():
+        return w.rstrip("s") if w.endswith("'s") else w
+    for suffix, repl in (
+        ("'s", ""),
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ing", ""),
+        ("edly", ""),
+        ("ed", ""),
+        ("ly", ""),
+        ("es", "e"),
+        ("s", ""),
+    ):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            if suffix == "s" and w.endswith(("ss", "us", "is")):
+                continue
+            w = w[: -len(suffix)] + repl
+            break
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    return w
+
+
+def words(text: str) -> list[str]:
+    """Raw folded tokens, keeping identifiers like ``x-amz-server-side-encryption`` and ``t2.small`` whole."""
+    return TOKEN.findall(fold(text))
+
+
+def split_compound(token: str) -> list[str]:
+    parts = [p for p in re.split(r"[@.:/+_-]", token) if p]
+    return parts if len(parts) > 1 else []
+
+
+def terms(text: str, keep_stopwords: bool = False) -> list[str]:
+    """Stemmed search terms; compound identifiers also contribute their parts."""
+    out: list[str] = []
+    for tok in words(text):
+        toks = [tok, *split_compound(tok)]
+        for t in toks:
+            if not keep_stopwords and t in STOPWORDS:
+                continue
+            out.append(stem(t))
+    return out
+
+
+def content_terms(text: str) -> list[str]:
+    """Terms that say what a question is about (no stopwords, no question words), in order, unique."""
+    seen: dict[str, None] = {}
+    for tok in words(text):
+        for t in [tok, *split_compound(tok)]:
+            if t in STOPWORDS or t in QUESTION_WORDS or len(t) < 2:
+                continue
+            seen.setdefault(stem(t), None)
+    return list(seen)
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance, cut off above ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]

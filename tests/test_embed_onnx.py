@@ -1,0 +1,79 @@
+"""OnnxEmbedder against sentence-transformers with the real packaged model and the real onnxruntime."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest.embed import TorchEmbedder
+from ingest.embed_onnx import OnnxEmbedder
+
+pytestmark = pytest.mark.slow
+
+SENTENCES = [
+    "What does the citric acid cycle produce?",
+    "Define entropy.",
+    "",
+    "   ",
+    "?",
+    "Ünïcödé naïve café — déjà vu",
+    "細胞呼吸はミトコンドリアで行われる。",
+    "Привет, как дела?",
+    "emoji 🚀🔥 in notes",
+    "E = mc^2 and ∫ f(x) dx over [0, 1]",
+    "The French Revolution began in 1789 with the storming of the Bastille.",
+    "def fib(n): return n if n < 2 else fib(n - 1) + fib(n - 2)",
+    "Photosynthesis converts light energy into chemical energy stored in glucose.",
+    "Lecture 7, slide 12: Nash equilibrium in mixed strategies.",
+    "a",
+    "The mitochondria is the powerhouse of the cell. " * 3,
+    "Newton's second law: F = ma.",
+    "Kant distinguishes analytic from synthetic a priori judgements.",
+    "HTTP/2 multiplexes streams over a single TCP connection.",
+    # ~300 words: longer than max_seq_length (256 tokens), so truncation must match too.
+    " ".join(f"study{i % 17} notes about topic {i}" for i in range(75)),
+]
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder(cache_dir: Path) -> OnnxEmbedder:
+    return OnnxEmbedder.from_model(cache_dir=cache_dir)
+
+
+@pytest.fixture(scope="module")
+def torch_vectors() -> np.ndarray:
+    return TorchEmbedder().encode(SENTENCES)
+
+
+def test_matches_sentence_transformers(onnx_embedder: OnnxEmbedder, torch_vectors: np.ndarray) -> None:
+    # Small batches force different padding lengths than torch used; results must not depend on them.
+    for batch_size in (64, 3):
+        vecs = onnx_embedder.encode(SENTENCES, batch_size=batch_size)
+        assert vecs.shape == (len(SENTENCES), 384) and vecs.dtype == np.float32
+        cos = (vecs * torch_vectors).sum(axis=1)
+        assert cos.min() >= 0.999, dict(zip(SENTENCES, cos, strict=True))
+
+
+def test_unit_norm_and_deterministic(onnx_embedder: OnnxEmbedder) -> None:
+    first = onnx_embedder.encode(SENTENCES)
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(first, onnx_embedder.encode(SENTENCES))
+    assert onnx_embedder.dim == 384
+    assert onnx_embedder.encode([]).shape == (0, 384)
+
+
+def test_second_load_reuses_cached_export(onnx_embedder: OnnxEmbedder, cache_dir: Path) -> None:
+    onnx_file = cache_dir / "model.onnx"
+    before = onnx_file.stat().st_mtime_ns
+    again = OnnxEmbedder.from_model(cache_dir=cache_dir)
+    assert again.path == onnx_file
+    assert onnx_file.stat().st_mtime_ns == before
+    assert not [p for p in cache_dir.iterdir() if p.name.endswith(".tmp")]
+    np.testing.assert_array_equal(again.encode(SENTENCES[:3]), onnx_embedder.encode(SENTENCES[:3]))

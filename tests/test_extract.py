@@ -1,0 +1,175 @@
+"""Fact extraction on real passages of the sample notes and of the messaging fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.extract import extract_facts
+from ingest.units import format_alt, parse_quantity, to_base
+from kg.model import Fact, Passage
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "tests/fixtures/notes_other/messaging-notes.md"
+NOTES = "aws-developer-associate-notes.txt"
+
+
+def passage(text: str, line: int, section: tuple[str, ...] = (), file: str = NOTES) -> Passage:
+    return Passage(id=f"p-{line}", file=file, line_start=line, line_end=line, text=text, section=section)
+
+
+def one(facts: list[Fact], kind: str) -> Fact:
+    hits = [f for f in facts if f.kind == kind]
+    assert len(hits) == 1, facts
+    return hits[0]
+
+
+LAMBDA_LIMITS = ("AWS Lambda", "AWS Lambda Limits to Know - per region", "Execution")
+
+
+def test_lambda_maximum_execution_time_is_900_seconds_and_15_minutes_is_the_same():
+    p = passage("Maximum execution time: 900 seconds (15 minutes)", 1267, LAMBDA_LIMITS)
+    facts = extract_facts(p, "aws-lambda")
+    f = one(facts, "Limit")
+    assert len(facts) == 1  # "(15 minutes)" restates the limit, it is not a second one
+    assert (f.value, f.unit, f.base_value, f.base_unit) == (900, "seconds", 900, "seconds")
+    assert f.label == "maximum execution time"
+    assert f.service == "aws-lambda" and f.passage == "p-1267"
+    assert to_base(15, "minutes") == (f.base_value, f.base_unit)
+    assert format_alt(f.base_value, f.base_unit) == "15 minutes"
+
+
+def test_up_to_five_lsis_per_table():
+    p = passage(
+        "Can have up to 5 LSI's per table", 1064, ("DynamoDB (No-SQL)", "Local Secondary Index (LSI)")
+    )
+    f = one(extract_facts(p, "dynamodb"), "Limit")
+    assert f.value == 5 and f.qualifier == "up to"
+    assert "LSI" in f.label and "per table" in f.label
+
+
+def test_t2_small_hourly_price():
+    p = passage(
+        "t2.small in US-EAST-1 (VIRGINIA), cost $0.023 per Hour",
+        125,
+        ("EC2: Virtual Machines", "EC2 Pricing"),
+    )
+    facts = extract_facts(p, "ec2")
+    f = one(facts, "Pricing")
+    assert len(facts) == 1  # neither the 2 of t2 nor the 1 of US-EAST-1 is a fact
+    assert (f.value, f.unit, f.billing_unit) == (0.023, "USD", "per hour")
+    assert f.label == "t2.small in US-EAST-1 (VIRGINIA)"
+
+
+def test_memory_range_and_increment():
+    p = passage("Memory allocation: 128 MB – 3008 MB (64 MB increments)", 1266, LAMBDA_LIMITS)
+    facts = extract_facts(p, "aws-lambda")
+    ranged = next(f for f in facts if f.qualifier == "range")
+    assert (ranged.value, ranged.value_max, ranged.unit) == (128, 3008, "MB")
+    assert ranged.base_value == 128 * 1024**2
+    assert ranged.label == "memory allocation"
+    assert any(f.value == 64 and f.unit == "MB" for f in facts)
+
+
+def test_spot_discount_up_to_90_percent():
+    p = passage(
+        "Can get a discount of up to 90% compared to On-demand",
+        92,
+        ("EC2: Virtual Machines", "Spot Instances"),
+    )
+    f = one(extract_facts(p, "ec2"), "Pricing")
+    assert (f.value, f.unit, f.qualifier) == (90, "%", "discount")
+
+
+def test_price_per_million_requests_and_its_restatement():
+    p = passage(
+        "$0.20 per 1 million requests thereafter ($0.0000002 per request)",
+        1162,
+        ("AWS Lambda", "AWS Lambda Pricing: example", "Pay per calls"),
+    )
+    facts = extract_facts(p, "aws-lambda")
+    assert len(facts) == 1, facts  # the 1 million belongs to the billing unit; the parenthesis restates
+    f = facts[0]
+    assert (f.kind, f.value, f.unit, f.billing_unit) == ("Pricing", 0.2, "USD", "per 1 million requests")
+
+
+def test_free_tier_and_cents():
+    free = one(extract_facts(passage("First 25 GB of storage is free", 1016), "dynamodb"), "Pricing")
+    assert (free.value, free.unit, free.qualifier) == (25, "GB", "free")
+    cents = one(
+        extract_facts(passage("Storage costs of 25 cents per additional GB per Month", 1017), "dynamodb"),
+        "Pricing",
+    )
+    assert (cents.value, cents.unit, cents.billing_unit) == (0.25, "USD", "per gb per month")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Users must be created with the proper permissions. IAM is central to AWS.",
+        "Classic Load Balancer (v1 - older generation - 2009)",
+        "URL: 169.254.169.254/latest/meta-data",
+        "If the response is not 200 (OK), then the instance is unhealthy",
+        "6 seconds, it costs $0.023/60 = $0.000383 (minimum of 60 seconds)",
+        "An EBS Volume in us-east-1a cannot be attached to us-east-1b",
+        'Same key overwrite will increment the "version": 1, 2, 3',
+    ],
+)
+def test_lines_without_facts_give_none(text: str):
+    assert extract_facts(passage(text, 10, ("Section",)), "svc") == []
+
+
+def test_worked_example_section_gives_no_facts():
+    p = passage(
+        "Using 28 GB of storage",
+        1034,
+        ("DynamoDB (No-SQL)", "Developer Associate Specific Topics", "Example"),
+    )
+    assert extract_facts(p, "dynamodb") == []
+
+
+def test_feature_is_conservative():
+    feat = one(
+        extract_facts(passage("Supports atomic counters, using the UpdateItem operation", 1023), "dynamodb"),
+        "Feature",
+    )
+    assert feat.value is None and feat.label == "atomic counters"
+    assert (
+        extract_facts(passage("If you can have a small margin of error, then use atomic counters", 1025), "x")
+        == []
+    )
+    assert extract_facts(passage("Can ONLY be created when creating a table", 1062), "dynamodb") == []
+
+
+def test_extraction_is_deterministic():
+    p = passage(
+        "Aurora storage automatically grows in increments of 10GB, up to 64 TB", 447, ("RDS vs. Aurora",)
+    )
+    first = extract_facts(p, "aurora")
+    assert first == extract_facts(p, "aurora")
+    assert [f.value for f in first] == [10, 64]
+    assert len({f.id for f in first}) == len(first)
+
+
+def test_parse_quantity_forms():
+    values = [(q.value, q.unit, q.value_max) for q in parse_quantity("3-63 characters, 1 or 3 years, ~100ms")]
+    assert values == [(3, "characters", 63), (1, "years", None), (3, "years", None), (100, "ms", None)]
+    assert parse_quantity("1,000,000 requests")[0].value == 1_000_000
+    assert parse_quantity("between 1 sec to 20 sec")[0].value_max == 20
+    assert parse_quantity("5 gb")[0].base_value == 5 * 1024**3
+    assert parse_quantity("claims 5x performance")[0].unit == "x"
+    assert parse_quantity("EC2 t2.small AES-256 us-east-1 v2 1st") == []
+
+
+def test_fixture_notes_give_facts_for_four_services():
+    from ingest.parser import parse_file
+
+    facts = []
+    for p in parse_file(FIXTURE, FIXTURE.parent):
+        facts += extract_facts(p, p.service or "unknown")
+    by_service = {f.service for f in facts if f.kind in ("Limit", "Pricing")}
+    assert len(by_service) >= 4, by_service
+    prices = {(f.value, f.billing_unit) for f in facts if f.kind == "Pricing"}
+    assert (0.4, "per 1 million requests") in prices
+    assert any(f.kind == "Limit" and f.base_value == 256 * 1024 and f.base_unit == "bytes" for f in facts)

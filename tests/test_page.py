@@ -1,0 +1,159 @@
+"""The chat page in a real Chromium (Debian's, driven by Playwright) against the real app and index."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from api.app import create_app
+from kg.engine import Engine
+from kg.settings import Settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-quic"]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+LAMBDA_Q = "what is the maximum execution time of a lambda function"
+ABSENT_Q = "what is the max message size in amazon sqs"
+XSS_Q = "<img src=x onerror=alert(1)>"
+TIMEOUT_MS = 30_000
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+expect = sync_api.expect
+
+
+@pytest.fixture(scope="module")
+def base_url(settings: Settings, engine: Engine) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, create_app(settings, engine), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    # launch() gives Chromium a fresh temporary profile of its own (it refuses --user-data-dir).
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser: sync_api.Browser, base_url: str) -> Iterator[sync_api.Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(base_url)
+    yield page
+    assert not dialogs, f"a script ran from data: {dialogs}"
+    context.close()
+
+
+def ask(page: sync_api.Page, question: str) -> sync_api.Locator:
+    """Type a question, press Enter, return the reply card once it is no longer loading."""
+    box = page.get_by_label("Your question")
+    box.fill(question)
+    box.press("Enter")
+    turn = page.locator(".turn").last
+    reply = turn.locator(".reply:not(.loading)")
+    expect(reply).to_be_visible()
+    return reply
+
+
+def test_ask_cite_open_source_and_abstain(page: sync_api.Page) -> None:
+    answer = ask(page, LAMBDA_Q)
+    expect(answer).to_have_class("reply answer")
+    expect(answer.locator(".answer-text")).to_contain_text("900")
+    citation = answer.locator(".cite-link").first
+    expect(citation).to_have_text(re.compile(r"^aws-developer-associate-notes\.txt:\d+-\d+$"))
+
+    citation.click()
+    panel = page.locator("#panel")
+    expect(panel).to_be_visible()
+    cited = panel.locator(".source-line.cited")
+    expect(cited.first).to_be_visible()
+    expect(cited.filter(has_text="900 seconds")).to_have_count(1)
+    assert panel.locator(".source-line:not(.cited)").count() > 0, "cited lines are shown in context"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "chat-source.png"))
+    page.get_by_role("button", name="Close").click()
+    expect(panel).to_be_hidden()
+
+    abstained = ask(page, ABSENT_Q)
+    expect(abstained).to_have_class("reply abstained")
+    expect(abstained).to_contain_text("Not in your notes")
+    page.screenshot(path=str(SCREENSHOTS / "chat.png"), full_page=True)
+
+    box = page.get_by_label("Your question")
+    box.press("ArrowUp")
+    expect(box).to_have_value(ABSENT_Q)
+    box.press("ArrowUp")
+    expect(box).to_have_value(LAMBDA_Q)
+    box.press("ArrowDown")
+    box.press("ArrowDown")
+    expect(box).to_have_value("")
+
+
+def test_fact_opens_its_service_page(page: sync_api.Page) -> None:
+    answer = ask(page, LAMBDA_Q)
+    link = answer.locator("a.fact-subject").first
+    expect(link).to_be_visible()
+    name = link.inner_text()
+    link.click()
+    panel = page.locator("#panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator("#panel-title")).to_have_text(name)
+    expect(panel.locator(".service-fact").first).to_be_visible()
+    panel.locator(".service-fact .cite-link").first.click()
+    expect(panel.locator(".source-line.cited").first).to_be_visible()
+    page.get_by_role("button", name="Back").click()
+    expect(panel.locator("#panel-title")).to_have_text(name)
+
+
+def test_markup_in_a_question_is_shown_as_text(page: sync_api.Page) -> None:
+    ask(page, XSS_Q)
+    bubble = page.locator(".turn .bubble").last
+    expect(bubble).to_have_text(XSS_Q)
+    assert page.locator("#log img").count() == 0
+    assert page.evaluate("document.querySelectorAll('[onerror]').length") == 0
+
+
+def test_server_error_shows_error_state_and_retry_recovers(page: sync_api.Page) -> None:
+    failing = {"error": {"code": "internal_error", "message": "The index is being rebuilt.", "status": 500}}
+    page.route("**/api/v1/ask", lambda route: route.fulfill(status=500, json=failing))
+    reply = ask(page, LAMBDA_Q)
+    expect(reply).to_have_class("reply error")
+    expect(reply).to_contain_text("The index is being rebuilt.")
+    page.unroute("**/api/v1/ask")
+    reply.get_by_role("button", name="Try again").click()
+    expect(page.locator(".turn").last.locator(".reply.answer")).to_contain_text("900")
+
+
+def test_phone_width_is_readable(browser: sync_api.Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(base_url)
+    ask(page, LAMBDA_Q)
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= 375, f"no sideways scrolling at 375px (page is {scroll_width}px wide)"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "chat-phone.png"))
+    context.close()
