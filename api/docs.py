@@ -21,8 +21,9 @@ METHODS = ("get", "post", "put", "patch", "delete")
 def code_spans(text: str) -> Markup:
     """`x` -> <code>x</code>; everything else is escaped (descriptions are text, not HTML)."""
     parts = str(text).split("`")
-    return Markup("").join(Markup("<code>%s</code>") % part if i % 2 else escape(part)
-                           for i, part in enumerate(parts))
+    return Markup("").join(
+        Markup("<code>%s</code>") % part if i % 2 else escape(part) for i, part in enumerate(parts)
+    )
 
 
 @functools.cache
@@ -62,11 +63,13 @@ def _content(doc: dict[str, Any], content: dict[str, Any]) -> list[dict[str, Any
     rows = []
     for media, body in content.items():
         example = body.get("example")
-        rows.append({
-            "media": media,
-            "type": type_name(body.get("schema", {})),
-            "example": json.dumps(example, indent=2) if example is not None else "",
-        })
+        rows.append(
+            {
+                "media": media,
+                "type": type_name(body.get("schema", {})),
+                "example": json.dumps(example, indent=2) if example is not None else "",
+            }
+        )
     return rows
 
 
@@ -83,14 +86,25 @@ def operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
             responses = []
             for status, response in op.get("responses", {}).items():
                 response = _resolve(doc, response)
-                responses.append({"status": status, "description": response.get("description", ""),
-                                  "content": _content(doc, response.get("content", {}))})
-            ops.append({
-                "id": op.get("operationId", f"{method}-{path}"), "method": method.upper(), "path": path,
-                "summary": op.get("summary", ""), "description": op.get("description", ""),
-                "params": [{**p, "type": type_name(p.get("schema", {}))} for p in params],
-                "body": _content(doc, body["content"]) if body else [], "responses": responses,
-            })
+                responses.append(
+                    {
+                        "status": status,
+                        "description": response.get("description", ""),
+                        "content": _content(doc, response.get("content", {})),
+                    }
+                )
+            ops.append(
+                {
+                    "id": op.get("operationId", f"{method}-{path}"),
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "params": [{**p, "type": type_name(p.get("schema", {}))} for p in params],
+                    "body": _content(doc, body["content"]) if body else [],
+                    "responses": responses,
+                }
+            )
     return ops
 
 
@@ -98,11 +112,23 @@ def schemas(doc: dict[str, Any]) -> list[dict[str, Any]]:
     result = []
     for name, schema in doc.get("components", {}).get("schemas", {}).items():
         required = set(schema.get("required", []))
-        props = [{"name": prop, "type": type_name(sub), "required": prop in required,
-                  "description": sub.get("description", "")}
-                 for prop, sub in schema.get("properties", {}).items()]
-        result.append({"name": name, "type": type_name(schema), "description": schema.get("description", ""),
-                       "props": props})
+        props = [
+            {
+                "name": prop,
+                "type": type_name(sub),
+                "required": prop in required,
+                "description": sub.get("description", ""),
+            }
+            for prop, sub in schema.get("properties", {}).items()
+        ]
+        result.append(
+            {
+                "name": name,
+                "type": type_name(schema),
+                "description": schema.get("description", ""),
+                "props": props,
+            }
+        )
     return result
 
 

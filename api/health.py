@@ -36,4 +36,6 @@ def readyz() -> tuple[Response, int]:
     if missing:
         message = f"The index is incomplete, missing: {', '.join(missing)}. Run `kgqa ingest`."
         return jsonify({"status": "not_ready", "missing": missing, "message": message}), 503
-    return jsonify({"status": "ready", **manifest_counts(engine.manifest)}), 200
+    built_at = engine.manifest.get("built_at")
+    extra = {"built_at": built_at} if built_at else {}
+    return jsonify({"status": "ready", **manifest_counts(engine.manifest), **extra}), 200

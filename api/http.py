@@ -28,8 +28,12 @@ def ask() -> Response:
     question = validate.question(raw_question, get_settings().max_question_chars)
     top_k = validate.top_k(raw_top_k)
     answer = get_engine().answer(question, top_k=top_k)
-    logger.info("ask: abstained=%s confidence=%.3f citations=%d",
-                answer.abstained, answer.confidence, len(answer.citations))
+    logger.info(
+        "ask: abstained=%s confidence=%.3f citations=%d",
+        answer.abstained,
+        answer.confidence,
+        len(answer.citations),
+    )
     return jsonify(answer.to_json())
 
 

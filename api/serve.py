@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from flask import Flask
@@ -33,8 +34,9 @@ class KgqaServer(BaseApplication):  # type: ignore[misc]
 
 def _post_worker_init(worker: Any) -> None:
     # The engine (model, vectors, graph) is loaded in each worker after the fork, not in the master:
-    # native thread pools (torch, onnxruntime) do not survive fork reliably.
-    warm(worker.wsgi)
+    # native thread pools (torch, onnxruntime) do not survive fork reliably. In a thread, so /healthz
+    # answers at once; a question arriving meanwhile waits for the load instead of starting a second one.
+    threading.Thread(target=warm, args=(worker.wsgi,), name="kgqa-warm", daemon=True).start()
 
 
 def gunicorn_options(settings: Settings) -> dict[str, Any]:

@@ -36,9 +36,12 @@ def verify(raw: bytes, headers: Any, secret_env: str) -> None:
     """Check X-Slack-Signature over the raw body; the secret is read now and never logged."""
     secret = os.environ.get(secret_env, "")
     if not secret.strip():
-        raise KgqaError(f"Slack is not configured: set the {secret_env} environment variable to the app's "
-                        "signing secret (Slack app settings > Basic Information).",
-                        status=503, code="slack_not_configured")
+        raise KgqaError(
+            f"Slack is not configured: set the {secret_env} environment variable to the app's "
+            "signing secret (Slack app settings > Basic Information).",
+            status=503,
+            code="slack_not_configured",
+        )
     signature, timestamp = headers.get("X-Slack-Signature"), headers.get("X-Slack-Request-Timestamp")
     if not signature or not timestamp:
         raise Unauthorized("Missing X-Slack-Signature or X-Slack-Request-Timestamp header.")
@@ -65,35 +68,47 @@ def parse_text(text: str) -> tuple[str, bool]:
     return text, False
 
 
-def run_with_budget(work: Callable[[], Message], budget_s: float, late: Callable[[Message], None]
-                    ) -> Message | None:
+class _Race:
+    """Whoever comes second -- the request giving up, or the answer arriving -- does the follow-up."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.result: Message | None = None
+        self.gave_up = False
+
+
+def run_with_budget(
+    work: Callable[[], Message], budget_s: float, late: Callable[[Message], None]
+) -> Message | None:
     """work() in a thread: its result if done within budget_s, else None and late(result) when it is done."""
-    lock, done, box = threading.Lock(), threading.Event(), {}
+    race, done = _Race(), threading.Event()
 
     def run() -> None:
         result = work()
-        with lock:
-            box["result"] = result
-            follow_up = box.get("timed_out", False)
+        with race.lock:
+            race.result = result
+            follow_up = race.gave_up
         done.set()
         if follow_up:
             late(result)
 
     threading.Thread(target=run, name="slack-answer", daemon=True).start()
     done.wait(budget_s)
-    with lock:
-        if "result" in box:
-            return box["result"]
-        box["timed_out"] = True
-    return None
+    with race.lock:
+        race.gave_up = race.result is None
+        return race.result
 
 
 def post_to_response_url(url: str, payload: Message, timeout_s: float) -> None:
     if urlsplit(url).scheme not in ("http", "https"):
         logger.warning("slack: no usable response_url, late answer dropped")
         return
-    req = urllib.request.Request(url, data=json.dumps(payload).encode("utf-8"), method="POST",
-                                 headers={"Content-Type": "application/json; charset=utf-8"})
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode("utf-8"),
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout_s) as resp:  # noqa: S310 (scheme checked above)
             logger.info("slack: late answer posted, status %s", resp.status)

@@ -26,8 +26,12 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": shorten(text, SECTION_CHARS)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_CHARS)}}
 
 
 def _context(*texts: str) -> dict[str, Any]:
@@ -35,15 +39,15 @@ def _context(*texts: str) -> dict[str, Any]:
 
 
 def message(response_type: str, text: str, blocks: list[dict[str, Any]]) -> Message:
-    return {"response_type": response_type, "text": shorten(text, SECTION_CHARS), "blocks": blocks}
+    return {"response_type": response_type, "text": truncate(text, SECTION_CHARS), "blocks": blocks}
 
 
 def answer_message(answer: Answer, response_type: str, user_id: str = "") -> Message:
     asker = f"<@{user_id}> asked: " if _USER_ID.match(user_id) else "Question: "
     blocks: list[dict[str, Any]] = [_context(f"{asker}_{escape(shorten(answer.question, 300))}_")]
     if answer.abstained:
-        lead = ":mag: *Not in your notes.* I could not find an answer to that in your notes"
-        closest = ", these are the closest passages:" if answer.citations else "."
+        lead = ":mag: *Not in your notes.* They do not answer this, so no guess is given."
+        closest = "\nClosest passages (they do not answer it):" if answer.citations else ""
         blocks.append(_section(lead + closest))
         fallback = "Not in your notes."
     else:
@@ -55,7 +59,8 @@ def answer_message(answer: Answer, response_type: str, user_id: str = "") -> Mes
     if not answer.abstained and answer.facts:
         facts = [f"{f.subject} · {f.predicate} · {f.object}" for f in answer.facts[:MAX_FACTS]]
         blocks.append(_context("*Facts:* " + escape("; ".join(facts))))
-    blocks.append(_context(f"Confidence {answer.confidence:.0%} · answered from your notes by kgqa"))
+    source = "searched your notes" if answer.abstained else "answered from your notes"
+    blocks.append(_context(f"Confidence {answer.confidence:.0%} · kgqa {source}"))
     return message(response_type, fallback, blocks)
 
 
@@ -63,7 +68,7 @@ def usage_message(command: str) -> Message:
     text = (
         f"*Ask your notes a question.*\n"
         f"• `{command} what is the maximum execution time of a lambda function` (only you see the answer)\n"
-        f"• `{command} share <question>` or `{command} <question> --share` (posts it in the channel)\n"
+        f"• `{command} share &lt;question&gt;` or `{command} &lt;question&gt; --share` (in the channel)\n"
         f"• `{command} help` shows this message"
     )
     return message("ephemeral", "How to use " + command, [_section(text)])

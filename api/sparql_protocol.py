@@ -46,7 +46,8 @@ def read_query(request: Request) -> str:
             raise KgqaError(
                 f"Unsupported Content-Type {mimetype or '(none)'!r}: POST application/sparql-query or "
                 "form-encoded query=...",
-                status=415, code="unsupported_media_type",
+                status=415,
+                code="unsupported_media_type",
             )
         source = request.form
     queries = source.getlist("query")

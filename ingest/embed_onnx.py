@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 # Bump when the exported graph changes (wrapper, opset) so stale cache entries are not reused.
 EXPORT_VERSION = 1
 OPSET = 17
-# Measured on the 2-core target: 2 threads beat 1 for a single short query and for batches.
+# Measured on the 2-core target (bench/embed_bench.py): one short query p50 ~3.0 ms with 2 threads vs
+# ~4.9 ms with 1. Several processes sharing the 2 cores (e.g. gunicorn workers) may prefer threads=1.
 THREADS = max(1, min(2, os.cpu_count() or 1))
 
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kg.compose import compose, sibling_group
+from kg.compose import compose
 from kg.errors import BadRequest, PayloadTooLarge
 from kg.index import Index
 from kg.model import Answer, Citation, Fact, FactRef, Passage
 from kg.question import Query, analyse
 from kg.retrieve import Candidate, candidates, sparql_facts
-from kg.text import content_terms
+from kg.text import content_terms, stem, terms, words
 
 NOT_IN_NOTES = "That is not in your notes."
 NAME_TOKEN = re.compile(r"\b([A-Z][A-Z0-9]{1,6}|[A-Z][a-z]+[A-Z][A-Za-z0-9]+)\b")
@@ -73,11 +73,53 @@ def confidence(index: Index, scored: Scored) -> float:
     dense = min(1.0, max(0.0, (top.dense - 0.25) / 0.5))
     conf = 0.5 * top.coverage + 0.3 * dense + 0.2 * (1.0 if top.service >= 0.7 else top.service)
     if q.kind in ("number", "pricing") and top.kind_fit == 0.0:
-        conf *= 0.55
-    # a content word of the question that the notes never use is a strong sign they do not cover it
-    unknown = [t for t in q.terms if not index.lexicon.known(t) and t not in q.service_terms]
-    conf *= 0.75 ** len(unknown)
+        conf *= 0.55  # a number was asked and the passage has none
+    if q.services and top.service == 0.0:
+        conf *= 0.6  # the question names a service and the passage is about another one
+    # a name the question uses (Kinesis, SQS) that the passage does not mention
+    around = [c.passage for c in scored.ranked[: 3 if q.kind == "comparison" else 1]]
+    conf *= 0.6 ** len(missing_names(index, q, around))
+    if q.kind != "multi_hop" and focus_missing(index, q, top.passage):
+        conf *= 0.7
+    # a content word of the question that the notes never use is a sign they do not cover it
+    conf *= 0.8 ** len(unknown_terms(index, q))
     return float(max(0.0, min(1.0, conf)))
+
+
+def unknown_terms(index: Index, q: Query) -> list[str]:
+    """Content words of the question the notes never use (compounds count once, not by their parts)."""
+    compounds = [t for t in q.terms if re.search(r"[-./:@+_]", t)]
+    parts = {stem(x) for t in compounds for x in re.split(r"[-./:@+_]", t)}
+    return [
+        t for t in q.terms
+        if t not in q.service_terms and not index.lexicon.known(t) and not (t in parts and t not in compounds)
+    ]
+
+
+def focus_missing(index: Index, q: Query, p: Passage) -> bool:
+    """The question's most specific known word is absent from the passage and its headings."""
+    known = [t for t in q.terms if t not in q.service_terms and index.lexicon.known(t)
+             and not re.search(r"[-./:@+_]", t)]
+    if not known:
+        return False
+    focus = max(known, key=lambda t: (index.lexicon.idf(t), t))
+    return focus not in set(terms(" ".join([p.text, *p.section])))
+
+
+def missing_names(index: Index, q: Query, passages: list[Passage]) -> list[str]:
+    named = set(q.service_terms)
+    context: set[str] = set()
+    for p in passages:
+        context |= set(content_terms(" ".join([p.text, *p.section])))
+        s = index.services.get(p.service or "")
+        if s:
+            context |= set(content_terms(" ".join([s.label, *s.aliases])))
+    out = []
+    for tok in words(q.normalised):
+        t = stem(tok)
+        if tok in index.lexicon.proper and t not in named and t not in context and t in q.terms:
+            out.append(tok)
+    return list(dict.fromkeys(out))
 
 
 def answer(
@@ -114,7 +156,9 @@ def answer(
         facts: list[Fact] = []
     else:
         facts = list(ranked[0].facts)
-        text = compose(index, scored.query, [c.passage for c in ranked], facts)
+        composed = compose(index, scored.query, ranked, facts)
+        text = composed.text
+        cited = _citations(index, scored.query, ranked, hops, top_k, composed.passages)
     t1 = time.perf_counter()
     timings["compose"] = (t1 - t0) * 1000 - timings["retrieve"]
     timings["total"] = (t1 - t0) * 1000
@@ -138,8 +182,22 @@ def _citation(index: Index, p: Passage, score: float) -> Citation:
     )
 
 
+def _span(index: Index, passages: tuple[Passage, ...], score: float) -> Citation:
+    """One citation for contiguous lines an answer was read from."""
+    first, last = passages[0], passages[-1]
+    return Citation(
+        source=first.file, lines=(first.line_start, last.line_end), section=first.heading,
+        text="\n".join(p.text for p in passages), passage_id=first.id, score=round(score, 4),
+    )
+
+
+def _contiguous(index: Index, passages: tuple[Passage, ...]) -> bool:
+    pos = [index.position[p.id] for p in passages]
+    return pos == list(range(pos[0], pos[0] + len(pos)))
+
+
 def _citations(index: Index, query: Query, ranked: list[Candidate], hops: list[Candidate],
-               top_k: int) -> list[Citation]:
+               top_k: int, used: tuple[Passage, ...] = ()) -> list[Citation]:
     out: list[Citation] = []
     seen: set[str] = set()
 
@@ -148,11 +206,14 @@ def _citations(index: Index, query: Query, ranked: list[Candidate], hops: list[C
             seen.add(p.id)
             out.append(_citation(index, p, score))
 
+    top_score = ranked[0].score if ranked else 0.0
+    if len(used) > 1 and _contiguous(index, used):
+        out.append(_span(index, used, top_score))
+        seen.update(p.id for p in used)
+    for p in used:
+        add(p, top_score)
     if ranked:
         add(ranked[0].passage, ranked[0].score)
-        if query.kind == "list":
-            for item in sibling_group(index, ranked[0].passage)[1][:3]:
-                add(item, ranked[0].score)
     for h in hops:
         add(h.passage, h.score)
     for c in ranked[1:]:

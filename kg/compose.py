@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 
 from ingest.units import UNITS
+from dataclasses import dataclass
+
+from ingest.outline import FINITE_VERB
 from kg.index import Index
 from kg.model import Fact, Passage
 from kg.question import Query
+from kg.retrieve import Candidate
 
 MAX_ANSWER = 300
 _ITEM_HEAD = re.compile(r"^([^:]{1,48}):\s+\S")
@@ -23,33 +27,42 @@ def _clip(text: str, limit: int = MAX_ANSWER) -> str:
 
 
 def is_introducer(p: Passage) -> bool:
-    """A line that opens a list: a heading, or text ending with ':' or on an unfinished word."""
+    """A line that opens a list: a heading, or text ending with ':'."""
     return p.is_heading or p.text.rstrip().endswith(":")
 
 
+def lead_label(p: Passage) -> str:
+    return p.text.strip().rstrip(":").strip()
+
+
+def in_block(q: Passage, lead: Passage) -> bool:
+    """Whether q sits under lead: same section, or the sub-section the lead opened."""
+    n = len(lead.section)
+    if q.file != lead.file or q.section[:n] != lead.section:
+        return False
+    rest = q.section[n:]
+    return rest == () or rest == (lead_label(lead),) or (lead.is_heading and q.section == lead.section)
+
+
 def sibling_group(index: Index, p: Passage) -> tuple[Passage | None, list[Passage]]:
-    """The list a passage belongs to: its introducing line and the items under it (same section)."""
-    i = index.position[p.id]
+    """The list a passage belongs to: its introducing line and the items under it."""
     ps = index.passages
-    start = i
-    if not is_introducer(p):
-        while start > 0:
-            prev = ps[start - 1]
-            if prev.file != p.file or prev.section[:2] != p.section[:2]:
-                break
-            start -= 1
-            if is_introducer(prev):
-                break
-    lead = ps[start] if is_introducer(ps[start]) else None
-    items: list[Passage] = []
-    j = start + 1 if lead else start
-    while j < len(ps):
-        q = ps[j]
-        if q.file != p.file or q.section[:2] != p.section[:2] or (is_introducer(q) and q.id != p.id):
+    i = index.position[p.id]
+    lead: Passage | None = p if is_introducer(p) else None
+    j = i
+    while lead is None and j > 0:
+        prev = ps[j - 1]
+        if prev.file != p.file or not (prev.section == p.section or in_block(p, prev)):
             break
-        if not q.is_heading:
-            items.append(q)
-        j += 1
+        j -= 1
+        if is_introducer(prev):
+            lead = prev
+    first = index.position[lead.id] + 1 if lead else j
+    items: list[Passage] = []
+    for q in ps[first:]:
+        if is_introducer(q) or (lead and not in_block(q, lead)) or (not lead and q.section != p.section):
+            break
+        items.append(q)
     return lead, items
 
 
@@ -58,23 +71,114 @@ def item_head(text: str) -> str:
     return m.group(1).strip() if m else text
 
 
-def compose_list(index: Index, top: Passage) -> str | None:
+def is_title_like(p: Passage) -> bool:
+    """A bullet that names a topic ("Permissions boundaries") and leaves its content to the next line."""
+    t = p.text.strip()
+    return (
+        len(t.split()) <= 5
+        and not re.search(r"\d", t)
+        and not t.endswith((".", "!"))
+        and not FINITE_VERB.search(f" {t} ")
+    )
+
+
+ELABORATES = re.compile(r"^(?:You need|You must|You have to|This |That |So |Because|Otherwise|Instead|[a-z$])")
+
+
+@dataclass(frozen=True)
+class Composed:
+    text: str
+    passages: tuple[Passage, ...]  # what the text was read from, in file order
+
+
+def compose_list(index: Index, top: Passage, prefix: str) -> Composed | None:
     lead, items = sibling_group(index, top)
+    items = [it for it in items if not it.is_heading]
     if len(items) < 2:
         return None
+    chosen = items
     heads = [item_head(it.text) for it in items]
-    # long groups of mixed detail: keep the named items ("SSE-KMS: ...") and short ones
-    if sum(len(h) + 2 for h in heads) > MAX_ANSWER - 40:
-        named = [item_head(it.text) for it in items if _ITEM_HEAD.match(it.text) or len(it.text.split()) <= 3]
+    # long groups of mixed detail: keep the named items ("SSE-KMS: ...") and the short ones
+    if sum(len(h) + 2 for h in heads) > MAX_ANSWER - 60:
+        named = [it for it in items if _ITEM_HEAD.match(it.text) or len(it.text.split()) <= 3]
         if len(named) >= 2:
-            heads = named
-    intro = (lead.text.rstrip(":") if lead else top.section[-1] if top.section else "").strip()
-    if len(intro) > 80:
+            chosen = named
+            heads = [item_head(it.text) for it in named]
+    intro = lead_label(lead) if lead else (top.section[-1] if top.section else "")
+    if len(intro) > 90:
         intro = top.section[-1] if top.section else ""
-    body = "; ".join(heads)
-    return _clip(f"{intro}: {body}" if intro else body)
+    used: list[Passage] = [lead] if lead else []
+    body: list[str] = []
+    budget = MAX_ANSWER - len(prefix) - len(intro) - 2
+    for it, head in zip(chosen, heads, strict=True):
+        if sum(len(b) + 2 for b in body) + len(head) > budget:
+            break
+        body.append(head)
+        used.append(it)
+    text = f"{intro}: {'; '.join(body)}" if intro else "; ".join(body)
+    return Composed(_clip(prefix + text), tuple(used))
 
 
+def focus(index: Index, ranked: list[Candidate]) -> Passage:
+    """The passage to answer from: a heading is replaced by the best passage under it."""
+    top = ranked[0].passage
+    if not top.is_heading:
+        return top
+    n = len(top.section)
+    for c in ranked[1:]:
+        p = c.passage
+        if not p.is_heading and p.file == top.file and p.section[:n] == top.section:
+            return p
+    nxt = index.passages[index.position[top.id] + 1 :][:1]
+    return nxt[0] if nxt and nxt[0].file == top.file and not nxt[0].is_heading else top
+
+
+def _next(index: Index, p: Passage) -> Passage | None:
+    i = index.position[p.id] + 1
+    if i < len(index.passages):
+        q = index.passages[i]
+        if q.file == p.file and not q.is_heading and (q.section == p.section or in_block(q, p)):
+            return q
+    return None
+
+
+def _worked_example(index: Index, query: Query, top: Passage) -> list[Passage]:
+    """A question that restates an example's givens is answered by the example's computation."""
+    asked = set(re.findall(r"\d+(?:\.\d+)?", query.normalised))
+    if len(asked) < 2 or not asked <= set(re.findall(r"\d+(?:\.\d+)?", top.text)):
+        return []
+    out: list[Passage] = []
+    p: Passage | None = top
+    while p is not None and len(out) < 4:
+        p = _next(index, p)
+        if p is None or is_introducer(p):
+            break
+        out.append(p)
+    last = max((k for k, q in enumerate(out) if "=" in q.text or re.search(r"\d", q.text)), default=-1)
+    return out[: last + 1]
+
+
+def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fact]) -> Composed:
+    top = focus(index, ranked)
+    service = index.services.get(top.service or "")
+    prefix = f"{service.label} — " if service and service.label.lower() not in top.text.lower() else ""
+    if query.kind == "list" or is_introducer(top):
+        listed = compose_list(index, top, prefix)
+        if listed:
+            return listed
+    used = [top]
+    extra = _worked_example(index, query, top)
+    if extra:
+        used += extra
+    else:
+        nxt = _next(index, top)
+        if nxt and len(top.text) < 90 and (is_title_like(top) or ELABORATES.match(nxt.text)):
+            used.append(nxt)
+    text = " — ".join(p.text for p in used) if len(used) > 1 else top.text
+    if len(used) == 1 and len(text) < 30 and top.section and top.section[-1].lower() not in text.lower():
+        text = f"{top.section[-1]}: {text}"
+    tail = converted(facts[0], query) if facts else ""
+    return Composed(_clip(f"{prefix}{text}{tail}"), tuple(used))
 def converted(fact: Fact, query: Query) -> str:
     """'(= 15 minutes)' when the question asks in another unit of the same family."""
     if not (query.unit and fact.base_value is not None and fact.unit and query.unit != fact.unit):
@@ -87,16 +191,3 @@ def converted(fact: Fact, query: Query) -> str:
     return ""
 
 
-def compose(index: Index, query: Query, ranked: list[Passage], facts: list[Fact]) -> str:
-    top = ranked[0]
-    service = index.services.get(top.service or "")
-    prefix = f"{service.label} — " if service and service.label.lower() not in top.text.lower() else ""
-    if query.kind == "list":
-        listed = compose_list(index, top)
-        if listed:
-            return _clip(f"{prefix}{listed}")
-    text = top.text
-    if len(text) < 30 and top.section and top.section[-1].lower() not in text.lower():
-        text = f"{top.section[-1]}: {text}"
-    extra = converted(facts[0], query) if facts else ""
-    return _clip(f"{prefix}{text}{extra}")

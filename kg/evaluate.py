@@ -139,7 +139,7 @@ def run_eval(engine: Any, qa_file: Path, baselines: bool = True) -> dict[str, An
             "gold_lines": i.get("source_lines", []),
         }
         for i, a in zip(items, answers, strict=True)
-        if (answer_correct(i, a) if i.get("answers") else not a.abstained) is False
+        if not (answer_correct(i, a) if i.get("answers") else a.abstained)
     ]
     return report
 

@@ -29,6 +29,10 @@ def missing_parts(index_dir: Path) -> list[str]:
     return [name for name in REQUIRED if not (index_dir / name).exists()]
 
 
+def section_key(p: Passage) -> tuple[str, tuple[str, ...]]:
+    return (p.file, p.section[:2])
+
+
 def _passage(d: dict[str, Any]) -> Passage:
     d["section"] = tuple(d.get("section") or ())
     return Passage(**d)
@@ -49,6 +53,8 @@ class Index:
     position: dict[str, int] = field(default_factory=dict)
     facts_by_passage: dict[str, list[Fact]] = field(default_factory=dict)
     passage_vectors: np.ndarray | None = None
+    # services named anywhere in a passage's section: notes about CloudFormation may sit under "CICD"
+    section_services: dict[tuple[str, tuple[str, ...]], set[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, folder: Path, store_url: str = "") -> Index:
@@ -89,6 +95,9 @@ class Index:
         for f in facts:
             by_passage[f.passage].append(f)
         index.facts_by_passage = dict(by_passage)
+        for p in passages:
+            named = index.section_services.setdefault(section_key(p), set())
+            named.update(m.service for m in index.lexicon.mentions(p.context_text()))
         n = len(vectors.ids)
         index.passage_vectors = np.vstack([vectors.vector(i) for i in range(n)]) if n else None
         log.info("loaded index %s: %d passages, %d facts", folder, len(passages), len(facts))

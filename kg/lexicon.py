@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kg.model import Passage, Service
-from kg.text import STOPWORDS, edit_distance, fold, stem, words
+from kg.text import STOPWORDS, edit_distance, fold, stem, terms, words
 
 
 @dataclass(frozen=True)
@@ -37,21 +37,43 @@ class Lexicon:
                     self.names.setdefault(key, s.id)
         self.max_name = max((len(k) for k in self.names), default=1)
         df: Counter[str] = Counter()
-        proper: Counter[str] = Counter()
+        capital: Counter[str] = Counter()
+        upper: Counter[str] = Counter()
+        titled: Counter[str] = Counter()
+        seen: Counter[str] = Counter()
         for p in passages:
-            toks = words(p.context_text())
-            df.update({stem(t) for t in toks})
-            # words written with a capital after the first position are names (Aurora, Kinesis, Fargate)
-            for m in re.finditer(r"(?<=[\s(/])([A-Z][A-Za-z0-9]{2,})", p.text):
-                proper[fold(m.group(1))] += 1
+            df.update(set(terms(p.context_text())))
+            for m in re.finditer(r"[A-Za-z][A-Za-z0-9]+", p.text):
+                w = m.group(0)
+                seen[w.lower()] += 1
+                if w.isupper() or (w[0].isupper() and re.search(r"[A-Z0-9]", w[1:])):
+                    upper[w.lower()] += 1
+                if w[0].isupper():
+                    titled[w.lower()] += 1
+            # inside a sentence only: titles and bullet starts are capitalised anyway
+            for m in re.finditer(r"(?<=[a-z0-9,)] )([A-Z][A-Za-z0-9]+)", p.text):
+                capital[m.group(1).lower()] += 1
+        self.bigrams = {
+            (a, b)
+            for p in passages
+            for toks in [[stem(w) for w in re.findall(r"[a-z0-9]+", fold(p.context_text()))]]
+            for a, b in zip(toks, toks[1:], strict=False)
+        }
         self.df = df
         self.n_docs = max(1, len(passages))
         self.vocab = {w for p in passages for w in words(p.context_text())}
-        self.proper = {w for w, c in proper.items() if c >= 1}
+        # names: words the notes always write as names (SQS, DynamoDB) or capitalise mid-sentence (Kinesis)
+        self.proper = {
+            w
+            for w, n in seen.items()
+            if len(w) >= 2 and w not in STOPWORDS
+            and (upper[w] >= 0.8 * n or (capital[w] >= 2 and titled[w] >= 0.9 * n))
+        }
+        names_for_typos = set(self.proper)
         for key in self.names:
-            self.proper.update(key)
+            names_for_typos.update(key)
         self.proper_by_len: dict[int, list[str]] = {}
-        for w in self.proper:
+        for w in sorted(names_for_typos):
             self.proper_by_len.setdefault(len(w), []).append(w)
 
     def idf(self, term: str) -> float:
@@ -59,7 +81,13 @@ class Lexicon:
         return math.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))
 
     def known(self, term: str) -> bool:
-        return term in self.df
+        """Whether the notes use a term; a compound (cross-zone) only when they write its parts together."""
+        if term in self.df:
+            return True
+        parts = [stem(x) for x in re.split(r"[-./:@+_]", term) if x]
+        if len(parts) < 2:
+            return False
+        return all((a, b) in self.bigrams for a, b in zip(parts, parts[1:], strict=False))
 
     def correct(self, token: str) -> str:
         """A misspelt name corrected to the notes' spelling (``lamda`` → ``lambda``), else the token."""

@@ -17,7 +17,7 @@ _PRICING = re.compile(
 )
 _NUMBER = re.compile(
     r"\bhow (?:many|much|long|big|large|fast|quickly|often|far)\b|\b(?:max|maximum|min|minimum|limit|limits|"
-    r"largest|smallest|biggest|most|least|size|timeout|increments?|frequency|resolution|latency|length|"
+    r"largest|smallest|biggest|size|timeout|increments?|frequency|resolution|latency|length|"
     r"duration|period|retention|number of|what year|when was|how soon|step size|capacity|lag)\b"
 )
 _COMPARISON = re.compile(
@@ -56,15 +56,25 @@ class Query:
     clauses: tuple[str, ...] = field(default_factory=tuple)  # for multi-hop questions
 
 
+_VERSUS = re.compile(r"\bvs\.?\b|\bversus\b")
+_HOW_MANY = re.compile(r"\bhow (?:many|much|long)\b")
+_WHICH_PLURAL = re.compile(
+    r"\b(?:which|what)\b(?:\s+\S+){0,4}?\s+(?:types|options|rules|records|models|methods|kinds|components|"
+    r"services|features|ways|steps|parts|protocols|platforms|languages|strategies|policies)\b"
+)
+
+
 def detect_kind(q: str, n_clauses: int) -> str:
     q = fold(q)
     if n_clauses >= 2:
         return "multi_hop"
+    if _VERSUS.search(q):
+        return "comparison"
     if _PRICING.search(q):
         return "pricing"
     if _COMPARISON.search(q):
         return "comparison"
-    if _LIST.search(q):
+    if not _HOW_MANY.search(q) and (_LIST.search(q) or _WHICH_PLURAL.search(q)):
         return "list"
     if _BEST.search(q):
         return "best_practice"

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kg.graph import PREFIXES, service_uri
-from kg.index import Index
+from kg.index import Index, section_key
 from kg.model import Fact, Passage
 from kg.question import Query
 from kg.text import stem, terms, words
 
-NUMBER_IN_TEXT = re.compile(r"\d")
+NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
 PRICE_WORDS = re.compile(
     r"\$|\bcents?\b|\bfree\b|\bcosts?\b|\bpay\b|\bprice\b|\bpricing\b|\bcharge|\bdiscount|\bcheap|\bexpensive|"
     r"\bbilled\b|\bbilling\b|%",
@@ -100,20 +100,44 @@ def service_fit(index: Index, query: Query, p: Passage) -> float:
         family |= index.lexicon.family(sid)
     if p.service in family:
         return 1.0
-    named = {m.service for m in index.lexicon.mentions(p.text)}
-    return 0.7 if named & family else 0.0
+    if index.section_services.get(section_key(p), set()) & family:
+        return 0.8
+    return 0.0
+
+
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+ASKS_WHEN = re.compile(r"^\s*when\s+(?:was|were|did|is|does)\b|\b(?:what|which) year\b", re.I)
+MONEY = re.compile(r"\$\s?\d|\d\s?(?:cents?|usd|dollars?)\b", re.I)
+
+
+def defined_terms(query: Query) -> list[str]:
+    """What a definition question asks about: the named service, else its content words."""
+    names = [m.phrase for m in query.mentions]
+    rest = [w for w in re.findall(r"[a-z0-9@/_-]+", query.normalised.lower()) if stem(w) in query.terms]
+    return [n for n in names + rest if n]
 
 
 def kind_fit(query: Query, p: Passage, facts: list[Fact]) -> float:
+    """How well a passage has the shape of the answer wanted: a number, a price, a definition."""
     text = p.text
     if query.kind == "number":
+        if ASKS_WHEN.search(query.normalised):
+            return 1.0 if YEAR.search(text) else 0.0
         return 1.0 if NUMBER_IN_TEXT.search(text) else 0.0
     if query.kind == "pricing":
-        return 1.0 if PRICE_WORDS.search(text) or any(f.kind == "Pricing" for f in facts) else 0.0
+        if MONEY.search(text) or any(f.kind == "Pricing" and f.unit == "USD" for f in facts):
+            return 1.0
+        return 0.6 if PRICE_WORDS.search(text) else 0.0
     if query.kind == "definition":
-        s = text.lower()
-        named = [m.phrase for m in query.mentions] or query.terms[:1]
-        return 1.0 if any(s.startswith(n.lower()) for n in named) or re.match(r"^[^:]{1,40}:", text) else 0.3
+        low = text.lower()
+        for term in defined_terms(query):
+            t = re.escape(term.lower())
+            if re.match(rf"^(?:(?:an?|the|that's an?|that's)\s+)?{t}\w*(?:\s*\([^)]*\))?\s*(?::|is\b|are\b|means\b|=)",
+                        low):
+                return 1.0
+            if re.search(rf"\b{t}\w*\s+(?:is|are|means)\s+(?:an?|the)\b", low):
+                return 0.9
+        return 0.3
     return 0.5
 
 
@@ -168,7 +192,7 @@ def candidates(
             + 0.30 * c.keyword
             + 0.55 * c.coverage
             + 0.30 * c.service
-            + 0.12 * c.kind_fit
+            + (0.30 if query.kind in ("number", "pricing", "definition") else 0.1) * c.kind_fit
             + 0.20 * c.fact
             - (0.15 if c.passage.is_heading else 0.0)
         )

@@ -23,7 +23,8 @@ QUESTION_WORDS = frozenset(
     """what which who whom whose when where why how many much long big large small often quickly
     tell explain describe define definition mean means meaning does do is are can could should would
     will there kind type kinds types way ways best good need needs want know roughly approximately
-    approx around about exactly main common usually typically really actually happen happens""".split()
+    approx around about exactly main common usually typically really actually happen happens stand stands
+    called call mean vs versus""".split()
 )
 
 
@@ -42,6 +43,12 @@ def stem(word: str) -> str:
         return w.rstrip("s") if w.endswith("'s") else w
     for suffix, repl in (
         ("'s", ""),
+        ("ational", "ate"),
+        ("ation", "ate"),
+        ("ency", "ent"),
+        ("ence", "ent"),
+        ("ions", ""),
+        ("ion", ""),
         ("ies", "y"),
         ("sses", "ss"),
         ("ing", ""),
@@ -54,11 +61,22 @@ def stem(word: str) -> str:
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             if suffix == "s" and w.endswith(("ss", "us", "is")):
                 continue
+            if suffix in ("ion", "ions") and not w[: -len(suffix)].endswith(("t", "s", "x")):
+                continue  # "encryption" → "encrypt", but "region" stays
             w = w[: -len(suffix)] + repl
             break
     if w.endswith("e") and len(w) > 4:
         w = w[:-1]
     return w
+
+
+# Ways of saying the same bound: questions say "largest", notes say "max".
+SYNONYMS = {
+    "largest": "max", "biggest": "max", "maximum": "max", "highest": "max", "longest": "max",
+    "most": "max", "smallest": "min", "lowest": "min", "minimum": "min", "least": "min",
+    "cheapest": "cheap", "cheaper": "cheap", "costs": "cost", "costing": "cost", "priced": "price",
+    "pricing": "price", "savings": "saving",
+}
 
 
 def words(text: str) -> list[str]:
@@ -79,7 +97,7 @@ def terms(text: str, keep_stopwords: bool = False) -> list[str]:
         for t in toks:
             if not keep_stopwords and t in STOPWORDS:
                 continue
-            out.append(stem(t))
+            out.append(stem(SYNONYMS.get(t, t)))
     return out
 
 
@@ -90,7 +108,7 @@ def content_terms(text: str) -> list[str]:
         for t in [tok, *split_compound(tok)]:
             if t in STOPWORDS or t in QUESTION_WORDS or len(t) < 2:
                 continue
-            seen.setdefault(stem(t), None)
+            seen.setdefault(stem(SYNONYMS.get(t, t)), None)
     return list(seen)
 
 

@@ -28,7 +28,9 @@ CONTRACT = {"question", "answer", "abstained", "confidence", "citations", "facts
 PREFIXES = "PREFIX kgqa: <https://kgqa.dev/ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 SELECT = PREFIXES + "SELECT ?s ?label WHERE { ?s a kgqa:Service ; rdfs:label ?label } ORDER BY ?label LIMIT 5"
 ASK = PREFIXES + "ASK { ?s a kgqa:Service }"
-CONSTRUCT = PREFIXES + "CONSTRUCT { ?s rdfs:label ?label } WHERE { ?s a kgqa:Service ; rdfs:label ?label } LIMIT 5"
+CONSTRUCT = PREFIXES + (
+    "CONSTRUCT { ?s rdfs:label ?label } WHERE { ?s a kgqa:Service ; rdfs:label ?label } LIMIT 5"
+)
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 
 
@@ -68,6 +70,7 @@ def assert_error(response: Any, status: int, needle: str = "") -> dict[str, Any]
 
 # ---- ask ------------------------------------------------------------------------------------------------
 
+
 def test_ask_post_answers_with_a_citation_of_the_right_line(client: FlaskClient, settings: Settings) -> None:
     response = client.post("/api/v1/ask", json={"question": LAMBDA_Q})
     assert response.status_code == 200
@@ -89,6 +92,18 @@ def test_ask_get_matches_post(client: FlaskClient) -> None:
     assert got["answer"] == posted["answer"]
     assert got["citations"] == posted["citations"]
     assert len(got["citations"]) <= 3
+
+
+@pytest.mark.xfail(
+    reason="engine: answers the SQS message-size question with Lambda's /tmp 'Max size is 512MB' "
+    "(confidence 0.40) instead of abstaining; the notes give no SQS message size",
+    strict=False,
+)
+def test_ask_abstains_when_the_notes_do_not_say(client: FlaskClient) -> None:
+    question = "what is the max message size in amazon sqs"
+    body = client.post("/api/v1/ask", json={"question": question}).get_json()
+    assert body["abstained"] is True
+    assert "not in your notes" in body["answer"].lower()
 
 
 def test_ask_top_k_limits_citations(client: FlaskClient) -> None:
@@ -122,8 +137,13 @@ def test_ask_post_bad_input_is_400(client: FlaskClient, body: str, needle: str) 
 
 @pytest.mark.parametrize(
     ("query", "needle"),
-    [({}, 'Missing "question"'), ({"q": ""}, "empty"), ({"q": "  "}, "empty"),
-     ({"q": "hi", "top_k": "abc"}, "top_k"), ({"q": "hi", "top_k": "99"}, "top_k")],
+    [
+        ({}, 'Missing "question"'),
+        ({"q": ""}, "empty"),
+        ({"q": "  "}, "empty"),
+        ({"q": "hi", "top_k": "abc"}, "top_k"),
+        ({"q": "hi", "top_k": "99"}, "top_k"),
+    ],
 )
 def test_ask_get_bad_input_is_400(client: FlaskClient, query: dict[str, str], needle: str) -> None:
     assert_error(client.get("/api/v1/ask", query_string=query), 400, needle)
@@ -131,7 +151,8 @@ def test_ask_get_bad_input_is_400(client: FlaskClient, query: dict[str, str], ne
 
 def test_question_over_the_limit_is_413(client: FlaskClient, settings: Settings) -> None:
     too_long = "why " * (settings.max_question_chars // 4 + 1)
-    assert_error(client.post("/api/v1/ask", json={"question": too_long}), 413, str(settings.max_question_chars))
+    limit = str(settings.max_question_chars)
+    assert_error(client.post("/api/v1/ask", json={"question": too_long}), 413, limit)
     assert_error(client.get("/api/v1/ask", query_string={"q": too_long}), 413, "limit")
 
 
@@ -161,6 +182,7 @@ def test_unexpected_error_is_500_json_without_traceback(settings: Settings, engi
 
 # ---- SPARQL ---------------------------------------------------------------------------------------------
 
+
 def test_sparql_select_json_by_default(client: FlaskClient) -> None:
     response = client.get("/api/v1/sparql", query_string={"query": SELECT})
     assert response.status_code == 200
@@ -171,12 +193,14 @@ def test_sparql_select_json_by_default(client: FlaskClient) -> None:
 
 
 def test_sparql_select_xml_and_csv(client: FlaskClient) -> None:
-    xml = client.post("/api/v1/sparql", data={"query": SELECT},
-                      headers={"Accept": "application/sparql-results+xml"})
+    xml = client.post(
+        "/api/v1/sparql", data={"query": SELECT}, headers={"Accept": "application/sparql-results+xml"}
+    )
     assert xml.status_code == 200 and xml.mimetype == "application/sparql-results+xml"
     assert ET.fromstring(xml.data).findall(f"{SRX}results/{SRX}result")
-    table = client.post("/api/v1/sparql", data=SELECT, content_type="application/sparql-query",
-                        headers={"Accept": "text/csv"})
+    table = client.post(
+        "/api/v1/sparql", data=SELECT, content_type="application/sparql-query", headers={"Accept": "text/csv"}
+    )
     assert table.status_code == 200 and table.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(table.get_data(as_text=True))))
     assert rows[0] == ["s", "label"] and len(rows) > 1
@@ -185,8 +209,9 @@ def test_sparql_select_xml_and_csv(client: FlaskClient) -> None:
 def test_sparql_ask_json_and_xml(client: FlaskClient) -> None:
     body = json.loads(client.get("/api/v1/sparql", query_string={"query": ASK}).data)
     assert body["boolean"] is True
-    xml = client.get("/api/v1/sparql", query_string={"query": ASK},
-                     headers={"Accept": "application/sparql-results+xml"})
+    xml = client.get(
+        "/api/v1/sparql", query_string={"query": ASK}, headers={"Accept": "application/sparql-results+xml"}
+    )
     assert ET.fromstring(xml.data).find(f"{SRX}boolean").text == "true"
 
 
@@ -242,6 +267,7 @@ def test_sparqlwrapper_client(live_url: str) -> None:
 
 # ---- services and sources -------------------------------------------------------------------------------
 
+
 def test_services_list_and_one_service(client: FlaskClient) -> None:
     listing = client.get("/api/v1/services").get_json()
     assert listing["count"] == len(listing["services"]) > 0
@@ -261,8 +287,9 @@ def test_services_list_and_one_service(client: FlaskClient) -> None:
 def test_source_with_context(client: FlaskClient, settings: Settings) -> None:
     top = client.post("/api/v1/ask", json={"question": LAMBDA_Q}).get_json()["citations"][0]
     start, end = top["lines"]
-    body = client.get("/api/v1/source", query_string={
-        "file": top["source"], "start": start, "end": end, "context": 2}).get_json()
+    body = client.get(
+        "/api/v1/source", query_string={"file": top["source"], "start": start, "end": end, "context": 2}
+    ).get_json()
     numbers = [line["n"] for line in body["lines"]]
     assert numbers == list(range(start - 2, end + 3))
     assert [line["n"] for line in body["lines"] if line["cited"]] == list(range(start, end + 1))
@@ -287,6 +314,7 @@ def test_source_bad_requests(client: FlaskClient) -> None:
 
 
 # ---- probes, page, docs ---------------------------------------------------------------------------------
+
 
 def test_healthz_and_readyz_when_ready(client: FlaskClient) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
@@ -321,8 +349,11 @@ def test_chat_page_is_served_with_a_strict_csp(client: FlaskClient) -> None:
 def test_openapi_documents_every_route(app: Flask, client: FlaskClient) -> None:
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1") and doc["info"]["title"]
-    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule) for rule in app.url_map.iter_rules()
-              if rule.endpoint != "static" and rule.rule != "/"}
+    routes = {
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and rule.rule != "/"
+    }
     assert routes <= set(doc["paths"]), routes - set(doc["paths"])
     for path, item in doc["paths"].items():
         for method, op in item.items():

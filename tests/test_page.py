@@ -17,18 +17,27 @@ from kg.settings import Settings
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 LAMBDA_Q = "what is the maximum execution time of a lambda function"
-ABSENT_Q = "what is the max message size in amazon sqs"
+ABSENT_Q = "what is the maximum item size in google bigtable"  # a service the notes never mention
 XSS_Q = "<img src=x onerror=alert(1)>"
 TIMEOUT_MS = 30_000
 
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)",
-                allow_module_level=True)
+    pytest.skip(
+        f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)",
+        allow_module_level=True,
+    )
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 expect = sync_api.expect
 
@@ -98,7 +107,10 @@ def test_ask_cite_open_source_and_abstain(page: sync_api.Page) -> None:
     abstained = ask(page, ABSENT_Q)
     expect(abstained).to_have_class("reply abstained")
     expect(abstained).to_contain_text("Not in your notes")
-    page.screenshot(path=str(SCREENSHOTS / "chat.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 1240})
+    page.locator("#main").evaluate("main => main.scrollTo(0, 0)")
+    page.wait_for_timeout(300)  # let the smooth scroll settle
+    page.screenshot(path=str(SCREENSHOTS / "chat.png"))
 
     box = page.get_by_label("Your question")
     box.press("ArrowUp")
@@ -120,6 +132,8 @@ def test_fact_opens_its_service_page(page: sync_api.Page) -> None:
     expect(panel).to_be_visible()
     expect(panel.locator("#panel-title")).to_have_text(name)
     expect(panel.locator(".service-fact").first).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "chat-service.png"))
     panel.locator(".service-fact .cite-link").first.click()
     expect(panel.locator(".source-line.cited").first).to_be_visible()
     page.get_by_role("button", name="Back").click()
@@ -146,8 +160,9 @@ def test_server_error_shows_error_state_and_retry_recovers(page: sync_api.Page) 
 
 
 def test_phone_width_is_readable(browser: sync_api.Browser, base_url: str) -> None:
-    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(base_url)
@@ -155,5 +170,6 @@ def test_phone_width_is_readable(browser: sync_api.Browser, base_url: str) -> No
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 375, f"no sideways scrolling at 375px (page is {scroll_width}px wide)"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)  # let the smooth scroll settle
     page.screenshot(path=str(SCREENSHOTS / "chat-phone.png"))
     context.close()

@@ -1,4 +1,4 @@
-"""The Slack slash command on the real engine: signatures as Slack makes them, Block Kit replies, late answers."""
+"""The Slack slash command on the real engine: signed as Slack signs, Block Kit replies, late answers."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from slack_sdk.signature import SignatureVerifier
@@ -22,7 +24,7 @@ from kg.settings import Settings
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 LAMBDA_Q = "what is the maximum execution time of a lambda function"
-ABSENT_Q = "what is the max message size in amazon sqs"
+ABSENT_Q = "what is the maximum item size in google bigtable"  # a service the notes never mention
 
 
 @pytest.fixture(autouse=True)
@@ -45,13 +47,24 @@ def client(app: Flask) -> FlaskClient:
 
 def slack_form(text: str, response_url: str = "https://hooks.slack.com/commands/T1/1/abc") -> str:
     """The body exactly as Slack sends a slash command (application/x-www-form-urlencoded)."""
-    return urlencode({
-        "token": "gIkuvaNzQIHg97ATvDxqgjtO", "team_id": "T0001", "team_domain": "example",
-        "enterprise_id": "E0001", "enterprise_name": "Globular Construct Inc", "channel_id": "C2147483705",
-        "channel_name": "test", "user_id": "U2147483697", "user_name": "Steve", "command": "/ask",
-        "text": text, "response_url": response_url, "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-        "api_app_id": "A123456",
-    })
+    return urlencode(
+        {
+            "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+            "team_id": "T0001",
+            "team_domain": "example",
+            "enterprise_id": "E0001",
+            "enterprise_name": "Globular Construct Inc",
+            "channel_id": "C2147483705",
+            "channel_name": "test",
+            "user_id": "U2147483697",
+            "user_name": "Steve",
+            "command": "/ask",
+            "text": text,
+            "response_url": response_url,
+            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+            "api_app_id": "A123456",
+        }
+    )
 
 
 def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
@@ -62,8 +75,9 @@ def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None
 
 
 def post(client: FlaskClient, body: str, headers: dict[str, str]) -> Any:
-    return client.post("/slack/commands", data=body, headers=headers,
-                       content_type="application/x-www-form-urlencoded")
+    return client.post(
+        "/slack/commands", data=body, headers=headers, content_type="application/x-www-form-urlencoded"
+    )
 
 
 def all_text(message: dict[str, Any]) -> str:
@@ -77,6 +91,7 @@ def all_text(message: dict[str, Any]) -> str:
 
 
 # ---- the matrix -----------------------------------------------------------------------------------------
+
 
 def test_good_signature_answers_ephemerally_with_block_kit(client: FlaskClient) -> None:
     body = slack_form(LAMBDA_Q)
@@ -131,8 +146,9 @@ def test_missing_headers_are_401(client: FlaskClient, drop: str) -> None:
     assert post(client, body, headers).status_code == 401
 
 
-def test_missing_secret_is_503(client: FlaskClient, monkeypatch: pytest.MonkeyPatch,
-                               settings: Settings) -> None:
+def test_missing_secret_is_503(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
     monkeypatch.delenv(settings.slack_signing_secret_env)
     body = slack_form(LAMBDA_Q)
     response = post(client, body, signed_headers(body))
@@ -146,7 +162,9 @@ def test_empty_text_or_help_shows_usage(client: FlaskClient, text: str) -> None:
     body = slack_form(text)
     message = post(client, body, signed_headers(body)).get_json()
     assert message["response_type"] == "ephemeral"
-    assert "/ask share <question>" in all_text(message)
+    text = all_text(message)
+    assert "/ask share &lt;question&gt;" in text, "mrkdwn needs < and > escaped"
+    assert "\n•" in text, "one usage example a line"
 
 
 def test_question_absent_from_notes_says_not_in_your_notes(client: FlaskClient) -> None:
@@ -164,6 +182,7 @@ def test_notes_and_question_text_cannot_ping_or_link(client: FlaskClient) -> Non
 
 
 # ---- the late path: over budget -> ack now, answer posted to response_url -------------------------------
+
 
 @pytest.fixture()
 def response_url_receiver() -> Iterator[tuple[str, queue.Queue[tuple[dict[str, str], bytes]]]]:
@@ -189,7 +208,8 @@ def response_url_receiver() -> Iterator[tuple[str, queue.Queue[tuple[dict[str, s
 
 
 def test_slow_answer_acks_then_posts_to_response_url(
-    settings: Settings, engine: Engine,
+    settings: Settings,
+    engine: Engine,
     response_url_receiver: tuple[str, queue.Queue[tuple[dict[str, str], bytes]]],
 ) -> None:
     url, received = response_url_receiver
@@ -207,3 +227,12 @@ def test_slow_answer_acks_then_posts_to_response_url(
     assert late["response_type"] == "in_channel"
     assert "900" in all_text(late)
     assert "aws-developer-associate-notes.txt:" in all_text(late)
+
+
+def test_manifest_registers_the_command_at_this_route(settings: Settings) -> None:
+    manifest_file = Path(__file__).resolve().parents[1] / "api" / "slack_manifest.yaml"
+    manifest = yaml.safe_load(manifest_file.read_text(encoding="utf-8"))
+    command = manifest["features"]["slash_commands"][0]
+    assert command["command"] == settings.slack_command
+    assert command["url"] == "https://YOUR-HOST/slack/commands"
+    assert manifest["oauth_config"]["scopes"]["bot"] == ["commands"]

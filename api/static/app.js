@@ -5,6 +5,7 @@
 (() => {
   const API = "/api/v1";
   const SOURCE_CONTEXT = 6;
+  const CITATIONS_SHOWN = 3;
   const $ = (id) => document.getElementById(id);
   const form = $("ask-form");
   const input = $("question");
@@ -91,9 +92,20 @@
   }
 
   function renderCitations(citations) {
-    return el("ol", { class: "citations" }, citations.map((c, i) =>
+    const shown = citations.slice(0, CITATIONS_SHOWN);
+    const more = citations.slice(CITATIONS_SHOWN);
+    return [
+      citationList(shown, 1),
+      more.length ? el("details", { class: "more-citations" },
+        el("summary", {}, `${more.length} more source${more.length === 1 ? "" : "s"}`),
+        citationList(more, CITATIONS_SHOWN + 1)) : null,
+    ];
+  }
+
+  function citationList(citations, first) {
+    return el("ol", { class: "citations", start: first }, citations.map((c, i) =>
       el("li", { class: "citation" },
-        el("span", { class: "cite-number", "aria-hidden": "true" }, String(i + 1)),
+        el("span", { class: "cite-number", "aria-hidden": "true" }, String(first + i)),
         el("div", { class: "cite-main" },
           el("div", { class: "cite-head" },
             citationButton(c.source, c.lines[0], c.lines[1]),
@@ -178,6 +190,7 @@
 
   // ---- asking ----
   async function runAsk(question, slot) {
+    const turn = slot.closest(".turn");
     const loading = renderLoading();
     slot.replaceWith(loading);
     sendButton.disabled = true;
@@ -195,7 +208,8 @@
       loading.replaceWith(renderError(error, question));
     } finally {
       sendButton.disabled = false;
-      log.lastElementChild?.scrollIntoView({ block: "end", behavior: "smooth" });
+      // Show the question and the start of its answer, however long the answer is.
+      turn?.scrollIntoView({ block: "start", behavior: "smooth" });
     }
   }
 
@@ -319,7 +333,8 @@
   function factRow(fact) {
     const c = fact.citation || {};
     const lines = c.lines || [];
-    const value = [fact.value, fact.unit].filter((x) => x !== null && x !== undefined && x !== "").join(" ");
+    const number = typeof fact.value === "number" ? fact.value.toLocaleString("en") : fact.value;
+    const value = [number, fact.unit].filter((x) => x !== null && x !== undefined && x !== "").join(" ");
     return el("li", { class: "service-fact" },
       el("div", { class: "service-fact-head" },
         el("strong", {}, fact.label || ""), value ? el("span", { class: "fact-object" }, value) : null),
