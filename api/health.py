@@ -30,8 +30,10 @@ def readyz() -> tuple[Response, int]:
     try:
         engine = holder().get()
     except IndexNotReady as exc:
-        missing = list(getattr(exc, "missing", []) or [])
-        return jsonify({"status": "not_ready", "missing": missing, "message": exc.message}), 503
+        body: dict[str, Any] = {"status": "not_ready", "message": exc.message}
+        if getattr(exc, "missing", None):  # a list, when the engine says what is missing part by part
+            body["missing"] = list(exc.missing)  # type: ignore[attr-defined]
+        return jsonify(body), 503
     missing = engine.readiness()
     if missing:
         message = f"The index is incomplete, missing: {', '.join(missing)}. Run `kgqa ingest`."

@@ -14,8 +14,6 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -51,30 +49,6 @@ def _atomic_target(target: Path) -> Path:
     return Path(tmp)
 
 
-@contextmanager
-def _without_onnx_package() -> Iterator[None]:
-    """Let torch's TorchScript exporter run when the ``onnx`` package is absent.
-
-    The exporter imports ``onnx`` only to merge custom onnxscript functions into the model; this graph has
-    none, so that step is the identity. With ``onnx`` installed (the supported setup) nothing is patched.
-    """
-    try:
-        import onnx  # noqa: F401
-    except ImportError:
-        from torch.onnx._internal.torchscript_exporter import onnx_proto_utils as opu
-
-        original = getattr(opu, "_add_onnxscript_fn", None)
-        if original is None:
-            raise RuntimeError("ONNX export needs the 'onnx' package: pip install onnx") from None
-        opu._add_onnxscript_fn = lambda model_bytes, custom_opsets: model_bytes
-        try:
-            yield
-        finally:
-            opu._add_onnxscript_fn = original
-        return
-    yield
-
-
 def export_onnx(folder: Path, target: Path) -> list[str]:
     """Export transformer + mean pooling + normalisation to ``target``; returns the graph's input names."""
     import torch
@@ -107,7 +81,7 @@ def export_onnx(folder: Path, target: Path) -> list[str]:
     tmp = _atomic_target(target)
     try:
         # TracerWarnings flag shape checks that hold for any (batch, sequence); they would only alarm users.
-        with torch.no_grad(), _without_onnx_package(), warnings.catch_warnings():
+        with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(Pooled().eval(), example, str(tmp), input_names=names,
                               output_names=["embedding"], dynamic_axes=axes, opset_version=OPSET,

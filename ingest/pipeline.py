@@ -226,9 +226,18 @@ def embed_passages(
 ) -> tuple[Any, str, int]:
     import numpy as np
 
-    from ingest.embed import TorchEmbedder
+    from ingest.embed import load_embedder
 
-    embedder = embedder_factory() if embedder_factory else TorchEmbedder(settings.model)
+    if embedder_factory:
+        embedder = embedder_factory()
+    else:
+        try:
+            embedder = load_embedder(settings.model, settings.embed_backend)
+        except Exception as exc:  # the ONNX export is an optimisation; torch computes the same vectors
+            if settings.embed_backend == "torch":
+                raise
+            log.warning("ONNX embedder unavailable (%s); embedding with torch", exc)
+            embedder = load_embedder(settings.model, "torch")
     texts = [p.context_text() for p in passages]
     batch = 64
     chunks = []

@@ -36,12 +36,16 @@ def lead_label(p: Passage) -> str:
 
 
 def in_block(q: Passage, lead: Passage) -> bool:
-    """Whether q sits under lead: same section, or the sub-section the lead opened."""
-    n = len(lead.section)
-    if q.file != lead.file or q.section[:n] != lead.section:
+    """Whether q sits under lead: under a heading's path, in the sub-list a lead bullet opened, or in
+    the same section as a sentence that ends with ':'."""
+    if q.file != lead.file:
         return False
-    rest = q.section[n:]
-    return rest == () or rest == (lead_label(lead),) or (lead.is_heading and q.section == lead.section)
+    if lead.is_heading:
+        return q.section[: len(lead.section)] == lead.section
+    if q.section == lead.section:
+        return True
+    k = len(q.section) - 1
+    return k >= 0 and q.section[-1] == lead_label(lead) and q.section[:k] == lead.section[:k]
 
 
 def sibling_group(index: Index, p: Passage) -> tuple[Passage | None, list[Passage]]:
@@ -91,19 +95,28 @@ class Composed:
     passages: tuple[Passage, ...]  # what the text was read from, in file order
 
 
-def compose_list(index: Index, top: Passage, prefix: str) -> Composed | None:
+def is_entry(p: Passage) -> bool:
+    """A list entry that names something ("SSE-KMS: ...", "Client Side Encryption"), not a detail."""
+    m = _ITEM_HEAD.match(p.text)
+    if m:
+        return len(m.group(1).split()) <= 4
+    return is_title_like(p) and len(p.text.split()) <= 4
+
+
+def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = True) -> Composed | None:
     lead, items = sibling_group(index, top)
     items = [it for it in items if not it.is_heading]
     if len(items) < 2:
         return None
     chosen = items
     heads = [item_head(it.text) for it in items]
-    # long groups of mixed detail: keep the named items ("SSE-KMS: ...") and the short ones
-    if sum(len(h) + 2 for h in heads) > MAX_ANSWER - 60:
-        named = [it for it in items if _ITEM_HEAD.match(it.text) or len(it.text.split()) <= 3]
+    # long flat lists mix entries and their details: keep the entries ("SSE-KMS: ...")
+    if entries_only and sum(len(h) + 2 for h in heads) > MAX_ANSWER - 60:
+        named = [it for it in items if is_entry(it)]
         if len(named) >= 2:
             chosen = named
-            heads = [item_head(it.text) for it in named]
+            heads = list(dict.fromkeys(item_head(it.text) for it in named))
+            chosen = [next(it for it in named if item_head(it.text) == h) for h in heads]
     intro = lead_label(lead) if lead else (top.section[-1] if top.section else "")
     if len(intro) > 90:
         intro = top.section[-1] if top.section else ""
@@ -142,6 +155,25 @@ def _next(index: Index, p: Passage) -> Passage | None:
     return None
 
 
+def _other_side(query: Query, top: Passage, ranked: list[Candidate]) -> Passage | None:
+    """For "X vs Y", the best passage about the side the top passage does not mention."""
+    if query.kind != "comparison" or len(query.compared) != 2:
+        return None
+    low = top.text.lower()
+    missing = [side for side in query.compared if not _mentions(low, side)]
+    if len(missing) != 1:
+        return None
+    for c in ranked[1:6]:
+        if c.passage.id != top.id and _mentions(c.passage.text.lower(), missing[0]):
+            return c.passage
+    return None
+
+
+def _mentions(low: str, side: str) -> bool:
+    words = [w for w in side.lower().split() if len(w) > 2] or side.lower().split()
+    return all(re.search(rf"\b{re.escape(w.rstrip('s'))}", low) for w in words)
+
+
 def _worked_example(index: Index, query: Query, top: Passage) -> list[Passage]:
     """A question that restates an example's givens is answered by the example's computation."""
     asked = set(re.findall(r"\d+(?:\.\d+)?", query.normalised))
@@ -163,7 +195,7 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
     service = index.services.get(top.service or "")
     prefix = f"{service.label} — " if service and service.label.lower() not in top.text.lower() else ""
     if query.kind == "list" or is_introducer(top):
-        listed = compose_list(index, top, prefix)
+        listed = compose_list(index, top, prefix, entries_only=query.kind == "list")
         if listed:
             return listed
     used = [top]
@@ -172,8 +204,15 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
         used += extra
     else:
         nxt = _next(index, top)
-        if nxt and len(top.text) < 90 and (is_title_like(top) or ELABORATES.match(nxt.text)):
+        while nxt and len(used) < 3 and sum(len(p.text) for p in used) < 120 and (
+            (len(used) == 1 and is_title_like(top)) or ELABORATES.match(nxt.text)
+        ):
             used.append(nxt)
+            nxt = _next(index, nxt)
+    other = _other_side(query, top, ranked)
+    if other is not None and len(used) == 1:
+        text = f"{top.text} | {other.text}"
+        return Composed(_clip(prefix + text), (top, other))
     text = " — ".join(p.text for p in used) if len(used) > 1 else top.text
     if len(used) == 1 and len(text) < 30 and top.section and top.section[-1].lower() not in text.lower():
         text = f"{top.section[-1]}: {text}"

@@ -55,6 +55,9 @@ class Index:
     passage_vectors: np.ndarray | None = None
     # services named anywhere in a passage's section: notes about CloudFormation may sit under "CICD"
     section_services: dict[tuple[str, tuple[str, ...]], set[str]] = field(default_factory=dict)
+    # unit families of the quantities each passage states (time, size, money, count ...)
+    families: dict[str, frozenset[str]] = field(default_factory=dict)
+    first_under: dict[str, str] = field(default_factory=dict)  # first passage under a heading → heading
 
     @classmethod
     def load(cls, folder: Path, store_url: str = "") -> Index:
@@ -76,6 +79,7 @@ class Index:
         vectors = FaissIndex.load(folder)
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
         bm25 = bm25s.BM25()
         bm25.index([terms(p.context_text()) or ["_"] for p in passages], show_progress=False)
         index = cls(
@@ -95,7 +99,13 @@ class Index:
         for f in facts:
             by_passage[f.passage].append(f)
         index.facts_by_passage = dict(by_passage)
+        from ingest.units import parse_quantity
+
+        for prev, p in zip(passages, passages[1:], strict=False):
+            if prev.is_heading and not p.is_heading and prev.file == p.file:
+                index.first_under[p.id] = prev.text
         for p in passages:
+            index.families[p.id] = frozenset(q.family for q in parse_quantity(p.text))
             named = index.section_services.setdefault(section_key(p), set())
             named.update(m.service for m in index.lexicon.mentions(p.context_text()))
         n = len(vectors.ids)

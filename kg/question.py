@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ingest.units import UNITS
 from kg.lexicon import Lexicon, ServiceMention
-from kg.text import content_terms, fold
+from kg.text import QUESTION_WORDS, STOPWORDS, content_terms, fold
 
 KINDS = ("number", "pricing", "definition", "feature", "comparison", "list", "best_practice", "multi_hop")
 
@@ -22,7 +22,9 @@ _NUMBER = re.compile(
 )
 _COMPARISON = re.compile(
     r"\bvs\.?\b|\bversus\b|\bcompared?\b|\bcomparison\b|\bdiffer(?:s|ence|ent)?\b|\binstead of\b|"
-    r"\b(?:better|cheaper|faster|easier|harder|slower)\b|\bwhich one\b|\bor\b.*\bwhich\b|\bwhich\b.*\bor\b"
+    r"\b(?:better|cheaper|faster|easier|harder|slower|more|less)\b.*\bthan\b|\bwhich one\b|"
+    r"\b(?:is|are)\b.*\b(?:better|cheaper|faster|easier|harder|slower)\b|\bwhich\b.*\b(?:cheaper|faster|better)\b|"
+    r"\bor\b.*\bwhich\b|\bwhich\b.*\bor\b"
 )
 _LIST = re.compile(
     r"\b(?:list|what are the (?:\w+ )?(?:types|kinds|options|models|components|ways|building blocks|"
@@ -54,6 +56,7 @@ class Query:
     unit: str | None = None
     corrections: tuple[str, ...] = ()
     clauses: tuple[str, ...] = field(default_factory=tuple)  # for multi-hop questions
+    compared: tuple[str, ...] = ()  # the two sides of "X vs Y"
 
 
 _VERSUS = re.compile(r"\bvs\.?\b|\bversus\b")
@@ -93,11 +96,44 @@ def split_clauses(q: str) -> tuple[str, ...]:
     return ()
 
 
+# Words that ask for a quantity of one kind without naming its unit.
+MEASURE_WORDS = {
+    "time": "timeout timeouts long duration period retention lag latency wait delay frequency often "
+            "quickly fast soon expire expiry expiration interval",
+    "size": "size big large largest biggest memory storage space disk",
+    "money": "cost costs price charge pay",
+}
+_MEASURE = {w: fam for fam, ws in MEASURE_WORDS.items() for w in ws.split()}
+
+
+_SIDES = re.compile(
+    r"(?P<a>[\w/@.-]+(?:\s+[\w/@.-]+){0,2})\s+(?:vs\.?|versus|or|compared to|instead of|than)\s+"
+    r"(?:an?\s+|the\s+|plain\s+)?(?P<b>[\w/@.-]+(?:\s+[\w/@.-]+){0,2})"
+)
+
+
+def compared_sides(q: str) -> tuple[str, ...]:
+    m = _SIDES.search(fold(q))
+    if not m:
+        return ()
+    def keep(w: str) -> bool:
+        return w not in STOPWORDS and w not in QUESTION_WORDS and w not in {"use", "vs"} and any(
+            ch.isalnum() for ch in w)
+
+    a = [w for w in m.group("a").split() if keep(w)]
+    b = [w for w in m.group("b").split() if keep(w)]
+    return (" ".join(a[-2:]), " ".join(b[:2])) if a and b else ()
+
+
 def question_unit(q: str) -> tuple[str | None, str | None]:
-    for tok in re.findall(r"[a-z%]+", fold(q)):
+    toks = re.findall(r"[a-z%]+", fold(q))
+    for tok in toks:
         if tok in UNITS and tok not in {"x", "min"}:
             unit, family, _factor = UNITS[tok]
             return unit, family
+    for tok in toks:
+        if tok in _MEASURE:
+            return None, _MEASURE[tok]
     return None, None
 
 
@@ -120,4 +156,5 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
         unit=unit,
         corrections=tuple(fixes),
         clauses=clauses,
+        compared=compared_sides(normalised),
     )

@@ -53,7 +53,7 @@ def sparql_facts(index: Index, query: Query) -> tuple[str, list[dict[str, object
     preds = " ".join(f"kgqa:has{'Feature' if k == 'Feature' else k}" for k in kinds)
     values = " ".join(f"<{service_uri(s)}>" for s in sorted(services))
     unit_filter = ""
-    if query.unit_family and query.kind == "number":
+    if query.unit and query.unit_family and query.kind == "number":
         from ingest.units import BASE_UNITS
 
         base = BASE_UNITS.get(query.unit_family)
@@ -110,34 +110,79 @@ ASKS_WHEN = re.compile(r"^\s*when\s+(?:was|were|did|is|does)\b|\b(?:what|which) 
 MONEY = re.compile(r"\$\s?\d|\d\s?(?:cents?|usd|dollars?)\b", re.I)
 
 
-def defined_terms(query: Query) -> list[str]:
-    """What a definition question asks about: the named service, else its content words."""
-    names = [m.phrase for m in query.mentions]
-    rest = [w for w in re.findall(r"[a-z0-9@/_-]+", query.normalised.lower()) if stem(w) in query.terms]
-    return [n for n in names + rest if n]
+_DEFINITION_FRAME = re.compile(
+    r"^(?:what(?:'s| is| are| was| were)|whats|define|definition of|meaning of|explain|describe)\s+"
+    r"(?:an?\s+|the\s+)?(?P<phrase>.+?)\s*(?:\?|$)"
+)
+_DOES_FRAME = re.compile(r"^what (?:does|do)\s+(?:an?\s+|the\s+)?(?P<phrase>.+?)\s+(?:mean|stand for|do)\b")
+_TRAILING = re.compile(r"\s+(?:in|of|for|on|with|at|from|used|mean|means)\b.*$")
 
 
-def kind_fit(query: Query, p: Passage, facts: list[Fact]) -> float:
+def defined_terms(index: Index, query: Query) -> list[str]:
+    """What a definition question asks about: the phrase after 'what is', and the names of the service
+    it mentions (label and aliases, so 'CORS' also finds 'Cross Origin Resource Sharing')."""
+    q = query.normalised.lower().strip().replace('"', "").replace("'", "'")
+    out: list[str] = []
+    m = _DOES_FRAME.match(q) or _DEFINITION_FRAME.match(q)
+    if m:
+        phrase = _TRAILING.sub("", m.group("phrase").strip(" '?")).strip(" '")
+    else:  # "cloudwatch dimension definition": the words that are not the service or the frame
+        phrase = " ".join(w for w in re.findall(r"[a-z0-9@/_-]+", q) if stem(w) in query.terms)
+    if phrase:
+        out.append(phrase)
+        bare = phrase
+        for mention in query.mentions:  # "iam roles" is defined under IAM as "Roles: ..."
+            bare = re.sub(rf"\b{re.escape(mention.phrase)}\b", "", bare).strip()
+        if bare and bare != phrase:
+            out.append(bare)
+    for mention in query.mentions:
+        s = index.services.get(mention.service)
+        out += [mention.phrase] + ([s.label, *s.aliases] if s else [])
+    return [t.lower() for t in dict.fromkeys(out) if t]
+
+
+def _defines(term: str, low: str) -> float:
+    t = re.escape(term).replace("\\ ", "\\s+")
+    lead = rf"^(?:(?:an?|the|that's an?|that's|this is an?)\s+)?{t}(?:e?s|'s)?(?:\s*\([^)]*\))?"
+    if re.match(lead + r"\s*(?::|–|—|-\s|=|\bmeans\b|\bstands for\b|\bis\s+(?:an?|the)\b)", low):
+        return 1.0
+    if re.match(lead + r"\s+(?:is|are)\s+(?:an?\s+|the\s+)?\w+", low):
+        return 0.6
+    if re.search(rf"\b{t}(?:e?s)?\s+(?:is|are|means)\s+(?:an?|the)\b", low):
+        return 0.8
+    return 0.0
+
+
+def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_defined: list[str]) -> float:
     """How well a passage has the shape of the answer wanted: a number, a price, a definition."""
     text = p.text
+    families = index.families.get(p.id, frozenset())
     if query.kind == "number":
         if ASKS_WHEN.search(query.normalised):
             return 1.0 if YEAR.search(text) else 0.0
-        return 1.0 if NUMBER_IN_TEXT.search(text) else 0.0
+        if not NUMBER_IN_TEXT.search(text):
+            return 0.0
+        if query.unit_family and families:
+            return 1.0 if query.unit_family in families else 0.5
+        return 1.0
     if query.kind == "pricing":
         if MONEY.search(text) or any(f.kind == "Pricing" and f.unit == "USD" for f in facts):
             return 1.0
         return 0.6 if PRICE_WORDS.search(text) else 0.0
     if query.kind == "definition":
         low = text.lower()
-        for term in defined_terms(query):
-            t = re.escape(term.lower())
-            if re.match(rf"^(?:(?:an?|the|that's an?|that's)\s+)?{t}\w*(?:\s*\([^)]*\))?\s*(?::|is\b|are\b|means\b|=)",
-                        low):
-                return 1.0
-            if re.search(rf"\b{t}\w*\s+(?:is|are|means)\s+(?:an?|the)\b", low):
-                return 0.9
-        return 0.3
+        best = max((_defines(term, low) for term in terms_defined), default=0.0)
+        # "what does CORS stand for": the passage that spells the short name out
+        for mention in query.mentions:
+            svc = index.services.get(mention.service)
+            longs = [n for n in ([svc.label, *svc.aliases] if svc else []) if len(n.split()) >= 2]
+            if mention.phrase.isalnum() and any(n.lower() in low for n in longs):
+                best = max(best, 0.9)
+        # the first line under a heading that names the term usually says what it is
+        heading = index.first_under.get(p.id, "").lower()
+        if heading and any(t in heading for t in terms_defined):
+            best = max(best, 0.9)
+        return max(best, 0.3)
     return 0.5
 
 
@@ -178,6 +223,7 @@ def candidates(
         if pid in index.by_id:
             pool.setdefault(pid, Candidate(index.by_id[pid]))
     assert index.passage_vectors is not None
+    defined = defined_terms(index, query) if query.kind == "definition" else []
     for pid, c in pool.items():
         row = index.position[pid]
         c.dense = float(index.passage_vectors[row] @ qvec)
@@ -185,7 +231,7 @@ def candidates(
         c.facts = index.facts_by_passage.get(pid, []) if pid in fact_passages else []
         c.coverage = coverage(index, query, c.passage)
         c.service = service_fit(index, query, c.passage)
-        c.kind_fit = kind_fit(query, c.passage, c.facts)
+        c.kind_fit = kind_fit(index, query, c.passage, c.facts, defined)
         c.fact = fact_fit(query, c.facts) if c.facts else 0.0
         c.score = (
             0.55 * c.dense
