@@ -109,14 +109,25 @@ def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = T
     if len(items) < 2:
         return None
     chosen = items
-    heads = [item_head(it.text) for it in items]
-    # long flat lists mix entries and their details: keep the entries ("SSE-KMS: ...")
-    if entries_only and sum(len(h) + 2 for h in heads) > MAX_ANSWER - 60:
-        named = [it for it in items if is_entry(it)]
-        if len(named) >= 2:
-            chosen = named
-            heads = list(dict.fromkeys(item_head(it.text) for it in named))
-            chosen = [next(it for it in named if item_head(it.text) == h) for h in heads]
+
+    def size(ps: list[Passage]) -> int:
+        return sum(len(item_head(p.text)) + 2 for p in ps)
+
+    # long flat lists mix entries with sentences and details: drop the sentences, then keep the
+    # entries that name something ("SSE-KMS: ...")
+    if entries_only and size(chosen) > MAX_ANSWER - 60:
+        phrases = [it for it in items if not FINITE_VERB.search(f" {it.text} ") and not it.text.endswith(".")]
+        if len(phrases) >= 2:
+            chosen = phrases
+        if size(chosen) > MAX_ANSWER - 60:
+            named = [it for it in items if is_entry(it)]
+            if len(named) >= 2:
+                chosen = named
+    seen_heads: dict[str, Passage] = {}
+    for it in chosen:
+        seen_heads.setdefault(item_head(it.text), it)
+    chosen = list(seen_heads.values())
+    heads = list(seen_heads)
     intro = lead_label(lead) if lead else (top.section[-1] if top.section else "")
     if len(intro) > 90:
         intro = top.section[-1] if top.section else ""
@@ -171,7 +182,7 @@ def _other_side(query: Query, top: Passage, ranked: list[Candidate]) -> Passage 
 
 def _mentions(low: str, side: str) -> bool:
     words = [w for w in side.lower().split() if len(w) > 2] or side.lower().split()
-    return all(re.search(rf"\b{re.escape(w.rstrip('s'))}", low) for w in words)
+    return any(re.search(rf"\b{re.escape(w.rstrip('s'))}", low) for w in words)
 
 
 def _worked_example(index: Index, query: Query, top: Passage) -> list[Passage]:
@@ -209,10 +220,18 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
         ):
             used.append(nxt)
             nxt = _next(index, nxt)
-    other = _other_side(query, top, ranked)
-    if other is not None and len(used) == 1:
-        text = f"{top.text} | {other.text}"
-        return Composed(_clip(prefix + text), (top, other))
+    if query.kind == "comparison" and len(used) == 1 and len(query.compared) == 2:
+        low = top.text.lower()
+        if not any(_mentions(low, side) for side in query.compared):
+            # "Backups must be operated by the user": the list it belongs to says of what
+            lead, items = sibling_group(index, top)
+            if 2 <= len(items) <= 6:
+                listed = compose_list(index, top, prefix, entries_only=False)
+                if listed:
+                    return listed
+        other = _other_side(query, top, ranked)
+        if other is not None:
+            return Composed(_clip(f"{prefix}{top.text} | {other.text}"), (top, other))
     text = " — ".join(p.text for p in used) if len(used) > 1 else top.text
     if len(used) == 1 and len(text) < 30 and top.section and top.section[-1].lower() not in text.lower():
         text = f"{top.section[-1]}: {text}"

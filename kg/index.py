@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from ingest.pipeline import MANIFEST, read_manifest, recover_interrupted_swap
 from kg.errors import IndexNotReady
 from kg.lexicon import Lexicon
 from kg.model import Fact, Passage, Service
-from kg.text import terms
+from kg.text import STOPWORDS, stem, terms
 from kg.triples import TripleStore, open_store
 from kg.vectors import FaissIndex
 
@@ -58,6 +59,7 @@ class Index:
     # unit families of the quantities each passage states (time, size, money, count ...)
     families: dict[str, frozenset[str]] = field(default_factory=dict)
     first_under: dict[str, str] = field(default_factory=dict)  # first passage under a heading → heading
+    openers: dict[str, list[str]] = field(default_factory=dict)  # stem of a passage's opening word(s) → ids
 
     @classmethod
     def load(cls, folder: Path, store_url: str = "") -> Index:
@@ -105,6 +107,9 @@ class Index:
             if prev.is_heading and not p.is_heading and prev.file == p.file:
                 index.first_under[p.id] = prev.text
         for p in passages:
+            toks = re.findall(r"[a-z0-9@/_-]+", p.text.lower())[:4]
+            for tok in {stem(t) for t in toks if t not in STOPWORDS}:
+                index.openers.setdefault(tok, []).append(p.id)
             index.families[p.id] = frozenset(q.family for q in parse_quantity(p.text))
             named = index.section_services.setdefault(section_key(p), set())
             named.update(m.service for m in index.lexicon.mentions(p.context_text()))

@@ -30,6 +30,7 @@ _LIST = re.compile(
     r"\b(?:list|what are the (?:\w+ )?(?:types|kinds|options|models|components|ways|building blocks|"
     r"methods|steps|parts)|which (?:\w+ ){0,3}(?:are|can)\b.*\b(?:types|options|rules|records|models)|"
     r"(?:types|options|kinds|methods) of|building blocks|three|four|five|all the|where can)\b"
+    r"|\b(?:options|types|kinds|methods|choices|strategies)\s*\??$"
 )
 _DEFINITION = re.compile(
     r"^(?:what(?:'s| is| are| does)|define|definition of|meaning of|explain)\b(?!.*\b(?:how|many|much)\b)"
@@ -68,7 +69,8 @@ _WHICH_PLURAL = re.compile(
 
 
 def detect_kind(q: str, n_clauses: int) -> str:
-    q = fold(q)
+    # a quoted word is a name ("'better' rules"), not part of the question's frame
+    q = re.sub(r"(?<!\w)['\"][^'\"]{1,40}['\"](?!\w)", " quoted ", fold(q))
     if n_clauses >= 2:
         return "multi_hop"
     if _VERSUS.search(q):

@@ -141,6 +141,21 @@ def defined_terms(index: Index, query: Query) -> list[str]:
     return [t.lower() for t in dict.fromkeys(out) if t]
 
 
+def definition_candidates(index: Index, defined: list[str]) -> list[str]:
+    """Passages that open with a defined term, and first lines under a heading that names it: where
+    notes define things, whatever the retrievers rank first."""
+    out = []
+    for term in defined:
+        key = stem(term.split()[0]) if term.split() else ""
+        for pid in index.openers.get(key, ()):
+            if _defines(term, index.by_id[pid].text.lower()) >= 0.8:
+                out.append(pid)
+    for pid, heading in index.first_under.items():
+        if any(re.search(rf"\b{re.escape(t)}\b", heading.lower()) for t in defined):
+            out.append(pid)
+    return list(dict.fromkeys(out))[:30]
+
+
 def _defines(term: str, low: str) -> float:
     t = re.escape(term).replace("\\ ", "\\s+")
     lead = rf"^(?:(?:an?|the|that's an?|that's|this is an?)\s+)?{t}(?:e?s|'s)?(?:\s*\([^)]*\))?"
@@ -224,6 +239,8 @@ def candidates(
             pool.setdefault(pid, Candidate(index.by_id[pid]))
     assert index.passage_vectors is not None
     defined = defined_terms(index, query) if query.kind == "definition" else []
+    for pid in definition_candidates(index, defined):
+        pool.setdefault(pid, Candidate(index.by_id[pid]))
     for pid, c in pool.items():
         row = index.position[pid]
         c.dense = float(index.passage_vectors[row] @ qvec)
