@@ -82,7 +82,10 @@ def confidence(index: Index, scored: Scored) -> float:
     if q.kind != "multi_hop" and focus_missing(index, q, top.passage):
         conf *= 0.7
     # a content word of the question that the notes never use is a sign they do not cover it
-    conf *= 0.8 ** len(unknown_terms(index, q))
+    unknown = unknown_terms(index, q)
+    conf *= 0.8 ** len(unknown)
+    if unknown and not [t for t in q.terms if t not in q.service_terms and t not in unknown]:
+        conf *= 0.6  # all the question asks about, beyond the service, is absent from the notes
     return float(max(0.0, min(1.0, conf)))
 
 

@@ -143,16 +143,19 @@ def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = T
     return Composed(_clip(prefix + text), tuple(used))
 
 
-def focus(index: Index, ranked: list[Candidate]) -> Passage:
-    """The passage to answer from: a heading is replaced by the best passage under it."""
+def focus(index: Index, ranked: list[Candidate], kind: str = "") -> Passage:
+    """The passage to answer from: a heading is replaced by the best passage under it (for a definition,
+    the line right under it, where notes say what a thing is)."""
     top = ranked[0].passage
     if not top.is_heading:
         return top
     n = len(top.section)
-    for c in ranked[1:]:
-        p = c.passage
-        if not p.is_heading and p.file == top.file and p.section[:n] == top.section:
-            return p
+    under = [c for c in ranked[1:] if not c.passage.is_heading and c.passage.file == top.file
+             and c.passage.section[:n] == top.section]
+    if kind == "definition":  # the line under the heading that reads most like a definition
+        under.sort(key=lambda c: -c.kind_fit)
+    if under:
+        return under[0].passage
     nxt = index.passages[index.position[top.id] + 1 :][:1]
     return nxt[0] if nxt and nxt[0].file == top.file and not nxt[0].is_heading else top
 
@@ -202,7 +205,7 @@ def _worked_example(index: Index, query: Query, top: Passage) -> list[Passage]:
 
 
 def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fact]) -> Composed:
-    top = focus(index, ranked)
+    top = focus(index, ranked, query.kind)
     service = index.services.get(top.service or "")
     prefix = f"{service.label} — " if service and service.label.lower() not in top.text.lower() else ""
     if query.kind == "list" or is_introducer(top):

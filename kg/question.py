@@ -30,7 +30,8 @@ _LIST = re.compile(
     r"\b(?:list|what are the (?:\w+ )?(?:types|kinds|options|models|components|ways|building blocks|"
     r"methods|steps|parts)|which (?:\w+ ){0,3}(?:are|can)\b.*\b(?:types|options|rules|records|models)|"
     r"(?:types|options|kinds|methods) of|building blocks|three|four|five|all the|where can)\b"
-    r"|\b(?:options|types|kinds|methods|choices|strategies)\s*\??$"
+    r"|^(?!what|how|why|when|where|who|is |are |do |does |can )[^?]*\b(?:options|types|kinds|methods|choices|"
+    r"strategies)\s*\??$"
 )
 _DEFINITION = re.compile(
     r"^(?:what(?:'s| is| are| does)|define|definition of|meaning of|explain)\b(?!.*\b(?:how|many|much)\b)"
@@ -63,7 +64,7 @@ class Query:
 _VERSUS = re.compile(r"\bvs\.?\b|\bversus\b")
 _HOW_MANY = re.compile(r"\bhow (?:many|much|long)\b")
 _WHICH_PLURAL = re.compile(
-    r"\b(?:which|what)\b(?:\s+\S+){0,4}?\s+(?:types|options|rules|records|models|methods|kinds|components|"
+    r"\b(?:which|what are(?: the)?|what kinds of|what types of)\b(?:\s+\S+){0,4}?\s+(?:types|options|rules|records|models|methods|kinds|components|"
     r"services|features|ways|steps|parts|protocols|platforms|languages|strategies|policies)\b"
 )
 

@@ -11,6 +11,7 @@ from kg.graph import PREFIXES, service_uri
 from kg.index import Index, section_key
 from kg.model import Fact, Passage
 from kg.question import Query
+from ingest.services import initials
 from kg.text import stem, terms, words
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
@@ -151,9 +152,18 @@ def definition_candidates(index: Index, defined: list[str]) -> list[str]:
             if _defines(term, index.by_id[pid].text.lower()) >= 0.8:
                 out.append(pid)
     for pid, heading in index.first_under.items():
-        if any(re.search(rf"\b{re.escape(t)}\b", heading.lower()) for t in defined):
+        if names_term(heading, defined):
             out.append(pid)
     return list(dict.fromkeys(out))[:30]
+
+
+def names_term(heading: str, defined: list[str]) -> bool:
+    """Whether a heading is about the term itself ("RDS: Relational ...", "What's AMI?", "ECS Clusters"),
+    not a sub-topic of it ("RDS Security")."""
+    h = re.sub(r"^(?:what(?:'s| is| are)|about)\s+", "", heading.lower()).strip(" ?:")
+    h = re.split(r"\s*[:(–—]\s*|\s+-\s+", h)[0].strip()
+    h = re.sub(r"^(?:aws|amazon)\s+", "", h)
+    return any(h in (t, t + "s", t + "es") or h.rstrip("s") == t for t in defined)
 
 
 def _defines(term: str, low: str) -> float:
@@ -161,6 +171,11 @@ def _defines(term: str, low: str) -> float:
     lead = rf"^(?:(?:an?|the|that's an?|that's|this is an?)\s+)?{t}(?:e?s|'s)?(?:\s*\([^)]*\))?"
     if re.match(lead + r"\s*(?::|–|—|-\s|=|\bmeans\b|\bstands for\b|\bis\s+(?:an?|the)\b)", low):
         return 1.0
+    if re.match(lead + r"\s*\(", low) or re.search(rf"\b{t}\s*:\s", low):
+        return 0.85  # "Scale out (add EC2 instances) ...", "... you can use Lambda@Edge: deploy ..."
+    if re.match(lead + r"(?:\s+\w+)?\s+(?:declares?|defines?|describes?|represents?|lets|allows?|contains?|"
+                r"holds?|provides?|enables?|gives?)\b", low):
+        return 0.8  # "The Outputs section declares ...", "Cognito User Pools: Sign in ..."
     if re.match(lead + r"\s+(?:is|are)\s+(?:an?\s+|the\s+)?\w+", low):
         return 0.6
     if re.search(rf"\b{t}(?:e?s)?\s+(?:is|are|means)\s+(?:an?|the)\b", low):
@@ -190,13 +205,15 @@ def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_de
         # "what does CORS stand for": the passage that spells the short name out
         for mention in query.mentions:
             svc = index.services.get(mention.service)
-            longs = [n for n in ([svc.label, *svc.aliases] if svc else []) if len(n.split()) >= 2]
-            if mention.phrase.isalnum() and any(n.lower() in low for n in longs):
+            short = mention.phrase.replace(" ", "")
+            longs = [n for n in ([svc.label, *svc.aliases] if svc else [])
+                     if len(n.split()) >= 2 and initials(n).lower() == short.lower()]
+            if short.isalnum() and len(short) <= 6 and any(n.lower() in low for n in longs):
                 best = max(best, 0.9)
         # the first line under a heading that names the term usually says what it is
-        heading = index.first_under.get(p.id, "").lower()
-        if heading and any(t in heading for t in terms_defined):
-            best = max(best, 0.9)
+        heading = index.first_under.get(p.id, "")
+        if heading and names_term(heading, terms_defined):
+            best = max(best, 0.75)
         return max(best, 0.3)
     return 0.5
 

@@ -1,0 +1,330 @@
+"""Latency of Engine.answer() on the development questions, with a per-stage breakdown.
+
+Loads the Engine once (timed), measures the cold first call, warms up, then answers every question of the
+QA set ``--rounds`` times and prints p50/p95/p99/mean/max in milliseconds as Markdown tables (``--json`` for
+machine-readable output). Two answer() figures are given:
+
+* ``answer() new question``: the engine's embedding cache is emptied before each call, so every call pays
+  for the query embedding, as a question nobody asked before does (this is the figure to hold against the
+  target: p50 <= 15 ms, p95 <= 40 ms);
+* ``answer() repeated question``: the engine as it is, whose embedding cache (keyed by text) serves every
+  round after the first.
+
+The breakdown re-runs the steps of kg.answer.answer() one by one with the same functions (question analysis,
+query embedding with ``engine.embedder.encode`` so no cache hides it, SPARQL facts, candidate scoring,
+confidence, composition with citations) and times each; multi-hop questions add their extra hops to the same
+stages. The staged run's answers are checked against engine.answer() so the replica does not drift.
+
+Run: .venv/bin/python bench/answer_bench.py [--rounds 5] [--backend onnx|torch] [--index DIR] [--json]
+(build the index first: .venv/bin/kgqa ingest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+_t_import = time.perf_counter()
+from kg.answer import (  # noqa: E402
+    NOT_IN_NOTES,
+    Scored,
+    _bridge,
+    _citations,
+    _fact_refs,
+    check_question,
+    confidence,
+    vector_fn,
+)
+from kg.compose import compose  # noqa: E402
+from kg.engine import Engine  # noqa: E402
+from kg.evaluate import load_qa  # noqa: E402
+from kg.question import analyse  # noqa: E402
+from kg.retrieve import candidates, sparql_facts  # noqa: E402
+from kg.settings import Settings  # noqa: E402
+
+IMPORT_S = time.perf_counter() - _t_import
+
+STAGES = ("analyse", "embed", "sparql", "candidates", "confidence", "compose", "other")
+STAGE_LABELS = {
+    "analyse": "question analysis (kg.question.analyse)",
+    "embed": "query embedding (embedder.encode, uncached)",
+    "sparql": "SPARQL fact query (kg.retrieve.sparql_facts)",
+    "candidates": "candidate scoring (kg.retrieve.candidates)",
+    "confidence": "confidence (kg.answer.confidence)",
+    "compose": "composition + citations (kg.compose.compose, _citations)",
+    "other": "checks, multi-hop bridge, fact refs",
+}
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """The q-th percentile (0-100) with linear interpolation between order statistics (numpy's default)."""
+    xs = sorted(samples)
+    if not xs:
+        return 0.0
+    pos = (len(xs) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    return {
+        "n": len(samples),
+        "p50": round(percentile(samples, 50), 3),
+        "p95": round(percentile(samples, 95), 3),
+        "p99": round(percentile(samples, 99), 3),
+        "mean": round(statistics.fmean(samples), 3) if samples else 0.0,
+        "max": round(max(samples), 3) if samples else 0.0,
+    }
+
+
+def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
+    """kg.answer.answer() step by step, adding each step's ms to acc; returns the answer text."""
+    index, s = engine.index, engine.settings
+    clock = time.perf_counter
+
+    def timed(stage: str, fn: Any, *args: Any) -> Any:
+        t = clock()
+        out = fn(*args)
+        acc[stage] += (clock() - t) * 1000
+        return out
+
+    def rank(text: str) -> Scored:
+        query = timed("analyse", analyse, text, index.lexicon)
+        qvec = timed("embed", lambda t: engine.embedder.encode([t])[0], query.normalised)
+        sparql, rows = timed("sparql", sparql_facts, index, query)
+        ranked = timed("candidates", candidates, index, query, qvec, rows)
+        return Scored(query, ranked, sparql)
+
+    t0 = clock()
+    q = check_question(question, s.max_question_chars)
+    acc["other"] += (clock() - t0) * 1000
+    scored = rank(q)
+    hops = []
+    if scored.query.kind == "multi_hop" and scored.query.clauses:
+        first = rank(scored.query.clauses[0])
+        if first.ranked:
+            bridge = timed("other", _bridge, index, first.query, first.ranked[0].passage)
+            second = rank(" ".join([scored.query.clauses[1], *bridge[:2]]))
+            if second.ranked:
+                hops = [first.ranked[0]]
+                scored = Scored(scored.query, second.ranked, second.sparql or first.sparql)
+    ranked = scored.ranked
+    conf = timed("confidence", confidence, index, scored)
+    abstained = not ranked or conf < s.abstain_threshold
+    t = clock()
+    cited = _citations(index, scored.query, ranked, hops, s.top_k)
+    if abstained:
+        text = NOT_IN_NOTES
+        if cited:
+            text += f" The nearest I found is in {cited[0].source}:{cited[0].lines[0]}-{cited[0].lines[1]}."
+        facts = []
+    else:
+        facts = list(ranked[0].facts)
+        composed = compose(index, scored.query, ranked, facts)
+        text = composed.text
+        _citations(index, scored.query, ranked, hops, s.top_k, composed.passages)
+    acc["compose"] += (clock() - t) * 1000
+    timed("other", _fact_refs, index, facts)
+    return text
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    index_dir = args.index or os.environ.get("KGQA_INDEX_DIR") or str(ROOT / "data" / "index")
+    settings = Settings.from_env(index_dir=index_dir, embed_backend=args.backend)
+    items = load_qa(Path(args.qa))
+    questions = [str(i["question"]) for i in items]
+
+    t = time.perf_counter()
+    engine = Engine.load(settings)
+    load_s = time.perf_counter() - t
+    embedder_kind = type(engine.embedder).__name__
+
+    t = time.perf_counter()
+    first = engine.answer(questions[0])
+    cold_ms = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    engine.answer(questions[1])
+    second_ms = (time.perf_counter() - t) * 1000
+
+    # warm-up: every question once through both code paths (allocators, regex caches, onnx kernels)
+    for q in questions[: args.warmup]:
+        engine.embed = vector_fn(engine.embedder)
+        engine.answer(q)
+        staged_answer(engine, q, defaultdict(float))
+
+    # answer(), each call a new question to the embedding cache
+    fresh: list[float] = []
+    engine_timings: dict[str, list[float]] = defaultdict(list)
+    for _ in range(args.rounds):
+        for q in questions:
+            engine.embed = vector_fn(engine.embedder)
+            t = time.perf_counter()
+            ans = engine.answer(q)
+            fresh.append((time.perf_counter() - t) * 1000)
+            for k, v in (ans.timings_ms or {}).items():
+                engine_timings[k].append(v)
+
+    # answer() as the engine caches it: one embedding cache for the whole run
+    engine.embed = vector_fn(engine.embedder)
+    repeated: list[float] = []
+    for _ in range(args.rounds):
+        for q in questions:
+            t = time.perf_counter()
+            engine.answer(q)
+            repeated.append((time.perf_counter() - t) * 1000)
+
+    # stage breakdown
+    stage_samples: dict[str, list[float]] = {s: [] for s in STAGES}
+    staged_total: list[float] = []
+    mismatches: list[str] = []
+    for r in range(args.rounds):
+        for q in questions:
+            acc: dict[str, float] = defaultdict(float)
+            t = time.perf_counter()
+            text = staged_answer(engine, q, acc)
+            staged_total.append((time.perf_counter() - t) * 1000)
+            for s in STAGES:
+                stage_samples[s].append(acc[s])
+            if r == 0 and text != engine.answer(q).answer:
+                mismatches.append(q)
+
+    kinds: dict[str, int] = defaultdict(int)
+    for q in questions:
+        kinds[engine.answer(q).kind] += 1
+    total_mean = sum(statistics.fmean(v) for v in stage_samples.values())
+    fresh_sum = summary(fresh)
+    return {
+        "machine": machine_facts(),
+        "settings": {
+            "index_dir": settings.index_dir,
+            "embed_backend": settings.embed_backend,
+            "embedder": embedder_kind,
+            "triple_store": settings.triple_store or "oxigraph (embedded)",
+        },
+        "qa_file": args.qa,
+        "questions": len(questions),
+        "question_kinds": dict(sorted(kinds.items())),
+        "rounds": args.rounds,
+        "import_s": round(IMPORT_S, 3),
+        "engine_load_s": round(load_s, 3),
+        "cold_first_call_ms": round(cold_ms, 3),
+        "cold_first_call_question": first.question,
+        "second_call_ms": round(second_ms, 3),
+        "answer_new_question_ms": fresh_sum,
+        "answer_repeated_question_ms": summary(repeated),
+        "engine_timings_ms": {k: summary(v) for k, v in engine_timings.items()},
+        "stages_ms": {
+            s: {**summary(v), "share": round(statistics.fmean(v) / total_mean, 4) if total_mean else 0.0}
+            for s, v in stage_samples.items()
+        },
+        "staged_total_ms": summary(staged_total),
+        "staged_mismatches": mismatches,
+        "target": {"p50_ms": 15, "p95_ms": 40,
+                   "met": fresh_sum["p50"] <= 15 and fresh_sum["p95"] <= 40},
+    }
+
+
+def machine_facts() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu_model": cpu or platform.processor(),
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def markdown(r: dict[str, Any]) -> str:
+    def row(label: str, s: dict[str, float]) -> str:
+        return (f"| {label} | {s['n']} | {s['p50']:.2f} | {s['p95']:.2f} | {s['p99']:.2f} | "
+                f"{s['mean']:.2f} | {s['max']:.2f} |")
+
+    st = r["settings"]
+    m = r["machine"]
+    out = [
+        f"answer() latency: {r['questions']} questions x {r['rounds']} rounds, backend {st['embed_backend']} "
+        f"({st['embedder']}), index {st['index_dir']}",
+        f"machine: {m['cpus']} CPUs, {m['cpu_model']}, Python {m['python']}",
+        "",
+        "| measure | value |",
+        "| --- | --- |",
+        f"| import kg modules | {r['import_s'] * 1000:.0f} ms |",
+        f"| Engine.load | {r['engine_load_s'] * 1000:.0f} ms |",
+        f"| cold first answer() | {r['cold_first_call_ms']:.1f} ms |",
+        f"| second answer() | {r['second_call_ms']:.1f} ms |",
+        "",
+        "| ms | n | p50 | p95 | p99 | mean | max |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        row("answer() new question (embedding uncached)", r["answer_new_question_ms"]),
+        row("answer() repeated question (embedding cached)", r["answer_repeated_question_ms"]),
+    ]
+    for k, s in r["engine_timings_ms"].items():
+        out.append(row(f"  timings_ms[{k!r}] (new question)", s))
+    t = r["target"]
+    out += [
+        "",
+        f"target p50 <= {t['p50_ms']} ms and p95 <= {t['p95_ms']} ms (new question): "
+        f"{'met' if t['met'] else 'NOT met'}",
+        "",
+        "Stage breakdown (per question, summed over hops):",
+        "",
+        "| stage | p50 | p95 | p99 | mean | max | share of mean |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s, v in r["stages_ms"].items():
+        out.append(f"| {STAGE_LABELS[s]} | {v['p50']:.3f} | {v['p95']:.3f} | {v['p99']:.3f} | "
+                   f"{v['mean']:.3f} | {v['max']:.3f} | {v['share'] * 100:.1f}% |")
+    s = r["staged_total_ms"]
+    out.append(f"| **staged total** | {s['p50']:.3f} | {s['p95']:.3f} | {s['p99']:.3f} | {s['mean']:.3f} | "
+               f"{s['max']:.3f} | 100% |")
+    kinds = ", ".join(f"{k} {n}" for k, n in r["question_kinds"].items())
+    out += ["", f"question kinds: {kinds}"]
+    if r["staged_mismatches"]:
+        out.append(f"WARNING: the staged replica answered {len(r['staged_mismatches'])} question(s) "
+                   "differently from engine.answer(): the breakdown may not match answer()")
+    else:
+        out.append("staged replica: same answers as engine.answer() for every question")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Latency of Engine.answer() over the dev questions, with a per-stage breakdown.",
+        epilog="Build the index first: .venv/bin/kgqa ingest",
+    )
+    parser.add_argument("--index", default=None, help="index folder (default: KGQA_INDEX_DIR or data/index)")
+    parser.add_argument("--backend", choices=("onnx", "torch"), default=None,
+                        help="query embedding runtime (default: KGQA_EMBED_BACKEND or onnx)")
+    parser.add_argument("--qa", default=str(ROOT / "data" / "eval" / "qa_dev.jsonl"),
+                        help="QA set (JSON lines; default: data/eval/qa_dev.jsonl)")
+    parser.add_argument("--rounds", type=int, default=5, help="passes over the QA set (default: 5)")
+    parser.add_argument("--warmup", type=int, default=30,
+                        help="questions answered before timing (default: 30)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    result = run(args)
+    print(json.dumps(result, indent=2) if args.json else markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
