@@ -22,6 +22,7 @@ Run: .venv/bin/python bench/answer_bench.py [--rounds 5] [--backend onnx|torch] 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -142,7 +143,27 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
     return text
 
 
+def cpu_times() -> tuple[int, int]:
+    """(total, steal) jiffies from /proc/stat; (0, 0) where there is none."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return 0, 0
+    values = [int(x) for x in fields]
+    return sum(values[:8]), values[7] if len(values) > 7 else 0
+
+
+def code_fingerprint() -> str:
+    """Short hash of the kg/ and ingest/ sources, to tell which code a result was measured on."""
+    h = hashlib.sha256()
+    for path in sorted([*ROOT.glob("kg/*.py"), *ROOT.glob("ingest/*.py")]):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    load_before = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    cpu_start = cpu_times()
     index_dir = args.index or os.environ.get("KGQA_INDEX_DIR") or str(ROOT / "data" / "index")
     settings = Settings.from_env(index_dir=index_dir, embed_backend=args.backend)
     items = load_qa(Path(args.qa))
@@ -202,13 +223,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if r == 0 and text != engine.answer(q).answer:
                 mismatches.append(q)
 
+    cpu_end = cpu_times()
+    total_j = cpu_end[0] - cpu_start[0]
+    steal = round(100 * (cpu_end[1] - cpu_start[1]) / total_j, 2) if total_j else 0.0
     kinds: dict[str, int] = defaultdict(int)
     for q in questions:
         kinds[engine.answer(q).kind] += 1
     total_mean = sum(statistics.fmean(v) for v in stage_samples.values())
     fresh_sum = summary(fresh)
     return {
-        "machine": machine_facts(),
+        "machine": {**machine_facts(), "loadavg_1m_at_start": round(load_before[0], 2),
+                    "cpu_steal_pct": steal},
+        "code_fingerprint": code_fingerprint(),
         "settings": {
             "index_dir": settings.index_dir,
             "embed_backend": settings.embed_backend,
@@ -261,7 +287,9 @@ def markdown(r: dict[str, Any]) -> str:
     out = [
         f"answer() latency: {r['questions']} questions x {r['rounds']} rounds, backend {st['embed_backend']} "
         f"({st['embedder']}), index {st['index_dir']}",
-        f"machine: {m['cpus']} CPUs, {m['cpu_model']}, Python {m['python']}",
+        f"machine: {m['cpus']} CPUs, {m['cpu_model']}, Python {m['python']}; load average at start "
+        f"{m['loadavg_1m_at_start']}, CPU steal during the run {m['cpu_steal_pct']}%; "
+        f"code {r['code_fingerprint']}",
         "",
         "| measure | value |",
         "| --- | --- |",

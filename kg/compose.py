@@ -238,16 +238,22 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
     text = " — ".join(p.text for p in used) if len(used) > 1 else top.text
     if len(used) == 1 and len(text) < 30 and top.section and top.section[-1].lower() not in text.lower():
         text = f"{top.section[-1]}: {text}"
-    tail = converted(facts[0], query) if facts else ""
+    tail = converted(facts[0], query, text) if facts else ""
     return Composed(_clip(f"{prefix}{text}{tail}"), tuple(used))
-def converted(fact: Fact, query: Query) -> str:
+def converted(fact: Fact, query: Query, text: str = "") -> str:
     """'(= 15 minutes)' when the question asks in another unit of the same family."""
     if not (query.unit and fact.base_value is not None and fact.unit and query.unit != fact.unit):
         return ""
     for spelling, (unit, family, factor) in UNITS.items():
         if unit == query.unit and family == query.unit_family and spelling == unit.lower():
-            value = fact.base_value / factor
-            shown = f"{value:,.2f}".rstrip("0").rstrip(".")
+            def fmt(v: float) -> str:
+                return f"{v:,.2f}".rstrip("0").rstrip(".")
+
+            shown = fmt(fact.base_value / factor)
+            if fact.value_max is not None and fact.value:
+                shown += "–" + fmt(fact.base_value / fact.value * fact.value_max / factor)
+            if re.search(rf"\b{re.escape(shown)}\s*{re.escape(unit.rstrip('s'))}", text, re.I):
+                return ""  # the notes already say it in the unit asked for
             return f" (= {shown} {unit})"
     return ""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ingest.units import UNITS
 from kg.lexicon import Lexicon, ServiceMention
-from kg.text import QUESTION_WORDS, STOPWORDS, content_terms, fold
+from kg.text import QUESTION_WORDS, STOPWORDS, content_terms, fold, stem
 
 KINDS = ("number", "pricing", "definition", "feature", "comparison", "list", "best_practice", "multi_hop")
 
@@ -106,6 +106,7 @@ MEASURE_WORDS = {
     "size": "size big large largest biggest memory storage space disk",
     "money": "cost costs price charge pay",
 }
+UNIT_TERMS = frozenset(stem(u) for u in UNITS if u.isalpha() and len(u) > 1) - {"x"}
 _MEASURE = {w: fam for fam, ws in MEASURE_WORDS.items() for w in ws.split()}
 
 
@@ -153,7 +154,8 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
         kind=detect_kind(normalised, len(clauses)),
         services=services,
         mentions=tuple(mentions),
-        terms=tuple(content_terms(normalised)),
+        # units say what form the answer takes ("in GB"), not what it is about
+        terms=tuple(t for t in content_terms(normalised) if t not in UNIT_TERMS),
         service_terms=service_terms,
         unit_family=family,
         unit=unit,

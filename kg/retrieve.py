@@ -218,12 +218,25 @@ def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_de
     return 0.5
 
 
+ASKS_BOUND = re.compile(
+    r"\b(?:max|maximum|largest|longest|biggest|most|limit|up to|at most|min|minimum|at least)\b|"
+    r"\bhow (?:long|many|much|big|large)\b.*\bcan\b",
+    re.I,
+)
+IS_BOUND = re.compile(r"\b(?:max|maximum|min|minimum|limit|up to|at most|at least)\b", re.I)
+
+
 def fact_fit(query: Query, facts: list[Fact]) -> float:
+    """How well the graph's facts in a passage match: label words, unit family, and whether a bound
+    (a maximum, a limit) was asked for and the fact is one."""
     best = 0.0
     qset = set(query.terms)
+    bound = bool(ASKS_BOUND.search(query.normalised))
     for f in facts:
-        label_terms = {stem(w) for w in words(f.label)}
-        overlap = len(label_terms & qset) / max(1, len(label_terms))
+        label_terms = {stem(w) for w in words(IS_BOUND.sub(" ", f.label))}
+        overlap = len(label_terms & qset) / max(1, len(label_terms)) if label_terms else 0.0
+        if bound and (f.qualifier in ("max", "min", "up to", "range") or IS_BOUND.search(f.label)):
+            overlap = min(1.0, overlap + 0.3)
         unit_ok = 1.0
         if query.unit_family and f.base_unit:
             from ingest.units import BASE_UNITS

@@ -74,8 +74,13 @@ def stem(word: str) -> str:
 SYNONYMS = {
     "largest": "max", "biggest": "max", "maximum": "max", "highest": "max", "longest": "max",
     "most": "max", "smallest": "min", "lowest": "min", "minimum": "min", "least": "min",
-    "cheapest": "cheap", "cheaper": "cheap", "costs": "cost", "costing": "cost", "priced": "price",
-    "pricing": "price", "savings": "saving",
+    "cheapest": "cheap", "cheaper": "cheap", "savings": "saving",
+    # what something costs: notes say "costs", "price", "charge" interchangeably
+    "costs": "cost", "costing": "cost", "price": "cost", "prices": "cost", "priced": "cost",
+    "pricing": "cost", "charge": "cost", "charges": "cost", "charged": "cost",
+    # doing a job: notes say "execution", users say "run"
+    "run": "execute", "runs": "execute", "running": "execute", "ran": "execute", "executes": "execute",
+    "execution": "execute", "executions": "execute", "executed": "execute", "executing": "execute",
 }
 
 
