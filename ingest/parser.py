@@ -94,6 +94,8 @@ class _Parser:
         self.items: list[_Item] = []
         self.headings = outline.HeadingTracker()
         self.passages: list[Passage] = []
+        self.intro = ""  # the current list-introducing line, for the passages under it
+        self.intro_left = 0
 
     def next_nonblank(self, i: int) -> str:
         for j in range(i + 1, len(self.lines)):
@@ -174,6 +176,7 @@ class _Parser:
         item.state = _line_state(text, code)
 
     def _heading(self, n: int, text: str, markdown_level: int = 0) -> None:
+        self.intro = ""
         level = self.headings.push(normalise_text(text), n, self.next_nonblank(n - 1), markdown_level)
         path = self.headings.path()
         self.passages.append(self._passage(n, n, normalise_text(text).rstrip(":").strip(), path, level))
@@ -186,6 +189,16 @@ class _Parser:
         if self.headings.is_lead(text):
             # "- Execution:" opens a sub-list: it names the section of the bullets under it.
             self.headings.push_lead(text)
+            self.intro = ""
+        elif text.rstrip().endswith(":"):
+            # a longer line ending with ':' introduces the bullets after it (a dozen at most: flat notes
+            # do not say where a list ends)
+            self.intro = text.rstrip(":").strip()
+            self.intro_left = 12
+        elif self.intro:
+            self.intro_left -= 1
+            if self.intro_left <= 0:
+                self.intro = ""
         return None
 
     def _passage(self, start: int, end: int, text: str, section: tuple[str, ...], level: int) -> Passage:
@@ -199,6 +212,7 @@ class _Parser:
             section=section,
             service=self.headings.service_key(),
             is_heading=level > 0,
+            lead=self.intro if level == 0 else "",
         )
 
 

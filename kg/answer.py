@@ -113,7 +113,7 @@ def missing_names(index: Index, q: Query, passages: list[Passage]) -> list[str]:
     named = set(q.service_terms)
     context: set[str] = set()
     for p in passages:
-        context |= set(content_terms(" ".join([p.text, *p.section])))
+        context |= set(content_terms(" ".join([p.text, *p.section, p.lead])))
         s = index.services.get(p.service or "")
         if s:
             context |= set(content_terms(" ".join([s.label, *s.aliases])))

@@ -123,9 +123,11 @@ def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = T
             named = [it for it in items if is_entry(it)]
             if len(named) >= 2:
                 chosen = named
+    # whole items when they fit (details may be what was asked), their names when they do not
+    whole = sum(len(it.text) + 2 for it in chosen) <= MAX_ANSWER - 40
     seen_heads: dict[str, Passage] = {}
     for it in chosen:
-        seen_heads.setdefault(item_head(it.text), it)
+        seen_heads.setdefault(it.text if whole else item_head(it.text), it)
     chosen = list(seen_heads.values())
     heads = list(seen_heads)
     intro = lead_label(lead) if lead else (top.section[-1] if top.section else "")
@@ -167,6 +169,25 @@ def _next(index: Index, p: Passage) -> Passage | None:
         if q.file == p.file and not q.is_heading and (q.section == p.section or in_block(q, p)):
             return q
     return None
+
+
+ANAPHORA = re.compile(r"^(?:This|These|It|They|That|Those)\b")
+
+
+def _entry_before(index: Index, p: Passage) -> Passage | None:
+    """The nearest earlier entry (a short naming bullet) of the same list."""
+    i = index.position[p.id]
+    for j in range(i - 1, max(-1, i - 6), -1):
+        q = index.passages[j]
+        if q.file != p.file or q.section != p.section or q.is_heading:
+            return None
+        if is_title_like(q) and not ANAPHORA.match(q.text):
+            return q
+    return None
+
+
+def _contiguous_pair(index: Index, a: Passage, b: Passage) -> bool:
+    return index.position[b.id] - index.position[a.id] == 1
 
 
 def _other_side(query: Query, top: Passage, ranked: list[Candidate]) -> Passage | None:
@@ -213,6 +234,18 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
         if listed:
             return listed
     used = [top]
+    if ANAPHORA.match(top.text):
+        # "This minimizes the number of instances": say what "this" is, the entry it belongs to
+        subject = _entry_before(index, top)
+        if subject is not None:
+            used = [subject, top] if _contiguous_pair(index, subject, top) else [top]
+            if len(used) == 1:
+                return Composed(_clip(f"{prefix}{subject.text} — {top.text}"), (subject, top))
+    nxt = _next(index, top)
+    if nxt is not None and is_introducer(nxt) and ANAPHORA.match(nxt.text) and len(used) == 1:
+        listed = compose_list(index, nxt, "", entries_only=True)
+        if listed:  # "Task definitions are metadata ..." then "It contains:" and the list
+            return Composed(_clip(f"{prefix}{top.text} {listed.text}"), (top, *listed.passages))
     extra = _worked_example(index, query, top)
     if extra:
         used += extra

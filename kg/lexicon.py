@@ -129,11 +129,24 @@ class Lexicon:
                 if any(taken[i : i + size]):
                     continue
                 sid = self.names.get(tuple(stems[i : i + size]))
+                if not sid and 1 < size <= 3:  # "dynamo db" for "DynamoDB"
+                    sid = self.names.get((stem("".join(toks[i : i + size])),))
+                if not sid and size == 1:  # "dynamo" for "DynamoDB", "cloudform" for "CloudFormation"
+                    sid = self.prefix_name(toks[i])
                 if sid:
                     found.append(ServiceMention(sid, " ".join(toks[i : i + size]), i, i + size))
                     for j in range(i, i + size):
                         taken[j] = True
         return sorted(found, key=lambda m: m.start)
+
+    def prefix_name(self, token: str) -> str | None:
+        """The one single-word service name a clipped word starts (at least 5 letters, 60% of it)."""
+        if len(token) < 5 or not token.isalpha():
+            return None
+        hits = {sid for key, sid in self.names.items()
+                if len(key) == 1 and key[0].startswith(token) and len(token) >= 0.6 * len(key[0])
+                and key[0] != token}
+        return hits.pop() if len(hits) == 1 else None
 
     def expansions(self, service_id: str) -> list[str]:
         """Other names of a service to add to a keyword query: its label, acronym and long name."""

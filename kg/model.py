@@ -25,14 +25,17 @@ class Passage:
     section: tuple[str, ...]  # heading path, outermost first
     service: str | None = None  # id of the service the passage is about (see ingest.services)
     is_heading: bool = False
+    lead: str = ""  # the line ending with ':' that introduces this one's list, when not a heading
 
     @property
     def heading(self) -> str:
         return " > ".join(self.section)
 
     def context_text(self) -> str:
-        """The text embedded and keyword-indexed: the heading path gives a line its topic."""
-        return f"{self.heading}: {self.text}" if self.section else self.text
+        """The text embedded and keyword-indexed: the heading path (and the line introducing the list the
+        passage is in) gives a line its topic."""
+        head = " > ".join([*self.section, self.lead] if self.lead else self.section)
+        return f"{head}: {self.text}" if head else self.text
 
 
 @dataclass(frozen=True)

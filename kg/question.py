@@ -148,10 +148,13 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
     service_terms = frozenset(t for m in mentions for t in content_terms(m.phrase))
     clauses = split_clauses(normalised)
     unit, family = question_unit(normalised)
+    kind = detect_kind(normalised, len(clauses))
+    if kind in ("feature", "definition") and family in ("time", "size") and not _DEFINITION.search(fold(normalised)):
+        kind = "number"  # "lambda /tmp disk space": a size is asked for without saying "how much"
     return Query(
         text=question,
         normalised=normalised,
-        kind=detect_kind(normalised, len(clauses)),
+        kind=kind,
         services=services,
         mentions=tuple(mentions),
         # units say what form the answer takes ("in GB"), not what it is about

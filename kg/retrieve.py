@@ -81,7 +81,7 @@ def coverage(index: Index, query: Query, p: Passage) -> float:
     if not wanted:
         return 0.0
     body = set(terms(p.text))
-    head = set(terms(" ".join(p.section)))
+    head = set(terms(" ".join([*p.section, p.lead])))
     total = got = 0.0
     for t in wanted:
         w = index.lexicon.idf(t) if index.lexicon.known(t) else index.lexicon.idf("__unknown__")

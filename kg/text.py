@@ -28,9 +28,24 @@ QUESTION_WORDS = frozenset(
 )
 
 
+CONTRACTIONS = {
+    "can't": "can not", "cannot": "can not", "won't": "will not", "don't": "do not", "doesn't": "does not",
+    "didn't": "did not", "isn't": "is not", "aren't": "are not", "wasn't": "was not", "shouldn't": "should not",
+    "wouldn't": "would not", "couldn't": "could not", "haven't": "have not", "hasn't": "has not",
+}
+_APOSTROPHES = "['\u2019]"
+CONTRACTION = re.compile(
+    "|".join(r"\b" + re.escape(c).replace("'", _APOSTROPHES) + r"\b" for c in CONTRACTIONS), re.I
+)
+ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)(?:'s|’s|s)\b")
+
+
 def fold(text: str) -> str:
-    """Lowercase, NFKC, straight quotes: what users type and what notes contain meet here."""
+    """Lowercase, NFKC, straight quotes: what users type and what notes contain meet here.
+    Plural acronyms lose their s ("LSIs", "LSI's" → "lsi")."""
     text = unicodedata.normalize("NFKC", text)
+    text = ACRONYM_PLURAL.sub(r"\1", text)
+    text = CONTRACTION.sub(lambda m: CONTRACTIONS[m.group(0).lower().replace("’", "'")], text)
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     return text.lower()
 
@@ -65,7 +80,7 @@ def stem(word: str) -> str:
                 continue  # "encryption" → "encrypt", but "region" stays
             w = w[: -len(suffix)] + repl
             break
-    if w.endswith("e") and len(w) > 4:
+    if w.endswith("e") and len(w) >= 4:
         w = w[:-1]
     return w
 

@@ -1,0 +1,156 @@
+"""The answering core on the real index: each kind of question, names with typos, units, abstention."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from kg.engine import Engine
+from kg.errors import BadRequest, PayloadTooLarge
+from kg.model import Answer
+
+
+def line_of(sample_lines: list[str], text: str) -> int:
+    """1-based number of the only sample line containing text."""
+    hits = [i + 1 for i, line in enumerate(sample_lines) if text in line]
+    assert len(hits) == 1, f"{text!r} found on lines {hits}"
+    return hits[0]
+
+
+def cites(ans: Answer, line: int, within: int = 1) -> bool:
+    return any(c.lines[0] <= line <= c.lines[1] for c in ans.citations[:within])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "line_text"),
+    [
+        # limits and numbers, with the unit the notes use
+        ("what is the max lambda timeout", "900 seconds", "Maximum execution time: 900 seconds"),
+        ("max number of local secondary indexes per table", "up to 5 LSI", "Can have up to 5 LSI"),
+        ("how big can an object in S3 be", "5TB", "Max Size is 5TB"),
+        # prices with their billing unit
+        ("how much does a t2.small cost per hour", "$0.023", "cost $0.023 per Hour"),
+        ("spot instance discount compared to on demand", "90%", "discount of up to 90%"),
+        # definitions
+        ("what is an AMI", "image to use to create our instances", "That’s an AMI"),
+        ("what does CORS stand for", "Cross Origin Resource Sharing", "Cross Origin Resource Sharing allows"),
+        # features and best practices
+        ("which user runs the ec2 user data script", "root user", "runs with the root user"),
+        ("how should I give an EC2 instance permissions for the AWS CLI", "IAM roles", "IAM roles can be attached"),
+        # comparison
+        ("alb vs nlb: which sees the client ip directly", "NLB", "NLB directly see the client IP"),
+    ],
+)
+def test_answers_by_kind(engine: Engine, sample_lines: list[str], question: str, expected: str,
+                         line_text: str) -> None:
+    ans = engine.answer(question)
+    assert not ans.abstained, ans
+    assert expected.lower() in ans.answer.lower().replace("’", "'")
+    assert len(ans.answer) <= 300
+    assert cites(ans, line_of(sample_lines, line_text), within=3), [c.lines for c in ans.citations]
+
+
+def test_list_gathers_sibling_bullets(engine: Engine, sample_lines: list[str]) -> None:
+    ans = engine.answer("what are the Elastic Beanstalk architecture models")
+    for item in ("Single instance deployment", "LB + ASG", "ASG only"):
+        assert item in ans.answer
+    first = ans.citations[0]
+    assert first.lines[0] <= line_of(sample_lines, "LB + ASG: great for production") <= first.lines[1]
+
+
+def test_multi_hop_follows_the_named_service(engine: Engine, sample_lines: list[str]) -> None:
+    ans = engine.answer(
+        "DynamoDB streams can trigger functions in another service - what is the max execution time of those functions"
+    )
+    assert "900 seconds" in ans.answer
+    assert cites(ans, line_of(sample_lines, "Maximum execution time: 900 seconds"), within=3)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("lamda max execution time", "900 seconds"),  # typo in the service name
+        ("dyanmodb max LSIs per table", "up to 5 LSI"),  # transposed letters
+        ("how many lsi can a dynamo db table have", "up to 5 LSI"),  # acronym, spaced name
+        ("aurura max storage size", "64 TB"),  # typo in a name that is not a service heading
+    ],
+)
+def test_typos_and_aliases(engine: Engine, question: str, expected: str) -> None:
+    ans = engine.answer(question)
+    assert expected.lower() in ans.answer.lower().replace("’", "'"), ans.answer
+
+
+def test_unit_conversion_uses_graph_facts(engine: Engine) -> None:
+    ans = engine.answer("how many minutes can a lambda function run")
+    assert "900 seconds" in ans.answer and "15 minutes" in ans.answer
+    assert any("900" in f.object and f.subject == "AWS Lambda" for f in ans.facts)
+    assert "kgqa:baseUnit" in ans.sparql
+    hours = engine.answer("how many hours can a lambda function run")
+    assert "0.25 hours" in hours.answer  # 900 s expressed in the unit asked for
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "sqs max message size",
+        "kinesis data stream default retention period",
+        "How much does an EKS cluster cost per hour?",
+        "What's the default cooldown period for an Auto Scaling Group?",
+        "how do I configure a VPC transit gateway attachment",
+    ],
+)
+def test_abstains_when_notes_do_not_say(engine: Engine, question: str) -> None:
+    ans = engine.answer(question)
+    assert ans.abstained, ans.answer
+    assert ans.answer.startswith("That is not in your notes")
+    assert ans.citations, "an abstention still points at the nearest passages"
+    assert ans.confidence < engine.settings.abstain_threshold
+
+
+def test_answer_shape_and_json(engine: Engine) -> None:
+    ans = engine.answer("what is the max lambda timeout", top_k=3)
+    data = ans.to_json()
+    assert set(data) >= {"question", "answer", "abstained", "confidence", "citations", "facts", "sparql",
+                         "timings_ms"}
+    assert len(data["citations"]) == 3
+    assert set(data["citations"][0]) == {"source", "lines", "section", "text"}
+    assert data["citations"][0]["source"] == "aws-developer-associate-notes.txt"
+    assert 0.0 <= data["confidence"] <= 1.0
+    assert "SELECT" in data["sparql"]
+    json.dumps(data)  # serialisable as it is
+
+
+def test_deterministic(engine: Engine) -> None:
+    questions = ["what is the max lambda timeout", "s3 object encryption options", "what is RDS"]
+    first = [engine.answer(q) for q in questions]
+    again = [engine.answer(q) for q in reversed(questions)][::-1]
+    for a, b in zip(first, again, strict=True):
+        assert (a.answer, a.citations, a.confidence, a.facts) == (b.answer, b.citations, b.confidence, b.facts)
+
+
+def test_deterministic_across_loads(settings, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    other = Engine.load(replace(settings))
+    q = "how many read replicas can RDS have"
+    assert other.answer(q).to_json()["citations"] == engine.answer(q).to_json()["citations"]
+    assert other.answer(q).answer == engine.answer(q).answer
+
+
+@pytest.mark.parametrize(
+    ("question", "error"),
+    [("", BadRequest), ("   ", BadRequest), (42, BadRequest), (None, BadRequest), ("x" * 5000, PayloadTooLarge)],
+)
+def test_bad_questions_get_clear_errors(engine: Engine, question: object, error: type) -> None:
+    with pytest.raises(error) as info:
+        engine.answer(question)  # type: ignore[arg-type]
+    assert info.value.status in (400, 413)
+    assert info.value.message
+
+
+def test_top_k_bounds(engine: Engine) -> None:
+    with pytest.raises(BadRequest):
+        engine.answer("lambda timeout", top_k=0)
+    with pytest.raises(BadRequest):
+        engine.answer("lambda timeout", top_k=21)
+    assert len(engine.answer("lambda timeout", top_k=1).citations) == 1
