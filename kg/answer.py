@@ -56,6 +56,9 @@ def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
     asked = {m.service for m in first.mentions}
     names = [index.services[m.service].label for m in index.lexicon.mentions(passage.text)
              if m.service not in asked]
+    # the service whose notes the passage sits in ("S3, SNS, CloudWatch Events..." under Lambda)
+    if passage.service and passage.service not in asked and passage.service in index.services:
+        names.insert(0, index.services[passage.service].label)
     asked_terms = set(content_terms(first.normalised))
     for tok in NAME_TOKEN.findall(passage.text):
         if not set(content_terms(tok)) & asked_terms:
@@ -83,7 +86,10 @@ def confidence(index: Index, scored: Scored) -> float:
         conf *= 0.7
     # a content word of the question that the notes never use is a sign they do not cover it
     unknown = unknown_terms(index, q)
-    conf *= 0.8 ** len(unknown)
+    for t in unknown:
+        # a word of general English the notes happen not to use says little; jargon they never use
+        # ("cooldown", "TTL") says the question is about something they do not cover
+        conf *= 0.85 if index.lexicon.is_common_word(t) else 0.6
     if unknown and not [t for t in q.terms if t not in q.service_terms and t not in unknown]:
         conf *= 0.6  # all the question asks about, beyond the service, is absent from the notes
     return float(max(0.0, min(1.0, conf)))

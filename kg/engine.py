@@ -44,7 +44,7 @@ class Engine:
     @classmethod
     def load(cls, settings: Settings) -> Engine:
         """Load the index at settings.index_dir; raises IndexNotReady naming what is missing."""
-        index = Index.load(Path(settings.index_dir), settings.triple_store)
+        index = Index.load(Path(settings.index_dir), settings.triple_store, settings.model)
         try:
             embedder = load_embedder(settings.model, settings.embed_backend)
         except Exception as exc:  # an ONNX export problem must not take the service down

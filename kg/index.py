@@ -30,6 +30,18 @@ def missing_parts(index_dir: Path) -> list[str]:
     return [name for name in REQUIRED if not (index_dir / name).exists()]
 
 
+def common_words(model: str = "") -> frozenset[str]:
+    """Whole words of the embedding model's WordPiece vocabulary: a list of ordinary English."""
+    try:
+        from ingest.embed import model_path
+
+        vocab = model_path(model) / "vocab.txt"
+        words = vocab.read_text(encoding="utf-8").split()
+    except Exception:  # another kind of model: no list, every unknown word counts the same
+        return frozenset()
+    return frozenset(w for w in words if w.isalpha() and len(w) > 2)
+
+
 def section_key(p: Passage) -> tuple[str, tuple[str, ...]]:
     return (p.file, p.section[:2])
 
@@ -62,7 +74,7 @@ class Index:
     openers: dict[str, list[str]] = field(default_factory=dict)  # stem of a passage's opening word(s) → ids
 
     @classmethod
-    def load(cls, folder: Path, store_url: str = "") -> Index:
+    def load(cls, folder: Path, store_url: str = "", model: str = "") -> Index:
         recover_interrupted_swap(folder)
         missing = missing_parts(folder)
         if missing:
@@ -92,7 +104,7 @@ class Index:
             facts=facts,
             store=store,
             vectors=vectors,
-            lexicon=Lexicon(list(services.values()), passages),
+            lexicon=Lexicon(list(services.values()), passages, common_words(model)),
             bm25=bm25,
         )
         index.by_id = {p.id: p for p in passages}

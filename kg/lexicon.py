@@ -25,7 +25,10 @@ class ServiceMention:
 
 
 class Lexicon:
-    def __init__(self, services: Sequence[Service], passages: Sequence[Passage]) -> None:
+    def __init__(
+        self, services: Sequence[Service], passages: Sequence[Passage], common: frozenset[str] = frozenset()
+    ) -> None:
+        self.common = common
         self.services = {s.id: s for s in services}
         # stemmed token sequence → service id, for every label and alias
         self.names: dict[tuple[str, ...], str] = {}
@@ -75,6 +78,10 @@ class Lexicon:
         self.proper_by_len: dict[int, list[str]] = {}
         for w in sorted(names_for_typos):
             self.proper_by_len.setdefault(len(w), []).append(w)
+
+    def is_common_word(self, term: str) -> bool:
+        """Whether a (stemmed) word is ordinary English: a whole token of the embedding model's vocabulary."""
+        return any(w in self.common for w in (term, term + "e", term + "s", term + "ed", term + "ing"))
 
     def idf(self, term: str) -> float:
         n = self.df.get(term, 0)

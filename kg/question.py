@@ -91,11 +91,28 @@ def detect_kind(q: str, n_clauses: int) -> str:
     return "feature"
 
 
+# "the serverless compute service that S3 can invoke", "the service beanstalk relies on": a thing named
+# only by what it does, to be found first.
+_THING = (r"\bthe\s+(?P<noun>(?:[\w-]+\s+){0,3}?(?:service|services|tool|feature|database|store|component|"
+          r"resource|function|functions|one|thing|platform|system))\s+")
+_DESCRIBED = [
+    re.compile(_THING + r"(?:that|which)\s+(?P<desc>[^,?;]+)", re.I),
+    re.compile(_THING + r"(?P<desc>[\w@-]+(?:\s+[\w@-]+)?\s+(?:relies on|depends on|runs on|is built on|uses))\b",
+               re.I),
+]
+
+
 def split_clauses(q: str) -> tuple[str, ...]:
-    """Two sentences where the second refers back to the first make a two-step question."""
+    """Two steps: two sentences where the second refers back to the first, or a question about a thing
+    described by a relative clause (first find the thing, then ask about it)."""
     parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+|\s+-\s+|;\s+", q.strip()) if p.strip()]
     if len(parts) >= 2 and _BACKREF.search(fold(" ".join(parts[1:]))):
         return (" ".join(parts[:-1]), parts[-1])
+    for pattern in _DESCRIBED:
+        m = pattern.search(q)
+        if m:
+            rest = (q[: m.start()] + "the " + m.group("noun") + q[m.end() :]).strip()
+            return (m.group("desc").strip(), rest)
     return ()
 
 

@@ -192,9 +192,11 @@ def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_de
             return 1.0 if YEAR.search(text) else 0.0
         if not NUMBER_IN_TEXT.search(text):
             return 0.0
+        # numbers the extractor did not take as facts are examples and arithmetic, weaker answers
+        fit = 1.0 if index.facts_by_passage.get(p.id) or IS_BOUND.search(text) else 0.8
         if query.unit_family and families:
-            return 1.0 if query.unit_family in families else 0.5
-        return 1.0
+            return fit if query.unit_family in families else 0.5
+        return fit
     if query.kind == "pricing":
         if MONEY.search(text) or any(f.kind == "Pricing" and f.unit == "USD" for f in facts):
             return 1.0
@@ -223,7 +225,9 @@ ASKS_BOUND = re.compile(
     r"\bhow (?:long|many|much|big|large)\b.*\bcan\b",
     re.I,
 )
-IS_BOUND = re.compile(r"\b(?:max|maximum|min|minimum|limit|up to|at most|at least)\b", re.I)
+IS_BOUND = re.compile(
+    r"\b(?:max|maximum|min|minimum|limit|up to|at most|at least|exceed|no more than|no less than)\b", re.I
+)
 
 
 def fact_fit(query: Query, facts: list[Fact]) -> float:

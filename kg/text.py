@@ -12,8 +12,8 @@ STOPWORDS = frozenset(
     """a about above after again against all also am an and any are aren't as at be because been before being
     below between both but by can can't cannot could did do does doing don't down during each either else
     etc ever every few for from further get gets got had has have having he her here hers him his how i if
-    in into is isn't it it's its itself just let lets like may me might more most much must my no nor not
-    now of off on once one only or other our ours out over own per please same shall she should so some
+    in into is isn't it it's its itself just let lets like may me might more most much must my nor
+    now of off on once one or other our ours out over own per please same shall she should so some
     such than that that's the their theirs them then there these they this those through to too under until
     up upon us very via was we were what what's when where which while who whom whose why will with
     within without would you your yours whats hows i'm i've ive im should've ex e.g eg i.e ie""".split()
@@ -37,6 +37,7 @@ _APOSTROPHES = "['\u2019]"
 CONTRACTION = re.compile(
     "|".join(r"\b" + re.escape(c).replace("'", _APOSTROPHES) + r"\b" for c in CONTRACTIONS), re.I
 )
+SENDS_BACK = re.compile(r"\b(?:sends?|gives?|hands?) back\b", re.I)
 ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)(?:'s|’s|s)\b")
 
 
@@ -46,6 +47,7 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = ACRONYM_PLURAL.sub(r"\1", text)
     text = CONTRACTION.sub(lambda m: CONTRACTIONS[m.group(0).lower().replace("’", "'")], text)
+    text = SENDS_BACK.sub("returns", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     return text.lower()
 
@@ -95,6 +97,7 @@ SYNONYMS = {
     "pricing": "cost", "charge": "cost", "charges": "cost", "charged": "cost",
     # doing a job: notes say "execution", users say "run"
     "run": "execute", "runs": "execute", "running": "execute", "ran": "execute", "executes": "execute",
+    "return": "returns", "returned": "returns", "returning": "returns",
     "execution": "execute", "executions": "execute", "executed": "execute", "executing": "execute",
 }
 
