@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -167,7 +167,7 @@ def answer(
         facts = list(ranked[0].facts)
         composed = compose(index, scored.query, ranked, facts)
         text = composed.text
-        cited = _citations(index, scored.query, ranked, hops, top_k, composed.passages)
+        cited = _citations(index, scored.query, ranked, hops, top_k, composed.passages, composed.is_list)
     t1 = time.perf_counter()
     timings["compose"] = (t1 - t0) * 1000 - timings["retrieve"]
     timings["total"] = (t1 - t0) * 1000
@@ -206,7 +206,7 @@ def _contiguous(index: Index, passages: tuple[Passage, ...]) -> bool:
 
 
 def _citations(index: Index, query: Query, ranked: list[Candidate], hops: list[Candidate],
-               top_k: int, used: tuple[Passage, ...] = ()) -> list[Citation]:
+               top_k: int, used: tuple[Passage, ...] = (), is_list: bool = False) -> list[Citation]:
     out: list[Citation] = []
     seen: set[str] = set()
 
@@ -216,9 +216,17 @@ def _citations(index: Index, query: Query, ranked: list[Candidate], hops: list[C
             out.append(_citation(index, p, score))
 
     top_score = ranked[0].score if ranked else 0.0
-    if len(used) > 1 and _contiguous(index, used):
-        out.append(_span(index, used, top_score))
-        seen.update(p.id for p in used)
+    body = tuple(sorted((p for p in used if not p.is_heading), key=lambda p: index.position[p.id]))
+    if len(body) > 1 and _contiguous(index, body):
+        out.append(_span(index, body, top_score))
+        seen.update(p.id for p in body)
+    elif is_list and len(body) > 1 and len({p.file for p in body}) == 1:
+        # a list read from entries with details between them: cite the region the entries span
+        region = tuple(index.passages[index.position[body[0].id] : index.position[body[-1].id] + 1])
+        if 0 < len(region) <= 24:
+            first = _span(index, region, top_score)
+            out.append(replace(first, text="\n".join(p.text for p in body)))
+            seen.update(p.id for p in body)
     for p in used:
         add(p, top_score)
     if ranked:

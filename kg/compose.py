@@ -93,6 +93,7 @@ ELABORATES = re.compile(r"^(?:You need|You must|You have to|This |That |So |Beca
 class Composed:
     text: str
     passages: tuple[Passage, ...]  # what the text was read from, in file order
+    is_list: bool = False  # entries of one list: cited as the region they span
 
 
 def is_entry(p: Passage) -> bool:
@@ -142,7 +143,7 @@ def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = T
         body.append(head)
         used.append(it)
     text = f"{intro}: {'; '.join(body)}" if intro else "; ".join(body)
-    return Composed(_clip(prefix + text), tuple(used))
+    return Composed(_clip(prefix + text), tuple(used), is_list=True)
 
 
 def focus(index: Index, ranked: list[Candidate], kind: str = "") -> Passage:
@@ -171,13 +172,13 @@ def _next(index: Index, p: Passage) -> Passage | None:
     return None
 
 
-ANAPHORA = re.compile(r"^(?:This|These|It|They|That|Those)\b")
+ANAPHORA = re.compile(r"^(?:This|These|It|They)\s+(?!is\b|are\b)\w+")
 
 
 def _entry_before(index: Index, p: Passage) -> Passage | None:
     """The nearest earlier entry (a short naming bullet) of the same list."""
     i = index.position[p.id]
-    for j in range(i - 1, max(-1, i - 6), -1):
+    for j in range(i - 1, max(-1, i - 3), -1):
         q = index.passages[j]
         if q.file != p.file or q.section != p.section or q.is_heading:
             return None

@@ -37,7 +37,7 @@ def rows(graph: Graph, query: str) -> list[dict[str, object]]:
     return out
 
 
-# ---- shapes ----------------------------------------------------------------------------------------------
+# ---- shapes ----
 
 
 @pytest.mark.slow
@@ -47,12 +47,35 @@ def test_session_graph_conforms_to_the_shapes(graph):
 
 
 def tiny_parts() -> tuple[list[Service], list[Passage], list[Fact]]:
-    services = [Service(id="aws-lambda", label="AWS Lambda", aliases=("Lambda",)),
-                Service(id="sqs", label="SQS")]
-    passages = [Passage(id="p-1", file="n.txt", line_start=3, line_end=4, text="Timeout: 900 seconds",
-                        section=("AWS Lambda",), service="aws-lambda")]
-    facts = [Fact(id="f-1", kind="Limit", service="aws-lambda", label="timeout", passage="p-1",
-                  text="Timeout: 900 seconds", value=900, unit="seconds", base_value=900, base_unit="seconds")]
+    services = [
+        Service(id="aws-lambda", label="AWS Lambda", aliases=("Lambda",)),
+        Service(id="sqs", label="SQS"),
+    ]
+    passages = [
+        Passage(
+            id="p-1",
+            file="n.txt",
+            line_start=3,
+            line_end=4,
+            text="Timeout: 900 seconds",
+            section=("AWS Lambda",),
+            service="aws-lambda",
+        )
+    ]
+    facts = [
+        Fact(
+            id="f-1",
+            kind="Limit",
+            service="aws-lambda",
+            label="timeout",
+            passage="p-1",
+            text="Timeout: 900 seconds",
+            value=900,
+            unit="seconds",
+            base_value=900,
+            base_unit="seconds",
+        )
+    ]
     return services, passages, facts
 
 
@@ -107,17 +130,20 @@ def test_broken_graphs_do_not_conform(breakage: Callable[[Graph], None], needle:
     assert needle in report
 
 
-# ---- SPARQL over the session graph ----------------------------------------------------------------------
+# ---- SPARQL over the session graph ----
 
 
 def test_lambda_maximum_execution_time_is_900_seconds_at_its_line(graph, sample_lines):
-    found = rows(graph, """
+    found = rows(
+        graph,
+        """
         SELECT ?value ?unit ?base ?baseUnit ?file ?start ?end WHERE {
           ?svc skos:prefLabel "AWS Lambda" ; kgqa:hasLimit ?f .
           ?f rdfs:label "maximum execution time" ; kgqa:value ?value ; kgqa:unit ?unit ;
              kgqa:baseValue ?base ; kgqa:baseUnit ?baseUnit ; kgqa:source ?p .
           ?p kgqa:file ?file ; kgqa:lineStart ?start ; kgqa:lineEnd ?end .
-        }""")
+        }""",
+    )
     assert len(found) == 1, found
     r = found[0]
     n = line_of(sample_lines, "Maximum execution time: 900 seconds")
@@ -127,14 +153,17 @@ def test_lambda_maximum_execution_time_is_900_seconds_at_its_line(graph, sample_
 
 
 def test_dynamodb_up_to_five_lsi_per_table_at_its_line(graph, sample_lines):
-    found = rows(graph, """
+    found = rows(
+        graph,
+        """
         SELECT ?value ?start ?svc ?parent WHERE {
           ?svc kgqa:hasLimit ?f .
           OPTIONAL { ?svc kgqa:componentOf ?parent }
           ?f kgqa:statement ?st ; kgqa:value ?value ; kgqa:source ?p .
           FILTER (CONTAINS(?st, "5 LSI"))
           ?p kgqa:lineStart ?start .
-        }""")
+        }""",
+    )
     assert len(found) == 1, found
     r = found[0]
     assert float(r["value"]) == 5
@@ -144,14 +173,17 @@ def test_dynamodb_up_to_five_lsi_per_table_at_its_line(graph, sample_lines):
 
 
 def test_t2_small_costs_0_023_per_hour(graph, sample_lines):
-    found = rows(graph, """
+    found = rows(
+        graph,
+        """
         SELECT ?value ?billing ?start ?svc WHERE {
           ?svc kgqa:hasPricing ?f .
           ?f a kgqa:Pricing ; kgqa:statement ?st ; kgqa:value ?value ; kgqa:billingUnit ?billing ;
              kgqa:source ?p .
           FILTER (CONTAINS(?st, "t2.small"))
           ?p kgqa:lineStart ?start .
-        }""")
+        }""",
+    )
     assert len(found) == 1, found
     r = found[0]
     assert float(r["value"]) == pytest.approx(0.023)
@@ -161,14 +193,17 @@ def test_t2_small_costs_0_023_per_hour(graph, sample_lines):
 
 
 def test_every_fact_has_exactly_one_source_passage_with_its_lines(graph, index_dir, sample_lines):
-    found = rows(graph, """
+    found = rows(
+        graph,
+        """
         SELECT ?f (COUNT(DISTINCT ?p) AS ?n) (SAMPLE(?st) AS ?statement) (SAMPLE(?text) AS ?ptext)
                (SAMPLE(?file) AS ?pfile) (SAMPLE(?s) AS ?start) (SAMPLE(?e) AS ?end) WHERE {
           VALUES ?kind { kgqa:Limit kgqa:Pricing kgqa:Feature }
           ?f a ?kind ; kgqa:statement ?st .
           OPTIONAL { ?f kgqa:source ?p . ?p a kgqa:Passage ; kgqa:file ?file ; kgqa:lineStart ?s ;
                                         kgqa:lineEnd ?e ; kgqa:text ?text }
-        } GROUP BY ?f""")
+        } GROUP BY ?f""",
+    )
     manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert len(found) == manifest["counts"]["facts"] > 100
     assert [r for r in found if r["n"] != 1] == []
@@ -179,23 +214,27 @@ def test_every_fact_has_exactly_one_source_passage_with_its_lines(graph, index_d
 
 
 def test_services_and_aliases_are_in_the_graph(graph):
-    found = rows(graph, """
+    found = rows(
+        graph,
+        """
         SELECT ?label ?parentLabel WHERE {
           ?c a kgqa:Component ; rdfs:label ?label ; skos:altLabel "ALB" ; kgqa:componentOf ?parent .
           ?parent rdfs:label ?parentLabel .
-        }""")
+        }""",
+    )
     assert found == [{"label": "Application Load Balancer", "parentLabel": "ELB"}]
     assert (service_uri("aws-lambda"), RDFS.label, Literal("AWS Lambda")) in graph
 
 
-# ---- stable ids ----------------------------------------------------------------------------------------------
+# ---- stable ids ----
 
 
 def test_passage_ids_are_stable_across_two_builds(tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "queues.md").write_text(
-        "SQS: Simple Queue Service\n- Maximum retention is 14 days\n- Limitation of 256 KB per message sent\n",
+        "SQS: Simple Queue Service\n- Maximum retention is 14 days\n"
+        "- Limitation of 256 KB per message sent\n",
         encoding="utf-8",
     )
     ids = []

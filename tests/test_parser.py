@@ -1,4 +1,4 @@
-"""The outline parser on the real sample notes: exact line spans and heading paths for the messy constructs."""
+"""The outline parser on the real sample notes: exact line spans and heading paths of the messy constructs."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def starting(passages: list[Passage], n: int) -> Passage:
     return hits[0]
 
 
-# ---- wrapped commands and templates ----------------------------------------------------------------------
+# ---- wrapped commands and templates ----
 
 
 def test_dry_run_command_wrapped_over_three_lines_is_one_passage(passages, sample_lines):
@@ -72,7 +72,9 @@ def test_fn_ref_wrapped_between_the_and_function_is_one_passage(passages, sample
     assert covering(passages, starts[0]).section[-1] == "How to reference a parameter"
 
 
-def test_condition_functions_listed_after_any_of_the_following_stay_with_their_sentence(passages, sample_lines):
+def test_condition_functions_listed_after_any_of_the_following_stay_with_their_sentence(
+    passages, sample_lines
+):
     starts = [i + 1 for i, line in enumerate(sample_lines) if line.strip().endswith("any of the following:")]
     assert len(starts) == 2
     for n in starts:
@@ -121,7 +123,10 @@ def test_ecr_login_pipe_pair_is_one_passage(passages, sample_lines):
 )
 @pytest.mark.parametrize(
     ("table_line", "bullet"),
-    [("IOPS |", "- When in doubt always consult the AWS documentation"), ("docker login", "- Docker Push & Pull:")],
+    [
+        ("IOPS |", "- When in doubt always consult the AWS documentation"),
+        ("docker login", "- Docker Push & Pull:"),
+    ],
 )
 def test_bullet_after_a_table_fragment_is_its_own_passage(passages, sample_lines, table_line, bullet):
     n = line_of(sample_lines, table_line)
@@ -130,7 +135,7 @@ def test_bullet_after_a_table_fragment_is_its_own_passage(passages, sample_lines
     assert starting(passages, n + 1).text == bullet[2:]
 
 
-# ---- headings ----------------------------------------------------------------------------------------------
+# ---- headings ----
 
 
 def test_plain_line_headings_give_the_lambda_limit_its_heading_path(passages, sample_lines):
@@ -161,7 +166,7 @@ def test_markdown_heading_strips_hashes_and_heads_the_lines_below(passages, samp
     assert not any("#" in p.text for p in passages if p.is_heading)
 
 
-# ---- text normalisation, end of file, coverage --------------------------------------------------------------
+# ---- text normalisation, end of file, coverage ----
 
 
 def test_curly_quotes_are_folded_without_moving_lines(passages, sample_lines):
@@ -215,7 +220,7 @@ def test_ids_are_unique_and_stable_across_parses(passages):
     assert len({p.id for p in passages}) == len(passages)
 
 
-# ---- synthetic texts ---------------------------------------------------------------------------------------
+# ---- synthetic texts ----
 
 MARKDOWN = """# Messaging
 ## Queues
@@ -230,7 +235,13 @@ MARKDOWN = """# Messaging
 def test_markdown_heading_levels():
     ps = parse_text(MARKDOWN, "x.md")
     assert [(p.line_start, p.is_heading) for p in ps] == [
-        (1, True), (2, True), (3, False), (4, True), (5, False), (6, True), (7, False)
+        (1, True),
+        (2, True),
+        (3, False),
+        (4, True),
+        (5, False),
+        (6, True),
+        (7, False),
     ]
     by_line = {p.line_start: p for p in ps}
     assert by_line[3].section == ("Messaging", "Queues")
@@ -243,7 +254,8 @@ def test_markdown_heading_levels():
 
 def test_crlf_line_endings_give_the_same_passages_as_lf():
     text = (
-        "SQS: Simple Queue Service\n- Default retention is 4 days\n- Some AWS CLI commands contain\n--dry-run\n"
+        "SQS: Simple Queue Service\n- Default retention is 4 days\n"
+        "- Some AWS CLI commands contain\n--dry-run\n"
         "option to simulate calls.\n\nSQS Pricing\n- $0.40 per 1 million requests\n"
     )
     lf = parse_text(text, "x.md")
@@ -260,7 +272,9 @@ def test_crlf_line_endings_give_the_same_passages_as_lf():
 def test_file_of_only_headings():
     ps = parse_text("# One\n## Two\n### Three\n", "x.md")
     assert [(p.line_start, p.text, p.is_heading) for p in ps] == [
-        (1, "One", True), (2, "Two", True), (3, "Three", True)
+        (1, "One", True),
+        (2, "Two", True),
+        (3, "Three", True),
     ]
 
 
@@ -270,7 +284,10 @@ def test_empty_or_blank_text_has_no_passages(text):
 
 
 def test_acronym_colon_long_name_heading_opens_a_service():
-    text = "KMS: Key Management Service\n- Keys never leave KMS\nSNS: Simple Notification Service\n- Topics fan out\n"
+    text = (
+        "KMS: Key Management Service\n- Keys never leave KMS\n"
+        "SNS: Simple Notification Service\n- Topics fan out\n"
+    )
     ps = parse_text(text, "x.txt")
     assert [p.is_heading for p in ps] == [True, False, True, False]
     assert ps[1].service == "kms" and ps[1].section == ("KMS: Key Management Service",)

@@ -1,5 +1,5 @@
-"""The ingest pipeline and `kgqa ingest` on small real notes folders: manifest, no-op re-ingest, atomic builds,
-swap recovery and bad inputs."""
+"""The ingest pipeline and `kgqa ingest` on small real notes folders: manifest, no-op re-ingest, atomic
+builds, swap recovery and bad inputs."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def built(tmp_path: Path) -> tuple[Path, Path]:
     return notes, index
 
 
-# ---- manifest and re-ingest ------------------------------------------------------------------------------
+# ---- manifest and re-ingest ----
 
 
 def test_manifest_records_model_dimensions_hashes_counts_and_time(built):
@@ -130,7 +130,7 @@ def test_changing_adding_or_forcing_rebuilds(built):
     assert leftovers(index) == []
 
 
-# ---- atomic builds -----------------------------------------------------------------------------------------
+# ---- atomic builds ----
 
 
 def _fail(*_args: object, **_kwargs: object) -> None:
@@ -189,7 +189,7 @@ def test_temp_folder_of_a_killed_build_is_cleaned_up(built):
     assert leftovers(index) == []
 
 
-# ---- bad inputs through the CLI ----------------------------------------------------------------------------
+# ---- bad inputs through the CLI ----
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 BAD_FILES = {
@@ -256,7 +256,10 @@ def test_the_installed_command_never_prints_a_traceback(tmp_path):
     notes = make_notes(tmp_path / "notes", {"diagram.md": PNG})
     run = subprocess.run(
         [str(KGQA), "ingest", str(notes), "--out", str(tmp_path / "index"), "--quiet"],
-        capture_output=True, text=True, timeout=60, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
@@ -266,13 +269,16 @@ def test_the_installed_command_never_prints_a_traceback(tmp_path):
     make_notes(notes, {"queues.md": QUEUES})
     run = subprocess.run(
         [str(KGQA), "ingest", str(notes), "--out", str(tmp_path / "index"), "--quiet"],
-        capture_output=True, text=True, timeout=60, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     assert run.returncode == 0, run.stderr
     assert "warning: skipped diagram.md" in run.stderr and "Traceback" not in run.stderr
 
 
-# ---- help texts --------------------------------------------------------------------------------------------
+# ---- help texts ----
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,9 @@ def test_elb_merges_its_long_names_and_has_the_alb_as_a_component(sample, sample
     services, _ = sample
     elb = services["elb"]
     assert elb.label == "ELB" and elb.parent is None
-    assert {"Elastic Load Balancers", "Elastic Load Balancer", "Load Balancers", "Load Balancer"} <= set(elb.aliases)
+    assert {"Elastic Load Balancers", "Elastic Load Balancer", "Load Balancers", "Load Balancer"} <= set(
+        elb.aliases
+    )
     assert elb.line == sample_lines.index("ELB: Elastic Load Balancers") + 1
     parts = components_of(services, "elb")
     assert "ALB" in parts["Application Load Balancer"].aliases
@@ -79,7 +81,11 @@ def test_every_passage_service_is_a_known_service(sample):
 def test_messaging_notes_give_services_with_acronym_and_long_name_merged(messaging):
     services, _ = messaging
     tops = {s.label: s for s in services.values() if s.parent is None}
-    long_names = {"SQS": "Simple Queue Service", "SNS": "Simple Notification Service", "SES": "Simple Email Service"}
+    long_names = {
+        "SQS": "Simple Queue Service",
+        "SNS": "Simple Notification Service",
+        "SES": "Simple Email Service",
+    }
     for acronym, long in long_names.items():
         assert long in tops[acronym].aliases, tops[acronym]
         assert tops[acronym].file == "messaging-notes.md"
