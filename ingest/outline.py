@@ -84,10 +84,35 @@ def is_name_like(word: str) -> bool:
     return bool(NAME_LIKE.match(word)) and word.upper() not in GENERIC_ACRONYMS
 
 
+def proper_words(lines: list[str]) -> frozenset[str]:
+    """Names that title a group of sections: words the file nearly always capitalises (3 times or more)
+    that start at least two heading-like lines ("Kinesis Overview", "Kinesis Data Streams")."""
+    seen: dict[str, int] = {}
+    capital: dict[str, int] = {}
+    heads: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", line):
+            low = w.lower()
+            seen[low] = seen.get(low, 0) + 1
+            if w[0].isupper():
+                capital[low] = capital.get(low, 0) + 1
+        nxt = next((x for x in lines[i + 1 :] if x.strip()), "")
+        if not is_bullet(line) and looks_like_heading(line, nxt):
+            first = VENDOR_PREFIX.sub("", line.strip().lstrip("#").strip()).split()
+            if first:
+                key = first[0].lower()
+                heads[key] = heads.get(key, 0) + 1
+    return frozenset(
+        w for w, n in seen.items() if n >= 2 and capital.get(w, 0) >= 0.9 * n and heads.get(w, 0) >= 2
+    )
+
+
 class HeadingTracker:
     """Keeps the current heading path while the parser walks a file."""
 
-    def __init__(self) -> None:
+    def __init__(self, proper_words: frozenset[str] = frozenset()) -> None:
+        self.proper_words = proper_words  # words the whole file writes capitalised: names (Kinesis)
+        self.section_text: list[str] = []  # what the current service's notes said so far
         self.service: tuple[str, str] | None = None  # (title, key)
         self.topic: str | None = None
         self.lead: str | None = None
@@ -103,7 +128,12 @@ class HeadingTracker:
         if not self.service:
             return False
         key = service_key(term)
-        return key in self.service_terms or (camel_initials(term) or "-") in self.service_terms
+        first = service_key(term.split()[0]) if term.split() else key
+        return key in self.service_terms or first in self.service_terms or (
+            camel_initials(term) or "-") in self.service_terms
+
+    def mentioned(self, word: str) -> bool:
+        return bool(re.search(rf"\b{re.escape(word)}\b", " ".join(self.section_text), re.I))
 
     def opens_service(self, title: str, next_line: str, markdown_level: int) -> bool:
         if markdown_level == 1 or ACRONYM_TITLE.match(title.lstrip("# ")):
@@ -117,6 +147,9 @@ class HeadingTracker:
         bare = VENDOR_PREFIX.sub("", title).strip()
         if VENDOR_PREFIX.match(title) and len(bare.split()) == 1:
             return True  # "AWS Lambda", "Amazon Cognito"
+        # "Kinesis Overview": a name the notes always capitalise, new to the current service's notes
+        if first.lower() in self.proper_words and not self.mentioned(first):
+            return True
         nxt = next_line.strip()
         # "Route 53" followed by "Route 53 is a managed DNS": a definition introduces a service.
         return not is_bullet(next_line) and bool(
@@ -137,6 +170,8 @@ class HeadingTracker:
             self.service_terms.add(service_key(SEPARATORS.split(bare, maxsplit=1)[0]))
             self.topic = None
             self.lead = None
+            self.section_text = []
+            self.service_terms.add(service_key(term.split()[0]))
             return 1
         self.topic = title
         self.lead = None

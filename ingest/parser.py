@@ -92,7 +92,7 @@ class _Parser:
         self.lines = lines
         self.rel = rel
         self.items: list[_Item] = []
-        self.headings = outline.HeadingTracker()
+        self.headings = outline.HeadingTracker(outline.proper_words(lines))
         self.passages: list[Passage] = []
         self.intro = ""  # the current list-introducing line, for the passages under it
         self.intro_left = 0
@@ -125,7 +125,7 @@ class _Parser:
             bullet = BULLET.match(line)
             if bullet:
                 body = bullet.group("body")
-                if current is not None and current.state == "table":
+                if current is not None and current.state == "table" and "|" in line:
                     self._extend(current, n, line.strip(), False)
                     continue
                 current = self._flush(current)
@@ -153,7 +153,7 @@ class _Parser:
             return True
         state = item.state
         if state == "table":
-            return True
+            return "|" in line  # a title after a table starts anew
         if state == "open":
             # "...logged in" then "Redis Overview": a title after an open ending still starts anew.
             return is_code_like(line) or not outline.looks_like_heading(line, self.next_nonblank(i))
@@ -186,6 +186,7 @@ class _Parser:
             return None
         text = normalise_text(_join(item.parts))
         self.passages.append(self._passage(item.start, item.end, text, self.headings.path(), 0))
+        self.headings.section_text.append(text)
         if self.headings.is_lead(text):
             # "- Execution:" opens a sub-list: it names the section of the bullets under it.
             self.headings.push_lead(text)

@@ -28,7 +28,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "3"  # bump when parsing or extraction changes, so old indexes are rebuilt
 NOTE_SUFFIXES = (".txt", ".md", ".markdown")
 MANIFEST = "manifest.json"
 
@@ -129,7 +129,7 @@ def build_index(
         digest = hashlib.sha256(data).hexdigest()
         if reason:
             report.files.append(FileReport(rel, "skipped", reason, digest))
-            log.warning("skipped %s: %s", rel, reason)
+            log.info("skipped %s: %s", rel, reason)  # the report carries it to the user
             continue
         report.files.append(FileReport(rel, "ok", "", digest))
         good.append((path, data))
@@ -247,6 +247,16 @@ def embed_passages(
     return vectors, embedder.name, int(embedder.dim)
 
 
+def _pid_alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_index(
     index_dir: Path,
     passages: list[Passage],
@@ -262,6 +272,9 @@ def write_index(
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = index_dir.with_name(f".{index_dir.name}.building-{os.getpid()}")
     old = index_dir.with_name(index_dir.name + ".old")
+    for stale in index_dir.parent.glob(f".{index_dir.name}.building-*"):
+        if not _pid_alive(stale.name.rsplit("-", 1)[-1]):  # left by a build that was killed
+            shutil.rmtree(stale, ignore_errors=True)
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:

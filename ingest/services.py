@@ -91,6 +91,13 @@ def _label_for(key: str, titles: list[str], text: str) -> tuple[str, set[str]]:
         bare = VENDOR_PREFIX.sub("", title)
         return title, {bare}
     words = term.split()
+    if len(words) >= 2 and not is_name_like(words[0]):
+        # "Kinesis Overview" is about Kinesis: the longest start of the title the notes use as often
+        counts = [len(re.findall(rf"\b{re.escape(' '.join(words[:k]))}\b", text)) for k in range(1, len(words) + 1)]
+        if counts[0] >= 2:
+            k = max(k for k in range(1, len(words) + 1) if counts[k - 1] >= 0.7 * counts[0])
+            name = " ".join(words[:k])
+            return name, variants(name)
     if len(words) == 1 and is_name_like(words[0]):
         # "API Gateway" is always written whole, "S3 Buckets" is mostly just "S3"
         full = VENDOR_PREFIX.sub("", title).split()

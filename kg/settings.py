@@ -15,8 +15,8 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     ("index_dir", "data/index", "Folder holding the built index (graph, vectors, passages, manifest)."),
     ("model", "", "Sentence-embedding model: a local folder; empty uses the packaged all-MiniLM-L6-v2."),
     ("embed_backend", "onnx", "Query embedding runtime: 'onnx' (fast, exported locally) or 'torch'."),
-    ("triple_store", "", "Triple store URL: empty or 'oxigraph://' (embedded, in the index), "
-     "'memory://' (rdflib), or 'http://host:port' (a SPARQL 1.1 server such as `oxigraph serve`)."),
+    ("triple_store", "", "Triple store URL: empty or 'oxigraph://' (embedded, in memory), 'oxigraph:///DIR' "
+     "(embedded, on disk), or 'http://host:port' (a SPARQL 1.1 server such as `oxigraph serve`)."),
     ("host", "127.0.0.1", "Address `kgqa serve` binds to."),
     ("port", 8000, "Port `kgqa serve` listens on."),
     ("workers", 1, "gunicorn worker processes for `kgqa serve` (each loads the index: ~400 MB)."),

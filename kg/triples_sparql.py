@@ -51,8 +51,7 @@ class SparqlHttpStore:
         ctype = ctype.split(";")[0].strip() or mime
         if graph:
             return payload, ctype, "graph"
-        kind = "boolean" if b'"boolean"' in payload[:200] or b"<boolean>" in payload else "bindings"
-        return payload, ctype, kind
+        return payload, ctype, "boolean" if form == "ask" else "bindings"
 
     def select(self, query: str) -> list[dict[str, Any]]:
         payload, _ctype, _kind = self.query(query, "application/sparql-results+json")
