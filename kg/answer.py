@@ -16,6 +16,7 @@ from kg.question import Query, analyse
 from kg.retrieve import Candidate, candidates, sparql_facts
 from kg.text import content_terms, stem, terms, words
 
+PRICE_ASKED = re.compile(r"\b(?:how much|price per|cost per|per (?:request|hour|month|gb|million))\b", re.I)
 NOT_IN_NOTES = "That is not in your notes."
 NAME_TOKEN = re.compile(r"\b([A-Z][A-Z0-9]{1,6}|[A-Z][a-z]+[A-Z][A-Za-z0-9]+)\b")
 
@@ -56,9 +57,11 @@ def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
     asked = {m.service for m in first.mentions}
     names = [index.services[m.service].label for m in index.lexicon.mentions(passage.text)
              if m.service not in asked]
-    # the service whose notes the passage sits in ("S3, SNS, CloudWatch Events..." under Lambda)
+    # a passage that lists names ("S3, SNS, CloudWatch Events..." under Lambda's asynchronous
+    # invocations) answers with the service whose notes it sits in; a sentence with its object
     if passage.service and passage.service not in asked and passage.service in index.services:
-        names.insert(0, index.services[passage.service].label)
+        listing = len(index.lexicon.mentions(passage.text)) + passage.text.count(",") >= 3
+        names.insert(0 if listing else len(names), index.services[passage.service].label)
     asked_terms = set(content_terms(first.normalised))
     for tok in NAME_TOKEN.findall(passage.text):
         if not set(content_terms(tok)) & asked_terms:
@@ -77,6 +80,8 @@ def confidence(index: Index, scored: Scored) -> float:
     conf = 0.5 * top.coverage + 0.3 * dense + 0.2 * (1.0 if top.service >= 0.7 else top.service)
     if q.kind in ("number", "pricing") and top.kind_fit == 0.0:
         conf *= 0.55  # a number was asked and the passage has none
+    elif q.kind == "pricing" and top.kind_fit < 1.0 and PRICE_ASKED.search(q.normalised):
+        conf *= 0.75  # a price was asked ("price per request") and the passage names no amount
     if q.services and top.service == 0.0:
         conf *= 0.6  # the question names a service and the passage is about another one
     # a name the question uses (Kinesis, SQS) that the passage does not mention

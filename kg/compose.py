@@ -163,6 +163,15 @@ def focus(index: Index, ranked: list[Candidate], kind: str = "") -> Passage:
     return nxt[0] if nxt and nxt[0].file == top.file and not nxt[0].is_heading else top
 
 
+def _previous(index: Index, p: Passage) -> Passage | None:
+    i = index.position[p.id] - 1
+    if i >= 0:
+        q = index.passages[i]
+        if q.file == p.file and not q.is_heading and q.section == p.section:
+            return q
+    return None
+
+
 def _next(index: Index, p: Passage) -> Passage | None:
     i = index.position[p.id] + 1
     if i < len(index.passages):
@@ -172,6 +181,7 @@ def _next(index: Index, p: Passage) -> Passage | None:
     return None
 
 
+NAMES_PREVIOUS = re.compile(r"^(?:This|That|It)\s+is\s+(?:called|known as|named)\b", re.I)
 ANAPHORA = re.compile(r"^(?:This|These|It|They)\s+(?!is\b|are\b)\w+")
 
 
@@ -235,6 +245,14 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
         if listed:
             return listed
     used = [top]
+    prev = _previous(index, top)
+    if prev is not None and NAMES_PREVIOUS.match(top.text):
+        # "This is called Long Polling": the definition is the line before
+        return Composed(_clip(f"{prefix}{prev.text} — {top.text}"), (prev, top))
+    if top.text.rstrip().endswith("?"):
+        nxt = _next(index, top)
+        if nxt is not None:  # notes that ask a question answer it on the next line
+            return Composed(_clip(f"{prefix}{top.text} {nxt.text}"), (top, nxt))
     if ANAPHORA.match(top.text):
         # "This minimizes the number of instances": say what "this" is, the entry it belongs to
         subject = _entry_before(index, top)
@@ -281,7 +299,7 @@ def converted(fact: Fact, query: Query, text: str = "") -> str:
     for spelling, (unit, family, factor) in UNITS.items():
         if unit == query.unit and family == query.unit_family and spelling == unit.lower():
             def fmt(v: float) -> str:
-                return f"{v:,.2f}".rstrip("0").rstrip(".")
+                return f"{v:,.2f}".rstrip("0").rstrip(".") if v >= 1 else f"{v:.3g}"
 
             shown = fmt(fact.base_value / factor)
             if fact.value_max is not None and fact.value:

@@ -94,9 +94,9 @@ def detect_kind(q: str, n_clauses: int) -> str:
 # "the serverless compute service that S3 can invoke", "the service beanstalk relies on": a thing named
 # only by what it does, to be found first.
 _THING = (r"\bthe\s+(?P<noun>(?:[\w-]+\s+){0,3}?(?:service|services|tool|feature|database|store|component|"
-          r"resource|function|functions|one|thing|platform|system))\s+")
+          r"resource|function|functions|one|thing|platform|system|type|kind|option))\s+")
 _DESCRIBED = [
-    re.compile(_THING + r"(?:that|which)\s+(?P<desc>[^,?;]+)", re.I),
+    re.compile(_THING + r"(?:that|which)(?:'s|\s+is)?\s+(?P<desc>[^,?;]+)", re.I),
     re.compile(_THING + r"(?P<desc>[\w@-]+(?:\s+[\w@-]+)?\s+(?:relies on|depends on|runs on|is built on|uses))\b",
                re.I),
 ]

@@ -75,20 +75,25 @@ LIMIT 500"""
     return sparql, index.store.select(sparql)
 
 
+def _key(term: str) -> str:
+    """Words sharing their first six letters count as one ("subscribers" / "subscriptions")."""
+    return term[:6] if len(term) >= 6 and term.isalpha() else term
+
+
 def coverage(index: Index, query: Query, p: Passage) -> float:
     """Share of the question's idf weight found in the passage (its heading counts half)."""
     wanted = [t for t in query.terms if t not in query.service_terms] or list(query.terms)
     if not wanted:
         return 0.0
-    body = set(terms(p.text))
-    head = set(terms(" ".join([*p.section, p.lead])))
+    body = {_key(t) for t in terms(p.text)}
+    head = {_key(t) for t in terms(" ".join([*p.section, p.lead]))}
     total = got = 0.0
     for t in wanted:
         w = index.lexicon.idf(t) if index.lexicon.known(t) else index.lexicon.idf("__unknown__")
         total += w
-        if t in body:
+        if _key(t) in body:
             got += w
-        elif t in head:
+        elif _key(t) in head:
             got += 0.5 * w
     return got / total if total else 0.0
 
@@ -171,6 +176,8 @@ def _defines(term: str, low: str) -> float:
     lead = rf"^(?:(?:an?|the|that's an?|that's|this is an?)\s+)?{t}(?:e?s|'s)?(?:\s*\([^)]*\))?"
     if re.match(lead + r"\s*(?::|–|—|-\s|=|\bmeans\b|\bstands for\b|\bis\s+(?:an?|the)\b)", low):
         return 1.0
+    if re.match(rf"^(?:this|that|it)\s+is\s+(?:called|known as|named)\s+(?:an?\s+|the\s+)?{t}", low):
+        return 1.0  # "This is called Long Polling": the line before says what it is
     if re.match(lead + r"\s*\(", low) or re.search(rf"\b{t}\s*:\s", low):
         return 0.85  # "Scale out (add EC2 instances) ...", "... you can use Lambda@Edge: deploy ..."
     if re.match(lead + r"(?:\s+\w+)?\s+(?:declares?|defines?|describes?|represents?|lets|allows?|contains?|"

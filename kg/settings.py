@@ -23,7 +23,7 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     ("top_k", 5, "Citations returned with an answer."),
     ("max_question_chars", 1000, "Longer questions are refused with HTTP 413."),
     ("max_line_chars", 100_000, "Ingest skips a notes file with a longer line, with a warning."),
-    ("abstain_threshold", 0.29, "Answers with a confidence under this say 'not in your notes'."),
+    ("abstain_threshold", 0.30, "Answers with a confidence under this say 'not in your notes'."),
     ("slack_signing_secret_env", "SLACK_SIGNING_SECRET",
      "Name of the environment variable holding the Slack signing secret (the secret is never stored)."),
     ("slack_command", "/ask", "Slash command the Slack app registers."),
@@ -46,7 +46,7 @@ class Settings:
     top_k: int = 5
     max_question_chars: int = 1000
     max_line_chars: int = 100_000
-    abstain_threshold: float = 0.29
+    abstain_threshold: float = 0.30
     slack_signing_secret_env: str = "SLACK_SIGNING_SECRET"
     slack_command: str = "/ask"
     log_level: str = "INFO"
