@@ -30,6 +30,11 @@ def missing_parts(index_dir: Path) -> list[str]:
     return [name for name in REQUIRED if not (index_dir / name).exists()]
 
 
+def term_key(term: str) -> str:
+    """Words sharing their first six letters count as one ("subscribers" / "subscriptions")."""
+    return term[:6] if len(term) >= 6 and term.isalpha() else term
+
+
 def common_words(model: str = "") -> frozenset[str]:
     """Whole words of the embedding model's WordPiece vocabulary: a list of ordinary English."""
     try:
@@ -66,6 +71,7 @@ class Index:
     position: dict[str, int] = field(default_factory=dict)
     facts_by_passage: dict[str, list[Fact]] = field(default_factory=dict)
     passage_vectors: np.ndarray | None = None
+    _keys: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
     # services named anywhere in a passage's section: notes about CloudFormation may sit under "CICD"
     section_services: dict[tuple[str, tuple[str, ...]], set[str]] = field(default_factory=dict)
     # unit families of the quantities each passage states (time, size, money, count ...)
@@ -129,6 +135,17 @@ class Index:
         index.passage_vectors = np.vstack([vectors.vector(i) for i in range(n)]) if n else None
         log.info("loaded index %s: %d passages, %d facts", folder, len(passages), len(facts))
         return index
+
+    def passage_keys(self, p: Passage) -> tuple[frozenset[str], frozenset[str]]:
+        """A passage's term keys (text; headings and list lead), computed once: coverage runs per query."""
+        keys = self._keys.get(p.id)
+        if keys is None:
+            keys = (
+                frozenset(term_key(t) for t in terms(p.text)),
+                frozenset(term_key(t) for t in terms(" ".join([*p.section, p.lead]))),
+            )
+            self._keys[p.id] = keys
+        return keys
 
     def neighbours(self, pid: str, before: int, after: int) -> list[Passage]:
         """Passages around one, in file order, within the same file."""

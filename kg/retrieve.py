@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from kg.graph import PREFIXES, service_uri
-from kg.index import Index, section_key
+from kg.index import Index, section_key, term_key
 from kg.model import Fact, Passage
 from kg.question import Query
 from ingest.services import initials
@@ -20,6 +21,18 @@ PRICE_WORDS = re.compile(
     r"\bbilled\b|\bbilling\b|%",
     re.I,
 )
+# How the signals add up to a passage's score. Set by hand, then checked against the development and
+# held-out question sets (docs/evaluation.md); dense similarity and the graph carry most weight.
+WEIGHTS = {
+    "dense": 0.55,
+    "keyword": 0.30,
+    "coverage": 0.55,
+    "service": 0.30,
+    "kind": 0.30,
+    "kind_other": 0.10,
+    "fact": 0.20,
+    "heading": 0.15,
+}
 KIND_FACTS = {"number": ("Limit", "Pricing"), "pricing": ("Pricing", "Limit")}
 
 
@@ -75,25 +88,19 @@ LIMIT 500"""
     return sparql, index.store.select(sparql)
 
 
-def _key(term: str) -> str:
-    """Words sharing their first six letters count as one ("subscribers" / "subscriptions")."""
-    return term[:6] if len(term) >= 6 and term.isalpha() else term
-
-
 def coverage(index: Index, query: Query, p: Passage) -> float:
     """Share of the question's idf weight found in the passage (its heading counts half)."""
     wanted = [t for t in query.terms if t not in query.service_terms] or list(query.terms)
     if not wanted:
         return 0.0
-    body = {_key(t) for t in terms(p.text)}
-    head = {_key(t) for t in terms(" ".join([*p.section, p.lead]))}
+    body, head = index.passage_keys(p)
     total = got = 0.0
     for t in wanted:
         w = index.lexicon.idf(t) if index.lexicon.known(t) else index.lexicon.idf("__unknown__")
         total += w
-        if _key(t) in body:
+        if term_key(t) in body:
             got += w
-        elif _key(t) in head:
+        elif term_key(t) in head:
             got += 0.5 * w
     return got / total if total else 0.0
 
@@ -171,23 +178,34 @@ def names_term(heading: str, defined: list[str]) -> bool:
     return any(h in (t, t + "s", t + "es") or h.rstrip("s") == t for t in defined)
 
 
-def _defines(term: str, low: str) -> float:
+@lru_cache(maxsize=4096)
+def _definition_patterns(term: str) -> tuple[tuple[re.Pattern[str], float], ...]:
+    """Ways notes define a term, strongest first; compiled once per term."""
     t = re.escape(term).replace("\\ ", "\\s+")
     lead = rf"^(?:(?:an?|the|that's an?|that's|this is an?)\s+)?{t}(?:e?s|'s)?(?:\s*\([^)]*\))?"
-    if re.match(lead + r"\s*(?::|–|—|-\s|=|\bmeans\b|\bstands for\b|\bis\s+(?:an?|the)\b)", low):
-        return 1.0
-    if re.match(rf"^(?:this|that|it)\s+is\s+(?:called|known as|named)\s+(?:an?\s+|the\s+)?{t}", low):
-        return 1.0  # "This is called Long Polling": the line before says what it is
-    if re.match(lead + r"\s*\(", low) or re.search(rf"\b{t}\s*:\s", low):
-        return 0.85  # "Scale out (add EC2 instances) ...", "... you can use Lambda@Edge: deploy ..."
-    if re.match(lead + r"(?:\s+\w+)?\s+(?:declares?|defines?|describes?|represents?|lets|allows?|contains?|"
-                r"holds?|provides?|enables?|gives?)\b", low):
-        return 0.8  # "The Outputs section declares ...", "Cognito User Pools: Sign in ..."
-    if re.match(lead + r"\s+(?:is|are)\s+(?:an?\s+|the\s+)?\w+", low):
-        return 0.6
-    if re.search(rf"\b{t}(?:e?s)?\s+(?:is|are|means)\s+(?:an?|the)\b", low):
-        return 0.8
-    return 0.0
+    return (
+        (re.compile(lead + r"\s*(?::|–|—|-\s|=|\bmeans\b|\bstands for\b|\bis\s+(?:an?|the)\b)"), 1.0),
+        # "This is called Long Polling": the line before says what it is
+        (re.compile(rf"^(?:this|that|it)\s+is\s+(?:called|known as|named)\s+(?:an?\s+|the\s+)?{t}"), 1.0),
+        # "Scale out (add EC2 instances) ...", "... you can use Lambda@Edge: deploy ..."
+        (re.compile(lead + r"\s*\("), 0.85),
+        (re.compile(rf"\b{t}\s*:\s"), 0.85),
+        # "The Outputs section declares ...", "Cognito User Pools provide ..."
+        (re.compile(lead + r"(?:\s+\w+)?\s+(?:declares?|defines?|describes?|represents?|lets|allows?|contains?|"
+                    r"holds?|provides?|enables?|gives?)\b"), 0.8),
+        (re.compile(rf"\b{t}(?:e?s)?\s+(?:is|are|means)\s+(?:an?|the)\b"), 0.8),
+        (re.compile(lead + r"\s+(?:is|are)\s+(?:an?\s+|the\s+)?\w+"), 0.6),
+    )
+
+
+def _defines(term: str, low: str) -> float:
+    return max((score for pattern, score in _definition_patterns(term) if pattern.search(low)), default=0.0)
+
+
+HOW_TO = re.compile(r"^\s*how\s+(?:do|can|should|would)\s+(?:i|you|we)\s+(?P<verb>[a-z]+)|^\s*how\s+to\s+(?P<v2>[a-z]+)",
+                    re.I)
+INSTRUCTION = re.compile(r"^(?:use|run|set|create|enable|add|increase|call|attach|configure|make|copy|install|"
+                         r"send|put|specify|choose|deploy|define|store|give)\b", re.I)
 
 
 def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_defined: list[str]) -> float:
@@ -208,6 +226,12 @@ def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_de
         if MONEY.search(text) or any(f.kind == "Pricing" and f.unit == "USD" for f in facts):
             return 1.0
         return 0.6 if PRICE_WORDS.search(text) else 0.0
+    howto = HOW_TO.match(query.normalised)
+    if howto and query.kind in ("feature", "best_practice"):
+        verb = stem((howto.group("verb") or howto.group("v2")).lower())
+        if re.match(rf"^(?:to|for)\s+{re.escape(verb)}", text, re.I):
+            return 1.0  # "To scale, just increase the task number"
+        return 0.8 if INSTRUCTION.match(text) else 0.5
     if query.kind == "definition":
         low = text.lower()
         best = max((_defines(term, low) for term in terms_defined), default=0.0)
@@ -291,14 +315,15 @@ def candidates(
         c.service = service_fit(index, query, c.passage)
         c.kind_fit = kind_fit(index, query, c.passage, c.facts, defined)
         c.fact = fact_fit(query, c.facts) if c.facts else 0.0
+        w = WEIGHTS
         c.score = (
-            0.55 * c.dense
-            + 0.30 * c.keyword
-            + 0.55 * c.coverage
-            + 0.30 * c.service
-            + (0.30 if query.kind in ("number", "pricing", "definition") else 0.1) * c.kind_fit
-            + 0.20 * c.fact
-            - (0.15 if c.passage.is_heading else 0.0)
+            w["dense"] * c.dense
+            + w["keyword"] * c.keyword
+            + w["coverage"] * c.coverage
+            + w["service"] * c.service
+            + (w["kind"] if query.kind in ("number", "pricing", "definition") else w["kind_other"]) * c.kind_fit
+            + w["fact"] * c.fact
+            - (w["heading"] if c.passage.is_heading else 0.0)
         )
     # ties broken by position, so the same index and question always give the same order
     return sorted(pool.values(), key=lambda c: (-round(c.score, 9), index.position[c.passage.id]))

@@ -37,6 +37,7 @@ _APOSTROPHES = "['\u2019]"
 CONTRACTION = re.compile(
     "|".join(r"\b" + re.escape(c).replace("'", _APOSTROPHES) + r"\b" for c in CONTRACTIONS), re.I
 )
+GOOD_FOR = re.compile(r"\b(?:good|great|useful|ideal|suited|best|meant|recommended)\s+for\b", re.I)
 MILLIONS = re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:M|MM|mm|mil|mln)\b(?!B)")
 SENDS_BACK = re.compile(r"\b(?:sends?|gives?|hands?) back\b", re.I)
 ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)(?:'s|’s|s)\b")
@@ -49,6 +50,7 @@ def fold(text: str) -> str:
     text = ACRONYM_PLURAL.sub(r"\1", text)
     text = CONTRACTION.sub(lambda m: CONTRACTIONS[m.group(0).lower().replace("’", "'")], text)
     text = SENDS_BACK.sub("returns", text)
+    text = GOOD_FOR.sub("used for", text)
     text = MILLIONS.sub(lambda m: f"{m.group(1)} million", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     return text.lower()
