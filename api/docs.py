@@ -21,9 +21,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 def code_spans(text: str) -> Markup:
     """`x` -> <code>x</code>; everything else is escaped (descriptions are text, not HTML)."""
     parts = str(text).split("`")
-    return Markup("").join(
-        Markup("<code>%s</code>") % part if i % 2 else escape(part) for i, part in enumerate(parts)
-    )
+    return Markup("").join(Markup("<code>%s</code>") % part if i % 2 else escape(part) for i, part in enumerate(parts))
 
 
 @functools.cache

@@ -77,9 +77,7 @@ class _Race:
         self.gave_up = False
 
 
-def run_with_budget(
-    work: Callable[[], Message], budget_s: float, late: Callable[[Message], None]
-) -> Message | None:
+def run_with_budget(work: Callable[[], Message], budget_s: float, late: Callable[[Message], None]) -> Message | None:
     """work() in a thread: its result if done within budget_s, else None and late(result) when it is done."""
     race, done = _Race(), threading.Event()
 

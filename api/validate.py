@@ -55,9 +55,7 @@ def top_k(value: Any) -> int | None:
     return value
 
 
-def int_arg(
-    name: str, value: str | None, *, default: int | None = None, low: int = 0, high: int | None = None
-) -> int:
+def int_arg(name: str, value: str | None, *, default: int | None = None, low: int = 0, high: int | None = None) -> int:
     """A required (or defaulted) integer query parameter within [low, high]."""
     if value is None or value == "":
         if default is None:

@@ -234,8 +234,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     total_mean = sum(statistics.fmean(v) for v in stage_samples.values())
     fresh_sum = summary(fresh)
     return {
-        "machine": {**machine_facts(), "loadavg_1m_at_start": round(load_before[0], 2),
-                    "cpu_steal_pct": steal},
+        "machine": {**machine_facts(), "loadavg_1m_at_start": round(load_before[0], 2), "cpu_steal_pct": steal},
         "code_fingerprint": code_fingerprint(),
         "settings": {
             "index_dir": settings.index_dir,
@@ -261,8 +260,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "staged_total_ms": summary(staged_total),
         "staged_mismatches": mismatches,
-        "target": {"p50_ms": 15, "p95_ms": 40,
-                   "met": fresh_sum["p50"] <= 15 and fresh_sum["p95"] <= 40},
+        "target": {"p50_ms": 15, "p95_ms": 40, "met": fresh_sum["p50"] <= 15 and fresh_sum["p95"] <= 40},
     }
 
 
@@ -275,14 +273,20 @@ def machine_facts() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "cpu_model": cpu or platform.processor(),
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu or platform.processor(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def markdown(r: dict[str, Any]) -> str:
     def row(label: str, s: dict[str, float]) -> str:
-        return (f"| {label} | {s['n']} | {s['p50']:.2f} | {s['p95']:.2f} | {s['p99']:.2f} | "
-                f"{s['mean']:.2f} | {s['max']:.2f} |")
+        return (
+            f"| {label} | {s['n']} | {s['p50']:.2f} | {s['p95']:.2f} | {s['p99']:.2f} | "
+            f"{s['mean']:.2f} | {s['max']:.2f} |"
+        )
 
     st = r["settings"]
     m = r["machine"]
@@ -319,16 +323,22 @@ def markdown(r: dict[str, Any]) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s, v in r["stages_ms"].items():
-        out.append(f"| {STAGE_LABELS[s]} | {v['p50']:.3f} | {v['p95']:.3f} | {v['p99']:.3f} | "
-                   f"{v['mean']:.3f} | {v['max']:.3f} | {v['share'] * 100:.1f}% |")
+        out.append(
+            f"| {STAGE_LABELS[s]} | {v['p50']:.3f} | {v['p95']:.3f} | {v['p99']:.3f} | "
+            f"{v['mean']:.3f} | {v['max']:.3f} | {v['share'] * 100:.1f}% |"
+        )
     s = r["staged_total_ms"]
-    out.append(f"| **staged total** | {s['p50']:.3f} | {s['p95']:.3f} | {s['p99']:.3f} | {s['mean']:.3f} | "
-               f"{s['max']:.3f} | 100% |")
+    out.append(
+        f"| **staged total** | {s['p50']:.3f} | {s['p95']:.3f} | {s['p99']:.3f} | {s['mean']:.3f} | "
+        f"{s['max']:.3f} | 100% |"
+    )
     kinds = ", ".join(f"{k} {n}" for k, n in r["question_kinds"].items())
     out += ["", f"question kinds: {kinds}"]
     if r["staged_mismatches"]:
-        out.append(f"WARNING: the staged replica answered {len(r['staged_mismatches'])} question(s) "
-                   "differently from engine.answer(): the breakdown may not match answer()")
+        out.append(
+            f"WARNING: the staged replica answered {len(r['staged_mismatches'])} question(s) "
+            "differently from engine.answer(): the breakdown may not match answer()"
+        )
     else:
         out.append("staged replica: same answers as engine.answer() for every question")
     return "\n".join(out)
@@ -340,13 +350,19 @@ def main(argv: list[str] | None = None) -> int:
         epilog="Build the index first: .venv/bin/kgqa ingest",
     )
     parser.add_argument("--index", default=None, help="index folder (default: KGQA_INDEX_DIR or data/index)")
-    parser.add_argument("--backend", choices=("onnx", "torch"), default=None,
-                        help="query embedding runtime (default: KGQA_EMBED_BACKEND or onnx)")
-    parser.add_argument("--qa", default=str(ROOT / "data" / "eval" / "qa_dev.jsonl"),
-                        help="QA set (JSON lines; default: data/eval/qa_dev.jsonl)")
+    parser.add_argument(
+        "--backend",
+        choices=("onnx", "torch"),
+        default=None,
+        help="query embedding runtime (default: KGQA_EMBED_BACKEND or onnx)",
+    )
+    parser.add_argument(
+        "--qa",
+        default=str(ROOT / "data" / "eval" / "qa_dev.jsonl"),
+        help="QA set (JSON lines; default: data/eval/qa_dev.jsonl)",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="passes over the QA set (default: 5)")
-    parser.add_argument("--warmup", type=int, default=30,
-                        help="questions answered before timing (default: 30)")
+    parser.add_argument("--warmup", type=int, default=30, help="questions answered before timing (default: 30)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     args = parser.parse_args(argv)
     if args.rounds < 1:

@@ -53,8 +53,11 @@ def main() -> None:
         start = time.perf_counter()
         OnnxEmbedder.from_model(cache_dir=Path(tmp))
         print(f"cached load: {time.perf_counter() - start:.2f} s")
-        variants = [("onnx fp32, 1 thread", False, 1), ("onnx fp32, 2 threads", False, 2),
-                    ("onnx int8, 2 threads", True, 2)]
+        variants = [
+            ("onnx fp32, 1 thread", False, 1),
+            ("onnx fp32, 2 threads", False, 2),
+            ("onnx int8, 2 threads", True, 2),
+        ]
         for label, quantize, threads in variants:
             try:
                 emb = OnnxEmbedder.from_model(cache_dir=Path(tmp), quantize=quantize, threads=threads)

@@ -41,8 +41,16 @@ def load_labels(path: Path) -> list[Gold]:
         if not raw.strip():
             continue
         row = json.loads(raw)
-        out.append(Gold(row["file"], int(row["line"]), row.get("kind"), row.get("value"), row.get("unit"),
-                        row.get("service_hint")))
+        out.append(
+            Gold(
+                row["file"],
+                int(row["line"]),
+                row.get("kind"),
+                row.get("value"),
+                row.get("unit"),
+                row.get("service_hint"),
+            )
+        )
     return out
 
 
@@ -135,12 +143,10 @@ def report(res: Result, quiet: bool = False) -> dict[str, dict[str, float]]:
             tp, fn, fp = sum(res.tp.values()), sum(res.fn.values()), sum(res.fp.values())
         else:
             tp, fn, fp = res.tp[kind], res.fn[kind], res.fp[kind]
-        table[kind] = {"precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn),
-                       "tp": tp, "fp": fp, "fn": fn}
+        table[kind] = {"precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn), "tp": tp, "fp": fp, "fn": fn}
     print(f"{'kind':<9} {'precision':>9} {'recall':>7} {'tp':>4} {'fp':>4} {'fn':>4}")
     for kind, row in table.items():
-        print(f"{kind:<9} {row['precision']:>9.3f} {row['recall']:>7.3f} "
-              f"{row['tp']:>4} {row['fp']:>4} {row['fn']:>4}")
+        print(f"{kind:<9} {row['precision']:>9.3f} {row['recall']:>7.3f} {row['tp']:>4} {row['fp']:>4} {row['fn']:>4}")
     if not quiet:
         print(f"\nmisses ({len(res.misses)}):")
         for g, text in res.misses:
@@ -158,8 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     labels = load_labels(args.labels)
     facts = [g for g in labels if g.kind]
-    print(f"{len(facts)} labelled facts, {len(labels) - len(facts)} no-fact lines, "
-          f"{len({g.service for g in facts})} services, {len({g.file for g in labels})} files\n")
+    print(
+        f"{len(facts)} labelled facts, {len(labels) - len(facts)} no-fact lines, "
+        f"{len({g.service for g in facts})} services, {len({g.file for g in labels})} files\n"
+    )
     report(evaluate(labels), quiet=args.quiet)
     return 0
 

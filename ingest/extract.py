@@ -42,19 +42,29 @@ DATE_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|
 UP_TO = re.compile(r"\b(?:up\s+to|as\s+many\s+as)\s*$", re.I)
 MAX_CUE = re.compile(
     r"\b(?:max(?:imum)?|at\s+most|not\s+exceed|no\s+more\s+than|less\s+than|under|sub|increased\s+to|"
-    r"limit(?:ed)?\s+(?:of|to))\b|<=?", re.I)
+    r"limit(?:ed)?\s+(?:of|to))\b|<=?",
+    re.I,
+)
 MIN_CUE = re.compile(r"\b(?:min(?:imum)?|at\s+least|more\s+than|over|no\s+less\s+than)\b|>=?", re.I)
 DEFAULT_CUE = re.compile(r"\bdefault\b", re.I)
 APPROX_CUE = re.compile(r"~\s*$|\b(?:about|around|approx(?:imately)?|roughly|nearly)\s*$", re.I)
 LIMIT_CUE_BEFORE = re.compile(
     r"\b(?:up\s+to|as\s+many\s+as|max(?:imum)?|min(?:imum)?|at\s+least|at\s+most|limit(?:ed)?\s+(?:of|to))"
-    r"\s*(?:is|of)?\s*$", re.I)
+    r"\s*(?:is|of)?\s*$",
+    re.I,
+)
 
 FREE = re.compile(r"\bfree\b(?!\s+(?:to|naming)\b)", re.I)
-DISCOUNT = re.compile(r"\bdiscount|\bcompared\s+to\s+on-?demand|\bcheaper\b|\bsav(?:e|es|ing|ings)\b|"
-                      r"\d\s*%\s*off\b", re.I)
-COST = re.compile(r"\bcosts?\b|\bpric(?:e|es|ing)\b|\bpay\b|\bexpensive\b|\bcheap\b|\bbill(?:ed|ing)\b|"
-                  r"\bcharge", re.I)
+DISCOUNT = re.compile(
+    r"\bdiscount|\bcompared\s+to\s+on-?demand|\bcheaper\b|\bsav(?:e|es|ing|ings)\b|"
+    r"\d\s*%\s*off\b",
+    re.I,
+)
+COST = re.compile(
+    r"\bcosts?\b|\bpric(?:e|es|ing)\b|\bpay\b|\bexpensive\b|\bcheap\b|\bbill(?:ed|ing)\b|"
+    r"\bcharge",
+    re.I,
+)
 BILLING_SEG = re.compile(
     r"\s*(?:per|/|for\s+every|for\s+each|for(?=\s+\d))\s+"
     r"(?P<n>(?:\d[\d,.]*\s+)?(?:(?:thousand|million|billion)\s+)?)?(?:additional\s+)?"
@@ -74,20 +84,28 @@ FILLER = frozenset(
 LABEL_KEEP_FIRST = frozenset({"maximum", "max", "minimum", "min", "default"})
 VERBS = re.compile(
     r"\s(?:is|are|was|were|can|could|will|must|should|may|has|have|had|gets?|comes?|grows?|takes?|"
-    r"allows?|supports?|contains?|runs?|needs?|requires?|claims?)\s", re.I)
+    r"allows?|supports?|contains?|runs?|needs?|requires?|claims?)\s",
+    re.I,
+)
 OTHER_QUANTITY = re.compile(r"(?<![\w.-])[~$]?\d[\d,.]*\s*(?:[A-Za-z%]+(?:/[A-Za-z]+)?\b)?")
 CLAUSE_SPLIT = re.compile(r"[;:]\s|\s[-–—]\s|,\s|\s=\s")
 
 FEATURE_LEAD = re.compile(
     r"^(?:supports?|support\s+for|can(?!\s*not\b|'t)|has|ability\s+to|possibility\s+to|"
-    r"(?:it\s+is|it's)\s+possible\s+to|allows?)\s+(?P<obj>.+)$", re.I)
+    r"(?:it\s+is|it's)\s+possible\s+to|allows?)\s+(?P<obj>.+)$",
+    re.I,
+)
 FEATURE_SUBJECT = re.compile(
     r"^(?P<subj>[^.;:?!]{1,70}?)\s+(?:supports?|allows?|can(?!\s*not\b|'t)(?:\s+be)?|has|provides?|"
-    r"offers?|enables?)\s+(?P<obj>.+)$", re.I)
+    r"offers?|enables?)\s+(?P<obj>.+)$",
+    re.I,
+)
 NOT_FEATURE = re.compile(
     r"^(?:if|when|where|why|what|how|which|whether|or|but|note|so|then|otherwise|because|make\s+sure|"
     r"remember|be\s+careful)\b|"
-    r"\b(?:not|never|only|cannot|can't|won't|don't|doesn't|no)\b", re.I)
+    r"\b(?:not|never|only|cannot|can't|won't|don't|doesn't|no)\b",
+    re.I,
+)
 # A subject that is a clause ("Burst means that the instance has ...") or a pronoun is no service subject.
 BAD_SUBJECT = re.compile(r"\b(?:i|we|they|he|she|so)$|\b(?:that|means|is|are|which|who)\b", re.I)
 DATED = re.compile(r"^(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\s*:\s*")
@@ -338,8 +356,18 @@ def _normalise_label(s: str) -> str:
     return " ".join(words)[:80]
 
 
-def _make(passage: Passage, service_id: str, kind: str, label: str, text: str, q: Quantity | None,
-          value: float | None, unit: str | None, qualifier: str | None, billing: str | None) -> Fact:
+def _make(
+    passage: Passage,
+    service_id: str,
+    kind: str,
+    label: str,
+    text: str,
+    q: Quantity | None,
+    value: float | None,
+    unit: str | None,
+    qualifier: str | None,
+    billing: str | None,
+) -> Fact:
     base_value, base_unit = units.to_base(value, unit) if value is not None else (None, None)
     value_max = q.value_max if q is not None else None
     return Fact(

@@ -102,9 +102,7 @@ def proper_words(lines: list[str]) -> frozenset[str]:
             if first:
                 key = first[0].lower()
                 heads[key] = heads.get(key, 0) + 1
-    return frozenset(
-        w for w, n in seen.items() if n >= 2 and capital.get(w, 0) >= 0.9 * n and heads.get(w, 0) >= 2
-    )
+    return frozenset(w for w, n in seen.items() if n >= 2 and capital.get(w, 0) >= 0.9 * n and heads.get(w, 0) >= 2)
 
 
 class HeadingTracker:
@@ -129,8 +127,11 @@ class HeadingTracker:
             return False
         key = service_key(term)
         first = service_key(term.split()[0]) if term.split() else key
-        return key in self.service_terms or first in self.service_terms or (
-            camel_initials(term) or "-") in self.service_terms
+        return (
+            key in self.service_terms
+            or first in self.service_terms
+            or (camel_initials(term) or "-") in self.service_terms
+        )
 
     def mentioned(self, word: str) -> bool:
         return bool(re.search(rf"\b{re.escape(word)}\b", " ".join(self.section_text), re.I))
@@ -152,9 +153,11 @@ class HeadingTracker:
             return True
         nxt = next_line.strip()
         # "Route 53" followed by "Route 53 is a managed DNS": a definition introduces a service.
-        return not is_bullet(next_line) and bool(
-            re.match(re.escape(bare) + r"\s+(?:is|are)\s", nxt, re.I)
-        ) and len(bare.split()) <= 4
+        return (
+            not is_bullet(next_line)
+            and bool(re.match(re.escape(bare) + r"\s+(?:is|are)\s", nxt, re.I))
+            and len(bare.split()) <= 4
+        )
 
     def push(self, title: str, line: int, next_line: str, markdown_level: int = 0) -> int:
         """Record a heading; returns its level (1 service, 2 topic)."""

@@ -30,9 +30,7 @@ OPEN_ENDINGS = frozenset(
 def normalise_text(text: str) -> str:
     """Fold typography that users never type (curly quotes, NBSP) so search and citations agree."""
     text = unicodedata.normalize("NFKC", text)
-    return (
-        text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    )
+    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
 
 
 def is_code_like(line: str) -> bool:
@@ -110,16 +108,18 @@ class _Parser:
             line = raw.rstrip("\r\n")
             stripped = line.strip()
             if not stripped:
-                current = self._flush(current)
+                self._flush(current)
+                current = None
                 continue
             md = MD_HEADING.match(line)
             if md and not line.lstrip().startswith("#!"):
-                current = self._flush(current)
+                self._flush(current)
+                current = None
                 level = 1 if len(md.group("hashes")) == 1 else 2
                 self._heading(n, md.group("body"), markdown_level=level)
                 continue
             if LONE_BULLET.match(line):
-                current = self._flush(current)
+                self._flush(current)
                 current = _Item(start=n, end=n, state="open", lone=True)
                 continue
             bullet = BULLET.match(line)
@@ -128,7 +128,7 @@ class _Parser:
                 if current is not None and current.state == "table" and "|" in line:
                     self._extend(current, n, line.strip(), False)
                     continue
-                current = self._flush(current)
+                self._flush(current)
                 current = _Item(start=n)
                 self._extend(current, n, body, False)
                 continue
@@ -136,7 +136,8 @@ class _Parser:
             if current is not None and self._continues(current, stripped, i):
                 self._extend(current, n, stripped, is_code_like(stripped))
                 continue
-            current = self._flush(current)
+            self._flush(current)
+            current = None
             nxt = self.next_nonblank(i)
             if outline.looks_like_heading(stripped, nxt):
                 self._heading(n, stripped)

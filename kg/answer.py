@@ -33,8 +33,9 @@ def check_question(question: object, max_chars: int) -> str:
         raise BadRequest(f"the question must be a string, got {type(question).__name__}", code="bad_question")
     q = question.strip()
     if not q:
-        raise BadRequest("the question is empty: ask something, e.g. 'what is the max lambda timeout'",
-                         code="empty_question")
+        raise BadRequest(
+            "the question is empty: ask something, e.g. 'what is the max lambda timeout'", code="empty_question"
+        )
     if len(q) > max_chars:
         raise PayloadTooLarge(
             f"the question has {len(q):,} characters; the limit is {max_chars:,} (KGQA_MAX_QUESTION_CHARS)",
@@ -55,8 +56,7 @@ def rank(index: Index, embed: object, text: str) -> Scored:
 def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
     """Names in the first hop's passage that the first clause did not already name."""
     asked = {m.service for m in first.mentions}
-    names = [index.services[m.service].label for m in index.lexicon.mentions(passage.text)
-             if m.service not in asked]
+    names = [index.services[m.service].label for m in index.lexicon.mentions(passage.text) if m.service not in asked]
     # a passage that lists names ("S3, SNS, CloudWatch Events..." under Lambda's asynchronous
     # invocations) answers with the service whose notes it sits in; a sentence with its object
     if passage.service and passage.service not in asked and passage.service in index.services:
@@ -105,15 +105,17 @@ def unknown_terms(index: Index, q: Query) -> list[str]:
     compounds = [t for t in q.terms if re.search(r"[-./:@+_]", t)]
     parts = {stem(x) for t in compounds for x in re.split(r"[-./:@+_]", t)}
     return [
-        t for t in q.terms
+        t
+        for t in q.terms
         if t not in q.service_terms and not index.lexicon.known(t) and not (t in parts and t not in compounds)
     ]
 
 
 def focus_missing(index: Index, q: Query, p: Passage) -> bool:
     """The question's most specific known word is absent from the passage and its headings."""
-    known = [t for t in q.terms if t not in q.service_terms and index.lexicon.known(t)
-             and not re.search(r"[-./:@+_]", t)]
+    known = [
+        t for t in q.terms if t not in q.service_terms and index.lexicon.known(t) and not re.search(r"[-./:@+_]", t)
+    ]
     if not known:
         return False
     focus = max(known, key=lambda t: (index.lexicon.idf(t), t))
@@ -191,8 +193,12 @@ def answer(
 
 def _citation(index: Index, p: Passage, score: float) -> Citation:
     return Citation(
-        source=p.file, lines=(p.line_start, p.line_end), section=p.heading, text=p.text,
-        passage_id=p.id, score=round(score, 4),
+        source=p.file,
+        lines=(p.line_start, p.line_end),
+        section=p.heading,
+        text=p.text,
+        passage_id=p.id,
+        score=round(score, 4),
     )
 
 
@@ -200,8 +206,12 @@ def _span(index: Index, passages: tuple[Passage, ...], score: float) -> Citation
     """One citation for contiguous lines an answer was read from."""
     first, last = passages[0], passages[-1]
     return Citation(
-        source=first.file, lines=(first.line_start, last.line_end), section=first.heading,
-        text="\n".join(p.text for p in passages), passage_id=first.id, score=round(score, 4),
+        source=first.file,
+        lines=(first.line_start, last.line_end),
+        section=first.heading,
+        text="\n".join(p.text for p in passages),
+        passage_id=first.id,
+        score=round(score, 4),
     )
 
 
@@ -210,8 +220,15 @@ def _contiguous(index: Index, passages: tuple[Passage, ...]) -> bool:
     return pos == list(range(pos[0], pos[0] + len(pos)))
 
 
-def _citations(index: Index, query: Query, ranked: list[Candidate], hops: list[Candidate],
-               top_k: int, used: tuple[Passage, ...] = (), is_list: bool = False) -> list[Citation]:
+def _citations(
+    index: Index,
+    query: Query,
+    ranked: list[Candidate],
+    hops: list[Candidate],
+    top_k: int,
+    used: tuple[Passage, ...] = (),
+    is_list: bool = False,
+) -> list[Citation]:
     out: list[Citation] = []
     seen: set[str] = set()
 
@@ -252,12 +269,14 @@ def _fact_refs(index: Index, facts: list[Fact]) -> list[FactRef]:
         if f.value is not None:
             value = f"{f.value:g}" + (f"–{f.value_max:g}" if f.value_max is not None else "")
             obj = f"{value} {f.unit or ''}".strip() + (f" {f.billing_unit}" if f.billing_unit else "")
-        refs.append(FactRef(
-            subject=s.label if s else f.service,
-            predicate=f"has{f.kind}: {f.label}",
-            object=obj,
-            source=f"{p.file}:{p.line_start}-{p.line_end}" if p else "",
-        ))
+        refs.append(
+            FactRef(
+                subject=s.label if s else f.service,
+                predicate=f"has{f.kind}: {f.label}",
+                object=obj,
+                source=f"{p.file}:{p.line_start}-{p.line_end}" if p else "",
+            )
+        )
     return refs
 
 

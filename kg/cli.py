@@ -87,8 +87,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if report.up_to_date:
-        print(f"index up to date: {report.index_dir} ({report.counts.get('passages', 0)} passages, "
-              f"{report.counts.get('facts', 0)} facts; {report.timings_s['check'] * 1000:.0f} ms)")
+        print(
+            f"index up to date: {report.index_dir} ({report.counts.get('passages', 0)} passages, "
+            f"{report.counts.get('facts', 0)} facts; {report.timings_s['check'] * 1000:.0f} ms)"
+        )
     else:
         c = report.counts
         print(
@@ -98,8 +100,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
         print("  time: " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings_s.items() if k != "total"))
     if args.validate:
-        from kg.graph import validate
         from rdflib import Graph
+
+        from kg.graph import validate
 
         g = Graph().parse(Path(report.index_dir) / "graph.ttl", format="turtle")
         ok, text = validate(g)

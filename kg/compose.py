@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-
-from ingest.units import UNITS
 from dataclasses import dataclass
 
 from ingest.outline import FINITE_VERB
+from ingest.units import UNITS
 from kg.index import Index
 from kg.model import Fact, Passage
 from kg.question import Query
@@ -153,8 +152,11 @@ def focus(index: Index, ranked: list[Candidate], kind: str = "") -> Passage:
     if not top.is_heading:
         return top
     n = len(top.section)
-    under = [c for c in ranked[1:] if not c.passage.is_heading and c.passage.file == top.file
-             and c.passage.section[:n] == top.section]
+    under = [
+        c
+        for c in ranked[1:]
+        if not c.passage.is_heading and c.passage.file == top.file and c.passage.section[:n] == top.section
+    ]
     if kind == "definition":  # the line under the heading that reads most like a definition
         under.sort(key=lambda c: -c.kind_fit)
     if under:
@@ -270,8 +272,11 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
         used += extra
     else:
         nxt = _next(index, top)
-        while nxt and len(used) < 3 and sum(len(p.text) for p in used) < 120 and (
-            (len(used) == 1 and is_title_like(top)) or ELABORATES.match(nxt.text)
+        while (
+            nxt
+            and len(used) < 3
+            and sum(len(p.text) for p in used) < 120
+            and ((len(used) == 1 and is_title_like(top)) or ELABORATES.match(nxt.text))
         ):
             used.append(nxt)
             nxt = _next(index, nxt)
@@ -292,12 +297,15 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
         text = f"{top.section[-1]}: {text}"
     tail = converted(facts[0], query, text) if facts else ""
     return Composed(_clip(f"{prefix}{text}{tail}"), tuple(used))
+
+
 def converted(fact: Fact, query: Query, text: str = "") -> str:
     """'(= 15 minutes)' when the question asks in another unit of the same family."""
     if not (query.unit and fact.base_value is not None and fact.unit and query.unit != fact.unit):
         return ""
     for spelling, (unit, family, factor) in UNITS.items():
         if unit == query.unit and family == query.unit_family and spelling == unit.lower():
+
             def fmt(v: float) -> str:
                 return f"{v:,.2f}".rstrip("0").rstrip(".") if v >= 1 else f"{v:.3g}"
 
@@ -308,5 +316,3 @@ def converted(fact: Fact, query: Query, text: str = "") -> str:
                 return ""  # the notes already say it in the unit asked for
             return f" (= {shown} {unit})"
     return ""
-
-

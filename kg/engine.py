@@ -92,8 +92,7 @@ class Engine:
             "qualifier": f.qualifier,
             "billing_unit": f.billing_unit,
             "text": f.text,
-            "citation": {"source": p.file, "lines": [p.line_start, p.line_end], "section": p.heading,
-                         "text": p.text},
+            "citation": {"source": p.file, "lines": [p.line_start, p.line_end], "section": p.heading, "text": p.text},
         }
 
     def services(self) -> list[dict[str, Any]]:
@@ -120,10 +119,15 @@ class Engine:
         if s is None:
             raise NotFound(f"no service with id {service_id!r}; GET /api/v1/services lists them")
         out: dict[str, Any] = {
-            "id": s.id, "label": s.label, "aliases": list(s.aliases), "parent": s.parent,
+            "id": s.id,
+            "label": s.label,
+            "aliases": list(s.aliases),
+            "parent": s.parent,
             "components": [c.id for c in self.index.services.values() if c.parent == s.id],
             "citation": {"source": s.file, "lines": [s.line, s.line]},
-            "limits": [], "pricing": [], "features": [],
+            "limits": [],
+            "pricing": [],
+            "features": [],
         }
         for f in self.index.facts:
             if f.service == s.id:

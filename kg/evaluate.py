@@ -164,9 +164,7 @@ def format_report(report: dict[str, Any]) -> str:
     types = sorted(report["ours"]["by_type"])
     for t in types:
         label = f"  {t}" + (" (abstained)" if t == "unanswerable" else "")
-        lines.append(
-            f"| {label:<22} | " + " | ".join(f"{report[s]['by_type'].get(t, 0):>10}" for s in systems) + " |"
-        )
+        lines.append(f"| {label:<22} | " + " | ".join(f"{report[s]['by_type'].get(t, 0):>10}" for s in systems) + " |")
     fails = report.get("failures", [])
     lines += ["", f"{len(fails)} question(s) not answered right by kgqa:"]
     for f in fails:

@@ -69,7 +69,8 @@ class Lexicon:
         self.proper = {
             w
             for w, n in seen.items()
-            if len(w) >= 2 and w not in STOPWORDS
+            if len(w) >= 2
+            and w not in STOPWORDS
             and (upper[w] >= 0.8 * n or (capital[w] >= 2 and titled[w] >= 0.9 * n))
         }
         names_for_typos = set(self.proper)
@@ -150,9 +151,11 @@ class Lexicon:
         """The one single-word service name a clipped word starts (at least 5 letters, 60% of it)."""
         if len(token) < 5 or not token.isalpha():
             return None
-        hits = {sid for key, sid in self.names.items()
-                if len(key) == 1 and key[0].startswith(token) and len(token) >= 0.6 * len(key[0])
-                and key[0] != token}
+        hits = {
+            sid
+            for key, sid in self.names.items()
+            if len(key) == 1 and key[0].startswith(token) and len(token) >= 0.6 * len(key[0]) and key[0] != token
+        }
         return hits.pop() if len(hits) == 1 else None
 
     def expansions(self, service_id: str) -> list[str]:

@@ -64,8 +64,9 @@ class Query:
 _VERSUS = re.compile(r"\bvs\.?\b|\bversus\b")
 _HOW_MANY = re.compile(r"\bhow (?:many|much|long)\b")
 _WHICH_PLURAL = re.compile(
-    r"\b(?:which|what are(?: the)?|what kinds of|what types of)\b(?:\s+\S+){0,4}?\s+(?:types|options|rules|records|models|methods|kinds|components|"
-    r"services|features|ways|steps|parts|protocols|platforms|languages|strategies|policies)\b"
+    r"\b(?:which|what are(?: the)?|what kinds of|what types of)\b(?:\s+\S+){0,4}?\s+"
+    r"(?:types|options|rules|records|models|methods|kinds|components|services|features|ways|steps|parts|"
+    r"protocols|platforms|languages|strategies|policies)\b"
 )
 
 
@@ -93,12 +94,15 @@ def detect_kind(q: str, n_clauses: int) -> str:
 
 # "the serverless compute service that S3 can invoke", "the service beanstalk relies on": a thing named
 # only by what it does, to be found first.
-_THING = (r"\bthe\s+(?P<noun>(?:[\w-]+\s+){0,3}?(?:service|services|tool|feature|database|store|component|"
-          r"resource|function|functions|one|thing|platform|system|type|kind|option))\s+")
+_THING = (
+    r"\bthe\s+(?P<noun>(?:[\w-]+\s+){0,3}?(?:service|services|tool|feature|database|store|component|"
+    r"resource|function|functions|one|thing|platform|system|type|kind|option))\s+"
+)
 _DESCRIBED = [
     re.compile(_THING + r"(?:that|which)(?:'s|\s+is)?\s+(?P<desc>[^,?;]+)", re.I),
-    re.compile(_THING + r"(?P<desc>[\w@-]+(?:\s+[\w@-]+)?\s+(?:relies on|depends on|runs on|is built on|uses))\b",
-               re.I),
+    re.compile(
+        _THING + r"(?P<desc>[\w@-]+(?:\s+[\w@-]+)?\s+(?:relies on|depends on|runs on|is built on|uses))\b", re.I
+    ),
 ]
 
 
@@ -119,7 +123,7 @@ def split_clauses(q: str) -> tuple[str, ...]:
 # Words that ask for a quantity of one kind without naming its unit.
 MEASURE_WORDS = {
     "time": "timeout timeouts long duration period retention lag latency wait delay frequency often "
-            "quickly fast soon expire expiry expiration interval",
+    "quickly fast soon expire expiry expiration interval",
     "size": "size big large largest biggest memory storage space disk",
     "money": "cost costs price charge pay",
 }
@@ -137,9 +141,11 @@ def compared_sides(q: str) -> tuple[str, ...]:
     m = _SIDES.search(fold(q))
     if not m:
         return ()
+
     def keep(w: str) -> bool:
-        return w not in STOPWORDS and w not in QUESTION_WORDS and w not in {"use", "vs"} and any(
-            ch.isalnum() for ch in w)
+        return (
+            w not in STOPWORDS and w not in QUESTION_WORDS and w not in {"use", "vs"} and any(ch.isalnum() for ch in w)
+        )
 
     a = [w for w in m.group("a").split() if keep(w)]
     b = [w for w in m.group("b").split() if keep(w)]

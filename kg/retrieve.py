@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
+from ingest.services import initials
 from kg.graph import PREFIXES, service_uri
 from kg.index import Index, section_key, term_key
 from kg.model import Fact, Passage
-from kg.question import Query
-from ingest.services import initials
+from kg.question import MEASURE_WORDS, Query
 from kg.text import stem, terms, words
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
@@ -24,9 +24,9 @@ PRICE_WORDS = re.compile(
 # How the signals add up to a passage's score. Set by hand, then checked against the development and
 # held-out question sets (docs/evaluation.md); dense similarity and the graph carry most weight.
 WEIGHTS = {
-    "dense": 0.55,
-    "keyword": 0.30,
-    "coverage": 0.55,
+    "dense": 0.80,
+    "keyword": 0.20,
+    "coverage": 0.40,
     "service": 0.30,
     "kind": 0.30,
     "kind_other": 0.10,
@@ -191,8 +191,13 @@ def _definition_patterns(term: str) -> tuple[tuple[re.Pattern[str], float], ...]
         (re.compile(lead + r"\s*\("), 0.85),
         (re.compile(rf"\b{t}\s*:\s"), 0.85),
         # "The Outputs section declares ...", "Cognito User Pools provide ..."
-        (re.compile(lead + r"(?:\s+\w+)?\s+(?:declares?|defines?|describes?|represents?|lets|allows?|contains?|"
-                    r"holds?|provides?|enables?|gives?)\b"), 0.8),
+        (
+            re.compile(
+                lead + r"(?:\s+\w+)?\s+(?:declares?|defines?|describes?|represents?|lets|allows?|contains?|"
+                r"holds?|provides?|enables?|gives?)\b"
+            ),
+            0.8,
+        ),
         (re.compile(rf"\b{t}(?:e?s)?\s+(?:is|are|means)\s+(?:an?|the)\b"), 0.8),
         (re.compile(lead + r"\s+(?:is|are)\s+(?:an?\s+|the\s+)?\w+"), 0.6),
     )
@@ -202,10 +207,14 @@ def _defines(term: str, low: str) -> float:
     return max((score for pattern, score in _definition_patterns(term) if pattern.search(low)), default=0.0)
 
 
-HOW_TO = re.compile(r"^\s*how\s+(?:do|can|should|would)\s+(?:i|you|we)\s+(?P<verb>[a-z]+)|^\s*how\s+to\s+(?P<v2>[a-z]+)",
-                    re.I)
-INSTRUCTION = re.compile(r"^(?:use|run|set|create|enable|add|increase|call|attach|configure|make|copy|install|"
-                         r"send|put|specify|choose|deploy|define|store|give)\b", re.I)
+HOW_TO = re.compile(
+    r"^\s*how\s+(?:do|can|should|would)\s+(?:i|you|we)\s+(?P<verb>[a-z]+)|^\s*how\s+to\s+(?P<v2>[a-z]+)", re.I
+)
+INSTRUCTION = re.compile(
+    r"^(?:use|run|set|create|enable|add|increase|call|attach|configure|make|copy|install|"
+    r"send|put|specify|choose|deploy|define|store|give)\b",
+    re.I,
+)
 
 
 def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_defined: list[str]) -> float:
@@ -239,8 +248,11 @@ def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_de
         for mention in query.mentions:
             svc = index.services.get(mention.service)
             short = mention.phrase.replace(" ", "")
-            longs = [n for n in ([svc.label, *svc.aliases] if svc else [])
-                     if len(n.split()) >= 2 and initials(n).lower() == short.lower()]
+            longs = [
+                n
+                for n in ([svc.label, *svc.aliases] if svc else [])
+                if len(n.split()) >= 2 and initials(n).lower() == short.lower()
+            ]
             if short.isalnum() and len(short) <= 6 and any(n.lower() in low for n in longs):
                 best = max(best, 0.9)
         # the first line under a heading that names the term usually says what it is
@@ -256,6 +268,7 @@ ASKS_BOUND = re.compile(
     r"\bhow (?:long|many|much|big|large)\b.*\bcan\b",
     re.I,
 )
+ASKS_LOWER = re.compile(r"\b(?:min|minimum|smallest|least|at least|lowest|shortest)\b", re.I)
 IS_BOUND = re.compile(
     r"\b(?:max|maximum|min|minimum|limit|up to|at most|at least|exceed|no more than|no less than)\b", re.I
 )
@@ -266,11 +279,15 @@ def fact_fit(query: Query, facts: list[Fact]) -> float:
     (a maximum, a limit) was asked for and the fact is one."""
     best = 0.0
     qset = set(query.terms)
+    if query.unit_family:  # "how big" asks for what a label calls "size"
+        qset |= {stem(w) for w in MEASURE_WORDS.get(query.unit_family, "").split()}
     bound = bool(ASKS_BOUND.search(query.normalised))
+    lower = bool(ASKS_LOWER.search(query.normalised))
+    wanted = ("min", "range") if lower else ("max", "up to", "range")
     for f in facts:
         label_terms = {stem(w) for w in words(IS_BOUND.sub(" ", f.label))}
         overlap = len(label_terms & qset) / max(1, len(label_terms)) if label_terms else 0.0
-        if bound and (f.qualifier in ("max", "min", "up to", "range") or IS_BOUND.search(f.label)):
+        if bound and (f.qualifier in wanted or (f.qualifier is None and IS_BOUND.search(f.label))):
             overlap = min(1.0, overlap + 0.3)
         unit_ok = 1.0
         if query.unit_family and f.base_unit:
@@ -284,9 +301,7 @@ def fact_fit(query: Query, facts: list[Fact]) -> float:
 def candidates(
     index: Index, query: Query, qvec: np.ndarray, fact_rows: list[dict[str, object]], k: int = 40
 ) -> list[Candidate]:
-    text = " ".join(
-        [query.normalised, *(n for s in query.services for n in index.lexicon.expansions(s))]
-    )
+    text = " ".join([query.normalised, *(n for s in query.services for n in index.lexicon.expansions(s))])
     kw = keyword_scores(index, text)
     kw_max = float(kw.max()) if kw.size and kw.max() > 0 else 1.0
     dense_hits = index.vectors.search(qvec, k)

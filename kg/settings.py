@@ -15,8 +15,12 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     ("index_dir", "data/index", "Folder holding the built index (graph, vectors, passages, manifest)."),
     ("model", "", "Sentence-embedding model: a local folder; empty uses the packaged all-MiniLM-L6-v2."),
     ("embed_backend", "onnx", "Query embedding runtime: 'onnx' (fast, exported locally) or 'torch'."),
-    ("triple_store", "", "Triple store URL: empty or 'oxigraph://' (embedded, in memory), 'oxigraph:///DIR' "
-     "(embedded, on disk), or 'http://host:port' (a SPARQL 1.1 server such as `oxigraph serve`)."),
+    (
+        "triple_store",
+        "",
+        "Triple store URL: empty or 'oxigraph://' (embedded, in memory), 'oxigraph:///DIR' "
+        "(embedded, on disk), or 'http://host:port' (a SPARQL 1.1 server such as `oxigraph serve`).",
+    ),
     ("host", "127.0.0.1", "Address `kgqa serve` binds to."),
     ("port", 8000, "Port `kgqa serve` listens on."),
     ("workers", 1, "gunicorn worker processes for `kgqa serve` (each loads the index: ~400 MB)."),
@@ -24,8 +28,11 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     ("max_question_chars", 1000, "Longer questions are refused with HTTP 413."),
     ("max_line_chars", 100_000, "Ingest skips a notes file with a longer line, with a warning."),
     ("abstain_threshold", 0.30, "Answers with a confidence under this say 'not in your notes'."),
-    ("slack_signing_secret_env", "SLACK_SIGNING_SECRET",
-     "Name of the environment variable holding the Slack signing secret (the secret is never stored)."),
+    (
+        "slack_signing_secret_env",
+        "SLACK_SIGNING_SECRET",
+        "Name of the environment variable holding the Slack signing secret (the secret is never stored).",
+    ),
     ("slack_command", "/ask", "Slash command the Slack app registers."),
     ("log_level", "INFO", "Logging level for the CLI and the server."),
 ]

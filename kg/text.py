@@ -29,14 +29,23 @@ QUESTION_WORDS = frozenset(
 
 
 CONTRACTIONS = {
-    "can't": "can not", "cannot": "can not", "won't": "will not", "don't": "do not", "doesn't": "does not",
-    "didn't": "did not", "isn't": "is not", "aren't": "are not", "wasn't": "was not", "shouldn't": "should not",
-    "wouldn't": "would not", "couldn't": "could not", "haven't": "have not", "hasn't": "has not",
+    "can't": "can not",
+    "cannot": "can not",
+    "won't": "will not",
+    "don't": "do not",
+    "doesn't": "does not",
+    "didn't": "did not",
+    "isn't": "is not",
+    "aren't": "are not",
+    "wasn't": "was not",
+    "shouldn't": "should not",
+    "wouldn't": "would not",
+    "couldn't": "could not",
+    "haven't": "have not",
+    "hasn't": "has not",
 }
 _APOSTROPHES = "['\u2019]"
-CONTRACTION = re.compile(
-    "|".join(r"\b" + re.escape(c).replace("'", _APOSTROPHES) + r"\b" for c in CONTRACTIONS), re.I
-)
+CONTRACTION = re.compile("|".join(r"\b" + re.escape(c).replace("'", _APOSTROPHES) + r"\b" for c in CONTRACTIONS), re.I)
 GOOD_FOR = re.compile(r"\b(?:good|great|useful|ideal|suited|best|meant|recommended)\s+for\b", re.I)
 MILLIONS = re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:M|MM|mm|mil|mln)\b(?!B)")
 SENDS_BACK = re.compile(r"\b(?:sends?|gives?|hands?) back\b", re.I)
@@ -93,16 +102,42 @@ def stem(word: str) -> str:
 
 # Ways of saying the same bound: questions say "largest", notes say "max".
 SYNONYMS = {
-    "largest": "max", "biggest": "max", "maximum": "max", "highest": "max", "longest": "max",
-    "most": "max", "smallest": "min", "lowest": "min", "minimum": "min", "least": "min",
-    "cheapest": "cheap", "cheaper": "cheap", "savings": "saving",
+    "largest": "max",
+    "biggest": "max",
+    "maximum": "max",
+    "highest": "max",
+    "longest": "max",
+    "most": "max",
+    "smallest": "min",
+    "lowest": "min",
+    "minimum": "min",
+    "least": "min",
+    "cheapest": "cheap",
+    "cheaper": "cheap",
+    "savings": "saving",
     # what something costs: notes say "costs", "price", "charge" interchangeably
-    "costs": "cost", "costing": "cost", "price": "cost", "prices": "cost", "priced": "cost",
-    "pricing": "cost", "charge": "cost", "charges": "cost", "charged": "cost",
+    "costs": "cost",
+    "costing": "cost",
+    "price": "cost",
+    "prices": "cost",
+    "priced": "cost",
+    "pricing": "cost",
+    "charge": "cost",
+    "charges": "cost",
+    "charged": "cost",
     # doing a job: notes say "execution", users say "run"
-    "run": "execute", "runs": "execute", "running": "execute", "ran": "execute", "executes": "execute",
-    "return": "returns", "returned": "returns", "returning": "returns",
-    "execution": "execute", "executions": "execute", "executed": "execute", "executing": "execute",
+    "run": "execute",
+    "runs": "execute",
+    "running": "execute",
+    "ran": "execute",
+    "executes": "execute",
+    "return": "returns",
+    "returned": "returns",
+    "returning": "returns",
+    "execution": "execute",
+    "executions": "execute",
+    "executed": "execute",
+    "executing": "execute",
 }
 
 

@@ -83,8 +83,7 @@ def rows_from_json(payload: bytes) -> list[dict[str, Any]]:
     doc = json.loads(payload)
     names = doc.get("head", {}).get("vars", [])
     return [
-        {n: python_value(b[n]) if n in b else None for n in names}
-        for b in doc.get("results", {}).get("bindings", [])
+        {n: python_value(b[n]) if n in b else None for n in names} for b in doc.get("results", {}).get("bindings", [])
     ]
 
 

@@ -51,10 +51,10 @@ class OxigraphStore:
         result = self._run(query)
         if isinstance(result, ox.QueryTriples):
             mime = pick_format(accept, graph=True)
-            return bytes(result.serialize(format=_GRAPH_FORMATS[mime])), mime, "graph"
+            return bytes(result.serialize(format=_GRAPH_FORMATS[mime]) or b""), mime, "graph"
         mime = pick_format(accept, graph=False)
         kind = "boolean" if isinstance(result, ox.QueryBoolean) else "bindings"
-        return bytes(result.serialize(format=_RESULT_FORMATS[mime])), mime, kind
+        return bytes(result.serialize(format=_RESULT_FORMATS[mime]) or b""), mime, kind
 
     def __len__(self) -> int:
         return len(self.store)

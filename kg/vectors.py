@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -23,7 +23,7 @@ class FaissIndex:
     FILE = "vectors.faiss"
     IDS = "vector_ids.json"
 
-    def __init__(self, index: object, ids: list[str]) -> None:
+    def __init__(self, index: Any, ids: list[str]) -> None:
         self.index = index
         self.ids = ids
 

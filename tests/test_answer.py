@@ -43,8 +43,7 @@ def cites(ans: Answer, line: int, within: int = 1) -> bool:
         ("alb vs nlb: which sees the client ip directly", "NLB", "NLB directly see the client IP"),
     ],
 )
-def test_answers_by_kind(engine: Engine, sample_lines: list[str], question: str, expected: str,
-                         line_text: str) -> None:
+def test_answers_by_kind(engine: Engine, sample_lines: list[str], question: str, expected: str, line_text: str) -> None:
     ans = engine.answer(question)
     assert not ans.abstained, ans
     assert expected.lower() in ans.answer.lower().replace("’", "'")
@@ -112,8 +111,7 @@ def test_abstains_when_notes_do_not_say(engine: Engine, question: str) -> None:
 def test_answer_shape_and_json(engine: Engine) -> None:
     ans = engine.answer("what is the max lambda timeout", top_k=3)
     data = ans.to_json()
-    assert set(data) >= {"question", "answer", "abstained", "confidence", "citations", "facts", "sparql",
-                         "timings_ms"}
+    assert set(data) >= {"question", "answer", "abstained", "confidence", "citations", "facts", "sparql", "timings_ms"}
     assert len(data["citations"]) == 3
     assert set(data["citations"][0]) == {"source", "lines", "section", "text"}
     assert data["citations"][0]["source"] == "aws-developer-associate-notes.txt"

@@ -34,9 +34,7 @@ CONTRACT = {"question", "answer", "abstained", "confidence", "citations", "facts
 PREFIXES = "PREFIX kgqa: <https://kgqa.dev/ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 SELECT = PREFIXES + "SELECT ?s ?label WHERE { ?s a kgqa:Service ; rdfs:label ?label } ORDER BY ?label LIMIT 5"
 ASK = PREFIXES + "ASK { ?s a kgqa:Service }"
-CONSTRUCT = PREFIXES + (
-    "CONSTRUCT { ?s rdfs:label ?label } WHERE { ?s a kgqa:Service ; rdfs:label ?label } LIMIT 5"
-)
+CONSTRUCT = PREFIXES + ("CONSTRUCT { ?s rdfs:label ?label } WHERE { ?s a kgqa:Service ; rdfs:label ?label } LIMIT 5")
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 
 
@@ -200,9 +198,7 @@ def test_sparql_select_json_by_default(client: FlaskClient) -> None:
 
 
 def test_sparql_select_xml_and_csv(client: FlaskClient) -> None:
-    xml = client.post(
-        "/api/v1/sparql", data={"query": SELECT}, headers={"Accept": "application/sparql-results+xml"}
-    )
+    xml = client.post("/api/v1/sparql", data={"query": SELECT}, headers={"Accept": "application/sparql-results+xml"})
     assert xml.status_code == 200 and xml.mimetype == "application/sparql-results+xml"
     assert ET.fromstring(xml.data).findall(f"{SRX}results/{SRX}result")
     table = client.post(

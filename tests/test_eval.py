@@ -21,8 +21,12 @@ CEILING = {"false_abstention": 0.07}
 
 
 def test_scoring_follows_the_dev_set_rules() -> None:
-    item = {"answers": ["up to 5 LSI"], "type": "number", "source_lines": [1064],
-            "source_file": "aws-developer-associate-notes.txt"}
+    item = {
+        "answers": ["up to 5 LSI"],
+        "type": "number",
+        "source_lines": [1064],
+        "source_file": "aws-developer-associate-notes.txt",
+    }
     cite = Citation("aws-developer-associate-notes.txt", (1064, 1064), "", "")
     right = Answer("q", "Can have up to 5 LSI’s per table", False, 0.9, (cite,))
     assert answer_correct(item, right)  # curly quotes folded, case ignored

@@ -41,9 +41,7 @@ def test_lambda_maximum_execution_time_is_900_seconds_and_15_minutes_is_the_same
 
 
 def test_up_to_five_lsis_per_table():
-    p = passage(
-        "Can have up to 5 LSI's per table", 1064, ("DynamoDB (No-SQL)", "Local Secondary Index (LSI)")
-    )
+    p = passage("Can have up to 5 LSI's per table", 1064, ("DynamoDB (No-SQL)", "Local Secondary Index (LSI)"))
     f = one(extract_facts(p, "dynamodb"), "Limit")
     assert f.value == 5 and f.qualifier == "up to"
     assert "LSI" in f.label and "per table" in f.label
@@ -135,17 +133,12 @@ def test_feature_is_conservative():
         "Feature",
     )
     assert feat.value is None and feat.label == "atomic counters"
-    assert (
-        extract_facts(passage("If you can have a small margin of error, then use atomic counters", 1025), "x")
-        == []
-    )
+    assert extract_facts(passage("If you can have a small margin of error, then use atomic counters", 1025), "x") == []
     assert extract_facts(passage("Can ONLY be created when creating a table", 1062), "dynamodb") == []
 
 
 def test_extraction_is_deterministic():
-    p = passage(
-        "Aurora storage automatically grows in increments of 10GB, up to 64 TB", 447, ("RDS vs. Aurora",)
-    )
+    p = passage("Aurora storage automatically grows in increments of 10GB, up to 64 TB", 447, ("RDS vs. Aurora",))
     first = extract_facts(p, "aurora")
     assert first == extract_facts(p, "aurora")
     assert [f.value for f in first] == [10, 64]

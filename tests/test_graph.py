@@ -233,8 +233,7 @@ def test_passage_ids_are_stable_across_two_builds(tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "queues.md").write_text(
-        "SQS: Simple Queue Service\n- Maximum retention is 14 days\n"
-        "- Limitation of 256 KB per message sent\n",
+        "SQS: Simple Queue Service\n- Maximum retention is 14 days\n- Limitation of 256 KB per message sent\n",
         encoding="utf-8",
     )
     ids = []

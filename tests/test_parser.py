@@ -72,9 +72,7 @@ def test_fn_ref_wrapped_between_the_and_function_is_one_passage(passages, sample
     assert covering(passages, starts[0]).section[-1] == "How to reference a parameter"
 
 
-def test_condition_functions_listed_after_any_of_the_following_stay_with_their_sentence(
-    passages, sample_lines
-):
+def test_condition_functions_listed_after_any_of_the_following_stay_with_their_sentence(passages, sample_lines):
     starts = [i + 1 for i, line in enumerate(sample_lines) if line.strip().endswith("any of the following:")]
     assert len(starts) == 2
     for n in starts:
@@ -284,10 +282,7 @@ def test_empty_or_blank_text_has_no_passages(text):
 
 
 def test_acronym_colon_long_name_heading_opens_a_service():
-    text = (
-        "KMS: Key Management Service\n- Keys never leave KMS\n"
-        "SNS: Simple Notification Service\n- Topics fan out\n"
-    )
+    text = "KMS: Key Management Service\n- Keys never leave KMS\nSNS: Simple Notification Service\n- Topics fan out\n"
     ps = parse_text(text, "x.txt")
     assert [p.is_heading for p in ps] == [True, False, True, False]
     assert ps[1].service == "kms" and ps[1].section == ("KMS: Key Management Service",)

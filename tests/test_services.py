@@ -42,9 +42,7 @@ def test_elb_merges_its_long_names_and_has_the_alb_as_a_component(sample, sample
     services, _ = sample
     elb = services["elb"]
     assert elb.label == "ELB" and elb.parent is None
-    assert {"Elastic Load Balancers", "Elastic Load Balancer", "Load Balancers", "Load Balancer"} <= set(
-        elb.aliases
-    )
+    assert {"Elastic Load Balancers", "Elastic Load Balancer", "Load Balancers", "Load Balancer"} <= set(elb.aliases)
     assert elb.line == sample_lines.index("ELB: Elastic Load Balancers") + 1
     parts = components_of(services, "elb")
     assert "ALB" in parts["Application Load Balancer"].aliases

@@ -75,9 +75,7 @@ def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None
 
 
 def post(client: FlaskClient, body: str, headers: dict[str, str]) -> Any:
-    return client.post(
-        "/slack/commands", data=body, headers=headers, content_type="application/x-www-form-urlencoded"
-    )
+    return client.post("/slack/commands", data=body, headers=headers, content_type="application/x-www-form-urlencoded")
 
 
 def all_text(message: dict[str, Any]) -> str:
@@ -146,9 +144,7 @@ def test_missing_headers_are_401(client: FlaskClient, drop: str) -> None:
     assert post(client, body, headers).status_code == 401
 
 
-def test_missing_secret_is_503(
-    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, settings: Settings
-) -> None:
+def test_missing_secret_is_503(client: FlaskClient, monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
     monkeypatch.delenv(settings.slack_signing_secret_env)
     body = slack_form(LAMBDA_Q)
     response = post(client, body, signed_headers(body))

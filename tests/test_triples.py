@@ -77,9 +77,7 @@ def oxigraph_server() -> Iterator[str]:
         deadline = time.monotonic() + 15
         while True:
             if proc.poll() is not None:
-                pytest.fail(
-                    f"oxigraph serve exited with {proc.returncode}: {proc.stderr.read().decode()[:500]}"
-                )
+                pytest.fail(f"oxigraph serve exited with {proc.returncode}: {proc.stderr.read().decode()[:500]}")
             try:
                 with urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=1) as resp:
                     if resp.status == 200:
@@ -324,9 +322,7 @@ def test_unreachable_server_is_index_not_ready():
 # ---- end to end through the server ----
 
 
-def test_engine_answers_through_the_sparql_server(
-    settings: Settings, oxigraph_server, index_dir, sample_lines
-):
+def test_engine_answers_through_the_sparql_server(settings: Settings, oxigraph_server, index_dir, sample_lines):
     engine = Engine.load(replace(settings, triple_store=oxigraph_server))
     manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     # the engine loaded the graph into the server
