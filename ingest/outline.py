@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-NAME_LIKE = re.compile(r"^(?:[A-Z]{2,}[0-9]*s?|[A-Z][0-9]+[A-Za-z]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*)$")
+NAME_LIKE = re.compile(
+    r"^(?:[A-Z]{2,}[0-9]*s?|[A-Z][0-9]+[A-Za-z]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*|[A-Z]-[A-Z][a-z]+)$"  # X-Ray
+)
 ACRONYM_TITLE = re.compile(r"^(?P<acr>[A-Z][A-Za-z0-9]{1,11}):\s+(?P<long>[A-Z].*)$")
 VENDOR_PREFIX = re.compile(r"^(?:AWS|Amazon)\s+", re.I)
 SEPARATORS = re.compile(r"\s+[-–—]\s+|\s*[:(]|\s+vs\.?\s+|@", re.I)
@@ -146,8 +148,8 @@ class HeadingTracker:
         if is_name_like(first):
             return True
         bare = VENDOR_PREFIX.sub("", title).strip()
-        if VENDOR_PREFIX.match(title) and len(bare.split()) == 1:
-            return True  # "AWS Lambda", "Amazon Cognito"
+        if VENDOR_PREFIX.match(title) and 1 <= len(bare.split()) <= 2 and all(w[:1].isupper() for w in bare.split()):
+            return True  # "AWS Lambda", "Amazon Cognito", "AWS Secrets Manager"
         # "Kinesis Overview": a name the notes always capitalise, new to the current service's notes
         if first.lower() in self.proper_words and not self.mentioned(first):
             return True

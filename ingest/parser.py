@@ -40,7 +40,7 @@ def is_code_like(line: str) -> bool:
         return False
     if s[0] in "-!$/.{[<>|~`'\"(,;=":
         return True
-    if "::" in s or "==" in s:
+    if "::" in s or "==" in s or "->" in s or "=>" in s or "→" in s:
         return True
     words = s.split()
     if len(words) == 1:
@@ -149,7 +149,8 @@ class _Parser:
 
     def _continues(self, item: _Item, line: str, i: int) -> bool:
         if item.lone and len(item.parts) == 0:
-            return True
+            # "-" then "/my_file.txt" is one item; "-" then "EFS: Elastic File System" ends a section
+            return not (outline.ACRONYM_TITLE.match(line) or outline.looks_like_heading(line, self.next_nonblank(i)))
         if is_continuation_start(line):
             return True
         state = item.state

@@ -87,9 +87,9 @@ def _label_for(key: str, titles: list[str], text: str) -> tuple[str, set[str]]:
             aliases |= variants(" ".join(words[-2:]))  # "Elastic Load Balancers" → "Load Balancers"
         return acr.group("acr"), aliases
     term = head_term(title)
-    if VENDOR_PREFIX.match(title) and len(VENDOR_PREFIX.sub("", title).split()) == 1:
-        bare = VENDOR_PREFIX.sub("", title)
-        return title, {bare}
+    bare = VENDOR_PREFIX.sub("", title)
+    if VENDOR_PREFIX.match(title) and 1 <= len(bare.split()) <= 2 and all(w[:1].isupper() for w in bare.split()):
+        return title, variants(bare) | {bare}
     words = term.split()
     if len(words) >= 2 and not is_name_like(words[0]):
         # "Kinesis Overview" is about Kinesis: the longest start of the title the notes use as often
