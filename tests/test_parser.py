@@ -113,12 +113,6 @@ def test_ecr_login_pipe_pair_is_one_passage(passages, sample_lines):
     assert "get-login-password –region eu-west-1 | docker login" in p.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: a bullet right after a line ending in '|' is swallowed into the table passage "
-    "(ingest/parser.py _Parser.run extends a 'table' item with bullets), so 'When in doubt...' is cited "
-    "as lines 325-329 and '- Docker Push & Pull:' as 1431-1434",
-)
 @pytest.mark.parametrize(
     ("table_line", "bullet"),
     [
@@ -300,12 +294,6 @@ def test_blank_lines_keep_line_numbers_and_end_a_passage():
     assert ps[0].service is None and ps[3].service == "ec2"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: after a table row ending in '|' every plain line continues the table "
-    "(_Parser._continues returns True for state 'table' before the heading check), so the 'Step Functions' "
-    "heading of the messaging notes is swallowed and its bullets are filed under 'Kinesis Data Firehose'",
-)
 def test_heading_after_a_table_is_a_heading():
     path = FIXTURES / "notes_other" / "messaging-notes.md"
     lines = path.read_text(encoding="utf-8").split("\n")

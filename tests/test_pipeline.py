@@ -175,11 +175,6 @@ def test_interrupted_swap_is_recovered(built, via):
     assert not old.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: a build killed (SIGKILL, power loss) while writing leaves '.index.building-<pid>' "
-    "beside the index forever: write_index only removes the temp folder of its own pid",
-)
 def test_temp_folder_of_a_killed_build_is_cleaned_up(built):
     notes, index = built
     stale = index.with_name(f".{index.name}.building-999999")

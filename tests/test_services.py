@@ -103,12 +103,6 @@ def test_two_notes_folders_merge_without_duplicate_services(sample):
     assert set(sample[0]) - set(services) <= {"aws-lambda--simple-notification-service"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: 'Kinesis Overview' (a plain word + 'Overview', followed by bullets) does not open a "
-    "service, so every Kinesis passage and fact is filed under SNS (ingest/outline.py "
-    "HeadingTracker.opens_service only opens services for acronym-like or 'AWS X' titles)",
-)
 def test_kinesis_notes_are_not_filed_under_sns(messaging):
     _, passages = messaging
     kinesis = [p for p in passages if p.section and p.section[-1].startswith("Kinesis Data Streams")]

@@ -209,7 +209,16 @@ def test_slow_answer_acks_then_posts_to_response_url(
     response_url_receiver: tuple[str, queue.Queue[tuple[dict[str, str], bytes]]],
 ) -> None:
     url, received = response_url_receiver
-    app = create_app(settings, engine, test_config={"SLACK_ANSWER_BUDGET_S": 0.0})
+
+    class SlowEngine(Engine):
+        """The real engine, made slower than the budget so the acknowledge-first path always runs."""
+
+        def answer(self, question: object, top_k: int | None = None):  # type: ignore[no-untyped-def]
+            time.sleep(0.5)
+            return engine.answer(question, top_k)
+
+    slow = SlowEngine(engine.settings, engine.index, engine.embedder)
+    app = create_app(settings, slow, test_config={"SLACK_ANSWER_BUDGET_S": 0.1})
     body = slack_form(f"share {LAMBDA_Q}", response_url=url)
     response = post(app.test_client(), body, signed_headers(body))
     assert response.status_code == 200

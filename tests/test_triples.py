@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -121,18 +122,6 @@ def store(store_url: str) -> TripleStore:
     return s
 
 
-def known_bug(request: pytest.FixtureRequest, backend: str, broken: set[str], reason: str) -> None:
-    if backend in broken:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
-HTTP_KIND_BUG = (
-    "product bug: SparqlHttpStore.query guesses the result kind from the payload bytes ('\"boolean\"' or "
-    "'<boolean>'), so ASK answered as CSV/TSV is 'bindings' and a SELECT of a variable named ?boolean is "
-    "'boolean'; it should use query_form(query) == 'ask'"
-)
-
-
 # ---- the conformance suite: every backend ----
 
 
@@ -225,14 +214,12 @@ class TestTripleStoreConformance:
 
     @pytest.mark.parametrize("accept", ["text/csv", "text/tab-separated-values"])
     def test_ask_as_text_is_boolean(self, store, accept, backend, request):
-        known_bug(request, backend, {"http"}, HTTP_KIND_BUG)
         payload, ctype, kind = store.query(EX + "ASK { ex:lambda ex:timeout 900 }", accept)
         assert payload.strip() == b"true" and ctype == accept
         assert kind == "boolean"
 
     @pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml"])
     def test_select_of_a_variable_named_boolean_is_bindings(self, store, accept, backend, request):
-        known_bug(request, backend, {"http"}, HTTP_KIND_BUG)
         _payload, _ctype, kind = store.query(EX + "SELECT ?boolean WHERE { ?boolean a ex:Service }", accept)
         assert kind == "bindings"
 
@@ -297,18 +284,14 @@ def test_unknown_scheme_is_a_config_error_listing_the_valid_ones():
     assert "oxigraph://" in message and "oxigraph:///path" in message and "http://host:port" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: the KGQA_TRIPLE_STORE help (kg/settings.py, printed by `kgqa settings`) documents "
-    "'memory://' (rdflib), but kg.triples.open_store refuses it with ConfigError",
-    raises=ConfigError,
-)
-def test_every_documented_store_scheme_is_accepted():
+def test_every_documented_store_scheme_is_accepted(tmp_path):
     help_text = next(text for name, _default, text in SETTINGS_TABLE if name == "triple_store")
-    assert "'memory://'" in help_text
-    store = open_store("memory://")
-    store.load_turtle(SMALL)
-    assert len(store) == SMALL_TRIPLES
+    schemes = [u for u in re.findall(r"'([a-z]+://[^']*)'", help_text) if not u.startswith("http")]
+    assert schemes, help_text
+    for url in schemes:
+        store = open_store(url.replace("DIR", str(tmp_path / "store")))
+        store.load_turtle(SMALL)
+        assert len(store) == SMALL_TRIPLES
 
 
 def test_unreachable_server_is_index_not_ready():
