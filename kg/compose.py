@@ -222,6 +222,23 @@ def _mentions(low: str, side: str) -> bool:
     return any(re.search(rf"\b{re.escape(w.rstrip('s'))}", low) for w in words)
 
 
+def _advice_after(index: Index, query: Query, top: Passage) -> Passage | None:
+    """For "what should I do" / "how do I" questions whose best passage states the situation, the
+    instruction that follows it in the same list."""
+    from kg.retrieve import HOW_TO, INSTRUCTION
+
+    if not HOW_TO.search(query.normalised) or INSTRUCTION.match(top.text):
+        return None
+    p: Passage | None = top
+    for _ in range(3):
+        p = _next(index, p) if p is not None else None
+        if p is None or is_introducer(p):
+            return None
+        if INSTRUCTION.match(p.text):
+            return p
+    return None
+
+
 def _worked_example(index: Index, query: Query, top: Passage) -> list[Passage]:
     """A question that restates an example's givens is answered by the example's computation."""
     asked = set(re.findall(r"\d+(?:\.\d+)?", query.normalised))
@@ -267,6 +284,11 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
         listed = compose_list(index, nxt, "", entries_only=True)
         if listed:  # "Task definitions are metadata ..." then "It contains:" and the list
             return Composed(_clip(f"{prefix}{top.text} {listed.text}"), (top, *listed.passages))
+    advice = _advice_after(index, query, top)
+    if advice is not None:  # "you get a ThrottlingException" ... "To respond, use exponential backoff"
+        between = index.passages[index.position[top.id] : index.position[advice.id] + 1]
+        text = f"{top.text} — {advice.text}"
+        return Composed(_clip(prefix + text), tuple(between))
     extra = _worked_example(index, query, top)
     if extra:
         used += extra

@@ -145,6 +145,8 @@ class Engine:
         if start < 1 or end < start:
             raise BadRequest(f"bad line range {start}-{end}: need 1 <= start <= end", code="bad_range")
         lines = path.read_text(encoding="utf-8-sig", errors="replace").split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()  # a final newline ends the last line; it does not start another
         if start > len(lines):
             raise BadRequest(f"{file} has {len(lines)} lines; start={start} is past the end", code="bad_range")
         end = min(end, len(lines))

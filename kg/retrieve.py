@@ -208,11 +208,14 @@ def _defines(term: str, low: str) -> float:
 
 
 HOW_TO = re.compile(
-    r"^\s*how\s+(?:do|can|should|would)\s+(?:i|you|we)\s+(?P<verb>[a-z]+)|^\s*how\s+to\s+(?P<v2>[a-z]+)", re.I
+    r"^\s*how\s+(?:do|can|should|would)\s+(?:i|you|we)\s+(?P<verb>[a-z]+)|^\s*how\s+to\s+(?P<v2>[a-z]+)"
+    r"|\bwhat\s+(?:should|can|do|must)\s+(?:i|you|we)\s+(?P<v3>do)\b",  # advice: "..., what should I do?"
+    re.I,
 )
 INSTRUCTION = re.compile(
-    r"^(?:use|run|set|create|enable|add|increase|call|attach|configure|make|copy|install|"
-    r"send|put|specify|choose|deploy|define|store|give)\b",
+    r"^(?:(?:to|for)\s+[\w-]+(?:\s+[\w-]+)?,\s*)?"  # "To respond, use exponential backoff"
+    r"(?:use|run|set|create|enable|add|increase|call|attach|configure|make|copy|install|"
+    r"send|put|specify|choose|deploy|define|store|give|retry|enable)\b",
     re.I,
 )
 
@@ -235,9 +238,9 @@ def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_de
         if MONEY.search(text) or any(f.kind == "Pricing" and f.unit == "USD" for f in facts):
             return 1.0
         return 0.6 if PRICE_WORDS.search(text) else 0.0
-    howto = HOW_TO.match(query.normalised)
+    howto = HOW_TO.search(query.normalised)
     if howto and query.kind in ("feature", "best_practice"):
-        verb = stem((howto.group("verb") or howto.group("v2")).lower())
+        verb = stem((howto.group("verb") or howto.group("v2") or howto.group("v3")).lower())
         if re.match(rf"^(?:to|for)\s+{re.escape(verb)}", text, re.I):
             return 1.0  # "To scale, just increase the task number"
         return 0.8 if INSTRUCTION.match(text) else 0.5
@@ -319,6 +322,8 @@ def candidates(
             pool.setdefault(pid, Candidate(index.by_id[pid]))
     assert index.passage_vectors is not None
     defined = defined_terms(index, query) if query.kind == "definition" else []
+    # the answer's shape weighs more when the question says what shape it wants
+    shaped = query.kind in ("number", "pricing", "definition") or bool(HOW_TO.search(query.normalised))
     for pid in definition_candidates(index, defined):
         pool.setdefault(pid, Candidate(index.by_id[pid]))
     for pid, c in pool.items():
@@ -336,7 +341,7 @@ def candidates(
             + w["keyword"] * c.keyword
             + w["coverage"] * c.coverage
             + w["service"] * c.service
-            + (w["kind"] if query.kind in ("number", "pricing", "definition") else w["kind_other"]) * c.kind_fit
+            + (w["kind"] if shaped else w["kind_other"]) * c.kind_fit
             + w["fact"] * c.fact
             - (w["heading"] if c.passage.is_heading else 0.0)
         )
