@@ -199,10 +199,6 @@ def _entry_before(index: Index, p: Passage) -> Passage | None:
     return None
 
 
-def _contiguous_pair(index: Index, a: Passage, b: Passage) -> bool:
-    return index.position[b.id] - index.position[a.id] == 1
-
-
 def _other_side(query: Query, top: Passage, ranked: list[Candidate]) -> Passage | None:
     """For "X vs Y", the best passage about the side the top passage does not mention."""
     if query.kind != "comparison" or len(query.compared) != 2:
@@ -255,7 +251,80 @@ def _worked_example(index: Index, query: Query, top: Passage) -> list[Passage]:
     return out[: last + 1]
 
 
+def _span(index: Index, first: Passage, last: Passage) -> tuple[Passage, ...]:
+    return tuple(index.passages[index.position[first.id] : index.position[last.id] + 1])
+
+
+def _named_by_next_line(index: Index, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
+    """ "This is called Long Polling": the definition is the line before."""
+    prev = _previous(index, top)
+    if prev is not None and NAMES_PREVIOUS.match(top.text):
+        return f"{prev.text} — {top.text}", (prev, top)
+    return None
+
+
+def _answered_next(index: Index, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
+    """Notes that ask a question ("how to send large messages?") answer it on the next line."""
+    nxt = _next(index, top) if top.text.rstrip().endswith("?") else None
+    return (f"{top.text} {nxt.text}", (top, nxt)) if nxt is not None else None
+
+
+def _anaphora(index: Index, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
+    """ "This minimizes the number of instances": say what "this" is, the entry it belongs to."""
+    subject = _entry_before(index, top) if ANAPHORA.match(top.text) else None
+    return (f"{subject.text} — {top.text}", _span(index, subject, top)) if subject is not None else None
+
+
+def _list_after(index: Index, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
+    """ "Task definitions are metadata ..." then "It contains:" and the list."""
+    nxt = _next(index, top)
+    if nxt is None or not is_introducer(nxt) or not ANAPHORA.match(nxt.text):
+        return None
+    listed = compose_list(index, nxt, "", entries_only=True)
+    return (f"{top.text} {listed.text}", (top, *listed.passages)) if listed else None
+
+
+def _advice(index: Index, query: Query, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
+    """ "You get a ThrottlingException" ... "To respond, use exponential backoff"."""
+    advice = _advice_after(index, query, top)
+    return (f"{top.text} — {advice.text}", _span(index, top, advice)) if advice is not None else None
+
+
+def _continued(index: Index, query: Query, top: Passage) -> list[Passage]:
+    """The top passage with what completes it: a worked example's computation, the content of a title-like
+    bullet, or lines that elaborate it ("You need to ...", a command)."""
+    extra = _worked_example(index, query, top)
+    if extra:
+        return [top, *extra]
+    used = [top]
+    nxt = _next(index, top)
+    while (
+        nxt
+        and len(used) < 3
+        and sum(len(p.text) for p in used) < 120
+        and ((len(used) == 1 and is_title_like(top)) or ELABORATES.match(nxt.text))
+    ):
+        used.append(nxt)
+        nxt = _next(index, nxt)
+    return used
+
+
+def _comparison(index: Index, query: Query, top: Passage, ranked: list[Candidate], prefix: str) -> Composed | None:
+    """For "X vs Y": the list that says what a side-less line is about, or the best line on the other side."""
+    if query.kind != "comparison" or len(query.compared) != 2:
+        return None
+    if not any(_mentions(top.text.lower(), side) for side in query.compared):
+        # "Backups must be operated by the user": the list it belongs to says of what
+        if 2 <= len(sibling_group(index, top)[1]) <= 6:
+            listed = compose_list(index, top, prefix, entries_only=False)
+            if listed:
+                return listed
+    other = _other_side(query, top, ranked)
+    return Composed(_clip(f"{prefix}{top.text} | {other.text}"), (top, other)) if other is not None else None
+
+
 def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fact]) -> Composed:
+    """The short answer and the passages it was read from; the first rule that applies wins."""
     top = focus(index, ranked, query.kind)
     service = index.services.get(top.service or "")
     prefix = f"{service.label} — " if service and service.label.lower() not in top.text.lower() else ""
@@ -263,57 +332,18 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
         listed = compose_list(index, top, prefix, entries_only=query.kind == "list")
         if listed:
             return listed
-    used = [top]
-    prev = _previous(index, top)
-    if prev is not None and NAMES_PREVIOUS.match(top.text):
-        # "This is called Long Polling": the definition is the line before
-        return Composed(_clip(f"{prefix}{prev.text} — {top.text}"), (prev, top))
-    if top.text.rstrip().endswith("?"):
-        nxt = _next(index, top)
-        if nxt is not None:  # notes that ask a question answer it on the next line
-            return Composed(_clip(f"{prefix}{top.text} {nxt.text}"), (top, nxt))
-    if ANAPHORA.match(top.text):
-        # "This minimizes the number of instances": say what "this" is, the entry it belongs to
-        subject = _entry_before(index, top)
-        if subject is not None:
-            used = [subject, top] if _contiguous_pair(index, subject, top) else [top]
-            if len(used) == 1:
-                return Composed(_clip(f"{prefix}{subject.text} — {top.text}"), (subject, top))
-    nxt = _next(index, top)
-    if nxt is not None and is_introducer(nxt) and ANAPHORA.match(nxt.text) and len(used) == 1:
-        listed = compose_list(index, nxt, "", entries_only=True)
-        if listed:  # "Task definitions are metadata ..." then "It contains:" and the list
-            return Composed(_clip(f"{prefix}{top.text} {listed.text}"), (top, *listed.passages))
-    advice = _advice_after(index, query, top)
-    if advice is not None:  # "you get a ThrottlingException" ... "To respond, use exponential backoff"
-        between = index.passages[index.position[top.id] : index.position[advice.id] + 1]
-        text = f"{top.text} — {advice.text}"
-        return Composed(_clip(prefix + text), tuple(between))
-    extra = _worked_example(index, query, top)
-    if extra:
-        used += extra
-    else:
-        nxt = _next(index, top)
-        while (
-            nxt
-            and len(used) < 3
-            and sum(len(p.text) for p in used) < 120
-            and ((len(used) == 1 and is_title_like(top)) or ELABORATES.match(nxt.text))
-        ):
-            used.append(nxt)
-            nxt = _next(index, nxt)
-    if query.kind == "comparison" and len(used) == 1 and len(query.compared) == 2:
-        low = top.text.lower()
-        if not any(_mentions(low, side) for side in query.compared):
-            # "Backups must be operated by the user": the list it belongs to says of what
-            lead, items = sibling_group(index, top)
-            if 2 <= len(items) <= 6:
-                listed = compose_list(index, top, prefix, entries_only=False)
-                if listed:
-                    return listed
-        other = _other_side(query, top, ranked)
-        if other is not None:
-            return Composed(_clip(f"{prefix}{top.text} | {other.text}"), (top, other))
+    for rule in (_named_by_next_line, _answered_next, _anaphora, _list_after):
+        found = rule(index, top)
+        if found:
+            return Composed(_clip(prefix + found[0]), found[1])
+    found = _advice(index, query, top)
+    if found:
+        return Composed(_clip(prefix + found[0]), found[1])
+    used = _continued(index, query, top)
+    if len(used) == 1:
+        compared = _comparison(index, query, top, ranked, prefix)
+        if compared:
+            return compared
     text = " — ".join(p.text for p in used) if len(used) > 1 else top.text
     if len(used) == 1 and len(text) < 30 and top.section and top.section[-1].lower() not in text.lower():
         text = f"{top.section[-1]}: {text}"

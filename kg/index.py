@@ -147,18 +147,5 @@ class Index:
             self._keys[p.id] = keys
         return keys
 
-    def neighbours(self, pid: str, before: int, after: int) -> list[Passage]:
-        """Passages around one, in file order, within the same file."""
-        i = self.position[pid]
-        p = self.passages[i]
-        out = []
-        for j in range(max(0, i - before), min(len(self.passages), i + after + 1)):
-            if self.passages[j].file == p.file:
-                out.append(self.passages[j])
-        return out
-
-    def counts(self) -> dict[str, int]:
-        return dict(self.manifest.get("counts", {}))
-
 
 __all__ = ["Index", "missing_parts", "MANIFEST"]

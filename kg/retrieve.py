@@ -139,7 +139,7 @@ def defined_terms(index: Index, query: Query) -> list[str]:
     m = _DOES_FRAME.match(q) or _DEFINITION_FRAME.match(q)
     if m:
         phrase = _TRAILING.sub("", m.group("phrase").strip(" '?")).strip(" '")
-    else:  # "cloudwatch dimension definition": the words that are not the service or the frame
+    else:  # "lambda layer definition": the words that are neither the service nor the frame
         phrase = " ".join(w for w in re.findall(r"[a-z0-9@/_-]+", q) if stem(w) in query.terms)
     if phrase:
         out.append(phrase)
