@@ -63,6 +63,10 @@ def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
         listing = len(index.lexicon.mentions(passage.text)) + passage.text.count(",") >= 3
         names.insert(0 if listing else len(names), index.services[passage.service].label)
     asked_terms = set(content_terms(first.normalised))
+    # Title Case names ("Glacier Deep Archive") the first clause did not use
+    for phrase in re.findall(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,3}\b", passage.text):
+        if not set(content_terms(phrase)) & asked_terms:
+            names.append(phrase)
     for tok in NAME_TOKEN.findall(passage.text):
         if not set(content_terms(tok)) & asked_terms:
             names.append(tok)

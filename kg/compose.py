@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.outline import FINITE_VERB
-from ingest.units import UNITS
+from ingest.units import UNITS, family_of
 from kg.index import Index
 from kg.model import Fact, Passage
 from kg.question import Query
@@ -328,7 +328,7 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
     top = focus(index, ranked, query.kind)
     service = index.services.get(top.service or "")
     prefix = f"{service.label} — " if service and service.label.lower() not in top.text.lower() else ""
-    if query.kind == "list" or is_introducer(top):
+    if query.kind == "list" or (is_introducer(top) and query.kind != "comparison"):
         listed = compose_list(index, top, prefix, entries_only=query.kind == "list")
         if listed:
             return listed
@@ -355,6 +355,8 @@ def converted(fact: Fact, query: Query, text: str = "") -> str:
     """'(= 15 minutes)' when the question asks in another unit of the same family."""
     if not (query.unit and fact.base_value is not None and fact.unit and query.unit != fact.unit):
         return ""
+    if family_of(fact.unit) != query.unit_family:
+        return ""  # a price per GB is not a size
     for spelling, (unit, family, factor) in UNITS.items():
         if unit == query.unit and family == query.unit_family and spelling == unit.lower():
 

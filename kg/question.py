@@ -61,6 +61,11 @@ class Query:
     compared: tuple[str, ...] = ()  # the two sides of "X vs Y"
 
 
+# A few words naming a plural thing, with no question word or verb: a request for a list.
+_TERSE_PLURAL = re.compile(
+    r"^(?!.*\b(?:what|which|how|why|when|where|who|is|are|does|do|can|should|will|vs)\b)"
+    r"[\w\s/@.-]{0,40}\b[a-z]{3,}[^s\W]s\b(?:\s+(?:for|in|of|on|with)\s+[\w\s/@.-]{1,25})?\s*\??$"
+)
 _VERSUS = re.compile(r"\bvs\.?\b|\bversus\b")
 _HOW_MANY = re.compile(r"\bhow (?:many|much|long)\b")
 _WHICH_PLURAL = re.compile(
@@ -99,6 +104,12 @@ _THING = (
     r"resource|function|functions|one|thing|platform|system|type|kind|option))\s+"
 )
 _DESCRIBED = [
+    # "the cheapest s3 storage class": find which one first
+    re.compile(
+        r"\bthe\s+(?P<desc>(?:cheapest|fastest|slowest|largest|smallest|newest|oldest|most expensive|"
+        r"least expensive|most durable)\s+(?P<noun>[\w/@.-]+(?:\s+[\w/@.-]+){0,3}?))(?=\s*(?:[,?;]|$))",
+        re.I,
+    ),
     re.compile(_THING + r"(?:that|which)(?:'s|\s+is)?\s+(?P<desc>[^,?;]+)", re.I),
     re.compile(
         _THING + r"(?P<desc>[\w@-]+(?:\s+[\w@-]+)?\s+(?:relies on|depends on|runs on|is built on|uses))\b", re.I
@@ -154,8 +165,8 @@ def compared_sides(q: str) -> tuple[str, ...]:
 
 def question_unit(q: str) -> tuple[str | None, str | None]:
     toks = re.findall(r"[a-z%]+", fold(q))
-    for tok in toks:
-        if tok in UNITS and tok not in {"x", "min"}:
+    for i, tok in enumerate(toks):
+        if tok in UNITS and tok not in {"x", "min"} and (i == 0 or toks[i - 1] != "per"):  # "per GB" bills
             unit, family, _factor = UNITS[tok]
             return unit, family
     for tok in toks:
@@ -172,6 +183,8 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
     clauses = split_clauses(normalised)
     unit, family = question_unit(normalised)
     kind = detect_kind(normalised, len(clauses))
+    if kind == "feature" and _TERSE_PLURAL.search(fold(normalised)):
+        kind = "list"  # "firehose destinations", "codedeploy deployment configs for ec2"
     if kind in ("feature", "definition") and family in ("time", "size") and not _DEFINITION.search(fold(normalised)):
         kind = "number"  # "lambda /tmp disk space": a size is asked for without saying "how much"
     return Query(

@@ -136,6 +136,8 @@ def defined_terms(index: Index, query: Query) -> list[str]:
     it mentions (label and aliases, so 'CORS' also finds 'Cross Origin Resource Sharing')."""
     q = query.normalised.lower().strip().replace('"', "").replace("'", "'")
     out: list[str] = []
+    # "In X-Ray sampling, what does the reservoir mean?": the frame may follow a leading clause
+    q = re.sub(r"^[^,?]{3,60},\s*(?=what\b|define\b|explain\b)", "", q)
     m = _DOES_FRAME.match(q) or _DEFINITION_FRAME.match(q)
     if m:
         phrase = _TRAILING.sub("", m.group("phrase").strip(" '?")).strip(" '")
@@ -189,6 +191,8 @@ def _definition_patterns(term: str) -> tuple[tuple[re.Pattern[str], float], ...]
         (re.compile(rf"^(?:this|that|it)\s+is\s+(?:called|known as|named)\s+(?:an?\s+|the\s+)?{t}"), 1.0),
         # "Scale out (add EC2 instances) ...", "... you can use Lambda@Edge: deploy ..."
         (re.compile(lead + r"\s*\("), 0.85),
+        # "One request per second is the reservoir, which ...": named at the end
+        (re.compile(rf"\b(?:is|are)\s+(?:called\s+)?(?:the|an?)\s+{t}(?:e?s)?\b(?!\s+\w+\s+(?:is|are)\b)"), 0.85),
         (re.compile(rf"\b{t}\s*:\s"), 0.85),
         # "The Outputs section declares ...", "Cognito User Pools provide ..."
         (
