@@ -39,6 +39,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 _t_import = time.perf_counter()
+from stats import percentile  # noqa: E402  (bench/ is on sys.path when a script runs)
+
 from kg.answer import (  # noqa: E402
     NOT_IN_NOTES,
     Scored,
@@ -68,17 +70,6 @@ STAGE_LABELS = {
     "compose": "composition + citations (kg.compose.compose, _citations)",
     "other": "checks, multi-hop bridge, fact refs",
 }
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """The q-th percentile (0-100) with linear interpolation between order statistics (numpy's default)."""
-    xs = sorted(samples)
-    if not xs:
-        return 0.0
-    pos = (len(xs) - 1) * q / 100
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
 def summary(samples: list[float]) -> dict[str, float]:

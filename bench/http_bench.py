@@ -31,19 +31,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from stats import percentile  # bench/ is on sys.path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """The q-th percentile (0-100) with linear interpolation between order statistics (numpy's default)."""
-    xs = sorted(samples)
-    if not xs:
-        return 0.0
-    pos = (len(xs) - 1) * q / 100
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
 def load_questions(path: Path) -> list[str]:
