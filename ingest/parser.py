@@ -187,7 +187,10 @@ class _Parser:
         if item is None or not item.parts:
             return None
         text = normalise_text(_join(item.parts))
-        self.passages.append(self._passage(item.start, item.end, text, self.headings.path(), 0))
+        section = self.headings.path()
+        if self.headings.is_lead(text) and self.headings.lead:
+            section = section[:-1]  # a lead opens a list beside the previous one, not inside it
+        self.passages.append(self._passage(item.start, item.end, text, section, 0))
         self.headings.section_text.append(text)
         if self.headings.is_lead(text):
             # "- Execution:" opens a sub-list: it names the section of the bullets under it.

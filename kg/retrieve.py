@@ -94,6 +94,8 @@ def coverage(index: Index, query: Query, p: Passage) -> float:
     if not wanted:
         return 0.0
     body, head = index.passage_keys(p)
+    # a list is named by its lead ("Three architecture models:"): for a list question it counts in full
+    head_weight = 1.0 if query.kind == "list" else 0.5
     total = got = 0.0
     for t in wanted:
         w = index.lexicon.idf(t) if index.lexicon.known(t) else index.lexicon.idf("__unknown__")
@@ -101,7 +103,7 @@ def coverage(index: Index, query: Query, p: Passage) -> float:
         if term_key(t) in body:
             got += w
         elif term_key(t) in head:
-            got += 0.5 * w
+            got += head_weight * w
     return got / total if total else 0.0
 
 
