@@ -76,8 +76,8 @@ def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
 def confidence(index: Index, scored: Scored) -> float:
     """How sure the top passage answers the question, in [0, 1], from signals that do not depend on
     the question's wording: term coverage, semantic similarity, service agreement, answer kind."""
-    if not scored.ranked:
-        return 0.0
+    if not scored.ranked or not (scored.query.terms or scored.query.services):
+        return 0.0  # nothing asked about: only question words ("what's the difference between")
     top = scored.ranked[0]
     q = scored.query
     dense = min(1.0, max(0.0, (top.dense - 0.25) / 0.5))

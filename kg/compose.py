@@ -10,6 +10,7 @@ from ingest.units import UNITS, family_of
 from kg.index import Index
 from kg.model import Fact, Passage
 from kg.question import Query
+from kg.text import QUESTION_WORDS, STOPWORDS, words
 from kg.retrieve import Candidate
 
 MAX_ANSWER = 300
@@ -145,9 +146,24 @@ def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = T
     return Composed(_clip(prefix + text), tuple(used), is_list=True)
 
 
-def focus(index: Index, ranked: list[Candidate], kind: str = "") -> Passage:
+def is_bare_name(query: Query) -> bool:
+    """A question that only names a service ("S3", "tell me about dynamodb")."""
+    if not query.services:
+        return False
+    named = {i for m in query.mentions for i in range(m.start, m.end)}
+    rest = [w for i, w in enumerate(words(query.normalised)) if i not in named]
+    return all(w in STOPWORDS or w in QUESTION_WORDS for w in rest)
+
+
+def focus(index: Index, ranked: list[Candidate], query: Query) -> Passage:
     """The passage to answer from: a heading is replaced by the best passage under it (for a definition,
-    the line right under it, where notes say what a thing is)."""
+    the one that reads most like a definition); a bare service name is answered by its notes' first line."""
+    kind = query.kind
+    if kind == "definition" and is_bare_name(query):
+        opening = index.opening.get(query.services[0])
+        fits = {c.passage.id: c.kind_fit for c in ranked}
+        if opening and fits.get(opening, 0.0) >= 0.6:  # the first line says what the service is
+            return index.by_id[opening]
     top = ranked[0].passage
     if not top.is_heading:
         return top
@@ -325,7 +341,7 @@ def _comparison(index: Index, query: Query, top: Passage, ranked: list[Candidate
 
 def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fact]) -> Composed:
     """The short answer and the passages it was read from; the first rule that applies wins."""
-    top = focus(index, ranked, query.kind)
+    top = focus(index, ranked, query)
     service = index.services.get(top.service or "")
     prefix = f"{service.label} — " if service and service.label.lower() not in top.text.lower() else ""
     if query.kind == "list" or (is_introducer(top) and query.kind != "comparison"):

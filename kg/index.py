@@ -78,6 +78,7 @@ class Index:
     families: dict[str, frozenset[str]] = field(default_factory=dict)
     first_under: dict[str, str] = field(default_factory=dict)  # first passage under a heading → heading
     openers: dict[str, list[str]] = field(default_factory=dict)  # stem of a passage's opening word(s) → ids
+    opening: dict[str, str] = field(default_factory=dict)  # service id → first content passage of its notes
 
     @classmethod
     def load(cls, folder: Path, store_url: str = "", model: str = "") -> Index:
@@ -124,6 +125,8 @@ class Index:
         for prev, p in zip(passages, passages[1:], strict=False):
             if prev.is_heading and not p.is_heading and prev.file == p.file:
                 index.first_under[p.id] = prev.text
+                if len(prev.section) == 1 and p.service:
+                    index.opening.setdefault(p.service, p.id)
         for p in passages:
             toks = re.findall(r"[a-z0-9@/_-]+", p.text.lower())[:4]
             for tok in {stem(t) for t in toks if t not in STOPWORDS}:

@@ -185,6 +185,9 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
     kind = detect_kind(normalised, len(clauses))
     if kind == "feature" and _TERSE_PLURAL.search(fold(normalised)):
         kind = "list"  # "firehose destinations", "codedeploy deployment configs for ec2"
+    content = [t for t in content_terms(normalised) if t not in service_terms]
+    if kind == "feature" and services and not content:
+        kind = "definition"  # a bare name ("S3", "what about lambda"): say what it is
     if kind in ("feature", "definition") and family in ("time", "size") and not _DEFINITION.search(fold(normalised)):
         kind = "number"  # "lambda /tmp disk space": a size is asked for without saying "how much"
     return Query(

@@ -158,17 +158,19 @@ def defined_terms(index: Index, query: Query) -> list[str]:
     return [t.lower() for t in dict.fromkeys(out) if t]
 
 
-def definition_candidates(index: Index, defined: list[str]) -> list[str]:
+def definition_candidates(index: Index, defined: list[str], services: tuple[str, ...] = ()) -> list[str]:
     """Passages that open with a defined term, and first lines under a heading that names it: where
     notes define things, whatever the retrievers rank first."""
     out = []
+    # the first line of a service's own notes ("S3 Buckets" → "Amazon S3 allows people to store objects")
+    service_openers = {index.opening.get(sid, "") for sid in services} - {""}
     for term in defined:
         key = stem(term.split()[0]) if term.split() else ""
         for pid in index.openers.get(key, ()):
             if _defines(term, index.by_id[pid].text.lower()) >= 0.8:
                 out.append(pid)
     for pid, heading in index.first_under.items():
-        if names_term(heading, defined):
+        if names_term(heading, defined) or index.by_id[pid].id in service_openers:
             out.append(pid)
     return list(dict.fromkeys(out))[:30]
 
@@ -330,7 +332,7 @@ def candidates(
     defined = defined_terms(index, query) if query.kind == "definition" else []
     # the answer's shape weighs more when the question says what shape it wants
     shaped = query.kind in ("number", "pricing", "definition") or bool(HOW_TO.search(query.normalised))
-    for pid in definition_candidates(index, defined):
+    for pid in definition_candidates(index, defined, query.services):
         pool.setdefault(pid, Candidate(index.by_id[pid]))
     for pid, c in pool.items():
         row = index.position[pid]

@@ -24,7 +24,8 @@ QUESTION_WORDS = frozenset(
     tell explain describe define definition mean means meaning does do is are can could should would
     will there kind type kinds types way ways best good need needs want know roughly approximately
     approx around about exactly main common usually typically really actually happen happens stand stands
-    called call mean vs versus introduced launched released announced""".split()
+    called call mean vs versus introduced launched released announced difference differences compare
+    comparison""".split()
 )
 
 

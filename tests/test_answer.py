@@ -152,3 +152,15 @@ def test_top_k_bounds(engine: Engine) -> None:
     with pytest.raises(BadRequest):
         engine.answer("lambda timeout", top_k=21)
     assert len(engine.answer("lambda timeout", top_k=1).citations) == 1
+
+
+def test_question_words_alone_ask_nothing(engine: Engine) -> None:
+    for question in ("what's the difference between", "how many", "???"):
+        ans = engine.answer(question)
+        assert ans.abstained and ans.confidence < 0.1, (question, ans.answer)
+
+
+def test_a_bare_service_name_is_answered_by_what_it_is(engine: Engine, sample_lines: list[str]) -> None:
+    ans = engine.answer("S3")
+    assert ans.kind == "definition" and not ans.abstained
+    assert cites(ans, line_of(sample_lines, "Amazon S3 allows people to store objects"))
