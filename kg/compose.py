@@ -10,8 +10,8 @@ from ingest.units import UNITS, family_of
 from kg.index import Index
 from kg.model import Fact, Passage
 from kg.question import Query
-from kg.text import QUESTION_WORDS, STOPWORDS, words
 from kg.retrieve import Candidate
+from kg.text import QUESTION_WORDS, STOPWORDS, words
 
 MAX_ANSWER = 300
 _ITEM_HEAD = re.compile(r"^([^:]{1,48}):\s+\S")
