@@ -228,6 +228,14 @@ INSTRUCTION = re.compile(
 )
 
 
+ASKS_WHERE = re.compile(r"^\s*where\b|\bwhere\s+(?:do|does|is|are|can|should|must|will)\b", re.I)
+PLACE = re.compile(r"\b(?:in|to|into|at|on|from|inside|within)\s+(?:an?\s+|the\s+|your\s+)?[A-Z0-9][\w-]*")
+ASKS_WHY = re.compile(r"\bwhy\b", re.I)
+REASON = re.compile(
+    r"\b(?:because|since|due to|so that|as a result|not|never|only|need to|needs to|must|unless|until)\b|n't\b", re.I
+)
+
+
 def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_defined: list[str]) -> float:
     """How well a passage has the shape of the answer wanted: a number, a price, a definition."""
     text = p.text
@@ -246,6 +254,10 @@ def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_de
         if MONEY.search(text) or any(f.kind == "Pricing" and f.unit == "USD" for f in facts):
             return 1.0
         return 0.6 if PRICE_WORDS.search(text) else 0.0
+    if query.kind in ("feature", "best_practice") and ASKS_WHERE.search(query.normalised):
+        return 1.0 if PLACE.search(text) else 0.5  # "where ... uploaded?" wants "in S3"
+    if query.kind in ("feature", "best_practice") and ASKS_WHY.search(query.normalised):
+        return 1.0 if REASON.search(text) else 0.5  # "why?" wants a cause or a condition
     howto = HOW_TO.search(query.normalised)
     if howto and query.kind in ("feature", "best_practice"):
         verb = stem((howto.group("verb") or howto.group("v2") or howto.group("v3")).lower())
@@ -331,7 +343,9 @@ def candidates(
     assert index.passage_vectors is not None
     defined = defined_terms(index, query) if query.kind == "definition" else []
     # the answer's shape weighs more when the question says what shape it wants
-    shaped = query.kind in ("number", "pricing", "definition") or bool(HOW_TO.search(query.normalised))
+    shaped = query.kind in ("number", "pricing", "definition") or bool(
+        HOW_TO.search(query.normalised) or ASKS_WHERE.search(query.normalised) or ASKS_WHY.search(query.normalised)
+    )
     for pid in definition_candidates(index, defined, query.services):
         pool.setdefault(pid, Candidate(index.by_id[pid]))
     for pid, c in pool.items():

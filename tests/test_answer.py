@@ -164,3 +164,15 @@ def test_a_bare_service_name_is_answered_by_what_it_is(engine: Engine, sample_li
     ans = engine.answer("S3")
     assert ans.kind == "definition" and not ans.abstained
     assert cites(ans, line_of(sample_lines, "Amazon S3 allows people to store objects"))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("why don't my api gateway edits take effect", "deployment"),  # why: a cause or a condition
+        ("where are RDS databases usually deployed", "private subnet"),  # where: a place
+    ],
+)
+def test_why_and_where_questions(engine: Engine, question: str, expected: str) -> None:
+    ans = engine.answer(question)
+    assert not ans.abstained and expected in ans.answer, ans.answer
