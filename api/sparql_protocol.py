@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Request
 
 from kg.errors import BadRequest, KgqaError
+from kg.triples import query_form
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -18,18 +17,6 @@ RESULT_TYPES = {JSON: JSON, "application/json": JSON, XML: XML, "application/xml
 GRAPH_TYPES = {TURTLE: TURTLE, "application/x-turtle": TURTLE, "application/turtle": TURTLE}
 
 READ_ONLY = "This SPARQL endpoint is read-only: SPARQL Update is not accepted."
-
-_IRI = re.compile(r"<[^<>\s]*>")
-_STRING = re.compile(r"\"\"\".*?\"\"\"|'''.*?'''|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'", re.S)
-_COMMENT = re.compile(r"#[^\n]*")
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
-
-
-def query_form(query: str) -> str | None:
-    """SELECT / ASK / CONSTRUCT / DESCRIBE, ignoring IRIs, strings and comments; None if none found."""
-    text = _COMMENT.sub(" ", _STRING.sub('""', _IRI.sub("<>", query)))
-    match = _FORM.search(text)
-    return match.group(1).upper() if match else None
 
 
 def read_query(request: Request) -> str:
@@ -66,7 +53,7 @@ def _non_empty(query: str) -> str:
 
 def negotiate(query: str, request: Request) -> str:
     """The result format for this query and Accept header; the form's default if nothing matches."""
-    graph = query_form(query) in ("CONSTRUCT", "DESCRIBE")
+    graph = query_form(query) in ("construct", "describe")
     table = GRAPH_TYPES if graph else RESULT_TYPES
     best = request.accept_mimetypes.best_match(list(table)) if request.accept_mimetypes else None
     return table[best] if best else (TURTLE if graph else JSON)

@@ -248,7 +248,7 @@ def _citations(
         seen.update(p.id for p in body)
     elif is_list and len(body) > 1 and len({p.file for p in body}) == 1:
         # a list read from entries with details between them: cite the region the entries span
-        region = tuple(index.passages[index.position[body[0].id] : index.position[body[-1].id] + 1])
+        region = index.span(body[0], body[-1])
         if 0 < len(region) <= 24:
             first = _span(index, region, top_score)
             out.append(replace(first, text="\n".join(p.text for p in body)))

@@ -267,10 +267,6 @@ def _worked_example(index: Index, query: Query, top: Passage) -> list[Passage]:
     return out[: last + 1]
 
 
-def _span(index: Index, first: Passage, last: Passage) -> tuple[Passage, ...]:
-    return tuple(index.passages[index.position[first.id] : index.position[last.id] + 1])
-
-
 def _named_by_next_line(index: Index, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
     """ "This is called Long Polling": the definition is the line before."""
     prev = _previous(index, top)
@@ -288,7 +284,7 @@ def _answered_next(index: Index, top: Passage) -> tuple[str, tuple[Passage, ...]
 def _anaphora(index: Index, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
     """ "This minimizes the number of instances": say what "this" is, the entry it belongs to."""
     subject = _entry_before(index, top) if ANAPHORA.match(top.text) else None
-    return (f"{subject.text} — {top.text}", _span(index, subject, top)) if subject is not None else None
+    return (f"{subject.text} — {top.text}", index.span(subject, top)) if subject is not None else None
 
 
 def _list_after(index: Index, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
@@ -303,7 +299,7 @@ def _list_after(index: Index, top: Passage) -> tuple[str, tuple[Passage, ...]] |
 def _advice(index: Index, query: Query, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
     """ "You get a ThrottlingException" ... "To respond, use exponential backoff"."""
     advice = _advice_after(index, query, top)
-    return (f"{top.text} — {advice.text}", _span(index, top, advice)) if advice is not None else None
+    return (f"{top.text} — {advice.text}", index.span(top, advice)) if advice is not None else None
 
 
 def _continued(index: Index, query: Query, top: Passage) -> list[Passage]:

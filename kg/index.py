@@ -102,7 +102,8 @@ class Index:
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
         bm25 = bm25s.BM25()
-        bm25.index([terms(p.context_text()) or ["_"] for p in passages], show_progress=False)
+        tokens = [terms(p.context_text()) for p in passages]  # shared by BM25 and the lexicon
+        bm25.index([t or ["_"] for t in tokens], show_progress=False)
         index = cls(
             folder=folder,
             manifest=manifest,
@@ -111,7 +112,7 @@ class Index:
             facts=facts,
             store=store,
             vectors=vectors,
-            lexicon=Lexicon(list(services.values()), passages, common_words(model)),
+            lexicon=Lexicon(list(services.values()), passages, common_words(model), tokens),
             bm25=bm25,
         )
         index.by_id = {p.id: p for p in passages}
@@ -138,6 +139,10 @@ class Index:
         index.passage_vectors = np.vstack([vectors.vector(i) for i in range(n)]) if n else None
         log.info("loaded index %s: %d passages, %d facts", folder, len(passages), len(facts))
         return index
+
+    def span(self, first: Passage, last: Passage) -> tuple[Passage, ...]:
+        """The passages from first to last, in file order."""
+        return tuple(self.passages[self.position[first.id] : self.position[last.id] + 1])
 
     def passage_keys(self, p: Passage) -> tuple[frozenset[str], frozenset[str]]:
         """A passage's term keys (text; headings and list lead), computed once: coverage runs per query."""

@@ -26,7 +26,11 @@ class ServiceMention:
 
 class Lexicon:
     def __init__(
-        self, services: Sequence[Service], passages: Sequence[Passage], common: frozenset[str] = frozenset()
+        self,
+        services: Sequence[Service],
+        passages: Sequence[Passage],
+        common: frozenset[str] = frozenset(),
+        tokens: Sequence[list[str]] | None = None,
     ) -> None:
         self.common = common
         self.services = {s.id: s for s in services}
@@ -44,8 +48,8 @@ class Lexicon:
         upper: Counter[str] = Counter()
         titled: Counter[str] = Counter()
         seen: Counter[str] = Counter()
-        for p in passages:
-            df.update(set(terms(p.context_text())))
+        for i, p in enumerate(passages):
+            df.update(set(tokens[i] if tokens is not None else terms(p.context_text())))
             for m in re.finditer(r"[A-Za-z][A-Za-z0-9]+", p.text):
                 w = m.group(0)
                 seen[w.lower()] += 1

@@ -185,7 +185,8 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
     kind = detect_kind(normalised, len(clauses))
     if kind == "feature" and _TERSE_PLURAL.search(fold(normalised)):
         kind = "list"  # "firehose destinations", "codedeploy deployment configs for ec2"
-    content = [t for t in content_terms(normalised) if t not in service_terms]
+    asked = content_terms(normalised)
+    content = [t for t in asked if t not in service_terms]
     if kind == "feature" and services and not content:
         kind = "definition"  # a bare name ("S3", "what about lambda"): say what it is
     if kind in ("feature", "definition") and family in ("time", "size") and not _DEFINITION.search(fold(normalised)):
@@ -197,7 +198,7 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
         services=services,
         mentions=tuple(mentions),
         # units say what form the answer takes ("in GB"), not what it is about
-        terms=tuple(t for t in content_terms(normalised) if t not in UNIT_TERMS),
+        terms=tuple(t for t in asked if t not in UNIT_TERMS),
         service_terms=service_terms,
         unit_family=family,
         unit=unit,

@@ -9,6 +9,7 @@ from functools import lru_cache
 import numpy as np
 
 from ingest.services import initials
+from ingest.units import BASE_UNITS
 from kg.graph import PREFIXES, service_uri
 from kg.index import Index, section_key, term_key
 from kg.model import Fact, Passage
@@ -68,8 +69,6 @@ def sparql_facts(index: Index, query: Query) -> tuple[str, list[dict[str, object
     values = " ".join(f"<{service_uri(s)}>" for s in sorted(services))
     unit_filter = ""
     if query.unit and query.unit_family and query.kind == "number":
-        from ingest.units import BASE_UNITS
-
         base = BASE_UNITS.get(query.unit_family)
         if base:
             unit_filter = f'\n  FILTER (!BOUND(?baseUnit) || ?baseUnit = "{base}")'
@@ -314,8 +313,6 @@ def fact_fit(query: Query, facts: list[Fact]) -> float:
             overlap = min(1.0, overlap + 0.3)
         unit_ok = 1.0
         if query.unit_family and f.base_unit:
-            from ingest.units import BASE_UNITS
-
             unit_ok = 1.0 if BASE_UNITS.get(query.unit_family) == f.base_unit else 0.3
         best = max(best, overlap * unit_ok)
     return best
