@@ -32,7 +32,8 @@ ingest: $(STAMP)  ## build data/index from data/notes (no work when unchanged)
 run: $(STAMP)  ## set up, build the index when missing or stale, serve on http://127.0.0.1:8000
 	$(BIN)/kgqa serve
 
-test: $(STAMP) browser  ## set up and run the whole test suite
+test: $(STAMP) browser  ## set up and run the whole test suite (import layers first)
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 eval: ingest  ## score the development questions (answers, citations, abstention, latency)
@@ -44,6 +45,7 @@ bench: ingest  ## latency benchmarks (answer core and HTTP)
 lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff check kg ingest api tests bench
 	$(BIN)/mypy kg ingest api
+	$(BIN)/lint-imports
 
 clean:  ## remove the virtualenv and the built index
 	rm -rf $(VENV) data/index data/index.old

@@ -12,8 +12,8 @@ from flask import Flask, Response, send_from_directory
 from api import docs, health, http, slack
 from api.deps import EXTENSION, EngineHolder, holder
 from api.errors import register_error_handlers
-from kg.engine import Engine
 from kg.errors import IndexNotReady
+from kg.qa.engine import Engine
 from kg.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import threading
 
 from flask import Flask, current_app
 
-from kg.engine import Engine
+from kg.qa.engine import Engine
 from kg.settings import Settings
 
 logger = logging.getLogger(__name__)

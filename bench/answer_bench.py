@@ -10,7 +10,7 @@ machine-readable output). Two answer() figures are given:
 * ``answer() repeated question``: the engine as it is, whose embedding cache (keyed by text) serves every
   round after the first.
 
-The breakdown re-runs the steps of kg.answer.answer() one by one with the same functions (question analysis,
+The breakdown re-runs the steps of kg.qa.answer.answer() one by one with the same functions (question analysis,
 query embedding with ``engine.embedder.encode`` so no cache hides it, SPARQL facts, candidate scoring,
 confidence, composition with citations) and times each; multi-hop questions add their extra hops to the same
 stages. The staged run's answers are checked against engine.answer() so the replica does not drift.
@@ -41,7 +41,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 _t_import = time.perf_counter()
 from stats import percentile  # noqa: E402  (bench/ is on sys.path when a script runs)
 
-from kg.answer import (  # noqa: E402
+from kg.qa.answer import (  # noqa: E402
     NOT_IN_NOTES,
     Scored,
     _bridge,
@@ -51,23 +51,23 @@ from kg.answer import (  # noqa: E402
     confidence,
     vector_fn,
 )
-from kg.compose import compose  # noqa: E402
-from kg.engine import Engine  # noqa: E402
-from kg.evaluate import load_qa  # noqa: E402
-from kg.question import analyse  # noqa: E402
-from kg.retrieve import candidates, sparql_facts  # noqa: E402
+from kg.qa.compose import compose  # noqa: E402
+from kg.qa.engine import Engine  # noqa: E402
+from kg.qa.evaluate import load_qa  # noqa: E402
+from kg.qa.question import analyse  # noqa: E402
+from kg.qa.retrieve import candidates, sparql_facts  # noqa: E402
 from kg.settings import Settings  # noqa: E402
 
 IMPORT_S = time.perf_counter() - _t_import
 
 STAGES = ("analyse", "embed", "sparql", "candidates", "confidence", "compose", "other")
 STAGE_LABELS = {
-    "analyse": "question analysis (kg.question.analyse)",
+    "analyse": "question analysis (kg.qa.question.analyse)",
     "embed": "query embedding (embedder.encode, uncached)",
-    "sparql": "SPARQL fact query (kg.retrieve.sparql_facts)",
-    "candidates": "candidate scoring (kg.retrieve.candidates)",
-    "confidence": "confidence (kg.answer.confidence)",
-    "compose": "composition + citations (kg.compose.compose, _citations)",
+    "sparql": "SPARQL fact query (kg.qa.retrieve.sparql_facts)",
+    "candidates": "candidate scoring (kg.qa.retrieve.candidates)",
+    "confidence": "confidence (kg.qa.answer.confidence)",
+    "compose": "composition + citations (kg.qa.compose.compose, _citations)",
     "other": "checks, multi-hop bridge, fact refs",
 }
 
@@ -84,7 +84,7 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 
 def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
-    """kg.answer.answer() step by step, adding each step's ms to acc; returns the answer text."""
+    """kg.qa.answer.answer() step by step, adding each step's ms to acc; returns the answer text."""
     index, s = engine.index, engine.settings
     clock = time.perf_counter
 

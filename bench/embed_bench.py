@@ -18,8 +18,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.embed import TorchEmbedder  # noqa: E402
-from ingest.embed_onnx import OnnxEmbedder  # noqa: E402
+from kg.embed import TorchEmbedder  # noqa: E402
+from kg.embed_onnx import OnnxEmbedder  # noqa: E402
 
 QUERY = "What does the citric acid cycle produce?"
 CHECK = [QUERY, "Define entropy in thermodynamics.", "Ünïcödé: 細胞の呼吸", "word " * 300]

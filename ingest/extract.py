@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import re
 
-from ingest import units
-from ingest.units import Quantity
+from kg import units
 from kg.model import Fact, Passage, content_id
+from kg.units import Quantity
 
 ARITHMETIC = re.compile(r"=|[\d)X]\s*[*×]\s*[\d$(X]|\d\s*/\s*\d|\$[\d.]+\s*/\s*\d|\d\s+x\s+\d")
 EXAMPLE_SECTION = re.compile(r"^(?:worked\s+)?example\b", re.I)

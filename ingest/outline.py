@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import re
 
+from kg.vocab import FINITE_VERB
+
 NAME_LIKE = re.compile(
     r"^(?:[A-Z]{2,}[0-9]*s?|[A-Z][0-9]+[A-Za-z]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*|[A-Z]-[A-Z][a-z]+)$"  # X-Ray
 )
 ACRONYM_TITLE = re.compile(r"^(?P<acr>[A-Z][A-Za-z0-9]{1,11}):\s+(?P<long>[A-Z].*)$")
 VENDOR_PREFIX = re.compile(r"^(?:AWS|Amazon)\s+", re.I)
 SEPARATORS = re.compile(r"\s+[-–—]\s+|\s*[:(]|\s+vs\.?\s+|@", re.I)
-FINITE_VERB = re.compile(
-    r"\s(?:is|are|was|were|can|should|will|must|has|have|had|allows?|needs?|means|lets|gets|uses|does|do)\s",
-    re.I,
-)
 SENTENCE_START = re.compile(r"^(?:A|An|The|It|It's|They|We|You|I|If|This|These|That|There)\s", re.I)
 # Document words that are written in capitals but name no service.
 GENERIC_ACRONYMS = frozenset({"FAQ", "FAQS", "TODO", "NOTE", "NOTES", "TIP", "TIPS", "TL;DR", "QA", "OK"})

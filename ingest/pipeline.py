@@ -23,6 +23,7 @@ from tqdm import tqdm
 from ingest.parser import parse_file
 from ingest.services import build_services
 from kg.errors import IngestError
+from kg.manifest import MANIFEST, read_manifest, recover_interrupted_swap
 from kg.model import Fact, Passage, Service
 from kg.settings import Settings
 
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "5"  # bump when parsing or extraction changes, so old indexes are rebuilt
 NOTE_SUFFIXES = (".txt", ".md", ".markdown")
-MANIFEST = "manifest.json"
 
 
 @dataclass
@@ -84,21 +84,6 @@ def check_file(path: Path, data: bytes, max_line_chars: int) -> str:
     if longest > max_line_chars:
         return f"a line of {longest:,} characters exceeds the limit of {max_line_chars:,} (KGQA_MAX_LINE_CHARS)"
     return ""
-
-
-def read_manifest(index_dir: Path) -> dict[str, Any] | None:
-    try:
-        return dict(json.loads((index_dir / MANIFEST).read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        return None
-
-
-def recover_interrupted_swap(index_dir: Path) -> None:
-    """If a build died between its two renames, put the previous index back."""
-    old = index_dir.with_name(index_dir.name + ".old")
-    if not index_dir.exists() and old.exists():
-        os.replace(old, index_dir)
-        log.warning("restored the previous index from %s after an interrupted build", old)
 
 
 def build_index(
@@ -227,7 +212,7 @@ def embed_passages(
 ) -> tuple[Any, str, int]:
     import numpy as np
 
-    from ingest.embed import load_embedder
+    from kg.embed import load_embedder
 
     if embedder_factory:
         embedder = embedder_factory()

@@ -21,22 +21,18 @@ from ingest.outline import (
     service_key,
 )
 from kg.model import Passage, Service
+from kg.text import initials
+from kg.vocab import STOP_INITIAL
 
 ACRONYM = re.compile(r"\b([A-Z][A-Z0-9]{1,5})(?:'?s)?\b")
 CAP_WORD = r"[A-Z][A-Za-z0-9]*"
 # "Local Secondary Index (LSI)" / "LSI (Local Secondary Index)"
 LONG_THEN_SHORT = re.compile(rf"((?:{CAP_WORD}[ -]){{1,5}}{CAP_WORD})\s*\(([A-Z][A-Za-z0-9]{{1,6}})\)")
 SHORT_THEN_LONG = re.compile(rf"\b([A-Z][A-Z0-9]{{1,6}})\s*\(((?:{CAP_WORD}[ -]){{1,5}}{CAP_WORD})\)")
-STOP_INITIAL = {"and", "of", "the", "for", "to", "in", "on", "a", "an"}
 
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "service"
-
-
-def initials(phrase: str) -> str:
-    words = [w for w in re.split(r"[\s-]+", phrase) if w and w.lower() not in STOP_INITIAL]
-    return "".join(w[0] for w in words).upper()
 
 
 def variants(name: str) -> set[str]:

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from kg.vocab import STOP_INITIAL
+
 TOKEN = re.compile(r"[a-z0-9]+(?:[@.:/+_-][a-z0-9]+)*")
 
 STOPWORDS = frozenset(
@@ -192,3 +194,9 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
             return limit + 1
         prev2, prev = prev, cur
     return prev[-1]
+
+
+def initials(phrase: str) -> str:
+    """Initials of a phrase's words, function words skipped: "Simple Queue Service" → "SQS"."""
+    words = [w for w in re.split(r"[\s-]+", phrase) if w and w.lower() not in STOP_INITIAL]
+    return "".join(w[0] for w in words).upper()

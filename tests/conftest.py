@@ -10,7 +10,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ingest.pipeline import build_index  # noqa: E402
-from kg.engine import Engine  # noqa: E402
+from kg.qa.engine import Engine  # noqa: E402
 from kg.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from kg.engine import Engine
 from kg.errors import BadRequest, PayloadTooLarge
 from kg.model import Answer
+from kg.qa.engine import Engine
 
 
 def line_of(sample_lines: list[str], text: str) -> int:

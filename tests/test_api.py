@@ -26,7 +26,7 @@ from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
 from werkzeug.serving import make_server
 
 from api.app import create_app
-from kg.engine import Engine
+from kg.qa.engine import Engine
 from kg.settings import Settings
 
 LAMBDA_Q = "what is the maximum execution time of a lambda function"

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.embed import TorchEmbedder
-from ingest.embed_onnx import OnnxEmbedder
+from kg.embed import TorchEmbedder
+from kg.embed_onnx import OnnxEmbedder
 
 pytestmark = pytest.mark.slow
 

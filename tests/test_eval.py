@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.engine import Engine
-from kg.evaluate import answer_correct, citation_hit, format_report, load_qa, run_eval
 from kg.model import Answer, Citation
+from kg.qa.engine import Engine
+from kg.qa.evaluate import answer_correct, citation_hit, format_report, load_qa, run_eval
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "data" / "eval" / "qa_dev.jsonl"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from ingest.extract import extract_facts
-from ingest.units import format_alt, parse_quantity, to_base
 from kg.model import Fact, Passage
+from kg.units import format_alt, parse_quantity, to_base
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests/fixtures/notes_other/messaging-notes.md"

@@ -13,10 +13,10 @@ from rdflib import RDF, Graph, Literal
 from rdflib.namespace import RDFS
 
 from ingest.pipeline import build_index
-from ingest.units import to_base
 from kg.graph import KGQA, PREFIXES, build_graph, fact_uri, passage_uri, service_uri, validate
 from kg.model import Fact, Passage, Service
 from kg.settings import Settings
+from kg.units import to_base
 
 
 @pytest.fixture(scope="module")

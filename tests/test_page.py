@@ -11,7 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from api.app import create_app
-from kg.engine import Engine
+from kg.qa.engine import Engine
 from kg.settings import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from api.cli import main
 from ingest import pipeline
 from ingest.pipeline import build_index
-from kg.cli import main
-from kg.index import Index
+from kg.qa.index import Index
 from kg.settings import Settings
 
 KGQA = Path(sys.executable).with_name("kgqa")

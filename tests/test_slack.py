@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from slack_sdk.signature import SignatureVerifier
 
 from api.app import create_app
-from kg.engine import Engine
+from kg.qa.engine import Engine
 from kg.settings import Settings
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -22,8 +22,8 @@ import pytest
 import rdflib
 from conftest import SAMPLE
 
-from kg.engine import Engine
 from kg.errors import BadRequest, ConfigError, IndexNotReady
+from kg.qa.engine import Engine
 from kg.settings import SETTINGS_TABLE, Settings
 from kg.triples import TripleStore, open_store
 

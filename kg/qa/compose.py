@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.outline import FINITE_VERB
-from ingest.units import UNITS, family_of
-from kg.index import Index
 from kg.model import Fact, Passage
-from kg.question import Query
-from kg.retrieve import Candidate
+from kg.qa.index import Index
+from kg.qa.question import Query
+from kg.qa.retrieve import Candidate
 from kg.text import QUESTION_WORDS, STOPWORDS, words
+from kg.units import UNITS, family_of
+from kg.vocab import FINITE_VERB
 
 MAX_ANSWER = 300
 _ITEM_HEAD = re.compile(r"^([^:]{1,48}):\s+\S")
@@ -237,7 +237,7 @@ def _mentions(low: str, side: str) -> bool:
 def _advice_after(index: Index, query: Query, top: Passage) -> Passage | None:
     """For "what should I do" / "how do I" questions whose best passage states the situation, the
     instruction that follows it in the same list."""
-    from kg.retrieve import HOW_TO, INSTRUCTION
+    from kg.qa.retrieve import HOW_TO, INSTRUCTION
 
     if not HOW_TO.search(query.normalised) or INSTRUCTION.match(top.text):
         return None

@@ -8,13 +8,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingest.services import initials
-from ingest.units import BASE_UNITS
 from kg.graph import PREFIXES, service_uri
-from kg.index import Index, section_key, term_key
 from kg.model import Fact, Passage
-from kg.question import MEASURE_WORDS, Query
-from kg.text import stem, terms, words
+from kg.qa.index import Index, section_key, term_key
+from kg.qa.question import MEASURE_WORDS, Query
+from kg.text import initials, stem, terms, words
+from kg.units import BASE_UNITS
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
 PRICE_WORDS = re.compile(

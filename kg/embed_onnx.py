@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.embed import model_name, model_path
+from kg.embed import model_name, model_path
 
 log = logging.getLogger(__name__)
 

@@ -100,7 +100,7 @@ def _run(items: list[dict[str, Any]], fn: Callable[[str], Answer]) -> tuple[list
 
 def baseline_fn(engine: Any, mode: str) -> Callable[[str], Answer]:
     """Top passage as the answer, never abstaining: the plain retrievers the graph has to beat."""
-    from kg.retrieve import keyword_scores
+    from kg.qa.retrieve import keyword_scores
 
     index = engine.index
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ingest.pipeline import MANIFEST, read_manifest, recover_interrupted_swap
 from kg.errors import IndexNotReady
-from kg.lexicon import Lexicon
+from kg.manifest import MANIFEST, read_manifest, recover_interrupted_swap
 from kg.model import Fact, Passage, Service
+from kg.qa.lexicon import Lexicon
 from kg.text import STOPWORDS, stem, terms
 from kg.triples import TripleStore, open_store
 from kg.vectors import FaissIndex
@@ -38,7 +38,7 @@ def term_key(term: str) -> str:
 def common_words(model: str = "") -> frozenset[str]:
     """Whole words of the embedding model's WordPiece vocabulary: a list of ordinary English."""
     try:
-        from ingest.embed import model_path
+        from kg.embed import model_path
 
         vocab = model_path(model) / "vocab.txt"
         words = vocab.read_text(encoding="utf-8").split()
@@ -121,7 +121,7 @@ class Index:
         for f in facts:
             by_passage[f.passage].append(f)
         index.facts_by_passage = dict(by_passage)
-        from ingest.units import parse_quantity
+        from kg.units import parse_quantity
 
         for prev, p in zip(passages, passages[1:], strict=False):
             if prev.is_heading and not p.is_heading and prev.file == p.file:

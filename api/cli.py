@@ -127,7 +127,7 @@ def _print_answer(ans: object, as_json: bool) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from kg.engine import Engine
+    from kg.qa.engine import Engine
 
     engine = Engine.load(_settings(args))
     ans = engine.answer(" ".join(args.question), top_k=args.top_k)
@@ -136,8 +136,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from kg.engine import Engine
-    from kg.evaluate import format_report, run_eval
+    from kg.qa.engine import Engine
+    from kg.qa.evaluate import format_report, run_eval
 
     settings = _settings(args)
     engine = Engine.load(settings)

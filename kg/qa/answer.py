@@ -8,12 +8,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kg.compose import compose
 from kg.errors import BadRequest, PayloadTooLarge
-from kg.index import Index
 from kg.model import Answer, Citation, Fact, FactRef, Passage
-from kg.question import Query, analyse
-from kg.retrieve import Candidate, candidates, sparql_facts
+from kg.qa.compose import compose
+from kg.qa.index import Index
+from kg.qa.question import Query, analyse
+from kg.qa.retrieve import Candidate, candidates, sparql_facts
 from kg.text import content_terms, stem, terms, words
 
 PRICE_ASKED = re.compile(r"\b(?:how much|price per|cost per|per (?:request|hour|month|gb|million))\b", re.I)

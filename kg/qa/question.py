@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.units import UNITS
-from kg.lexicon import Lexicon, ServiceMention
+from kg.qa.lexicon import Lexicon, ServiceMention
 from kg.text import QUESTION_WORDS, STOPWORDS, content_terms, fold, stem
+from kg.units import UNITS
 
 KINDS = ("number", "pricing", "definition", "feature", "comparison", "list", "best_practice", "multi_hop")
 

@@ -78,7 +78,7 @@ class TorchEmbedder:
 def load_embedder(configured: str = "", backend: str = "torch", cache_dir: Path | None = None) -> Embedder:
     """The query/passage embedder for a backend name ('torch' or 'onnx')."""
     if backend == "onnx":
-        from ingest.embed_onnx import OnnxEmbedder
+        from kg.embed_onnx import OnnxEmbedder
 
         return OnnxEmbedder.from_model(configured, cache_dir=cache_dir)
     if backend != "torch":

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.embed import load_embedder
-from kg.answer import answer, vector_fn
+from kg.embed import load_embedder
 from kg.errors import BadRequest, Forbidden, NotFound
-from kg.index import Index, missing_parts
 from kg.model import Answer, Fact
+from kg.qa.answer import answer, vector_fn
+from kg.qa.index import Index, missing_parts
 from kg.settings import Settings
 from kg.triples import query_form
 

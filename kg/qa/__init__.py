@@ -1,0 +1,1 @@
+"""Answering: questions read against the loaded index (retrieval, composition, confidence, evaluation)."""

@@ -1,0 +1,17 @@
+"""The project's one vocabulary: every cue-word list the reader and the answerer share, each said once.
+
+A list here is English grammar (function words, finite verbs), never words of a particular notes file.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A finite verb between spaces: a line with one is a sentence, not a title or a list item's name.
+FINITE_VERB = re.compile(
+    r"\s(?:is|are|was|were|can|should|will|must|has|have|had|allows?|needs?|means|lets|gets|uses|does|do)\s",
+    re.I,
+)
+
+# Function words that do not count when a phrase's initials spell an acronym ("Simple Queue Service" → SQS).
+STOP_INITIAL = frozenset({"and", "of", "the", "for", "to", "in", "on", "a", "an"})
