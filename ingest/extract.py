@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 
 from kg import units
-from kg.model import Fact, Passage, content_id
+from kg.model import BlockKind, Fact, Passage, content_id
 from kg.units import Quantity
 
 ARITHMETIC = re.compile(r"=|[\d)X]\s*[*×]\s*[\d$(X]|\d\s*/\s*\d|\$[\d.]+\s*/\s*\d|\d\s+x\s+\d")
@@ -114,8 +114,8 @@ FREE_STATEMENT = re.compile(r"^(?P<subj>[^.;:?!]{1,60}?)\s+(?:is|are)\s+free\b(?
 
 def extract_facts(passage: Passage, service_id: str) -> list[Fact]:
     """The facts one passage states, in text order; the same passage always gives the same facts."""
-    if passage.is_heading or not passage.text.strip():
-        return []
+    if passage.is_heading or passage.kind is BlockKind.CODE or not passage.text.strip():
+        return []  # code is kept for search, but a number in a command is not a limit
     if _is_worked_example(passage):
         return []
     facts = _quantity_facts(passage, service_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 
@@ -11,6 +12,18 @@ def content_id(*parts: object, prefix: str = "", size: int = 16) -> str:
     """Stable id from content: same text at the same place gives the same id on every build."""
     h = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:size]
     return f"{prefix}{h}"
+
+
+class BlockKind(StrEnum):
+    """What kind of block of a document a passage is (a str, so it serialises as itself)."""
+
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"  # a prose line or paragraph
+    ITEM = "item"  # a bullet list item
+    STEP = "step"  # an item of a numbered list
+    TABLE_ROW = "table_row"  # one body row of a table, labelled by the header cells
+    CODE = "code"  # a fenced or indented code block: kept, searchable, never read for facts
+    QUOTE = "quote"  # a block quote or callout
 
 
 @dataclass(frozen=True)
@@ -26,6 +39,13 @@ class Passage:
     service: str | None = None  # id of the service the passage is about (see ingest.services)
     is_heading: bool = False
     lead: str = ""  # the line ending with ':' that introduces this one's list, when not a heading
+    kind: BlockKind = BlockKind.PARAGRAPH
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, BlockKind):  # read back from JSON as a plain string
+            object.__setattr__(self, "kind", BlockKind(self.kind))
+        if self.is_heading and self.kind is BlockKind.PARAGRAPH:
+            object.__setattr__(self, "kind", BlockKind.HEADING)
 
     @property
     def heading(self) -> str:
