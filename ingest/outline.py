@@ -7,6 +7,7 @@ Three levels: a service (``EC2: Virtual Machines``, ``# ECS``, ``AWS Lambda``), 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from kg.vocab import FINITE_VERB
 
@@ -22,12 +23,18 @@ GENERIC_ACRONYMS = frozenset({"FAQ", "FAQS", "TODO", "NOTE", "NOTES", "TIP", "TI
 OPEN_LAST_WORD = re.compile(r"\b(?:a|an|the|to|of|by|for|with|and|or|in|on|at|from|that|is|are|than)$", re.I)
 
 
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+TOKEN = re.compile(r"\w+")
+BULLET_MARK = re.compile(r"^\s*[-*•●▪](?:\s|$)")
+BULLET_START = re.compile(r"^\s*[-*•●▪]\s*")
+
+
 def strip_bullet(line: str) -> str:
-    return re.sub(r"^\s*[-*•●▪]\s*", "", line).strip()
+    return BULLET_START.sub("", line).strip()
 
 
 def is_bullet(line: str) -> bool:
-    return bool(re.match(r"^\s*[-*•●▪](\s|$)", line))
+    return bool(BULLET_MARK.match(line))
 
 
 def looks_like_heading(line: str, next_line: str) -> bool:
@@ -84,19 +91,27 @@ def is_name_like(word: str) -> bool:
     return bool(NAME_LIKE.match(word)) and word.upper() not in GENERIC_ACRONYMS
 
 
-def proper_words(lines: list[str]) -> frozenset[str]:
+def next_nonblank(lines: list[str]) -> list[str]:
+    """For every line, the next non-blank line after it ("" at the end): one backward pass, linear."""
+    out = [""] * len(lines)
+    nxt = ""
+    for i in range(len(lines) - 1, -1, -1):
+        out[i] = nxt
+        if lines[i].strip():
+            nxt = lines[i]
+    return out
+
+
+def proper_words(lines: list[str], following: list[str] | None = None) -> frozenset[str]:
     """Names that title a group of sections: words the file nearly always capitalises (3 times or more)
     that start at least two heading-like lines ("Kinesis Overview", "Kinesis Data Streams")."""
-    seen: dict[str, int] = {}
-    capital: dict[str, int] = {}
+    following = following if following is not None else next_nonblank(lines)
+    found = WORD.findall("\n".join(lines))
+    seen = Counter(w.lower() for w in found)
+    capital = Counter(w.lower() for w in found if w[0].isupper())
     heads: dict[str, int] = {}
     for i, line in enumerate(lines):
-        for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", line):
-            low = w.lower()
-            seen[low] = seen.get(low, 0) + 1
-            if w[0].isupper():
-                capital[low] = capital.get(low, 0) + 1
-        nxt = next((x for x in lines[i + 1 :] if x.strip()), "")
+        nxt = following[i]
         if not is_bullet(line) and looks_like_heading(line, nxt):
             first = VENDOR_PREFIX.sub("", line.strip().lstrip("#").strip()).split()
             if first:
@@ -111,6 +126,7 @@ class HeadingTracker:
     def __init__(self, proper_words: frozenset[str] = frozenset()) -> None:
         self.proper_words = proper_words  # words the whole file writes capitalised: names (Kinesis)
         self.section_text: list[str] = []  # what the current service's notes said so far
+        self._section_words: set[str] = set()  # the same, as lowercase words (for a linear-time lookup)
         self.service: tuple[str, str] | None = None  # (title, key)
         self.topic: str | None = None
         self.lead: str | None = None
@@ -133,7 +149,15 @@ class HeadingTracker:
             or (camel_initials(term) or "-") in self.service_terms
         )
 
+    def add_text(self, text: str) -> None:
+        """Record a line of the current service's notes."""
+        self.section_text.append(text)
+        self._section_words.update(TOKEN.findall(text.lower()))
+
     def mentioned(self, word: str) -> bool:
+        parts = re.findall(r"\w+", word)
+        if len(parts) == 1 and parts[0] == word:
+            return word.lower() in self._section_words
         return bool(re.search(rf"\b{re.escape(word)}\b", " ".join(self.section_text), re.I))
 
     def opens_service(self, title: str, next_line: str, markdown_level: int) -> bool:
@@ -174,6 +198,7 @@ class HeadingTracker:
             self.topic = None
             self.lead = None
             self.section_text = []
+            self._section_words = set()
             self.service_terms.add(service_key(term.split()[0]))
             return 1
         self.topic = title

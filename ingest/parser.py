@@ -29,6 +29,8 @@ OPEN_ENDINGS = frozenset(
 
 def normalise_text(text: str) -> str:
     """Fold typography that users never type (curly quotes, NBSP) so search and citations agree."""
+    if text.isascii():
+        return text  # nothing to fold
     text = unicodedata.normalize("NFKC", text)
     return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
 
@@ -77,7 +79,7 @@ def _line_state(text: str, was_code: bool) -> str:
         return "list"
     if s.endswith((",", "(", "[", "{", "&", "+", "$", "–", "—")) or s.count("(") > s.count(")"):
         return "open"
-    last = re.split(r"\s+", s)[-1].lower()
+    last = s.rsplit(None, 1)[-1].lower()
     if last in OPEN_ENDINGS:
         return "open"
     if s.endswith((".", "!", "?", ")", "]", '"', "'", "…")):
@@ -90,16 +92,14 @@ class _Parser:
         self.lines = lines
         self.rel = rel
         self.items: list[_Item] = []
-        self.headings = outline.HeadingTracker(outline.proper_words(lines))
+        self.following = outline.next_nonblank(lines)
+        self.headings = outline.HeadingTracker(outline.proper_words(lines, self.following))
         self.passages: list[Passage] = []
         self.intro = ""  # the current list-introducing line, for the passages under it
         self.intro_left = 0
 
     def next_nonblank(self, i: int) -> str:
-        for j in range(i + 1, len(self.lines)):
-            if self.lines[j].strip():
-                return self.lines[j]
-        return ""
+        return self.following[i] if 0 <= i < len(self.following) else ""
 
     def run(self) -> list[Passage]:
         current: _Item | None = None
@@ -191,7 +191,7 @@ class _Parser:
         if self.headings.is_lead(text) and self.headings.lead:
             section = section[:-1]  # a lead opens a list beside the previous one, not inside it
         self.passages.append(self._passage(item.start, item.end, text, section, 0))
-        self.headings.section_text.append(text)
+        self.headings.add_text(text)
         if self.headings.is_lead(text):
             # "- Execution:" opens a sub-list: it names the section of the bullets under it.
             self.headings.push_lead(text)
@@ -226,7 +226,7 @@ def _join(parts: list[str]) -> str:
     out = parts[0]
     for p in parts[1:]:
         out = out + p if p.startswith((",", ";", ")")) else f"{out} {p}"
-    return re.sub(r"\s+", " ", out).strip()
+    return " ".join(out.split())
 
 
 def parse_text(text: str, rel: str) -> list[Passage]:
