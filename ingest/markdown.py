@@ -180,6 +180,8 @@ class _Reader:
             start, end = base + a + 1, base + b
             if heading:
                 self.emit(Block(BlockKind.HEADING, text, start, end, level=0))
+                for outer in self.lists:
+                    outer.intro = ""  # a new heading ends what the last ':' line introduced
             elif k == 0 and own_item and lst is not None:
                 kind = BlockKind.STEP if lst.ordered else BlockKind.ITEM
                 lst.item, lst.raw, lst.has_para = text.rstrip(":").strip(), text, True
@@ -214,6 +216,8 @@ class _Reader:
                     cuts.setdefault(i + 1, False)
             elif i > 0 and line.endswith(":") and LIST_LINE.match(after):
                 cuts[i] = False
+            elif i > 0 and line.startswith("|") and not lines[i - 1].startswith("|"):
+                cuts[i] = False  # table fragments pasted under an item: one passage of their own
         bounds = sorted({0, *cuts})
         ends = [*bounds[1:], len(lines)]
         return [(a, b, cuts.get(a, False)) for a, b in zip(bounds, ends, strict=True) if b > a]
@@ -242,7 +246,7 @@ def _outline(blocks: list[Block], rel: str, evidence: Evidence, title_subject: b
     """Heading paths and subjects for the blocks; returns the passages and how many subjects headings
     other than the document title opened."""
     subjects = SubjectStack(evidence)
-    path: list[tuple[float, str]] = []
+    path: list[tuple[float, str, bool]] = []  # (level, title, plain-line heading)
     file_key = _file_subject(blocks, rel, evidence)
     top = _document_title(blocks)
     parallel = _parallel_names(blocks, evidence)
@@ -254,11 +258,11 @@ def _outline(blocks: list[Block], rel: str, evidence: Evidence, title_subject: b
             level = float(b.level) if b.level else _plain_level(path, subjects, title)
             while path and path[-1][0] >= level:
                 path.pop()
-            path.append((level, title))
+            path.append((level, title, b.plain))
             is_top = i == top
             if subjects.heading(title, level, title_subject or not is_top, i in parallel) and not is_top:
                 opened += 1
-        section = tuple(t for _, t in path) + b.parents
+        section = tuple(t for _, t, _ in path) + b.parents
         text = b.text.rstrip(":").strip() if b.is_heading else b.text
         out.append(
             Passage(
@@ -277,10 +281,10 @@ def _outline(blocks: list[Block], rel: str, evidence: Evidence, title_subject: b
     return out, opened
 
 
-def _plain_level(path: list[tuple[float, str]], subjects: SubjectStack, title: str) -> float:
+def _plain_level(path: list[tuple[float, str, bool]], subjects: SubjectStack, title: str) -> float:
     """A plain-line heading sits under the last '#' heading: a subject one step below it, a topic under
     the plain subject before it."""
-    base = max((lvl for lvl, _ in path if lvl == int(lvl)), default=0.0)
+    base = max((lvl for lvl, _, plain in path if not plain), default=0.0)
     plain_subject = any(lvl == base + 1 and key for lvl, key, _ in subjects.stack)
     return base + 1 if not plain_subject or subjects.would_open(title) else base + 1.5
 
@@ -317,8 +321,8 @@ def _file_subject(blocks: list[Block], rel: str, evidence: Evidence) -> str | No
     spelling) or no heading of the file names a subject and the file name does."""
     name = name_from_file(rel)
     key = service_key(name)
-    if not key:
-        return None
+    if len(key) < 2:
+        return None  # "x.md", "1.md": no name
     body = " ".join(b.text for b in blocks if b.kind is not BlockKind.CODE)
     spelled = sum(1 for w in re.findall(r"[A-Za-z0-9]+(?:[ -][A-Za-z0-9]+){0,2}", body) if service_key(w) == key)
     headed = any(b.is_heading and evidence.names_something(b.text) for b in blocks)

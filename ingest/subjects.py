@@ -93,8 +93,11 @@ class Evidence:
         if VENDOR_PREFIX.match(t) and len(words) <= 3 and all(w[:1].isupper() for w in words):
             return True  # "AWS Lambda", "Amazon Cognito"
         capitalised = all(w[:1].isupper() or w.lower() in {"of", "and", "for", "the"} for w in words)
-        if capitalised and self.ordinary and any(w.lower() not in self.ordinary for w in words if w.isalpha()):
-            return True  # "Kubernetes", "Kinesis Data Streams": not ordinary English
+        unusual = [w.isalpha() and w.lower() not in self.ordinary for w in words]
+        # "Kubernetes", "Kinesis Data Streams", "Apache Kafka": a head word that is not ordinary English (a
+        # longer title needs it first: "Message Visibility Timeout" is ordinary words around a jargon one)
+        if capitalised and self.ordinary and (unusual[0] or (len(words) == 2 and any(unusual))):
+            return True
         return self._proper(term) or self._defined(term)
 
     def never_lowercase(self, title: str) -> bool:
