@@ -52,8 +52,13 @@ def inline_lines(token: Token) -> list[str]:
     for c in token.children or []:
         if c.type in ("softbreak", "hardbreak"):
             lines.append("")
-        elif c.type in ("text", "text_special", "code_inline", "image"):
+        elif c.type == "text":
+            # "**Visibility timeout **" is no emphasis in CommonMark: its stray markers are still markup
+            lines[-1] += re.sub(r"\*\*+|__+", "", c.content)
+        elif c.type in ("text_special", "code_inline"):
             lines[-1] += c.content
+        elif c.type == "image":  # its alt text, escapes resolved
+            lines[-1] += "".join(x.content for x in c.children or [] if x.type in ("text", "text_special"))
     return [clean(x) for x in lines]
 
 
@@ -325,7 +330,9 @@ def _file_subject(blocks: list[Block], rel: str, evidence: Evidence) -> str | No
         return None  # "x.md", "1.md": no name
     body = " ".join(b.text for b in blocks if b.kind is not BlockKind.CODE)
     spelled = sum(1 for w in re.findall(r"[A-Za-z0-9]+(?:[ -][A-Za-z0-9]+){0,2}", body) if service_key(w) == key)
-    headed = any(b.is_heading and evidence.names_something(b.text) for b in blocks)
+    if len(name.split()) > 3:
+        return None  # "sqs-configure-queue-parameters.md" names a page's topic, not a subject
+    headed = any(b.is_heading for b in blocks)
     return key if spelled >= 2 or (not headed and evidence.names_something(name)) else None
 
 

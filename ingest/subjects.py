@@ -93,7 +93,9 @@ class Evidence:
         if VENDOR_PREFIX.match(t) and len(words) <= 3 and all(w[:1].isupper() for w in words):
             return True  # "AWS Lambda", "Amazon Cognito"
         capitalised = all(w[:1].isupper() or w.lower() in {"of", "and", "for", "the"} for w in words)
-        unusual = [w.isalpha() and w.lower() not in self.ordinary for w in words]
+        if len(VENDOR_PREFIX.sub("", t).split()) > 4 and len(words) == 1:
+            return False  # "Basic authentication process with HMAC-SHA": a sentence's first word
+        unusual = [w.isalpha() and not {w.lower(), re.sub(r"e?s$", "", w.lower())} & self.ordinary for w in words]
         # "Kubernetes", "Kinesis Data Streams", "Apache Kafka": a head word that is not ordinary English (a
         # longer title needs it first: "Message Visibility Timeout" is ordinary words around a jargon one)
         if capitalised and self.ordinary and (unusual[0] or (len(words) == 2 and any(unusual))):
