@@ -229,7 +229,9 @@ class _Reader:
 
     @staticmethod
     def _title(line: str, after: str) -> bool:
-        return bool(line) and looks_like_heading(line, after) and bool(LIST_LINE.match(after) or ACRONYM_TITLE.match(line))
+        return (
+            bool(line) and looks_like_heading(line, after) and bool(LIST_LINE.match(after) or ACRONYM_TITLE.match(line))
+        )
 
 
 def row_text(header: list[str], row: list[str]) -> str:
@@ -329,7 +331,8 @@ def _file_subject(blocks: list[Block], rel: str, evidence: Evidence) -> str | No
     if len(key) < 2:
         return None  # "x.md", "1.md": no name
     body = " ".join(b.text for b in blocks if b.kind is not BlockKind.CODE)
-    spelled = sum(1 for w in re.findall(r"[A-Za-z0-9]+(?:[ -][A-Za-z0-9]+){0,2}", body) if service_key(w) == key)
+    words = re.findall(r"[A-Za-z0-9]+", body)
+    spelled = sum(1 for n in (1, 2, 3) for i in range(len(words)) if service_key("".join(words[i : i + n])) == key)
     if len(name.split()) > 3:
         return None  # "sqs-configure-queue-parameters.md" names a page's topic, not a subject
     headed = any(b.is_heading for b in blocks)

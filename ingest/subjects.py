@@ -88,7 +88,7 @@ class Evidence:
         words = term.split()
         if not words or not words[0][:1].isupper():
             return False
-        if is_name_like(words[0]) or words[0].lower() in self.proper:
+        if any(is_name_like(w) for w in words) or words[0].lower() in self.proper:
             return True
         if VENDOR_PREFIX.match(t) and len(words) <= 3 and all(w[:1].isupper() for w in words):
             return True  # "AWS Lambda", "Amazon Cognito"
