@@ -88,25 +88,39 @@ class Evidence:
         words = term.split()
         if not words or not words[0][:1].isupper():
             return False
+        if len(VENDOR_PREFIX.sub("", t).split()) > 4 and len(words) == 1 and not is_name_like(words[0]):
+            return False  # "Compliance validation by industry for DynamoDB": a sentence's first word
+        if self.task(words[0]):
+            return False  # "Accessing DynamoDB", "Building PartiQL statements": a task, not a thing
         if any(is_name_like(w) for w in words) or words[0].lower() in self.proper:
             return True
         if VENDOR_PREFIX.match(t) and len(words) <= 3 and all(w[:1].isupper() for w in words):
             return True  # "AWS Lambda", "Amazon Cognito"
         capitalised = all(w[:1].isupper() or w.lower() in {"of", "and", "for", "the"} for w in words)
-        if len(VENDOR_PREFIX.sub("", t).split()) > 4 and len(words) == 1:
-            return False  # "Basic authentication process with HMAC-SHA": a sentence's first word
-        unusual = [w.isalpha() and not {w.lower(), re.sub(r"e?s$", "", w.lower())} & self.ordinary for w in words]
+        unusual = [w.isalpha() and not self.ordinary_form(w) for w in words]
         # "Kubernetes", "Kinesis Data Streams", "Apache Kafka": a head word that is not ordinary English (a
         # longer title needs it first: "Message Visibility Timeout" is ordinary words around a jargon one)
         if capitalised and self.ordinary and (unusual[0] or (len(words) == 2 and any(unusual))):
             return True
-        return self._proper(term) or self._defined(term)
+        return (capitalised and self._proper(term)) or self._defined(term)
+
+    def task(self, word: str) -> bool:
+        """A heading starting with an ordinary verb in -ing names a task: "Accessing", "Building"."""
+        return word.lower().endswith("ing") and self.ordinary_form(word)
+
+    def ordinary_form(self, word: str) -> bool:
+        """An ordinary English word in any common inflection: ``quotas``, ``accessing``, ``changed``."""
+        w = word.lower()
+        stems = {w, re.sub(r"e?s$", "", w), re.sub(r"ing$", "", w), re.sub(r"ing$", "e", w), re.sub(r"e?d$", "", w)}
+        return bool(stems & self.ordinary)
 
     def never_lowercase(self, title: str) -> bool:
         """A capitalised term the notes never write in lowercase (``Lambda``, unlike ``pricing``)."""
         term = subject_term(title)
         words = term.split()
-        if not words or not all(w[:1].isupper() for w in words):
+        if len(VENDOR_PREFIX.sub("", title).split()) > 3 or not words or self.task(words[0]):
+            return False  # a whole short title only: "Deleting a DAX cluster" is a task
+        if not all(w[:1].isupper() for w in words):
             return False
         return not any(m.group(0)[:1].islower() for m in re.finditer(rf"\b{re.escape(term)}\b", self.body, re.I))
 
