@@ -230,7 +230,12 @@ def _join(parts: list[str]) -> str:
 
 
 def parse_text(text: str, rel: str) -> list[Passage]:
-    """Passages of one file's text; ``rel`` is the file's path relative to the notes folder."""
+    """Passages of one file's text; ``rel`` is the file's path relative to the notes folder.
+    Markdown files (by suffix) are read by a real Markdown parser, everything else by the outline here."""
+    if rel.lower().endswith((".md", ".markdown")):
+        from ingest.markdown import parse_markdown  # imports this module's helpers
+
+        return parse_markdown(text, rel)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # a final newline does not make an extra line

@@ -20,6 +20,7 @@ from ingest.outline import (
     is_name_like,
     service_key,
 )
+from ingest.subjects import name_from_file, subject_term
 from kg.model import Passage, Service
 from kg.text import initials
 from kg.vocab import STOP_INITIAL
@@ -107,6 +108,35 @@ def _label_for(key: str, titles: list[str], text: str) -> tuple[str, set[str]]:
     return term, variants(term)
 
 
+def _names(title: str, key: str) -> bool:
+    """Whether a heading names the subject ``key`` (``SQS: Simple Queue Service``, ``## DynamoDB``)."""
+    acr = ACRONYM_TITLE.match(title.lstrip("# "))
+    return key in {service_key(head_term(title)), service_key(subject_term(title)), acr and service_key(acr["acr"])}
+
+
+def _titles(key: str, group: list[Passage], text: str) -> list[str]:
+    """Where a subject's label comes from: the heading that names it at the top level, else at any level
+    (Markdown keeps every level in the path), else any top heading, else its spelling in the text or the
+    file it is named after."""
+    heads = [p for p in group if p.is_heading]
+    for found in (
+        [p.text for p in heads if len(p.section) == 1 and _names(p.text, key)],
+        [p.text for p in heads if _names(p.text, key)],
+        [p.text for p in heads if len(p.section) == 1],
+    ):
+        if found:
+            return found
+    spelled = Counter(
+        w for w in re.findall(rf"{CAP_WORD}(?:[ -]{CAP_WORD}){{0,2}}|[A-Za-z0-9]+", text) if service_key(w) == key
+    )
+    if spelled:
+        return [spelled.most_common(1)[0][0]]
+    named = name_from_file(group[0].file)
+    if service_key(named) == key:
+        return [named]
+    return [group[0].section[0]] if group[0].section else [key]
+
+
 def build_services(passages: Sequence[Passage]) -> tuple[list[Service], list[Passage]]:
     """Services of all files; passages come back with ``service`` set to a service id."""
     by_key: dict[str, list[Passage]] = defaultdict(list)
@@ -116,11 +146,11 @@ def build_services(passages: Sequence[Passage]) -> tuple[list[Service], list[Pas
     services: dict[str, Service] = {}
     key_to_id: dict[str, str] = {}
     for key, group in by_key.items():
-        titles = [p.text for p in group if p.is_heading and len(p.section) == 1]
-        if not titles:
-            titles = [group[0].section[0]] if group[0].section else [key]
         text = "\n".join(p.text for p in group)
+        titles = _titles(key, group, text)
         label, aliases = _label_for(key, titles, text)
+        # a file named after the subject gives its spelling too ("14-dynamo-db.md" → "Dynamo DB")
+        aliases |= {n for n in {name_from_file(p.file) for p in group} if service_key(n) == key}
         sid = slug(label)
         first = min(group, key=lambda p: (p.file, p.line_start))
         aliases |= {VENDOR_PREFIX.sub("", a) for a in aliases}

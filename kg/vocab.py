@@ -15,3 +15,12 @@ FINITE_VERB = re.compile(
 
 # Function words that do not count when a phrase's initials spell an acronym ("Simple Queue Service" → SQS).
 STOP_INITIAL = frozenset({"and", "of", "the", "for", "to", "in", "on", "a", "an"})
+
+# Words that name a document or a part of one, not a thing it is about: "My AWS Study Notes", "Kinesis
+# Overview", "Cheat sheet". A heading made only of these is a title or a topic, never a subject; the
+# subject of "Kinesis Overview" is what is left once they are set aside.
+DOCUMENT_WORDS = frozenset(
+    "my our notes note study guide overview summary introduction intro cheatsheet cheat sheet reference "
+    "chapter lesson module section exam review tutorial basics fundamentals recap misc miscellaneous index "
+    "readme draft todo".split()
+)

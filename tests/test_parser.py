@@ -237,10 +237,10 @@ def test_markdown_heading_levels():
     ]
     by_line = {p.line_start: p for p in ps}
     assert by_line[3].section == ("Messaging", "Queues")
-    # '#' opens a service; deeper headings are topics inside it
-    assert by_line[5].section == ("Messaging", "Dead letters")
-    assert by_line[5].service == by_line[3].service == "messaging"
-    assert by_line[7].section == ("Storage",) and by_line[7].service == "storage"
+    # every heading level is kept: the H3 sits under the H2 under the H1
+    assert by_line[5].section == ("Messaging", "Queues", "Dead letters")
+    assert by_line[5].service == by_line[3].service
+    assert by_line[7].section == ("Storage",)
     assert all(p.file == "x.md" for p in ps)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, NOTES, SAMPLE
 
-from ingest.parser import parse_file
+from ingest.parser import parse_file, parse_text
 from ingest.services import build_services
 from kg.model import Passage, Service
 
@@ -108,3 +108,95 @@ def test_kinesis_notes_are_not_filed_under_sns(messaging):
     kinesis = [p for p in passages if p.section and p.section[-1].startswith("Kinesis Data Streams")]
     assert kinesis
     assert all(p.service != "sns" for p in kinesis), {p.service for p in kinesis}
+
+
+# ---- Markdown subjects: headings at any level, file names, definitions ----
+
+
+def md_services(files: dict[str, str]) -> tuple[dict[str, Service], list[Passage]]:
+    passages = [p for rel, text in files.items() for p in parse_text(text, rel)]
+    services, out = build_services(passages)
+    return {s.label: s for s in services}, out
+
+
+STUDY = """# My AWS Study Notes
+
+## Lambda
+
+- Lambda runs code without servers
+- Max timeout: 15 minutes
+
+## DynamoDB
+
+- Items are at most 400 KB
+
+### Pricing
+
+- on-demand pricing is per request
+"""
+
+
+def test_a_document_title_is_no_entity_but_its_subject_headings_are():
+    services, passages = md_services({"study.md": STUDY})
+    assert set(services) == {"Lambda", "DynamoDB"}
+    by_line = {p.line_start: p for p in passages}
+    assert by_line[6].service == services["Lambda"].id
+    assert by_line[14].service == services["DynamoDB"].id, "### Pricing is a topic of DynamoDB"
+    assert by_line[1].service is None
+
+
+def test_a_sole_title_of_a_file_about_it_is_the_entity():
+    text = "# AWS Lambda\n\n## Limits\n\n- Max timeout: 15 minutes\n\n## Pricing\n\n- pricing is per request\n"
+    services, passages = md_services({"lambda.md": text})
+    assert list(services) == ["AWS Lambda"] and "Lambda" in services["AWS Lambda"].aliases
+    assert {p.service for p in passages} == {services["AWS Lambda"].id}
+
+
+K8S = """# Container notes
+
+## Kubernetes
+
+Kubernetes schedules containers; a Deployment manages Pods.
+
+### Pods
+
+- Pods are the smallest deployable units
+- max 110 per node
+
+### Best practices
+
+- set resource requests; best practices change
+"""
+
+
+def test_subjects_at_any_level_outside_aws():
+    services, passages = md_services({"k8s.md": K8S})
+    assert {"Kubernetes", "Pods"} <= set(services) and "Best practices" not in services
+    assert "Container" not in " ".join(services), "the document title is no entity"
+    by_line = {p.line_start: p for p in passages}
+    assert by_line[10].service == services["Pods"].id
+    assert by_line[14].service == services["Kubernetes"].id, "a topic heading stays with the subject above"
+
+
+def test_a_file_named_after_its_subject_gives_it_and_spellings_merge():
+    plain = "- Items are at most 400 KB\n- Use DynamoDB streams for change capture\n- DynamoDB tables scale\n"
+    services, passages = md_services(
+        {"14-dynamo-db.md": plain, "other.md": "# Databases\n\n## Dynamo DB\n\n- Partition key required\n"}
+    )
+    (db,) = services.values()
+    assert db.label == "Dynamo DB", "the heading that names it gives the label"
+    assert "DynamoDB" not in services and "Dynamo DB" not in db.aliases
+    assert {p.service for p in passages if p.file == "14-dynamo-db.md"} == {db.id}
+    assert {p.service for p in passages if p.file == "other.md" and p.line_start == 5} == {db.id}
+
+
+def test_a_file_subject_is_labelled_as_its_text_spells_it_with_the_file_spelling_as_alias():
+    text = "- Use DynamoDB streams for change capture\n- DynamoDB tables scale\n"
+    services, _ = md_services({"14-dynamo-db.md": text})
+    assert list(services) == ["DynamoDB"] and "Dynamo DB" in services["DynamoDB"].aliases
+
+
+def test_a_file_named_after_a_subject_it_never_spells_still_gets_it():
+    services, passages = md_services({"03-kubernetes.md": "- schedules containers\n- max 110 per node\n"})
+    assert list(services) == ["Kubernetes"]
+    assert all(p.service == services["Kubernetes"].id for p in passages)

@@ -1,0 +1,355 @@
+"""Markdown notes → passages, from a real CommonMark parse (markdown-it-py, GFM tables, front matter).
+
+Each heading, paragraph, list item, table row, code block and quote becomes one passage with the exact
+source lines of its own block (token ``.map``). The section of a passage is its heading path at every level
+plus the list items it is nested under, so ``max 5 per table`` under ``Local secondary index (LSI)`` is read
+with its parent's subject. Notes pasted into a ``.md`` file often keep plain-line headings (``SQS Standard
+Queue`` over a list, no ``#``): CommonMark reads those as lazy continuation lines of the item above, so a
+title-shaped line inside a paragraph is split off as a heading, by the same shape rules as the .txt outline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from ingest.document import Block
+from ingest.outline import ACRONYM_TITLE, looks_like_heading, service_key
+from ingest.parser import OPEN_ENDINGS, is_continuation_start, normalise_text
+from ingest.subjects import Evidence, SubjectStack, name_from_file
+from kg.model import BlockKind, Passage, content_id
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
+WIKILINK = re.compile(r"!?\[\[([^\]|#]*)(?:#([^\]|]*))?(?:\|([^\]]*))?\]\]")
+CALLOUT = re.compile(r"^\[!(?P<type>[A-Za-z-]+)\][+-]?\s*")
+TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
+
+
+def _md() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+
+
+def _wikilink(m: re.Match[str]) -> str:
+    page, anchor, alias = m.group(1), m.group(2), m.group(3)
+    if alias:
+        return alias
+    return " ".join(p.strip() for p in (page, anchor) if p and p.strip())
+
+
+def clean(text: str) -> str:
+    """Plain text of one rendered line: wikilinks as their text, typography folded, spaces collapsed."""
+    return re.sub(r"\s+", " ", normalise_text(WIKILINK.sub(_wikilink, text))).strip()
+
+
+def inline_lines(token: Token) -> list[str]:
+    """The text of an inline token, one string per source line; markup, HTML and link targets dropped."""
+    lines = [""]
+    for c in token.children or []:
+        if c.type in ("softbreak", "hardbreak"):
+            lines.append("")
+        elif c.type == "text":
+            # "**Visibility timeout **" is no emphasis in CommonMark: its stray markers are still markup
+            lines[-1] += re.sub(r"\*\*+|__+", "", c.content)
+        elif c.type in ("text_special", "code_inline"):
+            lines[-1] += c.content
+        elif c.type == "image":  # its alt text, escapes resolved
+            lines[-1] += "".join(x.content for x in c.children or [] if x.type in ("text", "text_special"))
+    return [clean(x) for x in lines]
+
+
+def _is_open(line: str) -> bool:
+    """A line that cannot end a thought: what follows it continues it."""
+    s = line.rstrip()
+    last = s.split()[-1].lower() if s.split() else ""
+    return not s or s.endswith((",", "(", "[", "&", "+", "–", "—")) or last in OPEN_ENDINGS
+
+
+@dataclass
+class _List:
+    ordered: bool
+    intro: str = ""  # the line ending with ':' that introduced the items (or the last sibling that did)
+    item: str = ""  # text of the open item, for the blocks nested under it
+    raw: str = ""  # that text as written, with its trailing ':'
+    has_para: bool = False
+    has_children: bool = False
+
+
+class _Reader:
+    """Walks the token stream once, keeping the open lists, quotes and table."""
+
+    def __init__(self, source: list[str]) -> None:
+        self.src = source
+        self.blocks: list[Block] = []
+        self.lists: list[_List] = []
+        self.quote = 0
+        self.quote_lead = ""
+        self.quote_first = False
+        self.pending_intro = ""  # a paragraph ending with ':' that a list may follow
+        self.header: list[str] = []
+        self.row: list[str] = []
+        self.in_head = False
+        self.tr = Token("tr_open", "tr", 1)
+
+    def parents(self, own_item: bool) -> tuple[str, ...]:
+        lists = self.lists[:-1] if own_item else self.lists
+        return tuple(lst.item for lst in lists if lst.item)
+
+    def emit(self, block: Block) -> None:
+        self.blocks.append(block)
+        if block.kind is not BlockKind.PARAGRAPH:
+            self.pending_intro = ""
+
+    def run(self, tokens: list[Token]) -> list[Block]:
+        for i, t in enumerate(tokens):
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if t.type == "heading_open" and nxt is not None and t.map:
+                text = " ".join(x for x in inline_lines(nxt) if x)
+                if text:
+                    self.emit(Block(BlockKind.HEADING, text, t.map[0] + 1, t.map[1], level=int(t.tag[1:])))
+                self.pending_intro = ""
+            elif t.type == "paragraph_open" and nxt is not None and t.map:
+                self.paragraph(nxt, t.map[0])
+            elif t.type in ("bullet_list_open", "ordered_list_open"):
+                if self.lists:
+                    self.lists[-1].has_children = True
+                intro = "" if self.lists else self.pending_intro
+                self.lists.append(_List(ordered=t.type == "ordered_list_open", intro=intro))
+                self.pending_intro = ""
+            elif t.type in ("bullet_list_close", "ordered_list_close"):
+                self.lists.pop()
+                self.pending_intro = ""
+            elif t.type == "list_item_open":
+                lst = self.lists[-1]
+                lst.item, lst.raw, lst.has_para, lst.has_children = "", "", False, False
+            elif t.type == "list_item_close":
+                lst = self.lists[-1]
+                if lst.raw.endswith(":") and not lst.has_children:
+                    lst.intro = lst.item  # "- Options:" then flat siblings: it introduces them
+                lst.item = ""
+            elif t.type == "blockquote_open":
+                self.quote += 1
+                self.quote_first = True
+            elif t.type == "blockquote_close":
+                self.quote -= 1
+                self.quote_lead = ""
+            elif t.type in ("fence", "code_block") and t.map:
+                code = t.content.rstrip("\n")
+                if code.strip():
+                    self.emit(Block(BlockKind.CODE, code, t.map[0] + 1, t.map[1], parents=self.parents(False)))
+            elif t.type == "html_block" and t.map:
+                text = clean(TAG.sub(" ", t.content))
+                if text:
+                    self.emit(Block(BlockKind.PARAGRAPH, text, t.map[0] + 1, t.map[1], parents=self.parents(False)))
+            elif t.type in ("thead_open", "thead_close"):
+                self.in_head = t.type == "thead_open"
+                self.header = [] if self.in_head else self.header
+            elif t.type == "tr_open":
+                self.row, self.tr = [], t
+            elif t.type in ("th_open", "td_open") and nxt is not None:
+                self.row.append(" ".join(x for x in inline_lines(nxt) if x))
+            elif t.type == "tr_close":
+                self.table_row(self.tr)
+        return self.blocks
+
+    def table_row(self, opener: Token) -> None:
+        if self.in_head:
+            self.header = list(self.row)  # the header labels the body rows; it is no passage of its own
+            return
+        text = row_text(self.header, self.row)
+        if text and opener.map:
+            start = opener.map[0] + 1
+            self.emit(Block(BlockKind.TABLE_ROW, text, start, start, parents=self.parents(False)))
+
+    def paragraph(self, inline: Token, base: int) -> None:
+        lines = inline_lines(inline)
+        lst = self.lists[-1] if self.lists else None
+        own_item = lst is not None and not lst.has_para
+        if self.quote and self.quote_first and lines:
+            self.quote_first = False
+            callout = CALLOUT.match(lines[0])
+            if callout:  # "> [!note] Title": the title heads the callout's text
+                title = lines[0][callout.end() :].strip()
+                lines, base = lines[1:], base + 1
+                if title:
+                    self.emit(Block(BlockKind.QUOTE, title, base, base, parents=self.parents(False)))
+                    self.quote_lead = title.rstrip(":")
+        for k, (a, b, heading) in enumerate(self.segments(lines, base, own_item)):
+            text = " ".join(x for x in lines[a:b] if x)
+            if not text:
+                continue
+            start, end = base + a + 1, base + b
+            if heading:
+                self.emit(Block(BlockKind.HEADING, text, start, end, level=0))
+                for outer in self.lists:
+                    outer.intro = ""  # a new heading ends what the last ':' line introduced
+            elif k == 0 and own_item and lst is not None:
+                kind = BlockKind.STEP if lst.ordered else BlockKind.ITEM
+                lst.item, lst.raw, lst.has_para = text.rstrip(":").strip(), text, True
+                self.emit(Block(kind, text, start, end, parents=self.parents(True), lead=lst.intro))
+            else:
+                kind = BlockKind.QUOTE if self.quote else BlockKind.PARAGRAPH
+                beside = own_item or (lst is not None and k > 0)  # split off an item: a sibling of it
+                lead = self.quote_lead if self.quote else ""
+                self.emit(Block(kind, text, start, end, parents=self.parents(beside), lead=lead))
+                if text.endswith(":") and lst is not None and k > 0:
+                    lst.intro = text.rstrip(":").strip()
+                elif text.endswith(":") and lst is None:
+                    self.pending_intro = text.rstrip(":").strip()
+                else:
+                    self.pending_intro = ""
+            if lst is not None and own_item:
+                lst.has_para = True
+
+    def segments(self, lines: list[str], base: int, own_item: bool) -> list[tuple[int, int, bool]]:
+        """Split a paragraph where notes used a line break as structure: a title-shaped line over a list
+        (or ``ACR: Long Name``) is a heading, a line ending with ':' right over a list introduces it."""
+        cuts: dict[int, bool] = {}
+        for i, line in enumerate(lines):
+            after = self.src[base + i + 1] if base + i + 1 < len(self.src) else ""
+            if i == 0 and (own_item or self.quote or len(lines) > 1 and not self._title(lines[0], lines[1])):
+                continue
+            if i > 0 and (not line or is_continuation_start(line) or _is_open(lines[i - 1])):
+                continue
+            if self._title(line, after):
+                cuts[i] = True
+                if i + 1 < len(lines):
+                    cuts.setdefault(i + 1, False)
+            elif i > 0 and line.endswith(":") and LIST_LINE.match(after):
+                cuts[i] = False
+            elif i > 0 and line.startswith("|") and not lines[i - 1].startswith("|"):
+                cuts[i] = False  # table fragments pasted under an item: one passage of their own
+        bounds = sorted({0, *cuts})
+        ends = [*bounds[1:], len(lines)]
+        return [(a, b, cuts.get(a, False)) for a, b in zip(bounds, ends, strict=True) if b > a]
+
+    @staticmethod
+    def _title(line: str, after: str) -> bool:
+        return (
+            bool(line) and looks_like_heading(line, after) and bool(LIST_LINE.match(after) or ACRONYM_TITLE.match(line))
+        )
+
+
+def row_text(header: list[str], row: list[str]) -> str:
+    """``Lambda — Max timeout: 15 minutes; Memory: 10,240 MB``: the first cell names the row, the others
+    are read with their column's header (a two-column table reads ``name: value``)."""
+    cells = [c for c in row]
+    if not any(cells):
+        return ""
+    name, rest = cells[0], cells[1:]
+    labelled = [f"{h}: {c}" if h else c for h, c in zip([*header[1:], *[""] * len(rest)], rest, strict=False) if c]
+    if len(cells) == 2 and name:
+        return f"{name}: {cells[1]}" if cells[1] else name
+    if not name:
+        return "; ".join(labelled)
+    return f"{name} — {'; '.join(labelled)}" if labelled else name
+
+
+def _outline(blocks: list[Block], rel: str, evidence: Evidence, title_subject: bool) -> tuple[list[Passage], int]:
+    """Heading paths and subjects for the blocks; returns the passages and how many subjects headings
+    other than the document title opened."""
+    subjects = SubjectStack(evidence)
+    path: list[tuple[float, str, bool]] = []  # (level, title, plain-line heading)
+    file_key = _file_subject(blocks, rel, evidence)
+    top = _document_title(blocks)
+    parallel = _parallel_names(blocks, evidence)
+    opened = 0
+    out: list[Passage] = []
+    for i, b in enumerate(blocks):
+        if b.is_heading:
+            title = b.text.rstrip(":").strip()
+            level = float(b.level) if b.level else _plain_level(path, subjects, title)
+            while path and path[-1][0] >= level:
+                path.pop()
+            path.append((level, title, b.plain))
+            is_top = i == top
+            if subjects.heading(title, level, title_subject or not is_top, i in parallel) and not is_top:
+                opened += 1
+        section = tuple(t for _, t, _ in path) + b.parents
+        text = b.text.rstrip(":").strip() if b.is_heading else b.text
+        out.append(
+            Passage(
+                id=content_id(rel, b.start, b.end, text, prefix="p-"),
+                file=rel,
+                line_start=b.start,
+                line_end=b.end,
+                text=text,
+                section=section,
+                service=subjects.current() or file_key,
+                is_heading=b.is_heading,
+                lead="" if b.is_heading else b.lead,
+                kind=b.kind,
+            )
+        )
+    return out, opened
+
+
+def _plain_level(path: list[tuple[float, str, bool]], subjects: SubjectStack, title: str) -> float:
+    """A plain-line heading sits under the last '#' heading: a subject one step below it, a topic under
+    the plain subject before it."""
+    base = max((lvl for lvl, _, plain in path if not plain), default=0.0)
+    plain_subject = any(lvl == base + 1 and key for lvl, key, _ in subjects.stack)
+    return base + 1 if not plain_subject or subjects.would_open(title) else base + 1.5
+
+
+def _parallel_names(blocks: list[Block], evidence: Evidence) -> set[int]:
+    """Headings beside a sibling that names something, capitalised and never written in lowercase: the
+    parallel entries of one list of subjects (``## Lambda`` beside ``## DynamoDB``; not ``## Pricing``)."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    stack: list[int] = []
+    for i, b in enumerate(blocks):
+        if b.is_heading and b.level:
+            while stack and blocks[stack[-1]].level >= b.level:
+                stack.pop()
+            groups.setdefault((stack[-1] if stack else -1, b.level), []).append(i)
+            stack.append(i)
+    named: set[int] = set()
+    for members in groups.values():
+        if len(members) > 1 and any(evidence.names_something(blocks[i].text) for i in members):
+            named |= {i for i in members if evidence.never_lowercase(blocks[i].text)}
+    return named
+
+
+def _document_title(blocks: list[Block]) -> int:
+    """Index of the file's title: its first heading when no other heading is at its level or above."""
+    heads = [(i, b.level) for i, b in enumerate(blocks) if b.is_heading and b.level]
+    if not heads:
+        return -1
+    first, level = heads[0]
+    return first if all(lvl > level for _, lvl in heads[1:]) else -1
+
+
+def _file_subject(blocks: list[Block], rel: str, evidence: Evidence) -> str | None:
+    """The subject a file is named after, for what no heading claims: when the text uses the name (in any
+    spelling) or no heading of the file names a subject and the file name does."""
+    name = name_from_file(rel)
+    key = service_key(name)
+    if len(key) < 2:
+        return None  # "x.md", "1.md": no name
+    body = " ".join(b.text for b in blocks if b.kind is not BlockKind.CODE)
+    words = re.findall(r"[A-Za-z0-9]+", body)
+    spelled = sum(1 for n in (1, 2, 3) for i in range(len(words)) if service_key("".join(words[i : i + n])) == key)
+    if len(name.split()) > 3:
+        return None  # "sqs-configure-queue-parameters.md" names a page's topic, not a subject
+    headed = any(b.is_heading for b in blocks)
+    return key if spelled >= 2 or (not headed and evidence.names_something(name)) else None
+
+
+def parse_markdown(text: str, rel: str) -> list[Passage]:
+    """Passages of one Markdown file's text; ``rel`` is its path relative to the notes folder."""
+    source = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    blocks = _Reader(source).run(_md().parse("\n".join(source)))
+    if not blocks:
+        return []
+    body = "\n".join(b.text for b in blocks if not b.is_heading and b.kind is not BlockKind.CODE)
+    evidence = Evidence(body, [b.text for b in blocks])
+    passages, opened = _outline(blocks, rel, evidence, title_subject=True)
+    top = _document_title(blocks)
+    if top >= 0 and opened and passages[top].service:
+        # "# My AWS Study Notes" over "## Lambda", "## DynamoDB": a collection's title is no entity
+        passages, _ = _outline(blocks, rel, evidence, title_subject=False)
+    return passages

@@ -1,0 +1,179 @@
+"""Which headings of a Markdown file name a subject (an entity: a service, a tool, an organism) and which
+are topics under the current one (``### Pricing``), judged from the notes' own evidence.
+
+A heading names something when its head term is written like a name (an acronym, CamelCase, a digit), is
+not an ordinary English word, is capitalised mid-sentence wherever the notes use it, or is defined in the
+text (``Pods are the ...``, ``Local Secondary Index (LSI)``). The embedding model's WordPiece vocabulary is
+the list of ordinary words. A file named after one subject (``14-dynamo-db.md``) gives that subject to what
+no heading claims.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+from ingest.outline import (
+    ACRONYM_TITLE,
+    SEPARATORS,
+    VENDOR_PREFIX,
+    camel_initials,
+    head_term,
+    is_name_like,
+    proper_words,
+    service_key,
+)
+from kg.vocab import DOCUMENT_WORDS
+
+SENTENCE_BREAK = re.compile(r"(?:^|[.!?:;(\n]|\s[-–—])\s*$")
+
+
+@lru_cache(maxsize=1)
+def ordinary_words() -> frozenset[str]:
+    """Whole lowercase words of the embedding model's vocabulary (empty when no such model is installed)."""
+    try:
+        from kg.embed import model_path
+
+        words = (model_path() / "vocab.txt").read_text(encoding="utf-8").split()
+    except Exception:  # another kind of model or none: no word counts as ordinary
+        return frozenset()
+    return frozenset(w for w in words if w.isalpha() and w.islower() and len(w) > 1)
+
+
+def subject_term(title: str) -> str:
+    """The name a heading is about, document words set aside: ``Kinesis Overview`` → ``Kinesis``."""
+    t = title.strip().rstrip(":").strip()
+    acr = ACRONYM_TITLE.match(t)
+    if acr:
+        return acr.group("acr")
+    return " ".join(w for w in head_term(t).split() if w.lower() not in DOCUMENT_WORDS)
+
+
+def name_from_file(rel: str) -> str:
+    """``notes/14-dynamo-db.md`` → ``Dynamo DB``: order numbers and document words dropped, short parts
+    (and parts with digits) read as acronyms."""
+    stem = PurePosixPath(rel).stem
+    parts = [w for w in re.split(r"[-_.\s]+", stem) if w and not w.isdigit()]
+    parts = [w for w in parts if w.lower() not in DOCUMENT_WORDS]
+    return " ".join(w.upper() if len(w) <= 2 or re.search(r"\d", w) else w[:1].upper() + w[1:] for w in parts)
+
+
+def subject_terms(title: str) -> set[str]:
+    """Keys that name the subject a heading opens or a part of it (same rule as the .txt outline)."""
+    term = subject_term(title) or title
+    terms = {service_key(term), camel_initials(term), service_key(term.split()[0]) if term.split() else ""}
+    acr = ACRONYM_TITLE.match(title.strip())
+    if acr:
+        terms.add(service_key(acr.group("long")))
+    bare = VENDOR_PREFIX.sub("", title.strip())
+    terms.add(service_key(SEPARATORS.split(bare, maxsplit=1)[0]))
+    return terms - {""}
+
+
+class Evidence:
+    """What a whole file says about its terms: how it writes them and whether it defines them."""
+
+    def __init__(self, body: str, lines: list[str]) -> None:
+        self.body = body
+        self.proper = proper_words(lines)
+        self.ordinary = ordinary_words()
+
+    def names_something(self, title: str) -> bool:
+        t = title.strip().rstrip(":").strip()
+        if ACRONYM_TITLE.match(t):
+            return True  # "SQS: Simple Queue Service"
+        term = subject_term(t)
+        words = term.split()
+        if not words or not words[0][:1].isupper():
+            return False
+        if len(VENDOR_PREFIX.sub("", t).split()) > 4 and len(words) == 1 and not is_name_like(words[0]):
+            return False  # "Compliance validation by industry for DynamoDB": a sentence's first word
+        if self.task(words[0]):
+            return False  # "Accessing DynamoDB", "Building PartiQL statements": a task, not a thing
+        if any(is_name_like(w) for w in words) or words[0].lower() in self.proper:
+            return True
+        if VENDOR_PREFIX.match(t) and len(words) <= 3 and all(w[:1].isupper() for w in words):
+            return True  # "AWS Lambda", "Amazon Cognito"
+        capitalised = all(w[:1].isupper() or w.lower() in {"of", "and", "for", "the"} for w in words)
+        unusual = [w.isalpha() and not self.ordinary_form(w) for w in words]
+        # "Kubernetes", "Kinesis Data Streams", "Apache Kafka": a head word that is not ordinary English (a
+        # longer title needs it first: "Message Visibility Timeout" is ordinary words around a jargon one)
+        if capitalised and self.ordinary and (unusual[0] or (len(words) == 2 and any(unusual))):
+            return True
+        return (capitalised and self._proper(term)) or self._defined(term)
+
+    def task(self, word: str) -> bool:
+        """A heading starting with an ordinary verb in -ing names a task: "Accessing", "Building"."""
+        return word.lower().endswith("ing") and self.ordinary_form(word)
+
+    def ordinary_form(self, word: str) -> bool:
+        """An ordinary English word in any common inflection: ``quotas``, ``accessing``, ``changed``."""
+        w = word.lower()
+        stems = {w, re.sub(r"e?s$", "", w), re.sub(r"ing$", "", w), re.sub(r"ing$", "e", w), re.sub(r"e?d$", "", w)}
+        return bool(stems & self.ordinary)
+
+    def never_lowercase(self, title: str) -> bool:
+        """A capitalised term the notes never write in lowercase (``Lambda``, unlike ``pricing``)."""
+        term = subject_term(title)
+        words = term.split()
+        if len(VENDOR_PREFIX.sub("", title).split()) > 3 or not words or self.task(words[0]):
+            return False  # a whole short title only: "Deleting a DAX cluster" is a task
+        if not all(w[:1].isupper() for w in words):
+            return False
+        return not any(m.group(0)[:1].islower() for m in re.finditer(rf"\b{re.escape(term)}\b", self.body, re.I))
+
+    def _proper(self, term: str) -> bool:
+        """Written capitalised in the middle of sentences, and never in lowercase: a name (``Pods``)."""
+        mid = 0
+        for m in re.finditer(rf"\b{re.escape(term)}\b", self.body, re.I):
+            found = m.group(0)
+            if found[:1].islower():
+                return False
+            if not SENTENCE_BREAK.search(self.body[max(0, m.start() - 3) : m.start()]):
+                mid += 1
+        return mid >= 1
+
+    def _defined(self, term: str) -> bool:
+        """``Pods are the smallest ...``, ``Local Secondary Index (LSI)``, ``LSI (Local Secondary Index)``."""
+        t = re.escape(term)
+        return bool(
+            re.search(rf"(?:^|\n|[.!?]\s)(?:An?\s+|The\s+)?{t}s?\s+(?:is|are)\s+(?:a|an|the)\s", self.body)
+            or re.search(rf"\b{t}\s*\([A-Z][A-Za-z0-9]{{1,6}}\)", self.body)
+            or re.search(rf"\b[A-Z][A-Z0-9]{{1,6}}\s*\({t}\)", self.body)
+        )
+
+
+@dataclass
+class SubjectStack:
+    """The subjects open at the current point of a file, by heading level."""
+
+    evidence: Evidence
+    stack: list[tuple[float, str | None, set[str]]] = field(default_factory=list)
+
+    def current(self) -> str | None:
+        return next((key for _, key, _ in reversed(self.stack) if key), None)
+
+    def _same(self, title: str) -> bool:
+        terms = next((t for _, key, t in reversed(self.stack) if key), set())
+        term = subject_term(title)
+        if not term:
+            return False
+        first = service_key(term.split()[0])
+        return bool({service_key(term), first, camel_initials(term)} & terms)
+
+    def would_open(self, title: str, named: bool = False) -> bool:
+        """Whether a heading here would open a subject other than the current one."""
+        return not self._same(title) and (named or self.evidence.names_something(title))
+
+    def heading(self, title: str, level: float, allowed: bool = True, named: bool = False) -> bool:
+        """Record a heading at ``level``; returns whether it opens a subject."""
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        opens = allowed and self.would_open(title, named)
+        if opens:
+            self.stack.append((level, service_key(subject_term(title)), subject_terms(title)))
+        else:
+            self.stack.append((level, None, set()))
+        return opens

@@ -1,0 +1,259 @@
+"""Markdown notes read by a real parser: heading paths at every level, nested items, table rows, code,
+quotes and callouts, with plain text and the exact source lines of every block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.extract import extract_facts
+from ingest.parser import parse_file, parse_text
+from kg.model import BlockKind, Passage
+
+AWSDOCS = Path("/work/shared/corpus/awsdocs")
+SQS_DOCS = AWSDOCS / "sqs"
+
+
+def at(passages: list[Passage], line: int) -> Passage:
+    found = [p for p in passages if p.line_start == line]
+    assert len(found) == 1, f"expected one passage starting at line {line}, got {found}"
+    return found[0]
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.split("\n"), 1) if needle in line)
+
+
+NOTES = """# Study notes
+
+## Kubernetes
+
+### Pods
+
+- Pod limits:
+  - max 110 pods per node
+  - Local secondary index (LSI)
+    - max 5 per table
+- Restart policy
+"""
+
+
+def test_every_heading_level_is_kept_in_the_section():
+    ps = parse_text(NOTES, "k8s.md")
+    assert at(ps, 5).section == ("Study notes", "Kubernetes", "Pods") and at(ps, 5).is_heading
+    assert at(ps, 5).kind is BlockKind.HEADING and at(ps, 5).text == "Pods"
+
+
+def test_a_nested_item_is_read_with_its_parents_subject():
+    ps = parse_text(NOTES, "k8s.md")
+    parent = at(ps, 7)
+    assert parent.text == "Pod limits:" and parent.kind is BlockKind.ITEM
+    assert (parent.line_start, parent.line_end) == (7, 7), "an item's span is its own line, not its subtree"
+    assert at(ps, 8).section == ("Study notes", "Kubernetes", "Pods", "Pod limits")
+    assert at(ps, 10).section[-2:] == ("Pod limits", "Local secondary index (LSI)")
+    assert at(ps, 11).section == ("Study notes", "Kubernetes", "Pods"), "a sibling after the sub-list"
+
+
+TABLE = """## Lambda
+
+| Service | Max timeout | Memory |
+|---------|-------------|--------|
+| Lambda  | 15 minutes  | 10,240 MB |
+| Fargate | | 120 GB |
+"""
+
+
+def test_table_rows_are_labelled_by_their_header_with_their_own_line():
+    ps = parse_text(TABLE, "t.md")
+    rows = [p for p in ps if p.kind is BlockKind.TABLE_ROW]
+    assert [(p.line_start, p.line_end) for p in rows] == [(5, 5), (6, 6)]
+    assert rows[0].text == "Lambda — Max timeout: 15 minutes; Memory: 10,240 MB"
+    assert rows[1].text == "Fargate — Memory: 120 GB", "empty cells are left out"
+    assert not [p for p in ps if "Service" in p.text], "the header row is no passage of its own"
+
+
+def test_a_table_row_gives_facts_labelled_by_the_column():
+    row = next(p for p in parse_text(TABLE, "t.md") if p.kind is BlockKind.TABLE_ROW)
+    facts = {f.label: (f.value, f.unit) for f in extract_facts(row, "lambda")}
+    assert facts["max timeout"] == (15.0, "minutes")
+    assert facts["memory"] == (10240.0, "MB")
+
+
+def test_a_two_column_table_reads_name_value():
+    text = "| Name | Maximum |\n| --- | --- |\n| Conditions | 10 |\n"
+    (row,) = parse_text(text, "q.md")
+    assert row.text == "Conditions: 10"
+    assert [(f.label, f.value) for f in extract_facts(row, "iam")] == [("conditions", 10.0)]
+
+
+CODE = """## Setup
+
+```python
+timeout = 900  # 15 minutes
+```
+
+    indented = 256  # KB
+"""
+
+
+def test_code_blocks_are_kept_verbatim_and_give_no_facts():
+    ps = parse_text(CODE, "c.md")
+    fenced, indented = [p for p in ps if p.kind is BlockKind.CODE]
+    assert fenced.text == "timeout = 900  # 15 minutes" and (fenced.line_start, fenced.line_end) == (3, 5)
+    assert indented.text == "indented = 256  # KB" and indented.line_start == 7
+    assert extract_facts(fenced, "x") == [] and extract_facts(indented, "x") == []
+
+
+MIXED = """---
+title: ignored front matter
+tags: [a, b]
+---
+Queues
+======
+
+* **Retention** is \\*configurable\\* up to `14 days` <!-- check this -->
++ See [the docs](https://example.com) and [[Dead letters|DLQ page]] or [[Visibility]]
+
+1. Create the queue
+2. Send a message
+
+Subscribers can be:
+
+- Lambda
+- Email
+
+> [!warning] Watch out
+> Messages over 256 KB are rejected\\.
+"""
+
+
+def test_front_matter_is_ignored_and_lines_stay_exact():
+    ps = parse_text(MIXED, "m.md")
+    assert not [p for p in ps if "front matter" in p.text or p.line_start <= 4]
+    head = at(ps, 5)
+    assert head.is_heading and head.text == "Queues" and (head.line_start, head.line_end) == (5, 6), "setext"
+
+
+def test_markup_escapes_links_and_comments_are_gone_from_the_text():
+    ps = parse_text(MIXED, "m.md")
+    star, plus = at(ps, 8), at(ps, 9)
+    assert star.kind is BlockKind.ITEM and plus.kind is BlockKind.ITEM
+    assert star.text == "Retention is *configurable* up to 14 days"
+    assert plus.text == "See the docs and DLQ page or Visibility"
+    assert star.section == ("Queues",)
+    for p in ps:
+        assert "**" not in p.text and "\\" not in p.text and "<!--" not in p.text and "[[" not in p.text
+
+
+def test_numbered_items_are_steps_and_a_colon_line_leads_its_list():
+    ps = parse_text(MIXED, "m.md")
+    assert [at(ps, n).kind for n in (11, 12)] == [BlockKind.STEP, BlockKind.STEP]
+    assert at(ps, 11).text == "Create the queue"
+    assert at(ps, 16).lead == "Subscribers can be" and at(ps, 17).lead == "Subscribers can be"
+    assert at(ps, 11).lead == ""
+
+
+def test_a_callout_keeps_its_title_and_body_without_the_marker():
+    ps = parse_text(MIXED, "m.md")
+    title, body = at(ps, 19), at(ps, 20)
+    assert title.kind is BlockKind.QUOTE and title.text == "Watch out"
+    assert body.kind is BlockKind.QUOTE and body.text == "Messages over 256 KB are rejected."
+    assert body.lead == "Watch out"
+
+
+FLAT = """# Messaging
+- Decoupling with queues
+SQS: Simple Queue Service
+SQS Standard Queue
+- Maximum retention is 14 days
+Message Visibility Timeout
+- Maximum visibility timeout is 12 hours
+"""
+
+
+def test_plain_line_headings_of_pasted_notes_are_split_from_the_list():
+    ps = parse_text(FLAT, "flat.md")
+    assert [(p.line_start, p.is_heading) for p in ps] == [
+        (1, True),
+        (2, False),
+        (3, True),
+        (4, True),
+        (5, False),
+        (6, True),
+        (7, False),
+    ]
+    assert at(ps, 2).text == "Decoupling with queues", "a title line is no continuation of the item above"
+    assert at(ps, 5).section == ("Messaging", "SQS: Simple Queue Service", "SQS Standard Queue")
+    assert at(ps, 7).section == ("Messaging", "SQS: Simple Queue Service", "Message Visibility Timeout")
+    assert at(ps, 7).service == at(ps, 5).service == "sqs"
+
+
+def test_txt_files_keep_the_line_outline():
+    ps = parse_text(TABLE, "t.txt")
+    assert not [p for p in ps if p.kind is BlockKind.TABLE_ROW], ".txt stays on the heuristic outline"
+
+
+def test_markdown_suffix_is_read_by_file_too(tmp_path):
+    (tmp_path / "n.markdown").write_text(TABLE, encoding="utf-8")
+    ps = parse_file(tmp_path / "n.markdown", tmp_path)
+    assert [p.kind for p in ps if p.line_start == 5] == [BlockKind.TABLE_ROW] and ps[0].file == "n.markdown"
+
+
+# ---- real pages (read in place, never copied) ----
+
+needs_docs = pytest.mark.skipif(not SQS_DOCS.is_dir(), reason=f"{SQS_DOCS} is missing: no real pages to read")
+
+
+def page(name: str) -> tuple[str, list[Passage]]:
+    return (SQS_DOCS / name).read_text(encoding="utf-8"), parse_file(SQS_DOCS / name, SQS_DOCS)
+
+
+@needs_docs
+def test_real_page_nested_list_under_a_step_keeps_the_step_as_section():
+    text, ps = page("sqs-api-request-authentication.md")
+    n = line_of(text, "If authentication succeeds")
+    item = at(ps, n)
+    assert item.kind is BlockKind.ITEM
+    assert item.section == ("Authenticating requests", "One of the following happens")
+    step = at(ps, n - 1)
+    assert step.kind is BlockKind.STEP and step.text == "One of the following happens:"
+    h = line_of(text, "## Part 2: The response from AWS")
+    assert at(ps, h).section == ("Authenticating requests", "Part 2: The response from AWS")
+
+
+@needs_docs
+def test_real_page_table_rows_are_labelled_and_give_limits():
+    text, ps = page("quotas-policies.md")
+    rows = [p for p in ps if p.kind is BlockKind.TABLE_ROW]
+    assert [p.line_start for p in rows] == [line_of(text, f"| {name} |") for name in ("Bytes", "Conditions")] + [
+        line_of(text, f"| {name} |") for name in ("Principals", "Statements", "Actions per statement")
+    ]
+    assert rows[1].text == "Conditions: 10" and rows[1].section == ("Quotas related to policies",)
+    facts = [f for p in rows for f in extract_facts(p, "sqs")]
+    assert ("actions per statement", 7.0) in {(f.label, f.value) for f in facts}
+
+
+@needs_docs
+def test_real_page_message_size_fact_and_parameter_table():
+    text, ps = page("sqs-configure-queue-parameters.md")
+    step = at(ps, line_of(text, "For **Maximum message size**, enter a value"))
+    assert step.kind is BlockKind.STEP and step.text.startswith("For Maximum message size, enter a value.")
+    sizes = {(f.value, f.unit, f.qualifier) for f in extract_facts(step, "sqs")}
+    assert (256.0, "KB", "default") in sizes
+    text, ps = page("sqs-client-side-buffering-request-batching.md")
+    row = at(ps, line_of(text, "| maxBatchSizeBytes |"))
+    assert row.kind is BlockKind.TABLE_ROW and row.text.startswith("maxBatchSizeBytes — Default value: 256 KB;")
+    assert row.section[-1] == "Configuring AmazonSQSBufferedAsyncClient"
+
+
+@needs_docs
+def test_real_pages_have_plain_text_and_every_block_inside_the_file():
+    for path in sorted(SQS_DOCS.glob("*.md"))[:60]:
+        n_lines = len(path.read_text(encoding="utf-8").split("\n"))
+        for p in parse_file(path, SQS_DOCS):
+            if p.kind is BlockKind.CODE:
+                continue
+            assert "**" not in p.text and "\\." not in p.text and "\\(" not in p.text, (path.name, p.text)
+            assert "<a name" not in p.text and "</a>" not in "".join(p.section), (path.name, p.section)
+            assert 1 <= p.line_start <= p.line_end <= n_lines, (path.name, p.line_start, p.line_end)
