@@ -18,10 +18,10 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ingest.document import Block
-from ingest.outline import ACRONYM_TITLE, looks_like_heading, service_key
-from ingest.parser import OPEN_ENDINGS, is_continuation_start, normalise_text
+from ingest.outline import ACRONYM_TITLE, is_continuation_start, looks_like_heading, normalise_text, service_key
 from ingest.subjects import Evidence, SubjectStack, name_from_file
 from kg.model import BlockKind, Passage, content_id
+from kg.vocab import OPEN_ENDINGS
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")

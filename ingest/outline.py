@@ -7,6 +7,7 @@ Three levels: a service (``EC2: Virtual Machines``, ``# ECS``, ``AWS Lambda``), 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 from kg.vocab import FINITE_VERB
@@ -216,3 +217,17 @@ class HeadingTracker:
 
     def push_lead(self, text: str) -> None:
         self.lead = text.strip().rstrip(":").strip()
+
+
+def normalise_text(text: str) -> str:
+    """Fold typography that users never type (curly quotes, NBSP) so search and citations agree."""
+    if text.isascii():
+        return text  # nothing to fold
+    text = unicodedata.normalize("NFKC", text)
+    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+
+
+def is_continuation_start(line: str) -> bool:
+    """Lines that can only continue what precedes them: lowercase starts, leading commas."""
+    s = line.lstrip()
+    return bool(s) and (s[0].islower() or s[0] in ",;)]}")

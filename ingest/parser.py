@@ -8,31 +8,18 @@ Everything here is decided from the shape of a line and its neighbours, never fr
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import outline
+from ingest.markdown import parse_markdown
+from ingest.outline import is_continuation_start, normalise_text
 from kg.model import Passage, content_id
+from kg.vocab import OPEN_ENDINGS
 
 BULLET = re.compile(r"^\s*[-*•●▪]\s+(?P<body>\S.*)$")
 LONE_BULLET = re.compile(r"^\s*[-*•●▪]\s*$")
 MD_HEADING = re.compile(r"^\s*(?P<hashes>#{1,6})\s+(?P<body>.+?)\s*#*\s*$")
-
-# Words a line cannot end on when the thought is complete: a line ending on one wraps onto the next.
-OPEN_ENDINGS = frozenset(
-    "a an the to of by for with and or nor our your their its my in on at from into onto that this these "
-    "those is are was were be been as than via using use per if when where which who whose but so such "
-    "not no also can could should would will may might must do does".split()
-)
-
-
-def normalise_text(text: str) -> str:
-    """Fold typography that users never type (curly quotes, NBSP) so search and citations agree."""
-    if text.isascii():
-        return text  # nothing to fold
-    text = unicodedata.normalize("NFKC", text)
-    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
 
 
 def is_code_like(line: str) -> bool:
@@ -49,12 +36,6 @@ def is_code_like(line: str) -> bool:
         # a lone all-caps token (STS) or an identifier with inner punctuation (x-amz-meta)
         return s.isupper() or bool(re.search(r"[_/:.=@-]", s))
     return False
-
-
-def is_continuation_start(line: str) -> bool:
-    """Lines that can only continue what precedes them: lowercase starts, leading commas."""
-    s = line.lstrip()
-    return bool(s) and (s[0].islower() or s[0] in ",;)]}")
 
 
 @dataclass
@@ -233,8 +214,6 @@ def parse_text(text: str, rel: str) -> list[Passage]:
     """Passages of one file's text; ``rel`` is the file's path relative to the notes folder.
     Markdown files (by suffix) are read by a real Markdown parser, everything else by the outline here."""
     if rel.lower().endswith((".md", ".markdown")):
-        from ingest.markdown import parse_markdown  # imports this module's helpers
-
         return parse_markdown(text, rel)
     lines = text.split("\n")
     if lines and lines[-1] == "":

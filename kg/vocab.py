@@ -24,3 +24,10 @@ DOCUMENT_WORDS = frozenset(
     "chapter lesson module section exam review tutorial basics fundamentals recap misc miscellaneous index "
     "readme draft todo".split()
 )
+
+# Words a line cannot end on when the thought is complete: a line ending on one wraps onto the next.
+OPEN_ENDINGS = frozenset(
+    "a an the to of by for with and or nor our your their its my in on at from into onto that this these "
+    "those is are was were be been as than via using use per if when where which who whose but so such "
+    "not no also can could should would will may might must do does".split()
+)
