@@ -270,6 +270,8 @@ def _outline(blocks: list[Block], rel: str, evidence: Evidence, title_subject: b
             if subjects.heading(title, level, title_subject or not is_top, i in parallel) and not is_top:
                 opened += 1
         section = tuple(t for _, t, _ in path) + b.parents
+        # the path and the subject stack hold one entry per open heading, level by level
+        depth = max((j + 1 for j, (_, key, _) in enumerate(subjects.stack) if key), default=0)
         text = b.text.rstrip(":").strip() if b.is_heading else b.text
         out.append(
             Passage(
@@ -283,6 +285,7 @@ def _outline(blocks: list[Block], rel: str, evidence: Evidence, title_subject: b
                 is_heading=b.is_heading,
                 lead="" if b.is_heading else b.lead,
                 kind=b.kind,
+                subject_depth=depth,
             )
         )
     return out, opened

@@ -200,6 +200,7 @@ class _Parser:
             service=self.headings.service_key(),
             is_heading=level > 0,
             lead=self.intro if level == 0 else "",
+            subject_depth=1 if self.headings.service else 0,  # a service heading opens the path
         )
 
 

@@ -40,6 +40,9 @@ class Passage:
     is_heading: bool = False
     lead: str = ""  # the line ending with ':' that introduces this one's list, when not a heading
     kind: BlockKind = BlockKind.PARAGRAPH
+    # how many leading ``section`` entries lead down to the heading that names ``service`` (0: no heading
+    # does, e.g. a file named after its subject): section[subject_depth:] is the path inside the subject
+    subject_depth: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, BlockKind):  # read back from JSON as a plain string
@@ -51,10 +54,17 @@ class Passage:
     def heading(self) -> str:
         return " > ".join(self.section)
 
+    @property
+    def local_section(self) -> tuple[str, ...]:
+        """The heading path from the subject's own heading down: chapter and document titles above the
+        subject say nothing about this line."""
+        return self.section[max(self.subject_depth - 1, 0) :]
+
     def context_text(self) -> str:
         """The text embedded and keyword-indexed: the heading path (and the line introducing the list the
         passage is in) gives a line its topic."""
-        head = " > ".join([*self.section, self.lead] if self.lead else self.section)
+        section = self.local_section
+        head = " > ".join([*section, self.lead] if self.lead else section)
         return f"{head}: {self.text}" if head else self.text
 
 

@@ -123,14 +123,14 @@ def focus_missing(index: Index, q: Query, p: Passage) -> bool:
     if not known:
         return False
     focus = max(known, key=lambda t: (index.lexicon.idf(t), t))
-    return focus not in set(terms(" ".join([p.text, *p.section])))
+    return focus not in set(terms(" ".join([p.text, *p.local_section])))
 
 
 def missing_names(index: Index, q: Query, passages: list[Passage]) -> list[str]:
     named = set(q.service_terms)
     context: set[str] = set()
     for p in passages:
-        context |= set(content_terms(" ".join([p.text, *p.section, p.lead])))
+        context |= set(content_terms(" ".join([p.text, *p.local_section, p.lead])))
         s = index.services.get(p.service or "")
         if s:
             context |= set(content_terms(" ".join([s.label, *s.aliases])))

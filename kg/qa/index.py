@@ -48,7 +48,9 @@ def common_words(model: str = "") -> frozenset[str]:
 
 
 def section_key(p: Passage) -> tuple[str, tuple[str, ...]]:
-    return (p.file, p.section[:2])
+    """The subject's heading and the topic under it: chapter titles above the subject do not count."""
+    start = max(p.subject_depth - 1, 0)
+    return (p.file, p.section[start : start + 2])
 
 
 def _passage(d: dict[str, Any]) -> Passage:
@@ -126,7 +128,7 @@ class Index:
         for prev, p in zip(passages, passages[1:], strict=False):
             if prev.is_heading and not p.is_heading and prev.file == p.file:
                 index.first_under[p.id] = prev.text
-                if len(prev.section) == 1 and p.service:
+                if len(prev.section) == max(prev.subject_depth, 1) and p.service:
                     index.opening.setdefault(p.service, p.id)
         for p in passages:
             toks = re.findall(r"[a-z0-9@/_-]+", p.text.lower())[:4]
@@ -150,7 +152,7 @@ class Index:
         if keys is None:
             keys = (
                 frozenset(term_key(t) for t in terms(p.text)),
-                frozenset(term_key(t) for t in terms(" ".join([*p.section, p.lead]))),
+                frozenset(term_key(t) for t in terms(" ".join([*p.local_section, p.lead]))),
             )
             self._keys[p.id] = keys
         return keys
