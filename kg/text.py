@@ -1,13 +1,19 @@
-"""Tokens for keyword search and term matching: folded, lightly stemmed, stopwords marked."""
+"""Tokens for keyword search and term matching: folded, Snowball-stemmed, stopwords marked."""
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
+import Stemmer
+from rapidfuzz.distance import OSA
+
 from kg.vocab import STOP_INITIAL
 
+_THREAD = threading.local()
+VOWEL = re.compile(r"[aeiouy]")
 TOKEN = re.compile(r"[a-z0-9]+(?:[@.:/+_-][a-z0-9]+)*")
 
 STOPWORDS = frozenset(
@@ -68,39 +74,23 @@ def fold(text: str) -> str:
     return text.lower()
 
 
+def _snowball() -> Stemmer.Stemmer:
+    """This thread's Snowball stemmer: a PyStemmer object is not safe to share between threads."""
+    stemmer: Stemmer.Stemmer | None = getattr(_THREAD, "stemmer", None)
+    if stemmer is None:
+        stemmer = _THREAD.stemmer = Stemmer.Stemmer("english")
+    return stemmer
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to meet 'replicas'/'replica', 'encrypted'/'encrypt'."""
-    w = word
-    if len(w) <= 3 or not w.isalpha():
-        return w.rstrip("s") if w.endswith("'s") else w
-    for suffix, repl in (
-        ("'s", ""),
-        ("ational", "ate"),
-        ("ation", "ate"),
-        ("ency", "ent"),
-        ("ence", "ent"),
-        ("ions", ""),
-        ("ion", ""),
-        ("ies", "y"),
-        ("sses", "ss"),
-        ("ing", ""),
-        ("edly", ""),
-        ("ed", ""),
-        ("ly", ""),
-        ("es", "e"),
-        ("s", ""),
-    ):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            if suffix == "s" and w.endswith(("ss", "us", "is")):
-                continue
-            if suffix in ("ion", "ions") and not w[: -len(suffix)].endswith(("t", "s", "x")):
-                continue  # "encryption" → "encrypt", but "region" stays
-            w = w[: -len(suffix)] + repl
-            break
-    if w.endswith("e") and len(w) >= 4:
-        w = w[:-1]
-    return w
+    """The Snowball (Porter2) stem of a folded word: 'replicas'/'replica', 'encrypted'/'encryption'.
+    Short words and identifiers (``sqs``, ``t2.small``, ``cross-zone``) are kept whole: they are names."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("s") and not word.endswith("ss") and not VOWEL.search(word[:-1]):
+        return word[:-1]  # a plural acronym typed in lower case ("vpcs", "sdks"): Snowball keeps its s
+    return str(_snowball().stemWord(word))
 
 
 # Ways of saying the same bound: questions say "largest", notes say "max".
@@ -178,22 +168,8 @@ def content_terms(text: str) -> list[str]:
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
-    """Damerau-Levenshtein (optimal string alignment) distance, cut off above ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
+    """Damerau-Levenshtein (optimal string alignment) distance, ``limit + 1`` when above ``limit``."""
+    return int(OSA.distance(a, b, score_cutoff=limit))
 
 
 def initials(phrase: str) -> str:

@@ -86,7 +86,10 @@ class Lexicon:
 
     def is_common_word(self, term: str) -> bool:
         """Whether a (stemmed) word is ordinary English: a whole token of the embedding model's vocabulary."""
-        return any(w in self.common for w in (term, term + "e", term + "s", term + "ed", term + "ing"))
+        forms = [term, term + "e", term + "s", term + "ed", term + "ing"]
+        if term.endswith("i"):  # Snowball writes a final y as i: "polici", "retri"
+            forms.append(term[:-1] + "y")
+        return any(w in self.common for w in forms)
 
     def idf(self, term: str) -> float:
         n = self.df.get(term, 0)

@@ -259,7 +259,8 @@ def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_de
     howto = HOW_TO.search(query.normalised)
     if howto and query.kind in ("feature", "best_practice"):
         verb = stem((howto.group("verb") or howto.group("v2") or howto.group("v3")).lower())
-        if re.match(rf"^(?:to|for)\s+{re.escape(verb)}", text, re.I):
+        purpose = re.match(r"^(?:to|for)\s+([a-z]+)", text, re.I)
+        if purpose and stem(purpose.group(1).lower()) == verb:
             return 1.0  # "To scale, just increase the task number"
         return 0.8 if INSTRUCTION.match(text) else 0.5
     if query.kind == "definition":
