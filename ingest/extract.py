@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 
 from kg import units
-from kg.model import BlockKind, Fact, Passage, content_id
+from kg.model import BlockKind, Fact, FactKind, Passage, content_id
 from kg.units import Quantity
 
 ARITHMETIC = re.compile(r"=|[\d)X]\s*[*×]\s*[\d$(X]|\d\s*/\s*\d|\$[\d.]+\s*/\s*\d|\d\s+x\s+\d")
@@ -249,18 +249,18 @@ def _price(passage: Passage, service_id: str, text: str, q: Quantity, value: flo
     billing, bend = _billing(text, q.span[1])
     qualifier = "free" if FREE.search(text[q.span[1] :][:40]) else _qualifier(text, q)
     label = _label(passage, text, q) or _normalise_label(passage.section[-1] if passage.section else "price")
-    fact = _make(passage, service_id, "Pricing", label, text, q, value, "USD", qualifier, billing)
+    fact = _make(passage, service_id, FactKind.PRICING, label, text, q, value, "USD", qualifier, billing)
     return fact, max(bend, q.span[1])
 
 
 def _limit_or_discount(passage: Passage, service_id: str, text: str, q: Quantity) -> Fact:
-    kind, qualifier = "Limit", _qualifier(text, q)
+    kind, qualifier = FactKind.LIMIT, _qualifier(text, q)
     if FREE.search(text):
-        kind, qualifier = "Pricing", "free"
+        kind, qualifier = FactKind.PRICING, "free"
     elif q.family == "percent" and DISCOUNT.search(text):
-        kind, qualifier = "Pricing", "discount"
+        kind, qualifier = FactKind.PRICING, "discount"
     elif q.family == "percent" and COST.search(text):
-        kind = "Pricing"
+        kind = FactKind.PRICING
     label = _label(passage, text, q) or _normalise_label(passage.section[-1] if passage.section else "value")
     return _make(passage, service_id, kind, label, text, q, q.value, q.unit, qualifier, None)
 
@@ -359,7 +359,7 @@ def _normalise_label(s: str) -> str:
 def _make(
     passage: Passage,
     service_id: str,
-    kind: str,
+    kind: FactKind,
     label: str,
     text: str,
     q: Quantity | None,
@@ -400,7 +400,7 @@ def _free_statement(passage: Passage, service_id: str) -> list[Fact]:
     if not m:
         return []
     label = _normalise_label(m.group("subj"))
-    return [_make(passage, service_id, "Pricing", label, passage.text, None, None, None, "free", None)]
+    return [_make(passage, service_id, FactKind.PRICING, label, passage.text, None, None, None, "free", None)]
 
 
 def _feature(passage: Passage, service_id: str) -> list[Fact]:
@@ -418,4 +418,4 @@ def _feature(passage: Passage, service_id: str) -> list[Fact]:
     if not obj:
         return []
     label = _normalise_label(" ".join(obj.split()[:8]))
-    return [_make(passage, service_id, "Feature", label, passage.text, None, None, None, None, None)]
+    return [_make(passage, service_id, FactKind.FEATURE, label, passage.text, None, None, None, None, None)]
