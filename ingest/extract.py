@@ -32,6 +32,15 @@ import re
 from kg import units
 from kg.model import BlockKind, Fact, FactKind, Passage, content_id
 from kg.units import Quantity
+from kg.vocab import (
+    APPROX_WORDS,
+    COST_WORDS,
+    LABEL_FILLER,
+    LABEL_KEEP_FIRST,
+    NUMBER_GAP_WORDS,
+    PERIODS,
+    word_pattern,
+)
 
 ARITHMETIC = re.compile(r"=|[\d)X]\s*[*×]\s*[\d$(X]|\d\s*/\s*\d|\$[\d.]+\s*/\s*\d|\d\s+x\s+\d")
 EXAMPLE_SECTION = re.compile(r"^(?:worked\s+)?example\b", re.I)
@@ -47,7 +56,7 @@ MAX_CUE = re.compile(
 )
 MIN_CUE = re.compile(r"\b(?:min(?:imum)?|at\s+least|more\s+than|over|no\s+less\s+than)\b|>=?", re.I)
 DEFAULT_CUE = re.compile(r"\bdefault\b", re.I)
-APPROX_CUE = re.compile(r"~\s*$|\b(?:about|around|approx(?:imately)?|roughly|nearly)\s*$", re.I)
+APPROX_CUE = re.compile(r"~\s*$|" + word_pattern(APPROX_WORDS) + r"\s*$", re.I)
 LIMIT_CUE_BEFORE = re.compile(
     r"\b(?:up\s+to|as\s+many\s+as|max(?:imum)?|min(?:imum)?|at\s+least|at\s+most|limit(?:ed)?\s+(?:of|to))"
     r"\s*(?:is|of)?\s*$",
@@ -60,28 +69,13 @@ DISCOUNT = re.compile(
     r"\d\s*%\s*off\b",
     re.I,
 )
-COST = re.compile(
-    r"\bcosts?\b|\bpric(?:e|es|ing)\b|\bpay\b|\bexpensive\b|\bcheap\b|\bbill(?:ed|ing)\b|"
-    r"\bcharge",
-    re.I,
-)
+COST = re.compile(word_pattern(COST_WORDS), re.I)
 BILLING_SEG = re.compile(
     r"\s*(?:per|/|for\s+every|for\s+each|for(?=\s+\d))\s+"
     r"(?P<n>(?:\d[\d,.]*\s+)?(?:(?:thousand|million|billion)\s+)?)?(?:additional\s+)?"
     r"(?P<what>[A-Za-z][\w-]*)(?:\s+(?P<w2>[a-z]+))?",
     re.I,
 )
-PERIODS = frozenset("hour hours month months day days year years second seconds minute minutes".split())
-
-# Words stripped from the ends of a label: cue words and fillers say nothing about what is measured.
-FILLER = frozenset(
-    """is are was be been can could will of to the a an up at least most max min minimum maximum over under
-    about around approx approximately roughly nearly only sub cost costs have has had get gets with within
-    by for in on from than more less it there which that usually always just also then and or
-    each every per as into after before first vs you we they your our i choose use set take get need
-    there's""".split()
-)
-LABEL_KEEP_FIRST = frozenset({"maximum", "max", "minimum", "min", "default"})
 VERBS = re.compile(
     r"\s(?:is|are|was|were|can|could|will|must|should|may|has|have|had|gets?|comes?|grows?|takes?|"
     r"allows?|supports?|contains?|runs?|needs?|requires?|claims?)\s",
@@ -232,7 +226,7 @@ def _billing(text: str, pos: int) -> tuple[str | None, int]:
     parts: list[str] = []
     while True:
         m = BILLING_SEG.match(text, pos)
-        if not m or m.group("what").lower() in units._STOP:
+        if not m or m.group("what").lower() in NUMBER_GAP_WORDS:
             break
         n = (m.group("n") or "").strip()
         what, w2 = m.group("what").lower(), (m.group("w2") or "").lower()
@@ -322,9 +316,9 @@ def _strip_fillers(s: str) -> str:
         t = re.sub(r"[\s,:;(=~$<>–—-]+$", "", s)
         t = re.sub(r"^[\s,:;)=~–—-]+", "", t)
         words = t.split()
-        while words and words[-1].lower() in FILLER and words[-1].lower() not in LABEL_KEEP_FIRST:
+        while words and words[-1].lower() in LABEL_FILLER and words[-1].lower() not in LABEL_KEEP_FIRST:
             words.pop()
-        while words and words[0].lower() in FILLER and words[0].lower() not in LABEL_KEEP_FIRST:
+        while words and words[0].lower() in LABEL_FILLER and words[0].lower() not in LABEL_KEEP_FIRST:
             words.pop(0)
         t = " ".join(words)
         if t == s:

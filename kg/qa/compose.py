@@ -9,9 +9,9 @@ from kg.model import Fact, Passage, QuestionKind
 from kg.qa.index import Index
 from kg.qa.question import Query
 from kg.qa.retrieve import Candidate
-from kg.text import QUESTION_WORDS, STOPWORDS, words
+from kg.text import words
 from kg.units import UNITS, family_of
-from kg.vocab import FINITE_VERB
+from kg.vocab import FINITE_VERB, FRAME_WORDS
 
 MAX_ANSWER = 300
 _ITEM_HEAD = re.compile(r"^([^:]{1,48}):\s+\S")
@@ -152,7 +152,7 @@ def is_bare_name(query: Query) -> bool:
         return False
     named = {i for m in query.mentions for i in range(m.start, m.end)}
     rest = [w for i, w in enumerate(words(query.normalised)) if i not in named]
-    return all(w in STOPWORDS or w in QUESTION_WORDS for w in rest)
+    return all(w in FRAME_WORDS for w in rest)
 
 
 def focus(index: Index, ranked: list[Candidate], query: Query) -> Passage:

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kg.model import Passage, Service
-from kg.text import STOPWORDS, edit_distance, fold, stem, terms, words
+from kg.text import edit_distance, fold, stem, terms, words
+from kg.vocab import STOPWORDS
 
 
 @dataclass(frozen=True)

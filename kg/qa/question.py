@@ -7,13 +7,11 @@ from dataclasses import dataclass, field
 
 from kg.model import QuestionKind
 from kg.qa.lexicon import Lexicon, ServiceMention
-from kg.text import QUESTION_WORDS, STOPWORDS, content_terms, fold, stem
+from kg.text import content_terms, fold, stem
 from kg.units import UNITS
+from kg.vocab import FRAME_WORDS, MEASURE_WORDS, PRICE_WORDS, word_pattern
 
-_PRICING = re.compile(
-    r"\b(?:cost|costs|costing|price|prices|pricing|priced|charge|charges|charged|pay|paid|paying|bill|billed|"
-    r"billing|cheap|cheaper|cheapest|expensive|discount|discounts|free|dollars?|cents?|fee|fees)\b|\$"
-)
+_PRICING = re.compile(word_pattern(PRICE_WORDS) + r"|\$")
 _NUMBER = re.compile(
     r"\bhow (?:many|much|long|big|large|fast|quickly|often|far)\b|\b(?:max|maximum|min|minimum|limit|limits|"
     r"largest|smallest|biggest|size|timeout|increments?|frequency|resolution|latency|length|"
@@ -134,13 +132,6 @@ def split_clauses(q: str) -> tuple[str, ...]:
     return ()
 
 
-# Words that ask for a quantity of one kind without naming its unit.
-MEASURE_WORDS = {
-    "time": "timeout timeouts long duration period retention lag latency wait delay frequency often "
-    "quickly fast soon expire expiry expiration interval",
-    "size": "size big large largest biggest memory storage space disk",
-    "money": "cost costs price charge pay",
-}
 UNIT_TERMS = frozenset(stem(u) for u in UNITS if u.isalpha() and len(u) > 1) - {"x"}
 _MEASURE = {w: fam for fam, ws in MEASURE_WORDS.items() for w in ws.split()}
 
@@ -157,9 +148,7 @@ def compared_sides(q: str) -> tuple[str, ...]:
         return ()
 
     def keep(w: str) -> bool:
-        return (
-            w not in STOPWORDS and w not in QUESTION_WORDS and w not in {"use", "vs"} and any(ch.isalnum() for ch in w)
-        )
+        return w not in FRAME_WORDS and w != "use" and any(ch.isalnum() for ch in w)
 
     a = [w for w in m.group("a").split() if keep(w)]
     b = [w for w in m.group("b").split() if keep(w)]

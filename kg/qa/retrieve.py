@@ -11,16 +11,14 @@ import numpy as np
 from kg.graph import PREFIXES, service_uri
 from kg.model import Fact, FactKind, Passage, QuestionKind
 from kg.qa.index import Index, section_key, term_key
-from kg.qa.question import MEASURE_WORDS, Query
+from kg.qa.question import Query
 from kg.text import initials, stem, terms, words
 from kg.units import BASE_UNITS
+from kg.vocab import MEASURE_WORDS, PRICE_WORDS, word_pattern
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
-PRICE_WORDS = re.compile(
-    r"\$|\bcents?\b|\bfree\b|\bcosts?\b|\bpay\b|\bprice\b|\bpricing\b|\bcharge|\bdiscount|\bcheap|\bexpensive|"
-    r"\bbilled\b|\bbilling\b|%",
-    re.I,
-)
+# A line that talks about money: a currency sign, a percentage or a price word.
+PRICE_CUE = re.compile(r"\$|%|" + word_pattern(PRICE_WORDS), re.I)
 # How the signals add up to a passage's score. Set by hand, then checked against the development and
 # held-out question sets (docs/evaluation.md); dense similarity and the graph carry most weight.
 WEIGHTS = {
@@ -255,7 +253,7 @@ def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_de
     if query.kind is QuestionKind.PRICING:
         if MONEY.search(text) or any(f.kind is FactKind.PRICING and f.unit == "USD" for f in facts):
             return 1.0
-        return 0.6 if PRICE_WORDS.search(text) else 0.0
+        return 0.6 if PRICE_CUE.search(text) else 0.0
     if query.kind in (QuestionKind.FEATURE, QuestionKind.BEST_PRACTICE) and ASKS_WHERE.search(query.normalised):
         return 1.0 if PLACE.search(text) else 0.5  # "where ... uploaded?" wants "in S3"
     if query.kind in (QuestionKind.FEATURE, QuestionKind.BEST_PRACTICE) and ASKS_WHY.search(query.normalised):
