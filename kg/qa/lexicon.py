@@ -78,9 +78,11 @@ class Lexicon:
             and w not in STOPWORDS
             and (upper[w] >= 0.8 * n or (capital[w] >= 2 and titled[w] >= 0.9 * n))
         }
+        # a typo is corrected to a word as the notes spell it: a name's words, not their stems ("postgr")
         names_for_typos = set(self.proper)
-        for key in self.names:
-            names_for_typos.update(key)
+        for s in services:
+            for name in (s.label, *s.aliases):
+                names_for_typos.update(words(name))
         self.proper_by_len: dict[int, list[str]] = {}
         for w in sorted(names_for_typos):
             self.proper_by_len.setdefault(len(w), []).append(w)
