@@ -175,12 +175,13 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
     clauses = split_clauses(normalised)
     unit, family = question_unit(normalised)
     kind = detect_kind(normalised, len(clauses))
-    if kind is QuestionKind.FEATURE and _TERSE_PLURAL.search(fold(normalised)):
-        kind = QuestionKind.LIST  # "firehose destinations", "codedeploy deployment configs for ec2"
     asked = content_terms(normalised)
     content = [t for t in asked if t not in service_terms]
     if kind is QuestionKind.FEATURE and services and not content:
-        kind = QuestionKind.DEFINITION  # a bare name ("S3", "what about lambda"): say what it is
+        # a bare name ("S3", "what about lambda"): say what it is, even when it ends in s ("Kinesis")
+        kind = QuestionKind.DEFINITION
+    elif kind is QuestionKind.FEATURE and _TERSE_PLURAL.search(fold(normalised)):
+        kind = QuestionKind.LIST  # "firehose destinations", "codedeploy deployment configs for ec2"
     if (
         kind in (QuestionKind.FEATURE, QuestionKind.DEFINITION)
         and family in ("time", "size")
