@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ingest.extract import extract_facts  # noqa: E402
-from kg.model import Fact, Passage, content_id  # noqa: E402
+from kg.model import Fact, FactKind, Passage, content_id  # noqa: E402
 
-KINDS = ("Limit", "Pricing", "Feature")
+KINDS = tuple(FactKind)
 
 
 @dataclass(frozen=True)

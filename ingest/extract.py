@@ -30,8 +30,17 @@ from __future__ import annotations
 import re
 
 from kg import units
-from kg.model import BlockKind, Fact, Passage, content_id
+from kg.model import BlockKind, Fact, FactKind, Passage, content_id
 from kg.units import Quantity
+from kg.vocab import (
+    APPROX_WORDS,
+    COST_WORDS,
+    LABEL_FILLER,
+    LABEL_KEEP_FIRST,
+    NUMBER_GAP_WORDS,
+    PERIODS,
+    word_pattern,
+)
 
 ARITHMETIC = re.compile(r"=|[\d)X]\s*[*×]\s*[\d$(X]|\d\s*/\s*\d|\$[\d.]+\s*/\s*\d|\d\s+x\s+\d")
 EXAMPLE_SECTION = re.compile(r"^(?:worked\s+)?example\b", re.I)
@@ -47,7 +56,7 @@ MAX_CUE = re.compile(
 )
 MIN_CUE = re.compile(r"\b(?:min(?:imum)?|at\s+least|more\s+than|over|no\s+less\s+than)\b|>=?", re.I)
 DEFAULT_CUE = re.compile(r"\bdefault\b", re.I)
-APPROX_CUE = re.compile(r"~\s*$|\b(?:about|around|approx(?:imately)?|roughly|nearly)\s*$", re.I)
+APPROX_CUE = re.compile(r"~\s*$|" + word_pattern(APPROX_WORDS) + r"\s*$", re.I)
 LIMIT_CUE_BEFORE = re.compile(
     r"\b(?:up\s+to|as\s+many\s+as|max(?:imum)?|min(?:imum)?|at\s+least|at\s+most|limit(?:ed)?\s+(?:of|to))"
     r"\s*(?:is|of)?\s*$",
@@ -60,28 +69,13 @@ DISCOUNT = re.compile(
     r"\d\s*%\s*off\b",
     re.I,
 )
-COST = re.compile(
-    r"\bcosts?\b|\bpric(?:e|es|ing)\b|\bpay\b|\bexpensive\b|\bcheap\b|\bbill(?:ed|ing)\b|"
-    r"\bcharge",
-    re.I,
-)
+COST = re.compile(word_pattern(COST_WORDS), re.I)
 BILLING_SEG = re.compile(
     r"\s*(?:per|/|for\s+every|for\s+each|for(?=\s+\d))\s+"
     r"(?P<n>(?:\d[\d,.]*\s+)?(?:(?:thousand|million|billion)\s+)?)?(?:additional\s+)?"
     r"(?P<what>[A-Za-z][\w-]*)(?:\s+(?P<w2>[a-z]+))?",
     re.I,
 )
-PERIODS = frozenset("hour hours month months day days year years second seconds minute minutes".split())
-
-# Words stripped from the ends of a label: cue words and fillers say nothing about what is measured.
-FILLER = frozenset(
-    """is are was be been can could will of to the a an up at least most max min minimum maximum over under
-    about around approx approximately roughly nearly only sub cost costs have has had get gets with within
-    by for in on from than more less it there which that usually always just also then and or
-    each every per as into after before first vs you we they your our i choose use set take get need
-    there's""".split()
-)
-LABEL_KEEP_FIRST = frozenset({"maximum", "max", "minimum", "min", "default"})
 VERBS = re.compile(
     r"\s(?:is|are|was|were|can|could|will|must|should|may|has|have|had|gets?|comes?|grows?|takes?|"
     r"allows?|supports?|contains?|runs?|needs?|requires?|claims?)\s",
@@ -232,7 +226,7 @@ def _billing(text: str, pos: int) -> tuple[str | None, int]:
     parts: list[str] = []
     while True:
         m = BILLING_SEG.match(text, pos)
-        if not m or m.group("what").lower() in units._STOP:
+        if not m or m.group("what").lower() in NUMBER_GAP_WORDS:
             break
         n = (m.group("n") or "").strip()
         what, w2 = m.group("what").lower(), (m.group("w2") or "").lower()
@@ -249,18 +243,18 @@ def _price(passage: Passage, service_id: str, text: str, q: Quantity, value: flo
     billing, bend = _billing(text, q.span[1])
     qualifier = "free" if FREE.search(text[q.span[1] :][:40]) else _qualifier(text, q)
     label = _label(passage, text, q) or _normalise_label(passage.section[-1] if passage.section else "price")
-    fact = _make(passage, service_id, "Pricing", label, text, q, value, "USD", qualifier, billing)
+    fact = _make(passage, service_id, FactKind.PRICING, label, text, q, value, "USD", qualifier, billing)
     return fact, max(bend, q.span[1])
 
 
 def _limit_or_discount(passage: Passage, service_id: str, text: str, q: Quantity) -> Fact:
-    kind, qualifier = "Limit", _qualifier(text, q)
+    kind, qualifier = FactKind.LIMIT, _qualifier(text, q)
     if FREE.search(text):
-        kind, qualifier = "Pricing", "free"
+        kind, qualifier = FactKind.PRICING, "free"
     elif q.family == "percent" and DISCOUNT.search(text):
-        kind, qualifier = "Pricing", "discount"
+        kind, qualifier = FactKind.PRICING, "discount"
     elif q.family == "percent" and COST.search(text):
-        kind = "Pricing"
+        kind = FactKind.PRICING
     label = _label(passage, text, q) or _normalise_label(passage.section[-1] if passage.section else "value")
     return _make(passage, service_id, kind, label, text, q, q.value, q.unit, qualifier, None)
 
@@ -322,9 +316,9 @@ def _strip_fillers(s: str) -> str:
         t = re.sub(r"[\s,:;(=~$<>–—-]+$", "", s)
         t = re.sub(r"^[\s,:;)=~–—-]+", "", t)
         words = t.split()
-        while words and words[-1].lower() in FILLER and words[-1].lower() not in LABEL_KEEP_FIRST:
+        while words and words[-1].lower() in LABEL_FILLER and words[-1].lower() not in LABEL_KEEP_FIRST:
             words.pop()
-        while words and words[0].lower() in FILLER and words[0].lower() not in LABEL_KEEP_FIRST:
+        while words and words[0].lower() in LABEL_FILLER and words[0].lower() not in LABEL_KEEP_FIRST:
             words.pop(0)
         t = " ".join(words)
         if t == s:
@@ -359,7 +353,7 @@ def _normalise_label(s: str) -> str:
 def _make(
     passage: Passage,
     service_id: str,
-    kind: str,
+    kind: FactKind,
     label: str,
     text: str,
     q: Quantity | None,
@@ -400,7 +394,7 @@ def _free_statement(passage: Passage, service_id: str) -> list[Fact]:
     if not m:
         return []
     label = _normalise_label(m.group("subj"))
-    return [_make(passage, service_id, "Pricing", label, passage.text, None, None, None, "free", None)]
+    return [_make(passage, service_id, FactKind.PRICING, label, passage.text, None, None, None, "free", None)]
 
 
 def _feature(passage: Passage, service_id: str) -> list[Fact]:
@@ -418,4 +412,4 @@ def _feature(passage: Passage, service_id: str) -> list[Fact]:
     if not obj:
         return []
     label = _normalise_label(" ".join(obj.split()[:8]))
-    return [_make(passage, service_id, "Feature", label, passage.text, None, None, None, None, None)]
+    return [_make(passage, service_id, FactKind.FEATURE, label, passage.text, None, None, None, None, None)]

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from kg.text import fold_quotes
 from kg.vocab import FINITE_VERB
 
 NAME_LIKE = re.compile(
@@ -26,8 +27,11 @@ OPEN_LAST_WORD = re.compile(r"\b(?:a|an|the|to|of|by|for|with|and|or|in|on|at|fr
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 TOKEN = re.compile(r"\w+")
-BULLET_MARK = re.compile(r"^\s*[-*•●▪](?:\s|$)")
-BULLET_START = re.compile(r"^\s*[-*•●▪]\s*")
+BULLET_CHARS = r"[-*•●▪]"  # what starts a bullet in plain-text notes, pasted slides included
+BULLET_MARK = re.compile(rf"^\s*{BULLET_CHARS}(?:\s|$)")  # a line that is a bullet
+BULLET_START = re.compile(rf"^\s*{BULLET_CHARS}\s*")  # the mark to strip
+BULLET = re.compile(rf"^\s*{BULLET_CHARS}\s+(?P<body>\S.*)$")  # a bullet with its body
+LONE_BULLET = re.compile(rf"^\s*{BULLET_CHARS}\s*$")  # a bullet mark alone on its line
 
 
 def strip_bullet(line: str) -> str:
@@ -223,8 +227,7 @@ def normalise_text(text: str) -> str:
     """Fold typography that users never type (curly quotes, NBSP) so search and citations agree."""
     if text.isascii():
         return text  # nothing to fold
-    text = unicodedata.normalize("NFKC", text)
-    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return fold_quotes(unicodedata.normalize("NFKC", text))
 
 
 def is_continuation_start(line: str) -> bool:

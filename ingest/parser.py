@@ -13,12 +13,10 @@ from pathlib import Path
 
 from ingest import outline
 from ingest.markdown import parse_markdown
-from ingest.outline import is_continuation_start, normalise_text
+from ingest.outline import BULLET, LONE_BULLET, is_continuation_start, normalise_text
 from kg.model import Passage, content_id
 from kg.vocab import OPEN_ENDINGS
 
-BULLET = re.compile(r"^\s*[-*•●▪]\s+(?P<body>\S.*)$")
-LONE_BULLET = re.compile(r"^\s*[-*•●▪]\s*$")
 MD_HEADING = re.compile(r"^\s*(?P<hashes>#{1,6})\s+(?P<body>.+?)\s*#*\s*$")
 
 

@@ -24,7 +24,7 @@ from ingest.parser import parse_file
 from ingest.services import build_services
 from kg.errors import IngestError
 from kg.manifest import MANIFEST, read_manifest, recover_interrupted_swap
-from kg.model import Fact, Passage, Service
+from kg.model import Fact, FactKind, Passage, Service
 from kg.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -168,9 +168,9 @@ def build_index(
         "services": sum(1 for s in services if not s.parent),
         "components": sum(1 for s in services if s.parent),
         "facts": len(facts),
-        "limits": sum(1 for f in facts if f.kind == "Limit"),
-        "pricing": sum(1 for f in facts if f.kind == "Pricing"),
-        "features": sum(1 for f in facts if f.kind == "Feature"),
+        "limits": sum(1 for f in facts if f.kind is FactKind.LIMIT),
+        "pricing": sum(1 for f in facts if f.kind is FactKind.PRICING),
+        "features": sum(1 for f in facts if f.kind is FactKind.FEATURE),
         "triples": len(graph),
     }
     manifest = {

@@ -10,11 +10,15 @@ from urllib.parse import quote
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import PROV, SKOS
 
-from kg.model import Fact, Passage, Service, content_id
+from kg.model import Fact, FactKind, Passage, Service, content_id
 
 KGQA = Namespace("https://kgqa.dev/ontology#")
 ID = Namespace("https://kgqa.dev/id/")
-PREDICATE_FOR_KIND = {"Limit": KGQA.hasLimit, "Pricing": KGQA.hasPricing, "Feature": KGQA.hasFeature}
+PREDICATE_FOR_KIND = {
+    FactKind.LIMIT: KGQA.hasLimit,
+    FactKind.PRICING: KGQA.hasPricing,
+    FactKind.FEATURE: KGQA.hasFeature,
+}
 
 PREFIXES = """PREFIX kgqa: <https://kgqa.dev/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

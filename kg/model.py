@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 
 def content_id(*parts: object, prefix: str = "", size: int = 16) -> str:
@@ -24,6 +24,27 @@ class BlockKind(StrEnum):
     TABLE_ROW = "table_row"  # one body row of a table, labelled by the header cells
     CODE = "code"  # a fenced or indented code block: kept, searchable, never read for facts
     QUOTE = "quote"  # a block quote or callout
+
+
+class FactKind(StrEnum):
+    """What a fact states (a str: the graph's classes kgqa:Limit ... and the JSON keep these spellings)."""
+
+    LIMIT = "Limit"  # a number with its unit: a quota, a size, a duration
+    PRICING = "Pricing"  # an amount of money, a free tier, a discount
+    FEATURE = "Feature"  # a capability without a quantity
+
+
+class QuestionKind(StrEnum):
+    """What shape of answer a question wants (a str: an answer's JSON ``kind`` says these values)."""
+
+    NUMBER = "number"
+    PRICING = "pricing"
+    DEFINITION = "definition"
+    FEATURE = "feature"
+    COMPARISON = "comparison"
+    LIST = "list"
+    BEST_PRACTICE = "best_practice"
+    MULTI_HOP = "multi_hop"
 
 
 @dataclass(frozen=True)
@@ -83,7 +104,7 @@ class Fact:
     """One extracted limit, price or feature, tied to the passage that states it."""
 
     id: str
-    kind: str  # "Limit" | "Pricing" | "Feature"
+    kind: FactKind
     service: str  # service id
     label: str  # what the fact is about, e.g. "maximum execution time"
     passage: str  # passage id
@@ -95,6 +116,10 @@ class Fact:
     qualifier: str | None = None  # "max" | "min" | "default" | "up to" | "range" | "discount" | None
     value_max: float | None = None  # for ranges
     billing_unit: str | None = None  # "per hour", "per 1 million requests", ...
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, FactKind):  # read back from JSON as a plain string
+            object.__setattr__(self, "kind", FactKind(self.kind))
 
 
 @dataclass(frozen=True)
@@ -135,7 +160,7 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     facts: tuple[FactRef, ...] = ()
     sparql: str = ""
-    kind: str = ""  # detected question kind
+    kind: QuestionKind | Literal[""] = ""  # detected question kind
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -144,7 +169,7 @@ class Answer:
             "answer": self.answer,
             "abstained": self.abstained,
             "confidence": round(self.confidence, 4),
-            "kind": self.kind,
+            "kind": str(self.kind),
             "citations": [c.to_json() for c in self.citations],
             "facts": [f.to_json() for f in self.facts],
             "sparql": self.sparql,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kg.vocab import NUMBER_GAP_WORDS
+
 # unit spelling (lower case) -> (canonical unit, family, factor to the family's base unit)
 _TIME = {
     "ms": ("ms", 0.001),
@@ -94,11 +96,6 @@ _UNIT_AFTER = re.compile(
 _SCALE_AFTER = re.compile(r"\s+(?P<scale>thousand|million|billion|trillion)\b", re.I)
 _RATE_AFTER = re.compile(r"\s*(?:/\s*(?:s|sec|second)\b|\s+per\s+(?:second|sec)\b)", re.I)
 _WORD = re.compile(r"\s+(?P<word>[A-Za-z][A-Za-z'’-]*)")
-# Words that can sit between a number and the noun it counts ("5 read replicas", "10 detailed metrics").
-_STOP = frozenset(
-    "a an the of to in on at for with and or by from per is are was be as than that this it its you your "
-    "if then up down over under more less not no can will may must".split()
-)
 _RANGE_JOIN = re.compile(r"\s*(?:-|–|—|to|and)\s*$", re.I)
 _CENTS = re.compile(r"\s*cents?\b", re.I)
 _OR_JOIN = re.compile(r"^\s*or\s*$", re.I)
@@ -246,7 +243,7 @@ def _count_noun(text: str, pos: int) -> tuple[str | None, int]:
         if not m:
             break
         word = m.group("word")
-        if word.lower() in _STOP:
+        if word.lower() in NUMBER_GAP_WORDS:
             break
         if is_count_noun(word):
             # the last noun of a run counts: "5 read replicas" counts replicas
@@ -260,7 +257,7 @@ def _count_noun(text: str, pos: int) -> tuple[str | None, int]:
 def next_word(text: str, pos: int) -> tuple[str | None, int]:
     """The word right after pos (any noun, used after "up to N" where any noun is a count)."""
     m = _WORD.match(text, pos)
-    if not m or m.group("word").lower() in _STOP:
+    if not m or m.group("word").lower() in NUMBER_GAP_WORDS:
         return None, pos
     return m.group("word").replace("’", "'"), m.end()
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kg.errors import BadRequest, PayloadTooLarge
-from kg.model import Answer, Citation, Fact, FactRef, Passage
+from kg.model import Answer, Citation, Fact, FactRef, Passage, QuestionKind
 from kg.qa.compose import compose
 from kg.qa.index import Index
 from kg.qa.question import Query, analyse
@@ -82,16 +82,16 @@ def confidence(index: Index, scored: Scored) -> float:
     q = scored.query
     dense = min(1.0, max(0.0, (top.dense - 0.25) / 0.5))
     conf = 0.5 * top.coverage + 0.3 * dense + 0.2 * (1.0 if top.service >= 0.7 else top.service)
-    if q.kind in ("number", "pricing") and top.kind_fit == 0.0:
+    if q.kind in (QuestionKind.NUMBER, QuestionKind.PRICING) and top.kind_fit == 0.0:
         conf *= 0.55  # a number was asked and the passage has none
-    elif q.kind == "pricing" and top.kind_fit < 1.0 and PRICE_ASKED.search(q.normalised):
+    elif q.kind is QuestionKind.PRICING and top.kind_fit < 1.0 and PRICE_ASKED.search(q.normalised):
         conf *= 0.75  # a price was asked ("price per request") and the passage names no amount
     if q.services and top.service == 0.0:
         conf *= 0.6  # the question names a service and the passage is about another one
     # a name the question uses (Kinesis, SQS) that the passage does not mention
-    around = [c.passage for c in scored.ranked[: 3 if q.kind == "comparison" else 1]]
+    around = [c.passage for c in scored.ranked[: 3 if q.kind is QuestionKind.COMPARISON else 1]]
     conf *= 0.6 ** len(missing_names(index, q, around))
-    if q.kind != "multi_hop" and focus_missing(index, q, top.passage):
+    if q.kind is not QuestionKind.MULTI_HOP and focus_missing(index, q, top.passage):
         conf *= 0.7
     # a content word of the question that the notes never use is a sign they do not cover it
     unknown = unknown_terms(index, q)
@@ -156,7 +156,7 @@ def answer(
     timings: dict[str, float] = {}
     scored = rank(index, embed, q)
     hops: list[Candidate] = []
-    if scored.query.kind == "multi_hop" and scored.query.clauses:
+    if scored.query.kind is QuestionKind.MULTI_HOP and scored.query.clauses:
         first = rank(index, embed, scored.query.clauses[0])
         if first.ranked:
             bridge = _bridge(index, first.query, first.ranked[0].passage)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.model import Fact, Passage
+from kg.model import Fact, Passage, QuestionKind
 from kg.qa.index import Index
 from kg.qa.question import Query
 from kg.qa.retrieve import Candidate
-from kg.text import QUESTION_WORDS, STOPWORDS, words
+from kg.text import words
 from kg.units import UNITS, family_of
-from kg.vocab import FINITE_VERB
+from kg.vocab import FINITE_VERB, FRAME_WORDS
 
 MAX_ANSWER = 300
 _ITEM_HEAD = re.compile(r"^([^:]{1,48}):\s+\S")
@@ -152,14 +152,14 @@ def is_bare_name(query: Query) -> bool:
         return False
     named = {i for m in query.mentions for i in range(m.start, m.end)}
     rest = [w for i, w in enumerate(words(query.normalised)) if i not in named]
-    return all(w in STOPWORDS or w in QUESTION_WORDS for w in rest)
+    return all(w in FRAME_WORDS for w in rest)
 
 
 def focus(index: Index, ranked: list[Candidate], query: Query) -> Passage:
     """The passage to answer from: a heading is replaced by the best passage under it (for a definition,
     the one that reads most like a definition); a bare service name is answered by its notes' first line."""
     kind = query.kind
-    if kind == "definition" and is_bare_name(query):
+    if kind is QuestionKind.DEFINITION and is_bare_name(query):
         opening = index.opening.get(query.services[0])
         fits = {c.passage.id: c.kind_fit for c in ranked}
         if opening and fits.get(opening, 0.0) >= 0.6:  # the first line says what the service is
@@ -173,7 +173,7 @@ def focus(index: Index, ranked: list[Candidate], query: Query) -> Passage:
         for c in ranked[1:]
         if not c.passage.is_heading and c.passage.file == top.file and c.passage.section[:n] == top.section
     ]
-    if kind == "definition":  # the line under the heading that reads most like a definition
+    if kind is QuestionKind.DEFINITION:  # the line under the heading that reads most like a definition
         under.sort(key=lambda c: -c.kind_fit)
     if under:
         return under[0].passage
@@ -217,7 +217,7 @@ def _entry_before(index: Index, p: Passage) -> Passage | None:
 
 def _other_side(query: Query, top: Passage, ranked: list[Candidate]) -> Passage | None:
     """For "X vs Y", the best passage about the side the top passage does not mention."""
-    if query.kind != "comparison" or len(query.compared) != 2:
+    if query.kind is not QuestionKind.COMPARISON or len(query.compared) != 2:
         return None
     low = top.text.lower()
     missing = [side for side in query.compared if not _mentions(low, side)]
@@ -323,7 +323,7 @@ def _continued(index: Index, query: Query, top: Passage) -> list[Passage]:
 
 def _comparison(index: Index, query: Query, top: Passage, ranked: list[Candidate], prefix: str) -> Composed | None:
     """For "X vs Y": the list that says what a side-less line is about, or the best line on the other side."""
-    if query.kind != "comparison" or len(query.compared) != 2:
+    if query.kind is not QuestionKind.COMPARISON or len(query.compared) != 2:
         return None
     if not any(_mentions(top.text.lower(), side) for side in query.compared):
         # "Backups must be operated by the user": the list it belongs to says of what
@@ -340,8 +340,8 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
     top = focus(index, ranked, query)
     service = index.services.get(top.service or "")
     prefix = f"{service.label} — " if service and service.label.lower() not in top.text.lower() else ""
-    if query.kind == "list" or (is_introducer(top) and query.kind != "comparison"):
-        listed = compose_list(index, top, prefix, entries_only=query.kind == "list")
+    if query.kind is QuestionKind.LIST or (is_introducer(top) and query.kind is not QuestionKind.COMPARISON):
+        listed = compose_list(index, top, prefix, entries_only=query.kind is QuestionKind.LIST)
         if listed:
             return listed
     for rule in (_named_by_next_line, _answered_next, _anaphora, _list_after):

@@ -12,7 +12,7 @@ from typing import Any
 
 from kg.embed import load_embedder
 from kg.errors import BadRequest, Forbidden, NotFound
-from kg.model import Answer, Fact
+from kg.model import Answer, Fact, FactKind
 from kg.qa.answer import answer, vector_fn
 from kg.qa.index import Index, missing_parts
 from kg.settings import Settings
@@ -164,4 +164,4 @@ class Engine:
         return missing_parts(self.index.folder)
 
 
-KIND_KEYS = {"Limit": "limits", "Pricing": "pricing", "Feature": "features"}
+KIND_KEYS = {FactKind.LIMIT: "limits", FactKind.PRICING: "pricing", FactKind.FEATURE: "features"}

@@ -20,12 +20,13 @@ import numpy as np
 
 from kg.errors import BadRequest
 from kg.model import Answer, Citation
+from kg.text import fold_quotes
 
 MAX_SCORED_ANSWER = 400
 
 
 def fold(s: str) -> str:
-    return s.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"').lower()
+    return fold_quotes(s).lower()
 
 
 def load_qa(path: Path) -> list[dict[str, Any]]:

@@ -16,9 +16,10 @@ from kg.errors import IndexNotReady
 from kg.manifest import MANIFEST, read_manifest, recover_interrupted_swap
 from kg.model import Fact, Passage, Service
 from kg.qa.lexicon import Lexicon
-from kg.text import STOPWORDS, stem, terms
+from kg.text import stem, terms
 from kg.triples import TripleStore, open_store
 from kg.vectors import FaissIndex
+from kg.vocab import STOPWORDS
 
 log = logging.getLogger(__name__)
 REQUIRED = ("manifest.json", "passages.jsonl", "services.json", "facts.jsonl", "graph.ttl", "vectors.faiss")

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kg.model import Passage, Service
-from kg.text import STOPWORDS, edit_distance, fold, stem, terms, words
+from kg.text import edit_distance, fold, stem, terms, words
+from kg.vocab import STOPWORDS
 
 
 @dataclass(frozen=True)
@@ -77,16 +78,21 @@ class Lexicon:
             and w not in STOPWORDS
             and (upper[w] >= 0.8 * n or (capital[w] >= 2 and titled[w] >= 0.9 * n))
         }
+        # a typo is corrected to a word as the notes spell it: a name's words, not their stems ("postgr")
         names_for_typos = set(self.proper)
-        for key in self.names:
-            names_for_typos.update(key)
+        for s in services:
+            for name in (s.label, *s.aliases):
+                names_for_typos.update(words(name))
         self.proper_by_len: dict[int, list[str]] = {}
         for w in sorted(names_for_typos):
             self.proper_by_len.setdefault(len(w), []).append(w)
 
     def is_common_word(self, term: str) -> bool:
         """Whether a (stemmed) word is ordinary English: a whole token of the embedding model's vocabulary."""
-        return any(w in self.common for w in (term, term + "e", term + "s", term + "ed", term + "ing"))
+        forms = [term, term + "e", term + "s", term + "ed", term + "ing"]
+        if term.endswith("i"):  # Snowball writes a final y as i: "polici", "retri"
+            forms.append(term[:-1] + "y")
+        return any(w in self.common for w in forms)
 
     def idf(self, term: str) -> float:
         n = self.df.get(term, 0)

@@ -5,16 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kg.model import QuestionKind
 from kg.qa.lexicon import Lexicon, ServiceMention
-from kg.text import QUESTION_WORDS, STOPWORDS, content_terms, fold, stem
+from kg.text import content_terms, fold, stem
 from kg.units import UNITS
+from kg.vocab import FRAME_WORDS, MEASURE_WORDS, PRICE_WORDS, word_pattern
 
-KINDS = ("number", "pricing", "definition", "feature", "comparison", "list", "best_practice", "multi_hop")
-
-_PRICING = re.compile(
-    r"\b(?:cost|costs|costing|price|prices|pricing|priced|charge|charges|charged|pay|paid|paying|bill|billed|"
-    r"billing|cheap|cheaper|cheapest|expensive|discount|discounts|free|dollars?|cents?|fee|fees)\b|\$"
-)
+_PRICING = re.compile(word_pattern(PRICE_WORDS) + r"|\$")
 _NUMBER = re.compile(
     r"\bhow (?:many|much|long|big|large|fast|quickly|often|far)\b|\b(?:max|maximum|min|minimum|limit|limits|"
     r"largest|smallest|biggest|size|timeout|increments?|frequency|resolution|latency|length|"
@@ -49,7 +46,7 @@ _BACKREF = re.compile(r"\b(?:that|those|this|these|such|the same)\s+(?:\w+\s+){0
 class Query:
     text: str  # as asked
     normalised: str  # with corrected names
-    kind: str
+    kind: QuestionKind
     services: tuple[str, ...]  # service ids named, in order
     mentions: tuple[ServiceMention, ...] = ()
     terms: tuple[str, ...] = ()  # content terms, stemmed
@@ -59,6 +56,10 @@ class Query:
     corrections: tuple[str, ...] = ()
     clauses: tuple[str, ...] = field(default_factory=tuple)  # for multi-hop questions
     compared: tuple[str, ...] = ()  # the two sides of "X vs Y"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, QuestionKind):  # built by hand with a plain string
+            object.__setattr__(self, "kind", QuestionKind(self.kind))
 
 
 # A few words naming a plural thing, with no question word or verb: a request for a list.
@@ -75,26 +76,26 @@ _WHICH_PLURAL = re.compile(
 )
 
 
-def detect_kind(q: str, n_clauses: int) -> str:
+def detect_kind(q: str, n_clauses: int) -> QuestionKind:
     # a quoted word is a name ("'better' rules"), not part of the question's frame
     q = re.sub(r"(?<!\w)['\"][^'\"]{1,40}['\"](?!\w)", " quoted ", fold(q))
     if n_clauses >= 2:
-        return "multi_hop"
+        return QuestionKind.MULTI_HOP
     if _VERSUS.search(q):
-        return "comparison"
+        return QuestionKind.COMPARISON
     if _PRICING.search(q):
-        return "pricing"
+        return QuestionKind.PRICING
     if _COMPARISON.search(q):
-        return "comparison"
+        return QuestionKind.COMPARISON
     if not _HOW_MANY.search(q) and (_LIST.search(q) or _WHICH_PLURAL.search(q)):
-        return "list"
+        return QuestionKind.LIST
     if _BEST.search(q):
-        return "best_practice"
+        return QuestionKind.BEST_PRACTICE
     if _NUMBER.search(q):
-        return "number"
+        return QuestionKind.NUMBER
     if _DEFINITION.search(q):
-        return "definition"
-    return "feature"
+        return QuestionKind.DEFINITION
+    return QuestionKind.FEATURE
 
 
 # "the serverless compute service that S3 can invoke", "the service beanstalk relies on": a thing named
@@ -131,13 +132,6 @@ def split_clauses(q: str) -> tuple[str, ...]:
     return ()
 
 
-# Words that ask for a quantity of one kind without naming its unit.
-MEASURE_WORDS = {
-    "time": "timeout timeouts long duration period retention lag latency wait delay frequency often "
-    "quickly fast soon expire expiry expiration interval",
-    "size": "size big large largest biggest memory storage space disk",
-    "money": "cost costs price charge pay",
-}
 UNIT_TERMS = frozenset(stem(u) for u in UNITS if u.isalpha() and len(u) > 1) - {"x"}
 _MEASURE = {w: fam for fam, ws in MEASURE_WORDS.items() for w in ws.split()}
 
@@ -154,9 +148,7 @@ def compared_sides(q: str) -> tuple[str, ...]:
         return ()
 
     def keep(w: str) -> bool:
-        return (
-            w not in STOPWORDS and w not in QUESTION_WORDS and w not in {"use", "vs"} and any(ch.isalnum() for ch in w)
-        )
+        return w not in FRAME_WORDS and w != "use" and any(ch.isalnum() for ch in w)
 
     a = [w for w in m.group("a").split() if keep(w)]
     b = [w for w in m.group("b").split() if keep(w)]
@@ -183,14 +175,19 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
     clauses = split_clauses(normalised)
     unit, family = question_unit(normalised)
     kind = detect_kind(normalised, len(clauses))
-    if kind == "feature" and _TERSE_PLURAL.search(fold(normalised)):
-        kind = "list"  # "firehose destinations", "codedeploy deployment configs for ec2"
     asked = content_terms(normalised)
     content = [t for t in asked if t not in service_terms]
-    if kind == "feature" and services and not content:
-        kind = "definition"  # a bare name ("S3", "what about lambda"): say what it is
-    if kind in ("feature", "definition") and family in ("time", "size") and not _DEFINITION.search(fold(normalised)):
-        kind = "number"  # "lambda /tmp disk space": a size is asked for without saying "how much"
+    if kind is QuestionKind.FEATURE and services and not content:
+        # a bare name ("S3", "what about lambda"): say what it is, even when it ends in s ("Kinesis")
+        kind = QuestionKind.DEFINITION
+    elif kind is QuestionKind.FEATURE and _TERSE_PLURAL.search(fold(normalised)):
+        kind = QuestionKind.LIST  # "firehose destinations", "codedeploy deployment configs for ec2"
+    if (
+        kind in (QuestionKind.FEATURE, QuestionKind.DEFINITION)
+        and family in ("time", "size")
+        and not _DEFINITION.search(fold(normalised))
+    ):
+        kind = QuestionKind.NUMBER  # "lambda /tmp disk space": a size is asked for without saying "how much"
     return Query(
         text=question,
         normalised=normalised,

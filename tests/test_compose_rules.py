@@ -1,0 +1,191 @@
+"""Answer composition without the model: hand-made passages and candidates, an index with no vectors.
+
+Each test states a rule of how a short answer is put together from the ranked passages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.model import Fact, FactKind, Passage, QuestionKind, Service
+from kg.qa.compose import MAX_ANSWER, compose, converted
+from kg.qa.index import Index
+from kg.qa.lexicon import Lexicon
+from kg.qa.question import Query, analyse
+from kg.qa.retrieve import Candidate
+
+SERVICES = [Service("kafka", "Kafka"), Service("rabbitmq", "RabbitMQ"), Service("postgresql", "PostgreSQL")]
+
+
+def notes(file: str, rows: list[tuple[str, tuple[str, ...], str, bool, str]]) -> list[Passage]:
+    """Passages of one file, a line each: (text, section, service, is_heading, lead)."""
+    return [
+        Passage(
+            id=f"{file}:{n}",
+            file=file,
+            line_start=n,
+            line_end=n,
+            text=text,
+            section=section,
+            service=service,
+            is_heading=heading,
+            lead=lead,
+        )
+        for n, (text, section, service, heading, lead) in enumerate(rows, 1)
+    ]
+
+
+PG = ("PostgreSQL",)
+IDX = ("PostgreSQL", "Index types")
+KAFKA = ("Kafka",)
+RABBIT = ("RabbitMQ",)
+LONG = "Autovacuum " + "reclaims the space of dead rows and keeps table statistics fresh for the planner, " * 6
+
+PASSAGES = notes(
+    "databases.md",
+    [
+        ("PostgreSQL", PG, "postgresql", True, ""),
+        ("PostgreSQL is a relational database with strong SQL support", PG, "postgresql", False, ""),
+        ("Index types:", PG, "postgresql", False, ""),
+        ("B-tree: the default, for equality and range lookups", IDX, "postgresql", False, "Index types:"),
+        ("Hash: equality lookups only", IDX, "postgresql", False, "Index types:"),
+        ("GIN: arrays, JSON documents and full-text search", IDX, "postgresql", False, "Index types:"),
+        ("Write-ahead log", ("PostgreSQL", "Write-ahead log"), "postgresql", True, ""),
+        ("Kept for 3 checkpoints", ("PostgreSQL", "Write-ahead log"), "postgresql", False, ""),
+        (
+            "WAL: every change is written to a log before the data files",
+            ("PostgreSQL", "Write-ahead log"),
+            "postgresql",
+            False,
+            "",
+        ),
+        ("Statement timeout defaults to 900 seconds", PG, "postgresql", False, ""),
+        ("Replies wait in a queue until a client asks for them", PG, "postgresql", False, ""),
+        ("This is called long polling", PG, "postgresql", False, ""),
+        (LONG, PG, "postgresql", False, ""),
+        ("Kafka", KAFKA, "kafka", True, ""),
+        ("Kafka keeps messages for a retention period, even after they are read", KAFKA, "kafka", False, ""),
+        ("RabbitMQ", RABBIT, "rabbitmq", True, ""),
+        ("RabbitMQ deletes a message once a consumer acknowledges it", RABBIT, "rabbitmq", False, ""),
+    ],
+)
+
+
+def small_index(passages: list[Passage]) -> Index:
+    index = Index(
+        folder=Path("."),
+        manifest={},
+        passages=passages,
+        services={s.id: s for s in SERVICES},
+        facts=[],
+        store=None,  # type: ignore[arg-type]
+        vectors=None,  # type: ignore[arg-type]
+        lexicon=Lexicon(SERVICES, passages),
+        bm25=None,
+    )
+    index.by_id = {p.id: p for p in passages}
+    index.position = {p.id: i for i, p in enumerate(passages)}
+    return index
+
+
+@pytest.fixture(scope="module")
+def index() -> Index:
+    return small_index(PASSAGES)
+
+
+def line(text: str) -> Passage:
+    return next(p for p in PASSAGES if p.text.startswith(text))
+
+
+def ranked(*texts: str, kind_fit: tuple[float, ...] = ()) -> list[Candidate]:
+    fits = kind_fit or (0.5,) * len(texts)
+    return [
+        Candidate(line(t), score=1.0 - i / 10, kind_fit=f) for i, (t, f) in enumerate(zip(texts, fits, strict=True))
+    ]
+
+
+def query(index: Index, text: str) -> Query:
+    return analyse(text, index.lexicon)
+
+
+def test_a_list_is_gathered_from_the_sibling_bullets(index: Index) -> None:
+    # the best passage is one bullet; the question wants all of them, under the line that introduces them
+    q = query(index, "what are the types of indexes in postgresql")
+    assert q.kind is QuestionKind.LIST
+    out = compose(index, q, ranked("Hash: equality"), [])
+    assert out.is_list
+    assert out.text.startswith("PostgreSQL — Index types: ")  # the service, then the list's own name
+    for name in ("B-tree", "Hash", "GIN"):
+        assert name in out.text
+    # cited from the introducing line to the last item
+    assert [p.line_start for p in out.passages] == [3, 4, 5, 6]
+
+
+def test_a_comparison_answers_both_sides(index: Index) -> None:
+    # the top line only speaks of Kafka: the best line about RabbitMQ is added
+    q = query(index, "kafka vs rabbitmq: what happens to a message after it is read")
+    assert q.kind is QuestionKind.COMPARISON
+    out = compose(index, q, ranked("Kafka keeps", "RabbitMQ deletes"), [])
+    assert "Kafka keeps messages" in out.text and "RabbitMQ deletes" in out.text
+    assert {p.service for p in out.passages} == {"kafka", "rabbitmq"}
+
+
+def test_a_value_is_converted_to_the_unit_asked_for(index: Index) -> None:
+    q = query(index, "what is the default statement timeout in minutes")
+    fact = Fact(
+        id="f1",
+        kind=FactKind.LIMIT,
+        service="postgresql",
+        label="statement timeout",
+        passage=line("Statement timeout").id,
+        text="Statement timeout defaults to 900 seconds",
+        value=900,
+        unit="seconds",
+        base_value=900,
+        base_unit="seconds",
+        qualifier="default",
+    )
+    out = compose(index, q, ranked("Statement timeout"), [fact])
+    assert out.text.endswith("900 seconds (= 15 minutes)")
+    # no conversion when the notes already say it in the unit asked for
+    assert converted(fact, q, "900 seconds (15 minutes)") == ""
+    # nor when the question asks in the unit the notes use
+    assert converted(fact, query(index, "statement timeout in seconds")) == ""
+
+
+def test_a_definition_under_a_heading_is_its_defining_line(index: Index) -> None:
+    # the heading ranks first; the answer is the line under it that reads most like a definition,
+    # not merely the first line under it
+    q = query(index, "what is the write-ahead log")
+    assert q.kind is QuestionKind.DEFINITION
+    out = compose(index, q, ranked("Write-ahead log", "Kept for 3", "WAL: every change", kind_fit=(0.3, 0.3, 1.0)), [])
+    assert "every change is written to a log" in out.text
+    assert "Kept for 3" not in out.text
+
+
+def test_a_line_that_names_the_previous_one_brings_it_along(index: Index) -> None:
+    # "This is called long polling" alone says nothing: the line before says what it is
+    q = query(index, "what is long polling")
+    out = compose(index, q, ranked("This is called long polling"), [])
+    assert "Replies wait in a queue" in out.text and "long polling" in out.text
+    assert [p.line_start for p in out.passages] == [11, 12]
+
+
+def test_answers_are_at_most_300_characters(index: Index) -> None:
+    q = query(index, "what does autovacuum do")
+    out = compose(index, q, ranked("Autovacuum"), [])
+    assert MAX_ANSWER == 300
+    assert len(out.text) <= MAX_ANSWER
+    assert out.text.endswith("…")  # cut at a word, and says so
+    assert not out.text[:-1].endswith(" ")
+
+
+def test_the_service_is_named_when_the_line_does_not(index: Index) -> None:
+    q = query(index, "how long is the postgres statement timeout")
+    out = compose(index, q, ranked("Statement timeout"), [])
+    assert out.text.startswith("PostgreSQL — Statement timeout")
+    # a line that already names it is not prefixed again
+    out = compose(index, query(index, "what is postgresql"), ranked("PostgreSQL is a relational"), [])
+    assert out.text.startswith("PostgreSQL is a relational")

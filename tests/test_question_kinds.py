@@ -1,0 +1,122 @@
+"""Question analysis without the model: the kind of answer wanted, what the question is about, the unit asked.
+
+The lexicon is built from three hand-made services, no notes and no index.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.model import QuestionKind, Service
+from kg.qa.lexicon import Lexicon
+from kg.qa.question import Query, analyse
+from kg.text import stem
+
+SERVICES = [
+    Service("kafka", "Kafka"),
+    Service("rabbitmq", "RabbitMQ"),
+    Service("postgresql", "PostgreSQL", ("Postgres",)),
+]
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return Lexicon(SERVICES, [])
+
+
+def ask(lexicon: Lexicon, question: str) -> Query:
+    return analyse(question, lexicon)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # a count or a size: the answer is a number with its unit
+        ("how many partitions can a kafka topic have", QuestionKind.NUMBER),
+        ("What is the largest message Kafka accepts in MB?", QuestionKind.NUMBER),
+        # a duration asked without "how long": the measure word says a number is wanted
+        ("kafka retention period", QuestionKind.NUMBER),
+        # money words win over "how much": the answer is a price, not any number
+        ("how much does a postgres replica cost", QuestionKind.PRICING),
+        ("what does a kafka broker cost per hour", QuestionKind.PRICING),
+        ("is there a free tier for rabbitmq", QuestionKind.PRICING),
+        # "what is X" and "what does X stand for" want a definition
+        ("what is a consumer group", QuestionKind.DEFINITION),
+        ("what does WAL stand for", QuestionKind.DEFINITION),
+        # a bare name asks what the thing is, even one that ends like a plural
+        ("postgres", QuestionKind.DEFINITION),
+        ("tell me about rabbitmq", QuestionKind.DEFINITION),
+        # two named sides
+        ("kafka vs rabbitmq", QuestionKind.COMPARISON),
+        ("is kafka faster than rabbitmq", QuestionKind.COMPARISON),
+        # several things of one sort: the answer gathers a list
+        ("what are the types of indexes in postgresql", QuestionKind.LIST),
+        ("postgresql index types", QuestionKind.LIST),  # terse plural, no question word
+        # advice
+        ("should i use a btree index for equality lookups", QuestionKind.BEST_PRACTICE),
+        # a second sentence that points back at the first: two steps
+        (
+            "Which database stores JSON documents? What is the largest document that database accepts?",
+            QuestionKind.MULTI_HOP,
+        ),
+        # a thing named only by what it is: find it first, then ask about it
+        ("the cheapest storage tier, how long must data stay", QuestionKind.MULTI_HOP),
+        # anything else: a capability
+        ("can kafka replay old messages", QuestionKind.FEATURE),
+    ],
+)
+def test_kind(lexicon: Lexicon, question: str, kind: QuestionKind) -> None:
+    assert ask(lexicon, question).kind is kind
+
+
+def test_kind_serialises_as_its_plain_name(lexicon: Lexicon) -> None:
+    # the JSON answer says "best_practice", as it always did
+    assert ask(lexicon, "should i use a btree index").kind == "best_practice"
+    assert Query(text="x", normalised="x", kind="list", services=()).kind is QuestionKind.LIST  # type: ignore[arg-type]
+
+
+def test_focus_terms_leave_out_frame_words_and_units(lexicon: Lexicon) -> None:
+    q = ask(lexicon, "What is the largest message Kafka accepts in MB?")
+    # "largest" is searched as "max", "what is the" is dropped, and "MB" says the form, not the topic
+    assert q.terms == ("max", stem("message"), "kafka", stem("accepts"))
+    assert q.services == ("kafka",)
+    assert q.service_terms == frozenset({"kafka"})
+
+
+def test_service_names_are_found_by_alias_and_through_typos(lexicon: Lexicon) -> None:
+    assert ask(lexicon, "how do postgres replicas work").services == ("postgresql",)
+    q = ask(lexicon, "kafak retention")
+    assert q.services == ("kafka",)
+    assert q.corrections == ("kafak → kafka",)
+
+
+def test_a_name_typed_right_is_never_corrected(lexicon: Lexicon) -> None:
+    assert ask(lexicon, "postgres").corrections == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "unit", "family"),
+    [
+        ("What is the largest message Kafka accepts in MB?", "MB", "size"),
+        ("how long can a kafka consumer wait, in minutes", "minutes", "time"),
+        ("kafka retention period", None, "time"),  # a duration with no unit named
+        ("how big can a postgres row be", None, "size"),
+        # "per GB" is how a price is billed, not the unit the answer should be in
+        ("what is the price per GB of kafka storage", None, "money"),
+    ],
+)
+def test_unit_asked(lexicon: Lexicon, question: str, unit: str | None, family: str | None) -> None:
+    q = ask(lexicon, question)
+    assert (q.unit, q.unit_family) == (unit, family)
+
+
+def test_comparison_sides(lexicon: Lexicon) -> None:
+    assert ask(lexicon, "kafka vs rabbitmq").compared == ("kafka", "rabbitmq")
+    assert ask(lexicon, "should I use streams or queues").compared == ("streams", "queues")
+
+
+def test_two_step_questions_are_split_into_their_clauses(lexicon: Lexicon) -> None:
+    q = ask(lexicon, "Which database stores JSON documents? What is the largest document that database accepts?")
+    assert q.clauses == ("Which database stores JSON documents?", "What is the largest document that database accepts?")
+    q = ask(lexicon, "the cheapest storage tier, how long must data stay")
+    assert q.clauses[0] == "cheapest storage tier"  # found first
