@@ -259,6 +259,9 @@ def _outline(blocks: list[Block], rel: str, evidence: Evidence, title_subject: b
     parallel = _parallel_names(blocks, evidence)
     opened = 0
     out: list[Passage] = []
+    nodes = _item_nodes(blocks)
+    # the outline's first level with siblings: where an outliner lists its subjects (below a lone root)
+    outer = min((d for d in {len(blocks[i].parents) for i in nodes} if _count_at(blocks, nodes, d) >= 2), default=0)
     for i, b in enumerate(blocks):
         if b.is_heading:
             title = b.text.rstrip(":").strip()
@@ -269,8 +272,15 @@ def _outline(blocks: list[Block], rel: str, evidence: Evidence, title_subject: b
             is_top = i == top
             if subjects.heading(title, level, title_subject or not is_top, i in parallel) and not is_top:
                 opened += 1
+        elif b.kind in (BlockKind.ITEM, BlockKind.STEP):
+            # an outliner's item with children is a node of the outline, like a heading one level down
+            level = (path[-1][0] if path else 0.0) + ITEM_STEP * (len(b.parents) + 1)
+            if i in nodes:
+                subjects.item(b.text.rstrip(":").strip(), level, lowercase=len(b.parents) == outer)
+            else:
+                subjects.close(level)
         section = tuple(t for _, t, _ in path) + b.parents
-        # the path and the subject stack hold one entry per open heading, level by level
+        # the path and the subject stack hold one entry per open heading then per open item node
         depth = max((j + 1 for j, (_, key, _) in enumerate(subjects.stack) if key), default=0)
         text = b.text.rstrip(":").strip() if b.is_heading else b.text
         out.append(
@@ -289,6 +299,24 @@ def _outline(blocks: list[Block], rel: str, evidence: Evidence, title_subject: b
             )
         )
     return out, opened
+
+
+ITEM_STEP = 0.01  # item nodes sit between a heading's level and the next heading level's
+
+
+def _item_nodes(blocks: list[Block]) -> set[int]:
+    """List items that have children: the next block sits under them."""
+    out = set()
+    for i, b in enumerate(blocks[:-1]):
+        if b.kind in (BlockKind.ITEM, BlockKind.STEP):
+            mine = (*b.parents, b.text.rstrip(":").strip())
+            if blocks[i + 1].parents[: len(mine)] == mine:
+                out.add(i)
+    return out
+
+
+def _count_at(blocks: list[Block], nodes: set[int], depth: int) -> int:
+    return sum(1 for i in nodes if len(blocks[i].parents) == depth)
 
 
 def _plain_level(path: list[tuple[float, str, bool]], subjects: SubjectStack, title: str) -> float:

@@ -137,6 +137,27 @@ def _titles(key: str, group: list[Passage], text: str) -> list[str]:
     return [group[0].section[0]] if group[0].section else [key]
 
 
+VENDOR_WORD = re.compile(r"\b(?:AWS|Amazon)\b")
+
+
+def _spelled(label: str, aliases: set[str], text: str) -> tuple[str, set[str]]:
+    """A label taken from lowercase notes (an outliner's ``ecs = elastic container service``): the spelling
+    the notes capitalise elsewhere, or the acronym its definition spells, with the long name as an alias."""
+    key = service_key(label)
+    for long in re.findall(
+        rf"\b{re.escape(label)}\s*(?:=|:|\(|[-–—]\s)\s*([A-Za-z][A-Za-z ]{{3,60}}?)\s*(?:\)|$|[,;.\n])", text
+    ):
+        if initials(long) == label.upper():
+            return label.upper(), aliases | variants(long) | {label}
+    spellings = Counter(
+        w for w in re.findall(rf"\b{re.escape(label)}\b", text, re.I) if service_key(w) == key and not w.islower()
+    )
+    if spellings:
+        best = spellings.most_common(1)[0][0]
+        return best, (aliases - {best}) | {label}
+    return label, aliases
+
+
 def build_services(passages: Sequence[Passage]) -> tuple[list[Service], list[Passage]]:
     """Services of all files; passages come back with ``service`` set to a service id."""
     by_key: dict[str, list[Passage]] = defaultdict(list)
@@ -145,16 +166,20 @@ def build_services(passages: Sequence[Passage]) -> tuple[list[Service], list[Pas
             by_key[p.service].append(p)
     services: dict[str, Service] = {}
     key_to_id: dict[str, str] = {}
+    # notes that never name the vendor get no "AWS X" / "Amazon X" aliases (Kubernetes notes, say)
+    vendor = any(VENDOR_WORD.search(p.text) for p in passages)
     for key, group in by_key.items():
         text = "\n".join(p.text for p in group)
         titles = _titles(key, group, text)
         label, aliases = _label_for(key, titles, text)
+        if label.islower():
+            label, aliases = _spelled(label, aliases, text)
         # a file named after the subject gives its spelling too ("14-dynamo-db.md" → "Dynamo DB")
         aliases |= {n for n in {name_from_file(p.file) for p in group} if service_key(n) == key}
         sid = slug(label)
         first = min(group, key=lambda p: (p.file, p.line_start))
         aliases |= {VENDOR_PREFIX.sub("", a) for a in aliases}
-        aliases |= {f"AWS {label}", f"Amazon {label}"} if not VENDOR_PREFIX.match(label) else set()
+        aliases |= {f"AWS {label}", f"Amazon {label}"} if vendor and not VENDOR_PREFIX.match(label) else set()
         aliases.discard(label)
         services[sid] = Service(
             id=sid, label=label, aliases=tuple(sorted(aliases)), file=first.file, line=first.line_start

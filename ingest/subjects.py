@@ -104,6 +104,16 @@ class Evidence:
             return True
         return (capitalised and self._proper(term)) or self._defined(term)
 
+    def lowercase_name(self, word: str) -> bool:
+        """A word written in lowercase that is still a name: no ordinary English word, used again in the
+        notes (``fargate``, ``cognito``, ``ecs``)."""
+        w = word.lower()
+        if not self.ordinary or not w.isalpha() or len(w) < 3 or w in self.ordinary:
+            return False
+        if w.endswith("s") and len(w) > 4 and w[:-1] in self.ordinary:
+            return False  # a plural of an ordinary word
+        return len(re.findall(rf"\b{re.escape(word)}\b", self.body, re.I)) >= 2
+
     def task(self, word: str) -> bool:
         """A heading starting with an ordinary verb in -ing names a task: "Accessing", "Building"."""
         return word.lower().endswith("ing") and self.ordinary_form(word)
@@ -166,6 +176,26 @@ class SubjectStack:
     def would_open(self, title: str, named: bool = False) -> bool:
         """Whether a heading here would open a subject other than the current one."""
         return not self._same(title) and (named or self.evidence.names_something(title))
+
+    def close(self, level: float) -> None:
+        """Leave every node at ``level`` or deeper."""
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+
+    def item(self, text: str, level: float, lowercase: bool = True) -> bool:
+        """Record a list item with children (an outliner's node); returns whether it opens a subject.
+        Outliner notes are often all lowercase: a head word that is no ordinary word and recurs in the
+        notes names something (``fargate``, ``ecs = elastic container service``), one that is ordinary
+        (``task definition``) is a topic of the subject around it."""
+        self.close(level)
+        word = subject_term(text).split()[:1]
+        opens = False
+        if word and not self._same(word[0]):
+            inside = self.current() is not None  # a node under a subject is a part of it, unless a Name
+            lower = lowercase and not inside and self.evidence.lowercase_name(word[0])
+            opens = self.evidence.names_something(text) or lower
+        self.stack.append((level, service_key(word[0]), {service_key(word[0])}) if opens else (level, None, set()))
+        return opens
 
     def heading(self, title: str, level: float, allowed: bool = True, named: bool = False) -> bool:
         """Record a heading at ``level``; returns whether it opens a subject."""
