@@ -28,6 +28,7 @@ What is not a fact:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from kg import units
 from kg.model import BlockKind, Fact, FactKind, Passage, content_id
@@ -112,15 +113,45 @@ def extract_facts(passage: Passage, service_id: str) -> list[Fact]:
         return []  # code is kept for search, but a number in a command is not a limit
     if _is_worked_example(passage):
         return []
+    if passage.kind is BlockKind.TABLE_ROW and ROW_NAME.search(passage.text):
+        return _dedupe([f for cell in _row_cells(passage) for f in _quantity_facts(cell, service_id)])
     facts = _quantity_facts(passage, service_id)
     if not facts:
         facts = _free_statement(passage, service_id) or _feature(passage, service_id)
+    return _dedupe(facts)
+
+
+def _dedupe(facts: list[Fact]) -> list[Fact]:
     seen: set[str] = set()
     out = []
     for f in facts:
         if f.id not in seen:
             seen.add(f.id)
             out.append(f)
+    return out
+
+
+# A table row as the Markdown reader writes it: "memory — default: 128 MB; max: 10,240 MB".
+ROW_NAME = re.compile(r"^(?P<name>[^—]{1,80}?) — (?P<cells>.+)$")
+LEADING_QUANTITY = re.compile(r"^\s*(?:[~≈<>≤≥]|up to\s+)?[$€£]?\d")
+
+
+def _row_cells(passage: Passage) -> list[Passage]:
+    """One reading per cell, labelled by the row's name and the cell's column: "default: 128 MB" in the
+    "memory" row reads "default memory: 128 MB" (the column says which bound, the row says of what)."""
+    m = ROW_NAME.match(passage.text)
+    if m is None:
+        return [passage]
+    name = m["name"].strip()
+    out = []
+    for cell in m["cells"].split("; "):
+        header, sep, value = cell.partition(": ")
+        if not sep:
+            out.append(replace(passage, text=f"{name}: {cell}"))
+        elif LEADING_QUANTITY.match(value):
+            out.append(replace(passage, text=f"{header} {name}: {value}"))
+        else:
+            out.append(replace(passage, text=f"{name}: {value}"))  # a remark column: its own words label it
     return out
 
 

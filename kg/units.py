@@ -13,6 +13,7 @@ _TIME = {
     "msec": ("ms", 0.001),
     "millisecond": ("ms", 0.001),
     "milliseconds": ("ms", 0.001),
+    "s": ("seconds", 1.0),  # "29 s", "900 s": the SI symbol, as tables write it
     "sec": ("seconds", 1.0),
     "secs": ("seconds", 1.0),
     "second": ("seconds", 1.0),
@@ -21,6 +22,7 @@ _TIME = {
     "mins": ("minutes", 60.0),
     "minute": ("minutes", 60.0),
     "minutes": ("minutes", 60.0),
+    "h": ("hours", 3600.0),
     "hr": ("hours", 3600.0),
     "hrs": ("hours", 3600.0),
     "hour": ("hours", 3600.0),
@@ -90,7 +92,8 @@ SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12
 NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
 _UNIT_AFTER = re.compile(
     r"(?P<sep>[ \t-]?)(?P<unit>[kmgt]b-(?:seconds?|hours?|months?)|milliseconds?|msec|ms|seconds?|secs?|"
-    r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|bytes?|[kmgtp]i?b|percent|%|x)(?![A-Za-z0-9])",
+    r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|bytes?|[kmgtp]i?b|percent|%|x|(?-i:s|h))"
+    r"(?![A-Za-z0-9'])",
     re.I,
 )
 _SCALE_AFTER = re.compile(r"\s+(?P<scale>thousand|million|billion|trillion)\b", re.I)
@@ -212,6 +215,8 @@ def _read_unit(text: str, pos: int) -> tuple[str | None, int, float]:
     if m:
         scale, pos = SCALE_WORDS[m.group("scale").lower()], m.end()
     u = _UNIT_AFTER.match(text, pos)
+    if u and u.group("unit") in ("s", "h") and not u.group("sep"):
+        return "<word>", pos, scale  # "100s of instances": hundreds, not seconds
     if u and not (u.group("unit").lower() == "x" and u.group("sep")):
         word = u.group("unit").lower()
         if "-" in word:  # "GB-seconds": a compound billing measure, counted as itself
