@@ -76,8 +76,24 @@ def test_table_rows_are_labelled_by_their_header_with_their_own_line():
 def test_a_table_row_gives_facts_labelled_by_the_column():
     row = next(p for p in parse_text(TABLE, "t.md") if p.kind is BlockKind.TABLE_ROW)
     facts = {f.label: (f.value, f.unit) for f in extract_facts(row, "lambda")}
-    assert facts["max timeout"] == (15.0, "minutes")
-    assert facts["memory"] == (10240.0, "MB")
+    # each cell is read with its column and its row: "Max timeout Lambda", "Memory Lambda"
+    assert facts["max timeout lambda"] == (15.0, "minutes")
+    assert facts["memory lambda"] == (10240.0, "MB")
+
+
+LIMITS = """| limit | default | max | notes |
+| --- | --- | --- | --- |
+| timeout | 3 s | 900 s | 15 min is the ceiling |
+| memory | 128 MB | 10,240 MB | set in 1 MB steps |
+"""
+
+
+def test_a_limits_table_names_the_bound_and_the_row():
+    rows = [p for p in parse_text(LIMITS, "l.md") if p.kind is BlockKind.TABLE_ROW]
+    facts = {f.label: (f.value, f.unit) for r in rows for f in extract_facts(r, "fn")}
+    assert facts["default timeout"] == (3.0, "seconds")  # "3 s": seconds, as tables write them
+    assert facts["max timeout"] == (900.0, "seconds")
+    assert facts["max memory"] == (10240.0, "MB")
 
 
 def test_a_two_column_table_reads_name_value():
