@@ -252,9 +252,9 @@ def row_text(header: list[str], row: list[str]) -> str:
 def _outline(blocks: list[Block], rel: str, evidence: Evidence, title_subject: bool) -> tuple[list[Passage], int]:
     """Heading paths and subjects for the blocks; returns the passages and how many subjects headings
     other than the document title opened."""
-    subjects = SubjectStack(evidence)
-    path: list[tuple[float, str, bool]] = []  # (level, title, plain-line heading)
     file_key = _file_subject(blocks, rel, evidence)
+    subjects = SubjectStack(evidence, base=file_key)
+    path: list[tuple[float, str, bool]] = []  # (level, title, plain-line heading)
     top = _document_title(blocks)
     parallel = _parallel_names(blocks, evidence)
     opened = 0
@@ -324,7 +324,7 @@ def _plain_level(path: list[tuple[float, str, bool]], subjects: SubjectStack, ti
     the plain subject before it."""
     base = max((lvl for lvl, _, plain in path if not plain), default=0.0)
     plain_subject = any(lvl == base + 1 and key for lvl, key, _ in subjects.stack)
-    return base + 1 if not plain_subject or subjects.would_open(title) else base + 1.5
+    return base + 1 if not plain_subject or subjects.would_open(title, sibling=True) else base + 1.5
 
 
 def _parallel_names(blocks: list[Block], evidence: Evidence) -> set[int]:

@@ -80,7 +80,9 @@ class Evidence:
         self.proper = proper_words(lines)
         self.ordinary = ordinary_words()
 
-    def names_something(self, title: str) -> bool:
+    def names_something(self, title: str, strict: bool = False) -> bool:
+        """Whether a heading names a thing; ``strict`` asks for the plain signs only (a name's shape, a
+        word that is no English even when split in two, a definition), not for how the notes write it."""
         t = title.strip().rstrip(":").strip()
         if ACRONYM_TITLE.match(t):
             return True  # "SQS: Simple Queue Service"
@@ -92,7 +94,12 @@ class Evidence:
             return False  # "Compliance validation by industry for DynamoDB": a sentence's first word
         if self.task(words[0]):
             return False  # "Accessing DynamoDB", "Building PartiQL statements": a task, not a thing
-        if any(is_name_like(w) for w in words) or words[0].lower() in self.proper:
+        if any(is_name_like(w) for w in words):
+            return True
+        if strict:
+            foreign = words[0].isalpha() and not self.ordinary_form(words[0]) and not self.compound(words[0])
+            return (self.ordinary and foreign) or self._defined(term)
+        if words[0].lower() in self.proper:
             return True
         if VENDOR_PREFIX.match(t) and len(words) <= 3 and all(w[:1].isupper() for w in words):
             return True  # "AWS Lambda", "Amazon Cognito"
@@ -113,6 +120,11 @@ class Evidence:
         if w.endswith("s") and len(w) > 4 and w[:-1] in self.ordinary:
             return False  # a plural of an ordinary word
         return len(re.findall(rf"\b{re.escape(word)}\b", self.body, re.I)) >= 2
+
+    def compound(self, word: str) -> bool:
+        """Two ordinary words written as one: ``lifecycle``, ``timeout``, ``workflow``."""
+        w = word.lower()
+        return any(w[:i] in self.ordinary and self.ordinary_form(w[i:]) for i in range(3, len(w) - 2))
 
     def task(self, word: str) -> bool:
         """A heading starting with an ordinary verb in -ing names a task: "Accessing", "Building"."""
@@ -161,21 +173,28 @@ class SubjectStack:
 
     evidence: Evidence
     stack: list[tuple[float, str | None, set[str]]] = field(default_factory=list)
+    base: str | None = None  # the subject the file is named after ("Pods.md"), under every heading
 
     def current(self) -> str | None:
-        return next((key for _, key, _ in reversed(self.stack) if key), None)
+        return next((key for _, key, _ in reversed(self.stack) if key), self.base)
 
     def _same(self, title: str) -> bool:
-        terms = next((t for _, key, t in reversed(self.stack) if key), set())
+        terms = next((t for _, key, t in reversed(self.stack) if key), {self.base} if self.base else set())
         term = subject_term(title)
         if not term:
             return False
         first = service_key(term.split()[0])
         return bool({service_key(term), first, camel_initials(term)} & terms)
 
-    def would_open(self, title: str, named: bool = False) -> bool:
-        """Whether a heading here would open a subject other than the current one."""
-        return not self._same(title) and (named or self.evidence.names_something(title))
+    def would_open(self, title: str, named: bool = False, sibling: bool = False) -> bool:
+        """Whether a heading here would open a subject other than the current one. Inside a subject a
+        heading is a topic of it ("Pods > Lifecycle", "Pods > Images") unless it plainly names a thing
+        of its own: an acronym or CamelCase name, a word that is no English at all, a definition."""
+        if self._same(title):
+            return False
+        if self.current() is not None and not sibling:
+            return self.evidence.names_something(title, strict=True)
+        return named or self.evidence.names_something(title)
 
     def close(self, level: float) -> None:
         """Leave every node at ``level`` or deeper."""
@@ -191,7 +210,9 @@ class SubjectStack:
         word = subject_term(text).split()[:1]
         opens = False
         if word and not self._same(word[0]):
-            inside = self.current() is not None  # a node under a subject is a part of it, unless a Name
+            # a node under a subject's node is a part of it, unless a Name (the file's own name aside: an
+            # outliner file often lists several subjects, "ecs-fargate.md")
+            inside = any(key for _, key, _ in self.stack)
             lower = lowercase and not inside and self.evidence.lowercase_name(word[0])
             opens = self.evidence.names_something(text) or lower
         self.stack.append((level, service_key(word[0]), {service_key(word[0])}) if opens else (level, None, set()))
