@@ -21,7 +21,7 @@ from ingest.document import Block
 from ingest.outline import ACRONYM_TITLE, is_continuation_start, looks_like_heading, normalise_text, service_key
 from ingest.subjects import Evidence, SubjectStack, name_from_file
 from kg.model import BlockKind, Passage, content_id
-from kg.vocab import OPEN_ENDINGS
+from kg.vocab import DOCUMENT_WORDS, OPEN_ENDINGS, POSSESSIVES
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
@@ -315,6 +315,13 @@ def _item_nodes(blocks: list[Block]) -> set[int]:
     return out
 
 
+def _collection_title(title: str) -> bool:
+    """A title over several subjects rather than one subject's own: "My AWS Study Notes", "Exam review
+    notes" (a possessive, or two document words); "CloudFormation how-to notes" stays CloudFormation's."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z']+", title)]
+    return bool(words) and (words[0] in POSSESSIVES or sum(w in DOCUMENT_WORDS for w in words) >= 2)
+
+
 def _count_at(blocks: list[Block], nodes: set[int], depth: int) -> int:
     return sum(1 for i in nodes if len(blocks[i].parents) == depth)
 
@@ -380,7 +387,7 @@ def parse_markdown(text: str, rel: str) -> list[Passage]:
     evidence = Evidence(body, [b.text for b in blocks])
     passages, opened = _outline(blocks, rel, evidence, title_subject=True)
     top = _document_title(blocks)
-    if top >= 0 and opened and passages[top].service:
+    if top >= 0 and opened and passages[top].service and _collection_title(blocks[top].text):
         # "# My AWS Study Notes" over "## Lambda", "## DynamoDB": a collection's title is no entity
         passages, _ = _outline(blocks, rel, evidence, title_subject=False)
     return passages

@@ -145,6 +145,9 @@ DOCUMENT_WORDS = frozenset(
     "readme draft todo".split()
 )
 
+# Words that open a title as someone's own collection: "My AWS Study Notes", "Our team runbook".
+POSSESSIVES = frozenset({"my", "our", "team's", "teams"})
+
 # Words a line cannot end on when the thought is complete: a line ending on one wraps onto the next.
 OPEN_ENDINGS = frozenset(
     "a an the to of by for with and or nor our your their its my in on at from into onto that this these "
