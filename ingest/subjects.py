@@ -57,7 +57,13 @@ def name_from_file(rel: str) -> str:
     stem = PurePosixPath(rel).stem
     parts = [w for w in re.split(r"[-_.\s]+", stem) if w and not w.isdigit()]
     parts = [w for w in parts if w.lower() not in DOCUMENT_WORDS]
-    return " ".join(w.upper() if len(w) <= 2 or re.search(r"\d", w) else w[:1].upper() + w[1:] for w in parts)
+    words = ordinary_words()
+
+    def spell(w: str) -> str:  # "rds", "ecs": a short part that is no word is an acronym
+        short = len(w) <= 2 or (len(w) == 3 and bool(words) and w.lower() not in words)
+        return w.upper() if short or re.search(r"\d", w) else w[:1].upper() + w[1:]
+
+    return " ".join(spell(w) for w in parts)
 
 
 def subject_terms(title: str) -> set[str]:
@@ -133,8 +139,9 @@ class Evidence:
     def ordinary_form(self, word: str) -> bool:
         """An ordinary English word in any common inflection: ``quotas``, ``accessing``, ``changed``."""
         w = word.lower()
-        stems = {w, re.sub(r"e?s$", "", w), re.sub(r"ing$", "", w), re.sub(r"ing$", "e", w), re.sub(r"e?d$", "", w)}
-        return bool(stems & self.ordinary)
+        stems = {re.sub(r"e?s$", "", w), re.sub(r"ing$", "", w), re.sub(r"ing$", "e", w), re.sub(r"e?d$", "", w)}
+        # a stem of two letters is no evidence: "rds" is not an inflection of "rd"
+        return w in self.ordinary or bool({s for s in stems if len(s) >= 3} & self.ordinary)
 
     def never_lowercase(self, title: str) -> bool:
         """A capitalised term the notes never write in lowercase (``Lambda``, unlike ``pricing``)."""
