@@ -13,7 +13,6 @@ _TIME = {
     "msec": ("ms", 0.001),
     "millisecond": ("ms", 0.001),
     "milliseconds": ("ms", 0.001),
-    "s": ("seconds", 1.0),  # "29 s", "900 s": the SI symbol, as tables write it
     "sec": ("seconds", 1.0),
     "secs": ("seconds", 1.0),
     "second": ("seconds", 1.0),
@@ -22,7 +21,6 @@ _TIME = {
     "mins": ("minutes", 60.0),
     "minute": ("minutes", 60.0),
     "minutes": ("minutes", 60.0),
-    "h": ("hours", 3600.0),
     "hr": ("hours", 3600.0),
     "hrs": ("hours", 3600.0),
     "hour": ("hours", 3600.0),
@@ -56,6 +54,8 @@ UNITS: dict[str, tuple[str, str, float]] = {
     "%": ("%", "percent", 1.0),
     "percent": ("%", "percent", 1.0),
 }
+# One-letter symbols read only right after a spaced number ("29 s", "24 h"), never as words of a question.
+SYMBOLS = {"s": "seconds", "h": "hours"}
 BASE_UNITS = {"time": "seconds", "size": "bytes", "percent": "%", "money": "USD", "ratio": "x"}
 
 # Things notes count: a number before one of these (or before an adjective or two and one of these)
@@ -222,7 +222,7 @@ def _read_unit(text: str, pos: int) -> tuple[str | None, int, float]:
         if "-" in word:  # "GB-seconds": a compound billing measure, counted as itself
             size, per = word.split("-")
             return f"{size.upper()}-{per.rstrip('s')}s", u.end(), scale
-        canon = "x" if word == "x" else UNITS[word][0]
+        canon = "x" if word == "x" else SYMBOLS.get(u.group("unit")) or UNITS[word][0]
         end = u.end()
         if canon not in ("%", "x"):
             r = _RATE_AFTER.match(text, end)
