@@ -70,8 +70,11 @@ def create_app(
 def warm(app: Flask) -> bool:
     """Load the engine now (e.g. in each server worker) so the first question is not slow."""
     try:
-        holder(app).get()
+        engine = holder(app).get()
     except IndexNotReady as exc:
         logger.warning("index not ready yet, will retry at the first request: %s", exc.message)
         return False
+    sandbox = engine.sparql_sandbox()
+    if sandbox is not None:
+        sandbox.start()  # the SPARQL sandbox loads its copy of the graph now, not at the first query
     return True

@@ -6,6 +6,7 @@ Every surface (CLI, HTTP API, web page, Slack) talks to an ``Engine`` and nothin
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from kg.model import Answer, Fact
 from kg.qa.answer import answer, vector_fn
 from kg.qa.index import Index, missing_parts
 from kg.settings import Settings
+from kg.sparql_guard import check_query
+from kg.sparql_sandbox import Limits, SparqlSandbox
 from kg.triples import query_form
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,7 @@ class SparqlResult:
     kind: str  # "bindings" (SELECT), "boolean" (ASK), "graph" (CONSTRUCT/DESCRIBE)
     payload: bytes
     content_type: str
+    truncated: bool = False  # more rows (or triples) matched than KGQA_SPARQL_MAX_ROWS; the first ones are here
 
 
 class Engine:
@@ -40,6 +44,10 @@ class Engine:
         self.embed = vector_fn(embedder)
         self.manifest: dict[str, Any] = index.manifest
         self.notes_dir = Path(settings.notes_dir).resolve()
+        self._sandbox: SparqlSandbox | None = None
+        self._sandbox_lock = threading.Lock()
+        if hasattr(index.store, "timeout"):  # a remote SPARQL server: wait no longer than a query may run
+            index.store.timeout = settings.sparql_timeout_s
 
     @classmethod
     def load(cls, settings: Settings) -> Engine:
@@ -69,17 +77,46 @@ class Engine:
         )
 
     def sparql(self, query: str, accept: str = "application/sparql-results+json") -> SparqlResult:
-        """Run a read-only SPARQL query (SELECT/ASK/CONSTRUCT/DESCRIBE)."""
+        """Run a user's read-only SPARQL query (SELECT/ASK/CONSTRUCT/DESCRIBE) within the settings' bounds.
+
+        The query is checked first (size, nesting, no SERVICE/FROM/LOAD), then, on the embedded Oxigraph
+        backends, run in a sandbox process with a time limit, a memory limit and a row cap."""
         if not isinstance(query, str) or not query.strip():
             raise BadRequest("missing SPARQL query: pass it in the 'query' parameter", code="bad_sparql")
+        check_query(query, self.settings.sparql_max_chars)
         form = query_form(query)
         if form not in ("select", "ask", "construct", "describe"):
             raise BadRequest(
                 f"only SELECT, ASK, CONSTRUCT and DESCRIBE queries are allowed (got {form.upper() or 'nothing'})",
                 code="bad_sparql",
             )
-        payload, content_type, kind = self.index.store.query(query, accept)
-        return SparqlResult(kind=kind, payload=payload, content_type=content_type)
+        sandbox = self.sparql_sandbox()
+        if sandbox is None:  # a remote SPARQL server runs the query: its own limits apply, and our timeout
+            payload, content_type, kind = self.index.store.query(query, accept)
+            return SparqlResult(kind=kind, payload=payload, content_type=content_type)
+        reply = sandbox.query(query, accept)
+        return SparqlResult(reply.kind, reply.payload, reply.content_type, truncated=reply.truncated)
+
+    def sparql_sandbox(self) -> SparqlSandbox | None:
+        """The sandbox running user queries (created at first use), or None for a remote SPARQL server."""
+        if not self.index.store.url.startswith("oxigraph://"):
+            return None
+        with self._sandbox_lock:
+            if self._sandbox is None:
+                limits = Limits(
+                    timeout_s=self.settings.sparql_timeout_s,
+                    max_rows=self.settings.sparql_max_rows,
+                    max_memory_mb=self.settings.sparql_max_memory_mb,
+                )
+                self._sandbox = SparqlSandbox(self.index.graph_ttl, limits, workers=self.settings.sparql_workers)
+            return self._sandbox
+
+    def close(self) -> None:
+        """Stop the SPARQL sandbox processes (they also stop by themselves when this process ends)."""
+        with self._sandbox_lock:
+            if self._sandbox is not None:
+                self._sandbox.close()
+                self._sandbox = None
 
     def _fact_json(self, f: Fact) -> dict[str, Any]:
         p = self.index.by_id[f.passage]

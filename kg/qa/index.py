@@ -67,6 +67,7 @@ class Index:
     vectors: FaissIndex
     lexicon: Lexicon
     bm25: Any
+    graph_ttl: bytes = b""  # the verified Turtle the store was loaded from (SPARQL sandboxes load it too)
     by_id: dict[str, Passage] = field(default_factory=dict)
     position: dict[str, int] = field(default_factory=dict)
     facts_by_passage: dict[str, list[Fact]] = field(default_factory=dict)
@@ -95,8 +96,9 @@ class Index:
         }
         with (folder / "facts.jsonl").open(encoding="utf-8") as fh:
             facts = [Fact(**json.loads(line)) for line in fh if line.strip()]
+        graph_ttl = (folder / "graph.ttl").read_bytes()
         store = open_store(store_url)
-        store.load_turtle((folder / "graph.ttl").read_bytes())
+        store.load_turtle(graph_ttl)
         vectors = FaissIndex.load(folder)
         import bm25s
 
@@ -114,6 +116,7 @@ class Index:
             vectors=vectors,
             lexicon=Lexicon(list(services.values()), passages, common_words(model), tokens),
             bm25=bm25,
+            graph_ttl=graph_ttl,
         )
         index.by_id = {p.id: p for p in passages}
         index.position = {p.id: i for i, p in enumerate(passages)}
