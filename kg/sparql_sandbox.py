@@ -151,7 +151,7 @@ def _run(ox: Any, store: Any, query: str, accept: str, max_rows: int) -> tuple[b
         return bytes(payload or b""), mime, "boolean", 1, False
     if isinstance(result, ox.QueryTriples):
         mime = pick_format(accept, graph=True)
-        triples = []
+        triples: list[Any] = []
         truncated = False
         for triple in result:
             if len(triples) == max_rows:
