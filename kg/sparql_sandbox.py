@@ -21,7 +21,6 @@ import os
 import queue
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -202,9 +201,12 @@ class _Child:
         from_child_r, from_child_w = os.pipe()
         # RLIMIT_CPU backstop: generous, as the child lives for many queries; the deadline is the real limit.
         cpu_s = max(600, int(self.limits.timeout_s * 100))
+        # -I: the child ignores PYTHON* variables, user site-packages and the working directory; it gets no
+        # secrets from the environment either, only what finding its shared libraries may need.
         root = str(Path(__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-        argv = [sys.executable, "-c", "from kg.sparql_sandbox import _child_entry; _child_entry()"]
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LD_LIBRARY_PATH", "LANG", "LC_ALL", "TMPDIR")}
+        code = f"import sys; sys.path.insert(0, {root!r}); from kg.sparql_sandbox import _child_entry; _child_entry()"
+        argv = [sys.executable, "-I", "-c", code]
         argv += [str(to_child_r), str(from_child_w), str(self.limits.max_memory_mb), str(cpu_s)]
         try:
             self.process = subprocess.Popen(argv, pass_fds=(to_child_r, from_child_w), env=env, close_fds=True)
@@ -213,7 +215,10 @@ class _Child:
             os.close(from_child_w)
         self.conn = _Duplex(Connection(from_child_r, writable=False), Connection(to_child_w, readable=False))
         self.ready = False
-        self.conn.send_bytes(self.turtle)
+        try:
+            self.conn.send_bytes(self.turtle)
+        except OSError:  # the child died at once; ensure_ready reports it
+            log.warning("the SPARQL sandbox process exited before it got the graph")
 
     def ensure_ready(self) -> None:
         """Start the child if needed and wait for its graph to load (not counted in a query's time)."""
@@ -257,7 +262,13 @@ class _Child:
     def run(self, query: str, accept: str) -> Reply:
         self.ensure_ready()
         assert self.conn is not None
-        self.conn.send((query, accept, self.limits.max_rows))
+        try:
+            self.conn.send((query, accept, self.limits.max_rows))
+        except OSError:  # the child died since the last query (killed from outside): start another, once
+            self.kill()
+            self.ensure_ready()
+            assert self.conn is not None
+            self.conn.send((query, accept, self.limits.max_rows))
         if not self.conn.poll(self.limits.timeout_s):
             self.kill()
             self.start()  # the next query finds a fresh child already loading its graph
@@ -283,14 +294,22 @@ class SparqlSandbox:
         self._children = [_Child(turtle, limits, startup_s) for _ in range(max(1, workers))]
         for child in self._children:
             self._idle.put(child)
-        self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the children now (a server does this at warm-up) instead of at the first query."""
-        for child in self._children:
-            with self._lock:
+        """Start the idle children now (a server does this at warm-up) instead of at the first query."""
+        taken: list[_Child] = []
+        while True:
+            try:
+                taken.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        try:
+            for child in taken:
                 if not child.alive():
                     child.start()
+        finally:
+            for child in taken:
+                self._idle.put(child)
 
     def query(self, query: str, accept: str) -> Reply:
         try:
