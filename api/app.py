@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, send_from_directory
+from flask import Flask, Response, request, send_from_directory
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api import docs, health, http, slack
 from api.deps import EXTENSION, EngineHolder, holder
@@ -58,6 +60,25 @@ def create_app(
     def index() -> Response:
         return send_from_directory(STATIC_DIR, "index.html", max_age=0)
 
+    @app.before_request
+    def bound_chunked_body() -> None:
+        """A chunked body has no Content-Length for MAX_CONTENT_LENGTH to check up front, and werkzeug would
+        silently cut it at the limit (a 400 for broken JSON): read one byte past the limit and answer 413."""
+        environ = request.environ
+        if request.content_length is not None or "chunked" not in request.headers.get("Transfer-Encoding", ""):
+            return
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        data = b""
+        while environ.get("wsgi.input_terminated") and len(data) <= limit:
+            chunk = environ["wsgi.input"].read(limit + 1 - len(data))
+            if not chunk:
+                break
+            data += chunk
+        if len(data) > limit:
+            raise RequestEntityTooLarge()
+        environ["wsgi.input"] = io.BytesIO(data)
+        environ["CONTENT_LENGTH"] = str(len(data))
+
     @app.after_request
     def security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
@@ -70,8 +91,11 @@ def create_app(
 def warm(app: Flask) -> bool:
     """Load the engine now (e.g. in each server worker) so the first question is not slow."""
     try:
-        holder(app).get()
+        engine = holder(app).get()
     except IndexNotReady as exc:
         logger.warning("index not ready yet, will retry at the first request: %s", exc.message)
         return False
+    sandbox = engine.sparql_sandbox()
+    if sandbox is not None:
+        sandbox.start()  # the SPARQL sandbox loads its copy of the graph now, not at the first query
     return True

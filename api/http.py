@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 SOURCE_CONTEXT_MAX = 50
+TRUNCATED_HEADER = "KGQA-Truncated"
 
 
 @bp.route("/ask", methods=["GET", "POST"])
@@ -44,6 +45,8 @@ def sparql() -> Response:
     result = get_engine().sparql(query, accept)
     response = Response(result.payload, content_type=result.content_type)
     response.vary.add("Accept")
+    if result.truncated:  # the payload holds the first rows only: say so, and where the cap comes from
+        response.headers[TRUNCATED_HEADER] = f"max-rows={get_settings().sparql_max_rows} (KGQA_SPARQL_MAX_ROWS)"
     return response
 
 

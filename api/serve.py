@@ -43,6 +43,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
+        "threads": settings.threads,  # > 1: gthread workers, so a slow request does not block the others
         "preload_app": True,
         "timeout": 120,  # the first request of a worker may load the index
         "graceful_timeout": 10,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from kg.errors import BadRequest, PayloadTooLarge
 
 TOP_K_MIN, TOP_K_MAX = 1, 20
+_INTEGER = re.compile(r"[+-]?[0-9]{1,9}")  # ASCII digits only: int() also takes "١٢" and "1_000"
 
 
 def _shown(value: Any, limit: int = 60) -> str:
@@ -23,6 +25,8 @@ def json_object(raw: bytes) -> dict[str, Any]:
         value = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest(f"Request body is not valid JSON: {exc}.") from exc
+    except RecursionError:
+        raise BadRequest("Request body is JSON nested too deeply; send a flat JSON object.") from None
     if not isinstance(value, dict):
         raise BadRequest(f"Request body must be a JSON object, got {type(value).__name__}.")
     return value
@@ -37,6 +41,14 @@ def question(value: Any, max_chars: int) -> str:
     text = value.strip()
     if not text:
         raise BadRequest('"question" is empty; ask something about your notes.')
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800" in JSON) is not text
+        raise BadRequest(
+            f'"question" is not valid Unicode text (an unpaired surrogate at character {exc.start}).'
+        ) from None
+    if "\x00" in text:
+        raise BadRequest('"question" contains a NUL character.')
     if len(text) > max_chars:
         raise PayloadTooLarge(
             f'"question" is {len(text)} characters; the limit is {max_chars} (KGQA_MAX_QUESTION_CHARS).'
@@ -48,8 +60,8 @@ def top_k(value: Any) -> int | None:
     """None (use the default) or an integer 1..20; query-string digits are accepted."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not TOP_K_MIN <= value <= TOP_K_MAX:
         raise BadRequest(f'"top_k" must be an integer from {TOP_K_MIN} to {TOP_K_MAX}, got {_shown(value)}.')
     return value
@@ -61,10 +73,9 @@ def int_arg(name: str, value: str | None, *, default: int | None = None, low: in
         if default is None:
             raise BadRequest(f'Missing query parameter "{name}".')
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadRequest(f'"{name}" must be an integer, got {_shown(value)}.') from None
+    if not _INTEGER.fullmatch(value.strip()):
+        raise BadRequest(f'"{name}" must be an integer, got {_shown(value)}.')
+    number = int(value.strip())
     if number < low or (high is not None and number > high):
         bound = f"from {low} to {high}" if high is not None else f"at least {low}"
         raise BadRequest(f'"{name}" must be {bound}, got {number}.')

@@ -22,8 +22,8 @@ from tqdm import tqdm
 
 from ingest.parser import parse_file
 from ingest.services import build_services
-from kg.errors import IngestError
-from kg.manifest import MANIFEST, read_manifest, recover_interrupted_swap
+from kg.errors import IndexCorrupt, IngestError
+from kg.manifest import CHECKSUMS, MANIFEST, index_checksums, read_manifest, recover_interrupted_swap, verify_index
 from kg.model import Fact, FactKind, Passage, Service
 from kg.settings import Settings
 
@@ -49,10 +49,12 @@ class BuildReport:
     files: list[FileReport] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
+    rebuilt_because: str = ""  # why an index whose notes had not changed was rebuilt (e.g. a corrupt file)
 
     @property
     def warnings(self) -> list[str]:
-        return [f"skipped {f.path}: {f.reason}" for f in self.files if f.status == "skipped"]
+        skipped = [f"skipped {f.path}: {f.reason}" for f in self.files if f.status == "skipped"]
+        return skipped + ([f"rebuilt the index: {self.rebuilt_because}"] if self.rebuilt_because else [])
 
 
 def note_files(notes_dir: Path) -> list[Path]:
@@ -68,6 +70,14 @@ def note_files(notes_dir: Path) -> list[Path]:
         and not any(part.startswith(".") for part in p.relative_to(notes_dir).parts)
     ]
     return files
+
+
+def link_outside(path: Path, notes_dir: Path) -> bool:
+    """True when the path (or a folder on the way to it) is a symbolic link leading out of the notes folder."""
+    try:
+        return not path.resolve(strict=True).is_relative_to(notes_dir.resolve())
+    except (OSError, RuntimeError):  # a dangling or looping link
+        return True
 
 
 def check_file(path: Path, data: bytes, max_line_chars: int) -> str:
@@ -105,6 +115,12 @@ def build_index(
     good: list[tuple[Path, bytes]] = []
     for path in note_files(notes_dir):
         rel = path.relative_to(notes_dir).as_posix()
+        if link_outside(path, notes_dir):
+            report.files.append(
+                FileReport(rel, "skipped", "symbolic link leading outside the notes folder (not followed)")
+            )
+            log.info("skipped %s: a symbolic link out of the notes folder", rel)
+            continue
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -129,6 +145,13 @@ def build_index(
         "files": file_hashes,
     }
     old = read_manifest(index_dir)
+    if (index_dir / MANIFEST).exists():
+        try:
+            verify_index(index_dir)
+        except IndexCorrupt as exc:  # whatever the notes, a damaged index is built again, never "up to date"
+            report.rebuilt_because = exc.message
+            log.warning("index %s is corrupt, rebuilding: %s", index_dir, exc.message)
+            old = None
     if not force and old and old.get("fingerprint") == fingerprint:
         report.up_to_date = True
         report.counts = dict(old.get("counts", {}))
@@ -275,6 +298,7 @@ def write_index(
         )
         (tmp / "graph.ttl").write_bytes(turtle)
         FaissIndex.build(vectors, [p.id for p in passages]).save(tmp)
+        manifest[CHECKSUMS] = index_checksums(tmp)  # checked at every load and before "up to date"
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         for written in tmp.iterdir():  # the data is on disk before the swap makes it the index
             with written.open("rb") as fh:

@@ -46,6 +46,16 @@ class IndexNotReady(KgqaError):
     code = "index_not_ready"
 
 
+class IndexCorrupt(IndexNotReady):
+    """An index file does not match the checksum its manifest recorded (or cannot be read): ``file`` names it."""
+
+    code = "index_corrupt"
+
+    def __init__(self, message: str, *, file: str) -> None:
+        super().__init__(message)
+        self.file = file
+
+
 class IngestError(KgqaError):
     """A build that cannot finish: the previous index stays in place."""
 

@@ -24,8 +24,26 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     ("host", "127.0.0.1", "Address `kgqa serve` binds to."),
     ("port", 8000, "Port `kgqa serve` listens on."),
     ("workers", 1, "gunicorn worker processes for `kgqa serve` (each loads the index: ~400 MB)."),
+    ("threads", 4, "Request threads per worker process: a slow request does not hold up /healthz or others."),
     ("top_k", 5, "Citations returned with an answer."),
     ("max_question_chars", 1000, "Longer questions are refused with HTTP 413."),
+    ("sparql_max_chars", 10_000, "Longer SPARQL queries are refused with HTTP 413."),
+    (
+        "sparql_timeout_s",
+        10.0,
+        "A SPARQL query running longer is stopped (its sandbox process is killed and restarted): HTTP 503.",
+    ),
+    (
+        "sparql_max_rows",
+        10_000,
+        "SPARQL results stop after this many rows or triples; the reply says so in a KGQA-Truncated header.",
+    ),
+    (
+        "sparql_max_memory_mb",
+        1024,
+        "Address-space limit of each SPARQL sandbox process; a query needing more is stopped: HTTP 503.",
+    ),
+    ("sparql_workers", 1, "SPARQL sandbox processes per server worker (each holds a copy of the graph)."),
     ("max_line_chars", 100_000, "Ingest skips a notes file with a longer line, with a warning."),
     ("abstain_threshold", 0.30, "Answers with a confidence under this say 'not in your notes'."),
     (
@@ -50,8 +68,14 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    threads: int = 4
     top_k: int = 5
     max_question_chars: int = 1000
+    sparql_max_chars: int = 10_000
+    sparql_timeout_s: float = 10.0
+    sparql_max_rows: int = 10_000
+    sparql_max_memory_mb: int = 1024
+    sparql_workers: int = 1
     max_line_chars: int = 100_000
     abstain_threshold: float = 0.30
     slack_signing_secret_env: str = "SLACK_SIGNING_SECRET"

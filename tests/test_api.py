@@ -395,6 +395,7 @@ def test_serve_runs_gunicorn_from_settings(settings: Settings, engine: Engine) -
         "KGQA_TRIPLE_STORE": settings.triple_store,
         "KGQA_PORT": str(port),
         "KGQA_WORKERS": "1",
+        "KGQA_SPARQL_TIMEOUT_S": "3",
         "HF_HUB_OFFLINE": "1",
     }
     code = "from api.serve import serve; from kg.settings import Settings; serve(Settings.from_env())"
@@ -412,6 +413,32 @@ def test_serve_runs_gunicorn_from_settings(settings: Settings, engine: Engine) -
         assert ready is not None and ready.json()["status"] == "ready"
         answer = requests.post(f"{base}/api/v1/ask", json={"question": LAMBDA_Q}, timeout=30).json()
         assert "900" in answer["answer"]
+        # One worker process: while a runaway SPARQL query runs, its other threads still answer.
+        heavy: dict[str, Any] = {}
+        count_all = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+
+        def run_heavy() -> None:
+            started = time.monotonic()
+            heavy["response"] = requests.post(f"{base}/api/v1/sparql", data={"query": count_all}, timeout=30)
+            heavy["seconds"] = time.monotonic() - started
+
+        worker = threading.Thread(target=run_heavy)
+        worker.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
+        assert time.monotonic() - started < 1.0 and worker.is_alive()
+        worker.join(timeout=30)
+        assert heavy["response"].status_code == 503 and heavy["response"].json()["error"]["code"] == "sparql_timeout"
+        assert 3 <= heavy["seconds"] < 8
+        big = json.dumps({"question": "x" * 70_000}).encode()
+        chunked = requests.post(
+            f"{base}/api/v1/ask",
+            data=iter([big[:40_000], big[40_000:]]),
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert chunked.status_code == 413 and chunked.json()["error"]["code"] == "payload_too_large"
     finally:
         proc.terminate()
         proc.wait(timeout=30)

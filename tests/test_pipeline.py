@@ -16,6 +16,7 @@ import pytest
 from api.cli import main
 from ingest import pipeline
 from ingest.pipeline import build_index
+from kg.errors import IndexNotReady
 from kg.qa.index import Index
 from kg.settings import Settings
 
@@ -314,3 +315,76 @@ def test_notes_files_are_found_recursively_but_hidden_ones_are_not(tmp_path):
     make_notes(notes / ".git", {"COMMIT_EDITMSG.txt": "SQS: Simple Queue Service\n- secret\n"})
     found = [p.relative_to(notes).as_posix() for p in pipeline.note_files(notes)]
     assert found == ["queues.md", "sub/topics.markdown"]
+
+
+# ---- links out of the notes folder, indexed sources only, index checksums ----
+
+
+def test_a_link_out_of_the_notes_folder_is_skipped_and_reported(tmp_path, capsys):
+    secret = tmp_path / "outside" / "hostname.txt"
+    make_notes(secret.parent, {"hostname.txt": "SQS: Simple Queue Service\n- secret-host-7731 limit 5 GB\n"})
+    notes = make_notes(tmp_path / "notes", {"queues.md": QUEUES})
+    (notes / "x.txt").symlink_to(secret)
+    (notes / "linked-dir").symlink_to(secret.parent, target_is_directory=True)
+    (notes / "inside.txt").symlink_to(notes / "queues.md")  # a link that stays inside is followed
+    index = tmp_path / "index"
+    assert main(["ingest", str(notes), "--out", str(index), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped x.txt: symbolic link leading outside the notes folder" in err
+    assert not any("secret-host-7731" in t for t in passage_texts(index))
+    files = {f["path"]: f["status"] for f in manifest(index)["files"]}
+    assert files["x.txt"] == "skipped" and files["queues.md"] == "ok" and files["inside.txt"] == "ok"
+    assert not any(name.startswith("linked-dir") and status == "ok" for name, status in files.items())
+
+
+def test_source_serves_only_indexed_files(tmp_path):
+    from api.app import create_app
+
+    notes = make_notes(
+        tmp_path / "notes",
+        {"queues.md": QUEUES, ".env": "API_KEY=hunter2\n", "config.yaml": "password: hunter2\n"},
+    )
+    make_notes(notes / ".git", {"config": "[remote]\nurl = https://hunter2@example.org\n"})
+    outside = make_notes(tmp_path / "outside", {"hostname.txt": "hunter2-host\n"}) / "hostname.txt"
+    (notes / "x.txt").symlink_to(outside)
+    index = tmp_path / "index"
+    build_index(settings_for(notes, index), progress=False)
+    client = create_app(settings_for(notes, index)).test_client()
+    ok = client.get("/api/v1/source", query_string={"file": "queues.md", "start": 1})
+    assert ok.status_code == 200 and ok.get_json()["source"] == "queues.md"
+    for name in (".env", ".git/config", "config.yaml", "x.txt", "./queues.md"):
+        response = client.get("/api/v1/source", query_string={"file": name, "start": 1})
+        assert response.status_code == 404, name
+        assert "hunter2" not in response.get_data(as_text=True)
+    assert client.get("/api/v1/source", query_string={"file": "../outside/hostname.txt", "start": 1}).status_code == 403
+
+
+def test_manifest_records_a_checksum_of_every_index_file(built):
+    _notes, index = built
+    sums = manifest(index)["sha256"]
+    assert set(sums) == {p.name for p in index.iterdir()} - {"manifest.json"}
+    for name, digest in sums.items():
+        assert hashlib.sha256((index / name).read_bytes()).hexdigest() == digest
+
+
+@pytest.mark.parametrize(
+    ("bad_file", "damage"),
+    [
+        ("vectors.faiss", lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])),
+        ("graph.ttl", lambda p: p.write_bytes(b"this is not turtle {{{\n")),
+        ("manifest.json", lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])),
+    ],
+    ids=["truncated-vectors", "garbage-graph", "truncated-manifest"],
+)
+def test_ingest_rebuilds_a_corrupt_index_instead_of_calling_it_up_to_date(built, capsys, bad_file, damage):
+    notes, index = built
+    damage(index / bad_file)
+    with pytest.raises(IndexNotReady, match=bad_file):
+        Index.load(index)
+    assert main(["ingest", str(notes), "--out", str(index), "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("built ") and "up to date" not in out
+    assert f"rebuilt the index: index file {bad_file}" in err
+    assert len(Index.load(index).passages) == 7
+    assert main(["ingest", str(notes), "--out", str(index), "--quiet"]) == 0
+    assert capsys.readouterr().out.startswith("index up to date")

@@ -22,7 +22,7 @@ import pytest
 import rdflib
 from conftest import SAMPLE
 
-from kg.errors import BadRequest, ConfigError, IndexNotReady
+from kg.errors import BadRequest, ConfigError, IndexNotReady, KgqaError
 from kg.qa.engine import Engine
 from kg.settings import SETTINGS_TABLE, Settings
 from kg.triples import TripleStore, open_store
@@ -319,3 +319,29 @@ def test_engine_answers_through_the_sparql_server(settings: Settings, oxigraph_s
     assert any(f.source == f"{SAMPLE.name}:{n}-{n}" and "900" in f.object for f in ans.facts)
     result = engine.sparql(LAMBDA_FACT)
     assert json.loads(result.payload)["results"]["bindings"][0]["start"]["value"] == str(n)
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "needle"),
+    [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }", 400, "SERVICE"),
+        ("SELECT * FROM NAMED <http://127.0.0.1:9/g> WHERE { ?s ?p ?o }", 400, "FROM"),
+        ("SELECT * WHERE { " + "{ " * 40 + "?s ?p ?o" + " }" * 40 + " }", 400, "deeper than 32"),
+        ("SELECT * WHERE { ?s ?p ?o } #" + "x" * 10_000, 413, "KGQA_SPARQL_MAX_CHARS"),
+    ],
+    ids=["service", "from-named", "deep", "long"],
+)
+def test_every_backend_gets_the_sparql_guard(
+    engine: Engine, settings: Settings, store_url: str, query: str, status: int, needle: str
+) -> None:
+    store = open_store(store_url)
+    store.load_turtle(engine.index.graph_ttl)
+    here = Engine(settings, replace(engine.index, store=store), engine.embedder)
+    try:
+        with pytest.raises(KgqaError) as refused:
+            here.sparql(query)
+        assert refused.value.status == status and needle in refused.value.message
+        ok = json.loads(here.sparql("SELECT ?s WHERE { ?s ?p 'service' } LIMIT 1").payload)
+        assert "results" in ok
+    finally:
+        here.close()

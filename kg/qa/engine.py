@@ -6,16 +6,21 @@ Every surface (CLI, HTTP API, web page, Slack) talks to an ``Engine`` and nothin
 from __future__ import annotations
 
 import logging
+import posixpath
+import threading
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kg.embed import load_embedder
-from kg.errors import BadRequest, Forbidden, NotFound
+from kg.errors import BadRequest, Forbidden, IndexCorrupt, NotFound
+from kg.manifest import verify_index
 from kg.model import Answer, Fact, FactKind
 from kg.qa.answer import answer, vector_fn
 from kg.qa.index import Index, missing_parts
 from kg.settings import Settings
+from kg.sparql_guard import check_query
+from kg.sparql_sandbox import Limits, SparqlSandbox
 from kg.triples import query_form
 
 log = logging.getLogger(__name__)
@@ -28,6 +33,7 @@ class SparqlResult:
     kind: str  # "bindings" (SELECT), "boolean" (ASK), "graph" (CONSTRUCT/DESCRIBE)
     payload: bytes
     content_type: str
+    truncated: bool = False  # more rows (or triples) matched than KGQA_SPARQL_MAX_ROWS; the first ones are here
 
 
 class Engine:
@@ -40,6 +46,15 @@ class Engine:
         self.embed = vector_fn(embedder)
         self.manifest: dict[str, Any] = index.manifest
         self.notes_dir = Path(settings.notes_dir).resolve()
+        # The files ingest indexed, by the names citations use: the only files /source serves.
+        self.indexed_files = frozenset(p.file for p in index.passages) | frozenset(
+            str(f["path"]) for f in self.manifest.get("files", []) if isinstance(f, dict) and f.get("status") == "ok"
+        )
+        self._disk: tuple[tuple[Any, ...], list[str]] | None = None
+        self._sandbox: SparqlSandbox | None = None
+        self._sandbox_lock = threading.Lock()
+        if hasattr(index.store, "timeout"):  # a remote SPARQL server: wait no longer than a query may run
+            index.store.timeout = settings.sparql_timeout_s
 
     @classmethod
     def load(cls, settings: Settings) -> Engine:
@@ -69,17 +84,46 @@ class Engine:
         )
 
     def sparql(self, query: str, accept: str = "application/sparql-results+json") -> SparqlResult:
-        """Run a read-only SPARQL query (SELECT/ASK/CONSTRUCT/DESCRIBE)."""
+        """Run a user's read-only SPARQL query (SELECT/ASK/CONSTRUCT/DESCRIBE) within the settings' bounds.
+
+        The query is checked first (size, nesting, no SERVICE/FROM/LOAD), then, on the embedded Oxigraph
+        backends, run in a sandbox process with a time limit, a memory limit and a row cap."""
         if not isinstance(query, str) or not query.strip():
             raise BadRequest("missing SPARQL query: pass it in the 'query' parameter", code="bad_sparql")
+        check_query(query, self.settings.sparql_max_chars)
         form = query_form(query)
         if form not in ("select", "ask", "construct", "describe"):
             raise BadRequest(
                 f"only SELECT, ASK, CONSTRUCT and DESCRIBE queries are allowed (got {form.upper() or 'nothing'})",
                 code="bad_sparql",
             )
-        payload, content_type, kind = self.index.store.query(query, accept)
-        return SparqlResult(kind=kind, payload=payload, content_type=content_type)
+        sandbox = self.sparql_sandbox()
+        if sandbox is None:  # a remote SPARQL server runs the query: its own limits apply, and our timeout
+            payload, content_type, kind = self.index.store.query(query, accept)
+            return SparqlResult(kind=kind, payload=payload, content_type=content_type)
+        reply = sandbox.query(query, accept)
+        return SparqlResult(reply.kind, reply.payload, reply.content_type, truncated=reply.truncated)
+
+    def sparql_sandbox(self) -> SparqlSandbox | None:
+        """The sandbox running user queries (created at first use), or None for a remote SPARQL server."""
+        if not self.index.store.url.startswith("oxigraph://"):
+            return None
+        with self._sandbox_lock:
+            if self._sandbox is None:
+                limits = Limits(
+                    timeout_s=self.settings.sparql_timeout_s,
+                    max_rows=self.settings.sparql_max_rows,
+                    max_memory_mb=self.settings.sparql_max_memory_mb,
+                )
+                self._sandbox = SparqlSandbox(self.index.graph_ttl, limits, workers=self.settings.sparql_workers)
+            return self._sandbox
+
+    def close(self) -> None:
+        """Stop the SPARQL sandbox processes (they also stop by themselves when this process ends)."""
+        with self._sandbox_lock:
+            if self._sandbox is not None:
+                self._sandbox.close()
+                self._sandbox = None
 
     def _fact_json(self, f: Fact) -> dict[str, Any]:
         p = self.index.by_id[f.passage]
@@ -135,16 +179,26 @@ class Engine:
         return out
 
     def source(self, file: str, start: int, end: int, context: int = 3) -> dict[str, Any]:
+        """Lines of a notes file the index was built from, named as its citations name it."""
         if not file or "\x00" in file:
             raise BadRequest("missing 'file' parameter", code="bad_source")
+        shown = file if len(file) <= 80 else file[:79] + "…"
+        if file not in self.indexed_files:
+            normal = posixpath.normpath(file.replace("\\", "/"))
+            if normal.startswith(("/", "../")) or normal == ".." or PurePosixPath(normal).is_absolute():
+                raise Forbidden(f"{shown!r} is outside the notes folder", code="outside_notes")
+            raise NotFound(f"no indexed notes file {shown!r}: sources are the files the index cites")
         path = (self.notes_dir / file).resolve()
-        if not path.is_relative_to(self.notes_dir):
-            raise Forbidden(f"{file!r} is outside the notes folder", code="outside_notes")
+        if not path.is_relative_to(self.notes_dir):  # replaced by a link since the index was built
+            raise Forbidden(f"{shown!r} now leads outside the notes folder", code="outside_notes")
         if not path.is_file():
-            raise NotFound(f"no notes file {file!r}")
+            raise NotFound(f"notes file {shown!r} is in the index but no longer on disk; run `kgqa ingest`")
         if start < 1 or end < start:
             raise BadRequest(f"bad line range {start}-{end}: need 1 <= start <= end", code="bad_range")
-        lines = path.read_text(encoding="utf-8-sig", errors="replace").split("\n")
+        try:
+            lines = path.read_text(encoding="utf-8-sig", errors="replace").split("\n")
+        except OSError as exc:
+            raise NotFound(f"notes file {shown!r} cannot be read: {exc.strerror or exc}") from exc
         if lines and lines[-1] == "":
             lines.pop()  # a final newline ends the last line; it does not start another
         if start > len(lines):
@@ -153,7 +207,7 @@ class Engine:
         context = max(0, min(context, 50))
         lo, hi = max(1, start - context), min(len(lines), end + context)
         return {
-            "source": path.relative_to(self.notes_dir).as_posix(),
+            "source": file,
             "start": start,
             "end": end,
             "total_lines": len(lines),
@@ -161,7 +215,22 @@ class Engine:
         }
 
     def readiness(self) -> list[str]:
-        return missing_parts(self.index.folder)
+        """Problems of the index on disk (missing or corrupt files); the loaded index keeps serving regardless.
+        Checksums are recomputed only when a file's size or modification time changed."""
+        folder = self.index.folder
+        try:
+            key = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.iterdir()))
+        except OSError:
+            key = ()
+        if self._disk is None or self._disk[0] != key:
+            problems = missing_parts(folder)
+            if not problems:
+                try:
+                    verify_index(folder)
+                except IndexCorrupt as exc:
+                    problems = [exc.message]
+            self._disk = (key, problems)
+        return list(self._disk[1])
 
 
 KIND_KEYS = {FactKind.LIMIT: "limits", FactKind.PRICING: "pricing", FactKind.FEATURE: "features"}

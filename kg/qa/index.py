@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from kg.errors import IndexNotReady
-from kg.manifest import MANIFEST, read_manifest, recover_interrupted_swap
+from kg.errors import IndexCorrupt, IndexNotReady
+from kg.manifest import MANIFEST, recover_interrupted_swap, verify_index
 from kg.model import Fact, Passage, Service
 from kg.qa.lexicon import Lexicon
 from kg.text import stem, terms
@@ -70,6 +70,7 @@ class Index:
     vectors: FaissIndex
     lexicon: Lexicon
     bm25: Any
+    graph_ttl: bytes = b""  # the verified Turtle the store was loaded from (SPARQL sandboxes load it too)
     by_id: dict[str, Passage] = field(default_factory=dict)
     position: dict[str, int] = field(default_factory=dict)
     facts_by_passage: dict[str, list[Fact]] = field(default_factory=dict)
@@ -89,18 +90,34 @@ class Index:
         missing = missing_parts(folder)
         if missing:
             raise IndexNotReady("index not ready, missing: " + ", ".join(missing))
-        manifest = read_manifest(folder) or {}
-        with (folder / "passages.jsonl").open(encoding="utf-8") as fh:
-            passages = [_passage(json.loads(line)) for line in fh if line.strip()]
-        services = {
-            d["id"]: Service(**{**d, "aliases": tuple(d.get("aliases", ()))})
-            for d in json.loads((folder / "services.json").read_text(encoding="utf-8"))
-        }
-        with (folder / "facts.jsonl").open(encoding="utf-8") as fh:
-            facts = [Fact(**json.loads(line)) for line in fh if line.strip()]
+        manifest = verify_index(folder)
+        try:
+            with (folder / "passages.jsonl").open(encoding="utf-8") as fh:
+                passages = [_passage(json.loads(line)) for line in fh if line.strip()]
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexCorrupt(f"index file passages.jsonl cannot be read: {exc}", file="passages.jsonl") from exc
+        try:
+            services = {
+                d["id"]: Service(**{**d, "aliases": tuple(d.get("aliases", ()))})
+                for d in json.loads((folder / "services.json").read_text(encoding="utf-8"))
+            }
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise IndexCorrupt(f"index file services.json cannot be read: {exc}", file="services.json") from exc
+        try:
+            with (folder / "facts.jsonl").open(encoding="utf-8") as fh:
+                facts = [Fact(**json.loads(line)) for line in fh if line.strip()]
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexCorrupt(f"index file facts.jsonl cannot be read: {exc}", file="facts.jsonl") from exc
+        graph_ttl = (folder / "graph.ttl").read_bytes()
         store = open_store(store_url)
-        store.load_turtle((folder / "graph.ttl").read_bytes())
-        vectors = FaissIndex.load(folder)
+        try:
+            store.load_turtle(graph_ttl)
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise IndexCorrupt(f"index file graph.ttl cannot be loaded: {exc}", file="graph.ttl") from exc
+        try:
+            vectors = FaissIndex.load(folder)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise IndexCorrupt(f"index file vectors.faiss cannot be loaded: {exc}", file="vectors.faiss") from exc
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
@@ -117,6 +134,7 @@ class Index:
             vectors=vectors,
             lexicon=Lexicon(list(services.values()), passages, common_words(model), tokens),
             bm25=bm25,
+            graph_ttl=graph_ttl,
         )
         index.by_id = {p.id: p for p in passages}
         index.position = {p.id: i for i, p in enumerate(passages)}
