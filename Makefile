@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install ingest eval bench lint browser clean help
+.PHONY: run test install ingest eval bench lint browser clean help fit
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ test: $(STAMP) browser  ## set up and run the whole test suite (import layers fi
 
 eval: ingest  ## score the development questions (answers, citations, abstention, latency)
 	$(BIN)/kgqa eval data/eval/qa_dev.jsonl
+
+fit: $(STAMP)  ## fit the answer confidence and abstention threshold on the training corpora (kg/qa/calibration.json)
+	$(BIN)/python scripts/fit.py
 
 bench: ingest  ## latency benchmarks (answer core and HTTP)
 	$(BIN)/python bench/answer_bench.py

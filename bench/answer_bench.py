@@ -115,8 +115,9 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
                 hops = [first.ranked[0]]
                 scored = Scored(scored.query, second.ranked, second.sparql or first.sparql)
     ranked = scored.ranked
-    conf = timed("confidence", confidence, index, scored)
-    abstained = not ranked or conf < s.abstain_threshold
+    conf = timed("confidence", confidence, index, scored, engine.calibration)
+    threshold = engine.calibration.threshold if s.abstain_threshold < 0 else s.abstain_threshold
+    abstained = not ranked or conf < threshold
     t = clock()
     cited = _citations(index, scored.query, ranked, hops, s.top_k)
     if abstained:

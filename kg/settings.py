@@ -45,7 +45,12 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     ),
     ("sparql_workers", 1, "SPARQL sandbox processes per server worker (each holds a copy of the graph)."),
     ("max_line_chars", 100_000, "Ingest skips a notes file with a longer line, with a warning."),
-    ("abstain_threshold", 0.30, "Answers with a confidence under this say 'not in your notes'."),
+    (
+        "abstain_threshold",
+        -1.0,
+        "Answers with a confidence under this say 'not in your notes'; negative: the threshold fitted by "
+        "`make fit` (kg/qa/calibration.json).",
+    ),
     (
         "slack_signing_secret_env",
         "SLACK_SIGNING_SECRET",
@@ -77,7 +82,7 @@ class Settings:
     sparql_max_memory_mb: int = 1024
     sparql_workers: int = 1
     max_line_chars: int = 100_000
-    abstain_threshold: float = 0.30
+    abstain_threshold: float = -1.0
     slack_signing_secret_env: str = "SLACK_SIGNING_SECRET"
     slack_command: str = "/ask"
     log_level: str = "INFO"

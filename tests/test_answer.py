@@ -105,7 +105,7 @@ def test_abstains_when_notes_do_not_say(engine: Engine, question: str) -> None:
     assert ans.abstained, ans.answer
     assert ans.answer.startswith("That is not in your notes")
     assert ans.citations, "an abstention still points at the nearest passages"
-    assert ans.confidence < engine.settings.abstain_threshold
+    assert ans.confidence < engine.calibration.threshold
 
 
 def test_answer_shape_and_json(engine: Engine) -> None:

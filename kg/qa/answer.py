@@ -10,13 +10,13 @@ import numpy as np
 
 from kg.errors import BadRequest, PayloadTooLarge
 from kg.model import Answer, Citation, Fact, FactRef, Passage, QuestionKind
+from kg.qa.calibrate import Calibration, load_calibration, signals
 from kg.qa.compose import compose
 from kg.qa.index import Index
 from kg.qa.question import Query, analyse
 from kg.qa.retrieve import Candidate, candidates, sparql_facts
-from kg.text import content_terms, stem, terms, words
+from kg.text import content_terms
 
-PRICE_ASKED = re.compile(r"\b(?:how much|price per|cost per|per (?:request|hour|month|gb|million))\b", re.I)
 NOT_IN_NOTES = "That is not in your notes."
 NAME_TOKEN = re.compile(r"\b([A-Z][A-Z0-9]{1,6}|[A-Z][a-z]+[A-Z][A-Za-z0-9]+)\b")
 
@@ -73,73 +73,11 @@ def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def confidence(index: Index, scored: Scored) -> float:
-    """How sure the top passage answers the question, in [0, 1], from signals that do not depend on
-    the question's wording: term coverage, semantic similarity, service agreement, answer kind."""
+def confidence(index: Index, scored: Scored, calibration: Calibration) -> float:
+    """The probability that the top passage answers the question, from the fitted calibration."""
     if not scored.ranked or not (scored.query.terms or scored.query.services):
         return 0.0  # nothing asked about: only question words ("what's the difference between")
-    top = scored.ranked[0]
-    q = scored.query
-    dense = min(1.0, max(0.0, (top.dense - 0.25) / 0.5))
-    conf = 0.5 * top.coverage + 0.3 * dense + 0.2 * (1.0 if top.service >= 0.7 else top.service)
-    if q.kind in (QuestionKind.NUMBER, QuestionKind.PRICING) and top.kind_fit == 0.0:
-        conf *= 0.55  # a number was asked and the passage has none
-    elif q.kind is QuestionKind.PRICING and top.kind_fit < 1.0 and PRICE_ASKED.search(q.normalised):
-        conf *= 0.75  # a price was asked ("price per request") and the passage names no amount
-    if q.services and top.service == 0.0:
-        conf *= 0.6  # the question names a service and the passage is about another one
-    # a name the question uses (Kinesis, SQS) that the passage does not mention
-    around = [c.passage for c in scored.ranked[: 3 if q.kind is QuestionKind.COMPARISON else 1]]
-    conf *= 0.6 ** len(missing_names(index, q, around))
-    if q.kind is not QuestionKind.MULTI_HOP and focus_missing(index, q, top.passage):
-        conf *= 0.7
-    # a content word of the question that the notes never use is a sign they do not cover it
-    unknown = unknown_terms(index, q)
-    for t in unknown:
-        # a word of general English the notes happen not to use says little; jargon they never use
-        # ("cooldown", "TTL") says the question is about something they do not cover
-        conf *= 0.85 if index.lexicon.is_common_word(t) else 0.6
-    if unknown and not [t for t in q.terms if t not in q.service_terms and t not in unknown]:
-        conf *= 0.6  # all the question asks about, beyond the service, is absent from the notes
-    return float(max(0.0, min(1.0, conf)))
-
-
-def unknown_terms(index: Index, q: Query) -> list[str]:
-    """Content words of the question the notes never use (compounds count once, not by their parts)."""
-    compounds = [t for t in q.terms if re.search(r"[-./:@+_]", t)]
-    parts = {stem(x) for t in compounds for x in re.split(r"[-./:@+_]", t)}
-    return [
-        t
-        for t in q.terms
-        if t not in q.service_terms and not index.lexicon.known(t) and not (t in parts and t not in compounds)
-    ]
-
-
-def focus_missing(index: Index, q: Query, p: Passage) -> bool:
-    """The question's most specific known word is absent from the passage and its headings."""
-    known = [
-        t for t in q.terms if t not in q.service_terms and index.lexicon.known(t) and not re.search(r"[-./:@+_]", t)
-    ]
-    if not known:
-        return False
-    focus = max(known, key=lambda t: (index.lexicon.idf(t), t))
-    return focus not in set(terms(" ".join([p.text, *p.local_section])))
-
-
-def missing_names(index: Index, q: Query, passages: list[Passage]) -> list[str]:
-    named = set(q.service_terms)
-    context: set[str] = set()
-    for p in passages:
-        context |= set(content_terms(" ".join([p.text, *p.local_section, p.lead])))
-        s = index.services.get(p.service or "")
-        if s:
-            context |= set(content_terms(" ".join([s.label, *s.aliases])))
-    out = []
-    for tok in words(q.normalised):
-        t = stem(tok)
-        if tok in index.lexicon.proper and t not in named and t not in context and t in q.terms:
-            out.append(tok)
-    return list(dict.fromkeys(out))
+    return calibration.probability(signals(index, scored.query, scored.ranked))
 
 
 def answer(
@@ -149,8 +87,14 @@ def answer(
     *,
     top_k: int = 5,
     max_chars: int = 1000,
-    threshold: float = 0.35,
+    threshold: float | None = None,
+    calibration: Calibration | None = None,
+    signals_out: dict[str, float] | None = None,
 ) -> Answer:
+    """Answer a question from the index; ``threshold`` (default: the fitted one) is the confidence under
+    which the engine says the answer is not in the notes."""
+    calibration = calibration or load_calibration()
+    threshold = calibration.threshold if threshold is None or threshold < 0 else threshold
     t0 = time.perf_counter()
     q = check_question(question, max_chars)
     timings: dict[str, float] = {}
@@ -166,7 +110,9 @@ def answer(
                 scored = Scored(scored.query, second.ranked, second.sparql or first.sparql)
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     ranked = scored.ranked
-    conf = confidence(index, scored)
+    conf = confidence(index, scored, calibration)
+    if signals_out is not None:  # what the confidence was read from: for fitting and evaluation
+        signals_out.update(signals(index, scored.query, ranked))
     abstained = not ranked or conf < threshold
     cited = _citations(index, scored.query, ranked, hops, top_k)
     if abstained:

@@ -17,6 +17,7 @@ from kg.errors import BadRequest, Forbidden, IndexCorrupt, NotFound
 from kg.manifest import verify_index
 from kg.model import Answer, Fact, FactKind
 from kg.qa.answer import answer, vector_fn
+from kg.qa.calibrate import Calibration, load_calibration
 from kg.qa.index import Index, missing_parts
 from kg.settings import Settings
 from kg.sparql_guard import check_query
@@ -39,9 +40,10 @@ class SparqlResult:
 class Engine:
     """An index loaded once, with the query embedder: the one object every surface calls."""
 
-    def __init__(self, settings: Settings, index: Index, embedder: Any) -> None:
+    def __init__(self, settings: Settings, index: Index, embedder: Any, calibration: Calibration | None = None) -> None:
         self.settings = settings
         self.index = index
+        self.calibration = calibration or load_calibration()  # fitted by `make fit`
         self.embedder = embedder
         self.embed = vector_fn(embedder)
         self.manifest: dict[str, Any] = index.manifest
@@ -57,7 +59,7 @@ class Engine:
             index.store.timeout = settings.sparql_timeout_s
 
     @classmethod
-    def load(cls, settings: Settings) -> Engine:
+    def load(cls, settings: Settings, calibration: Calibration | None = None) -> Engine:
         """Load the index at settings.index_dir; raises IndexNotReady naming what is missing."""
         index = Index.load(Path(settings.index_dir), settings.triple_store, settings.model)
         try:
@@ -67,10 +69,19 @@ class Engine:
                 raise
             log.warning("ONNX embedder unavailable (%s); using torch", exc)
             embedder = load_embedder(settings.model, "torch")
-        return cls(settings, index, embedder)
+        return cls(settings, index, embedder, calibration)
 
-    def answer(self, question: object, top_k: int | None = None) -> Answer:
-        """Answer a question. Raises BadRequest (empty / not text) or PayloadTooLarge (too long)."""
+    def answer(
+        self,
+        question: object,
+        top_k: int | None = None,
+        *,
+        threshold: float | None = None,
+        signals_out: dict[str, float] | None = None,
+    ) -> Answer:
+        """Answer a question. Raises BadRequest (empty / not text) or PayloadTooLarge (too long).
+        ``threshold`` overrides the abstention threshold (0: never abstain, for evaluation and fitting);
+        ``signals_out`` receives the signals the confidence was computed from."""
         k = self.settings.top_k if top_k is None else top_k
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 20:
             raise BadRequest(f"top_k must be an integer from 1 to 20, got {k!r}", code="bad_top_k")
@@ -80,7 +91,9 @@ class Engine:
             question,
             top_k=k,
             max_chars=self.settings.max_question_chars,
-            threshold=self.settings.abstain_threshold,
+            threshold=self.settings.abstain_threshold if threshold is None else threshold,
+            calibration=self.calibration,
+            signals_out=signals_out,
         )
 
     def sparql(self, query: str, accept: str = "application/sparql-results+json") -> SparqlResult:

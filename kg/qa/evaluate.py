@@ -123,6 +123,15 @@ def run_eval(engine: Any, qa_file: Path, baselines: bool = True) -> dict[str, An
     engine.answer("warm up")  # the first call pays one-off costs that are not per-question latency
     answers, lat = _run(items, engine.answer)
     report: dict[str, Any] = {"qa_file": str(qa_file), "ours": score(items, answers, lat)}
+    # calibration: how sure the engine is against how often its answer, abstention off, is right
+    probes = [engine.answer(i["question"], threshold=0.0) for i in items]
+    probs = [a.confidence for a in probes]
+    right = [bool(i.get("answers")) and answer_correct(i, a) for i, a in zip(items, probes, strict=True)]
+    report["ours"]["ece"] = round(ece(probs, right), 4)
+    report["reliability"] = [
+        {"from": lo, "questions": n, "mean_confidence": round(m, 4), "share_right": round(acc, 4)}
+        for lo, n, m, acc in reliability(probs, right)
+    ]
     if baselines:
         for mode in ("bm25", "dense"):
             b_answers, b_lat = _run(items, baseline_fn(engine, mode))
@@ -166,6 +175,17 @@ def format_report(report: dict[str, Any]) -> str:
     for t in types:
         label = f"  {t}" + (" (abstained)" if t == "unanswerable" else "")
         lines.append(f"| {label:<22} | " + " | ".join(f"{report[s]['by_type'].get(t, 0):>10}" for s in systems) + " |")
+    if "ece" in report["ours"]:
+        lines += [
+            "",
+            f"Calibration: ECE {report['ours']['ece']} (10 bins; confidence vs. answer right, abstention off)",
+        ]
+        lines += ["", "| confidence | questions | mean confidence | share right |", "|---|---|---|---|"]
+        for r in report.get("reliability", []):
+            lo = r["from"]
+            lines.append(
+                f"| {lo:.1f}-{lo + 0.1:.1f} | {r['questions']} | {r['mean_confidence']:.3f} | {r['share_right']:.3f} |"
+            )
     fails = report.get("failures", [])
     lines += ["", f"{len(fails)} question(s) not answered right by kgqa:"]
     for f in fails:
@@ -173,3 +193,25 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"    expected {f['expected']}; got {f['got'][:140]!r} (conf {f['confidence']:.2f})")
         lines.append(f"    cited {', '.join(f['cited'])}; gold lines {f['gold_lines']}")
     return "\n".join(lines)
+
+
+def ece(probs: Sequence[float], right: Sequence[bool], bins: int = 10) -> float:
+    """Expected calibration error: the confidence-weighted gap between how sure and how often right,
+    over equal-width bins of confidence."""
+    if not probs:
+        return 0.0
+    total = 0.0
+    for _lo, n, mean, acc in reliability(probs, right, bins):
+        total += n * abs(mean - acc)
+    return total / len(probs)
+
+
+def reliability(probs: Sequence[float], right: Sequence[bool], bins: int = 10) -> list[tuple[float, int, float, float]]:
+    """(bin start, questions, mean confidence, share right) for each non-empty bin of confidence."""
+    out = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        sel = [(p, y) for p, y in zip(probs, right, strict=True) if lo <= p < hi or (b == bins - 1 and p >= 1.0)]
+        if sel:
+            out.append((lo, len(sel), sum(p for p, _ in sel) / len(sel), sum(1 for _, y in sel if y) / len(sel)))
+    return out

@@ -1,0 +1,172 @@
+"""Calibrated confidence: the probability that an answer is right, from signals of the top passage.
+
+The signals are measured here; how much each one counts, and the confidence under which the engine says
+"not in your notes", are fitted by ``scripts/fit.py`` (``make fit``) on the training corpora and stored in
+``calibration.json`` beside this module. Nothing here is a hand-set weight.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from kg.errors import ConfigError
+from kg.model import QuestionKind
+from kg.qa.index import Index
+from kg.qa.question import Query
+from kg.qa.retrieve import Candidate
+from kg.text import content_terms, stem, terms, words
+
+CALIBRATION = Path(__file__).with_name("calibration.json")
+PRICE_ASKED = re.compile(r"\b(?:how much|price per|cost per|per (?:request|hour|month|gb|million))\b", re.I)
+
+# What the fitted model reads, in this order (the calibration file names them too, so a stale file fails).
+FEATURES = (
+    "coverage",  # share of the question's terms the top passage (with its headings) covers
+    "dense",  # cosine similarity of question and top passage
+    "keyword",  # BM25 score of the top passage, scaled to the best of the run
+    "service",  # agreement of the passage's service with the services asked about
+    "kind_fit",  # whether the passage has what the kind of question asks for (a number, a price, a list)
+    "fact",  # graph facts of the asked family on the passage
+    "score",  # the fused ranking score
+    "margin",  # fused score of the first minus the second passage
+    "figure_missing",  # a number or a price is asked and the passage states none of that kind
+    "price_missing",  # "price per ..." asked, no amount in the passage
+    "other_service",  # the question names a service and the passage is about another
+    "missing_names",  # names the question uses that the passage and its service do not mention
+    "focus_missing",  # the question's most specific known word is absent from the passage
+    "unknown_common",  # ordinary English words of the question the notes never use
+    "unknown_jargon",  # other words of the question the notes never use
+    "all_unknown",  # everything asked beyond the service is absent from the notes
+    "names_service",  # the question names a service of the notes
+)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A fitted logistic model over standardised signals, and the fitted abstention threshold."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def probability(self, signals: dict[str, float]) -> float:
+        z = self.intercept
+        for name, m, s, w in zip(self.features, self.mean, self.scale, self.coef, strict=True):
+            z += w * (signals.get(name, 0.0) - m) / (s or 1.0)
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "features": list(self.features),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "coef": list(self.coef),
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+            "meta": self.meta,
+        }
+
+
+@lru_cache(maxsize=4)
+def load_calibration(path: Path = CALIBRATION) -> Calibration:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        cal = Calibration(
+            features=tuple(doc["features"]),
+            mean=tuple(doc["mean"]),
+            scale=tuple(doc["scale"]),
+            coef=tuple(doc["coef"]),
+            intercept=float(doc["intercept"]),
+            threshold=float(doc["threshold"]),
+            meta=dict(doc.get("meta", {})),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot read the confidence calibration {path}: {exc} (run `make fit`)") from exc
+    if cal.features != FEATURES:
+        raise ConfigError(f"{path} was fitted on other signals than this code measures (run `make fit`)")
+    return cal
+
+
+def signals(index: Index, query: Query, ranked: list[Candidate]) -> dict[str, float]:
+    """The signals of the top passage, for the fitted model."""
+    out = dict.fromkeys(FEATURES, 0.0)
+    if not ranked or not (query.terms or query.services):
+        return out  # nothing asked about: only question words
+    top = ranked[0]
+    best_keyword = max((c.keyword for c in ranked), default=0.0) or 1.0
+    unknown = unknown_terms(index, query)
+    around = [c.passage for c in ranked[: 3 if query.kind is QuestionKind.COMPARISON else 1]]
+    figure = query.kind in (QuestionKind.NUMBER, QuestionKind.PRICING)
+    out.update(
+        coverage=top.coverage,
+        dense=top.dense,
+        keyword=top.keyword / best_keyword,
+        service=top.service,
+        kind_fit=top.kind_fit,
+        fact=top.fact,
+        score=top.score,
+        margin=top.score - ranked[1].score if len(ranked) > 1 else top.score,
+        figure_missing=float(figure and top.kind_fit == 0.0),
+        price_missing=float(
+            query.kind is QuestionKind.PRICING and top.kind_fit < 1.0 and bool(PRICE_ASKED.search(query.normalised))
+        ),
+        other_service=float(bool(query.services) and top.service == 0.0),
+        missing_names=float(len(missing_names(index, query, around))),
+        focus_missing=float(query.kind is not QuestionKind.MULTI_HOP and focus_missing(index, query, top.passage)),
+        unknown_common=float(sum(1 for t in unknown if index.lexicon.is_common_word(t))),
+        unknown_jargon=float(sum(1 for t in unknown if not index.lexicon.is_common_word(t))),
+        all_unknown=float(
+            bool(unknown) and not [t for t in query.terms if t not in query.service_terms and t not in unknown]
+        ),
+        names_service=float(bool(query.services)),
+    )
+    return out
+
+
+def unknown_terms(index: Index, q: Query) -> list[str]:
+    """Content words of the question the notes never use (compounds count once, not by their parts)."""
+    compounds = [t for t in q.terms if re.search(r"[-./:@+_]", t)]
+    parts = {stem(x) for t in compounds for x in re.split(r"[-./:@+_]", t)}
+    return [
+        t
+        for t in q.terms
+        if t not in q.service_terms and not index.lexicon.known(t) and not (t in parts and t not in compounds)
+    ]
+
+
+def focus_missing(index: Index, q: Query, p: Any) -> bool:
+    """The question's most specific known word is absent from the passage and its headings."""
+    known = [
+        t for t in q.terms if t not in q.service_terms and index.lexicon.known(t) and not re.search(r"[-./:@+_]", t)
+    ]
+    if not known:
+        return False
+    focus = max(known, key=lambda t: (index.lexicon.idf(t), t))
+    return focus not in set(terms(" ".join([p.text, *p.local_section])))
+
+
+def missing_names(index: Index, q: Query, passages: list[Any]) -> list[str]:
+    """Names the question uses (Kinesis, SQS) that the passages and their services do not mention."""
+    named = set(q.service_terms)
+    context: set[str] = set()
+    for p in passages:
+        context |= set(content_terms(" ".join([p.text, *p.local_section, p.lead])))
+        s = index.services.get(p.service or "")
+        if s:
+            context |= set(content_terms(" ".join([s.label, *s.aliases])))
+    out = []
+    for tok in words(q.normalised):
+        t = stem(tok)
+        if tok in index.lexicon.proper and t not in named and t not in context and t in q.terms:
+            out.append(tok)
+    return list(dict.fromkeys(out))

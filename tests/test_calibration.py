@@ -1,0 +1,52 @@
+"""The fitted confidence: the shipped calibration matches the code's signals, is a probability, and the
+scoring of calibration (ECE, reliability) is right. No model needed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kg.errors import ConfigError
+from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration, load_calibration
+from kg.qa.evaluate import ece, reliability
+
+
+def test_the_shipped_calibration_was_fitted_on_these_signals_and_the_train_split_only() -> None:
+    cal = load_calibration()
+    assert cal.features == FEATURES
+    assert 0.0 < cal.threshold < 1.0
+    corpora = json.loads((Path(__file__).resolve().parent.parent / "data/eval/corpora.json").read_text())["corpora"]
+    test_split = {c["name"] for c in corpora if c["split"] == "test"}
+    assert test_split and not test_split & set(cal.meta["train_corpora"]), "no test corpus is fitted on"
+
+
+def test_more_evidence_means_more_confidence() -> None:
+    cal = load_calibration()
+    weak = dict.fromkeys(FEATURES, 0.0)
+    strong = {**weak, "coverage": 1.0, "dense": 0.8, "score": 2.0, "margin": 0.5}
+    doubtful = {**strong, "unknown_jargon": 2.0, "missing_names": 1.0}
+    p_weak, p_strong, p_doubt = (cal.probability(s) for s in (weak, strong, doubtful))
+    assert 0.0 <= p_weak < p_strong <= 1.0
+    assert p_doubt < p_strong, "words the notes never use lower the confidence"
+
+
+def test_a_calibration_for_other_signals_is_refused(tmp_path: Path) -> None:
+    stale = Calibration(("coverage",), (0.0,), (1.0,), (1.0,), 0.0, 0.5)
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps(stale.to_json()))
+    with pytest.raises(ConfigError, match="make fit"):
+        load_calibration(path)
+    with pytest.raises(ConfigError, match="make fit"):
+        load_calibration(tmp_path / "missing.json")
+    assert CALIBRATION.is_file()
+
+
+def test_ece_and_reliability() -> None:
+    probs = [0.9, 0.9, 0.1, 0.1]
+    assert ece(probs, [True, True, False, False]) == pytest.approx(0.1)
+    assert ece(probs, [False, False, True, True]) == pytest.approx(0.9)
+    table = reliability(probs, [True, False, False, False])
+    assert [(lo, n) for lo, n, _, _ in table] == [(0.1, 2), (0.9, 2)]
+    assert table[1][3] == 0.5 and ece([], []) == 0.0
