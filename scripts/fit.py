@@ -1,12 +1,19 @@
-"""Fit the answer confidence and the abstention threshold on the training corpora (``make fit``).
+"""Fit the ranking weights, the answer confidence and the abstention threshold (``make fit``).
 
-Every corpus of ``data/eval/corpora.json`` is ingested (into ``.cache/fit``, a no-op when unchanged) and
-every question answered with abstention off, recording the signals the confidence reads and whether the
-answer is right. A logistic model is fitted on the train split only: its regularisation chosen by
-leave-one-corpus-out log loss, its abstention threshold as the one that handles the most training questions
-right (answered correctly, or abstained when the notes do not say), judged on out-of-corpus probabilities.
-The result goes to ``kg/qa/calibration.json``; the per-corpus figures (fit, leave-one-corpus-out, test) to
-``docs/calibration.md``. Deterministic: same code and data, same file.
+Every corpus of ``data/eval/corpora.json`` is ingested (into ``.cache/fit``, a no-op when unchanged). Only
+the train split is fitted on:
+
+1. **Ranking**: for every answerable question, the signals of each candidate passage and whether it holds a
+   gold line; a pairwise logistic model (right passage against each wrong one) gives the weights of the
+   fused score, its regularisation chosen by leave-one-corpus-out top-1 hits. → ``kg/qa/ranking.json``
+2. **Confidence**: every question answered with abstention off under the new ranking, recording the
+   signals the confidence reads and whether the answer is right; a logistic model, its regularisation
+   chosen by leave-one-corpus-out log loss, its abstention threshold the one that handles the most
+   training questions right (answered correctly, or abstained when the notes do not say) on out-of-corpus
+   probabilities. → ``kg/qa/calibration.json``
+
+The per-corpus figures (fitted, leave-one-corpus-out, test) go to ``docs/calibration.md``. Deterministic:
+same code and data, same files.
 """
 
 from __future__ import annotations
@@ -25,21 +32,91 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ingest.pipeline import build_index  # noqa: E402
+from kg.qa.answer import rank  # noqa: E402
 from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
 from kg.qa.evaluate import answer_correct, ece, load_qa, reliability  # noqa: E402
+from kg.qa.retrieve import RANK_FEATURES, RANKING, load_weights  # noqa: E402
 from kg.settings import Settings  # noqa: E402
 
 NEUTRAL = Calibration(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES), 0.0, 0.0)
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # regularisation strengths tried; the data picks one
 
 
-def collect(corpus: dict[str, Any], cache: Path) -> list[dict[str, Any]]:
-    """One row per question: signals, whether the never-abstaining answer is right, and labels."""
+def _engine(corpus: dict[str, Any], cache: Path) -> Engine:
     notes, index_dir = ROOT / corpus["notes"], cache / corpus["name"]
     settings = Settings.from_env(notes_dir=str(notes), index_dir=str(index_dir))
     build_index(settings, progress=False)
-    engine = Engine.load(settings, calibration=NEUTRAL)  # abstention is off: the calibration is not read
+    return Engine.load(settings, calibration=NEUTRAL)  # abstention is off: the calibration is not read
+
+
+def collect_candidates(corpus: dict[str, Any], cache: Path) -> list[dict[str, Any]]:
+    """One row per answerable question: each candidate's ranking signals and whether it holds a gold line."""
+    engine = _engine(corpus, cache)
+    out = []
+    for qa in corpus["qa"]:
+        for item in load_qa(ROOT / qa):
+            gold = set(item.get("source_lines") or [])
+            if not gold or not item.get("answers"):
+                continue
+            scored = rank(engine.index, engine.embed, item["question"])
+            cands = [
+                (
+                    list(c.features),
+                    c.passage.file == item.get("source_file", c.passage.file)
+                    and any(c.passage.line_start <= g <= c.passage.line_end for g in gold),
+                )
+                for c in scored.ranked
+            ]
+            if any(hit for _, hit in cands):
+                out.append({"corpus": corpus["name"], "id": item.get("id"), "candidates": cands})
+    return out
+
+
+def fit_ranking(rows: list[dict[str, Any]], c: float) -> tuple[float, ...]:
+    """Pairwise logistic model: each right passage against each wrong one of the same question."""
+    from sklearn.linear_model import LogisticRegression
+
+    diffs = []
+    for r in rows:
+        pos = [f for f, hit in r["candidates"] if hit]
+        neg = [f for f, hit in r["candidates"] if not hit]
+        for p in pos:
+            for n in neg:
+                diffs.append(np.subtract(p, n))
+    x = np.array(diffs, dtype=float)
+    x = np.vstack([x, -x])  # both orders, so no intercept is needed and the classes balance
+    y = np.array([1] * len(diffs) + [0] * len(diffs))
+    w = LogisticRegression(C=c, fit_intercept=False, max_iter=5000).fit(x, y).coef_[0]
+    return tuple(float(v) for v in w / np.abs(w).sum())
+
+
+def top1_hits(rows: list[dict[str, Any]], weights: tuple[float, ...]) -> float:
+    """Share of questions whose best-scored candidate holds a gold line (first in list order on ties)."""
+    hits = 0
+    for r in rows:
+        scores = [float(np.dot(weights, f)) for f, _ in r["candidates"]]
+        best = max(range(len(scores)), key=lambda i: (round(scores[i], 9), -i))
+        hits += bool(r["candidates"][best][1])
+    return hits / max(1, len(rows))
+
+
+def fit_ranking_loco(rows: list[dict[str, Any]]) -> tuple[tuple[float, ...], float, dict[float, float]]:
+    names = sorted({r["corpus"] for r in rows})
+    loco: dict[float, float] = {}
+    for c in C_GRID:
+        hits = 0.0
+        for name in names:
+            held = [r for r in rows if r["corpus"] == name]
+            hits += top1_hits(held, fit_ranking([r for r in rows if r["corpus"] != name], c)) * len(held)
+        loco[c] = hits / len(rows)
+    c_best = max(C_GRID, key=lambda c: (round(loco[c], 9), -c))
+    return fit_ranking(rows, c_best), c_best, loco
+
+
+def collect(corpus: dict[str, Any], cache: Path) -> list[dict[str, Any]]:
+    """One row per question: signals, whether the never-abstaining answer is right, and labels."""
+    engine = _engine(corpus, cache)
     rows = []
     for qa in corpus["qa"]:
         for item in load_qa(ROOT / qa):
@@ -101,7 +178,8 @@ def log_loss(probs: list[float], rows: list[dict[str, Any]]) -> float:
 
 
 def best_threshold(probs: list[float], rows: list[dict[str, Any]]) -> float:
-    """The threshold that handles the most questions right; ties go to the middle of the best run."""
+    """The threshold that handles the most questions right (answered right, or abstained when the notes do
+    not say: every question counts once, as in ``kgqa eval``); ties go to the middle of the best run."""
     candidates = sorted({0.0, *(round(p, 4) for p in probs)})
     scores = [
         sum(1 for p, r in zip(probs, rows, strict=True) if (r["right"] and p >= t) or (not r["answerable"] and p < t))
@@ -129,15 +207,39 @@ def main() -> int:
     ap.add_argument("--corpora", type=Path, default=ROOT / "data" / "eval" / "corpora.json")
     ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "fit", help="indexes of the corpora")
     ap.add_argument("--out", type=Path, default=CALIBRATION, help="the calibration file to write")
+    ap.add_argument("--ranking", type=Path, default=RANKING, help="the ranking weights file to write")
     ap.add_argument("--report", type=Path, default=ROOT / "docs" / "calibration.md")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     corpora = json.loads(args.corpora.read_text(encoding="utf-8"))["corpora"]
+    split = {c["name"]: c["split"] for c in corpora}
+    # 1. ranking weights, from the train split's candidates
+    cand_rows: list[dict[str, Any]] = []
+    for corpus in corpora:
+        print(f"ranking {corpus['name']} ...", flush=True)
+        cand_rows += collect_candidates(corpus, args.cache)
+    cand_train = [r for r in cand_rows if split[r["corpus"]] == "train"]
+    previous = load_weights()
+    weights, c_rank, loco_rank = fit_ranking_loco(cand_train)
+    ranking_doc = {
+        "features": list(RANK_FEATURES),
+        "weights": list(weights),
+        "meta": {
+            "model": "pairwise logistic regression (right passage against each wrong one), weights L1-normalised",
+            "C": c_rank,
+            "train_corpora": sorted({r["corpus"] for r in cand_train}),
+            "train_questions": len(cand_train),
+        },
+    }
+    args.ranking.write_text(json.dumps(ranking_doc, indent=1) + "\n", encoding="utf-8")
+    load_weights.cache_clear()
+    rank_report = _rank_report(corpora, cand_rows, previous, weights, c_rank, loco_rank)
+    # 2. confidence, under the new ranking
     rows: list[dict[str, Any]] = []
     for corpus in corpora:
         print(f"answering {corpus['name']} ...", flush=True)
         rows += collect(corpus, args.cache)
-    split = {c["name"]: c["split"] for c in corpora}
+    (args.cache / "signals.json").write_text(json.dumps(rows), encoding="utf-8")  # kept for inspection
     train = [r for r in rows if split[r["corpus"]] == "train"]
     test = [r for r in rows if split[r["corpus"]] == "test"]
     losses = {c: log_loss(out_of_corpus(train, c), train) for c in C_GRID}
@@ -157,14 +259,39 @@ def main() -> int:
             "C": c_best,
             "train_corpora": sorted({r["corpus"] for r in train}),
             "train_questions": len(train),
-            "threshold_rule": "most training questions handled right, on leave-one-corpus-out probabilities",
+            "threshold_rule": "most training questions handled right (answered right, or abstained when "
+            "unanswerable), on leave-one-corpus-out probabilities",
         },
     )
     args.out.write_text(json.dumps(final.to_json(), indent=1) + "\n", encoding="utf-8")
-    report = _report(corpora, rows, train, test, final, oof, losses)
+    report = _report(corpora, rows, train, test, final, oof, losses) + rank_report
     args.report.write_text(report, encoding="utf-8")
     print(report)
     return 0
+
+
+def _rank_report(corpora, rows, previous, weights, c, loco) -> str:  # type: ignore[no-untyped-def]
+    lines = [
+        "",
+        "## Ranking",
+        "",
+        f"Pairwise logistic model, C = {c} (leave-one-corpus-out top-1 hits on the train split: "
+        + ", ".join(f"{k}: {v:.3f}" for k, v in loco.items())
+        + "). Top-1 hits: the best-scored passage holds a gold line (answerable questions whose candidates "
+        "hold one).",
+        "",
+        "| corpus | split | questions | top-1 before (previous weights) | top-1 fitted |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for corpus in corpora:
+        sub = [r for r in rows if r["corpus"] == corpus["name"]]
+        lines.append(
+            f"| {corpus['name']} | {corpus['split']} | {len(sub)} | {top1_hits(sub, previous):.3f} "
+            f"| {top1_hits(sub, weights):.3f} |"
+        )
+    lines += ["", "| signal | previous weight | fitted weight |", "| --- | --- | --- |"]
+    lines += [f"| {n} | {p:+.3f} | {w:+.3f} |" for n, p, w in zip(RANK_FEATURES, previous, weights, strict=True)]
+    return "\n".join(lines) + "\n"
 
 
 def _report(corpora, rows, train, test, final, oof, losses) -> str:  # type: ignore[no-untyped-def]
@@ -179,7 +306,8 @@ def _report(corpora, rows, train, test, final, oof, losses) -> str:  # type: ign
         "",
         "Written by `make fit` (`scripts/fit.py`): the answer confidence is a logistic model over the signals in",
         "`kg/qa/calibrate.py`, fitted on the **train** corpora only; the abstention threshold is the one that",
-        "handles the most training questions right on leave-one-corpus-out probabilities. Figures here count",
+        "handles the most training questions right (every question counts once, as in `kgqa eval`) on",
+        "leave-one-corpus-out probabilities. Figures here count",
         "an answer right when it contains an expected string (the `kgqa eval` rule); the citations are not",
         "affected by calibration (`kgqa eval` reports them).",
         "",

@@ -50,3 +50,16 @@ def test_ece_and_reliability() -> None:
     table = reliability(probs, [True, False, False, False])
     assert [(lo, n) for lo, n, _, _ in table] == [(0.1, 2), (0.9, 2)]
     assert table[1][3] == 0.5 and ece([], []) == 0.0
+
+
+def test_the_shipped_ranking_weights_are_fitted_on_the_train_split_and_read_by_the_ranker() -> None:
+    from kg.qa.retrieve import RANK_FEATURES, RANKING, load_weights
+
+    doc = json.loads(RANKING.read_text())
+    assert tuple(doc["features"]) == RANK_FEATURES and len(load_weights()) == len(RANK_FEATURES)
+    assert "make fit" not in doc.get("meta", {}).get("note", ""), "the weights are fitted, not a placeholder"
+    corpora = json.loads((Path(__file__).resolve().parent.parent / "data/eval/corpora.json").read_text())["corpora"]
+    test_split = {c["name"] for c in corpora if c["split"] == "test"}
+    assert not test_split & set(doc["meta"]["train_corpora"])
+    weights = dict(zip(RANK_FEATURES, load_weights(), strict=True))
+    assert weights["dense"] > 0 and weights["coverage"] > 0, "similar passages rank higher"

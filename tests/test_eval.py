@@ -13,10 +13,12 @@ from kg.qa.evaluate import answer_correct, citation_hit, format_report, load_qa,
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "data" / "eval" / "qa_dev.jsonl"
-# Reached on the development set when this floor was set: answer accuracy 0.91, citation@1 0.95,
-# abstention recall 0.93, false abstention 0.04. The floor sits a few questions under, so a regression
-# fails the build while a one-question wobble does not.
-FLOOR = {"answer_accuracy": 0.87, "citation_at_1": 0.90, "abstention_recall": 0.80}
+# Reached on the development set with the fitted ranking and confidence (make fit; the development set is
+# in the training split): answer accuracy 0.93, citation@1 0.95, abstention recall 0.60, false abstention
+# 0.02. The fitted threshold trades some abstention on this set for fewer false abstentions on notes it
+# was not fitted on (docs/calibration.md). The floor sits a few questions under, so a regression fails the
+# build while a one-question wobble does not.
+FLOOR = {"answer_accuracy": 0.89, "citation_at_1": 0.91, "abstention_recall": 0.5}
 CEILING = {"false_abstention": 0.07}
 
 

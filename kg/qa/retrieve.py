@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
+from kg.errors import ConfigError
 from kg.graph import PREFIXES, service_uri
 from kg.model import Fact, FactKind, Passage, QuestionKind
 from kg.qa.index import Index, section_key, term_key
@@ -19,18 +22,47 @@ from kg.vocab import MEASURE_WORDS, PRICE_WORDS, word_pattern
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
 # A line that talks about money: a currency sign, a percentage or a price word.
 PRICE_CUE = re.compile(r"\$|%|" + word_pattern(PRICE_WORDS), re.I)
-# How the signals add up to a passage's score. Set by hand, then checked against the development and
-# held-out question sets (docs/evaluation.md); dense similarity and the graph carry most weight.
-WEIGHTS = {
-    "dense": 0.80,
-    "keyword": 0.20,
-    "coverage": 0.40,
-    "service": 0.30,
-    "kind": 0.30,
-    "kind_other": 0.10,
-    "fact": 0.20,
-    "heading": 0.15,
-}
+# How the signals add up to a passage's score: weights fitted by `make fit` (scripts/fit.py) on the training
+# corpora, stored beside this module. The order of RANK_FEATURES is the order of the weights.
+RANKING = Path(__file__).with_name("ranking.json")
+RANK_FEATURES = (
+    "dense",  # cosine similarity of question and passage
+    "keyword",  # BM25, scaled to the best passage of the question
+    "coverage",  # share of the question's terms the passage and its headings cover
+    "service",  # agreement with the services asked about
+    "kind_shaped",  # answer shape, when the question says what shape it wants (a number, a definition)
+    "kind_other",  # answer shape, otherwise
+    "fact",  # graph facts matching the asked label, bound and unit family
+    "heading",  # the passage is a heading
+)
+
+
+@lru_cache(maxsize=4)
+def load_weights(path: Path = RANKING) -> tuple[float, ...]:
+    """The fitted ranking weights, in RANK_FEATURES order."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(doc["features"]) != RANK_FEATURES:
+            raise ValueError("fitted on other features than this code computes")
+        return tuple(float(w) for w in doc["weights"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot read the ranking weights {path}: {exc} (run `make fit`)") from exc
+
+
+def rank_features(c: Candidate, shaped: bool) -> tuple[float, ...]:
+    """A candidate's signals in RANK_FEATURES order."""
+    return (
+        c.dense,
+        c.keyword,
+        c.coverage,
+        c.service,
+        c.kind_fit if shaped else 0.0,
+        0.0 if shaped else c.kind_fit,
+        c.fact,
+        1.0 if c.passage.is_heading else 0.0,
+    )
+
+
 # The facts a question kind reads from the graph, most fitting first; other kinds read all of them.
 KIND_FACTS = {
     QuestionKind.NUMBER: (FactKind.LIMIT, FactKind.PRICING),
@@ -49,6 +81,7 @@ class Candidate:
     fact: float = 0.0
     facts: list[Fact] = field(default_factory=list)
     score: float = 0.0
+    features: tuple[float, ...] = ()  # the ranking signals, in RANK_FEATURES order
 
 
 def keyword_scores(index: Index, text: str) -> np.ndarray:
@@ -321,8 +354,14 @@ def fact_fit(query: Query, facts: list[Fact]) -> float:
 
 
 def candidates(
-    index: Index, query: Query, qvec: np.ndarray, fact_rows: list[dict[str, object]], k: int = 40
+    index: Index,
+    query: Query,
+    qvec: np.ndarray,
+    fact_rows: list[dict[str, object]],
+    k: int = 40,
+    weights: tuple[float, ...] | None = None,
 ) -> list[Candidate]:
+    weights = weights or load_weights()
     text = " ".join([query.normalised, *(n for s in query.services for n in index.lexicon.expansions(s))])
     kw = keyword_scores(index, text)
     kw_max = float(kw.max()) if kw.size and kw.max() > 0 else 1.0
@@ -356,15 +395,7 @@ def candidates(
         c.service = service_fit(index, query, c.passage)
         c.kind_fit = kind_fit(index, query, c.passage, c.facts, defined)
         c.fact = fact_fit(query, c.facts) if c.facts else 0.0
-        w = WEIGHTS
-        c.score = (
-            w["dense"] * c.dense
-            + w["keyword"] * c.keyword
-            + w["coverage"] * c.coverage
-            + w["service"] * c.service
-            + (w["kind"] if shaped else w["kind_other"]) * c.kind_fit
-            + w["fact"] * c.fact
-            - (w["heading"] if c.passage.is_heading else 0.0)
-        )
+        c.features = rank_features(c, shaped)
+        c.score = sum(w * x for w, x in zip(weights, c.features, strict=True))
     # ties broken by position, so the same index and question always give the same order
     return sorted(pool.values(), key=lambda c: (-round(c.score, 9), index.position[c.passage.id]))
