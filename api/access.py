@@ -99,7 +99,7 @@ def init_access(app: Flask, settings: Settings) -> None:
     """Register the host and key checks, and the rate limiter, on the app."""
     app.before_request(check_host)
     app.before_request(check_api_key)
-    limits = [settings.rate_limit] if settings.rate_limit.strip() else []
+    limits = [] if settings.rate_limit.strip().lower() in {"", "off", "none"} else [settings.rate_limit]
     limiter = Limiter(
         rate_key,
         app=app,

@@ -42,7 +42,7 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
         "auto",
         "'on', 'off' or 'auto': on unless bound to loopback. When on, /api/v1 needs `Authorization: Bearer <key>`.",
     ),
-    ("rate_limit", "120/minute", "Requests to /api/v1 per API key (or per address without one); empty: no limit."),
+    ("rate_limit", "120/minute", "Requests to /api/v1 per API key (or per address without one); 'off': no limit."),
     (
         "rate_limit_storage",
         "memory://",

@@ -43,7 +43,7 @@ def start_server(settings: Settings, proxy: str) -> tuple[subprocess.Popen[bytes
         "KGQA_WORKERS": "1",
         "KGQA_PROXY": proxy,
         "KGQA_SPARQL_TIMEOUT_S": "8",
-        "KGQA_RATE_LIMIT": "",
+        "KGQA_RATE_LIMIT": "off",
         "HF_HUB_OFFLINE": "1",
     }
     proc = subprocess.Popen(
