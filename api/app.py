@@ -10,8 +10,10 @@ from typing import Any
 
 from flask import Flask, Response, request, send_from_directory
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import docs, health, http, slack
+from api.access import init_access
 from api.deps import EXTENSION, EngineHolder, holder
 from api.errors import register_error_handlers
 from kg.errors import IndexNotReady
@@ -51,6 +53,9 @@ def create_app(
     app.extensions[EXTENSION] = EngineHolder(settings, engine)
 
     register_error_handlers(app)
+    if settings.behind_proxy:  # nginx in front (`kgqa serve --proxy`): the client address is in X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=0)  # type: ignore[method-assign]
+    init_access(app, settings)
     app.register_blueprint(http.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)

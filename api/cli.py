@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from kg.errors import KgqaError
+from kg.errors import ConfigError, KgqaError
 from kg.settings import Settings, settings_help
 
 log = logging.getLogger("kgqa")
@@ -63,6 +63,15 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--host", default=None, help="bind address (default: KGQA_HOST)")
     srv.add_argument("--port", type=int, default=None, help="port (default: KGQA_PORT)")
     srv.add_argument("--workers", type=int, default=None, help="worker processes (default: KGQA_WORKERS)")
+    srv.add_argument(
+        "--proxy",
+        dest="proxy",
+        action="store_const",
+        const="on",
+        default=None,
+        help="nginx in front of gunicorn (default: KGQA_PROXY=auto, on when nginx is installed)",
+    )
+    srv.add_argument("--no-proxy", dest="proxy", action="store_const", const="off", help="gunicorn alone")
     srv.add_argument("--no-ingest", action="store_true", help="do not build the index when missing or stale")
 
     sub.add_parser("settings", help="list the settings and their KGQA_* environment variables")
@@ -76,6 +85,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         workers=getattr(args, "workers", None),
+        proxy=getattr(args, "proxy", None),
     )
 
 
@@ -155,11 +165,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_access(settings: Settings) -> None:
+    """Refuse to serve beyond loopback without API keys, unless that is asked for explicitly."""
+    try:
+        required = settings.api_key_required
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if required and not settings.api_keys():
+        raise ConfigError(
+            f"refusing to serve on {settings.host} without API keys: set {settings.api_keys_env}=<key>[,<key>...] "
+            "(clients send `Authorization: Bearer <key>`), or KGQA_REQUIRE_API_KEY=off to serve an open API "
+            "on purpose (e.g. behind your own authenticating proxy)"
+        )
+    if "*" in settings.host_names() or settings.loopback:
+        return
+    if settings.host_names() <= {"localhost", "127.0.0.1", "::1"}:
+        log.warning("KGQA_ALLOWED_HOSTS lists loopback names only: set it to the names clients use for this host")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.serve import serve
     from ingest.pipeline import build_index
 
     settings = _settings(args)
+    check_access(settings)
     if not args.no_ingest:
         report = build_index(settings, progress=True)
         for warning in report.warnings:

@@ -26,6 +26,51 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("slack", __name__)
 
 MAX_AGE_S = 5 * 60  # Slack's replay window
+RETRY_HEADER = "X-Slack-Retry-Num"
+SEEN = "kgqa_slack_seen"
+
+
+class SeenRequests:
+    """Digests of the Slack requests received in the last ``ttl_s`` seconds, so that a retry Slack sends
+    (``X-Slack-Retry-Num``) of a request already received is not answered a second time.
+
+    In memory per worker process; with a Redis URL in ``KGQA_RATE_LIMIT_STORAGE`` the record is shared by
+    all workers and replicas (SET NX with an expiry).
+    """
+
+    def __init__(self, storage_uri: str = "memory://", ttl_s: float = MAX_AGE_S, max_items: int = 10_000) -> None:
+        self.ttl_s, self.max_items = ttl_s, max_items
+        self._lock = threading.Lock()
+        self._seen: dict[str, float] = {}
+        self._redis: Any = None
+        if storage_uri.startswith(("redis://", "rediss://", "unix://")):
+            import redis
+
+            self._redis = redis.Redis.from_url(storage_uri)
+
+    def first_time(self, raw: bytes) -> bool:
+        """Record this request body; True when it had not been received before (within the TTL)."""
+        digest = hashlib.sha256(raw).hexdigest()
+        if self._redis is not None:
+            return bool(self._redis.set(f"kgqa:slack:{digest}", 1, nx=True, ex=int(self.ttl_s)))
+        now = time.monotonic()
+        with self._lock:
+            if len(self._seen) >= self.max_items:  # drop expired entries, then the oldest ones
+                self._seen = {k: t for k, t in self._seen.items() if now - t < self.ttl_s}
+                while len(self._seen) >= self.max_items:
+                    self._seen.pop(next(iter(self._seen)))
+            seen_at = self._seen.get(digest)
+            if seen_at is not None and now - seen_at < self.ttl_s:
+                return False
+            self._seen[digest] = now
+            return True
+
+
+def seen_requests() -> SeenRequests:
+    store = current_app.extensions.get(SEEN)
+    if store is None:
+        store = current_app.extensions[SEEN] = SeenRequests(get_settings().rate_limit_storage)
+    return store
 
 
 class Unauthorized(KgqaError):
@@ -133,6 +178,11 @@ def command() -> Response:
     settings = get_settings()
     raw = request.get_data(cache=True)
     verify(raw, request.headers, settings.slack_signing_secret_env)
+    first = seen_requests().first_time(raw)
+    if not first and request.headers.get(RETRY_HEADER):
+        # Slack retried because our first reply was slow; that request is answered (or being answered).
+        logger.info("slack: retry %s of a request already received, acknowledged", request.headers[RETRY_HEADER])
+        return Response(status=200)
     form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
     question, shared = parse_text(form.get("text", ""))
     if not question or question.lower() == "help":

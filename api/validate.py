@@ -62,6 +62,8 @@ def top_k(value: Any) -> int | None:
         return None
     if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         value = int(value.strip())
+    if isinstance(value, float) and value.is_integer() and TOP_K_MIN <= value <= TOP_K_MAX:
+        value = int(value)  # JSON Schema's "integer" includes 3.0, and so does the OpenAPI document
     if isinstance(value, bool) or not isinstance(value, int) or not TOP_K_MIN <= value <= TOP_K_MAX:
         raise BadRequest(f'"top_k" must be an integer from {TOP_K_MIN} to {TOP_K_MAX}, got {_shown(value)}.')
     return value

@@ -25,6 +25,35 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     ("port", 8000, "Port `kgqa serve` listens on."),
     ("workers", 1, "gunicorn worker processes for `kgqa serve` (each loads the index: ~400 MB)."),
     ("threads", 4, "Request threads per worker process: a slow request does not hold up /healthz or others."),
+    (
+        "proxy",
+        "auto",
+        "'on', 'off' or 'auto' (on when Debian's nginx is installed): `kgqa serve` puts nginx in front of "
+        "gunicorn, which holds slow clients and passes whole requests on.",
+    ),
+    ("client_timeout_s", 10.0, "With the proxy: a client must send its headers (and body) within this many seconds."),
+    (
+        "api_keys_env",
+        "KGQA_API_KEYS",
+        "Name of the environment variable holding the API keys, comma-separated (the keys are never stored).",
+    ),
+    (
+        "require_api_key",
+        "auto",
+        "'on', 'off' or 'auto': on unless bound to loopback. When on, /api/v1 needs `Authorization: Bearer <key>`.",
+    ),
+    ("rate_limit", "120/minute", "Requests to /api/v1 per API key (or per address without one); 'off': no limit."),
+    (
+        "rate_limit_storage",
+        "memory://",
+        "Where rate-limit counters live: 'memory://' (per worker process) or a Redis URL 'redis://host:port' "
+        "shared by several workers and replicas.",
+    ),
+    (
+        "allowed_hosts",
+        "localhost,127.0.0.1,::1",
+        "Host header values accepted (comma-separated, port ignored; '*' any); others are HTTP 400.",
+    ),
     ("top_k", 5, "Citations returned with an answer."),
     ("max_question_chars", 1000, "Longer questions are refused with HTTP 413."),
     ("sparql_max_chars", 10_000, "Longer SPARQL queries are refused with HTTP 413."),
@@ -61,6 +90,7 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
 ]
 
 ENV_PREFIX = "KGQA_"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass(frozen=True)
@@ -74,6 +104,13 @@ class Settings:
     port: int = 8000
     workers: int = 1
     threads: int = 4
+    proxy: str = "auto"
+    client_timeout_s: float = 10.0
+    api_keys_env: str = "KGQA_API_KEYS"
+    require_api_key: str = "auto"
+    rate_limit: str = "120/minute"
+    rate_limit_storage: str = "memory://"
+    allowed_hosts: str = "localhost,127.0.0.1,::1"
     top_k: int = 5
     max_question_chars: int = 1000
     sparql_max_chars: int = 10_000
@@ -112,6 +149,31 @@ class Settings:
                 ) from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    @property
+    def loopback(self) -> bool:
+        """Bound to a loopback address only (then API keys are off by default)."""
+        return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
+
+    @property
+    def behind_proxy(self) -> bool:
+        """`kgqa serve` runs nginx in front (the app then trusts one X-Forwarded-For hop)."""
+        return self.proxy.strip().lower() in {"on", "true", "1", "yes"}
+
+    @property
+    def api_key_required(self) -> bool:
+        mode = self.require_api_key.strip().lower()
+        if mode not in {"auto", "on", "off"}:
+            raise ValueError(f"KGQA_REQUIRE_API_KEY={self.require_api_key!r}: use 'auto', 'on' or 'off'")
+        return mode == "on" or (mode == "auto" and not self.loopback)
+
+    def api_keys(self) -> frozenset[str]:
+        """The API keys, read from the environment now (never kept on this object)."""
+        raw = os.environ.get(self.api_keys_env, "")
+        return frozenset(key.strip() for key in raw.split(",") if key.strip())
+
+    def host_names(self) -> frozenset[str]:
+        return frozenset(h.strip().lower().strip("[]") for h in self.allowed_hosts.split(",") if h.strip())
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
