@@ -57,7 +57,7 @@ load: ingest services  ## load and fault run of the served stack (bench/load.py,
 	$(BIN)/python bench/load.py --index data/index
 
 lint: $(STAMP)  ## ruff and mypy
-	$(BIN)/ruff check kg ingest api tests bench
+	$(BIN)/ruff check kg ingest api tests bench scripts
 	$(BIN)/mypy kg ingest api
 	$(BIN)/lint-imports
 
