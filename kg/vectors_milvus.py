@@ -79,6 +79,7 @@ class MilvusIndex:
                     f"Milvus collection {self.collection} named by {meta_path} is not in {url} "
                     "(dropped, or another Milvus): run `kgqa ingest --force`"
                 )
+            self.client.load_collection(self.collection)  # a restarted Milvus (Lite) holds it released
         else:
             self.collection = _prefix(name) + uuid.uuid4().hex[:12]
 

@@ -122,6 +122,19 @@ def test_saved_index_reopens_with_the_same_results(filled: VectorIndex, store_ur
         assert_same_ranking(again.search(q, TOP), sample.exact(q, TOP), sample, q)
 
 
+def test_a_released_milvus_collection_is_loaded_again_on_open(milvus_db: str, tmp_path: Path, sample: Sample) -> None:
+    """A new process (a replica starting, Milvus restarted) finds the collection released: open loads it."""
+    from kg.vectors_milvus import connect
+
+    index = open_vectors(milvus_db, tmp_path)
+    index.upsert(sample.ids, sample.matrix, sample.files)
+    index.save()
+    connect(milvus_db).release_collection(index.collection)  # type: ignore[attr-defined]
+    again = open_vectors(milvus_db, tmp_path)
+    q = sample.queries[0]
+    assert_same_ranking(again.search(q, TOP), sample.exact(q, TOP), sample, q)
+
+
 def test_fetch_returns_the_stored_vectors_in_the_order_asked(filled: VectorIndex, sample: Sample) -> None:
     order = [5, 0, 42, 7]
     got = filled.fetch([sample.ids[i] for i in order])
