@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import uuid
 from collections.abc import Sequence
@@ -22,7 +23,9 @@ from kg.errors import ConfigError
 log = logging.getLogger(__name__)
 BATCH = 1000  # rows per upsert / get request
 MAX_K = 16_384  # Milvus' largest search limit
-_clients: dict[str, Any] = {}  # one client per URI and process: Milvus Lite opens a file only once
+# one client per URI and process: Milvus Lite opens a file only once, and a gRPC channel does not survive
+# fork (`kgqa serve` may ingest in gunicorn's master before forking the workers)
+_clients: dict[tuple[int, str], Any] = {}
 
 
 def client_uri(url: str) -> str:
@@ -39,7 +42,8 @@ def client_uri(url: str) -> str:
 
 def connect(url: str) -> Any:
     uri = client_uri(url)
-    if uri not in _clients:
+    key = (os.getpid(), uri)
+    if key not in _clients:
         try:
             from pymilvus import MilvusClient
         except ImportError as exc:
@@ -49,10 +53,10 @@ def connect(url: str) -> Any:
         if "://" not in uri:
             Path(uri).parent.mkdir(parents=True, exist_ok=True)
         try:
-            _clients[uri] = MilvusClient(uri)
+            _clients[key] = MilvusClient(uri)
         except Exception as exc:  # pymilvus raises its own MilvusException / ConnectionConfigException
             raise ConfigError(f"KGQA_VECTOR_STORE={url!r}: cannot reach Milvus ({exc})") from exc
-    return _clients[uri]
+    return _clients[key]
 
 
 def _quote(value: str) -> str:
