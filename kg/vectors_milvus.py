@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from kg.errors import ConfigError
+from kg.errors import ConfigError, IndexNotReady
 
 log = logging.getLogger(__name__)
 BATCH = 1000  # rows per upsert / get request
 MAX_K = 16_384  # Milvus' largest search limit
+CONNECT_TIMEOUT_S = 10.0
 # one client per URI and process: Milvus Lite opens a file only once, and a gRPC channel does not survive
 # fork (`kgqa serve` may ingest in gunicorn's master before forking the workers)
 _clients: dict[tuple[int, str], Any] = {}
@@ -53,9 +54,10 @@ def connect(url: str) -> Any:
         if "://" not in uri:
             Path(uri).parent.mkdir(parents=True, exist_ok=True)
         try:
-            _clients[key] = MilvusClient(uri)
+            _clients[key] = MilvusClient(uri, timeout=CONNECT_TIMEOUT_S)
         except Exception as exc:  # pymilvus raises its own MilvusException / ConnectionConfigException
-            raise ConfigError(f"KGQA_VECTOR_STORE={url!r}: cannot reach Milvus ({exc})") from exc
+            # not ready rather than misconfigured: a replica may start before Milvus does (503, tried again)
+            raise IndexNotReady(f"the vector store KGQA_VECTOR_STORE={url!r} cannot be reached: {exc}") from exc
     return _clients[key]
 
 
@@ -84,11 +86,16 @@ class MilvusIndex:
                     "(dropped, or another Milvus): run `kgqa ingest --force`"
                 )
             self.client.load_collection(self.collection)  # a restarted Milvus (Lite) holds it released
+            self._known = True
         else:
             self.collection = _prefix(name) + uuid.uuid4().hex[:12]
+            self._known = False  # created by the first upsert, which gives the dimension
 
     def _exists(self) -> bool:
-        return bool(self.client.has_collection(self.collection))
+        """Whether the collection is there; asked of Milvus only until it is (no round trip per search)."""
+        if not self._known:
+            self._known = bool(self.client.has_collection(self.collection))
+        return self._known
 
     def _create(self, dim: int) -> None:
         from pymilvus import DataType, MilvusClient
@@ -100,6 +107,7 @@ class MilvusIndex:
         params = self.client.prepare_index_params()
         params.add_index(field_name="vector", index_type="FLAT", metric_type="COSINE")  # exact, as FAISS
         self.client.create_collection(self.collection, schema=schema, index_params=params, consistency_level="Strong")
+        self._known = True
 
     def __len__(self) -> int:
         if not self._exists():
@@ -172,6 +180,7 @@ class MilvusIndex:
     def drop(self) -> None:
         if self._exists():
             self.client.drop_collection(self.collection)
+        self._known = False
 
 
 def retire(url: str, keep: Sequence[Path]) -> None:

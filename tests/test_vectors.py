@@ -233,6 +233,17 @@ def test_unknown_store_url_is_a_clear_error(url: str, tmp_path: Path) -> None:
     assert url in text and "faiss://" in text and ".db" in text and "http://host:19530" in text
 
 
+def test_an_unreachable_milvus_server_is_not_ready_yet(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    with pytest.raises(IndexNotReady, match=f"KGQA_VECTOR_STORE='{url}' cannot be reached"):
+        open_vectors(url, tmp_path)
+
+
 def test_setting_is_documented() -> None:
     help_text = next(text for name, _default, text in SETTINGS_TABLE if name == "vector_store")
     assert "faiss" in help_text and "milvus-lite" in help_text.lower() and "19530" in help_text
