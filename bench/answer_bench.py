@@ -233,6 +233,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "embed_backend": settings.embed_backend,
             "embedder": embedder_kind,
             "triple_store": settings.triple_store or "oxigraph (embedded)",
+            "vector_store": settings.vector_store or "faiss (embedded)",
         },
         "qa_file": args.qa,
         "questions": len(questions),

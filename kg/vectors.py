@@ -1,61 +1,116 @@
-"""The vector index protocol and its FAISS backend: passage vectors searchable by inner product."""
+"""The vector index protocol and the factory that picks a backend from a URL.
+
+Empty (or ``faiss://``): FAISS embedded in the process, its files in the index folder (the default).
+``milvus-lite:///path/file.db`` or a path ending in ``.db``: Milvus Lite on a local file (one process at a time).
+``http://host:19530`` (or ``https://``): a Milvus server or cluster, shared by every API replica.
+
+Passage vectors are unit length, so inner product and cosine similarity are the same number.
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
+from kg.errors import ConfigError
+
 
 class VectorIndex(Protocol):
-    """Nearest passages to a normalised query vector. ``ids`` maps rows to passage ids."""
+    """Passage vectors, each stored under its passage id with the notes file it came from."""
 
-    ids: list[str]
+    url: str  # where the vectors live, for messages and logs
+
+    def __len__(self) -> int:
+        """How many passage vectors are stored."""
+        ...
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """(passage id, cosine similarity) pairs, best first; never more than len(ids)."""
+        """The k stored passages nearest to a unit query vector as (passage id, cosine similarity), best
+        first; fewer when the index holds fewer (none when it is empty or k <= 0)."""
+        ...
+
+    def fetch(self, ids: Sequence[str]) -> np.ndarray:
+        """The stored vectors of these passages, one row each in the order given (float32).
+        Raises KeyError naming a passage id that is not stored."""
+        ...
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, files: Sequence[str]) -> None:
+        """Store one vector per passage id (rows of ``vectors``), with its notes file; an id already
+        stored gets the new vector and file, replacing the old one."""
+        ...
+
+    def delete(self, ids: Sequence[str]) -> int:
+        """Remove these passages (ids not stored are ignored); how many were removed."""
+        ...
+
+    def delete_file(self, file: str) -> int:
+        """Remove every passage of one notes file (path relative to the notes folder); how many."""
+        ...
+
+    def save(self) -> None:
+        """Make every change durable and visible to other readers of the same index (FAISS: writes the
+        files into the index folder; Milvus: flushes and records the collection in the folder)."""
         ...
 
 
-class FaissIndex:
-    FILE = "vectors.faiss"
-    IDS = "vector_ids.json"
+FAISS_SCHEMES = ("", "faiss://")
 
-    def __init__(self, index: Any, ids: list[str]) -> None:
-        self.index = index
-        self.ids = ids
 
-    @classmethod
-    def build(cls, vectors: np.ndarray, ids: list[str]) -> FaissIndex:
-        import faiss
+def vector_kind(url: str) -> str:
+    """'faiss' or 'milvus' for a KGQA_VECTOR_STORE value; ConfigError listing the valid forms otherwise."""
+    url = (url or "").strip()
+    if url in FAISS_SCHEMES:
+        return "faiss"
+    if url.startswith(("milvus-lite://", "http://", "https://")) or (url.endswith(".db") and "://" not in url):
+        return "milvus"
+    raise ConfigError(
+        f"KGQA_VECTOR_STORE={url!r} is not a supported vector store URL; use '' or 'faiss://' (embedded FAISS, "
+        "files in the index folder), 'milvus-lite:///path/file.db' or a path ending in '.db' (Milvus Lite on a "
+        "local file), or 'http://host:19530' (a Milvus server or cluster)"
+    )
 
-        index = faiss.IndexFlatIP(int(vectors.shape[1]))
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return cls(index, list(ids))
 
-    def save(self, folder: Path) -> None:
-        import faiss
+def required_files(url: str) -> tuple[str, ...]:
+    """The index folder's files that the configured vector store needs (missing: the index is not built
+    for this store)."""
+    if vector_kind(url) == "faiss":
+        from kg.vectors_faiss import FaissIndex
 
-        faiss.write_index(self.index, str(folder / self.FILE))
-        (folder / self.IDS).write_text(json.dumps(self.ids), encoding="utf-8")
+        return (FaissIndex.FILE,)
+    from kg.vectors_milvus import MilvusIndex
 
-    @classmethod
-    def load(cls, folder: Path) -> FaissIndex:
-        import faiss
+    return (MilvusIndex.META,)
 
-        index = faiss.read_index(str(folder / cls.FILE))
-        ids = json.loads((folder / cls.IDS).read_text(encoding="utf-8"))
-        return cls(index, ids)
 
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        k = max(0, min(k, len(self.ids)))
-        if k == 0:
-            return []
-        q = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
-        scores, rows = self.index.search(q, k)  # type: ignore[attr-defined]
-        return [(self.ids[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+def open_vectors(url: str, folder: Path, name: str = "") -> VectorIndex:
+    """The vector index of the index folder ``folder`` in the store ``url`` (empty: embedded FAISS).
 
-    def vector(self, row: int) -> np.ndarray:
-        return self.index.reconstruct(row)  # type: ignore[attr-defined]
+    A folder that holds no vectors yet opens an empty index to fill with ``upsert`` and ``save``; with
+    Milvus, that is a new collection named after ``name`` (default: the folder's name)."""
+    kind = vector_kind(url)
+    if kind == "faiss":
+        from kg.vectors_faiss import FaissIndex
+
+        return FaissIndex.open(folder)
+    from kg.vectors_milvus import MilvusIndex
+
+    return MilvusIndex(url.strip(), folder, name or folder.name)
+
+
+def retire_vectors(url: str, keep: Sequence[Path]) -> None:
+    """After a rebuild: drop the vector collections of earlier builds of the same index but those of the
+    ``keep`` folders (the new index and the one replicas may still serve). FAISS: nothing to do, its files
+    went with their folders."""
+    if vector_kind(url) == "faiss":
+        return
+    from kg.vectors_milvus import retire
+
+    retire(url.strip(), keep)
+
+
+from kg.vectors_faiss import FaissIndex  # noqa: E402  (re-exported: the default backend)
+
+__all__ = ["VectorIndex", "open_vectors", "retire_vectors", "required_files", "vector_kind", "FaissIndex"]

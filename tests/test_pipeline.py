@@ -94,7 +94,7 @@ def test_manifest_records_model_dimensions_hashes_counts_and_time(built):
     assert m["counts"]["facts"] >= 3 and m["counts"]["triples"] > 0
     assert time.strptime(m["built_at"], "%Y-%m-%dT%H:%M:%SZ")
     loaded = Index.load(index)
-    assert len(loaded.passages) == len(loaded.vectors.ids) == 7
+    assert len(loaded.passages) == len(loaded.vectors) == 7
     assert {s.label for s in loaded.services.values()} >= {"SQS", "SNS"}
 
 

@@ -61,7 +61,7 @@ class Engine:
     @classmethod
     def load(cls, settings: Settings, calibration: Calibration | None = None) -> Engine:
         """Load the index at settings.index_dir; raises IndexNotReady naming what is missing."""
-        index = Index.load(Path(settings.index_dir), settings.triple_store, settings.model)
+        index = Index.load(Path(settings.index_dir), settings.triple_store, settings.model, settings.vector_store)
         try:
             embedder = load_embedder(settings.model, settings.embed_backend)
         except Exception as exc:  # an ONNX export problem must not take the service down
@@ -236,7 +236,7 @@ class Engine:
         except OSError:
             key = ()
         if self._disk is None or self._disk[0] != key:
-            problems = missing_parts(folder)
+            problems = missing_parts(folder, self.settings.vector_store)
             if not problems:
                 try:
                     verify_index(folder)

@@ -1,4 +1,4 @@
-"""A built index loaded into memory: passages, services, facts, triple store, FAISS vectors and BM25."""
+"""A built index loaded into memory: passages, services, facts, triple store, vector index and BM25."""
 
 from __future__ import annotations
 
@@ -18,17 +18,23 @@ from kg.model import Fact, Passage, Service
 from kg.qa.lexicon import Lexicon
 from kg.text import stem, terms
 from kg.triples import TripleStore, open_store
-from kg.vectors import FaissIndex
+from kg.vectors import VectorIndex, open_vectors, required_files
 from kg.vocab import STOPWORDS
 
 log = logging.getLogger(__name__)
-REQUIRED = ("manifest.json", "passages.jsonl", "services.json", "facts.jsonl", "graph.ttl", "vectors.faiss")
+REQUIRED = ("manifest.json", "passages.jsonl", "services.json", "facts.jsonl", "graph.ttl")
 
 
-def missing_parts(index_dir: Path) -> list[str]:
+def missing_parts(index_dir: Path, vector_store: str = "") -> list[str]:
+    """The index files that are not there, with the vector store's own (vectors.faiss, vectors.milvus.json):
+    an index built for another KGQA_VECTOR_STORE misses the configured store's file."""
     if not index_dir.is_dir():
         return [f"index folder {index_dir} (run `kgqa ingest`)"]
-    return [name for name in REQUIRED if not (index_dir / name).exists()]
+    return [name for name in (*REQUIRED, *required_files(vector_store)) if not (index_dir / name).exists()]
+
+
+def vectors_url(vector_store: str, folder: Path) -> str:
+    return vector_store or f"faiss://{folder}"
 
 
 def term_key(term: str) -> str:
@@ -67,7 +73,7 @@ class Index:
     services: dict[str, Service]
     facts: list[Fact]
     store: TripleStore
-    vectors: FaissIndex
+    vectors: VectorIndex
     lexicon: Lexicon
     bm25: Any
     graph_ttl: bytes = b""  # the verified Turtle the store was loaded from (SPARQL sandboxes load it too)
@@ -85,9 +91,9 @@ class Index:
     opening: dict[str, str] = field(default_factory=dict)  # service id → first content passage of its notes
 
     @classmethod
-    def load(cls, folder: Path, store_url: str = "", model: str = "") -> Index:
+    def load(cls, folder: Path, store_url: str = "", model: str = "", vector_store: str = "") -> Index:
         recover_interrupted_swap(folder)
-        missing = missing_parts(folder)
+        missing = missing_parts(folder, vector_store)
         if missing:
             raise IndexNotReady("index not ready, missing: " + ", ".join(missing))
         manifest = verify_index(folder)
@@ -114,10 +120,18 @@ class Index:
             store.load_turtle(graph_ttl)
         except (OSError, ValueError, SyntaxError) as exc:
             raise IndexCorrupt(f"index file graph.ttl cannot be loaded: {exc}", file="graph.ttl") from exc
+        vector_file = required_files(vector_store)[0]
         try:
-            vectors = FaissIndex.load(folder)
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise IndexCorrupt(f"index file vectors.faiss cannot be loaded: {exc}", file="vectors.faiss") from exc
+            vectors = open_vectors(vector_store, folder)
+            # every passage's vector, in passage order: the dense score of any candidate is one product
+            ids = [p.id for p in passages]
+            passage_vectors = vectors.fetch(ids) if ids else None
+        except (OSError, ValueError, RuntimeError, KeyError) as exc:
+            raise IndexCorrupt(
+                f"the vectors of index file {vector_file} cannot be loaded from {vectors_url(vector_store, folder)}: "
+                f"{exc!r}; run `kgqa ingest --force` to rebuild them",
+                file=vector_file,
+            ) from exc
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
@@ -156,8 +170,7 @@ class Index:
             index.families[p.id] = frozenset(q.family for q in parse_quantity(p.text))
             named = index.section_services.setdefault(section_key(p), set())
             named.update(m.service for m in index.lexicon.mentions(p.context_text()))
-        n = len(vectors.ids)
-        index.passage_vectors = np.vstack([vectors.vector(i) for i in range(n)]) if n else None
+        index.passage_vectors = passage_vectors
         log.info("loaded index %s: %d passages, %d facts", folder, len(passages), len(facts))
         return index
 

@@ -1,0 +1,129 @@
+"""The embedded vector index: FAISS exact inner product, its files in the index folder.
+
+vectors.faiss (an IndexFlatIP), vector_ids.json (passage id of each row) and vector_files.json (notes
+file of each row). Upserts replace rows in place and deletions compact the rows, so search stays exact.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class FaissIndex:
+    FILE = "vectors.faiss"
+    IDS = "vector_ids.json"
+    FILES = "vector_files.json"
+
+    def __init__(self, index: Any, ids: list[str], files: list[str] | None = None, folder: Path | None = None) -> None:
+        self.index = index  # a faiss.IndexFlatIP, or None until the first upsert gives the dimension
+        self.ids = ids
+        self.files = list(files) if files is not None else [""] * len(ids)
+        self.folder = folder
+        self.url = f"faiss://{folder / self.FILE}" if folder else "faiss://"
+        self._rows = {pid: row for row, pid in enumerate(ids)}
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, ids: list[str], files: Sequence[str] | None = None) -> FaissIndex:
+        index = cls(None, [])
+        index.upsert(ids, vectors, files if files is not None else [""] * len(ids))
+        return index
+
+    @classmethod
+    def open(cls, folder: Path) -> FaissIndex:
+        """The index saved in ``folder``, or an empty one that ``save`` will write there."""
+        if (folder / cls.FILE).exists():
+            return cls.load(folder)
+        return cls(None, [], folder=folder)
+
+    @classmethod
+    def load(cls, folder: Path) -> FaissIndex:
+        import faiss
+
+        index = faiss.read_index(str(folder / cls.FILE))
+        ids = json.loads((folder / cls.IDS).read_text(encoding="utf-8"))
+        files_path = folder / cls.FILES
+        files = json.loads(files_path.read_text(encoding="utf-8")) if files_path.exists() else None
+        if index.ntotal != len(ids) or (files is not None and len(files) != len(ids)):
+            raise ValueError(f"{cls.FILE} holds {index.ntotal} vectors but {cls.IDS} names {len(ids)} passages")
+        return cls(index, ids, files, folder)
+
+    def save(self, folder: Path | None = None) -> None:
+        import faiss
+
+        folder = folder or self.folder
+        if folder is None:
+            raise ValueError("FaissIndex.save needs a folder: this index was built in memory")
+        index = self.index if self.index is not None else faiss.IndexFlatIP(0)
+        faiss.write_index(index, str(folder / self.FILE))
+        (folder / self.IDS).write_text(json.dumps(self.ids), encoding="utf-8")
+        (folder / self.FILES).write_text(json.dumps(self.files), encoding="utf-8")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        k = max(0, min(k, len(self.ids)))
+        if k == 0:
+            return []
+        q = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
+        scores, rows = self.index.search(q, k)
+        return [(self.ids[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+
+    def vector(self, row: int) -> np.ndarray:
+        return self.index.reconstruct(row)  # type: ignore[no-any-return]
+
+    def fetch(self, ids: Sequence[str]) -> np.ndarray:
+        if not ids:
+            return np.zeros((0, self.index.d if self.index is not None else 0), dtype=np.float32)
+        if list(ids) == self.ids:  # the whole index in row order, as the answering code loads it
+            return self.index.reconstruct_n(0, len(self.ids))  # type: ignore[no-any-return]
+        rows = [self._rows[pid] for pid in ids]  # KeyError names the missing passage
+        return np.vstack([self.index.reconstruct(r) for r in rows])
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, files: Sequence[str]) -> None:
+        import faiss
+
+        vectors = np.ascontiguousarray(np.atleast_2d(np.asarray(vectors, dtype=np.float32)))
+        if len(vectors) != len(ids):
+            raise ValueError(f"upsert got {len(ids)} ids but {len(vectors)} vectors")
+        if len(files) != len(ids):
+            raise ValueError(f"upsert got {len(ids)} ids but {len(files)} files")
+        if self.index is None:
+            self.index = faiss.IndexFlatIP(int(vectors.shape[1]))
+        last = {pid: i for i, pid in enumerate(ids)}  # an id given twice: its last vector wins
+        order = sorted(last.values())
+        replaced = [i for i in order if ids[i] in self._rows]
+        added = [i for i in order if ids[i] not in self._rows]
+        if replaced:  # an IndexFlat cannot overwrite a row: rebuild it from its rows with these replaced
+            matrix = self.index.reconstruct_n(0, self.index.ntotal)
+            for i in replaced:
+                row = self._rows[ids[i]]
+                matrix[row] = vectors[i]
+                self.files[row] = files[i]
+            self.index.reset()
+            self.index.add(np.ascontiguousarray(matrix))
+        if added:
+            self.index.add(vectors[added])
+            for i in added:
+                self._rows[ids[i]] = len(self.ids)
+                self.ids.append(ids[i])
+                self.files.append(files[i])
+
+    def delete(self, ids: Sequence[str]) -> int:
+        rows = sorted({self._rows[pid] for pid in ids if pid in self._rows})
+        if not rows:
+            return 0
+        self.index.remove_ids(np.asarray(rows, dtype=np.int64))  # an IndexFlat keeps the order of the rest
+        gone = set(rows)
+        self.ids = [pid for row, pid in enumerate(self.ids) if row not in gone]
+        self.files = [f for row, f in enumerate(self.files) if row not in gone]
+        self._rows = {pid: row for row, pid in enumerate(self.ids)}
+        return len(rows)
+
+    def delete_file(self, file: str) -> int:
+        return self.delete([pid for pid, f in zip(self.ids, self.files, strict=True) if f == file])
