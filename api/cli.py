@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="score answers and citations on a QA set (JSON lines)")
     ev.add_argument("qa_file", nargs="?", default="data/eval/qa_dev.jsonl", help="QA set (JSON lines)")
+    ev.add_argument(
+        "--corpora",
+        type=Path,
+        help="evaluate every corpus of a corpora file (data/eval/corpora.json): per corpus, pooled per split, "
+        "with the reliability table; indexes are built into --cache",
+    )
+    ev.add_argument("--cache", type=Path, default=Path(".cache/eval"), help="index folder for --corpora")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.add_argument("--no-baselines", action="store_true", help="skip the BM25 and dense baselines")
     ev.add_argument("--min-accuracy", type=float, default=None, help="exit 1 if answer accuracy is lower")
@@ -150,6 +157,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from kg.qa.evaluate import format_report, run_eval
 
     settings = _settings(args)
+    if args.corpora:
+        from api.corpora import evaluate_corpora
+        from kg.qa.evaluate import format_corpora_report
+
+        many = evaluate_corpora(settings, args.corpora, args.cache, baselines=not args.no_baselines)
+        print(json.dumps(many, indent=2) if args.json else format_corpora_report(many))
+        return 0
     engine = Engine.load(settings)
     report = run_eval(engine, Path(args.qa_file), baselines=not args.no_baselines)
     if args.json:

@@ -118,8 +118,10 @@ def baseline_fn(engine: Any, mode: str) -> Callable[[str], Answer]:
     return run
 
 
-def run_eval(engine: Any, qa_file: Path, baselines: bool = True) -> dict[str, Any]:
-    items = load_qa(qa_file)
+def run_eval(engine: Any, qa_file: Path | Sequence[Path], baselines: bool = True) -> dict[str, Any]:
+    files = [qa_file] if isinstance(qa_file, Path) else list(qa_file)
+    items = [item for f in files for item in load_qa(f)]
+    qa_file = files[0] if len(files) == 1 else Path(", ".join(str(f) for f in files))
     engine.answer("warm up")  # the first call pays one-off costs that are not per-question latency
     answers, lat = _run(items, engine.answer)
     report: dict[str, Any] = {"qa_file": str(qa_file), "ours": score(items, answers, lat)}
@@ -128,6 +130,7 @@ def run_eval(engine: Any, qa_file: Path, baselines: bool = True) -> dict[str, An
     probs = [a.confidence for a in probes]
     right = [bool(i.get("answers")) and answer_correct(i, a) for i, a in zip(items, probes, strict=True)]
     report["ours"]["ece"] = round(ece(probs, right), 4)
+    report["calibration_points"] = [[round(p, 4), r] for p, r in zip(probs, right, strict=True)]
     report["reliability"] = [
         {"from": lo, "questions": n, "mean_confidence": round(m, 4), "share_right": round(acc, 4)}
         for lo, n, m, acc in reliability(probs, right)
@@ -215,3 +218,50 @@ def reliability(probs: Sequence[float], right: Sequence[bool], bins: int = 10) -
         if sel:
             out.append((lo, len(sel), sum(p for p, _ in sel) / len(sel), sum(1 for _, y in sel if y) / len(sel)))
     return out
+
+
+def format_corpora_report(report: dict[str, Any]) -> str:
+    """Per-corpus figures, pooled figures per split, and the test split's reliability table."""
+    keys = ["answer_accuracy", "citation_at_1", "citation_at_3", "abstention_recall", "false_abstention", "ece"]
+    head = (
+        "| corpus | split | questions | answer acc | citation@1 | citation@3 | abstention recall | false abst | ECE |"
+    )
+    lines = [head, "|" + "---|" * 9]
+    for c in report["corpora"]:
+        o = c["ours"]
+        lines.append(
+            f"| {c['name']} | {c['split']} | {o['questions']} | " + " | ".join(f"{o[k]:.2f}" for k in keys) + " |"
+        )
+    for split, pooled in report["pooled"].items():
+        lines.append(
+            f"| **all {split}** | {split} | {pooled['questions']} | "
+            + " | ".join(f"{pooled[k]:.2f}" for k in keys)
+            + " |"
+        )
+    for split, table in report["reliability"].items():
+        lines += ["", f"Reliability, {split} split (10 bins; confidence vs. answer right, abstention off):", ""]
+        lines += ["| confidence | questions | mean confidence | share right |", "|---|---|---|---|"]
+        for lo, n, mean, acc in table:
+            lines.append(f"| {lo:.1f}-{lo + 0.1:.1f} | {n} | {mean:.3f} | {acc:.3f} |")
+    return "\n".join(lines)
+
+
+def pool(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Figures over several corpora's questions together (each question counts once)."""
+    ans = sum(r["ours"]["answerable"] for r in reports)
+    una = sum(r["ours"]["unanswerable"] for r in reports)
+
+    def mean(key: str, weight: str) -> float:
+        total = sum(r["ours"][weight] for r in reports)
+        return round(sum(r["ours"][key] * r["ours"][weight] for r in reports) / total, 4) if total else 0.0
+
+    points = [p for r in reports for p in r.get("calibration_points", [])]
+    return {
+        "questions": ans + una,
+        "answer_accuracy": mean("answer_accuracy", "answerable"),
+        "citation_at_1": mean("citation_at_1", "answerable"),
+        "citation_at_3": mean("citation_at_3", "answerable"),
+        "abstention_recall": mean("abstention_recall", "unanswerable"),
+        "false_abstention": mean("false_abstention", "answerable"),
+        "ece": round(ece([p for p, _ in points], [bool(y) for _, y in points]), 4),
+    }

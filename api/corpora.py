@@ -1,0 +1,52 @@
+"""``kgqa eval --corpora``: every notes corpus of a corpora file ingested and evaluated, per corpus and pooled.
+
+The corpora file (``data/eval/corpora.json``) lists each corpus's notes folder, question sets and split
+(train: fitted on by ``make fit``; test: never fitted on). Indexes are built into a cache folder, a no-op
+when the notes are unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ingest.pipeline import build_index
+from kg.errors import BadRequest
+from kg.qa.engine import Engine
+from kg.qa.evaluate import pool, reliability, run_eval
+from kg.settings import Settings
+
+
+def load_corpora(path: Path) -> tuple[Path, list[dict[str, Any]]]:
+    """The folder the corpora's paths are relative to (``root``, relative to the file), and the corpora."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        corpora = doc["corpora"]
+        assert all({"name", "notes", "qa", "split"} <= set(c) for c in corpora)
+        return (path.parent / doc.get("root", ".")).resolve(), list(corpora)
+    except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
+        raise BadRequest(
+            f"{path} is not a corpora file (a JSON object with 'corpora': name, notes, qa, split): {exc}",
+            code="bad_corpora",
+        ) from exc
+
+
+def evaluate_corpora(settings: Settings, path: Path, cache: Path, baselines: bool = False) -> dict[str, Any]:
+    """Per-corpus reports, pooled figures per split and the reliability of each split."""
+    root, corpora = load_corpora(path)
+    reports = []
+    for corpus in corpora:
+        notes = (root / corpus["notes"]).resolve()
+        here = settings.with_(notes_dir=str(notes), index_dir=str(cache / corpus["name"]))
+        build_index(here, progress=False)
+        engine = Engine.load(here)
+        report = run_eval(engine, [root / q for q in corpus["qa"]], baselines=baselines)
+        reports.append({"name": corpus["name"], "split": corpus["split"], **report})
+    splits = sorted({r["split"] for r in reports}, key=lambda s: (s != "train", s))
+    pooled = {s: pool([r for r in reports if r["split"] == s]) for s in splits}
+    tables = {}
+    for s in splits:
+        points = [p for r in reports if r["split"] == s for p in r["calibration_points"]]
+        tables[s] = reliability([p for p, _ in points], [bool(y) for _, y in points])
+    return {"corpora": reports, "pooled": pooled, "reliability": tables}
