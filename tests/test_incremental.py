@@ -195,6 +195,17 @@ def test_force_embeds_everything_again(built: tuple[Path, Path, BuildReport]) ->
     assert report.changes["vectors_embedded"] == len(passages(index))
 
 
+def test_vectors_of_another_backend_are_not_reused(built: tuple[Path, Path, BuildReport]) -> None:
+    # int8 weights give other vectors (cosine ~0.94-0.97 to float): a switch re-embeds every passage
+    notes, index, _ = built
+    settings = Settings(notes_dir=str(notes), index_dir=str(index), embed_backend="onnx-int8")
+    report = build_index(settings, progress=False, force=False)
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["model"].endswith("+int8") and manifest["embedder"].endswith("|int8")
+    assert report.changes["vectors_reused"] == 0
+    assert report.changes["vectors_embedded"] == len(passages(index))
+
+
 def test_cli_prints_what_changed(built: tuple[Path, Path, BuildReport], capsys: pytest.CaptureFixture[str]) -> None:
     notes, index, _ = built
     (notes / "queues.md").write_text(QUEUES.replace("20 seconds", "25 seconds"), encoding="utf-8")
