@@ -9,6 +9,11 @@ whole build and over the embedding stage alone, and peak RSS. Tokens are the mod
 embedded text (heading path + passage, truncated at the model's 256), counted after the build, outside the
 timings.
 
+``--ab`` compares the batching alone, in one process, so both sides see the same background load: the
+passages of the first build embedded as before this change (chunks of 64 in document order, each padded to its
+longest text) and as now (the whole set sorted by token length, batches of at most 64 texts and 8,192 padded
+tokens), alternating old/new/old/new; passages/s, tokens/s and padded tokens of each.
+
 ``--incremental`` then measures re-ingest on a copy of the folder in a temporary folder: one file changed
 (one line appended), and one file deleted (needs two or more files), each printing the change report
 (passages re-embedded vs reused) and seconds. Copy only folders you may copy (e.g. the repository's own).
@@ -73,8 +78,46 @@ def child(notes: Path, index: Path) -> None:
     print("RESULT " + json.dumps(out))
 
 
-def run_child(notes: Path, index: Path, budget: float) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--child", str(notes), "--index", str(index)]
+def ab_child(index: Path, rounds: int) -> None:
+    """Old against new batching on the same texts, alternating; prints a JSON line."""
+    import numpy as np
+
+    from kg.embed_onnx import OnnxEmbedder, ingest_threads
+    from kg.model import Passage
+
+    with (index / "passages.jsonl").open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    texts = [Passage(**{**r, "section": tuple(r["section"])}).context_text() for r in rows]
+    emb = OnnxEmbedder.from_model(threads=ingest_threads())
+    enc = emb.tokenizer.encode_batch(texts)
+    lengths = [len(e.ids) for e in enc]
+
+    def run(batches: list[list[int]]) -> tuple[float, int]:
+        start, padded = time.perf_counter(), 0
+        for idx in batches:
+            width = max(lengths[i] for i in idx)
+            padded += width * len(idx)
+            ids = np.full((len(idx), width), emb.pad_id, dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                ids[row, : lengths[i]] = enc[i].ids
+                mask[row, : lengths[i]] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            emb.session.run(None, {k: feeds[k] for k in emb.inputs})
+        return time.perf_counter() - start, padded
+
+    old = [list(range(i, min(i + 64, len(texts)))) for i in range(0, len(texts), 64)]
+    new = emb.buckets(lengths, 64)
+    result: dict[str, Any] = {"passages": len(texts), "tokens": sum(lengths), "old": [], "new": []}
+    for _ in range(rounds):
+        for name, batches in (("old", old), ("new", new)):
+            seconds, padded = run(batches)
+            result[name].append({"seconds": seconds, "padded_tokens": padded})
+    print("RESULT " + json.dumps(result))
+
+
+def run_child(notes: Path, index: Path, budget: float, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", str(notes), "--index", str(index), *extra]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=budget, env=env, check=False)
@@ -105,17 +148,33 @@ def describe(label: str, r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def describe_ab(ab: dict[str, Any]) -> str:
+    lines = [f"batching A/B on {ab['passages']} passages, {ab['tokens']} tokens (alternating, same process):"]
+    for name in ("old", "new"):
+        for i, r in enumerate(ab[name], 1):
+            lines.append(
+                f"  {name} #{i}: {r['seconds']:.1f} s, {ab['passages'] / r['seconds']:.1f} passages/s, "
+                f"{ab['tokens'] / r['seconds']:.0f} tokens/s, {r['padded_tokens']} padded tokens"
+            )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notes_dir", nargs="?", default=str(ROOT / "data" / "notes"), help="notes folder to ingest")
     parser.add_argument("--runs", type=int, default=2, help="from-scratch builds (1-5; default 2)")
     parser.add_argument("--budget", type=float, default=900.0, help="seconds allowed per build (default 900)")
     parser.add_argument("--incremental", action="store_true", help="also time one changed and one deleted file")
+    parser.add_argument("--ab", action="store_true", help="also compare old and new batching, alternating")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--ab-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--index", help=argparse.SUPPRESS)
     args = parser.parse_args()
     notes = Path(args.notes_dir).resolve()
+    if args.child and args.ab_child:
+        ab_child(Path(args.index), rounds=max(1, min(5, args.runs)))
+        return
     if args.child:
         child(notes, Path(args.index))
         return
@@ -128,9 +187,14 @@ def main() -> None:
             index = Path(tmp) / f"index-{i}"
             r = run_child(notes, index, args.budget)
             results["runs"].append(r)
-            shutil.rmtree(index, ignore_errors=True)
             if not args.json:
                 print(describe(f"run {i + 1}/{runs} (from scratch)", r), flush=True)
+            if args.ab and i == 0:
+                ab = run_child(notes, index, args.budget, ("--ab-child", "--runs", str(runs)))
+                results["ab"] = ab
+                if not args.json:
+                    print(describe_ab(ab), flush=True)
+            shutil.rmtree(index, ignore_errors=True)
         if args.incremental:
             results["incremental"] = incremental(notes, Path(tmp), args.budget, args.json)
     results["load_avg_after"] = os.getloadavg()[0]
