@@ -143,7 +143,8 @@ def describe(label: str, r: dict[str, Any]) -> str:
     if embed > 0:
         lines.append(f"  embedding:   {passages / embed:.1f} passages/s, {r['tokens'] / embed:.0f} tokens/s")
     if r.get("changes"):
-        lines.append(f"  changes: {json.dumps(r['changes'])}")
+        changes = {k: (len(v) if isinstance(v, list) else v) for k, v in r["changes"].items()}
+        lines.append(f"  changes: {json.dumps(changes)}")
     lines.append(f"  peak RSS: {r['peak_rss_mb']:.0f} MB")
     return "\n".join(lines)
 

@@ -222,7 +222,8 @@ def build_index(
         "features": sum(1 for f in facts if f.kind is FactKind.FEATURE),
         "triples": len(graph),
     }
-    report.changes = changes_since(previous, old, file_hashes, passages, facts) | {
+    # against the previous verified index even with --force (which only stops the reuse of its vectors)
+    report.changes = changes_since(index_dir if old else None, old, file_hashes, passages, facts) | {
         "vectors_embedded": emb.embedded,
         "vectors_reused": emb.reused,
         "tokens_embedded": emb.tokens,

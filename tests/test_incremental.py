@@ -191,6 +191,8 @@ def test_a_damaged_vector_cache_is_not_trusted(built: tuple[Path, Path, BuildRep
 def test_force_embeds_everything_again(built: tuple[Path, Path, BuildReport]) -> None:
     notes, index, _ = built
     report = build(notes, index, force=True)
+    assert report.changes["files_added"] == report.changes["files_changed"] == report.changes["files_deleted"] == []
+    assert report.changes["passages_added"] == report.changes["passages_removed"] == 0
     assert report.changes["vectors_reused"] == 0
     assert report.changes["vectors_embedded"] == len(passages(index))
 
