@@ -115,6 +115,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"(+{c['components']} components), {c['facts']} facts ({c['limits']} limits, {c['pricing']} pricing, "
             f"{c['features']} features), {c['triples']} triples in {report.timings_s['total']:.1f} s"
         )
+        for line in describe_changes(report.changes):
+            print("  " + line)
         print("  time: " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings_s.items() if k != "total"))
     if args.validate:
         from rdflib import Graph
@@ -126,6 +128,26 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print("SHACL: conforms" if ok else f"SHACL: does NOT conform\n{text}")
         return 0 if ok else 1
     return 0
+
+
+def describe_changes(changes: dict[str, object]) -> list[str]:
+    """What a build changed, for people: files by name, passages, facts and vectors by count."""
+    if not changes:
+        return []
+
+    def files(key: str) -> str:
+        names = changes.get(key) or []
+        assert isinstance(names, list)
+        shown = ", ".join(str(n) for n in names[:5]) + (f", ... ({len(names) - 5} more)" if len(names) > 5 else "")
+        return f"{len(names)} {key.removeprefix('files_')}" + (f" ({shown})" if names else "")
+
+    return [
+        f"files: {files('files_added')}, {files('files_changed')}, {files('files_deleted')}",
+        f"passages: +{changes.get('passages_added', 0)} -{changes.get('passages_removed', 0)}; "
+        f"facts: +{changes.get('facts_added', 0)} -{changes.get('facts_removed', 0)}",
+        f"vectors: {changes.get('vectors_embedded', 0)} embedded ({changes.get('tokens_embedded', 0)} tokens), "
+        f"{changes.get('vectors_reused', 0)} reused",
+    ]
 
 
 def _print_answer(ans: object, as_json: bool) -> None:

@@ -18,8 +18,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from ingest.parser import parse_file
 from ingest.services import build_services
 from kg.errors import IndexCorrupt, IngestError
@@ -31,6 +29,23 @@ log = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "6"  # bump when parsing or extraction changes, so old indexes are rebuilt
 NOTE_SUFFIXES = (".txt", ".md", ".markdown")
+# Vectors by content hash of the embedded text (and the embedder): the next build embeds only new text.
+VECTOR_CACHE = "vector_cache.npy"  # float32 rows
+VECTOR_KEYS = "vector_cache.json"  # {"embedder": identity, "keys": [row key, ...]}
+
+
+@dataclass
+class Embedded:
+    """The vectors of a build's passages (rows in passage order) and what producing them cost."""
+
+    vectors: Any  # float32 (passages, dim)
+    model: str
+    dim: int
+    identity: str  # what the cache keys include: model and backend
+    keys: list[str]  # per passage: content hash of its embedded text under ``identity``
+    embedded: int = 0  # distinct texts run through the model
+    reused: int = 0  # passages whose vector came from the previous index
+    tokens: int = 0  # word pieces run through the model (0 when the embedder does not count them)
 
 
 @dataclass
@@ -50,6 +65,9 @@ class BuildReport:
     counts: dict[str, int] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
     rebuilt_because: str = ""  # why an index whose notes had not changed was rebuilt (e.g. a corrupt file)
+    # what this build changed against the previous index: files added/changed/deleted (lists of paths),
+    # passages/facts added and removed, vectors embedded and reused (counts), tokens embedded
+    changes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[str]:
@@ -145,6 +163,8 @@ def build_index(
         "files": file_hashes,
         **({"vector_store": settings.vector_store} if settings.vector_store else {}),
     }
+    if settings.embed_backend == "onnx-int8":  # other vectors: not the index a float build made
+        fingerprint["vectors"] = "int8"
     old = read_manifest(index_dir)
     if (index_dir / MANIFEST).exists():
         try:
@@ -158,6 +178,8 @@ def build_index(
         report.counts = dict(old.get("counts", {}))
         report.timings_s = {"check": time.perf_counter() - t0}
         return report
+    # Only a verified previous index is a source of vectors and of the change report; --force reuses nothing.
+    previous = index_dir if old and not force else None
 
     timings: dict[str, float] = {"scan": time.perf_counter() - t0}
     t = time.perf_counter()
@@ -167,12 +189,15 @@ def build_index(
         ps = parse_file(path, notes_dir)
         by_file[path.relative_to(notes_dir).as_posix()].passages = len(ps)
         passages.extend(ps)
-    services, passages = build_services(passages)
     timings["parse"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    services, passages = build_services(passages)
+    timings["services"] = time.perf_counter() - t
+
+    t = time.perf_counter()
     facts = extract_all(passages)
-    timings["extract"] = time.perf_counter() - t
+    timings["facts"] = time.perf_counter() - t
 
     t = time.perf_counter()
     from kg.graph import build_graph
@@ -182,7 +207,8 @@ def build_index(
     timings["graph"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    vectors, embedder_name, dim = embed_passages(passages, settings, progress, embedder_factory)
+    cache = load_vector_cache(previous, vector_identity(settings)) if previous else {}
+    emb = embed_passages(passages, settings, progress, embedder_factory, cache)
     timings["embed"] = time.perf_counter() - t
 
     counts = {
@@ -197,17 +223,25 @@ def build_index(
         "features": sum(1 for f in facts if f.kind is FactKind.FEATURE),
         "triples": len(graph),
     }
+    # against the previous verified index even with --force (which only stops the reuse of its vectors)
+    report.changes = changes_since(index_dir if old else None, old, file_hashes, passages, facts) | {
+        "vectors_embedded": emb.embedded,
+        "vectors_reused": emb.reused,
+        "tokens_embedded": emb.tokens,
+    }
     manifest = {
         "fingerprint": fingerprint,
-        "model": embedder_name,
-        "dimensions": dim,
+        "model": emb.model,
+        "embedder": emb.identity,
+        "dimensions": emb.dim,
         "counts": counts,
         "files": [asdict(f) for f in report.files],
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "notes_dir": str(notes_dir),
+        "changes": {k: (len(v) if isinstance(v, list) else v) for k, v in report.changes.items()},
     }
     t = time.perf_counter()
-    write_index(index_dir, passages, services, facts, turtle, vectors, manifest, settings.vector_store)
+    write_index(index_dir, passages, services, facts, turtle, emb, manifest, settings.vector_store)
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
@@ -215,6 +249,42 @@ def build_index(
     report.counts = counts
     report.timings_s = timings
     return report
+
+
+def _ids_in(path: Path) -> set[str]:
+    """The ``id`` of every JSON line of an index file (passages.jsonl, facts.jsonl)."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return {str(json.loads(line)["id"]) for line in fh if line.strip()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def changes_since(
+    previous: Path | None,
+    old: dict[str, Any] | None,
+    file_hashes: dict[str, str],
+    passages: list[Passage],
+    facts: list[Fact],
+) -> dict[str, Any]:
+    """Files added/changed/deleted and passages/facts added/removed against the previous index (everything
+    counts as added when there is none to compare with, e.g. the first build or --force)."""
+    before: dict[str, str] = {}
+    if previous and old:
+        before = {str(k): str(v) for k, v in (old.get("fingerprint", {}).get("files") or {}).items()}
+    old_passages = _ids_in(previous / "passages.jsonl") if previous else set()
+    old_facts = _ids_in(previous / "facts.jsonl") if previous else set()
+    new_passages = {p.id for p in passages}
+    new_facts = {f.id for f in facts}
+    return {
+        "files_added": sorted(set(file_hashes) - set(before)),
+        "files_changed": sorted(p for p in set(file_hashes) & set(before) if file_hashes[p] != before[p]),
+        "files_deleted": sorted(set(before) - set(file_hashes)),
+        "passages_added": len(new_passages - old_passages),
+        "passages_removed": len(old_passages - new_passages),
+        "facts_added": len(new_facts - old_facts),
+        "facts_removed": len(old_facts - new_facts),
+    }
 
 
 def extract_all(passages: list[Passage]) -> list[Fact]:
@@ -228,33 +298,86 @@ def extract_all(passages: list[Passage]) -> list[Fact]:
     return list(facts.values())
 
 
+def vector_identity(settings: Settings) -> str:
+    """What a cached vector depends on besides its text: the model and its weights' precision. The float ONNX
+    and torch backends agree to cosine >= 0.9999998 (tests/test_embed_onnx.py), so they share vectors."""
+    from kg.embed import model_name
+
+    return f"{model_name(settings.model)}|{'int8' if settings.embed_backend == 'onnx-int8' else 'float'}"
+
+
+def text_key(identity: str, text: str) -> str:
+    return hashlib.sha256(f"{identity}\x1f{text}".encode()).hexdigest()[:32]
+
+
+def load_vector_cache(index_dir: Path, identity: str) -> dict[str, Any]:
+    """{text key: vector} of a verified index built by the same embedder; empty when there is none."""
+    import numpy as np
+
+    try:
+        meta = json.loads((index_dir / VECTOR_KEYS).read_text(encoding="utf-8"))
+        if meta.get("embedder") != identity:
+            return {}
+        vectors = np.load(index_dir / VECTOR_CACHE, allow_pickle=False)
+    except (OSError, ValueError, AttributeError):
+        return {}
+    keys = meta.get("keys")
+    if not isinstance(keys, list) or vectors.ndim != 2 or len(keys) != vectors.shape[0]:
+        return {}
+    return dict(zip((str(k) for k in keys), vectors, strict=True))
+
+
 def embed_passages(
     passages: list[Passage],
     settings: Settings,
     progress: bool,
     embedder_factory: Callable[[], Any] | None = None,
-) -> tuple[Any, str, int]:
+    cache: dict[str, Any] | None = None,
+) -> Embedded:
+    """Vectors of every passage's context text: taken from ``cache`` (content hash -> vector) when the text was
+    embedded before, else computed, each distinct text once, in one call so the embedder can batch by length.
+    The embedder is not even loaded when every vector is cached."""
     import numpy as np
 
-    from kg.embed import load_embedder
+    from kg.embed import model_name
 
-    if embedder_factory:
-        embedder = embedder_factory()
-    else:
-        try:
-            embedder = load_embedder(settings.model, settings.embed_backend)
-        except Exception as exc:  # the ONNX export is an optimisation; torch computes the same vectors
-            if settings.embed_backend == "torch":
-                raise
-            log.warning("ONNX embedder unavailable (%s); embedding with torch", exc)
-            embedder = load_embedder(settings.model, "torch")
+    identity = vector_identity(settings)
     texts = [p.context_text() for p in passages]
-    batch = 64
-    chunks = []
-    for i in tqdm(range(0, len(texts), batch), desc="embedding passages", unit="batch", disable=not progress):
-        chunks.append(embedder.encode(texts[i : i + batch], batch_size=batch))
-    vectors = np.vstack(chunks) if chunks else np.zeros((0, embedder.dim), dtype="float32")
-    return vectors, embedder.name, int(embedder.dim)
+    keys = [text_key(identity, t) for t in texts]
+    cache = cache or {}
+    todo: dict[str, str] = {}  # key -> text, first occurrence order
+    for key, text in zip(keys, texts, strict=True):
+        if key not in cache and key not in todo:
+            todo[key] = text
+    # the name the embedder reports (kg.embed_onnx adds "+int8"), for a build that does not load it
+    name = model_name(settings.model) + ("+int8" if settings.embed_backend == "onnx-int8" else "")
+    dim = int(len(next(iter(cache.values())))) if cache else 0
+    tokens = 0
+    fresh: dict[str, Any] = {}
+    if todo or not passages:
+        embedder = embedder_factory() if embedder_factory else _load_passage_embedder(settings)
+        name, dim = embedder.name, int(embedder.dim)
+        before = int(getattr(embedder, "tokens", 0))
+        vecs = embedder.encode(list(todo.values()), progress=progress) if todo else np.zeros((0, dim))
+        tokens = int(getattr(embedder, "tokens", 0)) - before
+        fresh = dict(zip(todo, np.asarray(vecs, dtype=np.float32), strict=True))
+    rows = [fresh[k] if k in fresh else cache[k] for k in keys]
+    vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), dtype=np.float32)
+    reused = sum(1 for k in keys if k not in fresh)
+    return Embedded(vectors, name, dim, identity, keys, embedded=len(todo), reused=reused, tokens=tokens)
+
+
+def _load_passage_embedder(settings: Settings) -> Any:
+    from kg.embed import load_embedder
+    from kg.embed_onnx import ingest_threads
+
+    try:
+        return load_embedder(settings.model, settings.embed_backend, threads=ingest_threads())
+    except Exception as exc:  # the ONNX export is an optimisation; torch computes the same vectors
+        if settings.embed_backend == "torch":
+            raise
+        log.warning("ONNX embedder unavailable (%s); embedding with torch", exc)
+        return load_embedder(settings.model, "torch")
 
 
 def _pid_alive(pid: str) -> bool:
@@ -273,11 +396,13 @@ def write_index(
     services: list[Service],
     facts: list[Fact],
     turtle: bytes,
-    vectors: Any,
+    emb: Embedded,
     manifest: dict[str, Any],
     vector_store: str = "",
 ) -> None:
     """Write every artifact into a fresh folder beside the index, then swap it in."""
+    import numpy as np
+
     from kg.vectors import open_vectors, retire_vectors
 
     index_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -300,8 +425,15 @@ def write_index(
         )
         (tmp / "graph.ttl").write_bytes(turtle)
         index = open_vectors(vector_store, tmp, name=index_dir.name)  # FAISS: files in tmp; Milvus: a collection
-        index.upsert([p.id for p in passages], vectors, [p.file for p in passages])
+        index.upsert([p.id for p in passages], emb.vectors, [p.file for p in passages])
         index.save()
+        # the vector cache: one row per distinct embedded text of this index, so nothing deleted lingers
+        rows: dict[str, int] = {}
+        for i, key in enumerate(emb.keys):
+            rows.setdefault(key, i)
+        with (tmp / VECTOR_CACHE).open("wb") as fh:
+            np.save(fh, np.ascontiguousarray(emb.vectors[list(rows.values())], dtype=np.float32))
+        (tmp / VECTOR_KEYS).write_text(json.dumps({"embedder": emb.identity, "keys": list(rows)}), encoding="utf-8")
         manifest[CHECKSUMS] = index_checksums(tmp)  # checked at every load and before "up to date"
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         for written in tmp.iterdir():  # the data is on disk before the swap makes it the index

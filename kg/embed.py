@@ -75,12 +75,21 @@ class TorchEmbedder:
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
 
-def load_embedder(configured: str = "", backend: str = "torch", cache_dir: Path | None = None) -> Embedder:
-    """The query/passage embedder for a backend name ('torch' or 'onnx')."""
-    if backend == "onnx":
-        from kg.embed_onnx import OnnxEmbedder
+BACKENDS = ("onnx", "onnx-int8", "torch")
 
-        return OnnxEmbedder.from_model(configured, cache_dir=cache_dir)
+
+def load_embedder(
+    configured: str = "", backend: str = "torch", cache_dir: Path | None = None, *, threads: int | None = None
+) -> Embedder:
+    """The query/passage embedder for a backend name: 'onnx' (float ONNX Runtime), 'onnx-int8' (dynamically
+    quantised weights: other vectors, so an index and its queries must use the same one) or 'torch'.
+    ``threads``: ONNX intra-op threads (default: 2 at most, the query path; ingest passes every core)."""
+    if backend in ("onnx", "onnx-int8"):
+        from kg.embed_onnx import THREADS, OnnxEmbedder
+
+        return OnnxEmbedder.from_model(
+            configured, cache_dir=cache_dir, quantize=backend == "onnx-int8", threads=threads or THREADS
+        )
     if backend != "torch":
-        raise ConfigError(f"KGQA_EMBED_BACKEND={backend!r}: use 'onnx' or 'torch'")
+        raise ConfigError(f"KGQA_EMBED_BACKEND={backend!r}: use one of {', '.join(BACKENDS)}")
     return TorchEmbedder(configured)

@@ -28,6 +28,17 @@ OPSET = 17
 # Measured on the 2-core target (bench/embed_bench.py): one short query p50 ~3.0 ms with 2 threads vs
 # ~4.9 ms with 1. Several processes sharing the 2 cores (e.g. gunicorn workers) may prefer threads=1.
 THREADS = max(1, min(2, os.cpu_count() or 1))
+# Passages are embedded in batches of at most this many texts and at most BATCH_TOKENS padded tokens.
+BATCH_SIZE = 64
+BATCH_TOKENS = 8192
+
+
+def ingest_threads() -> int:
+    """Intra-op threads for bulk embedding: every core this process may run on (one process, one session)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def default_cache_dir(folder: Path) -> Path:
@@ -123,13 +134,14 @@ class OnnxEmbedder:
 
         self.path = onnx_file
         self.name = name
+        self.tokens = 0  # word pieces embedded so far (padding excluded): what ingest reports as tokens/s
         max_len = json.loads((folder / "sentence_bert_config.json").read_text()).get("max_seq_length", 256)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         # tokenizer.json ships with truncation 128 and fixed padding; sentence-transformers uses
-        # max_seq_length and pads to the longest text in the batch, so do the same.
+        # max_seq_length and pads to the longest text in the batch. Padding is done here, per bucket.
         self.tokenizer.enable_truncation(max_length=int(max_len))
-        pad = self.tokenizer.padding or {}
-        self.tokenizer.enable_padding(pad_id=pad.get("pad_id", 0), pad_token=pad.get("pad_token", "[PAD]"))
+        self.pad_id = int((self.tokenizer.padding or {}).get("pad_id", 0))
+        self.tokenizer.no_padding()
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -141,7 +153,12 @@ class OnnxEmbedder:
 
     @classmethod
     def from_model(
-        cls, configured: str = "", cache_dir: Path | None = None, *, quantize: bool = False, threads: int = THREADS
+        cls,
+        configured: str = "",
+        cache_dir: Path | None = None,
+        *,
+        quantize: bool = False,
+        threads: int = THREADS,
     ) -> OnnxEmbedder:
         folder = model_path(configured)
         cache = Path(cache_dir) if cache_dir is not None else default_cache_dir(folder)
@@ -150,25 +167,58 @@ class OnnxEmbedder:
             log.info("exporting %s to ONNX at %s (one-off)", folder, fp32)
             export_onnx(folder, fp32)
         onnx_file = fp32
+        name = model_name(configured)
         if quantize:
             onnx_file = cache / "model.int8.onnx"
+            name += "+int8"  # other vectors: an index built with them must not reuse float ones
             if not onnx_file.exists():
                 quantize_onnx(fp32, onnx_file)
-        return cls(onnx_file, folder, model_name(configured), threads)
+        return cls(onnx_file, folder, name, threads)
 
-    def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    def buckets(self, lengths: list[int], batch_size: int) -> list[list[int]]:
+        """Row indices grouped into batches of similar token length: sorted by length, each batch closed at
+        ``batch_size`` texts or ``BATCH_TOKENS`` padded tokens, so a short text is never padded to a long one
+        (attention is quadratic in the padded length) and a batch of long texts stays small."""
+        order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for i in order:
+            # sorted ascending: the new text is the longest, so the padded size is len * its length
+            if current and (len(current) >= batch_size or (len(current) + 1) * lengths[i] > BATCH_TOKENS):
+                batches.append(current)
+                current = []
+            current.append(i)
+        if current:
+            batches.append(current)
+        return batches
+
+    def encode(self, texts: list[str], *, batch_size: int = BATCH_SIZE, progress: bool = False) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        # Sort by length so each batch pads to similar lengths; results go back in input order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            enc = self.tokenizer.encode_batch([texts[i] for i in idx])
-            feeds = {
-                "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64),
-            }
+        if not texts:
+            return out
+        enc = self.tokenizer.encode_batch(texts)
+        lengths = [len(e.ids) for e in enc]
+        batches = self.buckets(lengths, max(1, batch_size))
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), desc="embedding passages", unit="passage")
+        for idx in batches:
+            width = max(lengths[i] for i in idx)
+            ids = np.full((len(idx), width), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            types = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                n = lengths[i]
+                ids[row, :n] = enc[i].ids
+                mask[row, :n] = 1
+                types[row, :n] = enc[i].type_ids
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             out[idx] = self.session.run(None, {k: feeds[k] for k in self.inputs})[0]
-            if progress:
-                log.info("embedded %d/%d", min(start + batch_size, len(order)), len(order))
+            if bar is not None:
+                bar.update(len(idx))
+        if bar is not None:
+            bar.close()
+        self.tokens += sum(lengths)
         return out

@@ -14,7 +14,12 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     ("notes_dir", "data/notes", "Folder of .txt/.md notes to ingest; citations name files relative to it."),
     ("index_dir", "data/index", "Folder holding the built index (graph, vectors, passages, manifest)."),
     ("model", "", "Sentence-embedding model: a local folder; empty uses the packaged all-MiniLM-L6-v2."),
-    ("embed_backend", "onnx", "Query embedding runtime: 'onnx' (fast, exported locally) or 'torch'."),
+    (
+        "embed_backend",
+        "onnx",
+        "Embedding runtime for passages (ingest) and queries: 'onnx' (fast, exported locally), 'torch', or "
+        "'onnx-int8' (quantised: measured and not adopted, see docs/benchmarks.md).",
+    ),
     (
         "triple_store",
         "",

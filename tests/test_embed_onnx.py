@@ -77,3 +77,20 @@ def test_second_load_reuses_cached_export(onnx_embedder: OnnxEmbedder, cache_dir
     assert onnx_file.stat().st_mtime_ns == before
     assert not [p for p in cache_dir.iterdir() if p.name.endswith(".tmp")]
     np.testing.assert_array_equal(again.encode(SENTENCES[:3]), onnx_embedder.encode(SENTENCES[:3]))
+
+
+def test_length_buckets_change_no_vector_and_keep_input_order(onnx_embedder: OnnxEmbedder) -> None:
+    # Short texts are batched apart from long ones (no padding to the longest); every vector must still be
+    # the one the text gets alone, in the order the texts were given.
+    texts = [SENTENCES[-1], "a", SENTENCES[0], "word " * 400, "Define entropy.", SENTENCES[15]] * 3
+    together = onnx_embedder.encode(texts, batch_size=4)
+    alone = np.vstack([onnx_embedder.encode([t]) for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(onnx_embedder.encode(texts[::-1]), together[::-1], atol=1e-6, rtol=0)
+
+
+def test_counts_the_tokens_it_embeds(onnx_embedder: OnnxEmbedder) -> None:
+    before = onnx_embedder.tokens
+    onnx_embedder.encode(["Define entropy.", "word " * 400])
+    # [CLS] define entropy . [SEP] = 5; the long text is cut at max_seq_length = 256
+    assert onnx_embedder.tokens - before == 5 + 256
