@@ -154,3 +154,7 @@ OPEN_ENDINGS = frozenset(
     "those is are was were be been as than via using use per if when where which who whose but so such "
     "not no also can could should would will may might must do does".split()
 )
+
+# A question that asks to name one of several things ("which mode ...", "what kind of index ...", "A vs B,
+# which ..."): the answer says the name of the item or heading the answering line belongs to.
+ASKS_NAME = re.compile(r"\bwhich\b|\bwhat (?:kind|type|sort)s? of\b|\bvs\.?(?=\s)|\bversus\b", re.I)

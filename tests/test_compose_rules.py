@@ -189,3 +189,27 @@ def test_the_service_is_named_when_the_line_does_not(index: Index) -> None:
     # a line that already names it is not prefixed again
     out = compose(index, query(index, "what is postgresql"), ranked("PostgreSQL is a relational"), [])
     assert out.text.startswith("PostgreSQL is a relational")
+
+
+def test_a_which_question_is_answered_with_the_name_of_the_item_the_line_is_under() -> None:
+    from kg.model import BlockKind, Passage
+    from kg.qa.compose import _named
+    from kg.qa.question import Query
+
+    line = Passage(
+        "p",
+        "n.md",
+        9,
+        9,
+        "the only mode the scheduler supports",
+        ("runner", "network modes", "overlay"),
+        kind=BlockKind.ITEM,
+        subject_depth=1,
+    )
+    asked = "which network mode does the runner need"
+    which = Query(text=asked, normalised=asked, kind="feature", services=())
+    assert _named(which, line, "runner", line.text) == "overlay: the only mode the scheduler supports"
+    plain = Query(text="what does the runner need", normalised="what does the runner need", kind="feature", services=())
+    assert _named(plain, line, "runner", line.text) == line.text, "only questions that ask to name one"
+    top_level = Passage("q", "n.md", 3, 3, "a scheduler for jobs", ("runner",), kind=BlockKind.ITEM, subject_depth=1)
+    assert _named(which, top_level, "runner", top_level.text) == top_level.text

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.model import Fact, Passage, QuestionKind
+from kg.model import BlockKind, Fact, Passage, QuestionKind
 from kg.qa.index import Index
 from kg.qa.question import Query
 from kg.qa.retrieve import Candidate
 from kg.text import words
 from kg.units import UNITS, family_of
-from kg.vocab import FINITE_VERB, FRAME_WORDS
+from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
 
 MAX_ANSWER = 300
 _ITEM_HEAD = re.compile(r"^([^:]{1,48}):\s+\S")
@@ -359,8 +359,23 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
     text = " — ".join(p.text for p in used) if len(used) > 1 else top.text
     if len(used) == 1 and len(text) < 30 and top.section and top.section[-1].lower() not in text.lower():
         text = f"{top.section[-1]}: {text}"
+    else:
+        text = _named(query, top, service.label if service else "", text)
     tail = converted(facts[0], query, text) if facts else ""
     return Composed(_clip(f"{prefix}{text}{tail}"), tuple(used))
+
+
+def _named(query: Query, top: Passage, service: str, text: str) -> str:
+    """ "Which mode does Fargate support?" answered by "the only mode fargate supports" under the item
+    "awsvpc": the answer says the name of the item (or heading) the line belongs to."""
+    parent = top.local_section[-1] if top.local_section else ""
+    if not parent or not ASKS_NAME.search(query.normalised) or top.is_heading:
+        return text
+    if top.kind not in (BlockKind.ITEM, BlockKind.STEP, BlockKind.PARAGRAPH) or len(top.local_section) < 2:
+        return text  # a line right under its subject's heading belongs to no named item
+    if parent.lower() in text.lower() or parent.lower() == service.lower() or FINITE_VERB.search(f" {parent} "):
+        return text  # already named, or the parent is a sentence rather than a name
+    return f"{parent}: {text}"
 
 
 def converted(fact: Fact, query: Query, text: str = "") -> str:
