@@ -73,13 +73,13 @@ def test_dev_set_quality_floor(engine: Engine) -> None:
 
 # Per corpus: answer accuracy and citation@1 measured with the fitted scoring, less two answerable
 # questions, so a regression on any style of notes fails the build (data/eval/corpora.json; the test
-# split is never fitted on). Pooled over the test split (290 questions): abstention recall 0.53, false
-# abstention 0.15, ECE 0.07 when set.
+# split is never fitted on). Pooled over the test split (290 questions): abstention recall 0.47, false
+# abstention 0.15, ECE 0.10 when set.
 CORPUS_FLOORS = {
     "sample": (0.91, 0.93),
     "messaging": (0.83, 0.86),
     "third": (0.63, 0.73),
-    "outliner": (0.45, 0.65),
+    "outliner": (0.51, 0.65),
     "tables": (0.77, 0.82),
     "prose": (0.57, 0.88),
     "k8s": (0.74, 0.71),
@@ -89,7 +89,7 @@ CORPUS_FLOORS = {
     "gcp": (0.46, 0.73),
     "biology": (0.40, 0.50),
 }
-TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.45), "false_abstention": ("<=", 0.18), "ece": ("<=", 0.10)}
+TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.40), "false_abstention": ("<=", 0.18), "ece": ("<=", 0.13)}
 
 
 @pytest.mark.slow
