@@ -44,6 +44,8 @@ FEATURES = (
     "unknown_jargon",  # other words of the question the notes never use
     "all_unknown",  # everything asked beyond the service is absent from the notes
     "names_service",  # the question names a service of the notes
+    "family_missing",  # the question asks in a unit family (time, size, money) the passage states nothing in
+    "side_missing",  # a comparison whose sides are not both in the top passages
 )
 
 
@@ -129,8 +131,21 @@ def signals(index: Index, query: Query, ranked: list[Candidate]) -> dict[str, fl
             bool(unknown) and not [t for t in query.terms if t not in query.service_terms and t not in unknown]
         ),
         names_service=float(bool(query.services)),
+        family_missing=float(
+            bool(query.unit_family) and query.unit_family not in index.families.get(top.passage.id, ())
+        ),
+        side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
     )
     return out
+
+
+def _mentioned(side: str, passages: list[Any]) -> bool:
+    """Whether every content word of one side of a comparison is in the passages or their headings."""
+    wanted = set(content_terms(side))
+    seen: set[str] = set()
+    for p in passages:
+        seen |= set(content_terms(" ".join([p.text, *p.local_section])))
+    return wanted <= seen
 
 
 def unknown_terms(index: Index, q: Query) -> list[str]:
