@@ -111,6 +111,16 @@ def retire_vectors(url: str, keep: Sequence[Path]) -> None:
     retire(url.strip(), keep)
 
 
+def checked_upsert(ids: Sequence[str], vectors: np.ndarray, files: Sequence[str]) -> np.ndarray:
+    """The vectors of an upsert as a float32 matrix, one row per id and per file (else a ValueError)."""
+    matrix = np.ascontiguousarray(np.atleast_2d(np.asarray(vectors, dtype=np.float32)))
+    if len(matrix) != len(ids):
+        raise ValueError(f"upsert got {len(ids)} ids but {len(matrix)} vectors")
+    if len(files) != len(ids):
+        raise ValueError(f"upsert got {len(ids)} ids but {len(files)} files")
+    return matrix
+
+
 from kg.vectors_faiss import FaissIndex  # noqa: E402  (re-exported: the default backend)
 
 __all__ = ["VectorIndex", "open_vectors", "retire_vectors", "required_files", "vector_kind", "FaissIndex"]

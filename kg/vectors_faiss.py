@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from kg.vectors import checked_upsert
+
 
 class FaissIndex:
     FILE = "vectors.faiss"
@@ -88,11 +90,7 @@ class FaissIndex:
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, files: Sequence[str]) -> None:
         import faiss
 
-        vectors = np.ascontiguousarray(np.atleast_2d(np.asarray(vectors, dtype=np.float32)))
-        if len(vectors) != len(ids):
-            raise ValueError(f"upsert got {len(ids)} ids but {len(vectors)} vectors")
-        if len(files) != len(ids):
-            raise ValueError(f"upsert got {len(ids)} ids but {len(files)} files")
+        vectors = checked_upsert(ids, vectors, files)
         if self.index is None:
             self.index = faiss.IndexFlatIP(int(vectors.shape[1]))
         last = {pid: i for i, pid in enumerate(ids)}  # an id given twice: its last vector wins

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from kg.errors import ConfigError, IndexNotReady
+from kg.vectors import checked_upsert
 
 log = logging.getLogger(__name__)
 BATCH = 1000  # rows per upsert / get request
@@ -140,11 +141,7 @@ class MilvusIndex:
         return np.asarray([found[pid] for pid in ids], dtype=np.float32)
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, files: Sequence[str]) -> None:
-        vectors = np.ascontiguousarray(np.atleast_2d(np.asarray(vectors, dtype=np.float32)))
-        if len(vectors) != len(ids):
-            raise ValueError(f"upsert got {len(ids)} ids but {len(vectors)} vectors")
-        if len(files) != len(ids):
-            raise ValueError(f"upsert got {len(ids)} ids but {len(files)} files")
+        vectors = checked_upsert(ids, vectors, files)
         if not self._exists():
             self._create(int(vectors.shape[1]))
         last = {pid: i for i, pid in enumerate(ids)}  # an id given twice: its last vector wins

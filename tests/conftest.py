@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,3 +42,15 @@ def engine(settings: Settings) -> Engine:
 @pytest.fixture(scope="session")
 def sample_lines() -> list[str]:
     return SAMPLE.read_text(encoding="utf-8").split("\n")
+
+
+def serve_in_thread(app: Any) -> Iterator[str]:
+    """A real HTTP server for the app on a free loopback port, in a thread: yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

@@ -23,11 +23,11 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
-from werkzeug.serving import make_server
 
 from api.app import create_app
 from kg.qa.engine import Engine
 from kg.settings import Settings
+from tests.conftest import serve_in_thread
 
 LAMBDA_Q = "what is the maximum execution time of a lambda function"
 CONTRACT = {"question", "answer", "abstained", "confidence", "citations", "facts", "sparql", "timings_ms"}
@@ -50,12 +50,7 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture(scope="module")
 def live_url(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    yield from serve_in_thread(app)
 
 
 def notes_lines(settings: Settings, source: str, start: int, end: int) -> str:

@@ -18,12 +18,12 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from api.app import create_app
 from kg.qa.engine import Engine
 from kg.qa.index import Index
 from kg.settings import Settings
+from tests.conftest import serve_in_thread
 
 LAMBDA_Q = "what is the maximum execution time of a lambda function"
 JSON_RESULTS = "application/sparql-results+json"
@@ -295,12 +295,7 @@ def test_slack_body_that_is_not_utf8_with_a_wrong_signature_is_401(
 
 @pytest.fixture(scope="module")
 def live_url(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    yield from serve_in_thread(app)
 
 
 def test_a_70_kb_chunked_body_is_413(live_url: str) -> None:
