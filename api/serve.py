@@ -80,6 +80,23 @@ def _post_worker_init(worker: Any) -> None:
     threading.Thread(target=warm, args=(worker.wsgi,), name="kgqa-warm", daemon=True).start()
 
 
+# Imported by the master before it forks the workers (imports start no native threads), so their code and
+# module objects are shared copy-on-write instead of loaded again by each worker. The index and the embedder
+# themselves are loaded in each worker (see _post_worker_init); the embedder's weights are memory-mapped
+# (kg.embed_onnx.external_weights), so the workers share those too.
+PRELOADED_MODULES = ("numpy", "onnxruntime", "tokenizers", "faiss", "pyoxigraph", "bm25s", "kg.qa.index", "kg.units")
+
+
+def preload_modules() -> None:
+    import importlib
+
+    for name in PRELOADED_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:  # an optional backend: the worker reports it when it needs it
+            logger.debug("not preloaded: %s (%s)", name, exc)
+
+
 def gunicorn_options(settings: Settings, bind: str | None = None) -> dict[str, Any]:
     return {
         "bind": bind or f"{settings.host}:{settings.port}",
@@ -251,6 +268,7 @@ def serve(settings: Settings) -> None:
     """Block serving HTTP on settings.host:settings.port until stopped (Ctrl-C / SIGTERM)."""
     gunicorn_util.write_error = write_json_error  # type: ignore[assignment]  # this process only: the server
     proxy = use_proxy(settings)
+    preload_modules()
     if not proxy:
         logger.info("serving on http://%s:%s with %d worker(s)", settings.host, settings.port, settings.workers)
         KgqaServer(create_app(settings), gunicorn_options(settings)).run()

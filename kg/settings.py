@@ -38,6 +38,12 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     ("workers", 1, "gunicorn worker processes for `kgqa serve` (each loads the index: ~400 MB)."),
     ("threads", 4, "Request threads per worker process: a slow request does not hold up /healthz or others."),
     (
+        "reload_check_ms",
+        1000,
+        "Live reload: each server worker checks the index folder for a new build (a stat of manifest.json, at a "
+        "request) at most this often, loads it in the background and swaps it in; 0: never (restart instead).",
+    ),
+    (
         "proxy",
         "auto",
         "'on', 'off' or 'auto' (on when Debian's nginx is installed): `kgqa serve` puts nginx in front of "
@@ -117,6 +123,7 @@ class Settings:
     port: int = 8000
     workers: int = 1
     threads: int = 4
+    reload_check_ms: int = 1000
     proxy: str = "auto"
     client_timeout_s: float = 10.0
     api_keys_env: str = "KGQA_API_KEYS"
