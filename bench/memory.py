@@ -7,7 +7,11 @@ and each worker's SPARQL sandbox process, and stops the server. RSS counts every
 PSS divides each shared page by the number of processes mapping it, so the PSS of all processes adds up to the
 memory the service really uses. Bounded: ``--budget`` seconds per worker count (default 120).
 
-Run: .venv/bin/python bench/memory.py [--index data/index] [--workers 1 2 4] [--json] [--code DIR]
+With ``--reload`` it then makes the server reload (a copy of the index gets a new generation in its manifest,
+as a new build would), waits until /readyz of every worker names it, and measures again: what live reload
+does to sharing.
+
+Run: .venv/bin/python bench/memory.py [--index data/index] [--workers 1 2 4] [--reload] [--json] [--code DIR]
 (``--code`` runs another checkout's `api.cli`, e.g. an export of the previous commit, for a before/after table).
 """
 
@@ -17,10 +21,12 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -69,7 +75,52 @@ def request(port: int, method: str, path: str, body: dict[str, Any] | None = Non
         conn.close()
 
 
-def measure(index: Path, workers: int, code: Path, budget: float) -> dict[str, Any]:
+def settle(proc: subprocess.Popen[bytes], deadline: float) -> None:
+    """Wait until the memory of the server's processes stops growing (every worker loads in a thread)."""
+    last, stable_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        pids = [proc.pid, *children(proc.pid)]
+        pids += [c for p in children(proc.pid) for c in children(p)]
+        total = sum(rollup(p).get("Rss", 0) for p in pids)
+        if abs(total - last) > 1024:
+            last, stable_since = total, time.monotonic()
+        elif time.monotonic() - stable_since > 3:
+            return
+        time.sleep(0.5)
+
+
+def snapshot(proc: subprocess.Popen[bytes], workers: int, label: str) -> dict[str, Any]:
+    row: dict[str, Any] = {"workers": workers, "label": label, "master": rollup(proc.pid), "worker": [], "sandbox": []}
+    for pid in children(proc.pid):
+        row["worker"].append(rollup(pid))
+        row["sandbox"] += [rollup(c) for c in children(pid)]
+    row["total_pss_kb"] = sum(r.get("Pss", 0) for r in [row["master"], *row["worker"], *row["sandbox"]])
+    return row
+
+
+def reload(index: Path, port: int, workers: int, deadline: float) -> None:
+    """Give the index a new generation (as a new build swapped in would) and wait until every worker serves it."""
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    manifest["generation"] = f"bench-memory-{time.time():.0f}"
+    tmp = index / ".manifest.bench.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    os.replace(tmp, index / "manifest.json")
+    seen: set[int] = set()
+    while time.monotonic() < deadline and len(seen) < workers:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        try:
+            conn.request("GET", "/readyz")
+            body = json.loads(conn.getresponse().read() or b"{}")
+        finally:
+            conn.close()
+        if body.get("generation") == manifest["generation"]:
+            seen.add(int(body["worker"]))
+        time.sleep(0.1)
+    if len(seen) < workers:
+        raise SystemExit(f"not every worker reloaded ({len(seen)} of {workers}): is live reload on?")
+
+
+def measure(index: Path, workers: int, code: Path, budget: float, with_reload: bool = False) -> list[dict[str, Any]]:
     port = free_port()
     env = {
         **os.environ,
@@ -100,23 +151,16 @@ def measure(index: Path, workers: int, code: Path, budget: float) -> dict[str, A
             raise SystemExit(f"kgqa serve with {workers} worker(s) not ready within {budget:.0f} s")
         for i in range(6 * workers):  # new connections: gunicorn spreads them over the workers
             request(port, "POST", "/api/v1/ask", {"question": QUESTIONS[i % len(QUESTIONS)]})
-        last, stable_since = -1, time.monotonic()
-        while time.monotonic() < deadline:  # every worker loads its index in a thread: wait until all are done
-            pids = [proc.pid, *children(proc.pid)]
-            pids += [c for p in children(proc.pid) for c in children(p)]
-            total = sum(rollup(p).get("Rss", 0) for p in pids)
-            if abs(total - last) > 1024:
-                last, stable_since = total, time.monotonic()
-            elif time.monotonic() - stable_since > 3:
-                break
-            time.sleep(0.5)
-        worker_pids = children(proc.pid)
-        row: dict[str, Any] = {"workers": workers, "master": rollup(proc.pid), "worker": [], "sandbox": []}
-        for pid in worker_pids:
-            row["worker"].append(rollup(pid))
-            row["sandbox"] += [rollup(c) for c in children(pid)]
-        row["total_pss_kb"] = sum(r.get("Pss", 0) for r in [row["master"], *row["worker"], *row["sandbox"]])
-        return row
+        settle(proc, deadline)
+        rows = [snapshot(proc, workers, "loaded")]
+        if with_reload:
+            reload(index, port, workers, deadline)
+            for i in range(6 * workers):
+                request(port, "POST", "/api/v1/ask", {"question": QUESTIONS[i % len(QUESTIONS)]})
+            time.sleep(25)  # the old engine's SPARQL sandbox is stopped after the longest request could end
+            settle(proc, deadline)
+            rows.append(snapshot(proc, workers, "after a reload"))
+        return rows
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -132,12 +176,14 @@ def mean(rows: list[dict[str, int]], key: str) -> float:
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| workers | master RSS / PSS MB | per worker RSS / PSS MB | per sandbox RSS / PSS MB | all processes PSS MB |",
-        "| --- | --- | --- | --- | --- |",
+        "| workers | state | master RSS / PSS MB | per worker RSS / PSS MB | per sandbox RSS / PSS MB "
+        "| all processes PSS MB |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
+        master = f"{r['master'].get('Rss', 0) / 1024:.0f} / {r['master'].get('Pss', 0) / 1024:.0f}"
         lines.append(
-            f"| {r['workers']} | {r['master'].get('Rss', 0) / 1024:.0f} / {r['master'].get('Pss', 0) / 1024:.0f} "
+            f"| {r['workers']} | {r.get('label', 'loaded')} | {master} "
             f"| {mean(r['worker'], 'Rss'):.0f} / {mean(r['worker'], 'Pss'):.0f} "
             f"| {mean(r['sandbox'], 'Rss'):.0f} / {mean(r['sandbox'], 'Pss'):.0f} "
             f"| {r['total_pss_kb'] / 1024:.0f} |"
@@ -151,11 +197,19 @@ def main() -> int:
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4], help="worker counts (default 1 2 4)")
     p.add_argument("--code", type=Path, default=ROOT, help="checkout whose api.cli is run (default: this one)")
     p.add_argument("--budget", type=float, default=120.0, help="seconds allowed per worker count")
+    p.add_argument("--reload", action="store_true", help="also measure after every worker reloaded the index")
     p.add_argument("--json", action="store_true", help="print the raw figures as JSON")
     args = p.parse_args()
     if not (args.index / "manifest.json").exists():
         raise SystemExit(f"no index at {args.index}: run `kgqa ingest --out {args.index}` first")
-    results = [measure(args.index.resolve(), n, args.code.resolve(), args.budget) for n in args.workers]
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="kgqa-memory-") as tmp:
+        index = args.index.resolve()
+        if args.reload:  # the reload rewrites the manifest: of a copy, never of the index given
+            index = Path(tmp) / "index"
+            shutil.copytree(args.index, index)
+        for n in args.workers:
+            results += measure(index, n, args.code.resolve(), args.budget + (60 if args.reload else 0), args.reload)
     print(json.dumps(results, indent=2) if args.json else table(results))
     return 0
 

@@ -35,7 +35,12 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     ),
     ("host", "127.0.0.1", "Address `kgqa serve` binds to."),
     ("port", 8000, "Port `kgqa serve` listens on."),
-    ("workers", 1, "gunicorn worker processes for `kgqa serve` (each loads the index: ~400 MB)."),
+    (
+        "workers",
+        1,
+        "gunicorn worker processes for `kgqa serve` (each loads the index: 130-170 MB PSS on the sample notes, "
+        "the model weights shared; docs/benchmarks.md).",
+    ),
     ("threads", 4, "Request threads per worker process: a slow request does not hold up /healthz or others."),
     (
         "reload_check_ms",
