@@ -49,6 +49,12 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
         "request) at most this often, loads it in the background and swaps it in; 0: never (restart instead).",
     ),
     (
+        "watch_interval_s",
+        2.0,
+        "`kgqa serve --watch`: how often the notes folder is polled; a change is re-ingested once the folder has "
+        "stayed the same for one more interval.",
+    ),
+    (
         "proxy",
         "auto",
         "'on', 'off' or 'auto' (on when Debian's nginx is installed): `kgqa serve` puts nginx in front of "
@@ -129,6 +135,7 @@ class Settings:
     workers: int = 1
     threads: int = 4
     reload_check_ms: int = 1000
+    watch_interval_s: float = 2.0
     proxy: str = "auto"
     client_timeout_s: float = 10.0
     api_keys_env: str = "KGQA_API_KEYS"

@@ -83,28 +83,31 @@ def every_worker(server: Server, done: Any, budget_s: float) -> dict[int, dict[s
     raise AssertionError(f"not every worker got there within {budget_s} s: {sorted(seen)} of {sorted(workers)}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("reload")
+def notes_and_index(root: Path) -> tuple[Path, Path]:
     notes, index = root / "notes", root / "index"
     notes.mkdir()
     for name in ("01-route-53.md", "07-elasticache.md"):
         shutil.copy(PROSE / name, notes / name)
     build_index(Settings(notes_dir=str(notes), index_dir=str(index)), progress=False)
+    return notes, index
+
+
+def start_server(notes: Path, index: Path, workers: int, *args: str, **env_extra: str) -> Server:
     port = free_port()
     env = {
         **os.environ,
         "KGQA_NOTES_DIR": str(notes),
         "KGQA_INDEX_DIR": str(index),
         "KGQA_PORT": str(port),
-        "KGQA_WORKERS": "2",
+        "KGQA_WORKERS": str(workers),
         "KGQA_PROXY": "off",
         "KGQA_RATE_LIMIT": "off",
         "KGQA_RELOAD_CHECK_MS": "200",
         "HF_HUB_OFFLINE": "1",
+        **env_extra,
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--no-ingest"],
+        [sys.executable, "-m", "api.cli", "serve", "--no-ingest", *args],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -122,15 +125,28 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             time.sleep(0.2)
         else:
             raise AssertionError("kgqa serve did not become ready")
-        every_worker(srv, lambda body: body["status"] == "ready", 90)  # both workers have loaded the index
-        yield srv
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        every_worker(srv, lambda body: body["status"] == "ready", 90)  # every worker has loaded the index
+    except BaseException:
+        stop_server(srv)
+        raise
+    return srv
+
+
+def stop_server(srv: Server) -> None:
+    srv.proc.terminate()
+    try:
+        srv.proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        srv.proc.kill()
+        srv.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    notes, index = notes_and_index(tmp_path_factory.mktemp("reload"))
+    srv = start_server(notes, index, 2)
+    yield srv
+    stop_server(srv)
 
 
 @dataclass
@@ -289,3 +305,23 @@ def test_a_corrupt_new_build_is_refused_and_the_loaded_one_keeps_answering(serve
     good = json.loads((server.index / MANIFEST).read_text(encoding="utf-8"))["generation"]
     healed = every_worker(server, lambda body: body["generation"] == good, 60)
     assert all("refused_generation" not in body and "warnings" not in body for body in healed.values())
+
+
+def test_serve_watch_reingests_changed_notes_and_answers_from_them(tmp_path: Path) -> None:
+    notes, index = notes_and_index(tmp_path)
+    srv = start_server(notes, index, 1, "--watch", KGQA_WATCH_INTERVAL_S="0.3")
+    try:
+        first = readyz(srv.base)["generation"]
+        (notes / NEW_FILE).write_text(NEW_NOTES, encoding="utf-8")
+        deadline, body = time.monotonic() + 60, {}
+        while time.monotonic() < deadline:
+            reply = requests.post(f"{srv.base}/api/v1/ask", json={"question": NEW_QUESTION}, timeout=30)
+            assert reply.status_code == 200
+            body = reply.json()
+            if reply.headers[GENERATION] != first:
+                break
+            time.sleep(0.3)
+        assert "23 days" in body["answer"] and body["citations"][0]["source"] == NEW_FILE, body
+        assert readyz(srv.base)["files"] == 3
+    finally:
+        stop_server(srv)
