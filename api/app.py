@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask, Response, g, request, send_from_directory
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).with_name("static")
 MAX_BODY_BYTES = 64 * 1024
+GENERATION_HEADER = "KGQA-Index-Generation"
 
 # The page and the docs load only their own files; data is never interpreted as markup or script.
 SECURITY_HEADERS = {
@@ -88,6 +89,9 @@ def create_app(
     def security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        engine = g.get("kgqa_engine")
+        if engine is not None:  # the index build that answered (it changes when a new build is reloaded)
+            response.headers[GENERATION_HEADER] = engine.generation
         return response
 
     return app

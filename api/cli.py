@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     srv.add_argument("--no-proxy", dest="proxy", action="store_const", const="off", help="gunicorn alone")
     srv.add_argument("--no-ingest", action="store_true", help="do not build the index when missing or stale")
+    srv.add_argument(
+        "--watch",
+        action="store_true",
+        help="re-ingest the notes folder when it changes (polled every KGQA_WATCH_INTERVAL_S); "
+        "the workers reload the new index without a restart",
+    )
 
     sub.add_parser("settings", help="list the settings and their KGQA_* environment variables")
     return p
@@ -231,7 +237,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         print(f"index {'up to date' if report.up_to_date else 'built'}: {report.index_dir}")
     print(f"serving on http://{settings.host}:{settings.port}  (Ctrl+C to stop)")
-    serve(settings)
+    serve(settings, watch=args.watch)
     return 0
 
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
+import os
 import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -78,6 +80,23 @@ def _post_worker_init(worker: Any) -> None:
     # native thread pools (torch, onnxruntime) do not survive fork reliably. In a thread, so /healthz
     # answers at once; a question arriving meanwhile waits for the load instead of starting a second one.
     threading.Thread(target=warm, args=(worker.wsgi,), name="kgqa-warm", daemon=True).start()
+
+
+# Imported by the master before it forks the workers (imports start no native threads), so their code and
+# module objects are shared copy-on-write instead of loaded again by each worker. The index and the embedder
+# themselves are loaded in each worker (see _post_worker_init); the embedder's weights are memory-mapped
+# (kg.embed_onnx.external_weights), so the workers share those too.
+PRELOADED_MODULES = ("numpy", "onnxruntime", "tokenizers", "faiss", "pyoxigraph", "bm25s", "kg.qa.index", "kg.units")
+
+
+def preload_modules() -> None:
+    import importlib
+
+    for name in PRELOADED_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:  # an optional backend: the worker reports it when it needs it
+            logger.debug("not preloaded: %s (%s)", name, exc)
 
 
 def gunicorn_options(settings: Settings, bind: str | None = None) -> dict[str, Any]:
@@ -247,19 +266,100 @@ class Nginx:
         shutil.rmtree(self.prefix, ignore_errors=True)
 
 
-def serve(settings: Settings) -> None:
-    """Block serving HTTP on settings.host:settings.port until stopped (Ctrl-C / SIGTERM)."""
+# ---- kgqa serve --watch ------------------------------------------------------------------------------------
+
+
+def notes_stamp(notes_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """(path, size, mtime ns) of every notes file: changes when a file is added, removed or written."""
+    found = []
+    for path in sorted(notes_dir.rglob("*")):
+        if path.suffix.lower() in (".txt", ".md") and not any(part.startswith(".") for part in path.parts):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            found.append((str(path), st.st_size, st.st_mtime_ns))
+    return tuple(found)
+
+
+class NotesWatcher:
+    """Polls the notes folder (in the gunicorn master) and runs `kgqa ingest` in a child process once a change
+    has settled; the workers then pick the new build up by live reload. The build runs in its own process so
+    the master never starts the embedder's native threads (it forks workers after that)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.notes_dir = Path(settings.notes_dir)
+        self.interval = max(0.1, settings.watch_interval_s)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kgqa-watch", daemon=True)
+        self.builds = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        built = notes_stamp(self.notes_dir)
+        seen = built
+        while not self._stop.wait(self.interval):
+            now = notes_stamp(self.notes_dir)
+            if now != seen:  # still changing (an editor saving, a copy running): wait until it settles
+                seen = now
+                continue
+            if now != built:
+                self.ingest()
+                built = now
+
+    def ingest(self) -> None:
+        code_root = Path(__file__).resolve().parent.parent
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(code_root), os.environ.get("PYTHONPATH")])),
+        }
+        cmd = [sys.executable, "-m", "api.cli", "ingest", str(self.notes_dir), "--out", str(self.settings.index_dir)]
+        logger.warning("notes changed in %s: re-ingesting", self.notes_dir)
+        done = subprocess.run([*cmd, "--quiet"], env=env, capture_output=True, text=True)
+        self.builds += 1
+        if done.returncode != 0:
+            logger.warning("re-ingest failed, still serving the index loaded before: %s", done.stderr.strip()[-500:])
+        else:
+            logger.warning("re-ingest done: %s", done.stdout.strip().splitlines()[0] if done.stdout.strip() else "")
+
+
+def serve(settings: Settings, *, watch: bool = False) -> None:
+    """Block serving HTTP on settings.host:settings.port until stopped (Ctrl-C / SIGTERM). ``watch``: re-ingest
+    the notes folder when it changes (the workers reload the new build)."""
     gunicorn_util.write_error = write_json_error  # type: ignore[assignment]  # this process only: the server
     proxy = use_proxy(settings)
+    preload_modules()
+    watcher = NotesWatcher(settings) if watch else None
     if not proxy:
         logger.info("serving on http://%s:%s with %d worker(s)", settings.host, settings.port, settings.workers)
-        KgqaServer(create_app(settings), gunicorn_options(settings)).run()
+        options = gunicorn_options(settings)
+        if watcher is not None:
+            options["when_ready"] = lambda _arbiter: watcher.start()
+            options["on_exit"] = lambda _arbiter: watcher.stop()
+        KgqaServer(create_app(settings), options).run()
         return
     upstream_port = free_loopback_port()
     nginx = Nginx(settings, upstream_port)
     options = gunicorn_options(settings, bind=f"127.0.0.1:{upstream_port}")
-    options["when_ready"] = lambda _arbiter: nginx.start()
-    options["on_exit"] = lambda _arbiter: nginx.stop()
+
+    def when_ready(_arbiter: Any) -> None:
+        nginx.start()
+        if watcher is not None:
+            watcher.start()
+
+    def on_exit(_arbiter: Any) -> None:
+        if watcher is not None:
+            watcher.stop()
+        nginx.stop()
+
+    options["when_ready"] = when_ready
+    options["on_exit"] = on_exit
     logger.info(
         "serving on http://%s:%s through nginx, %d worker(s) on 127.0.0.1:%d",
         settings.host,

@@ -21,7 +21,17 @@ from typing import Any
 from ingest.parser import parse_file
 from ingest.services import build_services
 from kg.errors import IndexCorrupt, IngestError
-from kg.manifest import CHECKSUMS, MANIFEST, index_checksums, read_manifest, recover_interrupted_swap, verify_index
+from kg.manifest import (
+    CHECKSUMS,
+    GENERATION,
+    MANIFEST,
+    index_checksums,
+    new_generation,
+    read_manifest,
+    recover_interrupted_swap,
+    verify_index,
+    write_manifest,
+)
 from kg.model import Fact, FactKind, Passage, Service
 from kg.settings import Settings
 
@@ -245,7 +255,7 @@ def build_index(
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-    (index_dir / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    write_manifest(index_dir, manifest)  # atomically: running servers check it for a new generation
     report.counts = counts
     report.timings_s = timings
     return report
@@ -435,6 +445,8 @@ def write_index(
             np.save(fh, np.ascontiguousarray(emb.vectors[list(rows.values())], dtype=np.float32))
         (tmp / VECTOR_KEYS).write_text(json.dumps({"embedder": emb.identity, "keys": list(rows)}), encoding="utf-8")
         manifest[CHECKSUMS] = index_checksums(tmp)  # checked at every load and before "up to date"
+        # which build this is: a running `kgqa serve` loads the new index when the generation changes
+        manifest[GENERATION] = new_generation(str(manifest.get("built_at", "")), manifest[CHECKSUMS])
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         for written in tmp.iterdir():  # the data is on disk before the swap makes it the index
             with written.open("rb") as fh:

@@ -12,6 +12,7 @@ import inspect
 import json
 import logging
 import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -111,6 +112,30 @@ def export_onnx(folder: Path, target: Path) -> list[str]:
     return names
 
 
+def external_weights(source: Path) -> Path:
+    """A copy of ``source`` with its weights in a separate file (``<name>.mmap.onnx.data``) beside it.
+
+    onnxruntime memory-maps weights kept in such a file instead of copying them into each process's heap, so
+    the float weights (87 MB for all-MiniLM-L6-v2) are one shared copy in the page cache for every server
+    worker (measured: docs/benchmarks.md, "Memory per worker"). The same graph and numbers as ``source``."""
+    import onnx
+
+    target = source.with_name(source.stem + ".mmap.onnx")
+    data = target.name + ".data"
+    if target.exists() and (target.parent / data).exists():
+        return target
+    tmp_dir = Path(tempfile.mkdtemp(prefix=".mmap-", dir=source.parent))
+    try:
+        model = onnx.load(str(source))
+        onnx.save_model(model, str(tmp_dir / target.name), save_as_external_data=True, location=data)
+        for name in (data, target.name):  # the weights first: the graph file is the sign both are there
+            os.chmod(tmp_dir / name, 0o644)
+            os.replace(tmp_dir / name, target.parent / name)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    return target
+
+
 def quantize_onnx(source: Path, target: Path) -> None:
     """Dynamic int8 weights (needs the ``onnx`` package, which onnxruntime.quantization imports)."""
     try:
@@ -167,6 +192,11 @@ class OnnxEmbedder:
             log.info("exporting %s to ONNX at %s (one-off)", folder, fp32)
             export_onnx(folder, fp32)
         onnx_file = fp32
+        if not quantize:
+            try:
+                onnx_file = external_weights(fp32)  # weights memory-mapped: shared by every process using them
+            except Exception as exc:  # e.g. a read-only cache: the weights are then copied into this process
+                log.warning("cannot write the memory-mappable copy of %s (%s); loading it whole", fp32, exc)
         name = model_name(configured)
         if quantize:
             onnx_file = cache / "model.int8.onnx"

@@ -14,6 +14,7 @@ from kg.errors import IndexCorrupt
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 CHECKSUMS = "sha256"  # manifest key: {file name: sha256 hex} of every other file of the index
+GENERATION = "generation"  # manifest key: which build this is (see generation())
 REBUILD = "run `kgqa ingest` to rebuild it"
 
 
@@ -22,6 +23,46 @@ def read_manifest(index_dir: Path) -> dict[str, Any] | None:
         return dict(json.loads((index_dir / MANIFEST).read_text(encoding="utf-8")))
     except (OSError, ValueError):
         return None
+
+
+def generation(manifest: dict[str, Any] | None) -> str:
+    """The build an index is: recorded by `kgqa ingest` (build time and a hash of the index files); derived from
+    the checksums for an index written before generations were recorded; "" when there is neither."""
+    if not manifest:
+        return ""
+    recorded = manifest.get(GENERATION)
+    if isinstance(recorded, str) and recorded:
+        return recorded
+    sums = manifest.get(CHECKSUMS)
+    if isinstance(sums, dict) and sums:
+        return "sha256-" + checksums_digest(sums)
+    return ""
+
+
+def checksums_digest(sums: dict[str, str]) -> str:
+    """A short digest of an index's file checksums: two builds with the same files have the same one."""
+    return hashlib.sha256(json.dumps(sums, sort_keys=True).encode("utf-8")).hexdigest()[:12]
+
+
+def new_generation(built_at: str, sums: dict[str, str]) -> str:
+    return f"{built_at}-{checksums_digest(sums)}"
+
+
+def manifest_stamp(index_dir: Path) -> tuple[int, int, int] | None:
+    """(inode, mtime ns, size) of the manifest: a cheap way to notice a new build (the swap or a rewrite
+    changes it); None while there is none (e.g. between the two renames of a swap)."""
+    try:
+        st = (index_dir / MANIFEST).stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def write_manifest(index_dir: Path, manifest: dict[str, Any]) -> None:
+    """Write the manifest atomically: a running server may read it at any moment."""
+    tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    os.replace(tmp, index_dir / MANIFEST)
 
 
 def recover_interrupted_swap(index_dir: Path) -> None:

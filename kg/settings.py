@@ -35,8 +35,25 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     ),
     ("host", "127.0.0.1", "Address `kgqa serve` binds to."),
     ("port", 8000, "Port `kgqa serve` listens on."),
-    ("workers", 1, "gunicorn worker processes for `kgqa serve` (each loads the index: ~400 MB)."),
+    (
+        "workers",
+        1,
+        "gunicorn worker processes for `kgqa serve` (each loads the index: 130-170 MB PSS on the sample notes, "
+        "the model weights shared; docs/benchmarks.md).",
+    ),
     ("threads", 4, "Request threads per worker process: a slow request does not hold up /healthz or others."),
+    (
+        "reload_check_ms",
+        1000,
+        "Live reload: each server worker checks the index folder for a new build (a stat of manifest.json, at a "
+        "request) at most this often, loads it in the background and swaps it in; 0: never (restart instead).",
+    ),
+    (
+        "watch_interval_s",
+        2.0,
+        "`kgqa serve --watch`: how often the notes folder is polled; a change is re-ingested once the folder has "
+        "stayed the same for one more interval.",
+    ),
     (
         "proxy",
         "auto",
@@ -117,6 +134,8 @@ class Settings:
     port: int = 8000
     workers: int = 1
     threads: int = 4
+    reload_check_ms: int = 1000
+    watch_interval_s: float = 2.0
     proxy: str = "auto"
     client_timeout_s: float = 10.0
     api_keys_env: str = "KGQA_API_KEYS"

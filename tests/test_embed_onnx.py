@@ -71,12 +71,21 @@ def test_unit_norm_and_deterministic(onnx_embedder: OnnxEmbedder) -> None:
 
 def test_second_load_reuses_cached_export(onnx_embedder: OnnxEmbedder, cache_dir: Path) -> None:
     onnx_file = cache_dir / "model.onnx"
-    before = onnx_file.stat().st_mtime_ns
+    mapped = cache_dir / "model.mmap.onnx"  # the same graph, weights in model.mmap.onnx.data
+    before = onnx_file.stat().st_mtime_ns, mapped.stat().st_mtime_ns
     again = OnnxEmbedder.from_model(cache_dir=cache_dir)
-    assert again.path == onnx_file
-    assert onnx_file.stat().st_mtime_ns == before
-    assert not [p for p in cache_dir.iterdir() if p.name.endswith(".tmp")]
+    assert again.path == mapped
+    assert (onnx_file.stat().st_mtime_ns, mapped.stat().st_mtime_ns) == before
+    assert not [p for p in cache_dir.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".mmap-")]
     np.testing.assert_array_equal(again.encode(SENTENCES[:3]), onnx_embedder.encode(SENTENCES[:3]))
+
+
+def test_weights_are_memory_mapped_not_copied(onnx_embedder: OnnxEmbedder, cache_dir: Path) -> None:
+    # Server workers share one copy of the weights (the page cache) instead of one each in their heap.
+    data = cache_dir / "model.mmap.onnx.data"
+    assert data.stat().st_size > 80_000_000
+    maps = Path("/proc/self/maps").read_text()
+    assert str(data) in maps
 
 
 def test_length_buckets_change_no_vector_and_keep_input_order(onnx_embedder: OnnxEmbedder) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from kg.embed import load_embedder
 from kg.errors import BadRequest, Forbidden, IndexCorrupt, NotFound
-from kg.manifest import verify_index
+from kg.manifest import generation, verify_index
 from kg.model import Answer, Fact, FactKind
 from kg.qa.answer import answer, vector_fn
 from kg.qa.calibrate import Calibration, load_calibration
@@ -59,9 +59,21 @@ class Engine:
             index.store.timeout = settings.sparql_timeout_s
 
     @classmethod
-    def load(cls, settings: Settings, calibration: Calibration | None = None) -> Engine:
-        """Load the index at settings.index_dir; raises IndexNotReady naming what is missing."""
-        index = Index.load(Path(settings.index_dir), settings.triple_store, settings.model, settings.vector_store)
+    def load(
+        cls,
+        settings: Settings,
+        calibration: Calibration | None = None,
+        *,
+        embedder: Any = None,
+        recover: bool = True,
+    ) -> Engine:
+        """Load the index at settings.index_dir; raises IndexNotReady naming what is missing. ``embedder``
+        reuses an embedder already loaded (a live reload: same settings, same model)."""
+        index = Index.load(
+            Path(settings.index_dir), settings.triple_store, settings.model, settings.vector_store, recover=recover
+        )
+        if embedder is not None:
+            return cls(settings, index, embedder, calibration)
         try:
             embedder = load_embedder(settings.model, settings.embed_backend)
         except Exception as exc:  # an ONNX export problem must not take the service down
@@ -70,6 +82,11 @@ class Engine:
             log.warning("ONNX embedder unavailable (%s); using torch", exc)
             embedder = load_embedder(settings.model, "torch")
         return cls(settings, index, embedder, calibration)
+
+    @property
+    def generation(self) -> str:
+        """Which build of the index this engine serves (see kg.manifest.generation)."""
+        return generation(self.manifest)
 
     def answer(
         self,

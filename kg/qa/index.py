@@ -91,8 +91,13 @@ class Index:
     opening: dict[str, str] = field(default_factory=dict)  # service id → first content passage of its notes
 
     @classmethod
-    def load(cls, folder: Path, store_url: str = "", model: str = "", vector_store: str = "") -> Index:
-        recover_interrupted_swap(folder)
+    def load(
+        cls, folder: Path, store_url: str = "", model: str = "", vector_store: str = "", *, recover: bool = True
+    ) -> Index:
+        """Load and verify the index in ``folder``. ``recover`` puts back the previous index of a build that
+        died mid-swap; a running server reloading a new build passes False, as a build may be swapping now."""
+        if recover:
+            recover_interrupted_swap(folder)
         missing = missing_parts(folder, vector_store)
         if missing:
             raise IndexNotReady("index not ready, missing: " + ", ".join(missing))
