@@ -1,13 +1,13 @@
 """Scale: ingest, load, answer and re-ingest against corpus size, beside a plain bm25s + FAISS peer.
 
-Run: .venv/bin/python bench/scale.py [--corpus DIR] [--sizes 1,10,85] [--rounds 3] [--budget 1500]
+Run: .venv/bin/python bench/scale.py [--corpus DIR] [--sizes 1,10,all] [--rounds 3] [--budget 1500]
                                       [--work DIR] [--reuse] [--json FILE] [--plot docs/scale.png]
 
 The corpus (default ``../shared/corpus/awsdocs``, three AWS developer guides) is only read. A size is a multiple
 of the sample notes' 1,466 lines: whole files are taken in a fixed order (``sqs/``, then ``lambda/``, then
 ``dynamodb/``, each sorted by path) until that many lines are reached, and copied into ``WORK/xSIZE/notes``
-(a temporary folder unless ``--work``; deleted afterwards unless ``--work`` was given). A size at or above the
-corpus takes all of it. For each size, one run of each step, every step a fresh process:
+(a temporary folder unless ``--work``; deleted afterwards unless ``--work`` was given); ``all`` takes the whole
+corpus (1,009 files, 126,055 lines counted as Python reads them: ×86). For each size, one run of each step, every step a fresh process:
 
 1. ingest from scratch (``bench/ingest_bench.py``'s child): time per stage, peak RSS, passages, tokens;
    the size of the index folder on disk;
@@ -74,8 +74,8 @@ def line_count(path: Path) -> int:
         return sum(1 for _ in fh)
 
 
-def select_files(corpus: Path, lines: int) -> list[tuple[Path, int]]:
-    """Whole files in a fixed order (guide by guide, by path) until ``lines`` lines are reached."""
+def select_files(corpus: Path, lines: float) -> list[tuple[Path, int]]:
+    """Whole files in a fixed order (guide by guide, by path) until ``lines`` lines are reached (all for inf)."""
     chosen: list[tuple[Path, int]] = []
     total = 0
     for guide in GUIDES:
@@ -201,18 +201,15 @@ def query_child(index_dir: Path, questions: list[str], rounds: int, peer_embed: 
     return out
 
 
-def run_size(size: float, args: argparse.Namespace, work: Path, questions_file: Path) -> dict[str, Any]:
+def run_size(size: str, args: argparse.Namespace, work: Path, questions_file: Path) -> dict[str, Any]:
     corpus = Path(args.corpus)
-    files = select_files(corpus, int(round(size * SAMPLE_LINES)))
+    label = "all" if size == "all" else f"x{float(size):g}"
+    files = select_files(corpus, float("inf") if size == "all" else float(size) * SAMPLE_LINES)
     lines = sum(n for _, n in files)
-    folder = work / f"x{size:g}"
+    folder = work / label
     notes, index = folder / "notes", folder / "index"
-    res: dict[str, Any] = {
-        "size": size,
-        "files": len(files),
-        "lines": lines,
-        "x_sample": round(lines / SAMPLE_LINES, 1),
-    }
+    x = round(lines / SAMPLE_LINES, 1)
+    res: dict[str, Any] = {"label": label, "files": len(files), "lines": lines, "x_sample": x}
     saved = folder / "build.json"
     if args.reuse and saved.exists() and (index / "manifest.json").exists():
         build = json.loads(saved.read_text(encoding="utf-8"))
@@ -229,7 +226,7 @@ def run_size(size: float, args: argparse.Namespace, work: Path, questions_file: 
     res["ingest"] = build["result"]
     res["ingest_loadavg"] = build["loadavg"]
     res["index_mb"] = round(folder_bytes(index) / 1e6, 1)
-    print(f"x{size:g}: {len(files)} files, {lines} lines, ingest {build['result']['timings_s']['total']:.1f} s "
+    print(f"{label}: {len(files)} files, {lines} lines, ingest {build['result']['timings_s']['total']:.1f} s "
           f"(load {build['loadavg']})", flush=True)  # fmt: skip
 
     passages = int(build["result"]["counts"].get("passages", 0))
@@ -242,7 +239,7 @@ def run_size(size: float, args: argparse.Namespace, work: Path, questions_file: 
     res["query_loadavg"] = [start, loadavg()]
     if res["query"]["peer"]["embed"] == "reused":
         res["query"]["peer"]["embed_s"] = round(float(build["result"]["timings_s"]["embed"]), 3)
-    print(f"x{size:g}: load {res['query']['engine_load_s']} s, answer {res['query']['answer_ms']}, "
+    print(f"{label}: load {res['query']['engine_load_s']} s, answer {res['query']['answer_ms']}, "
           f"peer {res['query']['peer']}", flush=True)  # fmt: skip
 
     if not args.no_reingest:
@@ -250,7 +247,7 @@ def run_size(size: float, args: argparse.Namespace, work: Path, questions_file: 
         res["reingest"] = change_and_delete(notes, index, args.budget, quiet=True)
         res["reingest"].pop("initial", None)
         res["reingest_loadavg"] = [start, loadavg()]
-        print(f"x{size:g}: change one {res['reingest']['change_one']['wall_s']:.1f} s, delete one "
+        print(f"{label}: change one {res['reingest']['change_one']['wall_s']:.1f} s, delete one "
               f"{res['reingest'].get('delete_one', {}).get('wall_s', 0):.1f} s", flush=True)  # fmt: skip
     return res
 
@@ -260,10 +257,7 @@ def peer_build_s(p: dict[str, Any]) -> float:
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
-    def cell(r: dict[str, Any], key: str) -> str:
-        return key.format(**r)
-
-    heads = [f"x{r['size']:g} ({r['lines']:,} lines, {r['files']} files)" for r in results]
+    heads = [f"{r['label']}: ×{r['x_sample']:g} ({r['lines']:,} lines, {r['files']} files)" for r in results]
     rows: list[tuple[str, list[str], str]] = []
 
     def add(label: str, values: list[str], target: str = "") -> None:
@@ -369,7 +363,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="folder with sqs/, lambda/, dynamodb/")
-    parser.add_argument("--sizes", default="1,10,85", help="multiples of the sample's 1,466 lines (default 1,10,85)")
+    parser.add_argument("--sizes", default="1,10,all", help="multiples of the 1,466 sample lines, or all (1,10,all)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds over the questions (1-10; default 3)")
     parser.add_argument("--questions", default=str(QUESTIONS), help="question list, one a line")
     parser.add_argument("--budget", type=float, default=1500.0, help="seconds allowed per child process")
@@ -393,7 +387,10 @@ def main() -> None:
         results = json.loads(Path(args.from_json).read_text(encoding="utf-8"))["sizes"]
     else:
         args.rounds = rounds
-        sizes = [float(s) for s in args.sizes.split(",") if s.strip()][:6]
+        sizes = [s.strip() for s in args.sizes.split(",") if s.strip()][:6]
+        for s in sizes:
+            if s != "all" and not s.replace(".", "", 1).isdigit():
+                raise SystemExit(f"--sizes: a number or 'all', not {s!r}")
         if not (Path(args.corpus) / GUIDES[0]).is_dir():
             raise SystemExit(f"not the awsdocs corpus (no {GUIDES[0]}/): {args.corpus}")
         questions_file = Path(args.questions).resolve()
