@@ -7,7 +7,8 @@ The corpus (default ``../shared/corpus/awsdocs``, three AWS developer guides) is
 of the sample notes' 1,466 lines: whole files are taken in a fixed order (``sqs/``, then ``lambda/``, then
 ``dynamodb/``, each sorted by path) until that many lines are reached, and copied into ``WORK/xSIZE/notes``
 (a temporary folder unless ``--work``; deleted afterwards unless ``--work`` was given); ``all`` takes the whole
-corpus (1,009 files, 126,055 lines counted as Python reads them: ×86). For each size, one run of each step, every step a fresh process:
+corpus (1,009 files, 126,055 lines counted as Python reads them: ×86). For each size, one run of each step,
+every step a fresh process:
 
 1. ingest from scratch (``bench/ingest_bench.py``'s child): time per stage, peak RSS, passages, tokens;
    the size of the index folder on disk;
