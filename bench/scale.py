@@ -236,7 +236,7 @@ def run_size(size: str, args: argparse.Namespace, work: Path, questions_file: Pa
     if passages > args.peer_embed_max:
         cmd.append("--peer-reuse")
     start = loadavg()
-    res["query"] = run_result(cmd, args.budget, f"the load and answer run of x{size:g}")
+    res["query"] = run_result(cmd, args.budget, f"the load and answer run of {label}")
     res["query_loadavg"] = [start, loadavg()]
     if res["query"]["peer"]["embed"] == "reused":
         res["query"]["peer"]["embed_s"] = round(float(build["result"]["timings_s"]["embed"]), 3)
