@@ -118,14 +118,19 @@ def ab_child(index: Path, rounds: int) -> None:
 
 def run_child(notes: Path, index: Path, budget: float, extra: tuple[str, ...] = ()) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", str(notes), "--index", str(index), *extra]
+    return run_result(cmd, budget, f"a build of {notes}")
+
+
+def run_result(cmd: list[str], budget: float, what: str) -> dict[str, Any]:
+    """Run a child process (killed past ``budget`` seconds) and return the JSON of its last ``RESULT`` line."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=budget, env=env, check=False)
     except subprocess.TimeoutExpired:
-        raise SystemExit(f"a build of {notes} took longer than the budget of {budget:.0f} s") from None
+        raise SystemExit(f"{what} took longer than the budget of {budget:.0f} s") from None
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode or not lines:
-        raise SystemExit(f"the build failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+        raise SystemExit(f"{what} failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
     return dict(json.loads(lines[-1][len("RESULT ") :]))
 
 
@@ -210,7 +215,13 @@ def incremental(notes: Path, tmp: Path, budget: float, quiet: bool) -> dict[str,
     copy = tmp / "notes"
     shutil.copytree(notes, copy)
     index = tmp / "index-incremental"
-    out: dict[str, Any] = {"initial": run_child(copy, index, budget)}
+    return {"initial": run_child(copy, index, budget), **change_and_delete(copy, index, budget, quiet)}
+
+
+def change_and_delete(copy: Path, index: Path, budget: float, quiet: bool) -> dict[str, Any]:
+    """On a notes folder that may be changed (a copy) whose index is built: append one line to the middle
+    file and re-ingest, then delete the first file (or the last) and re-ingest; both reports and which files."""
+    out: dict[str, Any] = {}
     files = sorted(p for p in copy.rglob("*") if p.is_file() and p.suffix in (".txt", ".md", ".markdown"))
     changed = files[len(files) // 2]
     with changed.open("a", encoding="utf-8") as fh:
