@@ -6,6 +6,7 @@ call ``AWS Lambda`` or ``DynamoDB`` -- for any notes, with no list of known ques
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -44,6 +45,9 @@ class Lexicon:
                     # a component never steals its parent's own name
                     self.names.setdefault(key, s.id)
         self.max_name = max((len(k) for k in self.names), default=1)
+        # one-word names in order (the ones a clipped word starts are a contiguous run), and the answers so far
+        self._single_names = sorted((key[0], sid) for key, sid in self.names.items() if len(key) == 1)
+        self._prefix_cache: dict[str, str | None] = {}
         df: Counter[str] = Counter()
         capital: Counter[str] = Counter()
         upper: Counter[str] = Counter()
@@ -164,12 +168,17 @@ class Lexicon:
         """The one single-word service name a clipped word starts (at least 5 letters, 60% of it)."""
         if len(token) < 5 or not token.isalpha():
             return None
-        hits = {
-            sid
-            for key, sid in self.names.items()
-            if len(key) == 1 and key[0].startswith(token) and len(token) >= 0.6 * len(key[0]) and key[0] != token
-        }
-        return hits.pop() if len(hits) == 1 else None
+        if token in self._prefix_cache:
+            return self._prefix_cache[token]
+        hits = set()
+        for word, sid in self._single_names[bisect.bisect_left(self._single_names, (token,)) :]:
+            if not word.startswith(token):
+                break
+            if len(token) >= 0.6 * len(word) and word != token:
+                hits.add(sid)
+        found = hits.pop() if len(hits) == 1 else None
+        self._prefix_cache[token] = found
+        return found
 
     def expansions(self, service_id: str) -> list[str]:
         """Other names of a service to add to a keyword query: its label, acronym and long name."""
