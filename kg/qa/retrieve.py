@@ -211,10 +211,17 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
 def names_term(heading: str, defined: list[str]) -> bool:
     """Whether a heading is about the term itself ("RDS: Relational ...", "What's AMI?", "ECS Clusters"),
     not a sub-topic of it ("RDS Security")."""
+    h = heading_key(heading)
+    return any(h in (t, t + "s", t + "es") or h.rstrip("s") == t for t in defined)
+
+
+@lru_cache(maxsize=65536)
+def heading_key(heading: str) -> str:
+    """What a heading names, lowercased: "What's an AMI?" → "an ami", "RDS: Relational ..." → "rds".
+    Cached: every definition question reads every first-line heading of the notes."""
     h = re.sub(r"^(?:what(?:'s| is| are)|about)\s+", "", heading.lower()).strip(" ?:")
     h = re.split(r"\s*[:(–—]\s*|\s+-\s+", h)[0].strip()
-    h = re.sub(r"^(?:aws|amazon)\s+", "", h)
-    return any(h in (t, t + "s", t + "es") or h.rstrip("s") == t for t in defined)
+    return re.sub(r"^(?:aws|amazon)\s+", "", h)
 
 
 @lru_cache(maxsize=4096)
