@@ -13,6 +13,7 @@ from typing import Any
 
 from ingest.pipeline import build_index
 from kg.errors import BadRequest
+from kg.qa.calibrate import Calibration
 from kg.qa.engine import Engine
 from kg.qa.evaluate import pool, reliability, run_eval
 from kg.settings import Settings
@@ -32,15 +33,21 @@ def load_corpora(path: Path) -> tuple[Path, list[dict[str, Any]]]:
         ) from exc
 
 
+def corpus_engine(
+    settings: Settings, root: Path, corpus: dict[str, Any], cache: Path, calibration: Calibration | None = None
+) -> Engine:
+    """The engine over one corpus's notes, its index built into ``cache/<name>`` (a no-op when unchanged)."""
+    here = settings.with_(notes_dir=str((root / corpus["notes"]).resolve()), index_dir=str(cache / corpus["name"]))
+    build_index(here, progress=False)
+    return Engine.load(here, calibration)
+
+
 def evaluate_corpora(settings: Settings, path: Path, cache: Path, baselines: bool = False) -> dict[str, Any]:
     """Per-corpus reports, pooled figures per split and the reliability of each split."""
     root, corpora = load_corpora(path)
     reports = []
     for corpus in corpora:
-        notes = (root / corpus["notes"]).resolve()
-        here = settings.with_(notes_dir=str(notes), index_dir=str(cache / corpus["name"]))
-        build_index(here, progress=False)
-        engine = Engine.load(here)
+        engine = corpus_engine(settings, root, corpus, cache)
         report = run_eval(engine, [root / q for q in corpus["qa"]], baselines=baselines)
         reports.append({"name": corpus["name"], "split": corpus["split"], **report})
     splits = sorted({r["split"] for r in reports}, key=lambda s: (s != "train", s))

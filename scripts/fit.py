@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.pipeline import build_index  # noqa: E402
+from api.corpora import corpus_engine, load_corpora  # noqa: E402
 from kg.qa.answer import rank  # noqa: E402
 from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
@@ -43,19 +43,17 @@ NEUTRAL = Calibration(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), 
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # regularisation strengths tried; the data picks one
 
 
-def _engine(corpus: dict[str, Any], cache: Path) -> Engine:
-    notes, index_dir = ROOT / corpus["notes"], cache / corpus["name"]
-    settings = Settings.from_env(notes_dir=str(notes), index_dir=str(index_dir))
-    build_index(settings, progress=False)
-    return Engine.load(settings, calibration=NEUTRAL)  # abstention is off: the calibration is not read
+def _engine(corpus: dict[str, Any], cache: Path, root: Path) -> Engine:
+    # abstention is off while fitting: the calibration is not read
+    return corpus_engine(Settings.from_env(), root, corpus, cache, calibration=NEUTRAL)
 
 
-def collect_candidates(corpus: dict[str, Any], cache: Path) -> list[dict[str, Any]]:
+def collect_candidates(corpus: dict[str, Any], cache: Path, root: Path) -> list[dict[str, Any]]:
     """One row per answerable question: each candidate's ranking signals and whether it holds a gold line."""
-    engine = _engine(corpus, cache)
+    engine = _engine(corpus, cache, root)
     out = []
     for qa in corpus["qa"]:
-        for item in load_qa(ROOT / qa):
+        for item in load_qa(root / qa):
             gold = set(item.get("source_lines") or [])
             if not gold or not item.get("answers"):
                 continue
@@ -114,12 +112,12 @@ def fit_ranking_loco(rows: list[dict[str, Any]]) -> tuple[tuple[float, ...], flo
     return fit_ranking(rows, c_best), c_best, loco
 
 
-def collect(corpus: dict[str, Any], cache: Path) -> list[dict[str, Any]]:
+def collect(corpus: dict[str, Any], cache: Path, root: Path) -> list[dict[str, Any]]:
     """One row per question: signals, whether the never-abstaining answer is right, and labels."""
-    engine = _engine(corpus, cache)
+    engine = _engine(corpus, cache, root)
     rows = []
     for qa in corpus["qa"]:
-        for item in load_qa(ROOT / qa):
+        for item in load_qa(root / qa):
             sig: dict[str, float] = {}
             ans = engine.answer(item["question"], threshold=0.0, signals_out=sig)
             rows.append(
@@ -211,13 +209,13 @@ def main() -> int:
     ap.add_argument("--report", type=Path, default=ROOT / "docs" / "calibration.md")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    corpora = json.loads(args.corpora.read_text(encoding="utf-8"))["corpora"]
+    root, corpora = load_corpora(args.corpora)
     split = {c["name"]: c["split"] for c in corpora}
     # 1. ranking weights, from the train split's candidates
     cand_rows: list[dict[str, Any]] = []
     for corpus in corpora:
         print(f"ranking {corpus['name']} ...", flush=True)
-        cand_rows += collect_candidates(corpus, args.cache)
+        cand_rows += collect_candidates(corpus, args.cache, root)
     cand_train = [r for r in cand_rows if split[r["corpus"]] == "train"]
     previous = load_weights()
     weights, c_rank, loco_rank = fit_ranking_loco(cand_train)
@@ -238,7 +236,7 @@ def main() -> int:
     rows: list[dict[str, Any]] = []
     for corpus in corpora:
         print(f"answering {corpus['name']} ...", flush=True)
-        rows += collect(corpus, args.cache)
+        rows += collect(corpus, args.cache, root)
     (args.cache / "signals.json").write_text(json.dumps(rows), encoding="utf-8")  # kept for inspection
     train = [r for r in rows if split[r["corpus"]] == "train"]
     test = [r for r in rows if split[r["corpus"]] == "test"]
