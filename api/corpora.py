@@ -24,9 +24,11 @@ def load_corpora(path: Path) -> tuple[Path, list[dict[str, Any]]]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         corpora = doc["corpora"]
-        assert all({"name", "notes", "qa", "split"} <= set(c) for c in corpora)
+        missing = [c.get("name", i) for i, c in enumerate(corpora) if not {"name", "notes", "qa", "split"} <= set(c)]
+        if missing:
+            raise ValueError(f"corpora {missing} lack one of name, notes, qa, split")
         return (path.parent / doc.get("root", ".")).resolve(), list(corpora)
-    except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise BadRequest(
             f"{path} is not a corpora file (a JSON object with 'corpora': name, notes, qa, split): {exc}",
             code="bad_corpora",

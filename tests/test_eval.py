@@ -110,3 +110,18 @@ def test_every_style_of_notes_keeps_its_floor(tmp_path_factory: pytest.TempPathF
     for metric, (op, bound) in TEST_SPLIT_POOLED.items():
         ok = pooled[metric] >= bound if op == ">=" else pooled[metric] <= bound
         assert ok, f"test split {metric} {pooled[metric]} not {op} {bound}\n{text}"
+
+
+def test_a_bad_corpora_file_is_a_clear_error(tmp_path: Path) -> None:
+    from api.corpora import load_corpora
+    from kg.errors import BadRequest
+
+    bad = tmp_path / "corpora.json"
+    bad.write_text('{"corpora": [{"name": "x", "notes": "n"}]}', encoding="utf-8")
+    with pytest.raises(BadRequest, match="lack one of"):
+        load_corpora(bad)
+    bad.write_text("not json", encoding="utf-8")
+    with pytest.raises(BadRequest, match="not a corpora file"):
+        load_corpora(bad)
+    root, corpora = load_corpora(ROOT / "data" / "eval" / "corpora.json")
+    assert root == ROOT and all((root / c["notes"]).is_dir() for c in corpora)
