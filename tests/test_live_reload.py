@@ -195,6 +195,18 @@ def client(base: str, load: Load, until: float, offset: int) -> None:
             load.results.append((t, kind, outcome, generation))
 
 
+def _ingest(server: Any) -> subprocess.CompletedProcess[str]:
+    """`kgqa ingest` of the server's notes into its index folder, as an operator would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", "ingest", str(server.notes), "--out", str(server.index), "--quiet"],
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_reingest_under_load_switches_every_worker_without_a_failed_request(server: Server) -> None:
     before = every_worker(server, lambda body: body["status"] == "ready", 30)
     old_generation = {body["generation"] for body in before.values()}
@@ -214,14 +226,7 @@ def test_reingest_under_load_switches_every_worker_without_a_failed_request(serv
     time.sleep(3)  # steady traffic on the old build first
     (server.notes / NEW_FILE).write_text(NEW_NOTES, encoding="utf-8")
     ingest_started = time.monotonic()
-    ingest = subprocess.run(
-        [sys.executable, "-m", "api.cli", "ingest", str(server.notes), "--out", str(server.index), "--quiet"],
-        cwd=ROOT,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    ingest = _ingest(server)
     swapped = time.monotonic()
     assert ingest.returncode == 0, ingest.stderr
     # the moment the new folder was renamed into place (its ctime), on the monotonic clock
@@ -293,14 +298,7 @@ def test_a_corrupt_new_build_is_refused_and_the_loaded_one_keeps_answering(serve
         assert "23 days" in reply.json()["answer"]
 
     # the next good build is taken again
-    rebuilt = subprocess.run(
-        [sys.executable, "-m", "api.cli", "ingest", str(server.notes), "--out", str(server.index), "--quiet"],
-        cwd=ROOT,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    rebuilt = _ingest(server)
     assert rebuilt.returncode == 0, rebuilt.stderr
     good = json.loads((server.index / MANIFEST).read_text(encoding="utf-8"))["generation"]
     healed = every_worker(server, lambda body: body["generation"] == good, 60)
