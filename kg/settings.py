@@ -33,6 +33,13 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
         "'milvus-lite:///PATH.db' or a path ending in '.db' (Milvus Lite, one process), or "
         "'http://host:19530' (a Milvus server shared by replicas; `pip install kgqa[milvus]`).",
     ),
+    (
+        "search_threads",
+        1,
+        "Threads of one FAISS vector search (0: FAISS's default, every core). One query scans the vectors on one "
+        "thread: at 35,859 passages 7 ms p50 against 39 ms with 2 threads on a busy 2-core machine "
+        "(docs/benchmarks.md); request threads and workers give the parallelism.",
+    ),
     ("host", "127.0.0.1", "Address `kgqa serve` binds to."),
     ("port", 8000, "Port `kgqa serve` listens on."),
     (
@@ -130,6 +137,7 @@ class Settings:
     embed_backend: str = "onnx"
     triple_store: str = ""
     vector_store: str = ""
+    search_threads: int = 1
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

@@ -16,6 +16,18 @@ import numpy as np
 from kg.vectors import checked_upsert
 
 
+def set_search_threads(threads: int) -> None:
+    """How many threads one FAISS search uses (0 keeps FAISS's default: every core). A process-wide setting.
+
+    One query against a flat index is a single scan: on a shared machine a second thread mostly waits to be
+    scheduled, and the thread count also decides how the scan's sums are split (so which of two near-equal
+    passages comes 40th). One thread gives the same result on every machine."""
+    if threads > 0:
+        import faiss
+
+        faiss.omp_set_num_threads(threads)
+
+
 class FaissIndex:
     FILE = "vectors.faiss"
     IDS = "vector_ids.json"

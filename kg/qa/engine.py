@@ -23,6 +23,7 @@ from kg.settings import Settings
 from kg.sparql_guard import check_query
 from kg.sparql_sandbox import Limits, SparqlSandbox
 from kg.triples import query_form
+from kg.vectors_faiss import set_search_threads
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ class Engine:
         self._disk: tuple[tuple[Any, ...], list[str]] | None = None
         self._sandbox: SparqlSandbox | None = None
         self._sandbox_lock = threading.Lock()
+        if index.vectors.url.startswith("faiss://"):
+            set_search_threads(settings.search_threads)
         if hasattr(index.store, "timeout"):  # a remote SPARQL server: wait no longer than a query may run
             index.store.timeout = settings.sparql_timeout_s
 

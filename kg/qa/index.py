@@ -89,6 +89,8 @@ class Index:
     first_under: dict[str, str] = field(default_factory=dict)  # first passage under a heading → heading
     openers: dict[str, list[str]] = field(default_factory=dict)  # stem of a passage's opening word(s) → ids
     opening: dict[str, str] = field(default_factory=dict)  # service id → first content passage of its notes
+    # look-up tables the answering code derives from the above on first use (same for every question)
+    derived: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(

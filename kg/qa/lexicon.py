@@ -45,6 +45,11 @@ class Lexicon:
                     # a component never steals its parent's own name
                     self.names.setdefault(key, s.id)
         self.max_name = max((len(k) for k in self.names), default=1)
+        self._components: dict[str, list[str]] = {}  # parent id → its components' ids
+        for s in self.services.values():
+            if s.parent:
+                self._components.setdefault(s.parent, []).append(s.id)
+        self._known: dict[str, bool] = {}  # known() of terms the notes do not use as such
         # one-word names in order (the ones a clipped word starts are a contiguous run), and the answers so far
         self._single_names = sorted((key[0], sid) for key, sid in self.names.items() if len(key) == 1)
         self._prefix_cache: dict[str, str | None] = {}
@@ -106,6 +111,14 @@ class Lexicon:
         """Whether the notes use a term; a compound (cross-zone) only when they write its parts together."""
         if term in self.df:
             return True
+        found = self._known.get(term)
+        if found is None:  # every candidate passage of a question asks about the same terms
+            if len(self._known) >= 65536:  # questions are anyone's text: the memo stays bounded
+                self._known.clear()
+            found = self._known[term] = self._known_compound(term)
+        return found
+
+    def _known_compound(self, term: str) -> bool:
         parts = [stem(x) for x in re.split(r"[-./:@+_]", term) if x]
         if len(parts) < 2:
             # "timeout" where the notes write "time out"
@@ -198,5 +211,5 @@ class Lexicon:
         out = {s.id}
         if s.parent:
             out.add(s.parent)
-        out |= {c.id for c in self.services.values() if c.parent == s.id}
+        out.update(self._components.get(s.id, ()))
         return out

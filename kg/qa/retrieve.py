@@ -199,13 +199,36 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
     service_openers = {index.opening.get(sid, "") for sid in services} - {""}
     for term in defined:
         key = stem(term.split()[0]) if term.split() else ""
+        strong, pieces = _strong_definition(term)
         for pid in index.openers.get(key, ()):
-            if _defines(term, index.by_id[pid].text.lower()) >= 0.8:
+            low = index.by_id[pid].text.lower()
+            # _defines(term, low) >= 0.8, without the patterns' work when the term is not even in the text
+            if all(piece in low for piece in pieces) and strong.search(low):
                 out.append(pid)
-    for pid, heading in index.first_under.items():
-        if names_term(heading, defined) or index.by_id[pid].id in service_openers:
-            out.append(pid)
+    # the first lines under a heading that names a term (names_term), looked up by what the heading names
+    named = {pid for pid in service_openers if pid in index.first_under}
+    by_key, by_stem = _first_under_keys(index)
+    for t in defined:
+        for h in (t, t + "s", t + "es"):
+            named.update(by_key.get(h, ()))
+        named.update(by_stem.get(t, ()))
+    out += sorted(named, key=index.position.__getitem__)  # file order, as first_under is
     return list(dict.fromkeys(out))[:30]
+
+
+def _first_under_keys(index: Index) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The first passages under headings, by what the heading names (heading_key) and by that key without
+    its final s's: ``names_term`` as two look-ups instead of a pass over every heading. Built once per index."""
+    keys = index.derived.get("first_under_keys")
+    if keys is None:
+        by_key: dict[str, list[str]] = {}
+        by_stem: dict[str, list[str]] = {}
+        for pid, heading in index.first_under.items():
+            h = heading_key(heading)
+            by_key.setdefault(h, []).append(pid)
+            by_stem.setdefault(h.rstrip("s"), []).append(pid)
+        keys = index.derived["first_under_keys"] = (by_key, by_stem)
+    return keys  # type: ignore[no-any-return]
 
 
 def names_term(heading: str, defined: list[str]) -> bool:
@@ -252,7 +275,20 @@ def _definition_patterns(term: str) -> tuple[tuple[re.Pattern[str], float], ...]
 
 
 def _defines(term: str, low: str) -> float:
-    return max((score for pattern, score in _definition_patterns(term) if pattern.search(low)), default=0.0)
+    # the patterns go strongest first: the first that matches gives the best score
+    for pattern, score in _definition_patterns(term):
+        if pattern.search(low):
+            return score
+    return 0.0
+
+
+@lru_cache(maxsize=4096)
+def _strong_definition(term: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """One pattern matching where any pattern of score >= 0.8 matches (``_defines(term, low) >= 0.8``), and
+    the pieces of the term that every one of them needs in the text (the term's words, as written)."""
+    strong = [pattern.pattern for pattern, score in _definition_patterns(term) if score >= 0.8]
+    pieces = tuple(piece for piece in term.split(" ") if piece)
+    return re.compile("|".join(f"(?:{p})" for p in strong)), pieces
 
 
 HOW_TO = re.compile(
@@ -349,7 +385,7 @@ def fact_fit(query: Query, facts: list[Fact]) -> float:
     lower = bool(ASKS_LOWER.search(query.normalised))
     wanted = ("min", "range") if lower else ("max", "up to", "range")
     for f in facts:
-        label_terms = {stem(w) for w in words(IS_BOUND.sub(" ", f.label))}
+        label_terms = _label_terms(f.label)
         overlap = len(label_terms & qset) / max(1, len(label_terms)) if label_terms else 0.0
         if bound and (f.qualifier in wanted or (f.qualifier is None and IS_BOUND.search(f.label))):
             overlap = min(1.0, overlap + 0.3)
@@ -358,6 +394,12 @@ def fact_fit(query: Query, facts: list[Fact]) -> float:
             unit_ok = 1.0 if BASE_UNITS.get(query.unit_family) == f.base_unit else 0.3
         best = max(best, overlap * unit_ok)
     return best
+
+
+@lru_cache(maxsize=65536)
+def _label_terms(label: str) -> frozenset[str]:
+    """A fact label's stemmed words, bound words left out; computed once per label, not per question."""
+    return frozenset(stem(w) for w in words(IS_BOUND.sub(" ", label)))
 
 
 def candidates(
