@@ -33,6 +33,7 @@ from kg.manifest import (
     write_manifest,
 )
 from kg.model import Fact, FactKind, Passage, Service
+from kg.names import write_mentions
 from kg.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -251,7 +252,7 @@ def build_index(
         "changes": {k: (len(v) if isinstance(v, list) else v) for k, v in report.changes.items()},
     }
     t = time.perf_counter()
-    write_index(index_dir, passages, services, facts, turtle, emb, manifest, settings.vector_store)
+    write_index(index_dir, passages, services, facts, turtle, emb, manifest, settings.vector_store, previous)
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
@@ -409,8 +410,10 @@ def write_index(
     emb: Embedded,
     manifest: dict[str, Any],
     vector_store: str = "",
+    previous: Path | None = None,
 ) -> None:
-    """Write every artifact into a fresh folder beside the index, then swap it in."""
+    """Write every artifact into a fresh folder beside the index, then swap it in. ``previous``: the verified
+    index being replaced, whose work may be reused."""
     import numpy as np
 
     from kg.vectors import open_vectors, retire_vectors
@@ -434,6 +437,7 @@ def write_index(
             json.dumps([asdict(s) for s in services], indent=1, ensure_ascii=False), encoding="utf-8"
         )
         (tmp / "graph.ttl").write_bytes(turtle)
+        write_mentions(tmp, passages, services, previous)  # what each passage names, for Index.load
         index = open_vectors(vector_store, tmp, name=index_dir.name)  # FAISS: files in tmp; Milvus: a collection
         index.upsert([p.id for p in passages], emb.vectors, [p.file for p in passages])
         index.save()

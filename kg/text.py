@@ -73,14 +73,22 @@ def split_compound(token: str) -> list[str]:
 
 def terms(text: str, keep_stopwords: bool = False) -> list[str]:
     """Stemmed search terms; compound identifiers also contribute their parts."""
+    return terms_of_words(words(text), keep_stopwords)
+
+
+def terms_of_words(toks: list[str], keep_stopwords: bool = False) -> list[str]:
+    """``terms`` of a text already split into ``words``."""
     out: list[str] = []
-    for tok in words(text):
-        toks = [tok, *split_compound(tok)]
-        for t in toks:
-            if not keep_stopwords and t in STOPWORDS:
-                continue
-            out.append(stem(SYNONYMS.get(t, t)))
+    for tok in toks:
+        out += _token_terms(tok, keep_stopwords)
     return out
+
+
+@lru_cache(maxsize=65536)
+def _token_terms(tok: str, keep_stopwords: bool) -> tuple[str, ...]:
+    """The terms of one token: notes repeat their words, so each is stemmed and split once."""
+    toks = [tok, *split_compound(tok)] if not tok.isalnum() else [tok]  # words() tokens: alnum has no parts
+    return tuple(stem(SYNONYMS.get(t, t)) for t in toks if keep_stopwords or t not in STOPWORDS)
 
 
 def content_terms(text: str) -> list[str]:

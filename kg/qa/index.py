@@ -6,7 +6,9 @@ import json
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +17,15 @@ import numpy as np
 from kg.errors import IndexCorrupt, IndexNotReady
 from kg.manifest import MANIFEST, recover_interrupted_swap, verify_index
 from kg.model import Fact, Passage, Service
+from kg.names import read_mentions, text_key
 from kg.qa.lexicon import Lexicon
-from kg.text import stem, terms
+from kg.text import TOKEN, fold, stem, terms, terms_of_words
 from kg.triples import TripleStore, open_store
 from kg.vectors import VectorIndex, open_vectors, required_files
 from kg.vocab import STOPWORDS
 
 log = logging.getLogger(__name__)
+OPENING_WORD = re.compile(r"[a-z0-9@/_-]+")  # a passage's first words name what it is about
 REQUIRED = ("manifest.json", "passages.jsonl", "services.json", "facts.jsonl", "graph.ttl")
 
 
@@ -60,6 +64,30 @@ def section_key(p: Passage) -> tuple[str, tuple[str, ...]]:
     return (p.file, p.section[start : start + 2])
 
 
+class PassageFamilies(Mapping[str, frozenset[str]]):
+    """Unit families of the quantities each passage states, read from its text when first asked for: only
+    the passages a question ranks need them."""
+
+    def __init__(self, by_id: dict[str, Passage]) -> None:
+        self._by_id = by_id
+        self._known: dict[str, frozenset[str]] = {}
+
+    def __getitem__(self, pid: str) -> frozenset[str]:
+        found = self._known.get(pid)
+        if found is None:
+            from kg.units import parse_quantity
+
+            text = self._by_id[pid].text  # KeyError: not a passage of this index
+            found = self._known[pid] = frozenset(q.family for q in parse_quantity(text))
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
 def _passage(d: dict[str, Any]) -> Passage:
     d["section"] = tuple(d.get("section") or ())
     return Passage(**d)
@@ -85,7 +113,7 @@ class Index:
     # services named anywhere in a passage's section: notes about CloudFormation may sit under "CICD"
     section_services: dict[tuple[str, tuple[str, ...]], set[str]] = field(default_factory=dict)
     # unit families of the quantities each passage states (time, size, money, count ...)
-    families: dict[str, frozenset[str]] = field(default_factory=dict)
+    families: Mapping[str, frozenset[str]] = field(default_factory=dict)
     first_under: dict[str, str] = field(default_factory=dict)  # first passage under a heading → heading
     openers: dict[str, list[str]] = field(default_factory=dict)  # stem of a passage's opening word(s) → ids
     opening: dict[str, str] = field(default_factory=dict)  # service id → first content passage of its notes
@@ -143,8 +171,13 @@ class Index:
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
         bm25 = bm25s.BM25()
-        tokens = [terms(p.context_text()) for p in passages]  # shared by BM25 and the lexicon
+        # each passage's context folded and split once: BM25, the lexicon and the openers read the same words
+        folded = [fold(p.context_text()) for p in passages]
+        passage_words = [TOKEN.findall(text) for text in folded]  # = words(p.context_text())
+        tokens = [terms_of_words(ws) for ws in passage_words]  # = terms(p.context_text())
         bm25.index([t or ["_"] for t in tokens], show_progress=False)
+        lexicon = Lexicon(list(services.values()), passages, common_words(model), tokens, folded)
+        del folded
         index = cls(
             folder=folder,
             manifest=manifest,
@@ -153,7 +186,7 @@ class Index:
             facts=facts,
             store=store,
             vectors=vectors,
-            lexicon=Lexicon(list(services.values()), passages, common_words(model), tokens),
+            lexicon=lexicon,
             bm25=bm25,
             graph_ttl=graph_ttl,
         )
@@ -163,20 +196,24 @@ class Index:
         for f in facts:
             by_passage[f.passage].append(f)
         index.facts_by_passage = dict(by_passage)
-        from kg.units import parse_quantity
-
         for prev, p in zip(passages, passages[1:], strict=False):
             if prev.is_heading and not p.is_heading and prev.file == p.file:
                 index.first_under[p.id] = prev.text
                 if len(prev.section) == max(prev.subject_depth, 1) and p.service:
                     index.opening.setdefault(p.service, p.id)
-        for p in passages:
-            toks = re.findall(r"[a-z0-9@/_-]+", p.text.lower())[:4]
+        # the services each passage names: found at ingest (mentions.json), or here for an index without them
+        recorded = read_mentions(folder, list(services.values())) or {}
+        for p, ws in zip(passages, passage_words, strict=True):
+            toks = [m.group(0) for m in islice(OPENING_WORD.finditer(p.text.lower()), 4)]
             for tok in {stem(t) for t in toks if t not in STOPWORDS}:
                 index.openers.setdefault(tok, []).append(p.id)
-            index.families[p.id] = frozenset(q.family for q in parse_quantity(p.text))
             named = index.section_services.setdefault(section_key(p), set())
-            named.update(m.service for m in index.lexicon.mentions(p.context_text()))
+            mentioned = recorded.get(text_key(p.context_text())) if recorded else None
+            if mentioned is None:
+                mentioned = [m.service for m in lexicon.service_names.mentions_in(ws)]
+            named.update(mentioned)
+        del passage_words
+        index.families = PassageFamilies(index.by_id)
         index.passage_vectors = passage_vectors
         log.info("loaded index %s: %d passages, %d facts", folder, len(passages), len(facts))
         return index

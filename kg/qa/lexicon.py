@@ -6,24 +6,21 @@ call ``AWS Lambda`` or ``DynamoDB`` -- for any notes, with no list of known ques
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from kg.model import Passage, Service
-from kg.text import edit_distance, fold, stem, terms, words
+from kg.names import ServiceMention, ServiceNames
+from kg.text import TOKEN, edit_distance, fold, stem, terms, words
 from kg.vocab import STOPWORDS
 
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,)] )([A-Z][A-Za-z0-9]+)")
+ALNUM = re.compile(r"[a-z0-9]+")
 
-@dataclass(frozen=True)
-class ServiceMention:
-    service: str  # service id
-    phrase: str  # as it appears in the (corrected) question
-    start: int  # token offsets in the question
-    end: int
+__all__ = ["Lexicon", "ServiceMention"]
 
 
 class Lexicon:
@@ -33,52 +30,56 @@ class Lexicon:
         passages: Sequence[Passage],
         common: frozenset[str] = frozenset(),
         tokens: Sequence[list[str]] | None = None,
+        folded: Sequence[str] | None = None,
     ) -> None:
+        """``tokens`` (``terms`` of each passage's ``context_text``) and ``folded`` (``fold`` of it), when the
+        caller has them already, spare computing them again."""
         self.common = common
         self.services = {s.id: s for s in services}
-        # stemmed token sequence → service id, for every label and alias
-        self.names: dict[tuple[str, ...], str] = {}
-        for s in services:
-            for name in (s.label, *s.aliases):
-                key = tuple(stem(w) for w in words(name))
-                if key and not (len(key) == 1 and key[0] in STOPWORDS):
-                    # a component never steals its parent's own name
-                    self.names.setdefault(key, s.id)
-        self.max_name = max((len(k) for k in self.names), default=1)
+        self.service_names = ServiceNames(services)
+        self.names = self.service_names.names  # stemmed token sequence → service id
+        self.max_name = self.service_names.max_name
+        self.mentions = self.service_names.mentions  # services named in a text (kg.names)
+        self.prefix_name = self.service_names.prefix_name
         self._components: dict[str, list[str]] = {}  # parent id → its components' ids
         for s in self.services.values():
             if s.parent:
                 self._components.setdefault(s.parent, []).append(s.id)
         self._known: dict[str, bool] = {}  # known() of terms the notes do not use as such
-        # one-word names in order (the ones a clipped word starts are a contiguous run), and the answers so far
-        self._single_names = sorted((key[0], sid) for key, sid in self.names.items() if len(key) == 1)
-        self._prefix_cache: dict[str, str | None] = {}
         df: Counter[str] = Counter()
+        for i, p in enumerate(passages):
+            df.update(set(tokens[i] if tokens is not None else terms(p.context_text())))
+        # how the notes write each word, counted once per distinct spelling (the tests below read only it)
+        spelled: Counter[str] = Counter()
+        mid_sentence: Counter[str] = Counter()
+        for p in passages:
+            spelled.update(WORD.findall(p.text))
+            # inside a sentence only: titles and bullet starts are capitalised anyway
+            mid_sentence.update(MID_SENTENCE_CAPITAL.findall(p.text))
         capital: Counter[str] = Counter()
         upper: Counter[str] = Counter()
         titled: Counter[str] = Counter()
         seen: Counter[str] = Counter()
-        for i, p in enumerate(passages):
-            df.update(set(tokens[i] if tokens is not None else terms(p.context_text())))
-            for m in re.finditer(r"[A-Za-z][A-Za-z0-9]+", p.text):
-                w = m.group(0)
-                seen[w.lower()] += 1
-                if w.isupper() or (w[0].isupper() and re.search(r"[A-Z0-9]", w[1:])):
-                    upper[w.lower()] += 1
-                if w[0].isupper():
-                    titled[w.lower()] += 1
-            # inside a sentence only: titles and bullet starts are capitalised anyway
-            for m in re.finditer(r"(?<=[a-z0-9,)] )([A-Z][A-Za-z0-9]+)", p.text):
-                capital[m.group(1).lower()] += 1
-        self.bigrams = {
-            (a, b)
-            for p in passages
-            for toks in [[stem(w) for w in re.findall(r"[a-z0-9]+", fold(p.context_text()))]]
-            for a, b in zip(toks, toks[1:], strict=False)
-        }
+        for w, n in spelled.items():
+            low = w.lower()
+            seen[low] += n
+            if w.isupper() or (w[0].isupper() and re.search(r"[A-Z0-9]", w[1:])):
+                upper[low] += n
+            if w[0].isupper():
+                titled[low] += n
+        for w, n in mid_sentence.items():
+            capital[w.lower()] += n
+        if folded is None:
+            folded = [fold(p.context_text()) for p in passages]
+        bigrams: set[tuple[str, str]] = set()
+        for text in folded:
+            toks = [stem(w) for w in ALNUM.findall(text)]
+            bigrams.update(zip(toks, toks[1:], strict=False))
+        self.bigrams = bigrams
         self.df = df
         self.n_docs = max(1, len(passages))
-        self.vocab = {w for p in passages for w in words(p.context_text())}
+        # words(context_text) is TOKEN.findall of the folded context
+        self.vocab = {w for text in folded for w in TOKEN.findall(text)}
         # names: words the notes always write as names (SQS, DynamoDB) or capitalise mid-sentence (Kinesis)
         self.proper = {
             w
@@ -155,43 +156,6 @@ class Lexicon:
             return tok
 
         return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, question), fixes
-
-    def mentions(self, text: str) -> list[ServiceMention]:
-        """Services named in a text, longest names first, not overlapping."""
-        toks = words(text)
-        stems = [stem(t) for t in toks]
-        taken = [False] * len(stems)
-        found: list[ServiceMention] = []
-        for size in range(min(self.max_name, len(stems)), 0, -1):
-            for i in range(len(stems) - size + 1):
-                if any(taken[i : i + size]):
-                    continue
-                sid = self.names.get(tuple(stems[i : i + size]))
-                if not sid and 1 < size <= 3:  # "dynamo db" for "DynamoDB"
-                    sid = self.names.get((stem("".join(toks[i : i + size])),))
-                if not sid and size == 1:  # "dynamo" for "DynamoDB", "cloudform" for "CloudFormation"
-                    sid = self.prefix_name(toks[i])
-                if sid:
-                    found.append(ServiceMention(sid, " ".join(toks[i : i + size]), i, i + size))
-                    for j in range(i, i + size):
-                        taken[j] = True
-        return sorted(found, key=lambda m: m.start)
-
-    def prefix_name(self, token: str) -> str | None:
-        """The one single-word service name a clipped word starts (at least 5 letters, 60% of it)."""
-        if len(token) < 5 or not token.isalpha():
-            return None
-        if token in self._prefix_cache:
-            return self._prefix_cache[token]
-        hits = set()
-        for word, sid in self._single_names[bisect.bisect_left(self._single_names, (token,)) :]:
-            if not word.startswith(token):
-                break
-            if len(token) >= 0.6 * len(word) and word != token:
-                hits.add(sid)
-        found = hits.pop() if len(hits) == 1 else None
-        self._prefix_cache[token] = found
-        return found
 
     def expansions(self, service_id: str) -> list[str]:
         """Other names of a service to add to a keyword query: its label, acronym and long name."""

@@ -1,0 +1,156 @@
+"""Service names found in text: every label and alias of the services, matched on stemmed words.
+
+Questions are read with it at answer time (``kg.qa.lexicon``). The notes' passages are read with it once, at
+ingest: which services each passage names is written to ``mentions.json`` in the index folder, so loading an
+index does not run it over every passage again.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.model import Passage, Service
+from kg.text import stem, words
+from kg.vocab import STOPWORDS
+
+log = logging.getLogger(__name__)
+MENTIONS = "mentions.json"  # index file: passage id → the services its text (with headings) names
+# The code that decides what a passage names: a file written by other code is not used.
+_LOGIC = ("names.py", "text.py", "vocab.py")
+
+
+@dataclass(frozen=True)
+class ServiceMention:
+    service: str  # service id
+    phrase: str  # as it appears in the (corrected) question
+    start: int  # token offsets in the question
+    end: int
+
+
+class ServiceNames:
+    """The services' labels and aliases as stemmed word sequences, and where a text names them."""
+
+    def __init__(self, services: Sequence[Service]) -> None:
+        # stemmed token sequence → service id, for every label and alias
+        self.names: dict[tuple[str, ...], str] = {}
+        for s in services:
+            for name in (s.label, *s.aliases):
+                key = tuple(stem(w) for w in words(name))
+                if key and not (len(key) == 1 and key[0] in STOPWORDS):
+                    # a component never steals its parent's own name
+                    self.names.setdefault(key, s.id)
+        self.max_name = max((len(k) for k in self.names), default=1)
+        # one-word names in order (the ones a clipped word starts are a contiguous run), and the answers so far
+        self._single_names = sorted((key[0], sid) for key, sid in self.names.items() if len(key) == 1)
+        self._prefix_cache: dict[str, str | None] = {}
+
+    def mentions(self, text: str) -> list[ServiceMention]:
+        """Services named in a text, longest names first, not overlapping."""
+        return self.mentions_in(words(text))
+
+    def mentions_in(self, toks: list[str]) -> list[ServiceMention]:
+        """``mentions`` of a text already split into ``kg.text.words``."""
+        stems = [stem(t) for t in toks]
+        taken = [False] * len(stems)
+        found: list[ServiceMention] = []
+        for size in range(min(self.max_name, len(stems)), 0, -1):
+            for i in range(len(stems) - size + 1):
+                if any(taken[i : i + size]):
+                    continue
+                sid = self.names.get(tuple(stems[i : i + size]))
+                if not sid and 1 < size <= 3:  # "dynamo db" for "DynamoDB"
+                    sid = self.names.get((stem("".join(toks[i : i + size])),))
+                if not sid and size == 1:  # "dynamo" for "DynamoDB", "cloudform" for "CloudFormation"
+                    sid = self.prefix_name(toks[i])
+                if sid:
+                    found.append(ServiceMention(sid, " ".join(toks[i : i + size]), i, i + size))
+                    for j in range(i, i + size):
+                        taken[j] = True
+        return sorted(found, key=lambda m: m.start)
+
+    def prefix_name(self, token: str) -> str | None:
+        """The one single-word service name a clipped word starts (at least 5 letters, 60% of it)."""
+        if len(token) < 5 or not token.isalpha():
+            return None
+        if token in self._prefix_cache:
+            return self._prefix_cache[token]
+        hits = set()
+        for word, sid in self._single_names[bisect.bisect_left(self._single_names, (token,)) :]:
+            if not word.startswith(token):
+                break
+            if len(token) >= 0.6 * len(word) and word != token:
+                hits.add(sid)
+        found = hits.pop() if len(hits) == 1 else None
+        self._prefix_cache[token] = found
+        return found
+
+
+def logic_digest() -> str:
+    """Identifies the code that finds names (this module, tokenising, stop words): mentions.json records it."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in _LOGIC:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def text_key(text: str) -> str:
+    """mentions.json's key of a passage: a hash of its ``context_text`` (what the names are found in)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def services_key(services: Sequence[Service]) -> str:
+    """Identifies the names a text is matched against: a passage's mentions stay valid while it is the same."""
+    names = [[s.id, s.label, list(s.aliases)] for s in services]
+    return hashlib.sha256(json.dumps(names, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def write_mentions(
+    folder: Path, passages: Sequence[Passage], services: Sequence[Service], previous: Path | None = None
+) -> None:
+    """Write mentions.json into an index folder being built (before its checksums are taken): for each
+    passage's ``context_text`` (by ``text_key``), the services it names. Texts found in ``previous``'s
+    mentions.json, written by the same code against the same names, are taken from there."""
+    key = services_key(services)
+    known = _read(previous / MENTIONS, key) if previous is not None else None
+    known = known or {}
+    names: ServiceNames | None = None
+    out: dict[str, list[str]] = {}
+    for p in passages:
+        text = p.context_text()
+        k = text_key(text)
+        if k in out:
+            continue
+        if k in known:
+            out[k] = known[k]
+            continue
+        names = names or ServiceNames(services)
+        out[k] = sorted({m.service for m in names.mentions(text)})
+    doc = {"logic": logic_digest(), "services": key, "texts": out}
+    (folder / MENTIONS).write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+
+
+def read_mentions(folder: Path, services: Sequence[Service]) -> dict[str, list[str]] | None:
+    """The services each passage text names (by ``text_key``), as ingest recorded them; None when the index
+    has no mentions.json or it was written by other code or for other names: then the caller finds them."""
+    found = _read(folder / MENTIONS, services_key(services))
+    if found is None and (folder / MENTIONS).is_file():
+        log.info("%s was written by other code; finding the passages' service names again", folder / MENTIONS)
+    return found
+
+
+def _read(path: Path, services: str) -> dict[str, list[str]] | None:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("logic") != logic_digest() or doc.get("services") != services:
+        return None
+    texts = doc.get("texts")
+    return dict(texts) if isinstance(texts, dict) else None
