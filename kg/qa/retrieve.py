@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -199,11 +200,9 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
     service_openers = {index.opening.get(sid, "") for sid in services} - {""}
     for term in defined:
         key = stem(term.split()[0]) if term.split() else ""
-        strong, pieces = _strong_definition(term)
+        strongly = _strong_definition(term)
         for pid in index.openers.get(key, ()):
-            low = index.by_id[pid].text.lower()
-            # _defines(term, low) >= 0.8, without the patterns' work when the term is not even in the text
-            if all(piece in low for piece in pieces) and strong.search(low):
+            if strongly(index.by_id[pid].text.lower()):  # _defines(term, low) >= 0.8
                 out.append(pid)
     # the first lines under a heading that names a term (names_term), looked up by what the heading names
     named = {pid for pid in service_openers if pid in index.first_under}
@@ -283,12 +282,37 @@ def _defines(term: str, low: str) -> float:
 
 
 @lru_cache(maxsize=4096)
-def _strong_definition(term: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """One pattern matching where any pattern of score >= 0.8 matches (``_defines(term, low) >= 0.8``), and
-    the pieces of the term that every one of them needs in the text (the term's words, as written)."""
+def _strong_definition(term: str) -> Callable[[str], bool]:
+    """``_defines(term, low) >= 0.8`` as one test per term, cheapest checks first: every pattern of score
+    >= 0.8 needs the term's words in the text; those anchored at the start are tried there only, those
+    starting with the term (``\\b{t}...``) only where its first word occurs, and the last one searched."""
     strong = [pattern.pattern for pattern, score in _definition_patterns(term) if score >= 0.8]
     pieces = tuple(piece for piece in term.split(" ") if piece)
-    return re.compile("|".join(f"(?:{p})" for p in strong)), pieces
+    t = re.escape(term).replace("\\ ", "\\s+")
+    anchored = [p for p in strong if p.startswith("^")]
+    at_term = [p for p in strong if p.startswith(rf"\b{t}")]
+    rest = [p for p in strong if p not in anchored and p not in at_term]
+    if not pieces or list(pieces) != term.split(" ") or not anchored or not at_term:
+        whole = re.compile("|".join(f"(?:{p})" for p in strong))
+        return lambda low: all(piece in low for piece in pieces) and bool(whole.search(low))
+    start = re.compile("|".join(f"(?:{p})" for p in anchored))  # "^": only at 0 (no MULTILINE)
+    here = re.compile("|".join(f"(?:{p})" for p in at_term))
+    elsewhere = re.compile("|".join(f"(?:{p})" for p in rest)) if rest else None
+    first = pieces[0]
+
+    def strongly(low: str) -> bool:
+        if not all(piece in low for piece in pieces):
+            return False
+        if start.match(low):
+            return True
+        j = low.find(first)
+        while j >= 0:  # a match of "\b{t}..." starts where the term does
+            if here.match(low, j):
+                return True
+            j = low.find(first, j + 1)
+        return bool(elsewhere and elsewhere.search(low))
+
+    return strongly
 
 
 HOW_TO = re.compile(
