@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -200,10 +201,8 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
     service_openers = {index.opening.get(sid, "") for sid in services} - {""}
     for term in defined:
         key = stem(term.split()[0]) if term.split() else ""
-        strongly = _strong_definition(term)
-        for pid in index.openers.get(key, ()):
-            if strongly(index.by_id[pid].text.lower()):  # _defines(term, low) >= 0.8
-                out.append(pid)
+        pids, lows, joined, starts = _openers_text(index, key)
+        out += [pids[i] for i in _strongly_defining(term, lows, joined, starts)]  # _defines(term, low) >= 0.8
     # the first lines under a heading that names a term (names_term), looked up by what the heading names
     named = {pid for pid in service_openers if pid in index.first_under}
     by_key, by_stem = _first_under_keys(index)
@@ -213,6 +212,23 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
         named.update(by_stem.get(t, ()))
     out += sorted(named, key=index.position.__getitem__)  # file order, as first_under is
     return list(dict.fromkeys(out))[:30]
+
+
+def _openers_text(index: Index, key: str) -> tuple[list[str], list[str], str, list[int]]:
+    """The passages opening with ``key`` (index.openers), their texts lowercased, those texts joined by NUL
+    ("" when a text holds a NUL) and where each starts in the joined text. Built once per key and index."""
+    cache: dict[str, tuple[list[str], list[str], str, list[int]]] = index.derived.setdefault("openers_text", {})
+    found = cache.get(key)
+    if found is None:
+        pids = list(index.openers.get(key, ()))
+        lows = [index.by_id[pid].text.lower() for pid in pids]
+        starts, at = [], 0
+        for low in lows:
+            starts.append(at)
+            at += len(low) + 1
+        joined = "" if any("\x00" in low for low in lows) else "\x00".join(lows)
+        found = cache[key] = (pids, lows, joined, starts)
+    return found
 
 
 def _first_under_keys(index: Index) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -281,38 +297,58 @@ def _defines(term: str, low: str) -> float:
     return 0.0
 
 
+class _Strong(NamedTuple):
+    """The definition patterns of score >= 0.8 of one term, split by where they can match."""
+
+    pieces: tuple[str, ...]  # the term's words: every pattern needs all of them in the text
+    whole: re.Pattern[str]  # all of them as one pattern
+    start: re.Pattern[str] | None  # those anchored at the start of the text ("^...")
+    anywhere: re.Pattern[str] | None  # the others: none of them can match across a NUL
+
+
 @lru_cache(maxsize=4096)
-def _strong_definition(term: str) -> Callable[[str], bool]:
-    """``_defines(term, low) >= 0.8`` as one test per term, cheapest checks first: every pattern of score
-    >= 0.8 needs the term's words in the text; those anchored at the start are tried there only, those
-    starting with the term (``\\b{t}...``) only where its first word occurs, and the last one searched."""
+def _strong_definition(term: str) -> _Strong:
     strong = [pattern.pattern for pattern, score in _definition_patterns(term) if score >= 0.8]
     pieces = tuple(piece for piece in term.split(" ") if piece)
-    t = re.escape(term).replace("\\ ", "\\s+")
+    whole = re.compile("|".join(f"(?:{p})" for p in strong))
     anchored = [p for p in strong if p.startswith("^")]
-    at_term = [p for p in strong if p.startswith(rf"\b{t}")]
-    rest = [p for p in strong if p not in anchored and p not in at_term]
-    if not pieces or list(pieces) != term.split(" ") or not anchored or not at_term:
-        whole = re.compile("|".join(f"(?:{p})" for p in strong))
-        return lambda low: all(piece in low for piece in pieces) and bool(whole.search(low))
-    start = re.compile("|".join(f"(?:{p})" for p in anchored))  # "^": only at 0 (no MULTILINE)
-    here = re.compile("|".join(f"(?:{p})" for p in at_term))
-    elsewhere = re.compile("|".join(f"(?:{p})" for p in rest)) if rest else None
-    first = pieces[0]
+    # the others, checked to be of the shapes "\b{t}..." and "\b(?:is|are)...{t}...", which match nothing of
+    # a NUL: run over NUL-joined texts they find exactly the texts where they match
+    t = re.escape(term).replace("\\ ", "\\s+")
+    rest = [p for p in strong if not p.startswith("^")]
+    known = {rf"\b{t}\s*:\s", rf"\b{t}(?:e?s)?\s+(?:is|are|means)\s+(?:an?|the)\b",
+             rf"\b(?:is|are)\s+(?:called\s+)?(?:the|an?)\s+{t}(?:e?s)?\b(?!\s+\w+\s+(?:is|are)\b)"}  # fmt: skip
+    if "\x00" in term or not pieces or not anchored or not set(rest) <= known:
+        return _Strong(pieces, whole, None, None)
+    start = re.compile("|".join(f"(?:{p})" for p in anchored))
+    anywhere = re.compile("|".join(f"(?:{p})" for p in rest)) if rest else None
+    return _Strong(pieces, whole, start, anywhere)
 
-    def strongly(low: str) -> bool:
-        if not all(piece in low for piece in pieces):
-            return False
-        if start.match(low):
-            return True
-        j = low.find(first)
-        while j >= 0:  # a match of "\b{t}..." starts where the term does
-            if here.match(low, j):
-                return True
-            j = low.find(first, j + 1)
-        return bool(elsewhere and elsewhere.search(low))
 
-    return strongly
+def _strongly_defining(term: str, lows: list[str], joined: str, starts: list[int]) -> list[int]:
+    """Which of ``lows`` (lowercased texts; ``joined`` and ``starts`` as _openers_text makes them) a pattern
+    of score >= 0.8 matches, i.e. ``_defines(term, low) >= 0.8``, in order. Every such pattern needs all the
+    term's words in the text: only the texts holding its longest word are tried, found by str.find."""
+    strong = _strong_definition(term)
+    word = max(strong.pieces, key=len, default="")
+    if not joined or not word:  # a text holds a NUL, or the term has no words: each text is tried
+        return [i for i, low in enumerate(lows) if all(p in low for p in strong.pieces) and strong.whole.search(low)]
+    first = strong.pieces[0]
+    hits = []
+    i = 0
+    while i < len(lows) and (at := joined.find(word, starts[i])) >= 0:
+        i = bisect_right(starts, at) - 1
+        low = lows[i]
+        if strong.start is None:
+            if all(p in low for p in strong.pieces) and strong.whole.search(low):
+                hits.append(i)
+        elif (
+            # "^...": the term, an article or this/that/it first
+            (low.startswith(first) or low[:1] in "tai") and strong.start.match(low)
+        ) or (strong.anywhere is not None and strong.anywhere.search(low)):
+            hits.append(i)
+        i += 1
+    return hits
 
 
 HOW_TO = re.compile(
