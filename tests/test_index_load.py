@@ -1,0 +1,111 @@
+"""Loading an index fast must not change what it holds: the services each passage names (found at ingest,
+or at load for an index without them), unit families, and the definition candidates of a question."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+from kg.manifest import verify_index
+from kg.names import MENTIONS
+from kg.qa import retrieve
+from kg.qa.engine import Engine
+from kg.qa.index import Index
+from kg.qa.question import analyse
+from kg.text import stem
+from kg.units import parse_quantity
+
+
+def _without_mentions(index_dir: Path, tmp_path: Path) -> Path:
+    """A copy of the index as an older ingest wrote it: no mentions.json, checksums to match."""
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy)
+    (copy / MENTIONS).unlink()
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["sha256"][MENTIONS]
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    verify_index(copy)
+    return copy
+
+
+def test_ingest_records_what_passages_name_and_load_agrees_without_it(index_dir: Path, tmp_path: Path) -> None:
+    assert MENTIONS in json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))["sha256"]
+    recorded = Index.load(index_dir)
+    found_at_load = Index.load(_without_mentions(index_dir, tmp_path))
+    assert recorded.section_services == found_at_load.section_services
+    assert any(recorded.section_services.values())  # the sample notes name services under their headings
+
+
+def test_mentions_written_by_other_code_are_not_trusted(index_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy)
+    doc = json.loads((copy / MENTIONS).read_text(encoding="utf-8"))
+    doc["logic"] = "another-version"
+    doc["texts"] = dict.fromkeys(doc["texts"], ["no-such-service"])
+    (copy / MENTIONS).write_text(json.dumps(doc), encoding="utf-8")
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    from kg.manifest import file_sha256
+
+    manifest["sha256"][MENTIONS] = file_sha256(copy / MENTIONS)
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    loaded = Index.load(copy)
+    assert not any("no-such-service" in named for named in loaded.section_services.values())
+    assert loaded.section_services == Index.load(index_dir).section_services
+
+
+def test_unit_families_read_on_demand_match_the_text(engine: Engine) -> None:
+    index = engine.index
+    for p in index.passages[:200]:
+        assert index.families[p.id] == frozenset(q.family for q in parse_quantity(p.text))
+    assert index.families.get("not-a-passage", frozenset({"x"})) == frozenset({"x"})
+    assert len(index.families) == len(index.passages)
+
+
+def _definition_candidates_one_by_one(index: Index, defined: list[str], services: tuple[str, ...]) -> list[str]:
+    """definition_candidates as written first: every opener and every heading tried with the patterns."""
+    out = []
+    service_openers = {index.opening.get(sid, "") for sid in services} - {""}
+    for term in defined:
+        key = stem(term.split()[0]) if term.split() else ""
+        for pid in index.openers.get(key, ()):
+            if retrieve._defines(term, index.by_id[pid].text.lower()) >= 0.8:
+                out.append(pid)
+    for pid, heading in index.first_under.items():
+        if retrieve.names_term(heading, defined) or pid in service_openers:
+            out.append(pid)
+    return list(dict.fromkeys(out))[:30]
+
+
+def test_definition_candidates_are_those_of_every_pattern_on_every_passage(engine: Engine) -> None:
+    index = engine.index
+    questions = [json.loads(line)["question"] for line in Path("data/eval/qa_dev.jsonl").read_text().splitlines()]
+    found = 0
+    for q in questions:
+        query = analyse(q, index.lexicon)
+        defined = retrieve.defined_terms(index, query)  # of every question, not only definition ones
+        want = _definition_candidates_one_by_one(index, defined, query.services)
+        assert retrieve.definition_candidates(index, defined, query.services) == want, q
+        found += len(want)
+    assert found > 0
+
+
+def test_strong_definition_test_agrees_with_the_patterns_on_odd_texts() -> None:
+    rng = random.Random(7)
+    words = ["is", "are", "called", "the", "a", "an", "foo", "foos", "bar", ":", "(", ")", "-", "=", "means",
+             "this", "that", "it", "declares", "thefoo", "foo's", "that's", "\x00"]  # fmt: skip
+    gaps = [" ", "  ", "\t", "\n", "", " : "]
+    for term in ("foo", "foo bar", "a foo"):
+        for _ in range(300):
+            lows = [
+                "".join(rng.choice(words) + rng.choice(gaps) for _ in range(rng.randint(0, 8)))
+                for _ in range(rng.randint(1, 10))
+            ]
+            starts, at = [], 0
+            for low in lows:
+                starts.append(at)
+                at += len(low) + 1
+            joined = "" if any("\x00" in low for low in lows) else "\x00".join(lows)
+            want = [i for i, low in enumerate(lows) if retrieve._defines(term, low) >= 0.8]
+            assert retrieve._strongly_defining(term, lows, joined, starts) == want, (term, lows)
