@@ -20,6 +20,7 @@ _STRAIGHT_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "
 _APOSTROPHES = "['\u2019]"
 CONTRACTION = re.compile("|".join(r"\b" + re.escape(c).replace("'", _APOSTROPHES) + r"\b" for c in CONTRACTIONS), re.I)
 GOOD_FOR = re.compile(r"\b(?:good|great|useful|ideal|suited|best|meant|recommended)\s+for\b", re.I)
+DIGIT = re.compile(r"\d")
 MILLIONS = re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:M|MM|mm|mil|mln)\b(?!B)")
 SENDS_BACK = re.compile(r"\b(?:sends?|gives?|hands?) back\b", re.I)
 ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)(?:'s|’s|s)\b")
@@ -35,10 +36,19 @@ def fold(text: str) -> str:
     Plural acronyms lose their s ("LSIs", "LSI's" → "lsi")."""
     text = unicodedata.normalize("NFKC", text)
     text = ACRONYM_PLURAL.sub(r"\1", text)
-    text = CONTRACTION.sub(lambda m: CONTRACTIONS[m.group(0).lower().replace("’", "'")], text)
-    text = SENDS_BACK.sub("returns", text)
-    text = GOOD_FOR.sub("used for", text)
-    text = MILLIONS.sub(lambda m: f"{m.group(1)} million", text)
+    # Each rewrite runs only on a text holding a word it needs (after NFKC, "in text.lower()" finds every
+    # casing those patterns match): most texts need none of them.
+    low = text.lower()
+    if "'" in text or "’" in text or "cannot" in low:  # every contraction has an apostrophe but "cannot"
+        text, n = CONTRACTION.subn(lambda m: CONTRACTIONS[m.group(0).lower().replace("’", "'")], text)
+        low = text.lower() if n else low
+    if "back" in low:
+        text, n = SENDS_BACK.subn("returns", text)
+        low = text.lower() if n else low
+    if "for" in low:
+        text = GOOD_FOR.sub("used for", text)
+    if DIGIT.search(text):
+        text = MILLIONS.sub(lambda m: f"{m.group(1)} million", text)
     return fold_quotes(text).lower()
 
 
