@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from kg.manifest import verify_index
@@ -109,3 +110,29 @@ def test_strong_definition_test_agrees_with_the_patterns_on_odd_texts() -> None:
             joined = "" if any("\x00" in low for low in lows) else "\x00".join(lows)
             want = [i for i, low in enumerate(lows) if retrieve._defines(term, low) >= 0.8]
             assert retrieve._strongly_defining(term, lows, joined, starts) == want, (term, lows)
+
+
+def test_ingest_takes_unchanged_passages_from_the_previous_build(index_dir: Path, tmp_path: Path) -> None:
+    from kg.names import text_key, write_mentions
+
+    index = Index.load(index_dir)
+    passages, services = index.passages, list(index.services.values())
+    previous = tmp_path / "previous"
+    previous.mkdir()
+    write_mentions(previous, passages, services)
+    doc = json.loads((previous / MENTIONS).read_text(encoding="utf-8"))
+    assert doc["texts"] == json.loads((index_dir / MENTIONS).read_text(encoding="utf-8"))["texts"]
+    # mark one passage's entry: a build from the same code and names takes it as it is
+    marked = text_key(passages[0].context_text())
+    doc["texts"][marked] = ["taken-from-previous"]
+    (previous / MENTIONS).write_text(json.dumps(doc), encoding="utf-8")
+    again = tmp_path / "again"
+    again.mkdir()
+    write_mentions(again, passages, services, previous)
+    assert json.loads((again / MENTIONS).read_text(encoding="utf-8"))["texts"][marked] == ["taken-from-previous"]
+    # other service names: every passage is read again
+    renamed = [*services[1:], replace(services[0], aliases=(*services[0].aliases, "Another Name"))]
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    write_mentions(fresh, passages, renamed, previous)
+    assert json.loads((fresh / MENTIONS).read_text(encoding="utf-8"))["texts"][marked] != ["taken-from-previous"]
