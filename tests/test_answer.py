@@ -34,12 +34,7 @@ def cites(ans: Answer, line: int, within: int = 1) -> bool:
         # limits and numbers, with the unit the notes use
         ("what is the max lambda timeout", "900 seconds", "Maximum execution time: 900 seconds"),
         ("max number of local secondary indexes per table", "up to 5 LSI", "Can have up to 5 LSI"),
-        pytest.param(
-            "how big can an object in S3 be",
-            "5TB",
-            "Max Size is 5TB",
-            marks=pytest.mark.xfail(strict=True, reason=FITTED_MISS),
-        ),
+        ("how big can an object in S3 be", "5TB", "Max Size is 5TB"),
         # prices with their billing unit
         ("how much does a t2.small cost per hour", "$0.023", "cost $0.023 per Hour"),
         ("spot instance discount compared to on demand", "90%", "discount of up to 90%"),

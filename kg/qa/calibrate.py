@@ -23,16 +23,19 @@ from kg.qa.retrieve import Candidate
 from kg.text import content_terms, stem, terms, words
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
+FIGURE_SIGNALS = ("number", "year", "money", "price_word")  # the passage states a figure of the asked kind
 PRICE_ASKED = re.compile(r"\b(?:how much|price per|cost per|per (?:request|hour|month|gb|million))\b", re.I)
 
 # What the fitted model reads, in this order (the calibration file names them too, so a stale file fails).
 FEATURES = (
-    "coverage",  # share of the question's terms the top passage (with its headings) covers
+    "coverage_body",  # share of the question's term weight the top passage's text covers
+    "coverage_head",  # share its headings add
     "dense",  # cosine similarity of question and top passage
     "keyword",  # BM25 score of the top passage, scaled to the best of the run
-    "service",  # agreement of the passage's service with the services asked about
-    "kind_fit",  # whether the passage has what the kind of question asks for (a number, a price, a list)
-    "fact",  # graph facts of the asked family on the passage
+    "service_own",  # the passage belongs to a service the question names
+    "service_section",  # its section names one
+    "shape",  # what the answer's shape (a number, a price, a definition) adds to the passage's ranking score
+    "fact",  # what graph facts of the asked label and family add to it
     "score",  # the fused ranking score
     "margin",  # fused score of the first minus the second passage
     "figure_missing",  # a number or a price is asked and the passage states none of that kind
@@ -110,19 +113,23 @@ def signals(index: Index, query: Query, ranked: list[Candidate]) -> dict[str, fl
     around = [c.passage for c in ranked[: 3 if query.kind is QuestionKind.COMPARISON else 1]]
     figure = query.kind in (QuestionKind.NUMBER, QuestionKind.PRICING)
     out.update(
-        coverage=top.coverage,
+        coverage_body=top.signal("coverage_body"),
+        coverage_head=top.signal("coverage_head") + top.signal("coverage_head_list"),
         dense=top.dense,
         keyword=top.keyword / best_keyword,
-        service=top.service,
-        kind_fit=top.kind_fit,
+        service_own=top.signal("service_own"),
+        service_section=top.signal("service_section"),
+        shape=top.kind_fit,
         fact=top.fact,
         score=top.score,
         margin=top.score - ranked[1].score if len(ranked) > 1 else top.score,
-        figure_missing=float(figure and top.kind_fit == 0.0),
+        figure_missing=float(figure and not top.has_any(FIGURE_SIGNALS)),
         price_missing=float(
-            query.kind is QuestionKind.PRICING and top.kind_fit < 1.0 and bool(PRICE_ASKED.search(query.normalised))
+            query.kind is QuestionKind.PRICING
+            and not top.signal("money")
+            and bool(PRICE_ASKED.search(query.normalised))
         ),
-        other_service=float(bool(query.services) and top.service == 0.0),
+        other_service=float(bool(query.services) and not top.has_any(("service_own", "service_section"))),
         missing_names=float(len(missing_names(index, query, around))),
         focus_missing=float(query.kind is not QuestionKind.MULTI_HOP and focus_missing(index, query, top.passage)),
         unknown_common=float(sum(1 for t in unknown if index.lexicon.is_common_word(t))),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from kg.model import BlockKind, Fact, Passage, QuestionKind
 from kg.qa.index import Index
 from kg.qa.question import Query
-from kg.qa.retrieve import Candidate
+from kg.qa.retrieve import DEFINITION_FEATURES, Candidate
 from kg.text import words
 from kg.units import UNITS, family_of
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
@@ -161,8 +161,8 @@ def focus(index: Index, ranked: list[Candidate], query: Query) -> Passage:
     kind = query.kind
     if kind is QuestionKind.DEFINITION and is_bare_name(query):
         opening = index.opening.get(query.services[0])
-        fits = {c.passage.id: c.kind_fit for c in ranked}
-        if opening and fits.get(opening, 0.0) >= 0.6:  # the first line says what the service is
+        defining = {c.passage.id for c in ranked if c.has_any(DEFINITION_FEATURES)}
+        if opening in defining:  # the first line says what the service is
             return index.by_id[opening]
     top = ranked[0].passage
     if not top.is_heading:
