@@ -43,6 +43,7 @@ FEATURES = (
     "other_service",  # the question names a service and the passage is about another
     "missing_names",  # names the question uses that the passage and its service do not mention
     "focus_missing",  # the question's most specific known word is absent from the passage
+    "known_missing",  # how many words of the question the notes use elsewhere are absent from the passage
     "unknown_common",  # ordinary English words of the question the notes never use
     "unknown_jargon",  # other words of the question the notes never use
     "all_unknown",  # everything asked beyond the service is absent from the notes
@@ -132,6 +133,7 @@ def signals(index: Index, query: Query, ranked: list[Candidate]) -> dict[str, fl
         other_service=float(bool(query.services) and not top.has_any(("service_own", "service_section"))),
         missing_names=float(len(missing_names(index, query, around))),
         focus_missing=float(query.kind is not QuestionKind.MULTI_HOP and focus_missing(index, query, top.passage)),
+        known_missing=float(len(known_missing(index, query, top.passage))),
         unknown_common=float(sum(1 for t in unknown if index.lexicon.is_common_word(t))),
         unknown_jargon=float(sum(1 for t in unknown if not index.lexicon.is_common_word(t))),
         all_unknown=float(
@@ -175,6 +177,17 @@ def focus_missing(index: Index, q: Query, p: Any) -> bool:
         return False
     focus = max(known, key=lambda t: (index.lexicon.idf(t), t))
     return focus not in set(terms(" ".join([p.text, *p.local_section])))
+
+
+def known_missing(index: Index, q: Query, p: Any) -> list[str]:
+    """Content words of the question that the notes use somewhere but not in this passage, its headings or
+    the list it belongs to: what the question asks beyond what the passage says (a near miss)."""
+    seen = set(terms(" ".join([p.text, *p.local_section, p.lead])))
+    return [
+        t
+        for t in dict.fromkeys(q.terms)
+        if t not in q.service_terms and index.lexicon.known(t) and t not in seen and not re.search(r"[-./:@+_]", t)
+    ]
 
 
 def missing_names(index: Index, q: Query, passages: list[Any]) -> list[str]:

@@ -20,6 +20,8 @@ from kg.units import BASE_UNITS
 from kg.vocab import MEASURE_WORDS, PRICE_WORDS, word_pattern
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
+# the mark of a numbered point ("3.", "2.1", "a)", "iv.") at the start of a line: a position, not a quantity
+OUTLINE_MARK = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|\(?[a-z][.)]|\(?[ivx]+[.)])\s+")
 # A line that talks about money: a currency sign, a percentage or a price word.
 PRICE_CUE = re.compile(r"\$|%|" + word_pattern(PRICE_WORDS), re.I)
 # How the signals add up to a passage's score: weights fitted by `make fit` (scripts/fit.py) on the training
@@ -35,6 +37,7 @@ RANK_FEATURES = (
     "coverage_head_list",  # the same, for a list question (a list is named by its lead)
     "service_own",  # the passage belongs to a service the question names
     "service_section",  # its section names one
+    "service_other",  # the question names a service and the passage belongs to another one
     # the answer's shape, observed only for the kinds of question that ask for it
     "number",  # a number is asked and the passage states one
     "bound",  # ... and states it as a limit (a fact of the graph, or a bound word)
@@ -154,16 +157,18 @@ def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float]:
     return (in_body / total, in_head / total) if total else (0.0, 0.0)
 
 
-def service_signals(index: Index, query: Query, p: Passage) -> tuple[bool, bool]:
-    """Whether the passage belongs to a service the question names, and whether its section names one."""
+def service_signals(index: Index, query: Query, p: Passage) -> tuple[bool, bool, bool]:
+    """Whether the passage belongs to a service the question names, whether its section names one, and
+    whether it belongs to another service instead."""
     if not query.services:
-        return False, False
+        return False, False, False
     family: set[str] = set()
     for sid in query.services:
         family |= index.lexicon.family(sid)
     if p.service in family:
-        return True, False
-    return False, bool(index.section_services.get(section_key(p), set()) & family)
+        return True, False, False
+    section = bool(index.section_services.get(section_key(p), set()) & family)
+    return False, section, bool(p.service) and not section
 
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -307,7 +312,7 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
     if kind is QuestionKind.NUMBER:
         if ASKS_WHEN.search(query.normalised):
             return ["year"] if YEAR.search(text) else []
-        if not NUMBER_IN_TEXT.search(text):
+        if not NUMBER_IN_TEXT.search(OUTLINE_MARK.sub("", text, count=1)):
             return []
         # numbers the extractor did not take as facts are examples and arithmetic, weaker answers
         out = ["number"] + (["bound"] if index.facts_by_passage.get(p.id) or IS_BOUND.search(text) else [])
@@ -430,13 +435,14 @@ def candidates(
         c.keyword = float(kw[row]) / kw_max
         c.facts = index.facts_by_passage.get(pid, []) if pid in fact_passages else []
         body, head = coverage(index, query, c.passage)
-        own, section = service_signals(index, query, c.passage)
+        own, section, other = service_signals(index, query, c.passage)
         sig: dict[str, float] = {
             "coverage_body": body,
             "coverage_head": 0.0 if listing else head,
             "coverage_head_list": head if listing else 0.0,
             "service_own": float(own),
             "service_section": float(section),
+            "service_other": float(other),
             "heading": float(c.passage.is_heading),
         }
         sig.update(dict.fromkeys(shape_signals(index, query, c.passage, c.facts, defined), 1.0))
