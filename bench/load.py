@@ -58,7 +58,7 @@ def questions() -> list[str]:
     return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def start(index: Path, port: int, workers: int, proxy: bool) -> subprocess.Popen[bytes]:
+def start(index: Path, port: int, workers: int, proxy: bool, log: Path | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "KGQA_INDEX_DIR": str(index),
@@ -72,7 +72,8 @@ def start(index: Path, port: int, workers: int, proxy: bool) -> subprocess.Popen
         "HF_HUB_OFFLINE": "1",
     }
     cmd = [sys.executable, "-m", "api.cli", "serve", "--no-ingest"]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    err = log.open("wb") if log is not None else subprocess.DEVNULL  # nginx's error log and gunicorn's go to stderr
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -215,13 +216,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--p99-bound-ms", type=float, default=1000.0, help="a phase fails over this p99 (default 1000)")
     p.add_argument("--no-proxy", action="store_true", help="gunicorn alone, without nginx in front")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--server-log", type=Path, help="write the server's stderr (nginx and gunicorn errors) to this file")
     args = p.parse_args(argv)
     args.clients = max(1, min(args.clients, 64))
     args.duration = max(1.0, min(args.duration, 120.0))
     index = (ROOT / args.index).resolve() if not Path(args.index).is_absolute() else Path(args.index)
     ensure_index(index)
     port, qs = free_port(), questions()
-    server = start(index, port, args.workers, proxy=not args.no_proxy)
+    server = start(index, port, args.workers, proxy=not args.no_proxy, log=args.server_log)
     phases = []
     try:
         for name in ("steady", "worker killed", "heavy query"):
