@@ -9,8 +9,12 @@ on its own keep-alive connection, sending the dev questions (POST /api/v1/ask) a
 2. worker killed: a few seconds in, one gunicorn worker gets ``kill -9`` (the master starts another);
 3. heavy query: one extra client keeps a runaway SPARQL query running (stopped at KGQA_SPARQL_TIMEOUT_S).
 
-A failure is any reply that is not 200 or a connection error. Each phase prints requests, failures, req/s and
-p50/p95/p99 latency; the run exits 1 when a phase had failures or a p99 over ``--p99-bound-ms``.
+The clients never retry: a failure is any reply that is not a complete 200, or a connection error. Each phase
+prints requests, failures, req/s and p50/p95/p99 latency; the run exits 1 when a phase had failures or a p99
+over ``--p99-bound-ms``.
+
+``--server-log FILE`` keeps the server's stderr: nginx's error log says, for each request the killed worker had,
+whether nginx retried it ("... while reading response header") or had to cut it ("... while reading upstream").
 
 Run: .venv/bin/python bench/load.py [--index data/index] [--duration 30] [--no-proxy] (or `make load`).
 """
@@ -72,8 +76,11 @@ def start(index: Path, port: int, workers: int, proxy: bool, log: Path | None = 
         "HF_HUB_OFFLINE": "1",
     }
     cmd = [sys.executable, "-m", "api.cli", "serve", "--no-ingest"]
-    err = log.open("wb") if log is not None else subprocess.DEVNULL  # nginx's error log and gunicorn's go to stderr
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+    if log is None:
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:
+        with log.open("wb") as err:  # nginx's error log and gunicorn's go to stderr; the child keeps its copy
+            proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         try:
