@@ -175,7 +175,7 @@ def build_services(passages: Sequence[Passage]) -> tuple[list[Service], list[Pas
         if label.islower():
             label, aliases = _spelled(label, aliases, text)
         # a file named after the subject gives its spelling too ("14-dynamo-db.md" → "Dynamo DB")
-        aliases |= {n for n in {name_from_file(p.file) for p in group} if service_key(n) == key}
+        aliases |= {n for n in {name_from_file(f) for f in {p.file for p in group}} if service_key(n) == key}
         sid = slug(label)
         first = min(group, key=lambda p: (p.file, p.line_start))
         aliases |= {VENDOR_PREFIX.sub("", a) for a in aliases}
@@ -201,11 +201,14 @@ def _add_components(services: dict[str, Service], by_key: dict[str, list[Passage
         pairs = acronym_pairs(text)
         # acronyms used without a parenthesis: match against capitalised phrases of the same service
         phrases = Counter(re.findall(rf"(?:{CAP_WORD} ){{1,4}}{CAP_WORD}", text))
-        for acr in set(ACRONYM.findall(text)):
-            for phrase in phrases:
-                for k in range(len(phrase.split()) - 1):
-                    cand = " ".join(phrase.split()[k:])
-                    if initials(cand) == acr and len(cand.split()) == len(acr):
+        # (in sorted order: which pair claims a name first must not depend on the process's string hashing)
+        split = [phrase.split() for phrase in phrases]
+        for acr in sorted(set(ACRONYM.findall(text))):
+            for words in split:
+                # the tail of the phrase with one word per letter of the acronym (and at least two words)
+                if len(words) >= len(acr):
+                    cand = " ".join(words[len(words) - len(acr) :])
+                    if initials(cand) == acr:
                         pairs.append((acr, cand))
         parent_aliases = set(parent.aliases)
         for short, long in pairs:
