@@ -97,8 +97,9 @@ def embed_passages(
         vecs = embedder.encode(list(todo.values()), progress=progress) if todo else np.zeros((0, dim))
         tokens = int(getattr(embedder, "tokens", 0)) - before
         fresh = dict(zip(todo, np.asarray(vecs, dtype=np.float32), strict=True))
-    rows = [fresh[k] if k in fresh else cache[k] for k in keys]
-    vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), dtype=np.float32)
+    vectors = np.empty((len(keys), dim), dtype=np.float32)
+    for i, k in enumerate(keys):  # row by row: stacking tens of thousands of small arrays costs more
+        vectors[i] = fresh[k] if k in fresh else cache[k]
     reused = sum(1 for k in keys if k not in fresh)
     return Embedded(vectors, name, dim, identity, keys, embedded=len(todo), reused=reused, tokens=tokens)
 

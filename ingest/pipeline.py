@@ -290,13 +290,23 @@ def build_index(
     return report
 
 
+ID_FIRST = '{"id": "'  # how a line of passages.jsonl and facts.jsonl starts (ids are hex digits and dashes)
+
+
 def _ids_in(path: Path) -> set[str]:
     """The ``id`` of every JSON line of an index file (passages.jsonl, facts.jsonl)."""
+    ids: set[str] = set()
     try:
         with path.open(encoding="utf-8") as fh:
-            return {str(json.loads(line)["id"]) for line in fh if line.strip()}
+            for line in fh:
+                end = line.find('"', len(ID_FIRST)) if line.startswith(ID_FIRST) else -1
+                if end > 0 and "\\" not in line[:end]:  # read without decoding the whole line
+                    ids.add(line[len(ID_FIRST) : end])
+                elif line.strip():
+                    ids.add(str(json.loads(line)["id"]))
     except (OSError, ValueError, KeyError, TypeError):
         return set()
+    return ids
 
 
 def changes_since(

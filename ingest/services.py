@@ -201,15 +201,17 @@ def _add_components(services: dict[str, Service], by_key: dict[str, list[Passage
         pairs = acronym_pairs(text)
         # acronyms used without a parenthesis: match against capitalised phrases of the same service
         phrases = Counter(re.findall(rf"(?:{CAP_WORD} ){{1,4}}{CAP_WORD}", text))
+        # an acronym pairs with the tail of a phrase that has one word per letter and spells it; phrases by
+        # (tail length, initials), in phrase order
+        tails: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for phrase in phrases:
+            words = phrase.split()
+            for n in range(2, len(words) + 1):
+                cand = " ".join(words[len(words) - n :])
+                tails[(n, initials(cand))].append(cand)
         # (in sorted order: which pair claims a name first must not depend on the process's string hashing)
-        split = [phrase.split() for phrase in phrases]
         for acr in sorted(set(ACRONYM.findall(text))):
-            for words in split:
-                # the tail of the phrase with one word per letter of the acronym (and at least two words)
-                if len(words) >= len(acr):
-                    cand = " ".join(words[len(words) - len(acr) :])
-                    if initials(cand) == acr:
-                        pairs.append((acr, cand))
+            pairs.extend((acr, cand) for cand in tails.get((len(acr), acr), ()))
         parent_aliases = set(parent.aliases)
         for short, long in pairs:
             long = re.sub(r"^(?:The|A|An)\s+", "", long)
