@@ -1,4 +1,5 @@
-"""Build the RDF knowledge graph (rdflib) from services, passages and facts, and validate it with SHACL."""
+"""The RDF knowledge graph: its triples for the services and per notes file (written as Turtle parts by kg.turtle),
+the whole graph in rdflib, and SHACL validation."""
 
 from __future__ import annotations
 
