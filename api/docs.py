@@ -71,6 +71,18 @@ def _content(doc: dict[str, Any], content: dict[str, Any]) -> list[dict[str, Any
     return rows
 
 
+def _auth_text(doc: dict[str, Any], names: list[str], *, optional: bool) -> str:
+    """How an operation authenticates, in words ("" when it is open)."""
+    schemes = doc.get("components", {}).get("securitySchemes", {})
+    kinds = [
+        "`Authorization: Bearer <key>`" if schemes.get(n, {}).get("scheme") == "bearer" else f"`{n}`" for n in names
+    ]
+    if not kinds:
+        return ""
+    text = " or ".join(kinds)
+    return f"{text} when API keys are on (none needed on loopback by default)" if optional else text
+
+
 def operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """One flat record per path and method, with $refs resolved for display."""
     ops = []
@@ -89,8 +101,10 @@ def operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
                         "status": status,
                         "description": response.get("description", ""),
                         "content": _content(doc, response.get("content", {})),
+                        "headers": sorted(response.get("headers", {})),
                     }
                 )
+            security = [name for requirement in op.get("security", []) for name in requirement]
             ops.append(
                 {
                     "id": op.get("operationId", f"{method}-{path}"),
@@ -101,6 +115,7 @@ def operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
                     "params": [{**p, "type": type_name(p.get("schema", {}))} for p in params],
                     "body": _content(doc, body["content"]) if body else [],
                     "responses": responses,
+                    "auth": _auth_text(doc, security, optional={} in op.get("security", [])),
                 }
             )
     return ops

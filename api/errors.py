@@ -42,6 +42,7 @@ def handle_exception(exc: Exception) -> Response:
             logger.warning("%s %s -> %s: %s", request.method, request.path, exc.status, exc.message)
         response = jsonify(exc.to_json())
         response.status_code = exc.status
+        response.headers.update(exc.headers)
         return response
     if isinstance(exc, HTTPException):
         return _http_error(exc)

@@ -31,6 +31,7 @@ from typing import Any
 from flask import Flask
 from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
+from gunicorn.http import wsgi as gunicorn_wsgi
 
 from api.app import MAX_BODY_BYTES, SECURITY_HEADERS, create_app, warm
 from kg.errors import ConfigError
@@ -73,6 +74,66 @@ def write_json_error(sock: socket.socket, status_int: int, reason: str, mesg: st
     head = [f"HTTP/1.1 {status_int} {reason}", "Connection: close", "Content-Type: application/json"]
     head += [f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in SECURITY_HEADERS.items())]
     gunicorn_util.write_nonblock(sock, ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+
+
+class _Captured:
+    """Stands in for the socket while gunicorn frames a write, so the bytes can be sent later in one piece."""
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def sendall(self, data: bytes) -> None:
+        self.data += data
+
+
+class OneWriteResponse(gunicorn_wsgi.Response):  # type: ignore[misc]
+    """gunicorn's response writer, sending the status line and headers in the same write as the first body bytes.
+
+    gunicorn writes the head and the body in two ``sendall`` calls, and between them another request thread of
+    the worker may hold the GIL for milliseconds. A worker killed in that gap leaves nginx with a complete head
+    and no body: it has already passed the head to the client, so it can only cut the reply (the client sees an
+    incomplete read), while a reply not begun at all is retried on another worker (``proxy_next_upstream``).
+    With one write a reply that fits the socket buffer (every JSON reply here) is either whole or not begun.
+    """
+
+    _head = b""
+    sock: Any
+
+    def _framed(self, send: Any, *args: Any) -> bytes:
+        real, captured = self.sock, _Captured()
+        self.sock = captured
+        try:
+            send(*args)
+        finally:
+            self.sock = real
+        return captured.data
+
+    def send_headers(self) -> None:
+        if not self.headers_sent:
+            self._head = self._framed(super().send_headers)  # held until the body (or close) sends it
+
+    def _send_head(self) -> None:
+        head, self._head = self._head, b""
+        if head:
+            gunicorn_util.write(self.sock, head)
+
+    def _emit_body(self, data: bytes) -> None:
+        if not self._head:
+            super()._emit_body(data)
+            return
+        if not data:
+            return  # an empty first item: the head waits for real body bytes
+        head, self._head = self._head, b""
+        gunicorn_util.write(self.sock, head + self._framed(super()._emit_body, data))
+
+    def sendfile(self, respiter: Any) -> bool:
+        return False  # static files go through write() as well, so their head leaves with their first bytes
+
+    def close(self) -> None:
+        if not self.headers_sent:
+            self.send_headers()
+        self._send_head()  # a reply without a body (HEAD, 204, 304): the head alone
+        super().close()
 
 
 def _post_worker_init(worker: Any) -> None:
@@ -198,6 +259,7 @@ http {{
         server {upstream} max_fails=0;
         server {upstream} max_fails=0;
         keepalive 32;
+        keepalive_timeout 4s;  # under gunicorn's keepalive (5 s): nginx drops an idle connection before gunicorn does
     }}
     server {{
     listen {listen} reuseport;
@@ -333,6 +395,7 @@ def serve(settings: Settings, *, watch: bool = False) -> None:
     """Block serving HTTP on settings.host:settings.port until stopped (Ctrl-C / SIGTERM). ``watch``: re-ingest
     the notes folder when it changes (the workers reload the new build)."""
     gunicorn_util.write_error = write_json_error  # type: ignore[assignment]  # this process only: the server
+    gunicorn_wsgi.Response = OneWriteResponse  # type: ignore[misc]  # wsgi.create() builds every reply with it
     proxy = use_proxy(settings)
     preload_modules()
     watcher = NotesWatcher(settings) if watch else None

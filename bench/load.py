@@ -9,8 +9,12 @@ on its own keep-alive connection, sending the dev questions (POST /api/v1/ask) a
 2. worker killed: a few seconds in, one gunicorn worker gets ``kill -9`` (the master starts another);
 3. heavy query: one extra client keeps a runaway SPARQL query running (stopped at KGQA_SPARQL_TIMEOUT_S).
 
-A failure is any reply that is not 200 or a connection error. Each phase prints requests, failures, req/s and
-p50/p95/p99 latency; the run exits 1 when a phase had failures or a p99 over ``--p99-bound-ms``.
+The clients never retry: a failure is any reply that is not a complete 200, or a connection error. Each phase
+prints requests, failures, req/s and p50/p95/p99 latency; the run exits 1 when a phase had failures or a p99
+over ``--p99-bound-ms``.
+
+``--server-log FILE`` keeps the server's stderr: nginx's error log says, for each request the killed worker had,
+whether nginx retried it ("... while reading response header") or had to cut it ("... while reading upstream").
 
 Run: .venv/bin/python bench/load.py [--index data/index] [--duration 30] [--no-proxy] (or `make load`).
 """
@@ -58,7 +62,7 @@ def questions() -> list[str]:
     return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def start(index: Path, port: int, workers: int, proxy: bool) -> subprocess.Popen[bytes]:
+def start(index: Path, port: int, workers: int, proxy: bool, log: Path | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "KGQA_INDEX_DIR": str(index),
@@ -72,7 +76,11 @@ def start(index: Path, port: int, workers: int, proxy: bool) -> subprocess.Popen
         "HF_HUB_OFFLINE": "1",
     }
     cmd = [sys.executable, "-m", "api.cli", "serve", "--no-ingest"]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if log is None:
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:
+        with log.open("wb") as err:  # nginx's error log and gunicorn's go to stderr; the child keeps its copy
+            proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -215,13 +223,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--p99-bound-ms", type=float, default=1000.0, help="a phase fails over this p99 (default 1000)")
     p.add_argument("--no-proxy", action="store_true", help="gunicorn alone, without nginx in front")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--server-log", type=Path, help="write the server's stderr (nginx and gunicorn errors) to this file")
     args = p.parse_args(argv)
     args.clients = max(1, min(args.clients, 64))
     args.duration = max(1.0, min(args.duration, 120.0))
     index = (ROOT / args.index).resolve() if not Path(args.index).is_absolute() else Path(args.index)
     ensure_index(index)
     port, qs = free_port(), questions()
-    server = start(index, port, args.workers, proxy=not args.no_proxy)
+    server = start(index, port, args.workers, proxy=not args.no_proxy, log=args.server_log)
     phases = []
     try:
         for name in ("steady", "worker killed", "heavy query"):

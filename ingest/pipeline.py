@@ -2,7 +2,10 @@
 
 The new index is written beside the old one and swapped in at the end, so a crash or a bad file mid-build
 leaves the previous index intact and loadable. Unchanged notes (same content hashes, same model, same
-pipeline version) are detected from the manifest and cost no work.
+pipeline version) are detected from the manifest and cost no work. When some notes changed, the files that did
+not are not parsed again: their passages, facts and graph parts come from the previous build's per-file cache
+(ingest.filecache); only the corpus-wide services are recomputed over all passages, and a file whose subjects
+got other service ids is extracted again. The result equals a build from scratch.
 """
 
 from __future__ import annotations
@@ -13,12 +16,21 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.parser import parse_file
+from ingest.embedding import (
+    VECTOR_CACHE,
+    VECTOR_KEYS,
+    Embedded,
+    embed_passages,
+    load_vector_cache,
+    vector_identity,
+)
+from ingest.filecache import Derived, FileCache, FileEntry, entry_key, parser_identity, passage_row, write_entries
+from ingest.parser import parse_text
 from ingest.services import build_services
 from kg.errors import IndexCorrupt, IngestError
 from kg.manifest import (
@@ -38,25 +50,8 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "6"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "7"  # bump when parsing or extraction changes, so old indexes are rebuilt
 NOTE_SUFFIXES = (".txt", ".md", ".markdown")
-# Vectors by content hash of the embedded text (and the embedder): the next build embeds only new text.
-VECTOR_CACHE = "vector_cache.npy"  # float32 rows
-VECTOR_KEYS = "vector_cache.json"  # {"embedder": identity, "keys": [row key, ...]}
-
-
-@dataclass
-class Embedded:
-    """The vectors of a build's passages (rows in passage order) and what producing them cost."""
-
-    vectors: Any  # float32 (passages, dim)
-    model: str
-    dim: int
-    identity: str  # what the cache keys include: model and backend
-    keys: list[str]  # per passage: content hash of its embedded text under ``identity``
-    embedded: int = 0  # distinct texts run through the model
-    reused: int = 0  # passages whose vector came from the previous index
-    tokens: int = 0  # word pieces run through the model (0 when the embedder does not count them)
 
 
 @dataclass
@@ -194,51 +189,85 @@ def build_index(
 
     timings: dict[str, float] = {"scan": time.perf_counter() - t0}
     t = time.perf_counter()
-    passages: list[Passage] = []
+    cache = FileCache(previous)
+    identity = parser_identity(PIPELINE_VERSION)
     by_file = {f.path: f for f in report.files}
-    for path, _data in good:
-        ps = parse_file(path, notes_dir)
-        by_file[path.relative_to(notes_dir).as_posix()].passages = len(ps)
-        passages.extend(ps)
+    entries: list[FileEntry] = []
+    parsed = 0  # files not taken from the cache
+    for path, data in good:
+        rel = path.relative_to(notes_dir).as_posix()
+        digest = by_file[rel].sha256
+        key = entry_key(identity, rel, digest)
+        entry = cache.get(rel, key) or FileEntry(key, rel, digest, parse_text(data.decode("utf-8-sig"), rel))
+        parsed += entry.source is None
+        by_file[rel].passages = len(entry.passages)
+        entries.append(entry)
     timings["parse"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    services, passages = build_services(passages)
+    services, passages = build_services([p for e in entries for p in e.passages])
     timings["services"] = time.perf_counter() - t
 
+    # what depends on service ids is redone for the files whose subject keys got other ids than last time
     t = time.perf_counter()
-    facts = extract_all(passages)
+    stale: list[tuple[FileEntry, list[Passage], dict[str, str], list[Fact]]] = []
+    start = 0
+    for entry in entries:
+        ps = passages[start : start + len(entry.passages)]
+        start += len(entry.passages)
+        assigned = {raw.service: str(p.service) for raw, p in zip(entry.passages, ps, strict=True) if raw.service}
+        if entry.derived is None or entry.derived.assigned != assigned:
+            stale.append((entry, ps, assigned, extract_all(ps)))
     timings["facts"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    from kg.graph import build_graph
+    from kg import turtle
+    from kg.graph import file_triples, service_triples
 
-    graph = build_graph(services, passages, facts, file_hashes)
-    turtle = graph.serialize(format="turtle").encode("utf-8")
+    for entry, ps, assigned, file_facts in stale:
+        text, n = turtle.turtle_part(file_triples(entry.path, entry.sha256, ps, file_facts))
+        entry.derived = Derived(
+            assigned=assigned,
+            passages_jsonl=jsonl(passage_row(p) for p in ps),
+            facts_jsonl=jsonl(asdict(f) for f in file_facts),
+            facts=[(f.id, str(f.kind)) for f in file_facts],
+            turtle=text,
+            triples=n,
+        )
+        entry.source = None  # written anew
+    derived = [e.derived for e in entries if e.derived is not None]
+    services_ttl, service_triple_count = turtle.turtle_part(service_triples(services))
+    graph_ttl = "".join([turtle.HEADER, services_ttl, *(d.turtle for d in derived)]).encode("utf-8")
     timings["graph"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    cache = load_vector_cache(previous, vector_identity(settings)) if previous else {}
-    emb = embed_passages(passages, settings, progress, embedder_factory, cache)
+    cache_vectors = load_vector_cache(previous, vector_identity(settings)) if previous else {}
+    emb = embed_passages(passages, settings, progress, embedder_factory, cache_vectors)
     timings["embed"] = time.perf_counter() - t
 
+    fact_kinds = [kind for d in derived for _id, kind in d.facts]
     counts = {
         "files": len(good),
         "skipped_files": len(report.files) - len(good),
         "passages": len(passages),
         "services": sum(1 for s in services if not s.parent),
         "components": sum(1 for s in services if s.parent),
-        "facts": len(facts),
-        "limits": sum(1 for f in facts if f.kind is FactKind.LIMIT),
-        "pricing": sum(1 for f in facts if f.kind is FactKind.PRICING),
-        "features": sum(1 for f in facts if f.kind is FactKind.FEATURE),
-        "triples": len(graph),
+        "facts": len(fact_kinds),
+        "limits": fact_kinds.count(FactKind.LIMIT.value),
+        "pricing": fact_kinds.count(FactKind.PRICING.value),
+        "features": fact_kinds.count(FactKind.FEATURE.value),
+        "triples": service_triple_count + sum(d.triples for d in derived),
     }
     # against the previous verified index even with --force (which only stops the reuse of its vectors)
-    report.changes = changes_since(index_dir if old else None, old, file_hashes, passages, facts) | {
+    fact_ids = (i for d in derived for i, _kind in d.facts)
+    report.changes = changes_since(index_dir if old else None, old, file_hashes, (p.id for p in passages), fact_ids)
+    report.changes |= {
         "vectors_embedded": emb.embedded,
         "vectors_reused": emb.reused,
         "tokens_embedded": emb.tokens,
+        "files_parsed": parsed,
+        # files taken from the cache whose facts and triples were redone: their subjects got other service ids
+        "files_reextracted": len(stale) - parsed,
     }
     manifest = {
         "fingerprint": fingerprint,
@@ -252,7 +281,7 @@ def build_index(
         "changes": {k: (len(v) if isinstance(v, list) else v) for k, v in report.changes.items()},
     }
     t = time.perf_counter()
-    write_index(index_dir, passages, services, facts, turtle, emb, manifest, settings.vector_store, previous)
+    write_index(index_dir, entries, passages, services, graph_ttl, emb, manifest, settings.vector_store, previous)
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
@@ -262,21 +291,31 @@ def build_index(
     return report
 
 
+ID_FIRST = '{"id": "'  # how a line of passages.jsonl and facts.jsonl starts (ids are hex digits and dashes)
+
+
 def _ids_in(path: Path) -> set[str]:
     """The ``id`` of every JSON line of an index file (passages.jsonl, facts.jsonl)."""
+    ids: set[str] = set()
     try:
         with path.open(encoding="utf-8") as fh:
-            return {str(json.loads(line)["id"]) for line in fh if line.strip()}
+            for line in fh:
+                end = line.find('"', len(ID_FIRST)) if line.startswith(ID_FIRST) else -1
+                if end > 0 and "\\" not in line[:end]:  # read without decoding the whole line
+                    ids.add(line[len(ID_FIRST) : end])
+                elif line.strip():
+                    ids.add(str(json.loads(line)["id"]))
     except (OSError, ValueError, KeyError, TypeError):
         return set()
+    return ids
 
 
 def changes_since(
     previous: Path | None,
     old: dict[str, Any] | None,
     file_hashes: dict[str, str],
-    passages: list[Passage],
-    facts: list[Fact],
+    passage_ids: Iterable[str],
+    fact_ids: Iterable[str],
 ) -> dict[str, Any]:
     """Files added/changed/deleted and passages/facts added/removed against the previous index (everything
     counts as added when there is none to compare with, e.g. the first build or --force)."""
@@ -285,8 +324,8 @@ def changes_since(
         before = {str(k): str(v) for k, v in (old.get("fingerprint", {}).get("files") or {}).items()}
     old_passages = _ids_in(previous / "passages.jsonl") if previous else set()
     old_facts = _ids_in(previous / "facts.jsonl") if previous else set()
-    new_passages = {p.id for p in passages}
-    new_facts = {f.id for f in facts}
+    new_passages = set(passage_ids)
+    new_facts = set(fact_ids)
     return {
         "files_added": sorted(set(file_hashes) - set(before)),
         "files_changed": sorted(p for p in set(file_hashes) & set(before) if file_hashes[p] != before[p]),
@@ -299,6 +338,7 @@ def changes_since(
 
 
 def extract_all(passages: list[Passage]) -> list[Fact]:
+    """The facts of these passages (of one file or of all: fact ids contain the passage's id), each once."""
     from ingest.extract import extract_facts
 
     facts: dict[str, Fact] = {}
@@ -309,86 +349,8 @@ def extract_all(passages: list[Passage]) -> list[Fact]:
     return list(facts.values())
 
 
-def vector_identity(settings: Settings) -> str:
-    """What a cached vector depends on besides its text: the model and its weights' precision. The float ONNX
-    and torch backends agree to cosine >= 0.9999998 (tests/test_embed_onnx.py), so they share vectors."""
-    from kg.embed import model_name
-
-    return f"{model_name(settings.model)}|{'int8' if settings.embed_backend == 'onnx-int8' else 'float'}"
-
-
-def text_key(identity: str, text: str) -> str:
-    return hashlib.sha256(f"{identity}\x1f{text}".encode()).hexdigest()[:32]
-
-
-def load_vector_cache(index_dir: Path, identity: str) -> dict[str, Any]:
-    """{text key: vector} of a verified index built by the same embedder; empty when there is none."""
-    import numpy as np
-
-    try:
-        meta = json.loads((index_dir / VECTOR_KEYS).read_text(encoding="utf-8"))
-        if meta.get("embedder") != identity:
-            return {}
-        vectors = np.load(index_dir / VECTOR_CACHE, allow_pickle=False)
-    except (OSError, ValueError, AttributeError):
-        return {}
-    keys = meta.get("keys")
-    if not isinstance(keys, list) or vectors.ndim != 2 or len(keys) != vectors.shape[0]:
-        return {}
-    return dict(zip((str(k) for k in keys), vectors, strict=True))
-
-
-def embed_passages(
-    passages: list[Passage],
-    settings: Settings,
-    progress: bool,
-    embedder_factory: Callable[[], Any] | None = None,
-    cache: dict[str, Any] | None = None,
-) -> Embedded:
-    """Vectors of every passage's context text: taken from ``cache`` (content hash -> vector) when the text was
-    embedded before, else computed, each distinct text once, in one call so the embedder can batch by length.
-    The embedder is not even loaded when every vector is cached."""
-    import numpy as np
-
-    from kg.embed import model_name
-
-    identity = vector_identity(settings)
-    texts = [p.context_text() for p in passages]
-    keys = [text_key(identity, t) for t in texts]
-    cache = cache or {}
-    todo: dict[str, str] = {}  # key -> text, first occurrence order
-    for key, text in zip(keys, texts, strict=True):
-        if key not in cache and key not in todo:
-            todo[key] = text
-    # the name the embedder reports (kg.embed_onnx adds "+int8"), for a build that does not load it
-    name = model_name(settings.model) + ("+int8" if settings.embed_backend == "onnx-int8" else "")
-    dim = int(len(next(iter(cache.values())))) if cache else 0
-    tokens = 0
-    fresh: dict[str, Any] = {}
-    if todo or not passages:
-        embedder = embedder_factory() if embedder_factory else _load_passage_embedder(settings)
-        name, dim = embedder.name, int(embedder.dim)
-        before = int(getattr(embedder, "tokens", 0))
-        vecs = embedder.encode(list(todo.values()), progress=progress) if todo else np.zeros((0, dim))
-        tokens = int(getattr(embedder, "tokens", 0)) - before
-        fresh = dict(zip(todo, np.asarray(vecs, dtype=np.float32), strict=True))
-    rows = [fresh[k] if k in fresh else cache[k] for k in keys]
-    vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), dtype=np.float32)
-    reused = sum(1 for k in keys if k not in fresh)
-    return Embedded(vectors, name, dim, identity, keys, embedded=len(todo), reused=reused, tokens=tokens)
-
-
-def _load_passage_embedder(settings: Settings) -> Any:
-    from kg.embed import load_embedder
-    from kg.embed_onnx import ingest_threads
-
-    try:
-        return load_embedder(settings.model, settings.embed_backend, threads=ingest_threads())
-    except Exception as exc:  # the ONNX export is an optimisation; torch computes the same vectors
-        if settings.embed_backend == "torch":
-            raise
-        log.warning("ONNX embedder unavailable (%s); embedding with torch", exc)
-        return load_embedder(settings.model, "torch")
+def jsonl(rows: Iterable[dict[str, Any]]) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
 def _pid_alive(pid: str) -> bool:
@@ -403,17 +365,18 @@ def _pid_alive(pid: str) -> bool:
 
 def write_index(
     index_dir: Path,
+    entries: list[FileEntry],
     passages: list[Passage],
     services: list[Service],
-    facts: list[Fact],
-    turtle: bytes,
+    graph_ttl: bytes,
     emb: Embedded,
     manifest: dict[str, Any],
     vector_store: str = "",
     previous: Path | None = None,
 ) -> None:
-    """Write every artifact into a fresh folder beside the index, then swap it in. ``previous``: the verified
-    index being replaced, whose work may be reused."""
+    """Write every artifact into a fresh folder beside the index, then swap it in. ``passages`` are all the
+    entries' passages in order, with their service ids. ``previous``: the verified index being replaced, whose
+    work may be reused."""
     import numpy as np
 
     from kg.vectors import open_vectors, retire_vectors
@@ -427,16 +390,15 @@ def write_index(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
+        derived = [e.derived for e in entries if e.derived is not None]
         with (tmp / "passages.jsonl").open("w", encoding="utf-8") as fh:
-            for p in passages:
-                fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+            fh.writelines(d.passages_jsonl for d in derived)
         with (tmp / "facts.jsonl").open("w", encoding="utf-8") as fh:
-            for f in facts:
-                fh.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
+            fh.writelines(d.facts_jsonl for d in derived)
         (tmp / "services.json").write_text(
             json.dumps([asdict(s) for s in services], indent=1, ensure_ascii=False), encoding="utf-8"
         )
-        (tmp / "graph.ttl").write_bytes(turtle)
+        (tmp / "graph.ttl").write_bytes(graph_ttl)
         write_mentions(tmp, passages, services, previous)  # what each passage names, for Index.load
         index = open_vectors(vector_store, tmp, name=index_dir.name)  # FAISS: files in tmp; Milvus: a collection
         index.upsert([p.id for p in passages], emb.vectors, [p.file for p in passages])
@@ -448,13 +410,15 @@ def write_index(
         with (tmp / VECTOR_CACHE).open("wb") as fh:
             np.save(fh, np.ascontiguousarray(emb.vectors[list(rows.values())], dtype=np.float32))
         (tmp / VECTOR_KEYS).write_text(json.dumps({"embedder": emb.identity, "keys": list(rows)}), encoding="utf-8")
+        write_entries(tmp, entries)  # the per-file cache of the next build (a folder: not in the checksums)
         manifest[CHECKSUMS] = index_checksums(tmp)  # checked at every load and before "up to date"
         # which build this is: a running `kgqa serve` loads the new index when the generation changes
         manifest[GENERATION] = new_generation(str(manifest.get("built_at", "")), manifest[CHECKSUMS])
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         for written in tmp.iterdir():  # the data is on disk before the swap makes it the index
-            with written.open("rb") as fh:
-                os.fsync(fh.fileno())
+            if written.is_file():
+                with written.open("rb") as fh:
+                    os.fsync(fh.fileno())
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

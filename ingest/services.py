@@ -175,7 +175,7 @@ def build_services(passages: Sequence[Passage]) -> tuple[list[Service], list[Pas
         if label.islower():
             label, aliases = _spelled(label, aliases, text)
         # a file named after the subject gives its spelling too ("14-dynamo-db.md" → "Dynamo DB")
-        aliases |= {n for n in {name_from_file(p.file) for p in group} if service_key(n) == key}
+        aliases |= {n for n in {name_from_file(f) for f in {p.file for p in group}} if service_key(n) == key}
         sid = slug(label)
         first = min(group, key=lambda p: (p.file, p.line_start))
         aliases |= {VENDOR_PREFIX.sub("", a) for a in aliases}
@@ -201,12 +201,17 @@ def _add_components(services: dict[str, Service], by_key: dict[str, list[Passage
         pairs = acronym_pairs(text)
         # acronyms used without a parenthesis: match against capitalised phrases of the same service
         phrases = Counter(re.findall(rf"(?:{CAP_WORD} ){{1,4}}{CAP_WORD}", text))
-        for acr in set(ACRONYM.findall(text)):
-            for phrase in phrases:
-                for k in range(len(phrase.split()) - 1):
-                    cand = " ".join(phrase.split()[k:])
-                    if initials(cand) == acr and len(cand.split()) == len(acr):
-                        pairs.append((acr, cand))
+        # an acronym pairs with the tail of a phrase that has one word per letter and spells it; phrases by
+        # (tail length, initials), in phrase order
+        tails: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for phrase in phrases:
+            words = phrase.split()
+            for n in range(2, len(words) + 1):
+                cand = " ".join(words[len(words) - n :])
+                tails[(n, initials(cand))].append(cand)
+        # (in sorted order: which pair claims a name first must not depend on the process's string hashing)
+        for acr in sorted(set(ACRONYM.findall(text))):
+            pairs.extend((acr, cand) for cand in tails.get((len(acr), acr), ()))
         parent_aliases = set(parent.aliases)
         for short, long in pairs:
             long = re.sub(r"^(?:The|A|An)\s+", "", long)

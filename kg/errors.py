@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 
 class KgqaError(Exception):
     """Base error: ``status`` is the HTTP status, ``code`` a stable machine-readable name."""
 
     status = 500
     code = "internal_error"
+    headers: ClassVar[Mapping[str, str]] = {}  # response headers the client needs (WWW-Authenticate on a 401)
 
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
         super().__init__(message)

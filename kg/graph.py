@@ -1,14 +1,16 @@
-"""Build the RDF knowledge graph (rdflib) from services, passages and facts, and validate it with SHACL."""
+"""The RDF knowledge graph: its triples for the services and per notes file (written as Turtle parts by kg.turtle),
+the whole graph in rdflib, and SHACL validation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from importlib import resources
 from urllib.parse import quote
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import PROV, SKOS
+from rdflib.term import Node
 
 from kg.model import Fact, FactKind, Passage, Service, content_id
 
@@ -60,75 +62,104 @@ def shapes_graph() -> Graph:
     return g
 
 
+Triple = tuple[URIRef, URIRef, Node]
+
+
+def service_triples(services: Iterable[Service]) -> Iterator[Triple]:
+    """The services and components with their labels: the corpus-wide part of the graph."""
+    for s in services:
+        node = service_uri(s.id)
+        yield (node, RDF.type, KGQA.Service)
+        if s.parent:
+            yield (node, RDF.type, KGQA.Component)
+            yield (node, KGQA.componentOf, service_uri(s.parent))
+        yield (node, RDFS.label, Literal(s.label))
+        yield (node, SKOS.prefLabel, Literal(s.label))
+        for alias in s.aliases:
+            yield (node, SKOS.altLabel, Literal(alias))
+
+
+def file_triples(path: str, digest: str | None, passages: Iterable[Passage], facts: Iterable[Fact]) -> Iterator[Triple]:
+    """One notes file's part of the graph: the file, its passages and sections, and the facts read from them.
+    It depends on that file alone and on the service ids its passages and facts point to."""
+    if digest is not None:
+        f = file_uri(path)
+        yield (f, RDF.type, KGQA.NotesFile)
+        yield (f, KGQA.file, Literal(path))
+        yield (f, KGQA.sha256, Literal(digest))
+    sections: dict[str, URIRef] = {}
+    for p in passages:
+        node = passage_uri(p.id)
+        yield (node, RDF.type, KGQA.Passage)
+        yield (node, KGQA.file, Literal(p.file))
+        yield (node, KGQA.inFile, file_uri(p.file))
+        yield (node, KGQA.lineStart, Literal(p.line_start, datatype=XSD.integer))
+        yield (node, KGQA.lineEnd, Literal(p.line_end, datatype=XSD.integer))
+        yield (node, KGQA.text, Literal(p.text))
+        if p.is_heading:
+            yield (node, KGQA.isHeading, Literal(True))
+        if p.service:
+            yield (node, KGQA.about, service_uri(p.service))
+        if p.section:
+            key = f"{p.file}\x1f{p.heading}"
+            if key not in sections:
+                sections[key] = ID[f"section/{content_id(p.file, p.heading)}"]
+                yield (sections[key], RDF.type, KGQA.Section)
+                yield (sections[key], KGQA.headingPath, Literal(p.heading))
+                yield (sections[key], RDFS.label, Literal(p.section[-1]))
+            yield (node, KGQA.section, sections[key])
+    for fact in facts:
+        yield from fact_triples(fact)
+
+
+def fact_triples(fact: Fact) -> Iterator[Triple]:
+    node = fact_uri(fact.id)
+    yield (node, RDF.type, KGQA[fact.kind])
+    yield (service_uri(fact.service), PREDICATE_FOR_KIND[fact.kind], node)
+    yield (node, RDFS.label, Literal(fact.label))
+    yield (node, KGQA.statement, Literal(fact.text))
+    yield (node, KGQA.source, passage_uri(fact.passage))
+    yield (node, PROV.wasDerivedFrom, passage_uri(fact.passage))
+    if fact.value is not None:
+        yield (node, KGQA.value, _decimal(fact.value))
+    if fact.value_max is not None:
+        yield (node, KGQA.valueMax, _decimal(fact.value_max))
+    if fact.unit:
+        yield (node, KGQA.unit, Literal(fact.unit))
+    if fact.base_value is not None:
+        yield (node, KGQA.baseValue, _decimal(fact.base_value))
+    if fact.base_unit:
+        yield (node, KGQA.baseUnit, Literal(fact.base_unit))
+    if fact.qualifier:
+        yield (node, KGQA.qualifier, Literal(fact.qualifier))
+    if fact.billing_unit:
+        yield (node, KGQA.billingUnit, Literal(fact.billing_unit))
+
+
 def build_graph(
     services: Sequence[Service],
     passages: Sequence[Passage],
     facts: Iterable[Fact],
     file_hashes: dict[str, str],
 ) -> Graph:
+    """The whole graph in rdflib (for validation and tests; ``kgqa ingest`` writes the same triples as Turtle
+    parts, see kg.turtle)."""
     g = Graph()
     g.bind("kgqa", KGQA)
     g.bind("skos", SKOS)
     g.bind("prov", PROV)
     g.bind("id", ID)
-    for path, digest in sorted(file_hashes.items()):
-        f = file_uri(path)
-        g.add((f, RDF.type, KGQA.NotesFile))
-        g.add((f, KGQA.file, Literal(path)))
-        g.add((f, KGQA.sha256, Literal(digest)))
-    for s in services:
-        node = service_uri(s.id)
-        g.add((node, RDF.type, KGQA.Service))
-        if s.parent:
-            g.add((node, RDF.type, KGQA.Component))
-            g.add((node, KGQA.componentOf, service_uri(s.parent)))
-        g.add((node, RDFS.label, Literal(s.label)))
-        g.add((node, SKOS.prefLabel, Literal(s.label)))
-        for alias in s.aliases:
-            g.add((node, SKOS.altLabel, Literal(alias)))
-    sections: dict[str, URIRef] = {}
+    by_file: dict[str, list[Passage]] = {path: [] for path in sorted(file_hashes)}
     for p in passages:
-        node = passage_uri(p.id)
-        g.add((node, RDF.type, KGQA.Passage))
-        g.add((node, KGQA.file, Literal(p.file)))
-        g.add((node, KGQA.inFile, file_uri(p.file)))
-        g.add((node, KGQA.lineStart, Literal(p.line_start, datatype=XSD.integer)))
-        g.add((node, KGQA.lineEnd, Literal(p.line_end, datatype=XSD.integer)))
-        g.add((node, KGQA.text, Literal(p.text)))
-        if p.is_heading:
-            g.add((node, KGQA.isHeading, Literal(True)))
-        if p.service:
-            g.add((node, KGQA.about, service_uri(p.service)))
-        if p.section:
-            key = f"{p.file}\x1f{p.heading}"
-            if key not in sections:
-                sections[key] = ID[f"section/{content_id(p.file, p.heading)}"]
-                g.add((sections[key], RDF.type, KGQA.Section))
-                g.add((sections[key], KGQA.headingPath, Literal(p.heading)))
-                g.add((sections[key], RDFS.label, Literal(p.section[-1])))
-            g.add((node, KGQA.section, sections[key]))
+        by_file.setdefault(p.file, []).append(p)
+    for path, ps in by_file.items():
+        for t in file_triples(path, file_hashes.get(path), ps, ()):
+            g.add(t)
+    for t in service_triples(services):
+        g.add(t)
     for fact in facts:
-        node = fact_uri(fact.id)
-        g.add((node, RDF.type, KGQA[fact.kind]))
-        g.add((service_uri(fact.service), PREDICATE_FOR_KIND[fact.kind], node))
-        g.add((node, RDFS.label, Literal(fact.label)))
-        g.add((node, KGQA.statement, Literal(fact.text)))
-        g.add((node, KGQA.source, passage_uri(fact.passage)))
-        g.add((node, PROV.wasDerivedFrom, passage_uri(fact.passage)))
-        if fact.value is not None:
-            g.add((node, KGQA.value, _decimal(fact.value)))
-        if fact.value_max is not None:
-            g.add((node, KGQA.valueMax, _decimal(fact.value_max)))
-        if fact.unit:
-            g.add((node, KGQA.unit, Literal(fact.unit)))
-        if fact.base_value is not None:
-            g.add((node, KGQA.baseValue, _decimal(fact.base_value)))
-        if fact.base_unit:
-            g.add((node, KGQA.baseUnit, Literal(fact.base_unit)))
-        if fact.qualifier:
-            g.add((node, KGQA.qualifier, Literal(fact.qualifier)))
-        if fact.billing_unit:
-            g.add((node, KGQA.billingUnit, Literal(fact.billing_unit)))
+        for t in fact_triples(fact):
+            g.add(t)
     return g
 
 

@@ -80,6 +80,12 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     ),
     ("rate_limit", "120/minute", "Requests to /api/v1 per API key (or per address without one); 'off': no limit."),
     (
+        "auth_fail_limit",
+        "10/minute",
+        "Wrong API keys accepted per client address; past it the address gets HTTP 429 with Retry-After, even "
+        "with a right key, until the window passes (moving window, same storage as the rate limit); 'off': none.",
+    ),
+    (
         "rate_limit_storage",
         "memory://",
         "Where rate-limit counters live: 'memory://' (per worker process) or a Redis URL 'redis://host:port' "
@@ -149,6 +155,7 @@ class Settings:
     api_keys_env: str = "KGQA_API_KEYS"
     require_api_key: str = "auto"
     rate_limit: str = "120/minute"
+    auth_fail_limit: str = "10/minute"
     rate_limit_storage: str = "memory://"
     allowed_hosts: str = "localhost,127.0.0.1,::1"
     top_k: int = 5

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.corpora import corpus_engine, load_corpora  # noqa: E402
+from kg.errors import ConfigError  # noqa: E402
 from kg.qa.answer import rank  # noqa: E402
 from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
@@ -57,7 +58,8 @@ def collect_candidates(corpus: dict[str, Any], cache: Path, root: Path) -> list[
             gold = set(item.get("source_lines") or [])
             if not gold or not item.get("answers"):
                 continue
-            scored = rank(engine.index, engine.embed, item["question"])
+            # the signals do not depend on the weights: any will do, even before a first fit
+            scored = rank(engine.index, engine.embed, item["question"], weights=(1.0,) * len(RANK_FEATURES))
             cands = [
                 (
                     list(c.features),
@@ -216,8 +218,12 @@ def main() -> int:
     for corpus in corpora:
         print(f"ranking {corpus['name']} ...", flush=True)
         cand_rows += collect_candidates(corpus, args.cache, root)
+    (args.cache / "candidates.json").write_text(json.dumps(cand_rows), encoding="utf-8")  # kept for inspection
     cand_train = [r for r in cand_rows if split[r["corpus"]] == "train"]
-    previous = load_weights()
+    try:
+        previous: tuple[float, ...] | None = load_weights()
+    except ConfigError:  # fitted on other signals than the code now computes
+        previous = None
     weights, c_rank, loco_rank = fit_ranking_loco(cand_train)
     ranking_doc = {
         "features": list(RANK_FEATURES),
@@ -283,12 +289,15 @@ def _rank_report(corpora, rows, previous, weights, c, loco) -> str:  # type: ign
     ]
     for corpus in corpora:
         sub = [r for r in rows if r["corpus"] == corpus["name"]]
-        lines.append(
-            f"| {corpus['name']} | {corpus['split']} | {len(sub)} | {top1_hits(sub, previous):.3f} "
-            f"| {top1_hits(sub, weights):.3f} |"
-        )
+        before = f"{top1_hits(sub, previous):.3f}" if previous else "–"
+        fitted = f"{top1_hits(sub, weights):.3f}"
+        lines.append(f"| {corpus['name']} | {corpus['split']} | {len(sub)} | {before} | {fitted} |")
     lines += ["", "| signal | previous weight | fitted weight |", "| --- | --- | --- |"]
-    lines += [f"| {n} | {p:+.3f} | {w:+.3f} |" for n, p, w in zip(RANK_FEATURES, previous, weights, strict=True)]
+    shown = previous or (None,) * len(RANK_FEATURES)
+    lines += [
+        f"| {n} | {'–' if p is None else f'{p:+.3f}'} | {w:+.3f} |"
+        for n, p, w in zip(RANK_FEATURES, shown, weights, strict=True)
+    ]
     return "\n".join(lines) + "\n"
 
 

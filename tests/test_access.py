@@ -16,6 +16,7 @@ from flask import Flask
 
 from api.app import create_app
 from api.cli import main
+from kg.errors import ConfigError
 from kg.qa.engine import Engine
 from kg.settings import Settings
 from tests.test_slack import SECRET, post, signed_headers, slack_form
@@ -135,6 +136,14 @@ def test_rate_limit_without_keys_is_per_address(settings: Settings, engine: Engi
     assert client.get("/api/v1/services", environ_base={"REMOTE_ADDR": "127.0.0.8"}).status_code == 200
 
 
+def test_rate_limit_is_one_budget_for_the_whole_api(settings: Settings, engine: Engine) -> None:
+    client = create_app(settings.with_(rate_limit="2/minute"), engine).test_client()
+    env = {"REMOTE_ADDR": "127.0.0.31"}
+    assert client.get("/api/v1/services", environ_base=env).status_code == 200
+    assert client.get("/api/v1/ask", query_string={"q": "max lambda timeout"}, environ_base=env).status_code == 200
+    assert client.get("/api/v1/services", environ_base=env).status_code == 429  # not a budget per route
+
+
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
     """A real redis-server on a free loopback port, stopped after the module."""
@@ -199,3 +208,63 @@ def test_a_slack_retry_of_a_received_command_is_acknowledged_and_not_answered_ag
     lost = slack_form(f"what is an AMI {storage} {time.time()}")
     answered = post(client, lost, {**signed_headers(lost), "X-Slack-Retry-Num": "1"})
     assert answered.status_code == 200 and answered.get_json()["text"] and len(calls) == 2
+
+
+# ---- wrong keys ---------------------------------------------------------------------------------------------
+
+
+def services_as(client: Any, address: str, key: str | None) -> Any:
+    headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
+    return client.get("/api/v1/services", headers=headers, environ_base={"REMOTE_ADDR": address})
+
+
+def test_wrong_keys_block_the_address_until_the_window_passes(
+    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = keyed_app(settings, engine, monkeypatch, auth_fail_limit="3 per 2 seconds").test_client()
+    guesser = "127.0.0.21"
+    assert [services_as(client, guesser, f"guess-{n}").status_code for n in range(3)] == [401] * 3
+    for key in (f"guess-{time.time()}", KEY, None):  # past the limit: refused whatever the key, right one included
+        blocked = services_as(client, guesser, key)
+        error = error_of(blocked, 429)
+        assert error["code"] == "too_many_requests" and "KGQA_AUTH_FAIL_LIMIT" in error["message"]
+        assert 1 <= int(blocked.headers["Retry-After"]) <= 2
+    assert services_as(client, "127.0.0.22", KEY).status_code == 200  # another address keeps its access
+    time.sleep(int(blocked.headers["Retry-After"]) + 0.2)
+    assert services_as(client, guesser, KEY).status_code == 200  # the window passed
+    assert KEY not in caplog.text and "guess-" not in caplog.text
+    assert "127.0.0.21" in caplog.text  # the block is logged with the address, not the keys
+
+
+def test_right_keys_and_missing_keys_do_not_count_as_wrong(
+    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = keyed_app(settings, engine, monkeypatch, auth_fail_limit="2/minute").test_client()
+    address = "127.0.0.24"
+    assert [services_as(client, address, None).status_code for _ in range(4)] == [401] * 4
+    assert [services_as(client, address, KEY).status_code for _ in range(4)] == [200] * 4
+    off = keyed_app(settings, engine, monkeypatch, auth_fail_limit="off").test_client()
+    assert {services_as(off, address, f"guess-{n}").status_code for n in range(12)} == {401}
+
+
+def test_a_bad_auth_fail_limit_is_a_clear_config_error(
+    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ConfigError, match="KGQA_AUTH_FAIL_LIMIT='ten a minute'"):
+        keyed_app(settings, engine, monkeypatch, auth_fail_limit="ten a minute")
+
+
+def test_replicas_share_the_wrong_key_count_through_redis(
+    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch, redis_url: str
+) -> None:
+    replicas = [
+        keyed_app(settings, engine, monkeypatch, auth_fail_limit="4/minute", rate_limit_storage=redis_url).test_client()
+        for _ in range(2)
+    ]
+    guesser = f"127.0.1.{int(time.time()) % 200 + 1}"  # a fresh address: the Redis server lives for the module
+    codes = [services_as(replicas[n % 2], guesser, f"guess-{n}").status_code for n in range(4)]
+    assert codes == [401] * 4
+    for replica in replicas:
+        blocked = services_as(replica, guesser, KEY)
+        assert error_of(blocked, 429)["code"] == "too_many_requests" and int(blocked.headers["Retry-After"]) > 0

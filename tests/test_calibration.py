@@ -62,4 +62,4 @@ def test_the_shipped_ranking_weights_are_fitted_on_the_train_split_and_read_by_t
     test_split = {c["name"] for c in corpora if c["split"] == "test"}
     assert not test_split & set(doc["meta"]["train_corpora"])
     weights = dict(zip(RANK_FEATURES, load_weights(), strict=True))
-    assert weights["dense"] > 0 and weights["coverage"] > 0, "similar passages rank higher"
+    assert weights["dense"] > 0 and weights["coverage_body"] > 0, "similar passages rank higher"

@@ -8,7 +8,22 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-STYLES = ["outliner", "prose", "tables", "k8s", "plaintxt", "runbook", "azure", "gcp", "biology"]
+STYLES = [
+    "outliner",
+    "prose",
+    "tables",
+    "k8s",
+    "plaintxt",
+    "runbook",
+    "azure",
+    "gcp",
+    "biology",
+    "pyinterview",
+    "dockertxt",
+    "flashcards",
+    "sysadmin",
+    "hashicorp",
+]
 
 
 def _checker():  # the committed check script, loaded as a module

@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 from api.app import create_app
 from kg.qa.engine import Engine
 from kg.settings import Settings
+from tests.conftest import serve_in_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,6 +33,8 @@ LAMBDA_Q = "what is the maximum execution time of a lambda function"
 ABSENT_Q = "what is the max message size in amazon sqs"  # SQS is in the notes, its message size is not
 XSS_Q = "<img src=x onerror=alert(1)>"
 TIMEOUT_MS = 30_000
+PAGE_KEY = "page-key-5b1e0c94"
+KEYS_ENV = "KGQA_PAGE_TEST_KEYS"
 
 if not Path(CHROMIUM).exists():
     pytest.skip(
@@ -173,3 +176,67 @@ def test_phone_width_is_readable(browser: sync_api.Browser, base_url: str) -> No
     page.wait_for_timeout(300)  # let the smooth scroll settle
     page.screenshot(path=str(SCREENSHOTS / "chat-phone.png"))
     context.close()
+
+
+@pytest.fixture(scope="module")
+def keyed_url(settings: Settings, engine: Engine) -> Iterator[str]:
+    """The app requiring API keys (as when served beyond loopback), on its own loopback port."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(KEYS_ENV, PAGE_KEY)
+        keyed = settings.with_(require_api_key="on", api_keys_env=KEYS_ENV, rate_limit="off")
+        yield from serve_in_thread(create_app(keyed, engine))
+
+
+def test_with_keys_required_the_page_asks_for_a_key_and_then_answers(browser: sync_api.Browser, keyed_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    sent: list[tuple[str, str]] = []
+    page.on("request", lambda r: sent.append((r.url, r.headers.get("authorization", ""))))
+    page.goto(keyed_url)
+    key_form = page.locator("#key-form")
+    expect(key_form).to_be_hidden()
+
+    refused = ask(page, LAMBDA_Q)
+    expect(refused).to_have_class("reply error")
+    expect(refused).to_contain_text("needs an API key")
+    expect(key_form).to_be_visible()
+    key_box = page.get_by_label("API key")
+    expect(key_box).to_have_attribute("type", "password")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "chat-key.png"))
+    key_box.fill("not-the-key")
+    key_box.press("Enter")  # the refused question is asked again with this key: refused again
+    expect(page.locator("#key-message")).to_contain_text("not accepted")
+    expect(page.locator(".turn").last.locator(".reply.error")).to_contain_text("not accepted")
+
+    key_box.fill(PAGE_KEY)
+    key_box.press("Enter")
+    answer = page.locator(".turn").last.locator(".reply.answer")
+    expect(answer.locator(".answer-text")).to_contain_text("900")
+    expect(key_form).to_be_hidden()
+    answer.locator(".cite-link").first.click()  # the source viewer's requests carry the key as well
+    expect(page.locator("#panel .source-line.cited").first).to_be_visible()
+
+    assert page.evaluate("sessionStorage.getItem('kgqa.apiKey')") == PAGE_KEY
+    assert PAGE_KEY not in page.url and not [url for url, _ in sent if PAGE_KEY in url]
+    keyed = {url.split("?")[0].removeprefix(keyed_url) for url, auth in sent if auth == f"Bearer {PAGE_KEY}"}
+    assert {"/api/v1/ask", "/api/v1/source"} <= keyed
+    context.close()
+
+
+def test_the_page_says_when_to_try_again_after_too_many_requests(
+    browser: sync_api.Browser, settings: Settings, engine: Engine
+) -> None:
+    # 2 a minute: the first question uses them (the answer and the service list), the second is refused
+    for url in serve_in_thread(create_app(settings.with_(rate_limit="2/minute"), engine)):
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        expect(ask(page, LAMBDA_Q)).to_have_class("reply answer")
+        limited = ask(page, ABSENT_Q)
+        expect(limited).to_have_class("reply error")
+        expect(limited).to_contain_text(re.compile(r"Too many requests: try again in \d+ s\."))
+        expect(page.locator("#key-form")).to_be_hidden()
+        context.close()

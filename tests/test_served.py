@@ -1,6 +1,8 @@
 """The real served stack (`kgqa serve`: nginx in front of gunicorn): /healthz keeps answering within 1 s while
 30 slow clients hold connections and a heavy SPARQL query runs; errors produced before the app sees a request
-(URL over 4 KB, bad header bytes, headers too large) are JSON with the app's security headers."""
+(URL over 4 KB, bad header bytes, headers too large) are JSON with the app's security headers. gunicorn's reply
+writer as served sends a reply's head in the same write as its body (a killed worker cannot leave nginx with a
+head alone, which it would have passed on and then cut)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,11 @@ from typing import Any
 
 import pytest
 import requests
+from gunicorn.config import Config
+from gunicorn.http import wsgi
+from gunicorn.http.parser import RequestParser
 
-from api.serve import nginx_binary
+from api.serve import OneWriteResponse, nginx_binary
 from kg.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,3 +201,62 @@ def test_gunicorn_alone_also_answers_its_errors_as_json(settings: Settings) -> N
         assert requests.get(f"{base}/healthz", timeout=5).json() == {"status": "ok"}
     finally:
         stop_server(proc)
+
+
+# ---- the reply writer -------------------------------------------------------------------------------------
+
+
+class RecordingSocket:
+    """A real socket that keeps a copy of every write made on it."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.writes: list[bytes] = []
+
+    def sendall(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+        self.sock.sendall(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+def reply_writes(
+    response_class: type, method: str, status: str, items: list[bytes], length: bool = True
+) -> list[bytes]:
+    """Have gunicorn parse a real request from a socket and write a reply with ``response_class``: its writes."""
+    server, client = socket.socketpair()
+    with server, client:
+        client.sendall(f"{method} /api/v1/ask HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        cfg = Config()
+        request = next(iter(RequestParser(cfg, server, ("127.0.0.1", 40000))))
+        recorder = RecordingSocket(server)
+        response, _ = wsgi.create(request, recorder, ("127.0.0.1", 40000), ("127.0.0.1", 8000), cfg, response_class)
+        body = b"".join(items)
+        headers = [("Content-Type", "application/json")] + ([("Content-Length", str(len(body)))] if length else [])
+        response.start_response(status, headers)
+        for item in items:
+            response.write(item)
+        response.close()
+        received = b"".join(recorder.writes)
+        head, _, sent_body = received.partition(b"\r\n\r\n")
+        assert head.startswith(f"HTTP/1.1 {status}".encode())
+        if length and method != "HEAD":
+            assert sent_body == body  # the whole reply went out
+        return recorder.writes
+
+
+def test_a_reply_head_goes_out_in_the_same_write_as_its_body() -> None:
+    answer = b'{"answer": "' + b"x" * 3000 + b'"}'
+    # gunicorn's own writer: the head alone, then the body (a worker killed between them cuts the reply)
+    assert len(reply_writes(wsgi.Response, "POST", "200 OK", [answer])) == 2
+    one = reply_writes(OneWriteResponse, "POST", "200 OK", [answer])
+    assert len(one) == 1 and one[0].startswith(b"HTTP/1.1 200 OK") and one[0].endswith(answer)
+    assert len(reply_writes(OneWriteResponse, "POST", "200 OK", [b"", answer])) == 1  # an empty first item waits
+    parts = reply_writes(OneWriteResponse, "POST", "200 OK", [answer[:10], answer[10:]])
+    assert len(parts) == 2 and parts[0].startswith(b"HTTP/1.1 200 OK") and parts[0].endswith(answer[:10])
+    assert len(reply_writes(OneWriteResponse, "HEAD", "200 OK", [])) == 1  # no body: the head alone, at close
+    assert len(reply_writes(OneWriteResponse, "GET", "204 No Content", [], length=False)) == 1
+    chunked = reply_writes(OneWriteResponse, "POST", "200 OK", [answer], length=False)
+    assert chunked[0].startswith(b"HTTP/1.1 200 OK") and b"Transfer-Encoding: chunked" in chunked[0]
+    assert chunked[0].endswith(answer + b"\r\n") and chunked[-1] == b"0\r\n\r\n"

@@ -17,6 +17,9 @@
   const panelTitle = $("panel-title");
   const panelSubtitle = $("panel-subtitle");
   const panelBack = $("panel-back");
+  const keyForm = $("key-form");
+  const keyInput = $("api-key");
+  const keyMessage = $("key-message");
 
   /** Build an element; string children become text nodes (never markup). */
   function el(tag, props = {}, ...children) {
@@ -33,10 +36,50 @@
     return node;
   }
 
+  // ---- API key: asked for when the server answers 401, kept for this tab only, sent as a Bearer header ----
+  const KEY_STORE = "kgqa.apiKey";
+  let keyWaiters = [];
+
+  function storedKey() {
+    try {
+      return sessionStorage.getItem(KEY_STORE) || "";
+    } catch (err) {
+      return ""; // storage disabled: the key is asked for again
+    }
+  }
+
+  function askForKey(message) {
+    keyMessage.textContent = message;
+    keyForm.hidden = false;
+    keyInput.value = "";
+    keyInput.focus();
+  }
+
+  keyForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const key = keyInput.value.trim();
+    if (!key) return;
+    try {
+      sessionStorage.setItem(KEY_STORE, key);
+    } catch (err) {
+      keyMessage.textContent = "This browser does not let the page keep the key (storage is disabled).";
+      return;
+    }
+    keyInput.value = "";
+    keyForm.hidden = true;
+    const waiting = keyWaiters;
+    keyWaiters = [];
+    for (const retry of waiting) retry(); // the requests refused for want of a key, once more
+    input.focus();
+  });
+
   async function fetchJSON(url, options = {}) {
+    const key = storedKey();
+    const headers = { Accept: "application/json", ...(options.headers || {}) };
+    if (key) headers.Authorization = `Bearer ${key}`;
     let response;
     try {
-      response = await fetch(url, { headers: { Accept: "application/json" }, ...options });
+      response = await fetch(url, { ...options, headers });
     } catch (err) {
       throw new Error("Cannot reach the server. Is it running?");
     }
@@ -47,7 +90,18 @@
       body = null;
     }
     if (!response.ok) {
-      const message = body && body.error && body.error.message;
+      let message = body && body.error && body.error.message;
+      if (response.status === 401) {
+        if (key && storedKey() === key) sessionStorage.removeItem(KEY_STORE);
+        message = key
+          ? "The API key was not accepted. Enter a valid key above the question box."
+          : "This server needs an API key. Enter it above the question box.";
+        askForKey(key ? "That API key was not accepted: enter another one." : "This server needs an API key.");
+      } else if (response.status === 429) {
+        const wait = Number.parseInt(response.headers.get("Retry-After") || "", 10);
+        const when = Number.isFinite(wait) ? `try again in ${wait} s` : "try again shortly";
+        message = `Too many requests: ${when}.${message ? ` The server says: ${message}` : ""}`;
+      }
       const error = new Error(message || `The server answered ${response.status} ${response.statusText}.`);
       error.status = response.status;
       throw error;
@@ -205,7 +259,9 @@
       ]);
       loading.replaceWith(renderAnswer(answer, services));
     } catch (error) {
-      loading.replaceWith(renderError(error, question));
+      const card = renderError(error, question);
+      loading.replaceWith(card);
+      if (error.status === 401) keyWaiters.push(() => card.isConnected && runAsk(question, card));
     } finally {
       sendButton.disabled = false;
       // Show the question and the start of its answer, however long the answer is.

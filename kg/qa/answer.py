@@ -46,11 +46,12 @@ def check_question(question: object, max_chars: int) -> str:
     return q
 
 
-def rank(index: Index, embed: object, text: str) -> Scored:
+def rank(index: Index, embed: object, text: str, weights: tuple[float, ...] | None = None) -> Scored:
+    """The question's candidate passages, best first (by the fitted ranking weights unless given)."""
     query = analyse(text, index.lexicon)
     qvec = embed(query.normalised)  # type: ignore[operator]
     sparql, rows = sparql_facts(index, query)
-    return Scored(query, candidates(index, query, qvec, rows), sparql)
+    return Scored(query, candidates(index, query, qvec, rows, weights=weights), sparql)
 
 
 def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:

@@ -23,16 +23,19 @@ from kg.qa.retrieve import Candidate
 from kg.text import content_terms, stem, terms, words
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
+FIGURE_SIGNALS = ("number", "year", "money", "price_word")  # the passage states a figure of the asked kind
 PRICE_ASKED = re.compile(r"\b(?:how much|price per|cost per|per (?:request|hour|month|gb|million))\b", re.I)
 
 # What the fitted model reads, in this order (the calibration file names them too, so a stale file fails).
 FEATURES = (
-    "coverage",  # share of the question's terms the top passage (with its headings) covers
+    "coverage_body",  # share of the question's term weight the top passage's text covers
+    "coverage_head",  # share its headings add
     "dense",  # cosine similarity of question and top passage
     "keyword",  # BM25 score of the top passage, scaled to the best of the run
-    "service",  # agreement of the passage's service with the services asked about
-    "kind_fit",  # whether the passage has what the kind of question asks for (a number, a price, a list)
-    "fact",  # graph facts of the asked family on the passage
+    "service_own",  # the passage belongs to a service the question names
+    "service_section",  # its section names one
+    "shape",  # what the answer's shape (a number, a price, a definition) adds to the passage's ranking score
+    "fact",  # what graph facts of the asked label and family add to it
     "score",  # the fused ranking score
     "margin",  # fused score of the first minus the second passage
     "figure_missing",  # a number or a price is asked and the passage states none of that kind
@@ -40,6 +43,7 @@ FEATURES = (
     "other_service",  # the question names a service and the passage is about another
     "missing_names",  # names the question uses that the passage and its service do not mention
     "focus_missing",  # the question's most specific known word is absent from the passage
+    "known_missing",  # how many words of the question the notes use elsewhere are absent from the passage
     "unknown_common",  # ordinary English words of the question the notes never use
     "unknown_jargon",  # other words of the question the notes never use
     "all_unknown",  # everything asked beyond the service is absent from the notes
@@ -110,21 +114,26 @@ def signals(index: Index, query: Query, ranked: list[Candidate]) -> dict[str, fl
     around = [c.passage for c in ranked[: 3 if query.kind is QuestionKind.COMPARISON else 1]]
     figure = query.kind in (QuestionKind.NUMBER, QuestionKind.PRICING)
     out.update(
-        coverage=top.coverage,
+        coverage_body=top.signal("coverage_body"),
+        coverage_head=top.signal("coverage_head") + top.signal("coverage_head_list"),
         dense=top.dense,
         keyword=top.keyword / best_keyword,
-        service=top.service,
-        kind_fit=top.kind_fit,
+        service_own=top.signal("service_own"),
+        service_section=top.signal("service_section"),
+        shape=top.kind_fit,
         fact=top.fact,
         score=top.score,
         margin=top.score - ranked[1].score if len(ranked) > 1 else top.score,
-        figure_missing=float(figure and top.kind_fit == 0.0),
+        figure_missing=float(figure and not top.has_any(FIGURE_SIGNALS)),
         price_missing=float(
-            query.kind is QuestionKind.PRICING and top.kind_fit < 1.0 and bool(PRICE_ASKED.search(query.normalised))
+            query.kind is QuestionKind.PRICING
+            and not top.signal("money")
+            and bool(PRICE_ASKED.search(query.normalised))
         ),
-        other_service=float(bool(query.services) and top.service == 0.0),
+        other_service=float(bool(query.services) and not top.has_any(("service_own", "service_section"))),
         missing_names=float(len(missing_names(index, query, around))),
         focus_missing=float(query.kind is not QuestionKind.MULTI_HOP and focus_missing(index, query, top.passage)),
+        known_missing=float(len(known_missing(index, query, top.passage))),
         unknown_common=float(sum(1 for t in unknown if index.lexicon.is_common_word(t))),
         unknown_jargon=float(sum(1 for t in unknown if not index.lexicon.is_common_word(t))),
         all_unknown=float(
@@ -168,6 +177,17 @@ def focus_missing(index: Index, q: Query, p: Any) -> bool:
         return False
     focus = max(known, key=lambda t: (index.lexicon.idf(t), t))
     return focus not in set(terms(" ".join([p.text, *p.local_section])))
+
+
+def known_missing(index: Index, q: Query, p: Any) -> list[str]:
+    """Content words of the question that the notes use somewhere but not in this passage, its headings or
+    the list it belongs to: what the question asks beyond what the passage says (a near miss)."""
+    seen = set(terms(" ".join([p.text, *p.local_section, p.lead])))
+    return [
+        t
+        for t in dict.fromkeys(q.terms)
+        if t not in q.service_terms and index.lexicon.known(t) and t not in seen and not re.search(r"[-./:@+_]", t)
+    ]
 
 
 def missing_names(index: Index, q: Query, passages: list[Any]) -> list[str]:

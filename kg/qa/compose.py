@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from kg.model import BlockKind, Fact, Passage, QuestionKind
 from kg.qa.index import Index
 from kg.qa.question import Query
-from kg.qa.retrieve import Candidate
+from kg.qa.retrieve import DEFINITION_FEATURES, Candidate
 from kg.text import words
 from kg.units import UNITS, family_of
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
@@ -48,22 +48,40 @@ def in_block(q: Passage, lead: Passage) -> bool:
     return k >= 0 and q.section[-1] == lead_label(lead) and q.section[:k] == lead.section[:k]
 
 
+def nested_under(q: Passage, parent: Passage) -> int:
+    """How deep q sits in the list nested under the item ``parent`` (1: a direct child; 0: not under it)."""
+    n = len(parent.section)
+    if parent.is_heading or q.file != parent.file or len(q.section) <= n or q.section[:n] != parent.section:
+        return 0
+    return len(q.section) - n if q.section[n] == lead_label(parent) else 0
+
+
 def sibling_group(index: Index, p: Passage) -> tuple[Passage | None, list[Passage]]:
-    """The list a passage belongs to: its introducing line and the items under it."""
+    """The list a passage belongs to: its introducing line (a heading, a line ending with ':', or the item
+    the list is nested under) and the items under it."""
     ps = index.passages
     i = index.position[p.id]
-    lead: Passage | None = p if is_introducer(p) else None
+    after = ps[i + 1] if i + 1 < len(ps) else None
+    lead: Passage | None = p if is_introducer(p) or (after and nested_under(after, p)) else None
     j = i
     while lead is None and j > 0:
         prev = ps[j - 1]
         if prev.file != p.file or not (prev.section == p.section or in_block(p, prev)):
             break
         j -= 1
-        if is_introducer(prev):
+        if is_introducer(prev) or nested_under(p, prev):
             lead = prev
     first = index.position[lead.id] + 1 if lead else j
+    nested = lead is not None and not is_introducer(lead)
     items: list[Passage] = []
     for q in ps[first:]:
+        if nested and lead is not None:
+            depth = nested_under(q, lead)
+            if not depth:
+                break
+            if depth == 1:  # the list's own items, not the details under them
+                items.append(q)
+            continue
         if is_introducer(q) or (lead and not in_block(q, lead)) or (not lead and q.section != p.section):
             break
         items.append(q)
@@ -161,8 +179,8 @@ def focus(index: Index, ranked: list[Candidate], query: Query) -> Passage:
     kind = query.kind
     if kind is QuestionKind.DEFINITION and is_bare_name(query):
         opening = index.opening.get(query.services[0])
-        fits = {c.passage.id: c.kind_fit for c in ranked}
-        if opening and fits.get(opening, 0.0) >= 0.6:  # the first line says what the service is
+        defining = {c.passage.id for c in ranked if c.has_any(DEFINITION_FEATURES)}
+        if opening in defining:  # the first line says what the service is
             return index.by_id[opening]
     top = ranked[0].passage
     if not top.is_heading:

@@ -27,6 +27,9 @@ _LIST = re.compile(
     r"\b(?:list|what are the (?:\w+ )?(?:types|kinds|options|models|components|ways|building blocks|"
     r"methods|steps|parts)|which (?:\w+ ){0,3}(?:are|can)\b.*\b(?:types|options|rules|records|models)|"
     r"(?:types|options|kinds|methods) of|building blocks|three|four|five|all the|where can)\b"
+    # "what job types does nomad have", "what restart modes are there": a category asked for in the plural
+    r"|\bwhat (?:\w+ ){0,2}(?:types|kinds|options|modes|methods|strategies|states|levels|classes|tiers)\s+"
+    r"(?:does|do|are|can|is|exist)\b"
     r"|^(?!what|how|why|when|where|who|is |are |do |does |can )[^?]*\b(?:options|types|kinds|methods|choices|"
     r"strategies)\s*\??$"
 )

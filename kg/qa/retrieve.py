@@ -22,21 +22,49 @@ from kg.units import BASE_UNITS
 from kg.vocab import MEASURE_WORDS, PRICE_WORDS, word_pattern
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
+# the mark of a numbered point ("3.", "2.1", "a)", "iv.") at the start of a line: a position, not a quantity
+OUTLINE_MARK = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|\(?[a-z][.)]|\(?[ivx]+[.)])\s+")
 # A line that talks about money: a currency sign, a percentage or a price word.
 PRICE_CUE = re.compile(r"\$|%|" + word_pattern(PRICE_WORDS), re.I)
 # How the signals add up to a passage's score: weights fitted by `make fit` (scripts/fit.py) on the training
-# corpora, stored beside this module. The order of RANK_FEATURES is the order of the weights.
+# corpora, stored beside this module. Every signal is a measurement (a similarity, a share) or a yes/no
+# observation about the passage; how much each counts is the fitted weight, none is set by hand. The order of
+# RANK_FEATURES is the order of the weights.
 RANKING = Path(__file__).with_name("ranking.json")
 RANK_FEATURES = (
     "dense",  # cosine similarity of question and passage
     "keyword",  # BM25, scaled to the best passage of the question
-    "coverage",  # share of the question's terms the passage and its headings cover
-    "service",  # agreement with the services asked about
-    "kind_shaped",  # answer shape, when the question says what shape it wants (a number, a definition)
-    "kind_other",  # answer shape, otherwise
-    "fact",  # graph facts matching the asked label, bound and unit family
+    "coverage_body",  # share of the question's term weight (idf) the passage's own text covers
+    "coverage_head",  # share covered only by its headings
+    "coverage_head_list",  # the same, for a list question (a list is named by its lead)
+    "service_own",  # the passage belongs to a service the question names
+    "service_section",  # its section names one
+    "service_other",  # the question names a service and the passage belongs to another one
+    # the answer's shape, observed only for the kinds of question that ask for it
+    "number",  # a number is asked and the passage states one
+    "bound",  # ... and states it as a limit (a fact of the graph, or a bound word)
+    "unit_other",  # ... but only in other unit families than the one asked
+    "year",  # "when was ..." and the passage names a year
+    "money",  # a price is asked and the passage states an amount of money
+    "price_word",  # ... or only talks about money (a percentage, a price word)
+    "place",  # "where ..." and the passage names a place ("in S3")
+    "reason",  # "why ..." and the passage gives a cause or a condition
+    "purpose",  # "how do I X" and the passage opens with "to X"
+    "instruction",  # "how do I ..." and the passage is an instruction
+    "defines",  # a definition is asked and the passage defines the term ("X: ...", "X means", "X is a")
+    "defines_named",  # ... names it in a defining frame ("X (...)", "is the X", "X provides")
+    "defines_loosely",  # ... says "X is/are ..."
+    "spells_out",  # ... spells out the short name asked about
+    "under_term",  # ... is the first line under a heading that names the term
+    # graph facts on the passage that match the asked label, bound and unit family
+    "fact_label",  # share of a fact label's words the question uses (best fact)
+    "fact_bound",  # a bound (max, min) is asked and a fact is one
+    "fact_unit_other",  # a unit family is asked and the facts are in another
     "heading",  # the passage is a heading
 )
+SHAPE_FEATURES = RANK_FEATURES[RANK_FEATURES.index("number") : RANK_FEATURES.index("under_term") + 1]
+DEFINITION_FEATURES = RANK_FEATURES[RANK_FEATURES.index("defines") : RANK_FEATURES.index("under_term") + 1]
+FACT_FEATURES = ("fact_label", "fact_bound", "fact_unit_other")
 
 
 @lru_cache(maxsize=4)
@@ -51,20 +79,6 @@ def load_weights(path: Path = RANKING) -> tuple[float, ...]:
         raise ConfigError(f"cannot read the ranking weights {path}: {exc} (run `make fit`)") from exc
 
 
-def rank_features(c: Candidate, shaped: bool) -> tuple[float, ...]:
-    """A candidate's signals in RANK_FEATURES order."""
-    return (
-        c.dense,
-        c.keyword,
-        c.coverage,
-        c.service,
-        c.kind_fit if shaped else 0.0,
-        0.0 if shaped else c.kind_fit,
-        c.fact,
-        1.0 if c.passage.is_heading else 0.0,
-    )
-
-
 # The facts a question kind reads from the graph, most fitting first; other kinds read all of them.
 KIND_FACTS = {
     QuestionKind.NUMBER: (FactKind.LIMIT, FactKind.PRICING),
@@ -77,13 +91,18 @@ class Candidate:
     passage: Passage
     dense: float = 0.0
     keyword: float = 0.0
-    coverage: float = 0.0
-    service: float = 0.5
-    kind_fit: float = 0.0
-    fact: float = 0.0
+    signals: dict[str, float] = field(default_factory=dict)  # the observations of RANK_FEATURES beyond these two
     facts: list[Fact] = field(default_factory=list)
     score: float = 0.0
+    kind_fit: float = 0.0  # what the answer's shape adds to the score (the fitted shape signals)
+    fact: float = 0.0  # what the graph facts add to the score
     features: tuple[float, ...] = ()  # the ranking signals, in RANK_FEATURES order
+
+    def signal(self, name: str) -> float:
+        return self.signals.get(name, 0.0)
+
+    def has_any(self, names: tuple[str, ...]) -> bool:
+        return any(self.signals.get(n, 0.0) for n in names)
 
 
 def keyword_scores(index: Index, text: str) -> np.ndarray:
@@ -123,36 +142,35 @@ LIMIT 500"""
     return sparql, index.store.select(sparql)
 
 
-def coverage(index: Index, query: Query, p: Passage) -> float:
-    """Share of the question's idf weight found in the passage (its heading counts half)."""
+def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float]:
+    """Shares of the question's idf weight found in the passage's text, and found only in its headings."""
     wanted = [t for t in query.terms if t not in query.service_terms] or list(query.terms)
     if not wanted:
-        return 0.0
+        return 0.0, 0.0
     body, head = index.passage_keys(p)
-    # a list is named by its lead ("Three architecture models:"): for a list question it counts in full
-    head_weight = 1.0 if query.kind is QuestionKind.LIST else 0.5
-    total = got = 0.0
+    total = in_body = in_head = 0.0
     for t in wanted:
         w = index.lexicon.idf(t) if index.lexicon.known(t) else index.lexicon.idf("__unknown__")
         total += w
         if term_key(t) in body:
-            got += w
+            in_body += w
         elif term_key(t) in head:
-            got += head_weight * w
-    return got / total if total else 0.0
+            in_head += w
+    return (in_body / total, in_head / total) if total else (0.0, 0.0)
 
 
-def service_fit(index: Index, query: Query, p: Passage) -> float:
+def service_signals(index: Index, query: Query, p: Passage) -> tuple[bool, bool, bool]:
+    """Whether the passage belongs to a service the question names, whether its section names one, and
+    whether it belongs to another service instead."""
     if not query.services:
-        return 0.5
+        return False, False, False
     family: set[str] = set()
     for sid in query.services:
         family |= index.lexicon.family(sid)
     if p.service in family:
-        return 1.0
-    if index.section_services.get(section_key(p), set()) & family:
-        return 0.8
-    return 0.0
+        return True, False, False
+    section = bool(index.section_services.get(section_key(p), set()) & family)
+    return False, section, bool(p.service) and not section
 
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -202,7 +220,7 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
     for term in defined:
         key = stem(term.split()[0]) if term.split() else ""
         pids, lows, joined, starts = _openers_text(index, key)
-        out += [pids[i] for i in _strongly_defining(term, lows, joined, starts)]  # _defines(term, low) >= 0.8
+        out += [pids[i] for i in _strongly_defining(term, lows, joined, starts)]  # DEFINES or DEFINES_NAMED
     # the first lines under a heading that names a term (names_term), looked up by what the heading names
     named = {pid for pid in service_openers if pid in index.first_under}
     by_key, by_stem = _first_under_keys(index)
@@ -211,7 +229,7 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
             named.update(by_key.get(h, ()))
         named.update(by_stem.get(t, ()))
     out += sorted(named, key=index.position.__getitem__)  # file order, as first_under is
-    return list(dict.fromkeys(out))[:30]
+    return list(dict.fromkeys(out))[:DEFINITION_POOL]
 
 
 def _openers_text(index: Index, key: str) -> tuple[list[str], list[str], str, list[int]]:
@@ -262,43 +280,49 @@ def heading_key(heading: str) -> str:
     return re.sub(r"^(?:aws|amazon)\s+", "", h)
 
 
+# How strongly a line's wording defines a term, strongest first (the signal each one sets).
+DEFINES, DEFINES_NAMED, DEFINES_LOOSELY = "defines", "defines_named", "defines_loosely"
+DEFINITION_POOL = 30  # at most this many definition-shaped passages join the retrievers' candidates
+
+
 @lru_cache(maxsize=4096)
-def _definition_patterns(term: str) -> tuple[tuple[re.Pattern[str], float], ...]:
+def _definition_patterns(term: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     """Ways notes define a term, strongest first; compiled once per term."""
     t = re.escape(term).replace("\\ ", "\\s+")
     lead = rf"^(?:(?:an?|the|that's an?|that's|this is an?)\s+)?{t}(?:e?s|'s)?(?:\s*\([^)]*\))?"
     return (
-        (re.compile(lead + r"\s*(?::|–|—|-\s|=|\bmeans\b|\bstands for\b|\bis\s+(?:an?|the)\b)"), 1.0),
+        (re.compile(lead + r"\s*(?::|–|—|-\s|=|\bmeans\b|\bstands for\b|\bis\s+(?:an?|the)\b)"), DEFINES),
         # "This is called Long Polling": the line before says what it is
-        (re.compile(rf"^(?:this|that|it)\s+is\s+(?:called|known as|named)\s+(?:an?\s+|the\s+)?{t}"), 1.0),
+        (re.compile(rf"^(?:this|that|it)\s+is\s+(?:called|known as|named)\s+(?:an?\s+|the\s+)?{t}"), DEFINES),
         # "Scale out (add EC2 instances) ...", "... you can use Lambda@Edge: deploy ..."
-        (re.compile(lead + r"\s*\("), 0.85),
+        (re.compile(lead + r"\s*\("), DEFINES_NAMED),
         # "One request per second is the reservoir, which ...": named at the end
-        (re.compile(rf"\b(?:is|are)\s+(?:called\s+)?(?:the|an?)\s+{t}(?:e?s)?\b(?!\s+\w+\s+(?:is|are)\b)"), 0.85),
-        (re.compile(rf"\b{t}\s*:\s"), 0.85),
+        (
+            re.compile(rf"\b(?:is|are)\s+(?:called\s+)?(?:the|an?)\s+{t}(?:e?s)?\b(?!\s+\w+\s+(?:is|are)\b)"),
+            DEFINES_NAMED,
+        ),
+        (re.compile(rf"\b{t}\s*:\s"), DEFINES_NAMED),
         # "The Outputs section declares ...", "Cognito User Pools provide ..."
         (
             re.compile(
                 lead + r"(?:\s+\w+)?\s+(?:declares?|defines?|describes?|represents?|lets|allows?|contains?|"
                 r"holds?|provides?|enables?|gives?)\b"
             ),
-            0.8,
+            DEFINES_NAMED,
         ),
-        (re.compile(rf"\b{t}(?:e?s)?\s+(?:is|are|means)\s+(?:an?|the)\b"), 0.8),
-        (re.compile(lead + r"\s+(?:is|are)\s+(?:an?\s+|the\s+)?\w+"), 0.6),
+        (re.compile(rf"\b{t}(?:e?s)?\s+(?:is|are|means)\s+(?:an?|the)\b"), DEFINES_NAMED),
+        (re.compile(lead + r"\s+(?:is|are)\s+(?:an?\s+|the\s+)?\w+"), DEFINES_LOOSELY),
     )
 
 
-def _defines(term: str, low: str) -> float:
-    # the patterns go strongest first: the first that matches gives the best score
-    for pattern, score in _definition_patterns(term):
-        if pattern.search(low):
-            return score
-    return 0.0
+def _defines(term: str, low: str) -> str | None:
+    """The strongest way the line defines the term (a signal name), or None."""
+    return next((signal for pattern, signal in _definition_patterns(term) if pattern.search(low)), None)
 
 
 class _Strong(NamedTuple):
-    """The definition patterns of score >= 0.8 of one term, split by where they can match."""
+    """The definition patterns of one term that make a definition candidate (DEFINES, DEFINES_NAMED), split
+    by where they can match."""
 
     pieces: tuple[str, ...]  # the term's words: every pattern needs all of them in the text
     whole: re.Pattern[str]  # all of them as one pattern
@@ -308,7 +332,7 @@ class _Strong(NamedTuple):
 
 @lru_cache(maxsize=4096)
 def _strong_definition(term: str) -> _Strong:
-    strong = [pattern.pattern for pattern, score in _definition_patterns(term) if score >= 0.8]
+    strong = [pattern.pattern for pattern, signal in _definition_patterns(term) if signal in (DEFINES, DEFINES_NAMED)]
     pieces = tuple(piece for piece in term.split(" ") if piece)
     whole = re.compile("|".join(f"(?:{p})" for p in strong))
     anchored = [p for p in strong if p.startswith("^")]
@@ -327,8 +351,9 @@ def _strong_definition(term: str) -> _Strong:
 
 def _strongly_defining(term: str, lows: list[str], joined: str, starts: list[int]) -> list[int]:
     """Which of ``lows`` (lowercased texts; ``joined`` and ``starts`` as _openers_text makes them) a pattern
-    of score >= 0.8 matches, i.e. ``_defines(term, low) >= 0.8``, in order. Every such pattern needs all the
-    term's words in the text: only the texts holding its longest word are tried, found by str.find."""
+    of _strong_definition matches (``_defines(term, low) in (DEFINES, DEFINES_NAMED)``), in order. Every such
+    pattern needs all the term's words in the text: only the texts holding its longest word are tried, found
+    by str.find."""
     strong = _strong_definition(term)
     word = max(strong.pieces, key=len, default="")
     if not joined or not word:  # a text holds a NUL, or the term has no words: each text is tried
@@ -372,55 +397,64 @@ REASON = re.compile(
 )
 
 
-def kind_fit(index: Index, query: Query, p: Passage, facts: list[Fact], terms_defined: list[str]) -> float:
-    """How well a passage has the shape of the answer wanted: a number, a price, a definition."""
+def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], terms_defined: list[str]) -> list[str]:
+    """What the passage shows of the answer's shape the question wants: a number, a price, a place, a
+    definition (the names of the shape signals that hold)."""
     text = p.text
     families = index.families.get(p.id, frozenset())
-    if query.kind is QuestionKind.NUMBER:
+    kind = query.kind
+    if kind is QuestionKind.NUMBER:
         if ASKS_WHEN.search(query.normalised):
-            return 1.0 if YEAR.search(text) else 0.0
-        if not NUMBER_IN_TEXT.search(text):
-            return 0.0
+            return ["year"] if YEAR.search(text) else []
+        if not NUMBER_IN_TEXT.search(OUTLINE_MARK.sub("", text, count=1)):
+            return []
         # numbers the extractor did not take as facts are examples and arithmetic, weaker answers
-        fit = 1.0 if index.facts_by_passage.get(p.id) or IS_BOUND.search(text) else 0.8
-        if query.unit_family and families:
-            return fit if query.unit_family in families else 0.5
-        return fit
-    if query.kind is QuestionKind.PRICING:
+        out = ["number"] + (["bound"] if index.facts_by_passage.get(p.id) or IS_BOUND.search(text) else [])
+        if query.unit_family and families and query.unit_family not in families:
+            out.append("unit_other")
+        return out
+    if kind is QuestionKind.PRICING:
         if MONEY.search(text) or any(f.kind is FactKind.PRICING and f.unit == "USD" for f in facts):
-            return 1.0
-        return 0.6 if PRICE_CUE.search(text) else 0.0
-    if query.kind in (QuestionKind.FEATURE, QuestionKind.BEST_PRACTICE) and ASKS_WHERE.search(query.normalised):
-        return 1.0 if PLACE.search(text) else 0.5  # "where ... uploaded?" wants "in S3"
-    if query.kind in (QuestionKind.FEATURE, QuestionKind.BEST_PRACTICE) and ASKS_WHY.search(query.normalised):
-        return 1.0 if REASON.search(text) else 0.5  # "why?" wants a cause or a condition
-    howto = HOW_TO.search(query.normalised)
-    if howto and query.kind in (QuestionKind.FEATURE, QuestionKind.BEST_PRACTICE):
-        verb = stem((howto.group("verb") or howto.group("v2") or howto.group("v3")).lower())
-        purpose = re.match(r"^(?:to|for)\s+([a-z]+)", text, re.I)
-        if purpose and stem(purpose.group(1).lower()) == verb:
-            return 1.0  # "To scale, just increase the task number"
-        return 0.8 if INSTRUCTION.match(text) else 0.5
-    if query.kind is QuestionKind.DEFINITION:
-        low = text.lower()
-        best = max((_defines(term, low) for term in terms_defined), default=0.0)
-        # "what does CORS stand for": the passage that spells the short name out
-        for mention in query.mentions:
-            svc = index.services.get(mention.service)
-            short = mention.phrase.replace(" ", "")
-            longs = [
-                n
-                for n in ([svc.label, *svc.aliases] if svc else [])
-                if len(n.split()) >= 2 and initials(n).lower() == short.lower()
-            ]
-            if short.isalnum() and len(short) <= 6 and any(n.lower() in low for n in longs):
-                best = max(best, 0.9)
-        # the first line under a heading that names the term usually says what it is
-        heading = index.first_under.get(p.id, "")
-        if heading and names_term(heading, terms_defined):
-            best = max(best, 0.75)
-        return max(best, 0.3)
-    return 0.5
+            return ["money"]
+        return ["price_word"] if PRICE_CUE.search(text) else []
+    if kind in (QuestionKind.FEATURE, QuestionKind.BEST_PRACTICE):
+        if ASKS_WHERE.search(query.normalised):
+            return ["place"] if PLACE.search(text) else []  # "where ... uploaded?" wants "in S3"
+        if ASKS_WHY.search(query.normalised):
+            return ["reason"] if REASON.search(text) else []  # "why?" wants a cause or a condition
+        howto = HOW_TO.search(query.normalised)
+        if howto:
+            verb = stem((howto.group("verb") or howto.group("v2") or howto.group("v3")).lower())
+            purpose = re.match(r"^(?:to|for)\s+([a-z]+)", text, re.I)
+            if purpose and stem(purpose.group(1).lower()) == verb:
+                return ["purpose"]  # "To scale, just increase the task number"
+            return ["instruction"] if INSTRUCTION.match(text) else []
+        return []
+    if kind is not QuestionKind.DEFINITION:
+        return []
+    low = text.lower()
+    found = {_defines(term, low) for term in terms_defined} - {None}
+    out = [s for s in (DEFINES, DEFINES_NAMED, DEFINES_LOOSELY) if s in found][:1]
+    # "what does CORS stand for": the passage that spells the short name out
+    for mention in query.mentions:
+        svc = index.services.get(mention.service)
+        short = mention.phrase.replace(" ", "")
+        longs = [
+            n
+            for n in ([svc.label, *svc.aliases] if svc else [])
+            if len(n.split()) >= 2 and initials(n).lower() == short.lower()
+        ]
+        if short.isalnum() and len(short) <= MAX_SHORT_NAME and any(n.lower() in low for n in longs):
+            out.append("spells_out")
+            break
+    # the first line under a heading that names the term usually says what it is
+    heading = index.first_under.get(p.id, "")
+    if heading and names_term(heading, terms_defined):
+        out.append("under_term")
+    return out
+
+
+MAX_SHORT_NAME = 6  # letters of a short name that initials spell out ("CORS", "IAM"; not a word)
 
 
 ASKS_BOUND = re.compile(
@@ -434,26 +468,27 @@ IS_BOUND = re.compile(
 )
 
 
-def fact_fit(query: Query, facts: list[Fact]) -> float:
-    """How well the graph's facts in a passage match: label words, unit family, and whether a bound
-    (a maximum, a limit) was asked for and the fact is one."""
-    best = 0.0
+def fact_signals(query: Query, facts: list[Fact]) -> dict[str, float]:
+    """How the graph's facts on a passage match the question: the best share of a fact label's words the
+    question uses, whether a bound (a maximum, a limit) was asked and a fact is one, and whether a unit
+    family was asked and the facts are all in another."""
     qset = set(query.terms)
     if query.unit_family:  # "how big" asks for what a label calls "size"
         qset |= {stem(w) for w in MEASURE_WORDS.get(query.unit_family, "").split()}
     bound = bool(ASKS_BOUND.search(query.normalised))
     lower = bool(ASKS_LOWER.search(query.normalised))
     wanted = ("min", "range") if lower else ("max", "up to", "range")
+    label = 0.0
+    is_bound = False
+    units = [f.base_unit for f in facts if f.base_unit]
     for f in facts:
         label_terms = _label_terms(f.label)
-        overlap = len(label_terms & qset) / max(1, len(label_terms)) if label_terms else 0.0
-        if bound and (f.qualifier in wanted or (f.qualifier is None and IS_BOUND.search(f.label))):
-            overlap = min(1.0, overlap + 0.3)
-        unit_ok = 1.0
-        if query.unit_family and f.base_unit:
-            unit_ok = 1.0 if BASE_UNITS.get(query.unit_family) == f.base_unit else 0.3
-        best = max(best, overlap * unit_ok)
-    return best
+        if label_terms:
+            label = max(label, len(label_terms & qset) / len(label_terms))
+        is_bound |= bound and (f.qualifier in wanted or (f.qualifier is None and bool(IS_BOUND.search(f.label))))
+    base = BASE_UNITS.get(query.unit_family or "")
+    unit_other = bool(query.unit_family and units and base not in units)
+    return {"fact_label": label, "fact_bound": float(is_bound), "fact_unit_other": float(unit_other)}
 
 
 @lru_cache(maxsize=65536)
@@ -489,22 +524,34 @@ def candidates(
             pool.setdefault(pid, Candidate(index.by_id[pid]))
     assert index.passage_vectors is not None
     defined = defined_terms(index, query) if query.kind is QuestionKind.DEFINITION else []
-    # the answer's shape weighs more when the question says what shape it wants
-    shaped = query.kind in (QuestionKind.NUMBER, QuestionKind.PRICING, QuestionKind.DEFINITION) or bool(
-        HOW_TO.search(query.normalised) or ASKS_WHERE.search(query.normalised) or ASKS_WHY.search(query.normalised)
-    )
     for pid in definition_candidates(index, defined, query.services):
         pool.setdefault(pid, Candidate(index.by_id[pid]))
+    listing = query.kind is QuestionKind.LIST
+    shape_w = {n: w for n, w in zip(RANK_FEATURES, weights, strict=True) if n in SHAPE_FEATURES}
+    fact_w = {n: w for n, w in zip(RANK_FEATURES, weights, strict=True) if n in FACT_FEATURES}
     for pid, c in pool.items():
         row = index.position[pid]
         c.dense = float(index.passage_vectors[row] @ qvec)
         c.keyword = float(kw[row]) / kw_max
         c.facts = index.facts_by_passage.get(pid, []) if pid in fact_passages else []
-        c.coverage = coverage(index, query, c.passage)
-        c.service = service_fit(index, query, c.passage)
-        c.kind_fit = kind_fit(index, query, c.passage, c.facts, defined)
-        c.fact = fact_fit(query, c.facts) if c.facts else 0.0
-        c.features = rank_features(c, shaped)
+        body, head = coverage(index, query, c.passage)
+        own, section, other = service_signals(index, query, c.passage)
+        sig: dict[str, float] = {
+            "coverage_body": body,
+            "coverage_head": 0.0 if listing else head,
+            "coverage_head_list": head if listing else 0.0,
+            "service_own": float(own),
+            "service_section": float(section),
+            "service_other": float(other),
+            "heading": float(c.passage.is_heading),
+        }
+        sig.update(dict.fromkeys(shape_signals(index, query, c.passage, c.facts, defined), 1.0))
+        if c.facts:
+            sig.update(fact_signals(query, c.facts))
+        c.signals = {n: v for n, v in sig.items() if v}
+        c.features = (c.dense, c.keyword, *(c.signal(n) for n in RANK_FEATURES[2:]))
         c.score = sum(w * x for w, x in zip(weights, c.features, strict=True))
+        c.kind_fit = sum(w * c.signal(n) for n, w in shape_w.items())
+        c.fact = sum(w * c.signal(n) for n, w in fact_w.items())
     # ties broken by position, so the same index and question always give the same order
     return sorted(pool.values(), key=lambda c: (-round(c.score, 9), index.position[c.passage.id]))

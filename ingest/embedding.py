@@ -1,0 +1,117 @@
+"""Passage vectors for a build: reused by content hash from the previous index, the rest embedded in one call."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kg.model import Passage
+from kg.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Vectors by content hash of the embedded text (and the embedder): the next build embeds only new text.
+VECTOR_CACHE = "vector_cache.npy"  # float32 rows
+VECTOR_KEYS = "vector_cache.json"  # {"embedder": identity, "keys": [row key, ...]}
+
+
+@dataclass
+class Embedded:
+    """The vectors of a build's passages (rows in passage order) and what producing them cost."""
+
+    vectors: Any  # float32 (passages, dim)
+    model: str
+    dim: int
+    identity: str  # what the cache keys include: model and backend
+    keys: list[str]  # per passage: content hash of its embedded text under ``identity``
+    embedded: int = 0  # distinct texts run through the model
+    reused: int = 0  # passages whose vector came from the previous index
+    tokens: int = 0  # word pieces run through the model (0 when the embedder does not count them)
+
+
+def vector_identity(settings: Settings) -> str:
+    """What a cached vector depends on besides its text: the model and its weights' precision. The float ONNX
+    and torch backends agree to cosine >= 0.9999998 (tests/test_embed_onnx.py), so they share vectors."""
+    from kg.embed import model_name
+
+    return f"{model_name(settings.model)}|{'int8' if settings.embed_backend == 'onnx-int8' else 'float'}"
+
+
+def text_key(identity: str, text: str) -> str:
+    return hashlib.sha256(f"{identity}\x1f{text}".encode()).hexdigest()[:32]
+
+
+def load_vector_cache(index_dir: Path, identity: str) -> dict[str, Any]:
+    """{text key: vector} of a verified index built by the same embedder; empty when there is none."""
+    import numpy as np
+
+    try:
+        meta = json.loads((index_dir / VECTOR_KEYS).read_text(encoding="utf-8"))
+        if meta.get("embedder") != identity:
+            return {}
+        vectors = np.load(index_dir / VECTOR_CACHE, allow_pickle=False)
+    except (OSError, ValueError, AttributeError):
+        return {}
+    keys = meta.get("keys")
+    if not isinstance(keys, list) or vectors.ndim != 2 or len(keys) != vectors.shape[0]:
+        return {}
+    return dict(zip((str(k) for k in keys), vectors, strict=True))
+
+
+def embed_passages(
+    passages: list[Passage],
+    settings: Settings,
+    progress: bool,
+    embedder_factory: Callable[[], Any] | None = None,
+    cache: dict[str, Any] | None = None,
+) -> Embedded:
+    """Vectors of every passage's context text: taken from ``cache`` (content hash -> vector) when the text was
+    embedded before, else computed, each distinct text once, in one call so the embedder can batch by length.
+    The embedder is not even loaded when every vector is cached."""
+    import numpy as np
+
+    from kg.embed import model_name
+
+    identity = vector_identity(settings)
+    texts = [p.context_text() for p in passages]
+    keys = [text_key(identity, t) for t in texts]
+    cache = cache or {}
+    todo: dict[str, str] = {}  # key -> text, first occurrence order
+    for key, text in zip(keys, texts, strict=True):
+        if key not in cache and key not in todo:
+            todo[key] = text
+    # the name the embedder reports (kg.embed_onnx adds "+int8"), for a build that does not load it
+    name = model_name(settings.model) + ("+int8" if settings.embed_backend == "onnx-int8" else "")
+    dim = int(len(next(iter(cache.values())))) if cache else 0
+    tokens = 0
+    fresh: dict[str, Any] = {}
+    if todo or not passages:
+        embedder = embedder_factory() if embedder_factory else _load_passage_embedder(settings)
+        name, dim = embedder.name, int(embedder.dim)
+        before = int(getattr(embedder, "tokens", 0))
+        vecs = embedder.encode(list(todo.values()), progress=progress) if todo else np.zeros((0, dim))
+        tokens = int(getattr(embedder, "tokens", 0)) - before
+        fresh = dict(zip(todo, np.asarray(vecs, dtype=np.float32), strict=True))
+    vectors = np.empty((len(keys), dim), dtype=np.float32)
+    for i, k in enumerate(keys):  # row by row: stacking tens of thousands of small arrays costs more
+        vectors[i] = fresh[k] if k in fresh else cache[k]
+    reused = sum(1 for k in keys if k not in fresh)
+    return Embedded(vectors, name, dim, identity, keys, embedded=len(todo), reused=reused, tokens=tokens)
+
+
+def _load_passage_embedder(settings: Settings) -> Any:
+    from kg.embed import load_embedder
+    from kg.embed_onnx import ingest_threads
+
+    try:
+        return load_embedder(settings.model, settings.embed_backend, threads=ingest_threads())
+    except Exception as exc:  # the ONNX export is an optimisation; torch computes the same vectors
+        if settings.embed_backend == "torch":
+            raise
+        log.warning("ONNX embedder unavailable (%s); embedding with torch", exc)
+        return load_embedder(settings.model, "torch")
