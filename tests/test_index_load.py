@@ -18,6 +18,8 @@ from kg.qa.question import analyse
 from kg.text import stem
 from kg.units import parse_quantity
 
+STRONG = (retrieve.DEFINES, retrieve.DEFINES_NAMED)  # the definition signals that make a candidate
+
 
 def _without_mentions(index_dir: Path, tmp_path: Path) -> Path:
     """A copy of the index as an older ingest wrote it: no mentions.json, checksums to match."""
@@ -71,12 +73,12 @@ def _definition_candidates_one_by_one(index: Index, defined: list[str], services
     for term in defined:
         key = stem(term.split()[0]) if term.split() else ""
         for pid in index.openers.get(key, ()):
-            if retrieve._defines(term, index.by_id[pid].text.lower()) >= 0.8:
+            if retrieve._defines(term, index.by_id[pid].text.lower()) in STRONG:
                 out.append(pid)
     for pid, heading in index.first_under.items():
         if retrieve.names_term(heading, defined) or pid in service_openers:
             out.append(pid)
-    return list(dict.fromkeys(out))[:30]
+    return list(dict.fromkeys(out))[: retrieve.DEFINITION_POOL]
 
 
 def test_definition_candidates_are_those_of_every_pattern_on_every_passage(engine: Engine) -> None:
@@ -108,7 +110,7 @@ def test_strong_definition_test_agrees_with_the_patterns_on_odd_texts() -> None:
                 starts.append(at)
                 at += len(low) + 1
             joined = "" if any("\x00" in low for low in lows) else "\x00".join(lows)
-            want = [i for i, low in enumerate(lows) if retrieve._defines(term, low) >= 0.8]
+            want = [i for i, low in enumerate(lows) if retrieve._defines(term, low) in STRONG]
             assert retrieve._strongly_defining(term, lows, joined, starts) == want, (term, lows)
 
 
