@@ -380,7 +380,11 @@ def _file_subject(blocks: list[Block], rel: str, evidence: Evidence) -> str | No
 def parse_markdown(text: str, rel: str) -> list[Passage]:
     """Passages of one Markdown file's text; ``rel`` is its path relative to the notes folder."""
     source = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    blocks = _Reader(source).run(_md().parse("\n".join(source)))
+    return blocks_to_passages(_Reader(source).run(_md().parse("\n".join(source))), rel)
+
+
+def blocks_to_passages(blocks: list[Block], rel: str) -> list[Passage]:
+    """Passages of one file's blocks (from Markdown or plain text): heading paths and subjects added."""
     if not blocks:
         return []
     body = "\n".join(b.text for b in blocks if not b.is_heading and b.kind is not BlockKind.CODE)
