@@ -305,12 +305,12 @@ ITEM_STEP = 0.01  # item nodes sit between a heading's level and the next headin
 
 
 def _item_nodes(blocks: list[Block]) -> set[int]:
-    """List items that have children: the next block sits under them."""
+    """List items that have children: the next block sits under them (one level deeper)."""
     out = set()
     for i, b in enumerate(blocks[:-1]):
         if b.kind in (BlockKind.ITEM, BlockKind.STEP):
-            mine = (*b.parents, b.text.rstrip(":").strip())
-            if blocks[i + 1].parents[: len(mine)] == mine:
+            below = blocks[i + 1].parents
+            if len(below) == len(b.parents) + 1 and below[: len(b.parents)] == b.parents:
                 out.add(i)
     return out
 

@@ -45,6 +45,7 @@ DEFINITION = re.compile(r"(?P<term>\S[^:]{0,60}?)\s+::\s+(?=\S)")
 FRAMED = re.compile(r"^(?P<frame>={2,}|-{2,}|#{2,}|\*{2,}|~{2,})\s*(?P<title>[^=#*~\s].*?)\s*(?P=frame)$")
 UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
 ATX = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)(?:\s+#+)?$")
+HEAD_END = re.compile(r"\s+(?:[-–—=]+>?|->|=>)\s+|[:;]\s+|,\s+")
 HEADER = re.compile(r"^#[A-Za-z][\w-]*:")  # "#deck: Networking", "#tags: dns": an export's header fields
 
 
@@ -55,6 +56,16 @@ class _Open:
     indent: int
     number: tuple[str, ...]  # ("3",) for "3.", ("3", "1") for "3.1"; () for other marks
     text: str  # as a parent: without a trailing ':'
+
+
+def _label(text: str) -> str:
+    """How an item names the lines under it: one ending with ':' introduces them and names them whole;
+    another names them by its head, up to the first separator (``1.4 zombie - child that has exited ...``
+    → ``1.4 zombie``), so its own facts do not become every child's topic."""
+    if text.endswith(":"):
+        return text.rstrip(":").strip()
+    head = HEAD_END.split(text, maxsplit=1)[0].strip()
+    return head or text
 
 
 def _indent(line: str) -> int:
@@ -193,7 +204,7 @@ class _Reader:
                 parents = (clean(definition.group("term")),)
         self.emit(Block(kind, text, n, n, parents=parents, lead=lead))
         if kind is BlockKind.ITEM:
-            self.items.append(_Open(indent, number, text.rstrip(":").strip()))
+            self.items.append(_Open(indent, number, _label(text)))
         elif text.endswith(":"):
             self.intro = text.rstrip(":").strip()
 
@@ -222,7 +233,7 @@ class _Reader:
         self.blocks[-1] = joined
         self.last, self.last_line = joined, n
         if joined.kind is BlockKind.ITEM and self.items:
-            self.items[-1].text = joined.text.rstrip(":").strip()
+            self.items[-1].text = _label(joined.text)
         return True
 
     def card(self, card: re.Match[str], body: str, n: int) -> None:
