@@ -12,8 +12,10 @@ rewriting the file into Markdown: every line's text reaches its passage literall
 - list items: bullets (``-``, ``*``, ``•``, ``o``, ``>``, ...) and numbered outline marks (``1.``, ``1)``,
   ``2.1``, ``2.1.3``, ``a)``, ``(b)``, ``i.``, ``iv)``). An item sits under the open item it is indented
   beneath; at the same indentation, under the item whose number its own extends (``3.1`` under ``3.``).
-  The numbering mark stays in the text, since that is how notes are cited ("3.1 max file size 16 TiB");
-  a bullet mark is dropped, as in Markdown.
+  Marks are dropped from the text, numbers included, as Markdown drops an ordered list's numbers: the
+  citation keeps the line, and a number left in the text reads as a figure ("3.1 max file size 16 TiB"
+  gave a fact "max file = 3.1"). An item names the items under it by its head, up to the first separator
+  (``zombie - child that has exited ...`` → ``zombie``), or whole when it ends with ':'.
 - an indented line without a mark under an item is a child item of it, or a continuation of it when it
   plainly carries on a wrapped sentence (it starts in lowercase after a line left open: ``,``, ``and``).
 - flashcards: an answer (``A: ...``) is read under its question (``Q: ...``), a ``term :: definition``
@@ -180,6 +182,7 @@ class _Reader:
         if numbered:
             num = numbered.group("num")
             number = tuple(x for x in (num or "").rstrip(".)").split(".") if x)
+            body = body[numbered.end() :]
         elif bullet:
             body = body[bullet.end() :]
         # leave the items this line is not under
