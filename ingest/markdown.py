@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from ingest.cards import CardReader, is_card
 from ingest.document import Block
 from ingest.outline import ACRONYM_TITLE, is_continuation_start, looks_like_heading, normalise_text, service_key
 from ingest.subjects import Evidence, SubjectStack, name_from_file
@@ -94,12 +95,15 @@ class _Reader:
         self.row: list[str] = []
         self.in_head = False
         self.tr = Token("tr_open", "tr", 1)
+        self.cards = CardReader()
 
     def parents(self, own_item: bool) -> tuple[str, ...]:
         lists = self.lists[:-1] if own_item else self.lists
         return tuple(lst.item for lst in lists if lst.item)
 
-    def emit(self, block: Block) -> None:
+    def emit(self, block: Block, card: bool = False) -> None:
+        if not card:
+            self.cards.forget()
         self.blocks.append(block)
         if block.kind is not BlockKind.PARAGRAPH:
             self.pending_intro = ""
@@ -169,6 +173,9 @@ class _Reader:
         lines = inline_lines(inline)
         lst = self.lists[-1] if self.lists else None
         own_item = lst is not None and not lst.has_para
+        if not own_item and not self.quote and any(is_card(x) for x in lines):
+            self.card_lines(lines, base)
+            return
         if self.quote and self.quote_first and lines:
             self.quote_first = False
             callout = CALLOUT.match(lines[0])
@@ -204,6 +211,24 @@ class _Reader:
                     self.pending_intro = ""
             if lst is not None and own_item:
                 lst.has_para = True
+
+    def card_lines(self, lines: list[str], base: int) -> None:
+        """A paragraph of flashcards (``**Q:** ...`` / ``**A:** ...``, ``term :: definition``) with a fact on
+        each line between them: one block per line, or per sentence wrapped over lines."""
+        spans: list[tuple[int, int]] = []
+        for i, line in enumerate(lines):
+            opened = _is_open(lines[i - 1]) or line[:1] in ",;)]}"
+            if spans and line and opened and is_continuation_start(line) and not is_card(line):
+                spans[-1] = (spans[-1][0], i + 1)
+            elif line:
+                spans.append((i, i + 1))
+        for a, b in spans:
+            text = " ".join(x for x in lines[a:b] if x)
+            block, replaces = self.cards.block(text, base + a + 1, base + b, self.parents(False), "")
+            if replaces:
+                self.blocks.pop()
+            self.emit(block, card=True)
+        self.pending_intro = ""
 
     def segments(self, lines: list[str], base: int, own_item: bool) -> list[tuple[int, int, bool]]:
         """Split a paragraph where notes used a line break as structure: a title-shaped line over a list

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.cards import CARD, DEFINITION, CardReader
 from ingest.document import Block
 from ingest.markdown import blocks_to_passages, clean
 from ingest.outline import is_continuation_start, looks_like_heading
@@ -42,8 +43,6 @@ NUMBERED = re.compile(
     rf"|(?P<dotted>[a-z]|{ROMAN})\.)"  # a. i.
     r"(?:\s+(?=\S)|(?=[A-Z]))"  # a mark needs a space after it, or a capital glued to it ("viii.SIGCONT")
 )
-CARD = re.compile(r"(?P<label>[QA]):\s+(?=\S)")
-DEFINITION = re.compile(r"(?P<term>\S[^:]{0,60}?)\s+::\s+(?=\S)")
 FRAMED = re.compile(r"^(?P<frame>={2,}|-{2,}|#{2,}|\*{2,}|~{2,})\s*(?P<title>[^=#*~\s].*?)\s*(?P=frame)$")
 UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
 ATX = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)(?:\s+#+)?$")
@@ -102,7 +101,7 @@ class _Reader:
         self.blocks: list[Block] = []
         self.items: list[_Open] = []
         self.styles: list[str] = []  # title styles in order of first use: their levels
-        self.question: Block | None = None  # the last question, until its answer or another block
+        self.cards = CardReader()
         self.intro = ""  # a line ending with ':' that the following lines (up to a blank line) belong to
         self.last: Block | None = None  # the block that the next line may continue
         self.last_line = -1
@@ -160,7 +159,8 @@ class _Reader:
             found = self.title(i)
             if found is not None:
                 text, level, last = found
-                self.items, self.question, self.intro = [], None, ""
+                self.items, self.intro = [], ""
+                self.cards.forget()
                 self.emit(Block(BlockKind.HEADING, clean(text), i + 1, last + 1, level=level))
                 i = last + 1
                 continue
@@ -177,7 +177,6 @@ class _Reader:
         number: tuple[str, ...] = ()
         numbered = NUMBERED.match(body)
         bullet = BULLET.match(body)
-        card = CARD.match(body)
         marked = bool(numbered or bullet)
         if numbered:
             num = numbered.group("num")
@@ -188,28 +187,20 @@ class _Reader:
         # leave the items this line is not under
         while self.items and not self.under(self.items[-1], indent, number, marked):
             self.items.pop()
-        if card and not self.items:
-            self.card(card, body, n)
-            return
-        self.question = None
         text = clean(body)
         if not text:
             return
-        lead = self.intro if not self.items else ""
-        if marked or self.items:
-            kind = BlockKind.ITEM
-            parents = self.parents()
-        else:
-            kind = BlockKind.PARAGRAPH
-            parents = ()
-            definition = DEFINITION.match(body)
-            if definition:
-                parents = (clean(definition.group("term")),)
-        self.emit(Block(kind, text, n, n, parents=parents, lead=lead))
-        if kind is BlockKind.ITEM:
-            self.items.append(_Open(indent, number, _label(text)))
-        elif text.endswith(":"):
-            self.intro = text.rstrip(":").strip()
+        if not (marked or self.items):
+            block, replaces = self.cards.block(text, n, n, (), self.intro)
+            if replaces:
+                self.blocks.pop()
+            self.emit(block)
+            if text.endswith(":"):
+                self.intro = text.rstrip(":").strip()
+            return
+        self.cards.forget()
+        self.emit(Block(BlockKind.ITEM, text, n, n, parents=self.parents(), lead=self.intro if not self.items else ""))
+        self.items.append(_Open(indent, number, _label(text)))
 
     @staticmethod
     def under(top: _Open, indent: int, number: tuple[str, ...], marked: bool) -> bool:
@@ -239,17 +230,6 @@ class _Reader:
             self.items[-1].text = _label(joined.text)
         return True
 
-    def card(self, card: re.Match[str], body: str, n: int) -> None:
-        text = clean(body[card.end() :])
-        if card.group("label") == "Q":
-            block = Block(BlockKind.PARAGRAPH, text, n, n, lead=self.intro)
-            self.emit(block)
-            self.question = block
-            return
-        question = self.question
-        parents = (question.text,) if question is not None else ()
-        self.emit(Block(BlockKind.PARAGRAPH, text, n, n, parents=parents, lead=self.intro))
-        self.question = None
 
 
 def shows_layout(text: str) -> bool:

@@ -111,10 +111,12 @@ def test_an_answer_is_read_under_its_question() -> None:
     text = "#deck: Networking\n\nQ: max length of one dns label?\nA: 63 octets\nroot servers = 13 named ones\n"
     ps = parse_plaintext(text, "cards.txt")
     assert at(ps, 1).text == "#deck: Networking" and at(ps, 1).kind is BlockKind.PARAGRAPH
-    question, answer = at(ps, 3), at(ps, 4)
-    assert question.text == "max length of one dns label?" and question.section == ()
-    assert answer.text == "63 octets" and answer.section == ("max length of one dns label?",)
+    card = at(ps, 3)
+    assert card.text == "63 octets" and card.section == ("max length of one dns label?",)
+    assert (card.line_start, card.line_end) == (3, 4), "one passage per card, its citation shows both lines"
     assert at(ps, 5).section == (), "a line after the answer is no part of the card"
+    alone = parse_plaintext("Q: unanswered?\nsome note\nA: stray answer\n", "cards.txt")
+    assert [(p.text, p.section) for p in alone] == [("unanswered?", ()), ("some note", ()), ("stray answer", ())]
 
 
 def test_a_definition_card_is_read_under_its_term() -> None:
@@ -140,3 +142,15 @@ def test_only_files_that_show_a_layout_take_the_plain_text_reader() -> None:
     # the flat outline still joins a wrapped command to its bullet
     assert at(parse_text(flat, "ec2.txt"), 3).text == "Some CLI commands contain --dry-run option"
     assert at(parse_text(OUTLINE, "disks.txt"), 7).section[-1] == "ext4"
+
+
+def test_markdown_flashcards_are_read_card_by_card() -> None:
+    text = "## TLS\n\n**Q:** round trips for a tls 1.3 handshake?\n**A:** 1-RTT\nTLS 1.3 = RFC 8446\nSNI :: name\n"
+    ps = parse_text(text, "cards.md")
+    card = at(ps, 3)
+    assert card.text == "1-RTT" and card.section == ("TLS", "round trips for a tls 1.3 handshake?")
+    assert (card.line_start, card.line_end) == (3, 4)
+    assert at(ps, 5).text == "TLS 1.3 = RFC 8446" and at(ps, 5).section == ("TLS",)
+    assert at(ps, 6).section == ("TLS", "SNI")
+    prose = parse_text("## Notes\n\nA paragraph over\ntwo lines stays one.\n", "notes.md")
+    assert (at(prose, 3).line_start, at(prose, 3).line_end) == (3, 4), "no cards: Markdown paragraphs as ever"
