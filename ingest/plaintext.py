@@ -231,7 +231,6 @@ class _Reader:
         return True
 
 
-
 def shows_layout(text: str) -> bool:
     """Whether a file gives its structure by layout: an indented line, a numbered outline mark, a
     flashcard, a framed or underlined title. Flat notes (plain-line titles over ``-`` bullets, commands
