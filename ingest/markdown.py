@@ -63,7 +63,7 @@ def inline_lines(token: Token) -> list[str]:
     return [clean(x) for x in lines]
 
 
-def _is_open(line: str) -> bool:
+def is_open_line(line: str) -> bool:
     """A line that cannot end a thought: what follows it continues it."""
     s = line.rstrip()
     last = s.split()[-1].lower() if s.split() else ""
@@ -217,7 +217,7 @@ class _Reader:
         each line between them: one block per line, or per sentence wrapped over lines."""
         spans: list[tuple[int, int]] = []
         for i, line in enumerate(lines):
-            opened = _is_open(lines[i - 1]) or line[:1] in ",;)]}"
+            opened = is_open_line(lines[i - 1]) or line[:1] in ",;)]}"
             if spans and line and opened and is_continuation_start(line) and not is_card(line):
                 spans[-1] = (spans[-1][0], i + 1)
             elif line:
@@ -238,7 +238,7 @@ class _Reader:
             after = self.src[base + i + 1] if base + i + 1 < len(self.src) else ""
             if i == 0 and (own_item or self.quote or len(lines) > 1 and not self._title(lines[0], lines[1])):
                 continue
-            if i > 0 and (not line or is_continuation_start(line) or _is_open(lines[i - 1])):
+            if i > 0 and (not line or is_continuation_start(line) or is_open_line(lines[i - 1])):
                 continue
             if self._title(line, after):
                 cuts[i] = True

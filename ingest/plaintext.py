@@ -30,10 +30,9 @@ from dataclasses import dataclass
 
 from ingest.cards import CARD, DEFINITION, CardReader
 from ingest.document import Block
-from ingest.markdown import blocks_to_passages, clean
+from ingest.markdown import blocks_to_passages, clean, is_open_line
 from ingest.outline import is_continuation_start, looks_like_heading
 from kg.model import BlockKind, Passage
-from kg.vocab import OPEN_ENDINGS
 
 BULLET = re.compile(r"(?P<mark>[-*+•●▪◦‣o>])\s+(?=\S)")
 ROMAN = r"(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})"
@@ -44,10 +43,10 @@ NUMBERED = re.compile(
     r"(?:\s+(?=\S)|(?=[A-Z]))"  # a mark needs a space after it, or a capital glued to it ("viii.SIGCONT")
 )
 FRAMED = re.compile(r"^(?P<frame>={2,}|-{2,}|#{2,}|\*{2,}|~{2,})\s*(?P<title>[^=#*~\s].*?)\s*(?P=frame)$")
+TITLE_WORDS = 10  # the longest title, as in outline.looks_like_heading
 UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
 ATX = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)(?:\s+#+)?$")
 HEAD_END = re.compile(r"\s+(?:[-–—=]+>?|->|=>)\s+|[:;]\s+|,\s+")
-HEADER = re.compile(r"^#[A-Za-z][\w-]*:")  # "#deck: Networking", "#tags: dns": an export's header fields
 
 
 @dataclass
@@ -56,13 +55,13 @@ class _Open:
 
     indent: int
     number: tuple[str, ...]  # ("3",) for "3.", ("3", "1") for "3.1"; () for other marks
-    text: str  # as a parent: without a trailing ':'
+    text: str  # how it names the items under it (``_label``)
 
 
 def _label(text: str) -> str:
     """How an item names the lines under it: one ending with ':' introduces them and names them whole;
-    another names them by its head, up to the first separator (``1.4 zombie - child that has exited ...``
-    → ``1.4 zombie``), so its own facts do not become every child's topic."""
+    another names them by its head, up to the first separator (``zombie - child that has exited ...`` →
+    ``zombie``), so its own facts do not become every child's topic."""
     if text.endswith(":"):
         return text.rstrip(":").strip()
     head = HEAD_END.split(text, maxsplit=1)[0].strip()
@@ -71,13 +70,6 @@ def _label(text: str) -> str:
 
 def _indent(line: str) -> int:
     return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
-
-
-def _is_open(text: str) -> bool:
-    """A line that cannot end a thought: what follows it continues it."""
-    s = text.rstrip()
-    last = s.split()[-1].lower() if s.split() else ""
-    return s.endswith((",", "(", "[", "&", "+", "–", "—")) or last in OPEN_ENDINGS
 
 
 def _marked(s: str) -> bool:
@@ -118,7 +110,7 @@ class _Reader:
         below = self.lines[i + 1].strip() if i + 1 < len(self.lines) else ""
         if raw[:1].isspace() or not s:
             return None
-        if UNDERLINE.match(below) and not UNDERLINE.match(s) and len(s.split()) <= 12:
+        if UNDERLINE.match(below) and not UNDERLINE.match(s) and not _marked(s) and len(s.split()) <= TITLE_WORDS:
             return s, self.level(f"under{below[0]}"), i + 1
         framed = FRAMED.match(s)
         if framed:
@@ -128,7 +120,7 @@ class _Reader:
             return atx.group("title"), len(atx.group("hashes")), i
         if NUMBERED.match(s) or BULLET.match(s) or CARD.match(s) or DEFINITION.match(s):
             return None
-        if _all_caps(s) and len(s.split()) <= 10:
+        if _all_caps(s) and len(s.split()) <= TITLE_WORDS:
             return s, self.level("caps"), i
         after = next((x for x in self.lines[i + 1 :] if x.strip()), "")
         if s.endswith(":") or "=" in s or not looks_like_heading(s, after):
@@ -220,7 +212,7 @@ class _Reader:
             return False
         if last.kind is BlockKind.ITEM and self.items and indent <= self.items[-1].indent:
             return False
-        opened = _is_open(last.text) or body[:1] in ",;)]}"
+        opened = is_open_line(last.text) or body[:1] in ",;)]}"
         if not (opened and is_continuation_start(body)):
             return False
         joined = Block(last.kind, f"{last.text} {clean(body)}", last.start, n, last.level, last.parents, last.lead)
@@ -233,7 +225,7 @@ class _Reader:
 
 def shows_layout(text: str) -> bool:
     """Whether a file gives its structure by layout: an indented line, a numbered outline mark, a
-    flashcard, a framed or underlined title. Flat notes (plain-line titles over ``-`` bullets, commands
+    flashcard, a framed, underlined or ALL-CAPS title. Flat notes (plain-line titles over ``-`` bullets, commands
     wrapped at the margin) show none, and are read by the flat outline of ``ingest.parser``."""
     lines = [x.rstrip() for x in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     for i, line in enumerate(lines):
@@ -245,6 +237,8 @@ def shows_layout(text: str) -> bool:
             return True
         if NUMBERED.match(s) or CARD.match(s) or DEFINITION.match(s) or FRAMED.match(s):
             return True
+        if _all_caps(s) and " " in s and not _marked(s) and len(s.split()) <= TITLE_WORDS:
+            return True  # "DISK AND FILESYSTEMS"; a lone "STS" is as likely a wrapped token of a command
         if UNDERLINE.match(s) and above and not UNDERLINE.match(above):
             return True
     return False

@@ -138,7 +138,8 @@ def test_only_files_that_show_a_layout_take_the_plain_text_reader() -> None:
     flat = "EC2 Pricing\n- billed by the second\n- Some CLI commands contain\n--dry-run\noption\n"
     assert not shows_layout(flat)
     assert shows_layout("Basics\n1. one\n") and shows_layout("Q: a?\nA: b\n") and shows_layout("x\n  y\n")
-    assert shows_layout("Title\n=====\ntext\n")
+    assert shows_layout("Title\n=====\ntext\n") and shows_layout("DISK AND FILESYSTEMS\n- df -h\n")
+    assert not shows_layout("Tokens\n- AssumeRole returns\nSTS\ncredentials\n")
     # the flat outline still joins a wrapped command to its bullet
     assert at(parse_text(flat, "ec2.txt"), 3).text == "Some CLI commands contain --dry-run option"
     assert at(parse_text(OUTLINE, "disks.txt"), 7).section[-1] == "ext4"
@@ -154,3 +155,15 @@ def test_markdown_flashcards_are_read_card_by_card() -> None:
     assert at(ps, 6).section == ("TLS", "SNI")
     prose = parse_text("## Notes\n\nA paragraph over\ntwo lines stays one.\n", "notes.md")
     assert (at(prose, 3).line_start, at(prose, 3).line_end) == (3, 4), "no cards: Markdown paragraphs as ever"
+
+
+def test_hash_titles_and_underlines_in_plain_text() -> None:
+    text = "# Disks\n\n## ext4\n- max file 16 TiB\n\nNotes\n-----\n- a line\n"
+    ps = parse_plaintext(text, "disks.txt")
+    assert [(p.line_start, p.text, p.kind) for p in ps if p.is_heading] == [
+        (1, "Disks", BlockKind.HEADING),
+        (3, "ext4", BlockKind.HEADING),
+        (6, "Notes", BlockKind.HEADING),
+    ]
+    assert at(ps, 4).section == ("Disks", "ext4") and at(ps, 8).section[-1] == "Notes"
+    assert (at(ps, 6).line_start, at(ps, 6).line_end) == (6, 7)
