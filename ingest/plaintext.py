@@ -237,8 +237,10 @@ def shows_layout(text: str) -> bool:
             return True
         if NUMBERED.match(s) or CARD.match(s) or DEFINITION.match(s) or FRAMED.match(s):
             return True
-        if _all_caps(s) and " " in s and not _marked(s) and len(s.split()) <= TITLE_WORDS:
-            return True  # "DISK AND FILESYSTEMS"; a lone "STS" is as likely a wrapped token of a command
+        if _all_caps(s) and s[0].isalpha() and len(re.findall(r"[A-Z]{2,}", s)) >= 2 and not _marked(s):
+            # "DISK AND FILESYSTEMS", "MEMORY / OOM"; a lone "STS" or "IOPS |" is as likely a token of a
+            # wrapped command or a table fragment
+            return len(s.split()) <= TITLE_WORDS
         if UNDERLINE.match(s) and above and not UNDERLINE.match(above):
             return True
     return False

@@ -139,7 +139,7 @@ def test_only_files_that_show_a_layout_take_the_plain_text_reader() -> None:
     assert not shows_layout(flat)
     assert shows_layout("Basics\n1. one\n") and shows_layout("Q: a?\nA: b\n") and shows_layout("x\n  y\n")
     assert shows_layout("Title\n=====\ntext\n") and shows_layout("DISK AND FILESYSTEMS\n- df -h\n")
-    assert not shows_layout("Tokens\n- AssumeRole returns\nSTS\ncredentials\n")
+    assert not shows_layout("Tokens\n- AssumeRole returns\nSTS\ncredentials\nIOPS |\n# ECS\n- x\n")
     # the flat outline still joins a wrapped command to its bullet
     assert at(parse_text(flat, "ec2.txt"), 3).text == "Some CLI commands contain --dry-run option"
     assert at(parse_text(OUTLINE, "disks.txt"), 7).section[-1] == "ext4"
