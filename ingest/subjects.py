@@ -103,10 +103,13 @@ class Evidence:
         """A heading's own words as the notes write them elsewhere: a deck path's last part, and a title
         in capitals with each plain English word that the notes never write in capitals lowered (``WHEN
         THE DISK IS FULL`` → ``when the disk is full``, ``MEMORY / OOM`` → ``memory / OOM``; ``SYSTEMD``
-        and ``HTTP`` stay)."""
+        and ``HTTP`` stay; a one-word title only when the notes write it in lowercase: ``JOURNAL``, not
+        ``KMS``)."""
         t = own_title(title)
         if not shouted(t):
             return t
+        # one word in capitals is as likely an acronym ("KMS"): lowered only when the notes write it so
+        alone = len(re.findall(r"[A-Za-z]{2,}", t)) < 2
 
         def spell(m: re.Match[str]) -> str:
             w, low = m.group(0), m.group(0).lower()
@@ -115,7 +118,8 @@ class Evidence:
             seen = [x.group(0) for x in re.finditer(rf"\b{re.escape(w)}\b", self.body, re.I)]
             # "HTTP" written in capitals in the notes too stays a name; "systemd" is no plain word
             ordinary = low in self.ordinary or (low.endswith("s") and low[:-1] in self.ordinary)
-            return low if ordinary and not any(x.isupper() for x in seen) else w
+            lower = any(x.islower() for x in seen) or not alone
+            return low if ordinary and lower and not any(x.isupper() for x in seen) else w
 
         return re.sub(r"[A-Za-z][A-Za-z0-9]*", spell, t)
 

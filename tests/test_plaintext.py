@@ -167,3 +167,12 @@ def test_hash_titles_and_underlines_in_plain_text() -> None:
     ]
     assert at(ps, 4).section == ("Disks", "ext4") and at(ps, 8).section[-1] == "Notes"
     assert (at(ps, 6).line_start, at(ps, 6).line_end) == (6, 7)
+
+
+def test_a_title_in_capitals_names_a_subject_only_when_its_words_are_names() -> None:
+    text = "WHEN THE DISK IS FULL\n1. check the disk with df -h\n\nLVM\n1. lvextend -r grows the fs\n"
+    ps = parse_plaintext(text, "disks.txt")
+    assert at(ps, 2).service is None, "plain words in capitals are no name"
+    assert at(ps, 5).service == "lvm"
+    md = parse_text("# Limits\n\n## KMS\n\n- 4 KB per Encrypt call\n\n## SQS\n\n- 256 KB message\n", "limits.md")
+    assert at(md, 5).service == "kms", "a one-word title in capitals is an acronym unless written in lowercase"
