@@ -413,7 +413,7 @@ def blocks_to_passages(blocks: list[Block], rel: str) -> list[Passage]:
     if not blocks:
         return []
     body = "\n".join(b.text for b in blocks if not b.is_heading and b.kind is not BlockKind.CODE)
-    evidence = Evidence(body, [b.text for b in blocks])
+    evidence = Evidence(body, [b.text for b in blocks], [b.text for b in blocks if b.is_heading])
     passages, opened = _outline(blocks, rel, evidence, title_subject=True)
     top = _document_title(blocks)
     if top >= 0 and opened and passages[top].service and _collection_title(blocks[top].text):

@@ -94,22 +94,26 @@ def subject_terms(title: str) -> set[str]:
 class Evidence:
     """What a whole file says about its terms: how it writes them and whether it defines them."""
 
-    def __init__(self, body: str, lines: list[str]) -> None:
+    def __init__(self, body: str, lines: list[str], titles: list[str] | None = None) -> None:
         self.body = body
         self.proper = proper_words(lines)
         self.ordinary = ordinary_words()
+        # notes that write titles of several words in capitals shout their titles: there a title of one
+        # word in capitals ("PERMISSIONS") is shouted too; elsewhere it is as likely an acronym ("## KMS")
+        self.shouts = any(shouted(t) and len(re.findall(r"[A-Za-z]{2,}", t)) >= 2 for t in titles or [])
 
     def as_written(self, title: str) -> str:
         """A heading's own words as the notes write them elsewhere: a deck path's last part, and a title
         in capitals with each plain English word that the notes never write in capitals lowered (``WHEN
         THE DISK IS FULL`` → ``when the disk is full``, ``MEMORY / OOM`` → ``memory / OOM``; ``SYSTEMD``
-        and ``HTTP`` stay; a one-word title only when the notes write it in lowercase: ``JOURNAL``, not
-        ``KMS``)."""
+        and ``HTTP`` stay; a one-word title only when the notes write it in lowercase or write their other
+        titles in capitals too: ``JOURNAL``, not ``## KMS``)."""
         t = own_title(title)
         if not shouted(t):
             return t
-        # one word in capitals is as likely an acronym ("KMS"): lowered only when the notes write it so
-        alone = len(re.findall(r"[A-Za-z]{2,}", t)) < 2
+        # one word in capitals is as likely an acronym ("KMS"): lowered when the notes write it so, or
+        # when they shout their titles
+        alone = len(re.findall(r"[A-Za-z]{2,}", t)) < 2 and not self.shouts
 
         def spell(m: re.Match[str]) -> str:
             w, low = m.group(0), m.group(0).lower()
