@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from ingest.cards import CardReader, is_card
 from ingest.document import Block
 from ingest.outline import ACRONYM_TITLE, is_continuation_start, looks_like_heading, normalise_text, service_key
 from ingest.subjects import Evidence, SubjectStack, name_from_file
@@ -62,7 +63,7 @@ def inline_lines(token: Token) -> list[str]:
     return [clean(x) for x in lines]
 
 
-def _is_open(line: str) -> bool:
+def is_open_line(line: str) -> bool:
     """A line that cannot end a thought: what follows it continues it."""
     s = line.rstrip()
     last = s.split()[-1].lower() if s.split() else ""
@@ -94,12 +95,15 @@ class _Reader:
         self.row: list[str] = []
         self.in_head = False
         self.tr = Token("tr_open", "tr", 1)
+        self.cards = CardReader()
 
     def parents(self, own_item: bool) -> tuple[str, ...]:
         lists = self.lists[:-1] if own_item else self.lists
         return tuple(lst.item for lst in lists if lst.item)
 
-    def emit(self, block: Block) -> None:
+    def emit(self, block: Block, card: bool = False) -> None:
+        if not card:
+            self.cards.forget()
         self.blocks.append(block)
         if block.kind is not BlockKind.PARAGRAPH:
             self.pending_intro = ""
@@ -169,6 +173,9 @@ class _Reader:
         lines = inline_lines(inline)
         lst = self.lists[-1] if self.lists else None
         own_item = lst is not None and not lst.has_para
+        if not own_item and not self.quote and any(is_card(x) for x in lines):
+            self.card_lines(lines, base)
+            return
         if self.quote and self.quote_first and lines:
             self.quote_first = False
             callout = CALLOUT.match(lines[0])
@@ -205,6 +212,24 @@ class _Reader:
             if lst is not None and own_item:
                 lst.has_para = True
 
+    def card_lines(self, lines: list[str], base: int) -> None:
+        """A paragraph of flashcards (``**Q:** ...`` / ``**A:** ...``, ``term :: definition``) with a fact on
+        each line between them: one block per line, or per sentence wrapped over lines."""
+        spans: list[tuple[int, int]] = []
+        for i, line in enumerate(lines):
+            opened = is_open_line(lines[i - 1]) or line[:1] in ",;)]}"
+            if spans and line and opened and is_continuation_start(line) and not is_card(line):
+                spans[-1] = (spans[-1][0], i + 1)
+            elif line:
+                spans.append((i, i + 1))
+        for a, b in spans:
+            text = " ".join(x for x in lines[a:b] if x)
+            block, replaces = self.cards.block(text, base + a + 1, base + b, self.parents(False), "")
+            if replaces:
+                self.blocks.pop()
+            self.emit(block, card=True)
+        self.pending_intro = ""
+
     def segments(self, lines: list[str], base: int, own_item: bool) -> list[tuple[int, int, bool]]:
         """Split a paragraph where notes used a line break as structure: a title-shaped line over a list
         (or ``ACR: Long Name``) is a heading, a line ending with ':' right over a list introduces it."""
@@ -213,7 +238,7 @@ class _Reader:
             after = self.src[base + i + 1] if base + i + 1 < len(self.src) else ""
             if i == 0 and (own_item or self.quote or len(lines) > 1 and not self._title(lines[0], lines[1])):
                 continue
-            if i > 0 and (not line or is_continuation_start(line) or _is_open(lines[i - 1])):
+            if i > 0 and (not line or is_continuation_start(line) or is_open_line(lines[i - 1])):
                 continue
             if self._title(line, after):
                 cuts[i] = True
@@ -305,12 +330,12 @@ ITEM_STEP = 0.01  # item nodes sit between a heading's level and the next headin
 
 
 def _item_nodes(blocks: list[Block]) -> set[int]:
-    """List items that have children: the next block sits under them."""
+    """List items that have children: the next block sits under them (one level deeper)."""
     out = set()
     for i, b in enumerate(blocks[:-1]):
         if b.kind in (BlockKind.ITEM, BlockKind.STEP):
-            mine = (*b.parents, b.text.rstrip(":").strip())
-            if blocks[i + 1].parents[: len(mine)] == mine:
+            below = blocks[i + 1].parents
+            if len(below) == len(b.parents) + 1 and below[: len(b.parents)] == b.parents:
                 out.add(i)
     return out
 
@@ -380,11 +405,15 @@ def _file_subject(blocks: list[Block], rel: str, evidence: Evidence) -> str | No
 def parse_markdown(text: str, rel: str) -> list[Passage]:
     """Passages of one Markdown file's text; ``rel`` is its path relative to the notes folder."""
     source = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    blocks = _Reader(source).run(_md().parse("\n".join(source)))
+    return blocks_to_passages(_Reader(source).run(_md().parse("\n".join(source))), rel)
+
+
+def blocks_to_passages(blocks: list[Block], rel: str) -> list[Passage]:
+    """Passages of one file's blocks (from Markdown or plain text): heading paths and subjects added."""
     if not blocks:
         return []
     body = "\n".join(b.text for b in blocks if not b.is_heading and b.kind is not BlockKind.CODE)
-    evidence = Evidence(body, [b.text for b in blocks])
+    evidence = Evidence(body, [b.text for b in blocks], [b.text for b in blocks if b.is_heading])
     passages, opened = _outline(blocks, rel, evidence, title_subject=True)
     top = _document_title(blocks)
     if top >= 0 and opened and passages[top].service and _collection_title(blocks[top].text):

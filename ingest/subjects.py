@@ -42,9 +42,21 @@ def ordinary_words() -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha() and w.islower() and len(w) > 1)
 
 
+def own_title(title: str) -> str:
+    """A deck path's own part: ``Networking::Application::DNS`` → ``DNS``."""
+    t = title.strip()
+    return t.rsplit("::", 1)[-1].strip() if "::" in t and not t.endswith("::") else t
+
+
+def shouted(title: str) -> bool:
+    """A title in capitals throughout (``DISK AND FILESYSTEMS``): its words' shape tells nothing."""
+    letters = [c for c in title if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
 def subject_term(title: str) -> str:
     """The name a heading is about, document words set aside: ``Kinesis Overview`` → ``Kinesis``."""
-    t = title.strip().rstrip(":").strip()
+    t = own_title(title).rstrip(":").strip()
     acr = ACRONYM_TITLE.match(t)
     if acr:
         return acr.group("acr")
@@ -68,6 +80,7 @@ def name_from_file(rel: str) -> str:
 
 def subject_terms(title: str) -> set[str]:
     """Keys that name the subject a heading opens or a part of it (same rule as the .txt outline)."""
+    title = own_title(title)
     term = subject_term(title) or title
     terms = {service_key(term), camel_initials(term), service_key(term.split()[0]) if term.split() else ""}
     acr = ACRONYM_TITLE.match(title.strip())
@@ -81,15 +94,43 @@ def subject_terms(title: str) -> set[str]:
 class Evidence:
     """What a whole file says about its terms: how it writes them and whether it defines them."""
 
-    def __init__(self, body: str, lines: list[str]) -> None:
+    def __init__(self, body: str, lines: list[str], titles: list[str] | None = None) -> None:
         self.body = body
         self.proper = proper_words(lines)
         self.ordinary = ordinary_words()
+        # notes that write titles of several words in capitals shout their titles: there a title of one
+        # word in capitals ("PERMISSIONS") is shouted too; elsewhere it is as likely an acronym ("## KMS")
+        self.shouts = any(shouted(t) and len(re.findall(r"[A-Za-z]{2,}", t)) >= 2 for t in titles or [])
+
+    def as_written(self, title: str) -> str:
+        """A heading's own words as the notes write them elsewhere: a deck path's last part, and a title
+        in capitals with each plain English word that the notes never write in capitals lowered (``WHEN
+        THE DISK IS FULL`` → ``when the disk is full``, ``MEMORY / OOM`` → ``memory / OOM``; ``SYSTEMD``
+        and ``HTTP`` stay; a one-word title only when the notes write it in lowercase or write their other
+        titles in capitals too: ``JOURNAL``, not ``## KMS``)."""
+        t = own_title(title)
+        if not shouted(t):
+            return t
+        # one word in capitals is as likely an acronym ("KMS"): lowered when the notes write it so, or
+        # when they shout their titles
+        alone = len(re.findall(r"[A-Za-z]{2,}", t)) < 2 and not self.shouts
+
+        def spell(m: re.Match[str]) -> str:
+            w, low = m.group(0), m.group(0).lower()
+            if low in DOCUMENT_WORDS:
+                return low
+            seen = [x.group(0) for x in re.finditer(rf"\b{re.escape(w)}\b", self.body, re.I)]
+            # "HTTP" written in capitals in the notes too stays a name; "systemd" is no plain word
+            ordinary = low in self.ordinary or (low.endswith("s") and low[:-1] in self.ordinary)
+            lower = any(x.islower() for x in seen) or not alone
+            return low if ordinary and lower and not any(x.isupper() for x in seen) else w
+
+        return re.sub(r"[A-Za-z][A-Za-z0-9]*", spell, t)
 
     def names_something(self, title: str, strict: bool = False) -> bool:
         """Whether a heading names a thing; ``strict`` asks for the plain signs only (a name's shape, a
         word that is no English even when split in two, a definition), not for how the notes write it."""
-        t = title.strip().rstrip(":").strip()
+        t = self.as_written(title).rstrip(":").strip()
         if ACRONYM_TITLE.match(t):
             return True  # "SQS: Simple Queue Service"
         term = subject_term(t)
@@ -145,6 +186,7 @@ class Evidence:
 
     def never_lowercase(self, title: str) -> bool:
         """A capitalised term the notes never write in lowercase (``Lambda``, unlike ``pricing``)."""
+        title = self.as_written(title)
         term = subject_term(title)
         words = term.split()
         if len(VENDOR_PREFIX.sub("", title).split()) > 3 or not words or self.task(words[0]):
@@ -197,6 +239,7 @@ class SubjectStack:
         """Whether a heading here would open a subject other than the current one. Inside a subject a
         heading is a topic of it ("Pods > Lifecycle", "Pods > Images") unless it plainly names a thing
         of its own: an acronym or CamelCase name, a word that is no English at all, a definition."""
+        title = self.evidence.as_written(title)
         if self._same(title):
             return False
         if self.current() is not None and not sibling:
@@ -227,6 +270,7 @@ class SubjectStack:
 
     def heading(self, title: str, level: float, allowed: bool = True, named: bool = False) -> bool:
         """Record a heading at ``level``; returns whether it opens a subject."""
+        title = self.evidence.as_written(title)
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
         opens = allowed and self.would_open(title, named)

@@ -14,12 +14,11 @@ from kg.qa.evaluate import answer_correct, citation_hit, format_report, load_qa,
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "data" / "eval" / "qa_dev.jsonl"
 # Reached on the development set with the fitted ranking and confidence (make fit; the development set is
-# in the training split): answer accuracy 0.92, citation@1 0.95, abstention recall 0.67, false abstention
-# 0.03. The fitted threshold trades some abstention on this set for fewer false abstentions on notes it
-# was not fitted on (docs/calibration.md). The floor sits a few questions under, so a regression fails the
-# build while a one-question wobble does not.
-FLOOR = {"answer_accuracy": 0.89, "citation_at_1": 0.91, "abstention_recall": 0.5}
-CEILING = {"false_abstention": 0.07}
+# in the training split, one of eight corpora): answer accuracy 0.87, citation@1 0.90, abstention recall
+# 0.80, false abstention 0.06 (docs/calibration.md). The floor sits a few questions under, so a regression
+# fails the build while a one-question wobble does not; answer accuracy at 0.85, the project's own bar.
+FLOOR = {"answer_accuracy": 0.85, "citation_at_1": 0.88, "abstention_recall": 0.7}
+CEILING = {"false_abstention": 0.08}
 
 
 def test_scoring_follows_the_dev_set_rules() -> None:
@@ -73,23 +72,28 @@ def test_dev_set_quality_floor(engine: Engine) -> None:
 
 # Per corpus: answer accuracy and citation@1 measured with the fitted scoring, less two answerable
 # questions, so a regression on any style of notes fails the build (data/eval/corpora.json; the test
-# split is never fitted on). Pooled over the test split (290 questions): abstention recall 0.64, false
-# abstention 0.16, ECE 0.08 when set.
+# split is never fitted on). Pooled over the test split (378 questions): abstention recall 0.56, false
+# abstention 0.21, ECE 0.12 when set.
 CORPUS_FLOORS = {
-    "sample": (0.91, 0.93),
-    "messaging": (0.83, 0.86),
-    "third": (0.63, 0.73),
-    "outliner": (0.51, 0.65),
-    "tables": (0.77, 0.82),
-    "prose": (0.57, 0.88),
-    "k8s": (0.74, 0.71),
-    "plaintxt": (0.50, 0.66),
-    "runbook": (0.63, 0.66),
-    "azure": (0.66, 0.80),
-    "gcp": (0.46, 0.73),
-    "biology": (0.40, 0.50),
+    "sample": (0.85, 0.88),
+    "messaging": (0.83, 0.83),
+    "third": (0.63, 0.76),
+    "outliner": (0.57, 0.74),
+    "tables": (0.71, 0.80),
+    "flashcards": (0.80, 0.91),
+    "sysadmin": (0.71, 0.71),
+    "hashicorp": (0.77, 0.77),
+    "prose": (0.51, 0.88),
+    "k8s": (0.71, 0.71),
+    "plaintxt": (0.40, 0.60),
+    "runbook": (0.56, 0.60),
+    "azure": (0.66, 0.83),
+    "gcp": (0.36, 0.66),
+    "biology": (0.30, 0.43),
+    "pyinterview": (0.63, 0.71),
+    "dockertxt": (0.51, 0.60),
 }
-TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.40), "false_abstention": ("<=", 0.18), "ece": ("<=", 0.13)}
+TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.50), "false_abstention": ("<=", 0.24), "ece": ("<=", 0.15)}
 
 
 @pytest.mark.slow

@@ -1,0 +1,257 @@
+"""Plain-text notes → the typed document model, read by their layout: title lines, bullets and numbered
+outline marks, indentation, flashcards.
+
+Plain text has no markup, so the reader builds the blocks of ``ingest.document`` itself rather than
+rewriting the file into Markdown: every line's text reaches its passage literally (``<device>``, ``a_b_c``,
+``*/15 * * * *``) and every block keeps its exact 1-based line span. What it recognises:
+
+- titles: ALL-CAPS lines, framed lines (``== X ==``, ``---- x ----``, ``#### x ####``), underlined lines
+  (a line of ``=`` or ``-`` under them), ``# X`` lines, and the plain-line titles of ``outline``. As in
+  reStructuredText, a title style's level is the order in which the file first uses it; plain-line titles
+  keep level 0 (their place is judged from the subjects around them, as in Markdown).
+- list items: bullets (``-``, ``*``, ``•``, ``o``, ``>``, ...) and numbered outline marks (``1.``, ``1)``,
+  ``2.1``, ``2.1.3``, ``a)``, ``(b)``, ``i.``, ``iv)``). An item sits under the open item it is indented
+  beneath; at the same indentation, under the item whose number its own extends (``3.1`` under ``3.``).
+  Marks are dropped from the text, numbers included, as Markdown drops an ordered list's numbers: the
+  citation keeps the line, and a number left in the text reads as a figure ("3.1 max file size 16 TiB"
+  gave a fact "max file = 3.1"). An item names the items under it by its head, up to the first separator
+  (``zombie - child that has exited ...`` → ``zombie``), or whole when it ends with ':'.
+- an indented line without a mark under an item is a child item of it, or a continuation of it when it
+  plainly carries on a wrapped sentence (it starts in lowercase after a line left open: ``,``, ``and``).
+- flashcards: an answer (``A: ...``) is read under its question (``Q: ...``), a ``term :: definition``
+  card under its term, so the question or term is the answer's section. The ``Q:``/``A:`` labels are
+  dropped like bullet marks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.cards import CARD, DEFINITION, CardReader
+from ingest.document import Block
+from ingest.markdown import blocks_to_passages, clean, is_open_line
+from ingest.outline import is_continuation_start, looks_like_heading
+from kg.model import BlockKind, Passage
+
+BULLET = re.compile(r"(?P<mark>[-*+•●▪◦‣o>])\s+(?=\S)")
+ROMAN = r"(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})"
+NUMBERED = re.compile(
+    r"(?P<mark>(?P<num>\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}[.)])"  # 1. 1) 2.1 2.1.3
+    rf"|\(?(?P<letter>[a-z]|{ROMAN})\)"  # a) (b) iv)
+    rf"|(?P<dotted>[a-z]|{ROMAN})\.)"  # a. i.
+    r"(?:\s+(?=\S)|(?=[A-Z]))"  # a mark needs a space after it, or a capital glued to it ("viii.SIGCONT")
+)
+FRAMED = re.compile(r"^(?P<frame>={2,}|-{2,}|#{2,}|\*{2,}|~{2,})\s*(?P<title>[^=#*~\s].*?)\s*(?P=frame)$")
+TITLE_WORDS = 10  # the longest title, as in outline.looks_like_heading
+UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
+ATX = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)(?:\s+#+)?$")
+HEAD_END = re.compile(r"\s+(?:[-–—=]+>?|->|=>)\s+|[:;]\s+|,\s+")
+
+
+@dataclass
+class _Open:
+    """An item that later lines may sit under."""
+
+    indent: int
+    number: tuple[str, ...]  # ("3",) for "3.", ("3", "1") for "3.1"; () for other marks
+    text: str  # how it names the items under it (``_label``)
+
+
+def _label(text: str) -> str:
+    """How an item names the lines under it: one ending with ':' introduces them and names them whole;
+    another names them by its head, up to the first separator (``zombie - child that has exited ...`` →
+    ``zombie``), so its own facts do not become every child's topic."""
+    if text.endswith(":"):
+        return text.rstrip(":").strip()
+    head = HEAD_END.split(text, maxsplit=1)[0].strip()
+    return head or text
+
+
+def _indent(line: str) -> int:
+    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+
+
+def _marked(s: str) -> bool:
+    return bool(NUMBERED.match(s) or BULLET.match(s))
+
+
+def _all_caps(s: str) -> bool:
+    """``DISK AND FILESYSTEMS``, ``MEMORY / OOM``: a line of capitals with at least one real word."""
+    letters = [c for c in s if c.isalpha()]
+    return (
+        len(letters) >= 3
+        and all(c.isupper() for c in letters)
+        and bool(re.search(r"[A-Z]{3,}", s))
+        and not s.endswith((".", ",", ";", ":", "!"))
+    )
+
+
+class _Reader:
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.blocks: list[Block] = []
+        self.items: list[_Open] = []
+        self.styles: list[str] = []  # title styles in order of first use: their levels
+        self.cards = CardReader()
+        self.intro = ""  # a line ending with ':' that the following lines (up to a blank line) belong to
+        self.last: Block | None = None  # the block that the next line may continue
+        self.last_line = -1
+
+    def level(self, style: str) -> int:
+        if style not in self.styles:
+            self.styles.append(style)
+        return min(self.styles.index(style) + 1, 6)
+
+    def title(self, i: int) -> tuple[str, int, int] | None:
+        """(title, level, last line) when line ``i`` is a title line."""
+        raw = self.lines[i]
+        s = raw.strip()
+        below = self.lines[i + 1].strip() if i + 1 < len(self.lines) else ""
+        if raw[:1].isspace() or not s:
+            return None
+        if UNDERLINE.match(below) and not UNDERLINE.match(s) and not _marked(s) and len(s.split()) <= TITLE_WORDS:
+            return s, self.level(f"under{below[0]}"), i + 1
+        framed = FRAMED.match(s)
+        if framed:
+            return framed.group("title"), self.level(f"frame{framed.group('frame')[0]}"), i
+        atx = ATX.match(s)
+        if atx:
+            return atx.group("title"), len(atx.group("hashes")), i
+        if NUMBERED.match(s) or BULLET.match(s) or CARD.match(s) or DEFINITION.match(s):
+            return None
+        if _all_caps(s) and len(s.split()) <= TITLE_WORDS:
+            return s, self.level("caps"), i
+        after = next((x for x in self.lines[i + 1 :] if x.strip()), "")
+        if s.endswith(":") or "=" in s or not looks_like_heading(s, after):
+            return None
+        # a title-shaped line heads what follows when a list follows it, or when it stands alone
+        # (first line of the file, or blank lines around it); otherwise it is one more line of notes
+        alone = not below and (i == 0 or not self.lines[i - 1].strip())
+        if _marked(after.strip()) or alone or all(not x.strip() for x in self.lines[:i]):
+            return s, 0, i
+        return None
+
+    def emit(self, block: Block) -> None:
+        self.blocks.append(block)
+        self.last = block
+        self.last_line = block.end
+
+    def parents(self) -> tuple[str, ...]:
+        return tuple(o.text for o in self.items)
+
+    def run(self) -> list[Block]:
+        i = 0
+        while i < len(self.lines):
+            raw = self.lines[i].rstrip()
+            if not raw.strip():
+                self.intro = ""
+                i += 1
+                continue
+            found = self.title(i)
+            if found is not None:
+                text, level, last = found
+                self.items, self.intro = [], ""
+                self.cards.forget()
+                self.emit(Block(BlockKind.HEADING, clean(text), i + 1, last + 1, level=level))
+                i = last + 1
+                continue
+            self.line(i, raw)
+            i += 1
+        return self.blocks
+
+    def line(self, i: int, raw: str) -> None:
+        n = i + 1
+        indent = _indent(raw)
+        body = raw.strip()
+        if self.continues(indent, body, n):
+            return
+        number: tuple[str, ...] = ()
+        numbered = NUMBERED.match(body)
+        bullet = BULLET.match(body)
+        marked = bool(numbered or bullet)
+        if numbered:
+            num = numbered.group("num")
+            number = tuple(x for x in (num or "").rstrip(".)").split(".") if x)
+            body = body[numbered.end() :]
+        elif bullet:
+            body = body[bullet.end() :]
+        # leave the items this line is not under
+        while self.items and not self.under(self.items[-1], indent, number, marked):
+            self.items.pop()
+        text = clean(body)
+        if not text:
+            return
+        if not (marked or self.items):
+            block, replaces = self.cards.block(text, n, n, (), self.intro)
+            if replaces:
+                self.blocks.pop()
+            self.emit(block)
+            if text.endswith(":"):
+                self.intro = text.rstrip(":").strip()
+            return
+        self.cards.forget()
+        self.emit(Block(BlockKind.ITEM, text, n, n, parents=self.parents(), lead=self.intro if not self.items else ""))
+        self.items.append(_Open(indent, number, _label(text)))
+
+    @staticmethod
+    def under(top: _Open, indent: int, number: tuple[str, ...], marked: bool) -> bool:
+        if indent > top.indent:
+            return True
+        if indent < top.indent or not marked:
+            return False
+        # same indentation: "3.1" sits under "3.", "3.1.2" under "3.1"
+        return bool(number) and len(number) > len(top.number) and number[: len(top.number)] == top.number
+
+    def continues(self, indent: int, body: str, n: int) -> bool:
+        """Join a wrapped line to the block above it."""
+        last = self.last
+        if last is None or self.last_line != n - 1 or last.is_heading or last.kind is BlockKind.CODE:
+            return False
+        if NUMBERED.match(body) or BULLET.match(body) or CARD.match(body) or DEFINITION.match(body):
+            return False
+        if last.kind is BlockKind.ITEM and self.items and indent <= self.items[-1].indent:
+            return False
+        opened = is_open_line(last.text) or body[:1] in ",;)]}"
+        if not (opened and is_continuation_start(body)):
+            return False
+        joined = Block(last.kind, f"{last.text} {clean(body)}", last.start, n, last.level, last.parents, last.lead)
+        self.blocks[-1] = joined
+        self.last, self.last_line = joined, n
+        if joined.kind is BlockKind.ITEM and self.items:
+            self.items[-1].text = _label(joined.text)
+        return True
+
+
+def shows_layout(text: str) -> bool:
+    """Whether a file gives its structure by layout: an indented line, a numbered outline mark, a
+    flashcard, a framed, underlined or ALL-CAPS title. Flat notes (plain-line titles over ``-`` bullets, commands
+    wrapped at the margin) show none, and are read by the flat outline of ``ingest.parser``."""
+    lines = [x.rstrip() for x in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if not s:
+            continue
+        above = lines[i - 1].strip() if i else ""
+        if line[:1].isspace() and above:
+            return True
+        if NUMBERED.match(s) or CARD.match(s) or DEFINITION.match(s) or FRAMED.match(s):
+            return True
+        if _all_caps(s) and s[0].isalpha() and len(re.findall(r"[A-Z]{2,}", s)) >= 2 and not _marked(s):
+            # "DISK AND FILESYSTEMS", "MEMORY / OOM"; a lone "STS" or "IOPS |" is as likely a token of a
+            # wrapped command or a table fragment
+            return len(s.split()) <= TITLE_WORDS
+        if UNDERLINE.match(s) and above and not UNDERLINE.match(above):
+            return True
+    return False
+
+
+def read_blocks(text: str) -> list[Block]:
+    """The blocks of a plain-text file, in order, with 1-based line spans."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return _Reader(lines).run()
+
+
+def parse_plaintext(text: str, rel: str) -> list[Passage]:
+    """Passages of one plain-text file's text; ``rel`` is its path relative to the notes folder."""
+    return blocks_to_passages(read_blocks(text), rel)

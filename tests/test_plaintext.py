@@ -1,0 +1,178 @@
+"""Plain-text notes read by their layout: numbered outlines, indentation, title lines of every style and
+flashcards, with every line's text kept as written and exact line spans. Real parser, no model."""
+
+from __future__ import annotations
+
+from ingest.parser import parse_text
+from ingest.plaintext import parse_plaintext, read_blocks, shows_layout
+from kg.model import BlockKind, Passage
+
+
+def at(passages: list[Passage], line: int) -> Passage:
+    found = [p for p in passages if p.line_start == line]
+    assert len(found) == 1, f"expected one passage starting at line {line}, got {found}"
+    return found[0]
+
+
+OUTLINE = """DISK AND FILESYSTEMS
+
+1. Looking around
+   lsblk -f              tree of disks
+   df -i                 inodes
+2. ext4
+   2.1 max file size 16 TiB
+   2.2 check: umount first
+3. xfs
+3.1 default fs on rhel 7
+3.2 can grow online
+    xfs_growfs /mountpoint
+4. fstab
+   <device> <mountpoint> <type>
+   a) pass: 1 = root fs
+   b) use UUID= or LABEL=
+"""
+
+
+def test_an_all_caps_line_is_a_title_over_the_outline() -> None:
+    ps = parse_plaintext(OUTLINE, "disks.txt")
+    title = at(ps, 1)
+    assert title.kind is BlockKind.HEADING and title.text == "DISK AND FILESYSTEMS"
+    assert at(ps, 3).section == ("DISK AND FILESYSTEMS",)
+
+
+def test_indented_lines_are_children_of_the_item_above() -> None:
+    ps = parse_plaintext(OUTLINE, "disks.txt")
+    parent = at(ps, 3)
+    assert parent.kind is BlockKind.ITEM and parent.text == "Looking around"
+    assert (parent.line_start, parent.line_end) == (3, 3), "the item does not swallow its children"
+    child = at(ps, 4)
+    assert child.text == "lsblk -f tree of disks" and child.section[-1] == "Looking around"
+    assert at(ps, 6).section == ("DISK AND FILESYSTEMS",), "the next number is a sibling again"
+
+
+def test_a_numbered_outline_nests_by_its_numbers() -> None:
+    ps = parse_plaintext(OUTLINE, "disks.txt")
+    size = at(ps, 7)
+    assert size.kind is BlockKind.ITEM and size.text == "max file size 16 TiB", "the mark is dropped, as in Markdown"
+    assert size.section[-1] == "ext4"
+    # unindented "3.1" under "3.": the number says where it belongs
+    assert at(ps, 10).section[-1] == "xfs" and at(ps, 11).section[-1] == "xfs"
+    assert at(ps, 12).section[-2:] == ("xfs", "can grow online")
+    assert at(ps, 13).section == ("DISK AND FILESYSTEMS",)
+
+
+def test_markdown_looking_text_stays_as_written() -> None:
+    ps = parse_plaintext(OUTLINE, "disks.txt")
+    assert at(ps, 14).text == "<device> <mountpoint> <type>"
+    assert at(ps, 15).text == "pass: 1 = root fs" and at(ps, 15).section[-1] == "fstab"
+    text = "CRON\n\n1. schedules\n   */15 * * * *  = every 15 min\n   a_b_c [x] #tag `q` | ~y ! _z_\n"
+    ps = parse_plaintext(text, "cron.txt")
+    assert at(ps, 4).text == "*/15 * * * * = every 15 min"
+    assert at(ps, 5).text == "a_b_c [x] #tag `q` | ~y ! _z_"
+
+
+def test_tabs_letters_and_roman_numerals_nest() -> None:
+    text = "3. Signals\n\t3.1 numbers:\n\t\ti.   SIGHUP 1\n\t\tviii.SIGCONT 18\n\t(b) catchable\n"
+    ps = parse_plaintext(text, "signals.txt")
+    assert at(ps, 3).section == ("Signals", "numbers") and at(ps, 3).text == "SIGHUP 1"
+    assert at(ps, 4).section == ("Signals", "numbers") and at(ps, 4).text == "SIGCONT 18"
+    assert at(ps, 5).section == ("Signals",) and at(ps, 5).text == "catchable"
+
+
+def test_bullets_of_every_kind_drop_their_mark() -> None:
+    text = "Tools\n- lsof\n  * nested one\n• pgrep\no strace\n"
+    ps = parse_plaintext(text, "tools.txt")
+    assert [p.text for p in ps] == ["Tools", "lsof", "nested one", "pgrep", "strace"]
+    assert at(ps, 3).section == ("Tools", "lsof")
+    assert all(p.kind is BlockKind.ITEM for p in ps[1:])
+
+
+def test_a_wrapped_sentence_continues_its_item() -> None:
+    text = "1. load average counts runnable tasks and\n   tasks in D state\n   uptime\n"
+    ps = parse_plaintext(text, "load.txt")
+    first = at(ps, 1)
+    assert first.text == "load average counts runnable tasks and tasks in D state"
+    assert (first.line_start, first.line_end) == (1, 2)
+    assert at(ps, 3).section == ("load average counts runnable tasks and tasks in D state",)
+
+
+def test_framed_and_underlined_titles_take_levels_in_order_of_use() -> None:
+    text = "Networking\n==========\n\n==== Addressing::IPv4 ====\nloopback = 127.0.0.0/8\n\n==== Ports ====\n22 = ssh\n"
+    blocks = read_blocks(text)
+    assert (blocks[0].kind, blocks[0].text, blocks[0].level) == (BlockKind.HEADING, "Networking", 1)
+    assert (blocks[0].start, blocks[0].end) == (1, 2), "the underline is part of the title"
+    assert (blocks[1].text, blocks[1].level) == ("Addressing::IPv4", 2)
+    ps = parse_plaintext(text, "net.txt")
+    assert at(ps, 5).section == ("Networking", "Addressing::IPv4")
+    assert at(ps, 8).section == ("Networking", "Ports")
+
+
+def test_an_answer_is_read_under_its_question() -> None:
+    text = "#deck: Networking\n\nQ: max length of one dns label?\nA: 63 octets\nroot servers = 13 named ones\n"
+    ps = parse_plaintext(text, "cards.txt")
+    assert at(ps, 1).text == "#deck: Networking" and at(ps, 1).kind is BlockKind.PARAGRAPH
+    card = at(ps, 3)
+    assert card.text == "63 octets" and card.section == ("max length of one dns label?",)
+    assert (card.line_start, card.line_end) == (3, 4), "one passage per card, its citation shows both lines"
+    assert at(ps, 5).section == (), "a line after the answer is no part of the card"
+    alone = parse_plaintext("Q: unanswered?\nsome note\nA: stray answer\n", "cards.txt")
+    assert [(p.text, p.section) for p in alone] == [("unanswered?", ()), ("some note", ()), ("stray answer", ())]
+
+
+def test_a_definition_card_is_read_under_its_term() -> None:
+    text = "==== DNS ====\nEDNS0 :: extension so the client can advertise a bigger buffer\nTTL :: seconds to cache\n"
+    ps = parse_plaintext(text, "dns.txt")
+    card = at(ps, 2)
+    assert card.kind is BlockKind.PARAGRAPH and card.section == ("DNS", "EDNS0")
+    assert card.text.startswith("EDNS0 :: extension")
+    assert at(ps, 3).section == ("DNS", "TTL")
+
+
+def test_a_line_ending_with_a_colon_leads_the_lines_below_it() -> None:
+    ps = parse_plaintext("status codes:\n301 = moved permanently\n302 = found\n\n404 = not found\n", "http.txt")
+    assert at(ps, 2).lead == "status codes" and at(ps, 3).lead == "status codes"
+    assert at(ps, 5).lead == "", "a blank line ends what the colon introduced"
+
+
+def test_only_files_that_show_a_layout_take_the_plain_text_reader() -> None:
+    flat = "EC2 Pricing\n- billed by the second\n- Some CLI commands contain\n--dry-run\noption\n"
+    assert not shows_layout(flat)
+    assert shows_layout("Basics\n1. one\n") and shows_layout("Q: a?\nA: b\n") and shows_layout("x\n  y\n")
+    assert shows_layout("Title\n=====\ntext\n") and shows_layout("DISK AND FILESYSTEMS\n- df -h\n")
+    assert not shows_layout("Tokens\n- AssumeRole returns\nSTS\ncredentials\nIOPS |\n# ECS\n- x\n")
+    # the flat outline still joins a wrapped command to its bullet
+    assert at(parse_text(flat, "ec2.txt"), 3).text == "Some CLI commands contain --dry-run option"
+    assert at(parse_text(OUTLINE, "disks.txt"), 7).section[-1] == "ext4"
+
+
+def test_markdown_flashcards_are_read_card_by_card() -> None:
+    text = "## TLS\n\n**Q:** round trips for a tls 1.3 handshake?\n**A:** 1-RTT\nTLS 1.3 = RFC 8446\nSNI :: name\n"
+    ps = parse_text(text, "cards.md")
+    card = at(ps, 3)
+    assert card.text == "1-RTT" and card.section == ("TLS", "round trips for a tls 1.3 handshake?")
+    assert (card.line_start, card.line_end) == (3, 4)
+    assert at(ps, 5).text == "TLS 1.3 = RFC 8446" and at(ps, 5).section == ("TLS",)
+    assert at(ps, 6).section == ("TLS", "SNI")
+    prose = parse_text("## Notes\n\nA paragraph over\ntwo lines stays one.\n", "notes.md")
+    assert (at(prose, 3).line_start, at(prose, 3).line_end) == (3, 4), "no cards: Markdown paragraphs as ever"
+
+
+def test_hash_titles_and_underlines_in_plain_text() -> None:
+    text = "# Disks\n\n## ext4\n- max file 16 TiB\n\nNotes\n-----\n- a line\n"
+    ps = parse_plaintext(text, "disks.txt")
+    assert [(p.line_start, p.text, p.kind) for p in ps if p.is_heading] == [
+        (1, "Disks", BlockKind.HEADING),
+        (3, "ext4", BlockKind.HEADING),
+        (6, "Notes", BlockKind.HEADING),
+    ]
+    assert at(ps, 4).section == ("Disks", "ext4") and at(ps, 8).section[-1] == "Notes"
+    assert (at(ps, 6).line_start, at(ps, 6).line_end) == (6, 7)
+
+
+def test_a_title_in_capitals_names_a_subject_only_when_its_words_are_names() -> None:
+    text = "WHEN THE DISK IS FULL\n1. check the disk with df -h\n\nLVM\n1. lvextend -r grows the fs\n"
+    ps = parse_plaintext(text, "disks.txt")
+    assert at(ps, 2).service is None, "plain words in capitals are no name"
+    assert at(ps, 5).service == "lvm"
+    md = parse_text("# Limits\n\n## KMS\n\n- 4 KB per Encrypt call\n\n## SQS\n\n- 256 KB message\n", "limits.md")
+    assert at(md, 5).service == "kms", "a one-word title in capitals is an acronym unless written in lowercase"
