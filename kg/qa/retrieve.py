@@ -23,7 +23,7 @@ from kg.vocab import MEASURE_WORDS, PRICE_WORDS, word_pattern
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
 # the mark of a numbered point ("3.", "2.1", "a)", "iv.") at the start of a line: a position, not a quantity
-OUTLINE_MARK = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|\(?[a-z][.)]|\(?[ivx]+[.)])\s+")
+OUTLINE_MARK = re.compile(r"^\s*(?:\d+[.)]|\(?[a-z][.)]|\(?[ivx]+[.)])\s+")  # not "3 duplicate ACKs"
 # A line that talks about money: a currency sign, a percentage or a price word.
 PRICE_CUE = re.compile(r"\$|%|" + word_pattern(PRICE_WORDS), re.I)
 # How the signals add up to a passage's score: weights fitted by `make fit` (scripts/fit.py) on the training
