@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -74,11 +75,12 @@ def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def confidence(index: Index, scored: Scored, calibration: Calibration) -> float:
-    """The probability that the top passage answers the question, from the fitted calibration."""
+def confidence(index: Index, scored: Scored, calibration: Calibration, answer: Sequence[Passage] = ()) -> float:
+    """The probability that the answer read from the top passage (and ``answer``, the passages it was composed
+    of) is right, from the fitted calibration."""
     if not scored.ranked or not (scored.query.terms or scored.query.services):
         return 0.0  # nothing asked about: only question words ("what's the difference between")
-    return calibration.probability(signals(index, scored.query, scored.ranked))
+    return calibration.probability(signals(index, scored.query, scored.ranked, answer))
 
 
 def answer(
@@ -111,19 +113,20 @@ def answer(
                 scored = Scored(scored.query, second.ranked, second.sparql or first.sparql)
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     ranked = scored.ranked
-    conf = confidence(index, scored, calibration)
+    facts = list(ranked[0].facts) if ranked else []
+    composed = compose(index, scored.query, ranked, facts) if ranked else None
+    used = composed.passages if composed else ()
+    conf = confidence(index, scored, calibration, used)
     if signals_out is not None:  # what the confidence was read from: for fitting and evaluation
-        signals_out.update(signals(index, scored.query, ranked))
-    abstained = not ranked or conf < threshold
-    cited = _citations(index, scored.query, ranked, hops, top_k)
-    if abstained:
+        signals_out.update(signals(index, scored.query, ranked, used))
+    abstained = composed is None or conf < threshold
+    if abstained or composed is None:
+        cited = _citations(index, scored.query, ranked, hops, top_k)
         text = NOT_IN_NOTES
         if cited:
             text += f" The nearest I found is in {cited[0].source}:{cited[0].lines[0]}-{cited[0].lines[1]}."
-        facts: list[Fact] = []
+        facts = []
     else:
-        facts = list(ranked[0].facts)
-        composed = compose(index, scored.query, ranked, facts)
         text = composed.text
         cited = _citations(index, scored.query, ranked, hops, top_k, composed.passages, composed.is_list)
     t1 = time.perf_counter()

@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from kg.errors import ConfigError
-from kg.model import QuestionKind
+from kg.model import Passage, QuestionKind
 from kg.qa.index import Index
 from kg.qa.question import Query
-from kg.qa.retrieve import Candidate
+from kg.qa.retrieve import Candidate, shape_signals
 from kg.text import content_terms, stem, terms, words
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
@@ -103,8 +104,9 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
     return cal
 
 
-def signals(index: Index, query: Query, ranked: list[Candidate]) -> dict[str, float]:
-    """The signals of the top passage, for the fitted model."""
+def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequence[Passage] = ()) -> dict[str, float]:
+    """The signals of the top passage, for the fitted model; whether the figure asked for is stated is read
+    from the passages the answer was composed of as well (``answer``: a price on the line after the top one)."""
     out = dict.fromkeys(FEATURES, 0.0)
     if not ranked or not (query.terms or query.services):
         return out  # nothing asked about: only question words
@@ -113,6 +115,8 @@ def signals(index: Index, query: Query, ranked: list[Candidate]) -> dict[str, fl
     unknown = unknown_terms(index, query)
     around = [c.passage for c in ranked[: 3 if query.kind is QuestionKind.COMPARISON else 1]]
     figure = query.kind in (QuestionKind.NUMBER, QuestionKind.PRICING)
+    extra = [p for p in answer if p.id != top.passage.id]
+    shown = {s for p in extra for s in shape_signals(index, query, p, index.facts_by_passage.get(p.id, []), [])}
     out.update(
         coverage_body=top.signal("coverage_body"),
         coverage_head=top.signal("coverage_head") + top.signal("coverage_head_list"),
@@ -124,10 +128,11 @@ def signals(index: Index, query: Query, ranked: list[Candidate]) -> dict[str, fl
         fact=top.fact,
         score=top.score,
         margin=top.score - ranked[1].score if len(ranked) > 1 else top.score,
-        figure_missing=float(figure and not top.has_any(FIGURE_SIGNALS)),
+        figure_missing=float(figure and not top.has_any(FIGURE_SIGNALS) and not shown & set(FIGURE_SIGNALS)),
         price_missing=float(
             query.kind is QuestionKind.PRICING
             and not top.signal("money")
+            and "money" not in shown
             and bool(PRICE_ASKED.search(query.normalised))
         ),
         other_service=float(bool(query.services) and not top.has_any(("service_own", "service_section"))),
@@ -141,7 +146,8 @@ def signals(index: Index, query: Query, ranked: list[Candidate]) -> dict[str, fl
         ),
         names_service=float(bool(query.services)),
         family_missing=float(
-            bool(query.unit_family) and query.unit_family not in index.families.get(top.passage.id, ())
+            bool(query.unit_family)
+            and not any(query.unit_family in index.families.get(p.id, ()) for p in (top.passage, *extra))
         ),
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
     )
