@@ -138,7 +138,7 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
         other_service=float(bool(query.services) and not top.has_any(("service_own", "service_section"))),
         missing_names=float(len(missing_names(index, query, around))),
         focus_missing=float(query.kind is not QuestionKind.MULTI_HOP and focus_missing(index, query, top.passage)),
-        known_missing=float(len(known_missing(index, query, top.passage))),
+        known_missing=float(len(known_missing(index, query, top.passage, extra))),
         unknown_common=float(sum(1 for t in unknown if index.lexicon.is_common_word(t))),
         unknown_jargon=float(sum(1 for t in unknown if not index.lexicon.is_common_word(t))),
         all_unknown=float(
@@ -185,10 +185,11 @@ def focus_missing(index: Index, q: Query, p: Any) -> bool:
     return focus not in set(terms(" ".join([p.text, *p.local_section])))
 
 
-def known_missing(index: Index, q: Query, p: Any) -> list[str]:
-    """Content words of the question that the notes use somewhere but not in this passage, its headings or
-    the list it belongs to: what the question asks beyond what the passage says (a near miss)."""
-    seen = set(terms(" ".join([p.text, *p.local_section, p.lead])))
+def known_missing(index: Index, q: Query, p: Any, extra: Sequence[Passage] = ()) -> list[str]:
+    """Content words of the question that the notes use somewhere but not in this passage (nor the others the
+    answer was composed of), its headings or the list it belongs to: what the question asks beyond what the
+    answer says (a near miss)."""
+    seen = set(terms(" ".join([p.text, *p.local_section, p.lead, *(x.text for x in extra)])))
     return [
         t
         for t in dict.fromkeys(q.terms)
