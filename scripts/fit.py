@@ -6,11 +6,12 @@ the train split is fitted on:
 1. **Ranking**: for every answerable question, the signals of each candidate passage and whether it holds a
    gold line; a pairwise logistic model (right passage against each wrong one) gives the weights of the
    fused score, its regularisation chosen by leave-one-corpus-out top-1 hits. → ``kg/qa/ranking.json``
-2. **Confidence**: every question answered with abstention off under the new ranking, recording the
-   signals the confidence reads and whether the answer is right; a logistic model, its regularisation
-   chosen by leave-one-corpus-out log loss, its abstention threshold the one that handles the most
-   training questions right (answered correctly, or abstained when the notes do not say) on out-of-corpus
-   probabilities. → ``kg/qa/calibration.json``
+2. **Confidence**: every question answered with abstention off, recording the signals the confidence reads
+   and whether the answer is right; a train corpus is ranked by weights fitted on the other train corpora
+   (cross-fitting: the confidence learns how a ranking behaves on notes it was not fitted on); a logistic
+   model, its regularisation chosen by leave-one-corpus-out log loss, its abstention threshold the one that
+   handles the most training questions right (answered correctly, or abstained when the notes do not say)
+   on out-of-corpus probabilities. → ``kg/qa/calibration.json``
 
 The per-corpus figures (fitted, leave-one-corpus-out, test) go to ``docs/calibration.md``. Deterministic:
 same code and data, same files.
@@ -114,14 +115,17 @@ def fit_ranking_loco(rows: list[dict[str, Any]]) -> tuple[tuple[float, ...], flo
     return fit_ranking(rows, c_best), c_best, loco
 
 
-def collect(corpus: dict[str, Any], cache: Path, root: Path) -> list[dict[str, Any]]:
-    """One row per question: signals, whether the never-abstaining answer is right, and labels."""
+def collect(
+    corpus: dict[str, Any], cache: Path, root: Path, weights: tuple[float, ...] | None = None
+) -> list[dict[str, Any]]:
+    """One row per question: signals, whether the never-abstaining answer is right, and labels; ranked by
+    ``weights`` (default: the fitted ones)."""
     engine = _engine(corpus, cache, root)
     rows = []
     for qa in corpus["qa"]:
         for item in load_qa(root / qa):
             sig: dict[str, float] = {}
-            ans = engine.answer(item["question"], threshold=0.0, signals_out=sig)
+            ans = engine.answer(item["question"], threshold=0.0, signals_out=sig, weights=weights)
             rows.append(
                 {
                     "corpus": corpus["name"],
@@ -238,11 +242,16 @@ def main() -> int:
     args.ranking.write_text(json.dumps(ranking_doc, indent=1) + "\n", encoding="utf-8")
     load_weights.cache_clear()
     rank_report = _rank_report(corpora, cand_rows, previous, weights, c_rank, loco_rank)
-    # 2. confidence, under the new ranking
+    # 2. confidence, under the new ranking. A train corpus is answered with ranking weights fitted without it
+    # (cross-fitting), so the confidence learns how far to trust a ranking on notes it was not fitted on, as
+    # every user's notes are; the test split is answered with the shipped weights, as the service will.
     rows: list[dict[str, Any]] = []
     for corpus in corpora:
         print(f"answering {corpus['name']} ...", flush=True)
-        rows += collect(corpus, args.cache, root)
+        held_out = None
+        if split[corpus["name"]] == "train":
+            held_out = fit_ranking([r for r in cand_train if r["corpus"] != corpus["name"]], c_rank)
+        rows += collect(corpus, args.cache, root, held_out)
     (args.cache / "signals.json").write_text(json.dumps(rows), encoding="utf-8")  # kept for inspection
     train = [r for r in rows if split[r["corpus"]] == "train"]
     test = [r for r in rows if split[r["corpus"]] == "test"]

@@ -93,6 +93,7 @@ def answer(
     threshold: float | None = None,
     calibration: Calibration | None = None,
     signals_out: dict[str, float] | None = None,
+    weights: tuple[float, ...] | None = None,
 ) -> Answer:
     """Answer a question from the index; ``threshold`` (default: the fitted one) is the confidence under
     which the engine says the answer is not in the notes."""
@@ -101,13 +102,13 @@ def answer(
     t0 = time.perf_counter()
     q = check_question(question, max_chars)
     timings: dict[str, float] = {}
-    scored = rank(index, embed, q)
+    scored = rank(index, embed, q, weights)
     hops: list[Candidate] = []
     if scored.query.kind is QuestionKind.MULTI_HOP and scored.query.clauses:
-        first = rank(index, embed, scored.query.clauses[0])
+        first = rank(index, embed, scored.query.clauses[0], weights)
         if first.ranked:
             bridge = _bridge(index, first.query, first.ranked[0].passage)
-            second = rank(index, embed, " ".join([scored.query.clauses[1], *bridge[:2]]))
+            second = rank(index, embed, " ".join([scored.query.clauses[1], *bridge[:2]]), weights)
             if second.ranked:
                 hops = [first.ranked[0]]
                 scored = Scored(scored.query, second.ranked, second.sparql or first.sparql)
