@@ -114,8 +114,8 @@ def test_strong_definition_test_agrees_with_the_patterns_on_odd_texts() -> None:
                 at += len(low) + 1
             joined = "" if any("\x00" in low for low in lows) else "\x00".join(lows)
             want = [i for i, low in enumerate(lows) if retrieve._defines(term, low) in STRONG]
-            sited = retrieve._definition_sites(lows)
-            assert retrieve._strongly_defining(term, lows, joined, starts, sited) == want, (term, lows)
+            sites = retrieve._definition_sites(lows)
+            assert retrieve._strongly_defining(term, lows, joined, starts, sites) == want, (term, lows)
 
 
 def test_ingest_takes_unchanged_passages_from_the_previous_build(index_dir: Path, tmp_path: Path) -> None:
