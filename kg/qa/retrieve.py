@@ -232,11 +232,11 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
     return list(dict.fromkeys(out))[:DEFINITION_POOL]
 
 
-def _openers_text(index: Index, key: str) -> tuple[list[str], list[str], str, list[int], list[Sites]]:
+def _openers_text(index: Index, key: str) -> tuple[list[str], list[str], str, list[int], list[Sites | None]]:
     """The passages opening with ``key`` (index.openers), their texts lowercased, those texts joined by NUL
     ("" when a text holds a NUL), where each starts in the joined text, and which could define a term after
     their start (``_definition_sites``). Built once per key and index."""
-    cache: dict[str, tuple[list[str], list[str], str, list[int], list[Sites]]]
+    cache: dict[str, tuple[list[str], list[str], str, list[int], list[Sites | None]]]
     cache = index.derived.setdefault("openers_text", {})
     found = cache.get(key)
     if found is None:
@@ -264,12 +264,14 @@ class Sites(NamedTuple):
     after: tuple[int, ...]  # where each "is/are/means (called) a/the" ends
 
 
-def _definition_sites(lows: list[str]) -> list[Sites]:
-    """The DEFINITION_SITEs of each of the lowercased texts ``lows``."""
-    out = []
+def _definition_sites(lows: list[str]) -> list[Sites | None]:
+    """The DEFINITION_SITEs of each of the lowercased texts ``lows`` (None: it has none, as most)."""
+    out: list[Sites | None] = []
     for low in lows:
         found = list(DEFINITION_SITE.finditer(low))
-        out.append(Sites(tuple(m.start() for m in found), tuple(m.end() for m in found if not m.group(1))))
+        out.append(
+            Sites(tuple(m.start() for m in found), tuple(m.end() for m in found if not m.group(1))) if found else None
+        )
     return out
 
 
@@ -386,7 +388,9 @@ def _strong_definition(term: str) -> _Strong:
     return _Strong(pieces, whole, start, anywhere)
 
 
-def _strongly_defining(term: str, lows: list[str], joined: str, starts: list[int], sites: list[Sites]) -> list[int]:
+def _strongly_defining(
+    term: str, lows: list[str], joined: str, starts: list[int], sites: list[Sites | None]
+) -> list[int]:
     """Which of ``lows`` (lowercased texts; ``joined``, ``starts`` and ``sites`` as _openers_text makes them) a pattern
     of _strong_definition matches (``_defines(term, low) in (DEFINES, DEFINES_NAMED)``), in order. Every such
     pattern needs all the term's words in the text: only the texts holding its longest word are tried, found
@@ -409,7 +413,8 @@ def _strongly_defining(term: str, lows: list[str], joined: str, starts: list[int
             (low.startswith(first) or low[:1] in "tai") and strong.start.match(low)
         ) or (
             strong.anywhere is not None
-            and _near_site(low, sites[i], first, last)
+            and (near := sites[i]) is not None
+            and _near_site(low, near, first, last)
             and strong.anywhere.search(low) is not None
         ):
             hits.append(i)
