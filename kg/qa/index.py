@@ -14,12 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from kg.counts import build_bm25, count_words, passage_terms, read_counts
 from kg.errors import IndexCorrupt, IndexNotReady
 from kg.manifest import MANIFEST, recover_interrupted_swap, verify_index
 from kg.model import Fact, Passage, Service
 from kg.names import read_mentions, text_key
 from kg.qa.lexicon import Lexicon
-from kg.text import TOKEN, fold, stem, terms, terms_of_words
+from kg.text import stem, terms
 from kg.triples import TripleStore, open_store
 from kg.vectors import VectorIndex, open_vectors, required_files
 from kg.vocab import STOPWORDS
@@ -167,17 +168,14 @@ class Index:
                 f"{exc!r}; run `kgqa ingest --force` to rebuild them",
                 file=vector_file,
             ) from exc
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
-        bm25 = bm25s.BM25()
-        # each passage's context folded and split once: BM25, the lexicon and the openers read the same words
-        folded = [fold(p.context_text()) for p in passages]
-        passage_words = [TOKEN.findall(text) for text in folded]  # = words(p.context_text())
-        tokens = [terms_of_words(ws) for ws in passage_words]  # = terms(p.context_text())
-        bm25.index([t or ["_"] for t in tokens], show_progress=False)
-        lexicon = Lexicon(list(services.values()), passages, common_words(model), tokens, folded)
-        del folded
+        # the corpus counts and the BM25 index, as ingest wrote them; else counted here (an older index)
+        counted = read_counts(folder, manifest)
+        if counted is None:
+            folded, tokens = passage_terms(passages)
+            counted = (count_words(passages, folded, tokens), build_bm25(tokens))
+            del folded, tokens
+        counts, bm25 = counted
+        lexicon = Lexicon(list(services.values()), passages, common_words(model), counts=counts)
         index = cls(
             folder=folder,
             manifest=manifest,
@@ -203,16 +201,16 @@ class Index:
                     index.opening.setdefault(p.service, p.id)
         # the services each passage names: found at ingest (mentions.json), or here for an index without them
         recorded = read_mentions(folder, list(services.values())) or {}
-        for p, ws in zip(passages, passage_words, strict=True):
+        for p in passages:
             toks = [m.group(0) for m in islice(OPENING_WORD.finditer(p.text.lower()), 4)]
             for tok in {stem(t) for t in toks if t not in STOPWORDS}:
                 index.openers.setdefault(tok, []).append(p.id)
             named = index.section_services.setdefault(section_key(p), set())
-            mentioned = recorded.get(text_key(p.context_text())) if recorded else None
+            context = p.context_text()
+            mentioned = recorded.get(text_key(context)) if recorded else None
             if mentioned is None:
-                mentioned = [m.service for m in lexicon.service_names.mentions_in(ws)]
+                mentioned = [m.service for m in lexicon.service_names.mentions(context)]
             named.update(mentioned)
-        del passage_words
         index.families = PassageFamilies(index.by_id)
         index.passage_vectors = passage_vectors
         log.info("loaded index %s: %d passages, %d facts", folder, len(passages), len(facts))

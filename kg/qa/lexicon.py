@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 
+from kg.counts import WordCounts, count_words, passage_terms
 from kg.model import Passage, Service
 from kg.names import ServiceMention, ServiceNames
-from kg.text import TOKEN, edit_distance, fold, stem, terms, words
-from kg.vocab import STOPWORDS
-
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
-MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,)] )([A-Z][A-Za-z0-9]+)")
-ALNUM = re.compile(r"[a-z0-9]+")
+from kg.text import edit_distance, fold, stem, words
 
 __all__ = ["Lexicon", "ServiceMention"]
 
@@ -31,9 +26,11 @@ class Lexicon:
         common: frozenset[str] = frozenset(),
         tokens: Sequence[list[str]] | None = None,
         folded: Sequence[str] | None = None,
+        counts: WordCounts | None = None,
     ) -> None:
-        """``tokens`` (``terms`` of each passage's ``context_text``) and ``folded`` (``fold`` of it), when the
-        caller has them already, spare computing them again."""
+        """``counts``: the notes' word counts, as ingest wrote them (``kg.counts``); else they are counted from
+        ``passages``. ``tokens`` (``terms`` of each passage's ``context_text``) and ``folded`` (``fold`` of
+        it), when the caller has them already, spare computing them again."""
         self.common = common
         self.services = {s.id: s for s in services}
         self.service_names = ServiceNames(services)
@@ -46,48 +43,16 @@ class Lexicon:
             if s.parent:
                 self._components.setdefault(s.parent, []).append(s.id)
         self._known: dict[str, bool] = {}  # known() of terms the notes do not use as such
-        df: Counter[str] = Counter()
-        for i, p in enumerate(passages):
-            df.update(set(tokens[i] if tokens is not None else terms(p.context_text())))
-        # how the notes write each word, counted once per distinct spelling (the tests below read only it)
-        spelled: Counter[str] = Counter()
-        mid_sentence: Counter[str] = Counter()
-        for p in passages:
-            spelled.update(WORD.findall(p.text))
-            # inside a sentence only: titles and bullet starts are capitalised anyway
-            mid_sentence.update(MID_SENTENCE_CAPITAL.findall(p.text))
-        capital: Counter[str] = Counter()
-        upper: Counter[str] = Counter()
-        titled: Counter[str] = Counter()
-        seen: Counter[str] = Counter()
-        for w, n in spelled.items():
-            low = w.lower()
-            seen[low] += n
-            if w.isupper() or (w[0].isupper() and re.search(r"[A-Z0-9]", w[1:])):
-                upper[low] += n
-            if w[0].isupper():
-                titled[low] += n
-        for w, n in mid_sentence.items():
-            capital[w.lower()] += n
-        if folded is None:
-            folded = [fold(p.context_text()) for p in passages]
-        bigrams: set[tuple[str, str]] = set()
-        for text in folded:
-            toks = [stem(w) for w in ALNUM.findall(text)]
-            bigrams.update(zip(toks, toks[1:], strict=False))
-        self.bigrams = bigrams
-        self.df = df
-        self.n_docs = max(1, len(passages))
-        # words(context_text) is TOKEN.findall of the folded context
-        self.vocab = {w for text in folded for w in TOKEN.findall(text)}
+        if counts is None:  # no counts written at ingest (a lexicon of a few passages, an older index)
+            if tokens is None or folded is None:
+                folded, tokens = passage_terms(passages)
+            counts = count_words(passages, folded, tokens)
+        self.bigrams = counts.bigrams
+        self.df = counts.df
+        self.n_docs = counts.n_docs
+        self.vocab = counts.vocab
         # names: words the notes always write as names (SQS, DynamoDB) or capitalise mid-sentence (Kinesis)
-        self.proper = {
-            w
-            for w, n in seen.items()
-            if len(w) >= 2
-            and w not in STOPWORDS
-            and (upper[w] >= 0.8 * n or (capital[w] >= 2 and titled[w] >= 0.9 * n))
-        }
+        self.proper = counts.proper
         # a typo is corrected to a word as the notes spell it: a name's words, not their stems ("postgr")
         names_for_typos = set(self.proper)
         for s in services:

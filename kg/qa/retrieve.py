@@ -217,10 +217,10 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
     out = []
     # the first line of a service's own notes ("S3 Buckets" → "Amazon S3 allows people to store objects")
     service_openers = {index.opening.get(sid, "") for sid in services} - {""}
-    for term in defined:
+    for term in dict.fromkeys(defined):  # a term named twice finds the same passages twice
         key = stem(term.split()[0]) if term.split() else ""
-        pids, lows, joined, starts = _openers_text(index, key)
-        out += [pids[i] for i in _strongly_defining(term, lows, joined, starts)]  # DEFINES or DEFINES_NAMED
+        pids, lows, joined, starts, sites = _openers_text(index, key)
+        out += [pids[i] for i in _strongly_defining(term, lows, joined, starts, sites)]  # DEFINES or DEFINES_NAMED
     # the first lines under a heading that names a term (names_term), looked up by what the heading names
     named = {pid for pid in service_openers if pid in index.first_under}
     by_key, by_stem = _first_under_keys(index)
@@ -232,10 +232,12 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
     return list(dict.fromkeys(out))[:DEFINITION_POOL]
 
 
-def _openers_text(index: Index, key: str) -> tuple[list[str], list[str], str, list[int]]:
+def _openers_text(index: Index, key: str) -> tuple[list[str], list[str], str, list[int], list[Sites | None]]:
     """The passages opening with ``key`` (index.openers), their texts lowercased, those texts joined by NUL
-    ("" when a text holds a NUL) and where each starts in the joined text. Built once per key and index."""
-    cache: dict[str, tuple[list[str], list[str], str, list[int]]] = index.derived.setdefault("openers_text", {})
+    ("" when a text holds a NUL), where each starts in the joined text, and which could define a term after
+    their start (``_definition_sites``). Built once per key and index."""
+    cache: dict[str, tuple[list[str], list[str], str, list[int], list[Sites | None]]]
+    cache = index.derived.setdefault("openers_text", {})
     found = cache.get(key)
     if found is None:
         pids = list(index.openers.get(key, ()))
@@ -245,8 +247,45 @@ def _openers_text(index: Index, key: str) -> tuple[list[str], list[str], str, li
             starts.append(at)
             at += len(low) + 1
         joined = "" if any("\x00" in low for low in lows) else "\x00".join(lows)
-        found = cache[key] = (pids, lows, joined, starts)
+        found = cache[key] = (pids, lows, joined, starts, _definition_sites(lows))
     return found
+
+
+# What every strong definition pattern not anchored at the start needs, whatever the term (the shapes
+# _strong_definition accepts as "anywhere"): "term: ...", "term is a ...", "... is called the term". Most
+# lines have none, and no pattern of a term is tried on them.
+DEFINITION_SITE = re.compile(r"(:)\s|\b(?:is|are|means)\s+(?:called\s+)?(?:an?|the)\b")
+
+
+class Sites(NamedTuple):
+    """Where a text's DEFINITION_SITEs are: a term can end just before one, or (is/are a) start after one."""
+
+    before: tuple[int, ...]  # where each site starts
+    after: tuple[int, ...]  # where each "is/are/means (called) a/the" ends
+
+
+def _definition_sites(lows: list[str]) -> list[Sites | None]:
+    """The DEFINITION_SITEs of each of the lowercased texts ``lows`` (None: it has none, as most)."""
+    out: list[Sites | None] = []
+    for low in lows:
+        found = list(DEFINITION_SITE.finditer(low))
+        out.append(
+            Sites(tuple(m.start() for m in found), tuple(m.end() for m in found if not m.group(1))) if found else None
+        )
+    return out
+
+
+def _near_site(low: str, sites: Sites, first: str, last: str) -> bool:
+    """Whether a term (its first and last words) can be where a pattern of _strong_definition's "anywhere"
+    needs it: its last word (+ s/es) just before a site, past white space, or its first just after one."""
+    for at in sites.before:
+        head = low[:at].rstrip()
+        if head.endswith(last) or head.endswith(last + "s") or head.endswith(last + "es"):
+            return True
+    for at in sites.after:
+        if low[at : at + 1].isspace() and low[at:].lstrip().startswith(first):
+            return True
+    return False
 
 
 def _first_under_keys(index: Index) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -349,8 +388,10 @@ def _strong_definition(term: str) -> _Strong:
     return _Strong(pieces, whole, start, anywhere)
 
 
-def _strongly_defining(term: str, lows: list[str], joined: str, starts: list[int]) -> list[int]:
-    """Which of ``lows`` (lowercased texts; ``joined`` and ``starts`` as _openers_text makes them) a pattern
+def _strongly_defining(
+    term: str, lows: list[str], joined: str, starts: list[int], sites: list[Sites | None]
+) -> list[int]:
+    """Which of ``lows`` (lowercased texts; ``joined``, ``starts`` and ``sites`` as _openers_text makes them) a pattern
     of _strong_definition matches (``_defines(term, low) in (DEFINES, DEFINES_NAMED)``), in order. Every such
     pattern needs all the term's words in the text: only the texts holding its longest word are tried, found
     by str.find."""
@@ -358,7 +399,7 @@ def _strongly_defining(term: str, lows: list[str], joined: str, starts: list[int
     word = max(strong.pieces, key=len, default="")
     if not joined or not word:  # a text holds a NUL, or the term has no words: each text is tried
         return [i for i, low in enumerate(lows) if all(p in low for p in strong.pieces) and strong.whole.search(low)]
-    first = strong.pieces[0]
+    first, last = strong.pieces[0], strong.pieces[-1]
     hits = []
     i = 0
     while i < len(lows) and (at := joined.find(word, starts[i])) >= 0:
@@ -370,7 +411,12 @@ def _strongly_defining(term: str, lows: list[str], joined: str, starts: list[int
         elif (
             # "^...": the term, an article or this/that/it first
             (low.startswith(first) or low[:1] in "tai") and strong.start.match(low)
-        ) or (strong.anywhere is not None and strong.anywhere.search(low)):
+        ) or (
+            strong.anywhere is not None
+            and (near := sites[i]) is not None
+            and _near_site(low, near, first, last)
+            and strong.anywhere.search(low) is not None
+        ):
             hits.append(i)
         i += 1
     return hits

@@ -1,0 +1,179 @@
+"""Corpus counts of the notes that answering needs: the BM25 index of every passage's words, and the words'
+document frequencies, word pairs and capitalisation (``kg.qa.lexicon``).
+
+Computing them means folding and tokenising every passage, several seconds for a large corpus. Ingest does it
+once and writes the result into the index folder (``counts.json`` and ``bm25.npz``); ``Index.load`` reads it.
+The files record the sha256 of the ``passages.jsonl`` they were counted from and a digest of the code that
+counts, so an index built by other code, or files that do not belong to its passages, are not used: the
+counts are then made again at load, with the same result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kg.manifest import CHECKSUMS, file_sha256
+from kg.model import Passage
+from kg.text import TOKEN, fold, stem, terms_of_words
+from kg.vocab import STOPWORDS
+
+log = logging.getLogger(__name__)
+COUNTS = "counts.json"  # index file: document frequencies, word pairs, vocabulary, names, BM25 vocabulary
+BM25_FILE = "bm25.npz"  # index file: the BM25 score matrix (bm25s's sparse columns)
+_LOGIC = ("counts.py", "text.py", "vocab.py")  # the code whose output the files hold
+
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,)] )([A-Z][A-Za-z0-9]+)")
+ALNUM = re.compile(r"[a-z0-9]+")
+
+
+@dataclass
+class WordCounts:
+    """What the notes' words are: counted over every passage's ``context_text`` (``proper`` over its text)."""
+
+    n_docs: int
+    df: Counter[str]  # term → number of passages using it
+    bigrams: set[tuple[str, str]]  # stemmed adjacent word pairs
+    vocab: set[str]  # every word (``kg.text.words``)
+    proper: set[str]  # words the notes always write as names (SQS, DynamoDB) or capitalise mid-sentence
+
+
+def passage_terms(passages: Sequence[Passage]) -> tuple[list[str], list[list[str]]]:
+    """Each passage's context folded, and its terms (= ``terms(p.context_text())``): one pass for both."""
+    folded = [fold(p.context_text()) for p in passages]
+    return folded, [terms_of_words(TOKEN.findall(text)) for text in folded]
+
+
+def count_words(passages: Sequence[Passage], folded: Sequence[str], tokens: Sequence[list[str]]) -> WordCounts:
+    """The corpus counts, from ``passage_terms``'s output."""
+    df: Counter[str] = Counter()
+    for toks in tokens:
+        df.update(set(toks))
+    # how the notes write each word, counted once per distinct spelling (the tests below read only it)
+    spelled: Counter[str] = Counter()
+    mid_sentence: Counter[str] = Counter()
+    for p in passages:
+        spelled.update(WORD.findall(p.text))
+        # inside a sentence only: titles and bullet starts are capitalised anyway
+        mid_sentence.update(MID_SENTENCE_CAPITAL.findall(p.text))
+    capital: Counter[str] = Counter()
+    upper: Counter[str] = Counter()
+    titled: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    for w, n in spelled.items():
+        low = w.lower()
+        seen[low] += n
+        if w.isupper() or (w[0].isupper() and re.search(r"[A-Z0-9]", w[1:])):
+            upper[low] += n
+        if w[0].isupper():
+            titled[low] += n
+    for w, n in mid_sentence.items():
+        capital[w.lower()] += n
+    bigrams: set[tuple[str, str]] = set()
+    for text in folded:
+        toks = [stem(w) for w in ALNUM.findall(text)]
+        bigrams.update(zip(toks, toks[1:], strict=False))
+    proper = {
+        w
+        for w, n in seen.items()
+        if len(w) >= 2 and w not in STOPWORDS and (upper[w] >= 0.8 * n or (capital[w] >= 2 and titled[w] >= 0.9 * n))
+    }
+    # words(context_text) is TOKEN.findall of the folded context
+    vocab = {w for text in folded for w in TOKEN.findall(text)}
+    return WordCounts(max(1, len(passages)), df, bigrams, vocab, proper)
+
+
+def build_bm25(tokens: Sequence[list[str]]) -> Any:
+    """A bm25s index of the passages' terms (a passage without terms counts as one placeholder word)."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
+    bm25 = bm25s.BM25()
+    bm25.index([t or ["_"] for t in tokens], show_progress=False)
+    return bm25
+
+
+def logic_digest() -> str:
+    """Identifies the code that counts (this module, tokenising, stop words) and the BM25 library's version."""
+    import bm25s
+
+    digest = hashlib.sha256(str(getattr(bm25s, "__version__", "")).encode())
+    here = Path(__file__).resolve().parent
+    for name in _LOGIC:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def write_counts(folder: Path, passages: Sequence[Passage]) -> None:
+    """Write counts.json and bm25.npz into an index folder being built, after its passages.jsonl and before
+    its checksums are taken."""
+    folded, tokens = passage_terms(passages)
+    counts = count_words(passages, folded, tokens)
+    bm25 = build_bm25(tokens)
+    scores = bm25.scores
+    with (folder / BM25_FILE).open("wb") as fh:
+        np.savez(fh, data=scores["data"], indices=scores["indices"], indptr=scores["indptr"])
+    doc = {
+        "logic": logic_digest(),
+        "passages": file_sha256(folder / "passages.jsonl"),
+        "n_docs": counts.n_docs,
+        "df": dict(counts.df),
+        "bigrams": sorted(f"{a} {b}" for a, b in counts.bigrams),
+        "vocab": sorted(counts.vocab),
+        "proper": sorted(counts.proper),
+        "bm25": {"num_docs": int(scores["num_docs"]), "vocab": bm25.vocab_dict},
+    }
+    (folder / COUNTS).write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+
+
+def read_counts(folder: Path, manifest: dict[str, Any]) -> tuple[WordCounts, Any] | None:
+    """The word counts and the BM25 index ingest wrote for this index (``manifest``: its verified manifest);
+    None when the index has none, or they were written by other code or for other passages."""
+    sums = manifest.get(CHECKSUMS) or {}
+    if not (folder / COUNTS).is_file() or BM25_FILE not in sums:
+        return None
+    try:
+        doc = json.loads((folder / COUNTS).read_text(encoding="utf-8"))
+        if doc.get("logic") != logic_digest() or doc.get("passages") != sums.get("passages.jsonl"):
+            log.info("%s was written by other code or for other passages; counting again", folder / COUNTS)
+            return None
+        with np.load(folder / BM25_FILE, allow_pickle=False) as npz:
+            matrix = {name: npz[name] for name in ("data", "indices", "indptr")}
+        counts = WordCounts(
+            n_docs=int(doc["n_docs"]),
+            df=Counter({str(k): int(v) for k, v in doc["df"].items()}),
+            bigrams={(a, b) for a, _, b in (pair.partition(" ") for pair in doc["bigrams"])},
+            vocab=set(doc["vocab"]),
+            proper=set(doc["proper"]),
+        )
+        bm25 = _bm25_from(matrix, int(doc["bm25"]["num_docs"]), dict(doc["bm25"]["vocab"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("%s cannot be read (%s); counting again", folder / COUNTS, exc)
+        return None
+    return counts, bm25
+
+
+def _bm25_from(matrix: dict[str, np.ndarray], num_docs: int, vocab: dict[str, int]) -> Any:
+    """A bm25s index with a score matrix built before: what ``bm25s.BM25.load`` sets, from one file."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    bm25 = bm25s.BM25()
+    words = len(vocab) - ("" in vocab)  # bm25s adds the empty word after the matrix: it has no column
+    if len(matrix["indptr"]) != words + 1:
+        raise ValueError(f"BM25 matrix has {len(matrix['indptr']) - 1} columns for {words} words")
+    bm25.scores = {**matrix, "num_docs": num_docs}
+    bm25.vocab_dict = vocab
+    bm25.unique_token_ids_set = set(vocab.values())
+    bm25.nonoccurrence_array = None  # only BM25L and BM25+ have one; build_bm25 uses the default (Lucene)
+    return bm25
