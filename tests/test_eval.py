@@ -14,8 +14,8 @@ from kg.qa.evaluate import answer_correct, citation_hit, format_report, load_qa,
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "data" / "eval" / "qa_dev.jsonl"
 # Reached on the development set with the fitted ranking and confidence (make fit; the development set is
-# in the training split, one of eight corpora): answer accuracy 0.88, citation@1 0.90, abstention recall
-# 0.80, false abstention 0.06 (docs/calibration.md). The floor sits a few questions under, so a regression
+# in the training split, one of ten corpora): answer accuracy 0.88, citation@1 0.89, abstention recall
+# 0.80, false abstention 0.04 (docs/calibration.md). The floor sits a few questions under, so a regression
 # fails the build while a one-question wobble does not; answer accuracy at 0.85, the project's own bar.
 FLOOR = {"answer_accuracy": 0.85, "citation_at_1": 0.88, "abstention_recall": 0.7}
 CEILING = {"false_abstention": 0.08}
@@ -72,8 +72,8 @@ def test_dev_set_quality_floor(engine: Engine) -> None:
 
 # Per corpus: answer accuracy and citation@1 measured with the fitted scoring, less two answerable
 # questions, so a regression on any style of notes fails the build (data/eval/corpora.json; the test
-# split is never fitted on). Pooled over the test split (378 questions): abstention recall 0.58, false
-# abstention 0.18, ECE 0.09 when set.
+# split is never fitted on). Pooled over the test split (378 questions): abstention recall 0.52, false
+# abstention 0.14, ECE 0.09 when set.
 CORPUS_FLOORS = {
     "sample": (0.85, 0.88),
     "messaging": (0.83, 0.83),
@@ -83,6 +83,8 @@ CORPUS_FLOORS = {
     "flashcards": (0.80, 0.91),
     "sysadmin": (0.71, 0.71),
     "hashicorp": (0.77, 0.77),
+    "k8stxt": (0.66, 0.69),
+    "netops": (0.66, 0.66),
     "prose": (0.51, 0.88),
     "k8s": (0.71, 0.71),
     "plaintxt": (0.40, 0.60),
@@ -93,7 +95,7 @@ CORPUS_FLOORS = {
     "pyinterview": (0.63, 0.71),
     "dockertxt": (0.51, 0.60),
 }
-TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.50), "false_abstention": ("<=", 0.24), "ece": ("<=", 0.15)}
+TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.45), "false_abstention": ("<=", 0.20), "ece": ("<=", 0.14)}
 
 
 @pytest.mark.slow
