@@ -52,7 +52,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "10"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "11"  # bump when parsing or extraction changes, so old indexes are rebuilt
 NOTE_SUFFIXES = (".txt", ".md", ".markdown")
 
 
@@ -404,7 +404,7 @@ def write_index(
         )
         (tmp / "graph.ttl").write_bytes(graph_ttl)
         write_mentions(tmp, passages, services, previous)  # what each passage names, for Index.load
-        write_counts(tmp, passages)  # the words' counts and the BM25 index, for Index.load
+        write_counts(tmp, passages, previous)  # the words' counts and the BM25 index, for Index.load
         index = open_vectors(vector_store, tmp, name=index_dir.name)  # FAISS: files in tmp; Milvus: a collection
         index.upsert([p.id for p in passages], emb.vectors, [p.file for p in passages])
         index.save()

@@ -30,6 +30,7 @@ from kg.vocab import STOPWORDS
 log = logging.getLogger(__name__)
 COUNTS = "counts.json"  # index file: document frequencies, word pairs, vocabulary, names, BM25 vocabulary
 BM25_FILE = "bm25.npz"  # index file: the BM25 score matrix (bm25s's sparse columns)
+PARTS = "count_parts.json"  # index file: each file's run of passages counted, reused by the next build
 _LOGIC = ("counts.py", "text.py", "vocab.py")  # the code whose output the files hold
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
@@ -54,18 +55,52 @@ def passage_terms(passages: Sequence[Passage]) -> tuple[list[str], list[list[str
     return folded, [terms_of_words(TOKEN.findall(text)) for text in folded]
 
 
-def count_words(passages: Sequence[Passage], folded: Sequence[str], tokens: Sequence[list[str]]) -> WordCounts:
-    """The corpus counts, from ``passage_terms``'s output."""
+@dataclass
+class Part:
+    """The counts of a run of passages (one file's): what adds up to the corpus counts."""
+
+    terms: list[list[str]]  # each passage's terms, in order
+    df: Counter[str]
+    spelled: Counter[str]  # how the texts write each word (``WORD``)
+    mid_sentence: Counter[str]  # words capitalised inside a sentence
+    bigrams: set[str]  # stemmed adjacent word pairs, "a b"
+    vocab: set[str]
+
+
+def count_part(passages: Sequence[Passage], folded: Sequence[str], tokens: Sequence[list[str]]) -> Part:
+    """The partial counts of some passages, from ``passage_terms``'s output."""
     df: Counter[str] = Counter()
     for toks in tokens:
         df.update(set(toks))
-    # how the notes write each word, counted once per distinct spelling (the tests below read only it)
     spelled: Counter[str] = Counter()
     mid_sentence: Counter[str] = Counter()
     for p in passages:
         spelled.update(WORD.findall(p.text))
         # inside a sentence only: titles and bullet starts are capitalised anyway
         mid_sentence.update(MID_SENTENCE_CAPITAL.findall(p.text))
+    bigrams: set[str] = set()
+    for text in folded:
+        toks = [stem(w) for w in ALNUM.findall(text)]
+        bigrams.update(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False))
+    # words(context_text) is TOKEN.findall of the folded context
+    vocab = {w for text in folded for w in TOKEN.findall(text)}
+    return Part(list(tokens), df, spelled, mid_sentence, bigrams, vocab)
+
+
+def _add_parts(parts: Sequence[Part]) -> tuple[int, Counter[str], set[str], set[str], set[str]]:
+    """Passages, df, word pairs, vocabulary and names of the passages of all ``parts``."""
+    df: Counter[str] = Counter()
+    spelled: Counter[str] = Counter()
+    mid_sentence: Counter[str] = Counter()
+    bigrams: set[str] = set()
+    vocab: set[str] = set()
+    for part in parts:
+        df.update(part.df)
+        spelled.update(part.spelled)
+        mid_sentence.update(part.mid_sentence)
+        bigrams |= part.bigrams
+        vocab |= part.vocab
+    # how the notes write each word, counted once per distinct spelling
     capital: Counter[str] = Counter()
     upper: Counter[str] = Counter()
     titled: Counter[str] = Counter()
@@ -79,27 +114,31 @@ def count_words(passages: Sequence[Passage], folded: Sequence[str], tokens: Sequ
             titled[low] += n
     for w, n in mid_sentence.items():
         capital[w.lower()] += n
-    bigrams: set[tuple[str, str]] = set()
-    for text in folded:
-        toks = [stem(w) for w in ALNUM.findall(text)]
-        bigrams.update(zip(toks, toks[1:], strict=False))
     proper = {
         w
         for w, n in seen.items()
         if len(w) >= 2 and w not in STOPWORDS and (upper[w] >= 0.8 * n or (capital[w] >= 2 and titled[w] >= 0.9 * n))
     }
-    # words(context_text) is TOKEN.findall of the folded context
-    vocab = {w for text in folded for w in TOKEN.findall(text)}
-    return WordCounts(max(1, len(passages)), df, bigrams, vocab, proper)
+    return sum(len(part.terms) for part in parts), df, bigrams, vocab, proper
+
+
+def count_words(passages: Sequence[Passage], folded: Sequence[str], tokens: Sequence[list[str]]) -> WordCounts:
+    """The corpus counts, from ``passage_terms``'s output."""
+    n, df, bigrams, vocab, proper = _add_parts([count_part(passages, folded, tokens)])
+    pairs = {(a, b) for a, _, b in (pair.partition(" ") for pair in bigrams)}
+    return WordCounts(max(1, n), df, pairs, vocab, proper)
 
 
 def build_bm25(tokens: Sequence[list[str]]) -> Any:
-    """A bm25s index of the passages' terms (a passage without terms counts as one placeholder word)."""
+    """A bm25s index of the passages' terms (a passage without terms counts as one placeholder word). Its
+    vocabulary is numbered in sorted order (bm25s numbers it in set order, which changes from run to run)."""
     import bm25s
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
+    docs = [t or ["_"] for t in tokens]
+    vocab = {w: i for i, w in enumerate(sorted({w for t in docs for w in t}))}
     bm25 = bm25s.BM25()
-    bm25.index([t or ["_"] for t in tokens], show_progress=False)
+    bm25.index(([[vocab[w] for w in t] for t in docs], vocab), show_progress=False)
     return bm25
 
 
@@ -114,26 +153,99 @@ def logic_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def write_counts(folder: Path, passages: Sequence[Passage]) -> None:
+def _runs(passages: Sequence[Passage]) -> list[tuple[str, list[Passage]]]:
+    """The passages cut into runs of one file each, with a key that hashes every text the counts read."""
+    runs: list[tuple[str, list[Passage]]] = []
+    start = 0
+    for i in range(1, len(passages) + 1):
+        if i == len(passages) or passages[i].file != passages[start].file:
+            run = list(passages[start:i])
+            digest = hashlib.blake2b(digest_size=16)
+            for p in run:
+                digest.update(p.context_text().encode("utf-8"))
+                digest.update(b"\x1f")
+                digest.update(p.text.encode("utf-8"))
+                digest.update(b"\x1e")
+            runs.append((digest.hexdigest(), run))
+            start = i
+    return runs
+
+
+def _part_doc(part: Part) -> dict[str, Any]:
+    return {
+        "terms": part.terms,
+        "df": dict(part.df),
+        "spelled": dict(part.spelled),
+        "mid": dict(part.mid_sentence),
+        "bigrams": sorted(part.bigrams),
+        "vocab": sorted(part.vocab),
+    }
+
+
+def _part_from(doc: dict[str, Any]) -> Part:
+    return Part(
+        [list(t) for t in doc["terms"]],
+        Counter(doc["df"]),
+        Counter(doc["spelled"]),
+        Counter(doc["mid"]),
+        set(doc["bigrams"]),
+        set(doc["vocab"]),
+    )
+
+
+def _read_parts(previous: Path | None, logic: str) -> dict[str, dict[str, Any]]:
+    if previous is None:
+        return {}
+    try:
+        doc = json.loads((previous / PARTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(doc, dict) or doc.get("logic") != logic or not isinstance(doc.get("parts"), dict):
+        return {}
+    return doc["parts"]
+
+
+def write_counts(folder: Path, passages: Sequence[Passage], previous: Path | None = None) -> None:
     """Write counts.json and bm25.npz into an index folder being built, after its passages.jsonl and before
-    its checksums are taken."""
-    folded, tokens = passage_terms(passages)
-    counts = count_words(passages, folded, tokens)
-    bm25 = build_bm25(tokens)
+    its checksums are taken; and count_parts.json. Runs of passages found in ``previous``'s count_parts.json
+    are not counted again."""
+    logic = logic_digest()
+    known = _read_parts(previous, logic)
+    parts: list[Part] = []
+    kept: dict[str, dict[str, Any]] = {}
+    for key, run in _runs(passages):
+        doc = kept.get(key) or known.get(key)
+        part = None
+        if doc is not None:
+            try:
+                part = _part_from(doc)
+            except (KeyError, TypeError, ValueError):
+                part = None
+        if part is None or len(part.terms) != len(run):
+            folded, tokens = passage_terms(run)
+            part = count_part(run, folded, tokens)
+            doc = _part_doc(part)
+        kept[key] = doc or _part_doc(part)
+        parts.append(part)
+    n, df, bigrams, vocab, proper = _add_parts(parts)
+    bm25 = build_bm25([t for part in parts for t in part.terms])
     scores = bm25.scores
     with (folder / BM25_FILE).open("wb") as fh:
         np.savez(fh, data=scores["data"], indices=scores["indices"], indptr=scores["indptr"])
-    doc = {
-        "logic": logic_digest(),
+    out = {
+        "logic": logic,
         "passages": file_sha256(folder / "passages.jsonl"),
-        "n_docs": counts.n_docs,
-        "df": dict(counts.df),
-        "bigrams": sorted(f"{a} {b}" for a, b in counts.bigrams),
-        "vocab": sorted(counts.vocab),
-        "proper": sorted(counts.proper),
+        "n_docs": max(1, n),
+        "df": dict(sorted(df.items())),
+        "bigrams": sorted(bigrams),
+        "vocab": sorted(vocab),
+        "proper": sorted(proper),
         "bm25": {"num_docs": int(scores["num_docs"]), "vocab": bm25.vocab_dict},
     }
-    (folder / COUNTS).write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+    (folder / COUNTS).write_text(json.dumps(out, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+    (folder / PARTS).write_text(
+        json.dumps({"logic": logic, "parts": kept}, separators=(",", ":"), ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def read_counts(folder: Path, manifest: dict[str, Any]) -> tuple[WordCounts, Any] | None:

@@ -16,9 +16,12 @@ import pytest
 from rdflib import Graph, Literal, URIRef, namespace
 
 import ingest.pipeline
+import kg.counts
 from ingest.filecache import ENTRIES, RECORD
 from ingest.pipeline import BuildReport, build_index
+from kg.counts import BM25_FILE, COUNTS
 from kg.graph import KGQA, build_graph
+from kg.names import MENTIONS
 from kg.qa.index import Index
 from kg.settings import Settings
 from kg.turtle import HEADER, turtle_part
@@ -54,7 +57,7 @@ def triples(data: bytes) -> set[tuple[object, object, object]]:
 
 
 def assert_same_index(index: Path, scratch: Path) -> None:
-    for name in ("passages.jsonl", "facts.jsonl", "services.json", "graph.ttl"):
+    for name in ("passages.jsonl", "facts.jsonl", "services.json", "graph.ttl", COUNTS, BM25_FILE, MENTIONS):
         assert (index / name).read_bytes() == (scratch / name).read_bytes(), name
     assert triples((index / "graph.ttl").read_bytes()) == triples((scratch / "graph.ttl").read_bytes())
     assert FaissIndex.load(index).ids == FaissIndex.load(scratch).ids
@@ -88,10 +91,17 @@ def test_reingest_equals_a_build_from_scratch(tmp_path: Path, monkeypatch: pytes
     seen: list[str] = []
     real_parse = ingest.pipeline.parse_text
     monkeypatch.setattr(ingest.pipeline, "parse_text", lambda text, rel: seen.append(rel) or real_parse(text, rel))
+    counted: list[str] = []
+    real_count = kg.counts.count_part
+    monkeypatch.setattr(
+        kg.counts, "count_part", lambda run, *a: counted.extend({p.file for p in run}) or real_count(run, *a)
+    )
     report = build(notes, index)
     monkeypatch.undo()
 
     assert len(seen) == report.changes["files_parsed"] == parsed
+    # the words are counted again only in the files whose passages' texts changed
+    assert len(counted) == parsed
     assert set(seen) <= set(report.changes["files_changed"]) | set(report.changes["files_added"])
     after = {p.file: p.service for p in Index.load(index).passages}
     assert (after["b.md"] != before["b.md"]) == moves
