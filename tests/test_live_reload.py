@@ -23,6 +23,7 @@ import requests
 from ingest.pipeline import build_index
 from kg.manifest import MANIFEST
 from kg.settings import Settings
+from tests.conftest import stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 PROSE = Path(__file__).resolve().parent / "fixtures" / "notes_prose"
@@ -127,18 +128,9 @@ def start_server(notes: Path, index: Path, workers: int, *args: str, **env_extra
             raise AssertionError("kgqa serve did not become ready")
         every_worker(srv, lambda body: body["status"] == "ready", 90)  # every worker has loaded the index
     except BaseException:
-        stop_server(srv)
+        stop_process(srv.proc)
         raise
     return srv
-
-
-def stop_server(srv: Server) -> None:
-    srv.proc.terminate()
-    try:
-        srv.proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        srv.proc.kill()
-        srv.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +138,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     notes, index = notes_and_index(tmp_path_factory.mktemp("reload"))
     srv = start_server(notes, index, 2)
     yield srv
-    stop_server(srv)
+    stop_process(srv.proc)
 
 
 @dataclass
@@ -322,4 +314,4 @@ def test_serve_watch_reingests_changed_notes_and_answers_from_them(tmp_path: Pat
         assert "23 days" in body["answer"] and body["citations"][0]["source"] == NEW_FILE, body
         assert readyz(srv.base)["files"] == 3
     finally:
-        stop_server(srv)
+        stop_process(srv.proc)

@@ -24,6 +24,7 @@ from gunicorn.http.parser import RequestParser
 
 from api.serve import OneWriteResponse, nginx_binary
 from kg.settings import Settings
+from tests.conftest import stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
@@ -70,22 +71,13 @@ def start_server(settings: Settings, proxy: str) -> tuple[subprocess.Popen[bytes
     raise AssertionError(f"kgqa serve (proxy={proxy}) did not become ready")
 
 
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def proxied(settings: Settings) -> Iterator[str]:
     if nginx_binary() is None:
         pytest.skip("nginx is missing: `make services` installs it as root (apt-get install nginx)")
     proc, base = start_server(settings, "on")
     yield base
-    stop_server(proc)
+    stop_process(proc)
 
 
 def raw_request(base: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -200,7 +192,7 @@ def test_gunicorn_alone_also_answers_its_errors_as_json(settings: Settings) -> N
             assert_json_error(got, headers, body, status, code)
         assert requests.get(f"{base}/healthz", timeout=5).json() == {"status": "ok"}
     finally:
-        stop_server(proc)
+        stop_process(proc)
 
 
 # ---- the reply writer -------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from conftest import SAMPLE
+from conftest import SAMPLE, stop_process
 
 from kg.errors import BadRequest, ConfigError, IndexNotReady, KgqaError
 from kg.qa.engine import Engine
@@ -90,12 +90,7 @@ def oxigraph_server() -> Iterator[str]:
             time.sleep(0.05)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc, timeout=10)
 
 
 BACKENDS = ["memory", "disk", "http"]
