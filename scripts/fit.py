@@ -102,17 +102,24 @@ def top1_hits(rows: list[dict[str, Any]], weights: tuple[float, ...]) -> float:
     return hits / max(1, len(rows))
 
 
-def fit_ranking_loco(rows: list[dict[str, Any]]) -> tuple[tuple[float, ...], float, dict[float, float]]:
+def fit_ranking_loco(
+    rows: list[dict[str, Any]],
+) -> tuple[tuple[float, ...], float, dict[float, float], dict[str, tuple[float, ...]]]:
+    """The weights fitted on all rows with the C of the best leave-one-corpus-out top-1, that C, the top-1 of
+    every C, and for each corpus the weights fitted without it at that C (for the cross-fitting)."""
     names = sorted({r["corpus"] for r in rows})
     loco: dict[float, float] = {}
+    without: dict[float, dict[str, tuple[float, ...]]] = {}
     for c in C_GRID:
         hits = 0.0
+        without[c] = {}
         for name in names:
             held = [r for r in rows if r["corpus"] == name]
-            hits += top1_hits(held, fit_ranking([r for r in rows if r["corpus"] != name], c)) * len(held)
+            without[c][name] = fit_ranking([r for r in rows if r["corpus"] != name], c)
+            hits += top1_hits(held, without[c][name]) * len(held)
         loco[c] = hits / len(rows)
     c_best = max(C_GRID, key=lambda c: (round(loco[c], 9), -c))
-    return fit_ranking(rows, c_best), c_best, loco
+    return fit_ranking(rows, c_best), c_best, loco, without[c_best]
 
 
 def collect(
@@ -228,7 +235,7 @@ def main() -> int:
         previous: tuple[float, ...] | None = load_weights()
     except ConfigError:  # fitted on other signals than the code now computes
         previous = None
-    weights, c_rank, loco_rank = fit_ranking_loco(cand_train)
+    weights, c_rank, loco_rank, ranked_without = fit_ranking_loco(cand_train)
     ranking_doc = {
         "features": list(RANK_FEATURES),
         "weights": list(weights),
@@ -248,10 +255,7 @@ def main() -> int:
     rows: list[dict[str, Any]] = []
     for corpus in corpora:
         print(f"answering {corpus['name']} ...", flush=True)
-        held_out = None
-        if split[corpus["name"]] == "train":
-            held_out = fit_ranking([r for r in cand_train if r["corpus"] != corpus["name"]], c_rank)
-        rows += collect(corpus, args.cache, root, held_out)
+        rows += collect(corpus, args.cache, root, ranked_without.get(corpus["name"]))
     (args.cache / "signals.json").write_text(json.dumps(rows), encoding="utf-8")  # kept for inspection
     train = [r for r in rows if split[r["corpus"]] == "train"]
     test = [r for r in rows if split[r["corpus"]] == "test"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -75,12 +74,11 @@ def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def confidence(index: Index, scored: Scored, calibration: Calibration, answer: Sequence[Passage] = ()) -> float:
-    """The probability that the answer read from the top passage (and ``answer``, the passages it was composed
-    of) is right, from the fitted calibration."""
+def confidence(scored: Scored, calibration: Calibration, signals_read: dict[str, float]) -> float:
+    """The probability that the answer is right, from the fitted calibration over the signals read of it."""
     if not scored.ranked or not (scored.query.terms or scored.query.services):
         return 0.0  # nothing asked about: only question words ("what's the difference between")
-    return calibration.probability(signals(index, scored.query, scored.ranked, answer))
+    return calibration.probability(signals_read)
 
 
 def answer(
@@ -117,9 +115,10 @@ def answer(
     facts = list(ranked[0].facts) if ranked else []
     composed = compose(index, scored.query, ranked, facts) if ranked else None
     used = composed.passages if composed else ()
-    conf = confidence(index, scored, calibration, used)
+    read = signals(index, scored.query, ranked, used)  # of the top passage and the lines the answer used
+    conf = confidence(scored, calibration, read)
     if signals_out is not None:  # what the confidence was read from: for fitting and evaluation
-        signals_out.update(signals(index, scored.query, ranked, used))
+        signals_out.update(read)
     abstained = composed is None or conf < threshold
     if abstained or composed is None:
         cited = _citations(index, scored.query, ranked, hops, top_k)
