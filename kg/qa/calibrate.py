@@ -51,6 +51,7 @@ FEATURES = (
     "names_service",  # the question names a service of the notes
     "family_missing",  # the question asks in a unit family (time, size, money) the passage states nothing in
     "side_missing",  # a comparison whose sides are not both in the top passages
+    "asked_missing",  # the noun naming what is asked for ("which curve", "... default port") is not in the answer
 )
 
 
@@ -150,6 +151,7 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
             and not any(query.unit_family in index.families.get(p.id, ()) for p in (top.passage, *extra))
         ),
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
+        asked_missing=float(bool(query.asked) and not _says(query.asked or "", [top.passage, *extra])),
     )
     return out
 
@@ -161,6 +163,15 @@ def _mentioned(side: str, passages: list[Any]) -> bool:
     for p in passages:
         seen |= set(content_terms(" ".join([p.text, *p.local_section])))
     return wanted <= seen
+
+
+def _says(word: str, passages: Sequence[Any]) -> bool:
+    """Whether a word of the question is in the passages, their headings or the list they belong to."""
+    wanted = set(terms(word))
+    seen: set[str] = set()
+    for p in passages:
+        seen |= set(terms(" ".join([p.text, *p.local_section, p.lead])))
+    return not wanted or bool(wanted & seen)
 
 
 def unknown_terms(index: Index, q: Query) -> list[str]:
