@@ -37,7 +37,7 @@ from kg.model import BlockKind, Passage
 BULLET = re.compile(r"(?P<mark>[-*+•●▪◦‣o>])\s+(?=\S)")
 ROMAN = r"(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})"
 NUMBERED = re.compile(
-    r"(?P<mark>(?P<num>\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}[.)])"  # 1. 1) 2.1 2.1.3
+    r"(?P<mark>(?P<num>\d{1,3}(?:\.\d{1,3})+[.)]?|\d{1,3}[.)])"  # 1. 1) 2.1 2.1.3 2.1)
     rf"|\(?(?P<letter>[a-z]|{ROMAN})\)"  # a) (b) iv)
     rf"|(?P<dotted>[a-z]|{ROMAN})\.)"  # a. i.
     r"(?:\s+(?=\S)|(?=[A-Z]))"  # a mark needs a space after it, or a capital glued to it ("viii.SIGCONT")

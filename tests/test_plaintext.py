@@ -61,6 +61,14 @@ def test_a_numbered_outline_nests_by_its_numbers() -> None:
     assert at(ps, 13).section == ("DISK AND FILESYSTEMS",)
 
 
+def test_decimal_marks_closed_by_a_parenthesis_are_items_of_their_number() -> None:
+    text = "7. ports to know\n7.1) FTP 20 / 21\n7.2) TACACS+ 49\n7.3) DNS 53 UDP (TCP for zone transfers)\n"
+    ps = parse_plaintext(text, "ports.txt")
+    assert [p.text for p in ps[1:]] == ["FTP 20 / 21", "TACACS+ 49", "DNS 53 UDP (TCP for zone transfers)"]
+    # a short "7.2)" line is a sibling of "7.3)", not a title over it
+    assert not at(ps, 3).is_heading and at(ps, 4).section[-1] == "ports to know"
+
+
 def test_markdown_looking_text_stays_as_written() -> None:
     ps = parse_plaintext(OUTLINE, "disks.txt")
     assert at(ps, 14).text == "<device> <mountpoint> <type>"
