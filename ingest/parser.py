@@ -214,8 +214,8 @@ def _join(parts: list[str]) -> str:
 def parse_text(text: str, rel: str) -> list[Passage]:
     """Passages of one file's text; ``rel`` is the file's path relative to the notes folder.
     Markdown files (by suffix) are read by a real Markdown parser, Org files by Org's syntax
-    (``ingest.orgmode``), plain text that shows its structure by layout (indentation, numbering, flashcards, framed titles) by ``ingest.plaintext``, flat notes by the
-    outline here."""
+    (``ingest.orgmode``), plain text that shows its structure by layout (indentation, numbering, flashcards,
+    framed titles) by ``ingest.plaintext``, flat notes by the outline here."""
     if rel.lower().endswith((".md", ".markdown")):
         return parse_markdown(text, rel)
     if rel.lower().endswith(ORG_SUFFIXES):
