@@ -31,6 +31,7 @@ exact 1-based line span. What it reads (https://orgmode.org/worg/org-syntax.html
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from ingest.cards import CardReader, is_card
@@ -48,6 +49,7 @@ STATS_COOKIE = re.compile(r"\s*\[\d*%\]|\s*\[\d*/\d*\]")
 TODO_KEYWORDS = frozenset({"TODO", "DONE", "NEXT", "WAIT", "WAITING", "HOLD", "STARTED", "CANCELLED", "CANCELED"})
 KEYWORD = re.compile(r"^\s*#\+(?P<key>[A-Za-z_][\w-]*(?:\[[^\]]*\])?):\s?(?P<value>.*)$")
 BLOCK_BEGIN = re.compile(r"^\s*#\+begin_(?P<name>\S+)", re.I)
+BLOCK_END = re.compile(r"^\s*#\+end_(?P<name>\S+)\s*$", re.I)
 COMMENT = re.compile(r"^\s*#(?:\s|$)")
 DRAWER_BEGIN = re.compile(r"^\s*:(?P<name>[\w-]+):\s*$")
 DRAWER_END = re.compile(r"^\s*:END:\s*$", re.I)
@@ -162,6 +164,20 @@ class _Reader:
         self.intro = ""  # a line ending with ':' that introduces the list after it
         self.list_intro = ""  # an item ending with ':' without children: it introduces its later siblings
         self.cards = CardReader()
+        # where drawers and blocks end, found in one pass so that unclosed ones cost no rescans
+        self.drawer_end = [-1] * (len(lines) + 1)  # the next :END: at or after a line, before any headline
+        self.next_headline = [len(lines)] * (len(lines) + 1)  # no block or drawer runs past a headline
+        for k in range(len(lines) - 1, -1, -1):
+            if HEADLINE.match(lines[k]):
+                self.drawer_end[k], self.next_headline[k] = -1, k
+            else:
+                self.drawer_end[k] = k if DRAWER_END.match(lines[k]) else self.drawer_end[k + 1]
+                self.next_headline[k] = self.next_headline[k + 1]
+        self.block_ends: dict[str, list[int]] = {}
+        for k, line in enumerate(lines):
+            end = BLOCK_END.match(line)
+            if end:
+                self.block_ends.setdefault(end.group("name").lower(), []).append(k)
 
     def _declared_keywords(self) -> frozenset[str]:
         found: set[str] = set()
@@ -222,8 +238,8 @@ class _Reader:
         if DIRECTIVE.match(line):  # #+END_X without its #+BEGIN_X, dynamic block markers
             return i + 1
         drawer = DRAWER_BEGIN.match(line)
-        if drawer and self._closes(i):
-            return self.drawer(i, drawer.group("name"))
+        if drawer and self.drawer_end[i + 1] > i:  # a drawer needs its :END: before the next headline
+            return self.drawer(i, drawer.group("name"), self.drawer_end[i + 1])
         if TABLE_LINE.match(line):
             return self.table(i)
         if FIXED_WIDTH.match(line):
@@ -232,15 +248,6 @@ class _Reader:
         if item:
             return self.item(i, item)
         return self.paragraph(i)
-
-    def _closes(self, i: int) -> bool:
-        """A drawer needs its :END: before the next headline; otherwise the line is text."""
-        for line in self.lines[i + 1 :]:
-            if DRAWER_END.match(line):
-                return True
-            if HEADLINE.match(line):
-                return False
-        return False
 
     def headline(self, i: int, head: re.Match[str]) -> int:
         stars = len(head.group("stars") or head.group("bare"))
@@ -264,12 +271,13 @@ class _Reader:
         begin = BLOCK_BEGIN.match(self.lines[i])
         assert begin is not None
         name = begin.group("name").lower()
-        end = re.compile(rf"^\s*#\+end_{re.escape(name)}\s*$", re.I)
-        j = i + 1
-        while j < len(self.lines) and not end.match(self.lines[j]):
-            j += 1
-        if j == len(self.lines):  # never closed: Org reads the line as text
-            return self.paragraph(i)
+        ends = self.block_ends.get(name, [])
+        at = bisect_right(ends, i)
+        if (
+            at == len(ends) or ends[at] > self.next_headline[i]
+        ):  # never closed: the marker is dropped, the lines after it read as text
+            return i + 1
+        j = ends[at]
         body = self.lines[i + 1 : j]
         if name in ("src", "example"):
             code = _dedent(body)
@@ -278,12 +286,7 @@ class _Reader:
         elif name in ("quote", "verse"):
             self.quote(body, i + 1)
         elif name not in ("comment", "export", "html", "latex", "ascii"):
-            k = i + 1
-            while k < j:  # CENTER and the like: their lines are ordinary text
-                if self.lines[k].strip():
-                    k = min(self.step(k), j)
-                else:
-                    k += 1
+            return i + 1  # CENTER and the like: their lines are ordinary text, the end marker is skipped
         self.intro = ""
         return j + 1
 
@@ -299,10 +302,7 @@ class _Reader:
                     self.emit(Block(BlockKind.QUOTE, text, base + start + 1, base + k, parents=self.parents()))
                 start = -1
 
-    def drawer(self, i: int, name: str) -> int:
-        j = i + 1
-        while not DRAWER_END.match(self.lines[j]):
-            j += 1
+    def drawer(self, i: int, name: str, j: int) -> int:
         if name.upper() == "PROPERTIES":
             for k in range(i + 1, j):
                 prop = PROPERTY.match(self.lines[k])

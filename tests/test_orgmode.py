@@ -203,3 +203,44 @@ def test_an_org_folder_answers_citing_its_lines(
     top = ans.citations[0]
     assert top.source == "redis.org"
     assert top.lines[0] <= line_of(lines, line_text) <= top.lines[1], [c.lines for c in ans.citations]
+
+
+def test_unclosed_drawers_and_blocks_are_read_as_text_and_never_cross_a_headline() -> None:
+    text = ":NOTES:\nkept as text\n#+BEGIN_SRC sh\necho hi\n* Next\n#+END_SRC\n:END:\n"
+    blocks = read_blocks(text)
+    assert [(b.kind, b.text, b.start) for b in blocks] == [
+        (BlockKind.PARAGRAPH, ":NOTES: kept as text", 1),
+        (BlockKind.PARAGRAPH, "echo hi", 4),
+        (BlockKind.HEADING, "Next", 5),
+        (BlockKind.PARAGRAPH, ":END:", 7),
+    ]
+
+
+def test_odd_input_never_raises() -> None:
+    odd = [
+        "",
+        "*",
+        "* ",
+        "*** :tag:",
+        "-",
+        "- [ ]",
+        "1.",
+        "|",
+        "|-",
+        "| a |\n|---|",
+        ":",
+        ":PROPERTIES:\n:END:",
+        "#+BEGIN_SRC",
+        "#+END_SRC",
+        "#+TITLE:",
+        "[[",
+        "[[]]",
+        "=",
+        "*/_+=~",
+        "\t- tab\n\t\t- deeper\n- back",
+        ":LOGBOOK:\n" * 200 + ":END:\n",
+        "#+begin_center\n" * 200,
+    ]
+    for text in odd:
+        for p in parse_org(text, "odd.org"):
+            assert p.text and 1 <= p.line_start <= p.line_end
