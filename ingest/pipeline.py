@@ -161,7 +161,7 @@ def build_index(
         report.files.append(FileReport(rel, "ok", "", digest))
         good.append((path, data))
     if not good:
-        detail = "; ".join(report.warnings) or "no .txt or .md files"
+        detail = "; ".join(report.warnings) or f"no {', '.join(NOTE_SUFFIXES[:-1])} or {NOTE_SUFFIXES[-1]} files"
         raise IngestError(f"nothing to ingest in {notes_dir}: {detail}", code="no_notes", status=400)
 
     file_hashes = {f.path: f.sha256 for f in report.files if f.status == "ok"}
