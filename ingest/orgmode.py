@@ -65,7 +65,6 @@ DIRECTIVE = re.compile(r"^\s*#\+")
 COUNTER = re.compile(r"^\[@(?:\d+|[A-Za-z])\]\s*")
 CHECKBOX = re.compile(r"^\[[ Xx-]\](?:\s+|$)")
 DESCRIPTION = re.compile(r"^(?P<term>.*?\S)\s+::(?:\s+(?P<definition>.*)|$)")
-FOOTNOTE_DEF = re.compile(r"^\[fn:[\w-]+\]\s*")
 # Org's bookkeeping in property drawers, and values that are only a timestamp or a generated id
 MACHINE_PROPERTIES = frozenset({"ID", "CUSTOM_ID", "CREATED", "VISIBILITY", "ARCHIVE_TIME", "ARCHIVE_FILE", "STYLE"})
 MACHINE_VALUE = re.compile(
@@ -409,7 +408,7 @@ class _Reader:
                         self.blocks.pop()
                     self.emit(block)
             return j
-        text = " ".join(x for x in texts if x)
+        text = plain(" ".join(x.strip() for x in self.lines[i:j]))  # emphasis may run over a line break
         if text:
             self.emit(Block(BlockKind.PARAGRAPH, text, i + 1, j, parents=self.parents(), lead=self.intro))
             self.intro = text.rstrip(":").strip() if text.endswith(":") and not self.items else ""

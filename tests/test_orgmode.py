@@ -244,3 +244,11 @@ def test_odd_input_never_raises() -> None:
     for text in odd:
         for p in parse_org(text, "odd.org"):
             assert p.text and 1 <= p.line_start <= p.line_end
+
+
+def test_emphasis_may_run_over_a_line_break_and_footnotes_leave_the_text() -> None:
+    blocks = read_blocks("Keys set with *a time\nto live* expire.[fn:1]\n\n[fn:1] Lazily or by the active cycle.\n")
+    assert [(b.text, b.start, b.end) for b in blocks] == [
+        ("Keys set with a time to live expire.", 1, 2),
+        ("Lazily or by the active cycle.", 4, 4),
+    ]
