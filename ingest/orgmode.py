@@ -236,6 +236,8 @@ class _Reader:
             return self.block(i)
         if DIRECTIVE.match(line):  # #+END_X without its #+BEGIN_X, dynamic block markers
             return i + 1
+        if DRAWER_END.match(line):  # an :END: without its drawer
+            return i + 1
         drawer = DRAWER_BEGIN.match(line)
         if drawer and self.drawer_end[i + 1] > i:  # a drawer needs its :END: before the next headline
             return self.drawer(i, drawer.group("name"), self.drawer_end[i + 1])

@@ -212,8 +212,7 @@ def test_unclosed_drawers_and_blocks_are_read_as_text_and_never_cross_a_headline
         (BlockKind.PARAGRAPH, ":NOTES: kept as text", 1),
         (BlockKind.PARAGRAPH, "echo hi", 4),
         (BlockKind.HEADING, "Next", 5),
-        (BlockKind.PARAGRAPH, ":END:", 7),
-    ]
+    ], "the :END: and #+END_SRC left over after the headline are skipped"
 
 
 def test_odd_input_never_raises() -> None:
