@@ -104,6 +104,13 @@ def is_title_like(p: Passage) -> bool:
     )
 
 
+def _topic_over(p: Passage, child: Passage) -> bool:
+    """An item that names a topic ("order of volatility (most volatile first)") with its content nested
+    under it: the content is what the item says."""
+    t = p.text.strip()
+    return nested_under(child, p) == 1 and not t.endswith((".", "!")) and not FINITE_VERB.search(f" {t} ")
+
+
 ELABORATES = re.compile(r"^(?:You need|You must|You have to|This |That |So |Because|Otherwise|Instead|[a-z$])")
 
 
@@ -332,7 +339,7 @@ def _continued(index: Index, query: Query, top: Passage) -> list[Passage]:
         nxt
         and len(used) < 3
         and sum(len(p.text) for p in used) < 120
-        and ((len(used) == 1 and is_title_like(top)) or ELABORATES.match(nxt.text))
+        and ((len(used) == 1 and (is_title_like(top) or _topic_over(top, nxt))) or ELABORATES.match(nxt.text))
     ):
         used.append(nxt)
         nxt = _next(index, nxt)
