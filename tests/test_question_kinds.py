@@ -94,6 +94,8 @@ def test_a_misspelt_word_meets_the_notes_spelling() -> None:
     lex = Lexicon(SERVICES, notes, frozenset({"port", "radius", "accounting", "which"}))
     assert lex.normalise("which port is radius acounting on")[0] == "which port is radius accounting on"
     assert lex.correct("accountancy") == "accountancy"  # no word of the notes within reach: left as typed
+    versions = Lexicon(SERVICES, [Passage("p2", "n.txt", 2, 2, "HTTP/3 runs over QUIC", ("Web",))])
+    assert versions.normalise("does http3 use udp")[0] == "does http/3 use udp"
 
 
 def test_kind_serialises_as_its_plain_name(lexicon: Lexicon) -> None:

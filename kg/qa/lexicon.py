@@ -18,6 +18,9 @@ from kg.text import edit_distance, fold, stem, words
 __all__ = ["Lexicon", "ServiceMention"]
 
 
+GLUED = re.compile(r"([a-z]+)(\d+)")  # a name and its version number written together: "http3", "ipv6"
+
+
 class Lexicon:
     def __init__(
         self,
@@ -97,6 +100,9 @@ class Lexicon:
     def correct(self, token: str) -> str:
         """A misspelt name corrected to the notes' spelling (``lamda`` → ``lambda``), else the token; a
         misspelt word that is no English word either is corrected to a word of the notes (``acounting``)."""
+        glued = GLUED.fullmatch(token)
+        if glued and token not in self.vocab:  # "http3" where the notes write "HTTP/3" or "HTTP-3"
+            return next((j for j in (glued.expand(r"\1/\2"), glued.expand(r"\1-\2")) if j in self.vocab), token)
         if len(token) < 5 or token in self.vocab or not token.isalpha() or stem(token) in self.df:
             return token
         limit = 1 if len(token) < 8 else 2
