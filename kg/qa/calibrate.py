@@ -25,6 +25,7 @@ from kg.text import content_terms, stem, terms, words
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
 FIGURE_SIGNALS = ("number", "year", "money", "price_word")  # the passage states a figure of the asked kind
+HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 PRICE_ASKED = re.compile(r"\b(?:how much|price per|cost per|per (?:request|hour|month|gb|million))\b", re.I)
 
 # What the fitted model reads, in this order (the calibration file names them too, so a stale file fails).
@@ -52,6 +53,7 @@ FEATURES = (
     "family_missing",  # the question asks in a unit family (time, size, money) the passage states nothing in
     "side_missing",  # a comparison whose sides are not both in the top passages
     "asked_missing",  # the noun naming what is asked for ("which curve", "... default port") is not in the answer
+    "count_missing",  # "how many" is asked and the answer states no count (a bare number or one of things)
 )
 
 
@@ -152,6 +154,10 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
         ),
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
         asked_missing=float(bool(query.asked) and not _says(query.asked or "", [top.passage, *extra])),
+        count_missing=float(
+            bool(HOW_MANY.search(query.normalised))
+            and not any(index.families.get(p.id, frozenset()) & {"count", "none"} for p in (top.passage, *extra))
+        ),
     )
     return out
 
