@@ -53,7 +53,7 @@ FEATURES = (
     "family_missing",  # the question asks in a unit family (time, size, money) the passage states nothing in
     "side_missing",  # a comparison whose sides are not both in the top passages
     "asked_missing",  # the noun naming what is asked for ("which curve", "... default port") is not in the answer
-    "count_missing",  # "how many" is asked and the answer states no count (a bare number or one of things)
+    "count_missing",  # "how many" (no unit) is asked and the answer states no count (a bare number, of things)
 )
 
 
@@ -156,6 +156,7 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
         asked_missing=float(bool(query.asked) and not _says(query.asked or "", [top.passage, *extra])),
         count_missing=float(
             bool(HOW_MANY.search(query.normalised))
+            and not query.unit_family  # "how many hours" asks for a time
             and not any(index.families.get(p.id, frozenset()) & {"count", "none"} for p in (top.passage, *extra))
         ),
     )
