@@ -116,13 +116,12 @@ def _names(title: str, key: str) -> bool:
 
 def _titles(key: str, group: list[Passage], text: str) -> list[str]:
     """Where a subject's label comes from: the heading that names it at the top level, else at any level
-    (Markdown keeps every level in the path), else any top heading, else its spelling in the text or the
-    file it is named after."""
+    (Markdown keeps every level in the path), else its spelling in the text or the file it is named after,
+    else any top heading (a file's subject is not named by its first topic: "Where the files are")."""
     heads = [p for p in group if p.is_heading]
     for found in (
         [p.text for p in heads if len(p.section) == 1 and _names(p.text, key)],
         [p.text for p in heads if _names(p.text, key)],
-        [p.text for p in heads if len(p.section) == 1],
     ):
         if found:
             return found
@@ -134,6 +133,9 @@ def _titles(key: str, group: list[Passage], text: str) -> list[str]:
     named = name_from_file(group[0].file)
     if service_key(named) == key:
         return [named]
+    top = [p.text for p in heads if len(p.section) == 1]
+    if top:
+        return top
     return [group[0].section[0]] if group[0].section else [key]
 
 

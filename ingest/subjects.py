@@ -27,6 +27,8 @@ from ingest.outline import (
 )
 from kg.vocab import DOCUMENT_WORDS
 
+WH_WORDS = frozenset("what which who whom whose when where why how".split())
+
 SENTENCE_BREAK = re.compile(r"(?:^|[.!?:;(\n]|\s[-–—])\s*$")
 
 
@@ -141,6 +143,8 @@ class Evidence:
             return False  # "Compliance validation by industry for DynamoDB": a sentence's first word
         if self.task(words[0]):
             return False  # "Accessing DynamoDB", "Building PartiQL statements": a task, not a thing
+        if words[0].lower() in WH_WORDS:
+            return False  # "Where the files are", "When the disk is full": a question, not a thing
         if any(is_name_like(w) for w in words):
             return True
         if strict:
@@ -240,8 +244,9 @@ class SubjectStack:
         heading is a topic of it ("Pods > Lifecycle", "Pods > Images") unless it plainly names a thing
         of its own: an acronym or CamelCase name, a word that is no English at all, a definition."""
         title = self.evidence.as_written(title)
-        if self._same(title):
-            return False
+        head = subject_term(title).split()[:1]
+        if self._same(title) or (head and head[0].lower() in WH_WORDS):
+            return False  # the same subject; a question ("Where the files are") names none
         if self.current() is not None and not sibling:
             return self.evidence.names_something(title, strict=True)
         return named or self.evidence.names_something(title)

@@ -251,3 +251,21 @@ def test_a_topic_item_is_answered_with_the_content_nested_under_it() -> None:
     q = analyse("order of volatility for evidence collection", idx.lexicon)
     out = compose(idx, q, [Candidate(passages[1], score=1.0)], [])
     assert "RAM -> swap" in out.text and [p.line_start for p in out.passages] == [2, 3]
+
+
+def test_a_list_skips_the_details_nested_under_its_items() -> None:
+    rows = [
+        ("Challenges", ("Challenges",), "", True, ""),
+        ("HTTP-01 over port 80", ("Challenges",), "", False, ""),
+        ("port 80 must be open", ("Challenges", "HTTP-01"), "", False, ""),
+        ("DNS-01 with a TXT record", ("Challenges",), "", False, ""),
+        ("the only way to a wildcard", ("Challenges", "DNS-01"), "", False, ""),
+        ("TLS-ALPN-01 on port 443", ("Challenges",), "", False, ""),
+    ]
+    passages = notes("certs.txt", rows)
+    idx = small_index(passages)
+    q = analyse("the acme challenge types", idx.lexicon)
+    assert q.kind is QuestionKind.LIST
+    out = compose(idx, q, [Candidate(passages[3], score=1.0)], [])
+    assert out.is_list and [p.line_start for p in out.passages] == [1, 2, 4, 6]
+    assert analyse("vxlan overhead in bytes", idx.lexicon).kind is QuestionKind.NUMBER  # a unit, not a list

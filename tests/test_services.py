@@ -200,3 +200,15 @@ def test_a_file_named_after_a_subject_it_never_spells_still_gets_it():
     services, passages = md_services({"03-kubernetes.md": "- schedules containers\n- max 110 per node\n"})
     assert list(services) == ["Kubernetes"]
     assert all(p.service == services["Kubernetes"].id for p in passages)
+
+
+def test_a_question_heading_names_no_subject_and_a_file_subject_keeps_its_own_name() -> None:
+    text = (
+        "[Where the files are]\ncertbot keeps certs in /etc/letsencrypt/live\n\n"
+        "[Challenges]\n1) HTTP-01 over port 80, certbot answers it\n"
+    )
+    found, passages = build_services(parse_text(text, "certbot.txt"))
+    services = {s.id: s for s in found}
+    assert "where" not in services
+    # the file's subject is labelled by its own name, not by its first topic heading
+    assert {p.service for p in passages} == {"certbot"} and services["certbot"].label.lower() == "certbot"

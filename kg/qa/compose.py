@@ -66,9 +66,11 @@ def sibling_group(index: Index, p: Passage) -> tuple[Passage | None, list[Passag
     j = i
     while lead is None and j > 0:
         prev = ps[j - 1]
-        if prev.file != p.file or not (prev.section == p.section or in_block(p, prev)):
+        if prev.file != p.file or not (prev.section == p.section or in_block(p, prev) or _below(prev, p)):
             break
         j -= 1
+        if _below(prev, p):
+            continue  # a detail under an earlier item of the list
         if is_introducer(prev) or nested_under(p, prev):
             lead = prev
     first = index.position[lead.id] + 1 if lead else j
@@ -82,10 +84,18 @@ def sibling_group(index: Index, p: Passage) -> tuple[Passage | None, list[Passag
             if depth == 1:  # the list's own items, not the details under them
                 items.append(q)
             continue
+        if lead is not p and _below(q, p):
+            continue  # a detail under an item of the list
         if is_introducer(q) or (lead and not in_block(q, lead)) or (not lead and q.section != p.section):
             break
         items.append(q)
     return lead, items
+
+
+def _below(q: Passage, p: Passage) -> bool:
+    """Whether q sits deeper in the same list as p: a detail nested under one of p's siblings."""
+    n = len(p.section)
+    return q.file == p.file and not q.is_heading and len(q.section) > n and q.section[:n] == p.section
 
 
 def item_head(text: str) -> str:

@@ -219,8 +219,10 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
     if kind is QuestionKind.FEATURE and services and not content:
         # a bare name ("S3", "what about lambda"): say what it is, even when it ends in s ("Kinesis")
         kind = QuestionKind.DEFINITION
-    elif kind is QuestionKind.FEATURE and _TERSE_PLURAL.search(fold(normalised)):
-        kind = QuestionKind.LIST  # "firehose destinations", "codedeploy deployment configs for ec2"
+    elif kind is QuestionKind.FEATURE and not unit and _TERSE_PLURAL.search(fold(normalised)):
+        kind = (
+            QuestionKind.LIST
+        )  # "firehose destinations", "codedeploy deployment configs for ec2" (not "... in bytes")
     if (
         kind in (QuestionKind.FEATURE, QuestionKind.DEFINITION)
         and family in ("time", "size")
