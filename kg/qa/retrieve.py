@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from kg.definitions import ALWAYS, strong_patterns, term_keys
 from kg.errors import ConfigError
 from kg.graph import PREFIXES, service_uri
 from kg.model import Fact, FactKind, Passage, QuestionKind
@@ -219,8 +220,11 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
     service_openers = {index.opening.get(sid, "") for sid in services} - {""}
     for term in dict.fromkeys(defined):  # a term named twice finds the same passages twice
         key = stem(term.split()[0]) if term.split() else ""
-        pids, lows, joined, starts, sites = _openers_text(index, key)
-        out += [pids[i] for i in _strongly_defining(term, lows, joined, starts, sites)]  # DEFINES or DEFINES_NAMED
+        keyed = _keyed_strongly_defining(index, term, key)  # DEFINES or DEFINES_NAMED
+        if keyed is None:  # an index without definition keys, or a term they cannot select lines for
+            pids, lows, joined, starts, sites = _openers_text(index, key)
+            keyed = [pids[i] for i in _strongly_defining(term, lows, joined, starts, sites)]
+        out += keyed
     # the first lines under a heading that names a term (names_term), looked up by what the heading names
     named = {pid for pid in service_openers if pid in index.first_under}
     by_key, by_stem = _first_under_keys(index)
@@ -230,6 +234,50 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
         named.update(by_stem.get(t, ()))
     out += sorted(named, key=index.position.__getitem__)  # file order, as first_under is
     return list(dict.fromkeys(out))[:DEFINITION_POOL]
+
+
+def _keyed_strongly_defining(index: Index, term: str, key: str) -> list[str] | None:
+    """The passages opening with ``key`` (index.openers, in order) a strong definition pattern of ``term``
+    matches, tried only on those whose definition keys (kg.definitions, found at ingest) hold the term's first
+    or last word where the patterns need it; None when the index has no keys, the term's words cannot be keyed
+    or the patterns are not the ones the keys were made for (the caller then tries every opener)."""
+    wanted = term_keys(term)
+    if index.definers is None or wanted is None or not _patterns_keyed(term):
+        return None
+    sets: dict[str, frozenset[str]] = index.derived.setdefault("definer_sets", {})
+
+    def having(k: str) -> frozenset[str]:
+        found = sets.get(k)
+        if found is None:
+            found = sets[k] = frozenset(index.definers.get(k, ()) if index.definers is not None else ())
+        return found
+
+    (start, marked), after, before = wanted
+    tried = (having(start) & having(marked)) | having(after) | having(before) | having(ALWAYS)
+    tried &= having_opener(index, key)
+    strong = _strong_definition(term)
+    hits = []
+    for pid in sorted(tried, key=index.position.__getitem__):  # openers are in passage order
+        low = index.by_id[pid].text.lower()
+        if all(p in low for p in strong.pieces) and strong.whole.search(low):
+            hits.append(pid)
+    return hits
+
+
+def having_opener(index: Index, key: str) -> frozenset[str]:
+    """index.openers[key] as a set, made once per key and index."""
+    sets: dict[str, frozenset[str]] = index.derived.setdefault("opener_sets", {})
+    found = sets.get(key)
+    if found is None:
+        found = sets[key] = frozenset(index.openers.get(key, ()))
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _patterns_keyed(term: str) -> bool:
+    """Whether the strong patterns of ``term`` are those kg.definitions' keys were made for."""
+    strong = (pattern.pattern for pattern, signal in _definition_patterns(term) if signal in (DEFINES, DEFINES_NAMED))
+    return tuple(strong) == strong_patterns(term)
 
 
 def _openers_text(index: Index, key: str) -> tuple[list[str], list[str], str, list[int], list[Sites | None]]:
@@ -356,6 +404,8 @@ def _definition_patterns(term: str) -> tuple[tuple[re.Pattern[str], str], ...]:
 
 def _defines(term: str, low: str) -> str | None:
     """The strongest way the line defines the term (a signal name), or None."""
+    if not all(piece in low for piece in _strong_definition(term).pieces):
+        return None  # every pattern needs each of the term's words
     return next((signal for pattern, signal in _definition_patterns(term) if pattern.search(low)), None)
 
 
