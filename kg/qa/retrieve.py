@@ -145,19 +145,32 @@ LIMIT 500"""
 
 def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float]:
     """Shares of the question's idf weight found in the passage's text, and found only in its headings."""
-    wanted = [t for t in query.terms if t not in query.service_terms] or list(query.terms)
-    if not wanted:
+    weighted = _coverage_weights(index, query)
+    if not weighted:
         return 0.0, 0.0
     body, head = index.passage_keys(p)
     total = in_body = in_head = 0.0
-    for t in wanted:
-        w = index.lexicon.idf(t) if index.lexicon.known(t) else index.lexicon.idf("__unknown__")
+    for key, w in weighted:
         total += w
-        if term_key(t) in body:
+        if key in body:
             in_body += w
-        elif term_key(t) in head:
+        elif key in head:
             in_head += w
     return (in_body / total, in_head / total) if total else (0.0, 0.0)
+
+
+def _coverage_weights(index: Index, query: Query) -> list[tuple[str, float]]:
+    """The question's terms coverage counts (term_key, idf weight): the same for every candidate passage, so
+    found once per question (the last question's, kept in index.derived)."""
+    asked = (query.terms, query.service_terms)
+    last = index.derived.get("coverage_weights")
+    if last is not None and last[0] == asked:
+        return last[1]  # type: ignore[no-any-return]
+    wanted = [t for t in query.terms if t not in query.service_terms] or list(query.terms)
+    lexicon = index.lexicon
+    weighted = [(term_key(t), lexicon.idf(t) if lexicon.known(t) else lexicon.idf("__unknown__")) for t in wanted]
+    index.derived["coverage_weights"] = (asked, weighted)
+    return weighted
 
 
 def service_signals(index: Index, query: Query, p: Passage) -> tuple[bool, bool, bool]:
@@ -645,9 +658,10 @@ def candidates(
         if c.facts:
             sig.update(fact_signals(query, c.facts))
         c.signals = {n: v for n, v in sig.items() if v}
-        c.features = (c.dense, c.keyword, *(c.signal(n) for n in RANK_FEATURES[2:]))
-        c.score = sum(w * x for w, x in zip(weights, c.features, strict=True))
-        c.kind_fit = sum(w * c.signal(n) for n, w in shape_w.items())
-        c.fact = sum(w * c.signal(n) for n, w in fact_w.items())
+        got = c.signals.get  # c.signal, without a call per feature: this runs for every feature of every candidate
+        c.features = (c.dense, c.keyword, *[got(n, 0.0) for n in RANK_FEATURES[2:]])
+        c.score = sum([w * x for w, x in zip(weights, c.features, strict=True)])
+        c.kind_fit = sum([w * got(n, 0.0) for n, w in shape_w.items()])
+        c.fact = sum([w * got(n, 0.0) for n, w in fact_w.items()])
     # ties broken by position, so the same index and question always give the same order
     return sorted(pool.values(), key=lambda c: (-round(c.score, 9), index.position[c.passage.id]))
