@@ -546,14 +546,9 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
     out = [s for s in (DEFINES, DEFINES_NAMED, DEFINES_LOOSELY) if s in found][:1]
     # "what does CORS stand for": the passage that spells the short name out
     for mention in query.mentions:
-        svc = index.services.get(mention.service)
         short = mention.phrase.replace(" ", "")
-        longs = [
-            n
-            for n in ([svc.label, *svc.aliases] if svc else [])
-            if len(n.split()) >= 2 and initials(n).lower() == short.lower()
-        ]
-        if short.isalnum() and len(short) <= MAX_SHORT_NAME and any(n.lower() in low for n in longs):
+        longs = _spelled_out(index, mention.service, short)
+        if short.isalnum() and len(short) <= MAX_SHORT_NAME and any(n in low for n in longs):
             out.append("spells_out")
             break
     # the first line under a heading that names the term usually says what it is
@@ -564,6 +559,24 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
 
 
 MAX_SHORT_NAME = 6  # letters of a short name that initials spell out ("CORS", "IAM"; not a word)
+
+
+def _spelled_out(index: Index, service: str, short: str) -> tuple[str, ...]:
+    """The service's names of two words or more whose initials spell ``short``, lowercased: the same for
+    every candidate passage, so found once per name and index."""
+    cache: dict[tuple[str, str], tuple[str, ...]] = index.derived.setdefault("spelled_out", {})
+    found = cache.get((service, short))
+    if found is None:
+        svc = index.services.get(service)
+        found = tuple(
+            n.lower()
+            for n in ([svc.label, *svc.aliases] if svc else [])
+            if len(n.split()) >= 2 and initials(n).lower() == short.lower()
+        )
+        if len(cache) > 4096:  # phrases come from questions: keep the cache bounded
+            cache.clear()
+        cache[(service, short)] = found
+    return found
 
 
 ASKS_BOUND = re.compile(
