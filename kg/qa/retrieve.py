@@ -506,6 +506,12 @@ REASON = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)
+def _asks(pattern: re.Pattern[str], question: str) -> re.Match[str] | None:
+    """``pattern.search(question)``, once per question: the signals read the question for every candidate."""
+    return pattern.search(question)
+
+
 def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], terms_defined: list[str]) -> list[str]:
     """What the passage shows of the answer's shape the question wants: a number, a price, a place, a
     definition (the names of the shape signals that hold)."""
@@ -513,7 +519,7 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
     families = index.families.get(p.id, frozenset())
     kind = query.kind
     if kind is QuestionKind.NUMBER:
-        if ASKS_WHEN.search(query.normalised):
+        if _asks(ASKS_WHEN, query.normalised):
             return ["year"] if YEAR.search(text) else []
         if not NUMBER_IN_TEXT.search(OUTLINE_MARK.sub("", text, count=1)):
             return []
@@ -527,11 +533,11 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
             return ["money"]
         return ["price_word"] if PRICE_CUE.search(text) else []
     if kind in (QuestionKind.FEATURE, QuestionKind.BEST_PRACTICE):
-        if ASKS_WHERE.search(query.normalised):
+        if _asks(ASKS_WHERE, query.normalised):
             return ["place"] if PLACE.search(text) else []  # "where ... uploaded?" wants "in S3"
-        if ASKS_WHY.search(query.normalised):
+        if _asks(ASKS_WHY, query.normalised):
             return ["reason"] if REASON.search(text) else []  # "why?" wants a cause or a condition
-        howto = HOW_TO.search(query.normalised)
+        howto = _asks(HOW_TO, query.normalised)
         if howto:
             verb = stem((howto.group("verb") or howto.group("v2") or howto.group("v3")).lower())
             purpose = re.match(r"^(?:to|for)\s+([a-z]+)", text, re.I)
@@ -597,8 +603,8 @@ def fact_signals(query: Query, facts: list[Fact]) -> dict[str, float]:
     qset = set(query.terms)
     if query.unit_family:  # "how big" asks for what a label calls "size"
         qset |= {stem(w) for w in MEASURE_WORDS.get(query.unit_family, "").split()}
-    bound = bool(ASKS_BOUND.search(query.normalised))
-    lower = bool(ASKS_LOWER.search(query.normalised))
+    bound = bool(_asks(ASKS_BOUND, query.normalised))
+    lower = bool(_asks(ASKS_LOWER, query.normalised))
     wanted = ("min", "range") if lower else ("max", "up to", "range")
     label = 0.0
     is_bound = False
