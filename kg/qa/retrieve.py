@@ -140,7 +140,24 @@ def sparql_facts(index: Index, query: Query) -> tuple[str, list[dict[str, object
 }}
 ORDER BY ?fact
 LIMIT 500"""
-    return sparql, index.store.select(sparql)
+    return sparql, _select(index, sparql)
+
+
+SPARQL_KEPT = 256  # answers of this many distinct fact queries kept per loaded index
+
+
+def _select(index: Index, sparql: str) -> list[dict[str, object]]:
+    """``index.store.select(sparql)``, kept per loaded index: the query depends only on the services, the kind
+    and the unit asked, which many questions share, and the graph does not change while an index is loaded
+    (a new build is a new Index)."""
+    kept: dict[str, list[dict[str, object]]] = index.derived.setdefault("sparql_rows", {})
+    rows = kept.get(sparql)
+    if rows is None:
+        rows = index.store.select(sparql)
+        if len(kept) >= SPARQL_KEPT:
+            kept.clear()
+        kept[sparql] = rows
+    return list(rows)
 
 
 def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float]:
