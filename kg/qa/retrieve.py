@@ -274,12 +274,15 @@ def _keyed_strongly_defining(index: Index, term: str, key: str) -> list[str] | N
     wanted = term_keys(term)
     if index.definers is None or wanted is None or not _patterns_keyed(term):
         return None
+    definers = index.definers
     sets: dict[str, frozenset[str]] = index.derived.setdefault("definer_sets", {})
 
     def having(k: str) -> frozenset[str]:
         found = sets.get(k)
         if found is None:
-            found = sets[k] = frozenset(index.definers.get(k, ()) if index.definers is not None else ())
+            if k not in definers:  # a question's word: not kept, so questions cannot grow the cache
+                return frozenset()
+            found = sets[k] = frozenset(definers[k])
         return found
 
     (start, marked), after, before = wanted
@@ -299,7 +302,9 @@ def having_opener(index: Index, key: str) -> frozenset[str]:
     sets: dict[str, frozenset[str]] = index.derived.setdefault("opener_sets", {})
     found = sets.get(key)
     if found is None:
-        found = sets[key] = frozenset(index.openers.get(key, ()))
+        if key not in index.openers:  # a question's word: not kept, so questions cannot grow the cache
+            return frozenset()
+        found = sets[key] = frozenset(index.openers[key])
     return found
 
 
