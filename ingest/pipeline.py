@@ -53,8 +53,8 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "12"  # bump when parsing or extraction changes, so old indexes are rebuilt
-NOTE_SUFFIXES = (".txt", ".md", ".markdown")
+PIPELINE_VERSION = "15"  # bump when parsing or extraction changes, so old indexes are rebuilt
+NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".org")
 
 
 @dataclass
@@ -162,7 +162,7 @@ def build_index(
         report.files.append(FileReport(rel, "ok", "", digest))
         good.append((path, data))
     if not good:
-        detail = "; ".join(report.warnings) or "no .txt or .md files"
+        detail = "; ".join(report.warnings) or f"no {', '.join(NOTE_SUFFIXES[:-1])} or {NOTE_SUFFIXES[-1]} files"
         raise IngestError(f"nothing to ingest in {notes_dir}: {detail}", code="no_notes", status=400)
 
     file_hashes = {f.path: f.sha256 for f in report.files if f.status == "ok"}

@@ -6,11 +6,12 @@ rewriting the file into Markdown: every line's text reaches its passage literall
 ``*/15 * * * *``) and every block keeps its exact 1-based line span. What it recognises:
 
 - titles: ALL-CAPS lines, framed lines (``== X ==``, ``---- x ----``, ``#### x ####``), underlined lines
-  (a line of ``=`` or ``-`` under them), ``# X`` lines, and the plain-line titles of ``outline``. As in
+  (a line of ``=`` or ``-`` under them), ``# X`` lines, bracketed lines (``[Challenges]``, as INI files
+  name their sections), and the plain-line titles of ``outline``. As in
   reStructuredText, a title style's level is the order in which the file first uses it; plain-line titles
   keep level 0 (their place is judged from the subjects around them, as in Markdown).
 - list items: bullets (``-``, ``*``, ``•``, ``o``, ``>``, ...) and numbered outline marks (``1.``, ``1)``,
-  ``2.1``, ``2.1.3``, ``a)``, ``(b)``, ``i.``, ``iv)``). An item sits under the open item it is indented
+  ``2.1``, ``2.1.3``, ``2.1)``, ``a)``, ``(b)``, ``i.``, ``iv)``). An item sits under the open item it is indented
   beneath; at the same indentation, under the item whose number its own extends (``3.1`` under ``3.``).
   Marks are dropped from the text, numbers included, as Markdown drops an ordered list's numbers: the
   citation keeps the line, and a number left in the text reads as a figure ("3.1 max file size 16 TiB"
@@ -37,7 +38,7 @@ from kg.model import BlockKind, Passage
 BULLET = re.compile(r"(?P<mark>[-*+•●▪◦‣o>])\s+(?=\S)")
 ROMAN = r"(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})"
 NUMBERED = re.compile(
-    r"(?P<mark>(?P<num>\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}[.)])"  # 1. 1) 2.1 2.1.3
+    r"(?P<mark>(?P<num>\d{1,3}(?:\.\d{1,3})+[.)]?|\d{1,3}[.)])"  # 1. 1) 2.1 2.1.3 2.1)
     rf"|\(?(?P<letter>[a-z]|{ROMAN})\)"  # a) (b) iv)
     rf"|(?P<dotted>[a-z]|{ROMAN})\.)"  # a. i.
     r"(?:\s+(?=\S)|(?=[A-Z]))"  # a mark needs a space after it, or a capital glued to it ("viii.SIGCONT")
@@ -45,6 +46,7 @@ NUMBERED = re.compile(
 FRAMED = re.compile(r"^(?P<frame>={2,}|-{2,}|#{2,}|\*{2,}|~{2,})\s*(?P<title>[^=#*~\s].*?)\s*(?P=frame)$")
 TITLE_WORDS = 10  # the longest title, as in outline.looks_like_heading
 UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
+BRACKETED = re.compile(r"^\[(?P<title>[^\[\]\s][^\[\]]*)\]$")
 ATX = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)(?:\s+#+)?$")
 HEAD_END = re.compile(r"\s+(?:[-–—=]+>?|->|=>)\s+|[:;]\s+|,\s+")
 
@@ -118,6 +120,9 @@ class _Reader:
         atx = ATX.match(s)
         if atx:
             return atx.group("title"), len(atx.group("hashes")), i
+        bracketed = BRACKETED.match(s)
+        if bracketed:  # "[Challenges]", as an INI file names its sections
+            return bracketed.group("title"), self.level("bracket"), i
         if NUMBERED.match(s) or BULLET.match(s) or CARD.match(s) or DEFINITION.match(s):
             return None
         if _all_caps(s) and len(s.split()) <= TITLE_WORDS:
@@ -235,7 +240,7 @@ def shows_layout(text: str) -> bool:
         above = lines[i - 1].strip() if i else ""
         if line[:1].isspace() and above:
             return True
-        if NUMBERED.match(s) or CARD.match(s) or DEFINITION.match(s) or FRAMED.match(s):
+        if NUMBERED.match(s) or CARD.match(s) or DEFINITION.match(s) or FRAMED.match(s) or BRACKETED.match(s):
             return True
         if _all_caps(s) and s[0].isalpha() and len(re.findall(r"[A-Z]{2,}", s)) >= 2 and not _marked(s):
             # "DISK AND FILESYSTEMS", "MEMORY / OOM"; a lone "STS" or "IOPS |" is as likely a token of a

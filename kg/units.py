@@ -96,6 +96,8 @@ _UNIT_AFTER = re.compile(
     r"(?![A-Za-z0-9'])",
     re.I,
 )
+_PLURAL_OF = re.compile(r"\s+of\b", re.I)
+_DECADE = re.compile(r"(?<!\d)(?:19|20)\d0$")  # "the 1990s"
 _SCALE_AFTER = re.compile(r"\s+(?P<scale>thousand|million|billion|trillion)\b", re.I)
 _RATE_AFTER = re.compile(r"\s*(?:/\s*(?:s|sec|second)\b|\s+per\s+(?:second|sec)\b)", re.I)
 _WORD = re.compile(r"\s+(?P<word>[A-Za-z][A-Za-z'’-]*)")
@@ -215,8 +217,13 @@ def _read_unit(text: str, pos: int) -> tuple[str | None, int, float]:
     if m:
         scale, pos = SCALE_WORDS[m.group("scale").lower()], m.end()
     u = _UNIT_AFTER.match(text, pos)
-    if u and u.group("unit") in ("s", "h") and not u.group("sep"):
-        return "<word>", pos, scale  # "100s of instances": hundreds, not seconds
+    if (
+        u
+        and u.group("unit") in ("s", "h")
+        and not u.group("sep")
+        and (_PLURAL_OF.match(text, u.end()) or _DECADE.search(text, 0, pos))
+    ):
+        return "<word>", pos, scale  # "100s of instances": hundreds, not seconds; "10s", "768h" are times
     if u and not (u.group("unit").lower() == "x" and u.group("sep")):
         word = u.group("unit").lower()
         if "-" in word:  # "GB-seconds": a compound billing measure, counted as itself

@@ -185,11 +185,7 @@ def test_a_bare_service_name_is_answered_by_what_it_is(engine: Engine, sample_li
     ("question", "expected"),
     [
         ("why don't my api gateway edits take effect", "deployment"),  # why: a cause or a condition
-        pytest.param(  # where: a place
-            "where are RDS databases usually deployed",
-            "private subnet",
-            marks=pytest.mark.xfail(strict=True, reason=FITTED_MISS),
-        ),
+        ("where are RDS databases usually deployed", "private subnet"),  # where: a place
     ],
 )
 def test_why_and_where_questions(engine: Engine, question: str, expected: str) -> None:

@@ -213,3 +213,41 @@ def test_a_which_question_is_answered_with_the_name_of_the_item_the_line_is_unde
     assert _named(plain, line, "runner", line.text) == line.text, "only questions that ask to name one"
     top_level = Passage("q", "n.md", 3, 3, "a scheduler for jobs", ("runner",), kind=BlockKind.ITEM, subject_depth=1)
     assert _named(which, top_level, "runner", top_level.text) == top_level.text
+
+
+def test_a_line_under_an_item_that_names_the_noun_asked_for_says_the_item() -> None:
+    from kg.model import BlockKind, Passage
+    from kg.qa.compose import _named
+
+    line = Passage(
+        "p",
+        "n.md",
+        9,
+        9,
+        "used by the agent to pull images and write logs",
+        ("runner", "roles", "task execution role"),
+        kind=BlockKind.ITEM,
+        subject_depth=1,
+    )
+    asked = "what role does the agent use to pull images"
+    q = Query(text=asked, normalised=asked, kind="feature", services=(), asked="role")
+    assert _named(q, line, "runner", line.text) == "task execution role: " + line.text
+    other = Query(text="what does the agent use", normalised="what does the agent use", kind="feature", services=())
+    assert _named(other, line, "runner", line.text) == line.text, "no noun asked for: the line alone"
+
+
+def test_a_topic_item_is_answered_with_the_content_nested_under_it() -> None:
+    topic = ("Evidence", "order of volatility (most volatile first)")
+    passages = notes(
+        "forensics.txt",
+        [
+            ("Evidence", ("Evidence",), "", True, ""),
+            ("order of volatility (most volatile first)", ("Evidence",), "", False, ""),
+            ("CPU registers -> RAM -> swap -> disk -> backups", topic, "", False, ""),
+            ("chain of custody = who handled the evidence and when", ("Evidence",), "", False, ""),
+        ],
+    )
+    idx = small_index(passages)
+    q = analyse("order of volatility for evidence collection", idx.lexicon)
+    out = compose(idx, q, [Candidate(passages[1], score=1.0)], [])
+    assert "RAM -> swap" in out.text and [p.line_start for p in out.passages] == [2, 3]

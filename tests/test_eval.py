@@ -72,28 +72,32 @@ def test_dev_set_quality_floor(engine: Engine) -> None:
 
 # Per corpus: answer accuracy and citation@1 measured with the fitted scoring, less two answerable
 # questions, so a regression on any style of notes fails the build (data/eval/corpora.json; the test
-# split is never fitted on). Pooled over the test split (378 questions): abstention recall 0.52, false
-# abstention 0.14, ECE 0.09 when set.
+# split is never fitted on). Pooled over the test split (467 questions): abstention recall 0.53, false
+# abstention 0.12, ECE 0.09 when set.
 CORPUS_FLOORS = {
-    "sample": (0.85, 0.88),
+    "sample": (0.88, 0.89),
     "messaging": (0.83, 0.83),
-    "third": (0.63, 0.76),
-    "outliner": (0.57, 0.74),
-    "tables": (0.71, 0.80),
-    "flashcards": (0.80, 0.91),
-    "sysadmin": (0.71, 0.71),
-    "hashicorp": (0.77, 0.77),
+    "third": (0.66, 0.76),
+    "outliner": (0.65, 0.77),
+    "tables": (0.77, 0.82),
+    "flashcards": (0.86, 0.91),
+    "sysadmin": (0.74, 0.74),
+    "hashicorp": (0.77, 0.75),
     "k8stxt": (0.66, 0.69),
-    "netops": (0.66, 0.66),
-    "prose": (0.51, 0.88),
-    "k8s": (0.71, 0.71),
-    "plaintxt": (0.40, 0.60),
+    "netops": (0.75, 0.75),
+    "secplus": (0.75, 0.83),
+    "awsfaq": (0.89, 0.89),
+    "prose": (0.62, 0.91),
+    "k8s": (0.74, 0.71),
+    "plaintxt": (0.53, 0.66),
     "runbook": (0.56, 0.60),
-    "azure": (0.66, 0.83),
-    "gcp": (0.36, 0.66),
-    "biology": (0.30, 0.43),
-    "pyinterview": (0.63, 0.71),
-    "dockertxt": (0.51, 0.60),
+    "azure": (0.63, 0.80),
+    "gcp": (0.46, 0.66),
+    "biology": (0.36, 0.43),
+    "pyinterview": (0.65, 0.71),
+    "dockertxt": (0.57, 0.62),
+    "orgmode": (0.77, 0.88),
+    "awsnotion": (0.72, 0.75),
 }
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.45), "false_abstention": ("<=", 0.20), "ece": ("<=", 0.14)}
 

@@ -166,3 +166,13 @@ def test_fixture_notes_give_facts_for_four_services():
     prices = {(f.value, f.billing_unit) for f in facts if f.kind == "Pricing"}
     assert (0.4, "per 1 million requests") in prices
     assert any(f.kind == "Limit" and f.base_value == 256 * 1024 and f.base_unit == "bytes" for f in facts)
+
+
+def test_durations_written_with_their_unit_glued_on() -> None:
+    from kg.units import parse_quantity
+
+    assert [(q.value, q.unit) for q in parse_quantity("min_healthy_time default 10s, ttl 768h")] == [
+        (10.0, "seconds"),
+        (768.0, "hours"),
+    ]
+    assert parse_quantity("100s of instances") == [] and parse_quantity("since the 1990s") == []

@@ -61,6 +61,23 @@ def test_a_numbered_outline_nests_by_its_numbers() -> None:
     assert at(ps, 13).section == ("DISK AND FILESYSTEMS",)
 
 
+def test_decimal_marks_closed_by_a_parenthesis_are_items_of_their_number() -> None:
+    text = "7. ports to know\n7.1) FTP 20 / 21\n7.2) TACACS+ 49\n7.3) DNS 53 UDP (TCP for zone transfers)\n"
+    ps = parse_plaintext(text, "ports.txt")
+    assert [p.text for p in ps[1:]] == ["FTP 20 / 21", "TACACS+ 49", "DNS 53 UDP (TCP for zone transfers)"]
+    # a short "7.2)" line is a sibling of "7.3)", not a title over it
+    assert not at(ps, 3).is_heading and at(ps, 4).section[-1] == "ports to know"
+
+
+def test_a_bracketed_line_is_a_title_as_an_ini_section() -> None:
+    text = "[Challenges]\n1) HTTP-01 over port 80\n2) DNS-01 with a TXT record\n\n[Renewal]\nrenews at 30 days left\n"
+    assert shows_layout(text)
+    ps = parse_plaintext(text, "certs.txt")
+    assert at(ps, 1).is_heading and at(ps, 1).text == "Challenges"
+    assert at(ps, 3).section == ("Challenges",) and at(ps, 6).section == ("Renewal",)
+    assert not parse_plaintext("see [1] for more\n", "x.txt")[0].is_heading
+
+
 def test_markdown_looking_text_stays_as_written() -> None:
     ps = parse_plaintext(OUTLINE, "disks.txt")
     assert at(ps, 14).text == "<device> <mountpoint> <type>"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.model import QuestionKind, Service
+from kg.model import Passage, QuestionKind, Service
 from kg.qa.lexicon import Lexicon
 from kg.qa.question import Query, analyse
 from kg.text import stem
@@ -36,6 +36,11 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         ("What is the largest message Kafka accepts in MB?", QuestionKind.NUMBER),
         # a duration asked without "how long": the measure word says a number is wanted
         ("kafka retention period", QuestionKind.NUMBER),
+        # ports, versions and percentages are numbers asked for by name
+        ("which port does the kafka broker listen on", QuestionKind.NUMBER),
+        ("rabbitmq management ui port", QuestionKind.NUMBER),
+        ("in which postgres version was MERGE added", QuestionKind.NUMBER),
+        ("what percentage of memory does rabbitmq use before it blocks publishers", QuestionKind.NUMBER),
         # money words win over "how much": the answer is a price, not any number
         ("how much does a postgres replica cost", QuestionKind.PRICING),
         ("what does a kafka broker cost per hour", QuestionKind.PRICING),
@@ -67,6 +72,30 @@ def ask(lexicon: Lexicon, question: str) -> Query:
 )
 def test_kind(lexicon: Lexicon, question: str, kind: QuestionKind) -> None:
     assert ask(lexicon, question).kind is kind
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("which compression codec does kafka use by default", "codec"),
+        ("how many replicas can a postgres primary have", "replicas"),
+        ("rabbitmq management ui default port?", "port"),  # terse: the last word, "default" set aside
+        ("what is the shortest retention period kafka allows", "period"),
+        ("is kafka faster than rabbitmq", None),  # a sentence that names no asked thing
+        ("what is a consumer group", None),  # a definition asks about its subject, not for a noun
+    ],
+)
+def test_the_noun_asked_for(lexicon: Lexicon, question: str, asked: str | None) -> None:
+    assert ask(lexicon, question).asked == asked
+
+
+def test_a_misspelt_word_meets_the_notes_spelling() -> None:
+    notes = [Passage("p1", "n.txt", 1, 1, "RADIUS 1813 accounting over UDP", ("Ports",))]
+    lex = Lexicon(SERVICES, notes, frozenset({"port", "radius", "accounting", "which"}))
+    assert lex.normalise("which port is radius acounting on")[0] == "which port is radius accounting on"
+    assert lex.correct("accountancy") == "accountancy"  # no word of the notes within reach: left as typed
+    versions = Lexicon(SERVICES, [Passage("p2", "n.txt", 2, 2, "HTTP/3 runs over QUIC", ("Web",))])
+    assert versions.normalise("does http3 use udp")[0] == "does http/3 use udp"
 
 
 def test_kind_serialises_as_its_plain_name(lexicon: Lexicon) -> None:

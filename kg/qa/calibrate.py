@@ -25,6 +25,7 @@ from kg.text import content_terms, stem, terms, words
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
 FIGURE_SIGNALS = ("number", "year", "money", "price_word")  # the passage states a figure of the asked kind
+HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 PRICE_ASKED = re.compile(r"\b(?:how much|price per|cost per|per (?:request|hour|month|gb|million))\b", re.I)
 
 # What the fitted model reads, in this order (the calibration file names them too, so a stale file fails).
@@ -51,6 +52,8 @@ FEATURES = (
     "names_service",  # the question names a service of the notes
     "family_missing",  # the question asks in a unit family (time, size, money) the passage states nothing in
     "side_missing",  # a comparison whose sides are not both in the top passages
+    "asked_missing",  # the noun naming what is asked for ("which curve", "... default port") is not in the answer
+    "count_missing",  # "how many" (no unit) is asked and the answer states no count (a bare number, of things)
 )
 
 
@@ -150,6 +153,12 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
             and not any(query.unit_family in index.families.get(p.id, ()) for p in (top.passage, *extra))
         ),
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
+        asked_missing=float(bool(query.asked) and not _says(query.asked or "", [top.passage, *extra])),
+        count_missing=float(
+            bool(HOW_MANY.search(query.normalised))
+            and not query.unit_family  # "how many hours" asks for a time
+            and not any(index.families.get(p.id, frozenset()) & {"count", "none"} for p in (top.passage, *extra))
+        ),
     )
     return out
 
@@ -161,6 +170,15 @@ def _mentioned(side: str, passages: list[Any]) -> bool:
     for p in passages:
         seen |= set(content_terms(" ".join([p.text, *p.local_section])))
     return wanted <= seen
+
+
+def _says(word: str, passages: Sequence[Any]) -> bool:
+    """Whether a word of the question is in the passages, their headings or the list they belong to."""
+    wanted = set(terms(word))
+    seen: set[str] = set()
+    for p in passages:
+        seen |= set(terms(" ".join([p.text, *p.local_section, p.lead])))
+    return not wanted or bool(wanted & seen)
 
 
 def unknown_terms(index: Index, q: Query) -> list[str]:

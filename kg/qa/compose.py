@@ -9,7 +9,7 @@ from kg.model import BlockKind, Fact, Passage, QuestionKind
 from kg.qa.index import Index
 from kg.qa.question import Query
 from kg.qa.retrieve import DEFINITION_FEATURES, Candidate
-from kg.text import words
+from kg.text import terms, words
 from kg.units import UNITS, family_of
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
 
@@ -102,6 +102,13 @@ def is_title_like(p: Passage) -> bool:
         and not t.endswith((".", "!"))
         and not FINITE_VERB.search(f" {t} ")
     )
+
+
+def _topic_over(p: Passage, child: Passage) -> bool:
+    """An item that names a topic ("order of volatility (most volatile first)") with its content nested
+    under it: the content is what the item says."""
+    t = p.text.strip()
+    return nested_under(child, p) == 1 and not t.endswith((".", "!")) and not FINITE_VERB.search(f" {t} ")
 
 
 ELABORATES = re.compile(r"^(?:You need|You must|You have to|This |That |So |Because|Otherwise|Instead|[a-z$])")
@@ -332,7 +339,7 @@ def _continued(index: Index, query: Query, top: Passage) -> list[Passage]:
         nxt
         and len(used) < 3
         and sum(len(p.text) for p in used) < 120
-        and ((len(used) == 1 and is_title_like(top)) or ELABORATES.match(nxt.text))
+        and ((len(used) == 1 and (is_title_like(top) or _topic_over(top, nxt))) or ELABORATES.match(nxt.text))
     ):
         used.append(nxt)
         nxt = _next(index, nxt)
@@ -387,13 +394,20 @@ def _named(query: Query, top: Passage, service: str, text: str) -> str:
     """ "Which mode does Fargate support?" answered by "the only mode fargate supports" under the item
     "awsvpc": the answer says the name of the item (or heading) the line belongs to."""
     parent = top.local_section[-1] if top.local_section else ""
-    if not parent or not ASKS_NAME.search(query.normalised) or top.is_heading:
+    if not parent or top.is_heading or not (ASKS_NAME.search(query.normalised) or _names_asked(query, parent, text)):
         return text
     if top.kind not in (BlockKind.ITEM, BlockKind.STEP, BlockKind.PARAGRAPH) or len(top.local_section) < 2:
         return text  # a line right under its subject's heading belongs to no named item
     if parent.lower() in text.lower() or parent.lower() == service.lower() or FINITE_VERB.search(f" {parent} "):
         return text  # already named, or the parent is a sentence rather than a name
     return f"{parent}: {text}"
+
+
+def _names_asked(query: Query, parent: str, text: str) -> bool:
+    """The noun asked for ("what role ...") is in the item the line belongs to ("task execution role"), not
+    in the line itself: the item is what is asked for."""
+    asked = set(terms(query.asked or ""))
+    return bool(asked) and bool(asked & set(terms(parent))) and not asked & set(terms(text))
 
 
 def converted(fact: Fact, query: Query, text: str = "") -> str:

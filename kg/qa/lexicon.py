@@ -18,6 +18,9 @@ from kg.text import edit_distance, fold, stem, words
 __all__ = ["Lexicon", "ServiceMention"]
 
 
+GLUED = re.compile(r"([a-z]+)(\d+)")  # a name and its version number written together: "http3", "ipv6"
+
+
 class Lexicon:
     def __init__(
         self,
@@ -58,6 +61,7 @@ class Lexicon:
         for s in services:
             for name in (s.label, *s.aliases):
                 names_for_typos.update(words(name))
+        self._by_len: dict[int, list[str]] | None = None  # the notes' words by length (typos of words)
         self.proper_by_len: dict[int, list[str]] = {}
         for w in sorted(names_for_typos):
             self.proper_by_len.setdefault(len(w), []).append(w)
@@ -94,19 +98,41 @@ class Lexicon:
         return all((a, b) in self.bigrams for a, b in zip(parts, parts[1:], strict=False))
 
     def correct(self, token: str) -> str:
-        """A misspelt name corrected to the notes' spelling (``lamda`` → ``lambda``), else the token."""
+        """A misspelt name corrected to the notes' spelling (``lamda`` → ``lambda``), else the token; a
+        misspelt word that is no English word either is corrected to a word of the notes (``acounting``)."""
+        glued = GLUED.fullmatch(token)
+        if glued and token not in self.vocab:  # "http3" where the notes write "HTTP/3" or "HTTP-3"
+            return next((j for j in (glued.expand(r"\1/\2"), glued.expand(r"\1-\2")) if j in self.vocab), token)
         if len(token) < 5 or token in self.vocab or not token.isalpha() or stem(token) in self.df:
             return token
         limit = 1 if len(token) < 8 else 2
+        found = self._nearest(token, limit, self.proper_by_len)
+        if found is None and token not in self.common and not self.is_common_word(stem(token)):
+            found = self._nearest(token, limit, self._words_by_len())
+        return found or token
+
+    def _nearest(self, token: str, limit: int, by_len: dict[int, list[str]]) -> str | None:
         best: tuple[int, int, str] | None = None
         for n in range(len(token) - limit, len(token) + limit + 1):
-            for cand in self.proper_by_len.get(n, ()):
+            for cand in by_len.get(n, ()):
+                if cand[0] != token[0]:
+                    continue
                 d = edit_distance(token, cand, limit)
-                if d <= limit and cand[0] == token[0]:
+                if d <= limit:
                     rank = (d, -self.df.get(stem(cand), 0), cand)
                     if best is None or rank < best:
                         best = rank
-        return best[2] if best else token
+        return best[2] if best else None
+
+    def _words_by_len(self) -> dict[int, list[str]]:
+        """The notes' words by length, built on the first misspelt word."""
+        if self._by_len is None:
+            by_len: dict[int, list[str]] = {}
+            for w in sorted(self.vocab):
+                if len(w) >= 4 and w.isalpha():
+                    by_len.setdefault(len(w), []).append(w)
+            self._by_len = by_len
+        return self._by_len
 
     def normalise(self, question: str) -> tuple[str, list[str]]:
         """The question with misspelt names corrected, and the list of corrections made."""

@@ -15,7 +15,11 @@ _PRICING = re.compile(word_pattern(PRICE_WORDS) + r"|\$")
 _NUMBER = re.compile(
     r"\bhow (?:many|much|long|big|large|fast|quickly|often|far)\b|\b(?:max|maximum|min|minimum|limit|limits|"
     r"largest|smallest|biggest|size|timeout|increments?|frequency|resolution|latency|length|"
-    r"duration|period|retention|number of|what year|when was|how soon|step size|capacity|lag)\b"
+    r"duration|period|retention|number of|what year|when was|how soon|step size|capacity|lag|percent|percentage)\b"
+    # a port, a version: numbers asked for by name ("which port does ...", "consul dns port", "in which
+    # version was ...")
+    r"|\b(?:which|what|default)\s+(?:[\w.-]+\s+){0,2}?(?:port|version|release)\b"
+    r"|\b(?:port|version|release)(?:\s+(?:number|range))?\s*\??$|\bversion that\b"
 )
 _COMPARISON = re.compile(
     r"\bvs\.?\b|\bversus\b|\bcompared?\b|\bcomparison\b|\bdiffer(?:s|ence|ent)?\b|\binstead of\b|"
@@ -59,6 +63,7 @@ class Query:
     corrections: tuple[str, ...] = ()
     clauses: tuple[str, ...] = field(default_factory=tuple)  # for multi-hop questions
     compared: tuple[str, ...] = ()  # the two sides of "X vs Y"
+    asked: str | None = None  # the noun naming what is asked for ("which curve", "... default port")
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, QuestionKind):  # built by hand with a plain string
@@ -170,6 +175,37 @@ def question_unit(q: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+# The noun a question asks for: the last word of the phrase after "which" / "what" / "how many", before the
+# verb or preposition that follows it ("which ecdsa curve does ...", "how many wrong passwords does ...").
+_ASKED = re.compile(
+    r"\b(?:how many|which|what(?:'s| is| are)? the|what)\s+(?P<phrase>(?:[\w/.@-]+\s+){0,4}?[\w/.@-]+?)\s+"
+    r"(?:does|do|is|are|was|were|can|could|should|would|will|did|has|have|of|for|in|on|to|at|from|by|with|"
+    r"before|after|per|that|when|if|it|i|you|we|they|uses|defines|means|needs|allows|supports|runs|makes|"
+    r"gets|gives|sets|requires|keeps|stores|provides|lets)\b"
+)
+# A terse question ends on the noun it asks for ("haproxy stats page default port"); a question word or a
+# verb makes it a sentence, whose last word is not that noun.
+_SENTENCE = re.compile(
+    r"\b(?:what|which|who|why|when|where|how|is|are|does|do|did|can|could|should|will|would|was|were|has|have|"
+    r"vs|versus|or)\b"
+)
+_NOT_ASKED = FRAME_WORDS | {"default", "defaults"}
+
+
+def asked_noun(q: str, service_terms: frozenset[str] = frozenset()) -> str | None:
+    """The word naming what the question asks for, or None when the question does not name one."""
+    text = re.sub(r"[?!.]+\s*$", "", fold(q)).strip()
+    m = _ASKED.search(text)
+    if m:
+        phrase = [w for w in m.group("phrase").split() if w not in _NOT_ASKED]
+    elif not _SENTENCE.search(text):
+        phrase = [w for w in text.split() if w not in _NOT_ASKED]
+    else:
+        return None
+    phrase = [w for w in phrase if any(ch.isalpha() for ch in w) and stem(w) not in service_terms]
+    return phrase[-1] if phrase else None
+
+
 def analyse(question: str, lexicon: Lexicon) -> Query:
     normalised, fixes = lexicon.normalise(question)
     mentions = lexicon.mentions(normalised)
@@ -205,4 +241,5 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
         corrections=tuple(fixes),
         clauses=clauses,
         compared=compared_sides(normalised),
+        asked=asked_noun(normalised, service_terms) if kind is not QuestionKind.DEFINITION else None,
     )
