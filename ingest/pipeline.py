@@ -34,6 +34,7 @@ from ingest.parser import parse_text
 from ingest.services import build_services
 from kg.counts import logic_digest as counts_digest
 from kg.counts import write_counts
+from kg.definitions import write_definitions
 from kg.errors import IndexCorrupt, IngestError
 from kg.manifest import (
     CHECKSUMS,
@@ -52,7 +53,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "17"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "18"  # bump when parsing or extraction changes, so old indexes are rebuilt
 NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".org")
 
 
@@ -405,6 +406,7 @@ def write_index(
         (tmp / "graph.ttl").write_bytes(graph_ttl)
         write_mentions(tmp, passages, services, previous)  # what each passage names, for Index.load
         write_counts(tmp, passages, previous)  # the words' counts and the BM25 index, for Index.load
+        write_definitions(tmp, passages, previous)  # where each passage could define a term, for answering
         index = open_vectors(vector_store, tmp, name=index_dir.name)  # FAISS: files in tmp; Milvus: a collection
         index.upsert([p.id for p in passages], emb.vectors, [p.file for p in passages])
         index.save()

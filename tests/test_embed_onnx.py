@@ -9,6 +9,8 @@ import pytest
 
 from kg.embed import TorchEmbedder
 from kg.embed_onnx import OnnxEmbedder
+from kg.qa.engine import Engine
+from kg.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -103,3 +105,24 @@ def test_counts_the_tokens_it_embeds(onnx_embedder: OnnxEmbedder) -> None:
     onnx_embedder.encode(["Define entropy.", "word " * 400])
     # [CLS] define entropy . [SEP] = 5; the long text is cut at max_seq_length = 256
     assert onnx_embedder.tokens - before == 5 + 256
+
+
+def test_one_thread_gives_the_vectors_two_threads_give(onnx_embedder: OnnxEmbedder, cache_dir: Path) -> None:
+    # answering embeds a question on one thread (KGQA_EMBED_THREADS): the vectors, and so the answers, are
+    # the ones of two threads, one text at a time as a question is and in a batch as ingest embeds
+    one = OnnxEmbedder.from_model(cache_dir=cache_dir, threads=1)
+    two = OnnxEmbedder.from_model(cache_dir=cache_dir, threads=2)
+    assert one.session.get_session_options().intra_op_num_threads == 1
+    assert two.session.get_session_options().intra_op_num_threads == 2
+    for text in SENTENCES:
+        assert np.array_equal(one.encode([text]), two.encode([text])), text
+    assert np.array_equal(one.encode(SENTENCES), two.encode(SENTENCES))
+
+
+def test_the_engine_embeds_questions_with_the_configured_threads(settings: Settings) -> None:
+    for threads in (1, 2):
+        engine = Engine.load(settings.with_(embed_threads=threads))
+        try:
+            assert engine.embedder.session.get_session_options().intra_op_num_threads == threads
+        finally:
+            engine.close()

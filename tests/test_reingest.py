@@ -20,6 +20,7 @@ import kg.counts
 from ingest.filecache import ENTRIES, RECORD
 from ingest.pipeline import BuildReport, build_index
 from kg.counts import BM25_FILE, COUNTS
+from kg.definitions import DEFINITIONS
 from kg.graph import KGQA, build_graph
 from kg.names import MENTIONS
 from kg.qa.index import Index
@@ -57,7 +58,16 @@ def triples(data: bytes) -> set[tuple[object, object, object]]:
 
 
 def assert_same_index(index: Path, scratch: Path) -> None:
-    for name in ("passages.jsonl", "facts.jsonl", "services.json", "graph.ttl", COUNTS, BM25_FILE, MENTIONS):
+    for name in (
+        "passages.jsonl",
+        "facts.jsonl",
+        "services.json",
+        "graph.ttl",
+        COUNTS,
+        BM25_FILE,
+        MENTIONS,
+        DEFINITIONS,
+    ):
         assert (index / name).read_bytes() == (scratch / name).read_bytes(), name
     assert triples((index / "graph.ttl").read_bytes()) == triples((scratch / "graph.ttl").read_bytes())
     assert FaissIndex.load(index).ids == FaissIndex.load(scratch).ids

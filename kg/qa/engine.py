@@ -78,7 +78,9 @@ class Engine:
         if embedder is not None:
             return cls(settings, index, embedder, calibration)
         try:
-            embedder = load_embedder(settings.model, settings.embed_backend)
+            embedder = load_embedder(
+                settings.model, settings.embed_backend, threads=max(0, settings.embed_threads) or None
+            )
         except Exception as exc:  # an ONNX export problem must not take the service down
             if settings.embed_backend == "torch":
                 raise

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from kg.counts import build_bm25, count_words, passage_terms, read_counts
+from kg.definitions import read_definitions
 from kg.errors import IndexCorrupt, IndexNotReady
 from kg.manifest import MANIFEST, recover_interrupted_swap, verify_index
 from kg.model import Fact, Passage, Service
@@ -118,6 +119,8 @@ class Index:
     first_under: dict[str, str] = field(default_factory=dict)  # first passage under a heading → heading
     openers: dict[str, list[str]] = field(default_factory=dict)  # stem of a passage's opening word(s) → ids
     opening: dict[str, str] = field(default_factory=dict)  # service id → first content passage of its notes
+    # definition key → the passages holding it (kg.definitions, found at ingest); None: an index without them
+    definers: dict[str, list[str]] | None = None
     # look-up tables the answering code derives from the above on first use (same for every question)
     derived: dict[str, Any] = field(default_factory=dict)
 
@@ -211,6 +214,7 @@ class Index:
             if mentioned is None:
                 mentioned = [m.service for m in lexicon.service_names.mentions(context)]
             named.update(mentioned)
+        index.definers = read_definitions(folder, passages)
         index.families = PassageFamilies(index.by_id)
         index.passage_vectors = passage_vectors
         log.info("loaded index %s: %d passages, %d facts", folder, len(passages), len(facts))

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from kg.definitions import ALWAYS, strong_patterns, term_keys
 from kg.errors import ConfigError
 from kg.graph import PREFIXES, service_uri
 from kg.model import Fact, FactKind, Passage, QuestionKind
@@ -139,24 +140,54 @@ def sparql_facts(index: Index, query: Query) -> tuple[str, list[dict[str, object
 }}
 ORDER BY ?fact
 LIMIT 500"""
-    return sparql, index.store.select(sparql)
+    return sparql, _select(index, sparql)
+
+
+SPARQL_KEPT = 256  # answers of this many distinct fact queries kept per loaded index
+
+
+def _select(index: Index, sparql: str) -> list[dict[str, object]]:
+    """``index.store.select(sparql)``, kept per loaded index: the query depends only on the services, the kind
+    and the unit asked, which many questions share, and the graph does not change while an index is loaded
+    (a new build is a new Index)."""
+    kept: dict[str, list[dict[str, object]]] = index.derived.setdefault("sparql_rows", {})
+    rows = kept.get(sparql)
+    if rows is None:
+        rows = index.store.select(sparql)
+        if len(kept) >= SPARQL_KEPT:
+            kept.clear()
+        kept[sparql] = rows
+    return list(rows)
 
 
 def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float]:
     """Shares of the question's idf weight found in the passage's text, and found only in its headings."""
-    wanted = [t for t in query.terms if t not in query.service_terms] or list(query.terms)
-    if not wanted:
+    weighted = _coverage_weights(index, query)
+    if not weighted:
         return 0.0, 0.0
     body, head = index.passage_keys(p)
     total = in_body = in_head = 0.0
-    for t in wanted:
-        w = index.lexicon.idf(t) if index.lexicon.known(t) else index.lexicon.idf("__unknown__")
+    for key, w in weighted:
         total += w
-        if term_key(t) in body:
+        if key in body:
             in_body += w
-        elif term_key(t) in head:
+        elif key in head:
             in_head += w
     return (in_body / total, in_head / total) if total else (0.0, 0.0)
+
+
+def _coverage_weights(index: Index, query: Query) -> list[tuple[str, float]]:
+    """The question's terms coverage counts (term_key, idf weight): the same for every candidate passage, so
+    found once per question (the last question's, kept in index.derived)."""
+    asked = (query.terms, query.service_terms)
+    last = index.derived.get("coverage_weights")
+    if last is not None and last[0] == asked:
+        return last[1]  # type: ignore[no-any-return]
+    wanted = [t for t in query.terms if t not in query.service_terms] or list(query.terms)
+    lexicon = index.lexicon
+    weighted = [(term_key(t), lexicon.idf(t) if lexicon.known(t) else lexicon.idf("__unknown__")) for t in wanted]
+    index.derived["coverage_weights"] = (asked, weighted)
+    return weighted
 
 
 def service_signals(index: Index, query: Query, p: Passage) -> tuple[bool, bool, bool]:
@@ -219,8 +250,11 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
     service_openers = {index.opening.get(sid, "") for sid in services} - {""}
     for term in dict.fromkeys(defined):  # a term named twice finds the same passages twice
         key = stem(term.split()[0]) if term.split() else ""
-        pids, lows, joined, starts, sites = _openers_text(index, key)
-        out += [pids[i] for i in _strongly_defining(term, lows, joined, starts, sites)]  # DEFINES or DEFINES_NAMED
+        keyed = _keyed_strongly_defining(index, term, key)  # DEFINES or DEFINES_NAMED
+        if keyed is None:  # an index without definition keys, or a term they cannot select lines for
+            pids, lows, joined, starts, sites = _openers_text(index, key)
+            keyed = [pids[i] for i in _strongly_defining(term, lows, joined, starts, sites)]
+        out += keyed
     # the first lines under a heading that names a term (names_term), looked up by what the heading names
     named = {pid for pid in service_openers if pid in index.first_under}
     by_key, by_stem = _first_under_keys(index)
@@ -230,6 +264,55 @@ def definition_candidates(index: Index, defined: list[str], services: tuple[str,
         named.update(by_stem.get(t, ()))
     out += sorted(named, key=index.position.__getitem__)  # file order, as first_under is
     return list(dict.fromkeys(out))[:DEFINITION_POOL]
+
+
+def _keyed_strongly_defining(index: Index, term: str, key: str) -> list[str] | None:
+    """The passages opening with ``key`` (index.openers, in order) a strong definition pattern of ``term``
+    matches, tried only on those whose definition keys (kg.definitions, found at ingest) hold the term's first
+    or last word where the patterns need it; None when the index has no keys, the term's words cannot be keyed
+    or the patterns are not the ones the keys were made for (the caller then tries every opener)."""
+    wanted = term_keys(term)
+    if index.definers is None or wanted is None or not _patterns_keyed(term):
+        return None
+    definers = index.definers
+    sets: dict[str, frozenset[str]] = index.derived.setdefault("definer_sets", {})
+
+    def having(k: str) -> frozenset[str]:
+        found = sets.get(k)
+        if found is None:
+            if k not in definers:  # a question's word: not kept, so questions cannot grow the cache
+                return frozenset()
+            found = sets[k] = frozenset(definers[k])
+        return found
+
+    (start, marked), after, before = wanted
+    tried = (having(start) & having(marked)) | having(after) | having(before) | having(ALWAYS)
+    tried &= having_opener(index, key)
+    strong = _strong_definition(term)
+    hits = []
+    for pid in sorted(tried, key=index.position.__getitem__):  # openers are in passage order
+        low = index.by_id[pid].text.lower()
+        if all(p in low for p in strong.pieces) and strong.whole.search(low):
+            hits.append(pid)
+    return hits
+
+
+def having_opener(index: Index, key: str) -> frozenset[str]:
+    """index.openers[key] as a set, made once per key and index."""
+    sets: dict[str, frozenset[str]] = index.derived.setdefault("opener_sets", {})
+    found = sets.get(key)
+    if found is None:
+        if key not in index.openers:  # a question's word: not kept, so questions cannot grow the cache
+            return frozenset()
+        found = sets[key] = frozenset(index.openers[key])
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _patterns_keyed(term: str) -> bool:
+    """Whether the strong patterns of ``term`` are those kg.definitions' keys were made for."""
+    strong = (pattern.pattern for pattern, signal in _definition_patterns(term) if signal in (DEFINES, DEFINES_NAMED))
+    return tuple(strong) == strong_patterns(term)
 
 
 def _openers_text(index: Index, key: str) -> tuple[list[str], list[str], str, list[int], list[Sites | None]]:
@@ -356,6 +439,8 @@ def _definition_patterns(term: str) -> tuple[tuple[re.Pattern[str], str], ...]:
 
 def _defines(term: str, low: str) -> str | None:
     """The strongest way the line defines the term (a signal name), or None."""
+    if not all(piece in low for piece in _strong_definition(term).pieces):
+        return None  # every pattern needs each of the term's words
     return next((signal for pattern, signal in _definition_patterns(term) if pattern.search(low)), None)
 
 
@@ -443,6 +528,12 @@ REASON = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)
+def _asks(pattern: re.Pattern[str], question: str) -> re.Match[str] | None:
+    """``pattern.search(question)``, once per question: the signals read the question for every candidate."""
+    return pattern.search(question)
+
+
 def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], terms_defined: list[str]) -> list[str]:
     """What the passage shows of the answer's shape the question wants: a number, a price, a place, a
     definition (the names of the shape signals that hold)."""
@@ -450,7 +541,7 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
     families = index.families.get(p.id, frozenset())
     kind = query.kind
     if kind is QuestionKind.NUMBER:
-        if ASKS_WHEN.search(query.normalised):
+        if _asks(ASKS_WHEN, query.normalised):
             return ["year"] if YEAR.search(text) else []
         if not NUMBER_IN_TEXT.search(OUTLINE_MARK.sub("", text, count=1)):
             return []
@@ -464,11 +555,11 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
             return ["money"]
         return ["price_word"] if PRICE_CUE.search(text) else []
     if kind in (QuestionKind.FEATURE, QuestionKind.BEST_PRACTICE):
-        if ASKS_WHERE.search(query.normalised):
+        if _asks(ASKS_WHERE, query.normalised):
             return ["place"] if PLACE.search(text) else []  # "where ... uploaded?" wants "in S3"
-        if ASKS_WHY.search(query.normalised):
+        if _asks(ASKS_WHY, query.normalised):
             return ["reason"] if REASON.search(text) else []  # "why?" wants a cause or a condition
-        howto = HOW_TO.search(query.normalised)
+        howto = _asks(HOW_TO, query.normalised)
         if howto:
             verb = stem((howto.group("verb") or howto.group("v2") or howto.group("v3")).lower())
             purpose = re.match(r"^(?:to|for)\s+([a-z]+)", text, re.I)
@@ -483,14 +574,9 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
     out = [s for s in (DEFINES, DEFINES_NAMED, DEFINES_LOOSELY) if s in found][:1]
     # "what does CORS stand for": the passage that spells the short name out
     for mention in query.mentions:
-        svc = index.services.get(mention.service)
         short = mention.phrase.replace(" ", "")
-        longs = [
-            n
-            for n in ([svc.label, *svc.aliases] if svc else [])
-            if len(n.split()) >= 2 and initials(n).lower() == short.lower()
-        ]
-        if short.isalnum() and len(short) <= MAX_SHORT_NAME and any(n.lower() in low for n in longs):
+        longs = _spelled_out(index, mention.service, short)
+        if short.isalnum() and len(short) <= MAX_SHORT_NAME and any(n in low for n in longs):
             out.append("spells_out")
             break
     # the first line under a heading that names the term usually says what it is
@@ -501,6 +587,24 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
 
 
 MAX_SHORT_NAME = 6  # letters of a short name that initials spell out ("CORS", "IAM"; not a word)
+
+
+def _spelled_out(index: Index, service: str, short: str) -> tuple[str, ...]:
+    """The service's names of two words or more whose initials spell ``short``, lowercased: the same for
+    every candidate passage, so found once per name and index."""
+    cache: dict[tuple[str, str], tuple[str, ...]] = index.derived.setdefault("spelled_out", {})
+    found = cache.get((service, short))
+    if found is None:
+        svc = index.services.get(service)
+        found = tuple(
+            n.lower()
+            for n in ([svc.label, *svc.aliases] if svc else [])
+            if len(n.split()) >= 2 and initials(n).lower() == short.lower()
+        )
+        if len(cache) > 4096:  # phrases come from questions: keep the cache bounded
+            cache.clear()
+        cache[(service, short)] = found
+    return found
 
 
 ASKS_BOUND = re.compile(
@@ -521,8 +625,8 @@ def fact_signals(query: Query, facts: list[Fact]) -> dict[str, float]:
     qset = set(query.terms)
     if query.unit_family:  # "how big" asks for what a label calls "size"
         qset |= {stem(w) for w in MEASURE_WORDS.get(query.unit_family, "").split()}
-    bound = bool(ASKS_BOUND.search(query.normalised))
-    lower = bool(ASKS_LOWER.search(query.normalised))
+    bound = bool(_asks(ASKS_BOUND, query.normalised))
+    lower = bool(_asks(ASKS_LOWER, query.normalised))
     wanted = ("min", "range") if lower else ("max", "up to", "range")
     label = 0.0
     is_bound = False
@@ -595,9 +699,10 @@ def candidates(
         if c.facts:
             sig.update(fact_signals(query, c.facts))
         c.signals = {n: v for n, v in sig.items() if v}
-        c.features = (c.dense, c.keyword, *(c.signal(n) for n in RANK_FEATURES[2:]))
-        c.score = sum(w * x for w, x in zip(weights, c.features, strict=True))
-        c.kind_fit = sum(w * c.signal(n) for n, w in shape_w.items())
-        c.fact = sum(w * c.signal(n) for n, w in fact_w.items())
+        got = c.signals.get  # c.signal, without a call per feature: this runs for every feature of every candidate
+        c.features = (c.dense, c.keyword, *[got(n, 0.0) for n in RANK_FEATURES[2:]])
+        c.score = sum([w * x for w, x in zip(weights, c.features, strict=True)])
+        c.kind_fit = sum([w * got(n, 0.0) for n, w in shape_w.items()])
+        c.fact = sum([w * got(n, 0.0) for n, w in fact_w.items()])
     # ties broken by position, so the same index and question always give the same order
     return sorted(pool.values(), key=lambda c: (-round(c.score, 9), index.position[c.passage.id]))

@@ -1,0 +1,44 @@
+"""What answering keeps between questions (per loaded index) gives the answers it would give without it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from kg.qa.engine import Engine
+from kg.qa.question import analyse
+from kg.qa.retrieve import sparql_facts
+
+# two questions about one service and kind (one fact query), and one about another
+QUESTIONS = ["lambda memory increment step size", "How many layers can I attach to a single Lambda function?",
+             "s3 versioning is turned on at what level"]  # fmt: skip
+
+
+def test_fact_queries_are_read_once_per_index_and_give_the_stores_rows(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = engine.index
+    query = analyse(QUESTIONS[0], index.lexicon)
+    index.derived.pop("sparql_rows", None)
+    sparql, rows = sparql_facts(index, query)
+    assert sparql and rows  # the sample notes hold Lambda limits
+    assert rows == index.store.select(sparql)
+    calls: list[str] = []
+    select = index.store.select
+    monkeypatch.setattr(index.store, "select", lambda q: calls.append(q) or select(q))
+    again = analyse(QUESTIONS[1], index.lexicon)  # another question about the same service and kind
+    sparql_again, rows_again = sparql_facts(index, again)
+    assert sparql_again == sparql and rows_again == rows and not calls
+    rows_again.clear()  # a caller's list is its own
+    assert sparql_facts(index, query)[1] == rows
+
+
+def test_answers_with_and_without_what_was_kept_are_the_same(engine: Engine) -> None:
+    def plain(q: str) -> object:
+        return replace(engine.answer(q), timings_ms={})
+
+    first = [plain(q) for q in QUESTIONS]
+    assert [plain(q) for q in QUESTIONS] == first
+    engine.index.derived.clear()
+    assert [plain(q) for q in QUESTIONS] == first
