@@ -11,9 +11,10 @@ import bisect
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kg.model import Passage, Service
 from kg.text import stem, words
@@ -116,24 +117,55 @@ def write_mentions(
 ) -> None:
     """Write mentions.json into an index folder being built (before its checksums are taken): for each
     passage's ``context_text`` (by ``text_key``), the services it names. Texts found in ``previous``'s
-    mentions.json, written by the same code against the same names, are taken from there."""
+    mentions.json, written by the same code, are taken from there: all of them when the names are the same,
+    and when names were added, removed or moved to another service (a file holding a service's heading was
+    deleted, say), those whose words none of the changed names could match."""
     key = services_key(services)
-    known = _read(previous / MENTIONS, key) if previous is not None else None
-    known = known or {}
-    names: ServiceNames | None = None
+    names = ServiceNames(services)
+    pairs = sorted(f"{' '.join(k)}\x1f{sid}" for k, sid in names.names.items())
+    known: dict[str, list[str]] = {}
+    affected = None
+    doc = _read_doc(previous / MENTIONS) if previous is not None else None
+    if doc is not None:
+        known = doc["texts"]
+        if doc.get("services") != key:
+            before = doc.get("names")
+            affected = _changed_names(before, pairs) if isinstance(before, list) else None
+            if affected is None:
+                known = {}
     out: dict[str, list[str]] = {}
     for p in passages:
         text = p.context_text()
         k = text_key(text)
         if k in out:
             continue
-        if k in known:
+        if k in known and (affected is None or not affected(text)):
             out[k] = known[k]
             continue
-        names = names or ServiceNames(services)
         out[k] = sorted({m.service for m in names.mentions(text)})
-    doc = {"logic": logic_digest(), "services": key, "texts": out}
+    doc = {"logic": logic_digest(), "services": key, "names": pairs, "texts": out}
     (folder / MENTIONS).write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+
+
+def _changed_names(before: list[str], after: list[str]) -> Callable[[str], bool] | None:
+    """A test of whether a text could name a service differently under the names ``after`` than under
+    ``before`` ("stemmed words\x1fservice id" pairs): it holds a word of a changed name, or a word that
+    starts a changed one-word name (clipped names and names written in two words are matched by prefix)."""
+    changed = set(before) ^ set(after)
+    keys = [pair.split("\x1f", 1)[0].split(" ") for pair in changed]
+    if any(not k or not all(k) for k in keys):
+        return None
+    stems = {w for k in keys for w in k}
+    singles = sorted({k[0] for k in keys if len(k) == 1})
+
+    def affected(text: str) -> bool:
+        for tok in words(text):
+            st = stem(tok)
+            if st in stems or any(n.startswith(tok) or n.startswith(st) for n in singles):
+                return True
+        return False
+
+    return affected
 
 
 def read_mentions(folder: Path, services: Sequence[Service]) -> dict[str, list[str]] | None:
@@ -146,11 +178,17 @@ def read_mentions(folder: Path, services: Sequence[Service]) -> dict[str, list[s
 
 
 def _read(path: Path, services: str) -> dict[str, list[str]] | None:
+    doc = _read_doc(path)
+    return doc["texts"] if doc is not None and doc.get("services") == services else None
+
+
+def _read_doc(path: Path) -> dict[str, Any] | None:
+    """A mentions.json written by this code, with its texts; None otherwise."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(doc, dict) or doc.get("logic") != logic_digest() or doc.get("services") != services:
+    if not isinstance(doc, dict) or doc.get("logic") != logic_digest() or not isinstance(doc.get("texts"), dict):
         return None
-    texts = doc.get("texts")
-    return dict(texts) if isinstance(texts, dict) else None
+    doc["texts"] = dict(doc["texts"])
+    return doc

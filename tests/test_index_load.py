@@ -120,6 +120,7 @@ def test_strong_definition_test_agrees_with_the_patterns_on_odd_texts() -> None:
 
 def test_ingest_takes_unchanged_passages_from_the_previous_build(index_dir: Path, tmp_path: Path) -> None:
     from kg.names import text_key, write_mentions
+    from kg.text import words
 
     index = Index.load(index_dir)
     passages, services = index.passages, list(index.services.values())
@@ -136,12 +137,18 @@ def test_ingest_takes_unchanged_passages_from_the_previous_build(index_dir: Path
     again.mkdir()
     write_mentions(again, passages, services, previous)
     assert json.loads((again / MENTIONS).read_text(encoding="utf-8"))["texts"][marked] == ["taken-from-previous"]
-    # other service names: every passage is read again
-    renamed = [*services[1:], replace(services[0], aliases=(*services[0].aliases, "Another Name"))]
-    fresh = tmp_path / "fresh"
-    fresh.mkdir()
-    write_mentions(fresh, passages, renamed, previous)
-    assert json.loads((fresh / MENTIONS).read_text(encoding="utf-8"))["texts"][marked] != ["taken-from-previous"]
+    # a name added: the passages holding its words are read again, the others taken as they are
+    def with_alias(alias: str) -> dict[str, list[str]]:
+        renamed = [*services[1:], replace(services[0], aliases=(*services[0].aliases, alias))]
+        out = tmp_path / alias.replace(" ", "-")
+        out.mkdir()
+        write_mentions(out, passages, renamed, previous)
+        texts: dict[str, list[str]] = json.loads((out / MENTIONS).read_text(encoding="utf-8"))["texts"]
+        return texts
+
+    assert with_alias("Zzyzx Qwv")[marked] == ["taken-from-previous"]
+    first_word = words(passages[0].context_text())[0]
+    assert with_alias(first_word)[marked] != ["taken-from-previous"]
 
 
 def _without(index_dir: Path, tmp_path: Path, *names: str) -> Path:
