@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from kg.model import Passage
-from kg.names import text_key
+from kg.names import read_texts_file, text_key
 
 log = logging.getLogger(__name__)
 DEFINITIONS = "definitions.json"  # index file: passage text (text_key) -> its definition keys
@@ -166,13 +166,8 @@ def read_definitions(folder: Path, passages: Sequence[Passage]) -> dict[str, lis
 
 
 def _read(path: Path) -> dict[str, list[str]] | None:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict) or doc.get("logic") != logic_digest() or not isinstance(doc.get("texts"), dict):
-        return None
-    return dict(doc["texts"])
+    doc = read_texts_file(path, logic_digest())
+    return doc["texts"] if doc is not None else None
 
 
 __all__ = [

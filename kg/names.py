@@ -184,11 +184,17 @@ def _read(path: Path, services: str) -> dict[str, list[str]] | None:
 
 def _read_doc(path: Path) -> dict[str, Any] | None:
     """A mentions.json written by this code, with its texts; None otherwise."""
+    return read_texts_file(path, logic_digest())
+
+
+def read_texts_file(path: Path, logic: str) -> dict[str, Any] | None:
+    """An index file keyed by passage text (``{"logic": ..., "texts": {text_key: ...}}``) written by the
+    code whose digest is ``logic``; None when it is missing, unreadable or written by other code."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(doc, dict) or doc.get("logic") != logic_digest() or not isinstance(doc.get("texts"), dict):
+    if not isinstance(doc, dict) or doc.get("logic") != logic or not isinstance(doc.get("texts"), dict):
         return None
     doc["texts"] = dict(doc["texts"])
     return doc
