@@ -125,12 +125,16 @@ def write_mentions(
     pairs = sorted(f"{' '.join(k)}\x1f{sid}" for k, sid in names.names.items())
     known: dict[str, list[str]] = {}
     affected = None
+    renamed: dict[str, str] = {}
     doc = _read_doc(previous / MENTIONS) if previous is not None else None
     if doc is not None:
         known = doc["texts"]
         if doc.get("services") != key:
             before = doc.get("names")
-            affected = _changed_names(before, pairs) if isinstance(before, list) else None
+            if isinstance(before, list) and all(isinstance(x, str) and "\x1f" in x for x in before):
+                renamed = _renamed(before, pairs)
+                moved = [f"{n}\x1f{renamed.get(sid, sid)}" for n, sid in (x.split("\x1f", 1) for x in before)]
+                affected = _changed_names(moved, pairs)
             if affected is None:
                 known = {}
     out: dict[str, list[str]] = {}
@@ -140,11 +144,27 @@ def write_mentions(
         if k in out:
             continue
         if k in known and (affected is None or not affected(text)):
-            out[k] = known[k]
+            out[k] = sorted({renamed.get(sid, sid) for sid in known[k]}) if renamed else known[k]
             continue
         out[k] = sorted({m.service for m in names.mentions(text)})
     doc = {"logic": logic_digest(), "services": key, "names": pairs, "texts": out}
     (folder / MENTIONS).write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+
+
+def _renamed(before: list[str], after: list[str]) -> dict[str, str]:
+    """Services whose names all moved, unchanged, to a new id (a component now under another parent): old id
+    → new id. A text names the new id exactly where it named the old one."""
+
+    def by_id(pairs: list[str]) -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {}
+        for pair in pairs:
+            name, sid = pair.split("\x1f", 1)
+            out.setdefault(sid, set()).add(name)
+        return {sid: frozenset(names) for sid, names in out.items()}
+
+    old, new = by_id(before), by_id(after)
+    gone = {names: sid for sid, names in old.items() if sid not in new}
+    return {gone[names]: sid for sid, names in new.items() if sid not in old and names in gone}
 
 
 def _changed_names(before: list[str], after: list[str]) -> Callable[[str], bool] | None:

@@ -149,6 +149,17 @@ def test_ingest_takes_unchanged_passages_from_the_previous_build(index_dir: Path
     assert with_alias("Zzyzx Qwv")[marked] == ["taken-from-previous"]
     first_word = words(passages[0].context_text())[0]
     assert with_alias(first_word)[marked] != ["taken-from-previous"]
+    # a service whose names all moved to a new id (a component under another parent): its passages say the
+    # new id, and nothing is matched again
+    old_id = next(sid for sids in doc["texts"].values() for sid in sids if sid != "taken-from-previous")
+    moved = [replace(s, id="moved-" + s.id) if s.id == old_id else s for s in services]
+    out = tmp_path / "moved"
+    out.mkdir()
+    write_mentions(out, passages, moved, previous)
+    texts = json.loads((out / MENTIONS).read_text(encoding="utf-8"))["texts"]
+    assert texts[marked] == ["taken-from-previous"]
+    assert not any(old_id in sids for sids in texts.values())
+    assert any("moved-" + old_id in sids for sids in texts.values())
 
 
 def _without(index_dir: Path, tmp_path: Path, *names: str) -> Path:
