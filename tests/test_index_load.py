@@ -137,6 +137,7 @@ def test_ingest_takes_unchanged_passages_from_the_previous_build(index_dir: Path
     again.mkdir()
     write_mentions(again, passages, services, previous)
     assert json.loads((again / MENTIONS).read_text(encoding="utf-8"))["texts"][marked] == ["taken-from-previous"]
+
     # a name added: the passages holding its words are read again, the others taken as they are
     def with_alias(alias: str) -> dict[str, list[str]]:
         renamed = [*services[1:], replace(services[0], aliases=(*services[0].aliases, alias))]
