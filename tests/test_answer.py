@@ -191,3 +191,17 @@ def test_a_bare_service_name_is_answered_by_what_it_is(engine: Engine, sample_li
 def test_why_and_where_questions(engine: Engine, question: str, expected: str) -> None:
     ans = engine.answer(question)
     assert not ans.abstained and expected in ans.answer, ans.answer
+
+
+def test_near_miss_signals_read_what_the_answer_says(engine: Engine) -> None:
+    # the same line answers both; only the question that asks for a default finds none stated in it
+    asked_max: dict[str, float] = {}
+    engine.answer("what is the maximum execution time of a lambda function", signals_out=asked_max)
+    asked_default: dict[str, float] = {}
+    engine.answer("what is the default execution time limit of a lambda function", signals_out=asked_default)
+    assert asked_max["default_missing"] == 0.0 and asked_default["default_missing"] == 1.0
+    # "how many hours" asks for a time, not a count; "how many replicas" is answered by a count
+    for question in ("how many hours can a lambda function run", "how many read replicas can rds have"):
+        found: dict[str, float] = {}
+        engine.answer(question, signals_out=found)
+        assert found["count_missing"] == 0.0, question

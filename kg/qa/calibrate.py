@@ -25,6 +25,7 @@ from kg.text import content_terms, stem, terms, words
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
 FIGURE_SIGNALS = ("number", "year", "money", "price_word")  # the passage states a figure of the asked kind
+DEFAULT_ASKED = re.compile(r"\bdefaults?\b|\bout of the box\b|\bif (?:not|un)set\b", re.I)
 HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 PRICE_ASKED = re.compile(r"\b(?:how much|price per|cost per|per (?:request|hour|month|gb|million))\b", re.I)
 
@@ -54,6 +55,7 @@ FEATURES = (
     "side_missing",  # a comparison whose sides are not both in the top passages
     "asked_missing",  # the noun naming what is asked for ("which curve", "... default port") is not in the answer
     "count_missing",  # "how many" (no unit) is asked and the answer states no count (a bare number, of things)
+    "default_missing",  # the default is asked and the answer does not say one ("max 5" is no default)
 )
 
 
@@ -154,6 +156,9 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
         ),
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
         asked_missing=float(bool(query.asked) and not _says(query.asked or "", [top.passage, *extra])),
+        default_missing=float(
+            bool(DEFAULT_ASKED.search(query.normalised)) and not _says("default", [top.passage, *extra])
+        ),
         count_missing=float(
             bool(HOW_MANY.search(query.normalised))
             and not query.unit_family  # "how many hours" asks for a time
