@@ -56,6 +56,12 @@ def shouted(title: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
+def asks(title: str) -> bool:
+    """A heading that opens with a question word ("Where the files are") asks something; it names nothing."""
+    head = subject_term(title).split()[:1]
+    return bool(head) and head[0].lower() in WH_WORDS
+
+
 def subject_term(title: str) -> str:
     """The name a heading is about, document words set aside: ``Kinesis Overview`` → ``Kinesis``."""
     t = own_title(title).rstrip(":").strip()
@@ -143,7 +149,7 @@ class Evidence:
             return False  # "Compliance validation by industry for DynamoDB": a sentence's first word
         if self.task(words[0]):
             return False  # "Accessing DynamoDB", "Building PartiQL statements": a task, not a thing
-        if words[0].lower() in WH_WORDS:
+        if asks(t):
             return False  # "Where the files are", "When the disk is full": a question, not a thing
         if any(is_name_like(w) for w in words):
             return True
@@ -244,8 +250,7 @@ class SubjectStack:
         heading is a topic of it ("Pods > Lifecycle", "Pods > Images") unless it plainly names a thing
         of its own: an acronym or CamelCase name, a word that is no English at all, a definition."""
         title = self.evidence.as_written(title)
-        head = subject_term(title).split()[:1]
-        if self._same(title) or (head and head[0].lower() in WH_WORDS):
+        if self._same(title) or asks(title):
             return False  # the same subject; a question ("Where the files are") names none
         if self.current() is not None and not sibling:
             return self.evidence.names_something(title, strict=True)

@@ -122,6 +122,7 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
     figure = query.kind in (QuestionKind.NUMBER, QuestionKind.PRICING)
     extra = [p for p in answer if p.id != top.passage.id]
     shown = {s for p in extra for s in shape_signals(index, query, p, index.facts_by_passage.get(p.id, []), [])}
+    said = _words_of([top.passage, *extra])
     out.update(
         coverage_body=top.signal("coverage_body"),
         coverage_head=top.signal("coverage_head") + top.signal("coverage_head_list"),
@@ -155,10 +156,8 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
             and not any(query.unit_family in index.families.get(p.id, ()) for p in (top.passage, *extra))
         ),
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
-        asked_missing=float(bool(query.asked) and not _says(query.asked or "", [top.passage, *extra])),
-        default_missing=float(
-            bool(DEFAULT_ASKED.search(query.normalised)) and not _says("default", [top.passage, *extra])
-        ),
+        asked_missing=float(bool(query.asked) and not _says(query.asked or "", said)),
+        default_missing=float(bool(DEFAULT_ASKED.search(query.normalised)) and not _says("default", said)),
         count_missing=float(
             bool(HOW_MANY.search(query.normalised))
             and not query.unit_family  # "how many hours" asks for a time
@@ -177,13 +176,18 @@ def _mentioned(side: str, passages: list[Any]) -> bool:
     return wanted <= seen
 
 
-def _says(word: str, passages: Sequence[Any]) -> bool:
-    """Whether a word of the question is in the passages, their headings or the list they belong to."""
-    wanted = set(terms(word))
+def _words_of(passages: Sequence[Any]) -> set[str]:
+    """The terms of the passages, their headings and the lists they belong to: what an answer says."""
     seen: set[str] = set()
     for p in passages:
         seen |= set(terms(" ".join([p.text, *p.local_section, p.lead])))
-    return not wanted or bool(wanted & seen)
+    return seen
+
+
+def _says(word: str, said: set[str]) -> bool:
+    """Whether a word of the question is among the answer's terms (``_words_of``)."""
+    wanted = set(terms(word))
+    return not wanted or bool(wanted & said)
 
 
 def unknown_terms(index: Index, q: Query) -> list[str]:

@@ -66,11 +66,12 @@ def sibling_group(index: Index, p: Passage) -> tuple[Passage | None, list[Passag
     j = i
     while lead is None and j > 0:
         prev = ps[j - 1]
-        if prev.file != p.file or not (prev.section == p.section or in_block(p, prev) or _below(prev, p)):
+        detail = _below(prev, p)  # a detail under an earlier item of the list
+        if prev.file != p.file or not (prev.section == p.section or in_block(p, prev) or detail):
             break
         j -= 1
-        if _below(prev, p):
-            continue  # a detail under an earlier item of the list
+        if detail:
+            continue
         if is_introducer(prev) or nested_under(p, prev):
             lead = prev
     first = index.position[lead.id] + 1 if lead else j

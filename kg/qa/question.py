@@ -220,9 +220,8 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
         # a bare name ("S3", "what about lambda"): say what it is, even when it ends in s ("Kinesis")
         kind = QuestionKind.DEFINITION
     elif kind is QuestionKind.FEATURE and not unit and _TERSE_PLURAL.search(fold(normalised)):
-        kind = (
-            QuestionKind.LIST
-        )  # "firehose destinations", "codedeploy deployment configs for ec2" (not "... in bytes")
+        # "firehose destinations", "codedeploy deployment configs for ec2" (not "... in bytes")
+        kind = QuestionKind.LIST
     if (
         kind in (QuestionKind.FEATURE, QuestionKind.DEFINITION)
         and family in ("time", "size")
