@@ -41,6 +41,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 _t_import = time.perf_counter()
 from stats import percentile  # noqa: E402  (bench/ is on sys.path when a script runs)
 
+from kg.model import QuestionKind  # noqa: E402
 from kg.qa.answer import (  # noqa: E402
     NOT_IN_NOTES,
     Scored,
@@ -51,22 +52,24 @@ from kg.qa.answer import (  # noqa: E402
     confidence,
     vector_fn,
 )
+from kg.qa.calibrate import signals  # noqa: E402
 from kg.qa.compose import compose  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
 from kg.qa.evaluate import load_qa  # noqa: E402
 from kg.qa.question import analyse  # noqa: E402
-from kg.qa.retrieve import candidates, sparql_facts  # noqa: E402
+from kg.qa.retrieve import POOL_K, candidates, sparql_facts  # noqa: E402
 from kg.settings import Settings  # noqa: E402
 
 IMPORT_S = time.perf_counter() - _t_import
 
-STAGES = ("analyse", "embed", "sparql", "candidates", "confidence", "compose", "other")
+STAGES = ("analyse", "embed", "vector search", "sparql", "candidates", "confidence", "compose", "other")
 STAGE_LABELS = {
     "analyse": "question analysis (kg.qa.question.analyse)",
     "embed": "query embedding (embedder.encode, uncached)",
+    "vector search": "nearest passages (index.vectors.search)",
     "sparql": "SPARQL fact query (kg.qa.retrieve.sparql_facts)",
-    "candidates": "candidate scoring (kg.qa.retrieve.candidates)",
-    "confidence": "confidence (kg.qa.answer.confidence)",
+    "candidates": "keyword search and candidate scoring (kg.qa.retrieve.candidates)",
+    "confidence": "confidence signals and probability (kg.qa.calibrate.signals, kg.qa.answer.confidence)",
     "compose": "composition + citations (kg.qa.compose.compose, _citations)",
     "other": "checks, multi-hop bridge, fact refs",
 }
@@ -97,8 +100,9 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
     def rank(text: str) -> Scored:
         query = timed("analyse", analyse, text, index.lexicon)
         qvec = timed("embed", lambda t: engine.embedder.encode([t])[0], query.normalised)
+        hits = timed("vector search", index.vectors.search, qvec, POOL_K)
         sparql, rows = timed("sparql", sparql_facts, index, query)
-        ranked = timed("candidates", candidates, index, query, qvec, rows)
+        ranked = timed("candidates", candidates, index, query, (qvec, hits), rows)
         return Scored(query, ranked, sparql)
 
     t0 = clock()
@@ -106,7 +110,7 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
     acc["other"] += (clock() - t0) * 1000
     scored = rank(q)
     hops = []
-    if scored.query.kind == "multi_hop" and scored.query.clauses:
+    if scored.query.kind is QuestionKind.MULTI_HOP and scored.query.clauses:
         first = rank(scored.query.clauses[0])
         if first.ranked:
             bridge = timed("other", _bridge, index, first.query, first.ranked[0].passage)
@@ -115,21 +119,22 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
                 hops = [first.ranked[0]]
                 scored = Scored(scored.query, second.ranked, second.sparql or first.sparql)
     ranked = scored.ranked
-    conf = timed("confidence", confidence, index, scored, engine.calibration)
+    facts = list(ranked[0].facts) if ranked else []
+    composed = timed("compose", lambda: compose(index, scored.query, ranked, facts) if ranked else None)
+    used = composed.passages if composed else ()
+    read = timed("confidence", signals, index, scored.query, ranked, used)
+    conf = timed("confidence", confidence, scored, engine.calibration, read)
     threshold = engine.calibration.threshold if s.abstain_threshold < 0 else s.abstain_threshold
-    abstained = not ranked or conf < threshold
     t = clock()
-    cited = _citations(index, scored.query, ranked, hops, s.top_k)
-    if abstained:
+    if composed is None or conf < threshold:
+        cited = _citations(index, scored.query, ranked, hops, s.top_k)
         text = NOT_IN_NOTES
         if cited:
             text += f" The nearest I found is in {cited[0].source}:{cited[0].lines[0]}-{cited[0].lines[1]}."
         facts = []
     else:
-        facts = list(ranked[0].facts)
-        composed = compose(index, scored.query, ranked, facts)
         text = composed.text
-        _citations(index, scored.query, ranked, hops, s.top_k, composed.passages)
+        _citations(index, scored.query, ranked, hops, s.top_k, composed.passages, composed.is_list)
     acc["compose"] += (clock() - t) * 1000
     timed("other", _fact_refs, index, facts)
     return text

@@ -19,6 +19,7 @@ from kg.errors import ConfigError, IndexNotReady
 from kg.qa.engine import Engine
 from kg.settings import SETTINGS_TABLE, Settings
 from kg.vectors import FaissIndex, VectorIndex, open_vectors, vector_kind
+from kg.vectors_faiss import top_rows
 
 BACKENDS = ["faiss", "milvus-lite"]
 QUESTIONS = 30
@@ -211,6 +212,23 @@ def test_k_larger_than_the_index_gives_every_passage_best_first(
     assert scores == sorted(scores, reverse=True)
     np.testing.assert_allclose(scores, sorted((sample.matrix[:3] @ q).tolist(), reverse=True), atol=TOL)
     assert index.search(q, 0) == []
+
+
+def test_equal_scores_are_returned_in_row_order() -> None:
+    scores = np.array([0.5, 0.9, 0.5, 0.7, 0.5, 0.9], dtype=np.float32)
+    assert top_rows(scores, 2) == [1, 5]
+    assert top_rows(scores, 4) == [1, 5, 3, 0]  # three rows tie for fourth: the first of them
+    assert top_rows(scores, 10) == [1, 5, 3, 0, 2, 4]
+    assert top_rows(scores[:0], 3) == []
+
+
+def test_faiss_search_after_upserts_reads_the_moved_storage(sample: Sample) -> None:
+    """Growing the index may move FAISS's storage: each search must read where the vectors are now."""
+    index = FaissIndex.build(sample.matrix[:5], sample.ids[:5], [SAMPLE_FILE] * 5)
+    assert [pid for pid, _ in index.search(sample.queries[0], 10)] != []
+    index.upsert(sample.ids[5:], sample.matrix[5:], [SAMPLE_FILE] * (len(sample.ids) - 5))
+    q = sample.queries[0]
+    assert_same_ranking(index.search(q, TOP), sample.exact(q, TOP), sample, q)
 
 
 # ---- the factory and the setting ----

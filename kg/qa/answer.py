@@ -14,7 +14,7 @@ from kg.qa.calibrate import Calibration, load_calibration, signals
 from kg.qa.compose import compose
 from kg.qa.index import Index
 from kg.qa.question import Query, analyse
-from kg.qa.retrieve import Candidate, candidates, sparql_facts
+from kg.qa.retrieve import POOL_K, Candidate, candidates, sparql_facts
 from kg.text import content_terms
 
 NOT_IN_NOTES = "That is not in your notes."
@@ -50,8 +50,9 @@ def rank(index: Index, embed: object, text: str, weights: tuple[float, ...] | No
     """The question's candidate passages, best first (by the fitted ranking weights unless given)."""
     query = analyse(text, index.lexicon)
     qvec = embed(query.normalised)  # type: ignore[operator]
+    dense = (qvec, index.vectors.search(qvec, POOL_K))
     sparql, rows = sparql_facts(index, query)
-    return Scored(query, candidates(index, query, qvec, rows, weights=weights), sparql)
+    return Scored(query, candidates(index, query, dense, rows, weights=weights), sparql)
 
 
 def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:

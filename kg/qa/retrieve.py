@@ -66,6 +66,7 @@ RANK_FEATURES = (
 SHAPE_FEATURES = RANK_FEATURES[RANK_FEATURES.index("number") : RANK_FEATURES.index("under_term") + 1]
 DEFINITION_FEATURES = RANK_FEATURES[RANK_FEATURES.index("defines") : RANK_FEATURES.index("under_term") + 1]
 FACT_FEATURES = ("fact_label", "fact_bound", "fact_unit_other")
+POOL_K = 40  # passages taken from each of the vector and the keyword search
 
 
 @lru_cache(maxsize=4)
@@ -647,21 +648,27 @@ def _label_terms(label: str) -> frozenset[str]:
     return frozenset(stem(w) for w in words(IS_BOUND.sub(" ", label)))
 
 
+# The question's vector and its nearest passages: (vector, [(passage id, similarity)])
+DenseHits = tuple[np.ndarray, list[tuple[str, float]]]
+
+
 def candidates(
     index: Index,
     query: Query,
-    qvec: np.ndarray,
+    dense: DenseHits,
     fact_rows: list[dict[str, object]],
-    k: int = 40,
+    k: int = POOL_K,
     weights: tuple[float, ...] | None = None,
 ) -> list[Candidate]:
+    """The pool (the ``k`` nearest passages by vector and by keyword, the passages of the SPARQL facts and the
+    definition candidates), each scored by the fitted weights, best first."""
     weights = weights or load_weights()
     text = " ".join([query.normalised, *(n for s in query.services for n in index.lexicon.expansions(s))])
     kw = keyword_scores(index, text)
     kw_max = float(kw.max()) if kw.size and kw.max() > 0 else 1.0
-    dense_hits = index.vectors.search(qvec, k)
+    qvec, dense_hits = dense
     pool: dict[str, Candidate] = {}
-    for pid, score in dense_hits:
+    for pid, score in dense_hits[:k]:
         pool[pid] = Candidate(index.by_id[pid], dense=score)
     for i in np.argsort(-kw)[:k]:
         if kw[i] <= 0:
