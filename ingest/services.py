@@ -226,7 +226,9 @@ def _add_components(services: dict[str, Service], by_key: dict[str, list[Passage
                 ):
                     parent_aliases |= {short, long}
                 continue
-            cid = f"{parent.id}--{slug(long)}"
+            # named by its own name, not its parent's: which group claims a shared acronym first depends on
+            # the files there are, and deleting one file must not rename components every passage mentions
+            cid = slug(long)
             if cid in services:
                 continue
             services[cid] = Service(

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,11 +60,11 @@ class Part:
     """The counts of a run of passages (one file's): what adds up to the corpus counts."""
 
     terms: list[list[str]]  # each passage's terms, in order
-    df: Counter[str]
-    spelled: Counter[str]  # how the texts write each word (``WORD``)
-    mid_sentence: Counter[str]  # words capitalised inside a sentence
-    bigrams: set[str]  # stemmed adjacent word pairs, "a b"
-    vocab: set[str]
+    df: Mapping[str, int]
+    spelled: Mapping[str, int]  # how the texts write each word (``WORD``)
+    mid_sentence: Mapping[str, int]  # words capitalised inside a sentence
+    bigrams: Collection[str]  # stemmed adjacent word pairs, "a b"
+    vocab: Collection[str]
 
 
 def count_part(passages: Sequence[Passage], folded: Sequence[str], tokens: Sequence[list[str]]) -> Part:
@@ -98,8 +98,8 @@ def _add_parts(parts: Sequence[Part]) -> tuple[int, Counter[str], set[str], set[
         df.update(part.df)
         spelled.update(part.spelled)
         mid_sentence.update(part.mid_sentence)
-        bigrams |= part.bigrams
-        vocab |= part.vocab
+        bigrams.update(part.bigrams)
+        vocab.update(part.vocab)
     # how the notes write each word, counted once per distinct spelling
     capital: Counter[str] = Counter()
     upper: Counter[str] = Counter()
@@ -183,14 +183,15 @@ def _part_doc(part: Part) -> dict[str, Any]:
 
 
 def _part_from(doc: dict[str, Any]) -> Part:
-    return Part(
-        [list(t) for t in doc["terms"]],
-        Counter(doc["df"]),
-        Counter(doc["spelled"]),
-        Counter(doc["mid"]),
-        set(doc["bigrams"]),
-        set(doc["vocab"]),
-    )
+    """A part as _part_doc stored it, taken as read (the parts of every file are read at each re-ingest)."""
+    part = Part(doc["terms"], doc["df"], doc["spelled"], doc["mid"], doc["bigrams"], doc["vocab"])
+    counts = (part.df, part.spelled, part.mid_sentence)
+    if not (
+        all(isinstance(x, dict) for x in counts)
+        and all(isinstance(x, list) for x in (part.terms, part.bigrams, part.vocab))
+    ):
+        raise TypeError("not a count part")
+    return part
 
 
 def _read_parts(previous: Path | None, logic: str) -> dict[str, dict[str, Any]]:

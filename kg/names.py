@@ -11,6 +11,7 @@ import bisect
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from kg.text import stem, words
 from kg.vocab import STOPWORDS
 
 log = logging.getLogger(__name__)
+PREFIX_MIN = 5  # letters a clipped word needs to name the one service name it starts
 MENTIONS = "mentions.json"  # index file: passage id → the services its text (with headings) names
 # The code that decides what a passage names: a file written by other code is not used.
 _LOGIC = ("names.py", "text.py", "vocab.py")
@@ -77,7 +79,7 @@ class ServiceNames:
 
     def prefix_name(self, token: str) -> str | None:
         """The one single-word service name a clipped word starts (at least 5 letters, 60% of it)."""
-        if len(token) < 5 or not token.isalpha():
+        if len(token) < PREFIX_MIN or not token.isalpha():
             return None
         if token in self._prefix_cache:
             return self._prefix_cache[token]
@@ -143,9 +145,11 @@ def write_mentions(
         k = text_key(text)
         if k in out:
             continue
-        if k in known and (affected is None or not affected(text)):
-            out[k] = sorted({renamed.get(sid, sid) for sid in known[k]}) if renamed else known[k]
-            continue
+        if k in known:
+            named = sorted({renamed.get(sid, sid) for sid in known[k]}) if renamed else known[k]
+            if affected is None or not affected(text, named):
+                out[k] = named
+                continue
         out[k] = sorted({m.service for m in names.mentions(text)})
     doc = {"logic": logic_digest(), "services": key, "names": pairs, "texts": out}
     (folder / MENTIONS).write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
@@ -167,25 +171,62 @@ def _renamed(before: list[str], after: list[str]) -> dict[str, str]:
     return {gone[names]: sid for sid, names in new.items() if sid not in old and names in gone}
 
 
-def _changed_names(before: list[str], after: list[str]) -> Callable[[str], bool] | None:
-    """A test of whether a text could name a service differently under the names ``after`` than under
-    ``before`` ("stemmed words\x1fservice id" pairs): it holds a word of a changed name, or a word that
-    starts a changed one-word name (clipped names and names written in two words are matched by prefix)."""
-    changed = set(before) ^ set(after)
-    keys = [pair.split("\x1f", 1)[0].split(" ") for pair in changed]
+def _changed_names(before: list[str], after: list[str]) -> Callable[[str, list[str]], bool] | None:
+    """A test of whether a text, which named the services listed under the names ``before``, could name
+    services differently under the names ``after`` ("stemmed words\x1fservice id" pairs).
+
+    When names were only removed (a deleted file's service, say), only a text that named one of their
+    services can change: matching takes the longest names first, and a name never taken in a text takes
+    nothing from the others. Unless a removed one-word name shares a clipped start with one that stays
+    (a clipped word then names one service where it named two).
+
+    Otherwise: a name of several words is matched only where all its words are, so only a text holding every
+    word of a changed one is read again ("amazon describet" is not looked for in every text that says
+    "Amazon"). A one-word name is also matched clipped ("dynamo") or written in two or three words
+    ("dynamo db"): a text is read again when it holds the name's stem, a word of at least PREFIX_MIN letters
+    that starts it, or words that spell it together."""
+    removed, added = set(before) - set(after), set(after) - set(before)
+    keys = [pair.split("\x1f", 1)[0].split(" ") for pair in removed | added]
     if any(not k or not all(k) for k in keys):
         return None
-    stems = {w for k in keys for w in k}
-    singles = sorted({k[0] for k in keys if len(k) == 1})
+    if removed and not added and not _shares_clipped_start(removed, after):
+        gone = {pair.split("\x1f", 1)[1] for pair in removed}
+        return lambda text, named: any(sid in gone for sid in named)
+    several = [frozenset(k) for k in keys if len(k) > 1]
+    singles = frozenset(k[0] for k in keys if len(k) == 1)
+    starts = frozenset(n[:i] for n in singles for i in range(1, len(n) + 1))  # every word a changed one starts
 
-    def affected(text: str) -> bool:
-        for tok in words(text):
-            st = stem(tok)
-            if st in stems or any(n.startswith(tok) or n.startswith(st) for n in singles):
+    def affected(text: str, named: list[str]) -> bool:
+        toks = words(text)
+        stemmed = [stem(tok) for tok in toks]
+        if several and any(name <= set(stemmed) for name in several):
+            return True
+        for i, tok in enumerate(toks):
+            if stemmed[i] in singles:
+                return True
+            if tok not in starts:
+                continue
+            if len(tok) >= PREFIX_MIN:  # a clipped name ("dynamo" for "dynamodb")
+                return True
+            # a name written in two or three words ("dynamo db", "s 3")
+            if any(stem("".join(toks[i:j])) in singles for j in range(i + 2, min(i + 3, len(toks)) + 1)):
                 return True
         return False
 
     return affected
+
+
+def _shares_clipped_start(removed: set[str], after: list[str]) -> bool:
+    """Whether a word could start both a removed one-word name and a remaining one, clipped as
+    ``ServiceNames.prefix_name`` allows (at least PREFIX_MIN letters and 60% of each)."""
+    gone = [p.split("\x1f", 1)[0] for p in removed]
+    stay = [p.split("\x1f", 1)[0] for p in after]
+    for n in (g for g in gone if " " not in g):
+        for m in (w for w in stay if " " not in w):
+            common = len(os.path.commonprefix([n, m]))
+            if common >= max(PREFIX_MIN, 0.6 * len(n), 0.6 * len(m)):
+                return True
+    return False
 
 
 def read_mentions(folder: Path, services: Sequence[Service]) -> dict[str, list[str]] | None:

@@ -19,7 +19,8 @@ TOKEN = re.compile(r"[a-z0-9]+(?:[@.:/+_-][a-z0-9]+)*")
 _STRAIGHT_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _APOSTROPHES = "['\u2019]"
 CONTRACTION = re.compile("|".join(r"\b" + re.escape(c).replace("'", _APOSTROPHES) + r"\b" for c in CONTRACTIONS), re.I)
-GOOD_FOR = re.compile(r"\b(?:good|great|useful|ideal|suited|best|meant|recommended)\s+for\b", re.I)
+GOOD_WORDS = ("good", "great", "useful", "ideal", "suited", "best", "meant", "recommended")
+GOOD_FOR = re.compile(rf"\b(?:{'|'.join(GOOD_WORDS)})\s+for\b", re.I)
 DIGIT = re.compile(r"\d")
 MILLIONS = re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:M|MM|mm|mil|mln)\b(?!B)")
 SENDS_BACK = re.compile(r"\b(?:sends?|gives?|hands?) back\b", re.I)
@@ -45,11 +46,11 @@ def fold(text: str) -> str:
     if "back" in low:
         text, n = SENDS_BACK.subn("returns", text)
         low = text.lower() if n else low
-    if "for" in low:
+    if "for" in low and any(w in low for w in GOOD_WORDS):
         text = GOOD_FOR.sub("used for", text)
     if DIGIT.search(text):
         text = MILLIONS.sub(lambda m: f"{m.group(1)} million", text)
-    return fold_quotes(text).lower()
+    return (text if text.isascii() else fold_quotes(text)).lower()  # curly quotes are not ASCII
 
 
 def _snowball() -> Stemmer.Stemmer:

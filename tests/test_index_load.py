@@ -8,6 +8,7 @@ import json
 import random
 import shutil
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -150,6 +151,38 @@ def test_ingest_takes_unchanged_passages_from_the_previous_build(index_dir: Path
     assert with_alias("Zzyzx Qwv")[marked] == ["taken-from-previous"]
     first_word = words(passages[0].context_text())[0]
     assert with_alias(first_word)[marked] != ["taken-from-previous"]
+    # a name of several words is looked for only in the texts holding all of its words ("Amazon DescribeTables"
+    # is not looked for wherever "Amazon" is), and the texts come out as a build without a previous one
+    second_word = words(passages[0].context_text())[1]
+    assert with_alias(f"{first_word} Zzyzx")[marked] == ["taken-from-previous"]
+    assert with_alias(f"{first_word} {second_word}")[marked] != ["taken-from-previous"]
+    alias = next(  # two plain words another passage holds side by side
+        f"{a} {b}"
+        for a, b in (pair for p in passages[1:] for pair in pairwise(words(p.context_text())))
+        if a.isalpha() and b.isalpha() and len(a) > 6 and len(b) > 6 and second_word not in (a, b)
+    )
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    write_mentions(fresh, passages, [*services[1:], replace(services[0], aliases=(*services[0].aliases, alias))])
+    want = json.loads((fresh / MENTIONS).read_text(encoding="utf-8"))["texts"]
+    got = with_alias(alias)
+    assert any(services[0].id in v and services[0].id not in doc["texts"].get(k, []) for k, v in want.items())
+    assert {k: v for k, v in got.items() if k != marked} == {k: v for k, v in want.items() if k != marked}
+    # names only removed: only the texts that named their service are read again
+    dropped = [replace(services[0], aliases=()), *services[1:]]
+    assert services[0].aliases
+    out = tmp_path / "dropped"
+    out.mkdir()
+    write_mentions(out, passages, dropped, previous)
+    texts = json.loads((out / MENTIONS).read_text(encoding="utf-8"))["texts"]
+    assert texts[marked] == ["taken-from-previous"]
+    fresh = tmp_path / "dropped-fresh"
+    fresh.mkdir()
+    write_mentions(fresh, passages, dropped)
+    want = json.loads((fresh / MENTIONS).read_text(encoding="utf-8"))["texts"]
+    assert {k: v for k, v in texts.items() if k != marked} == {k: v for k, v in want.items() if k != marked}
+    original = json.loads((index_dir / MENTIONS).read_text(encoding="utf-8"))["texts"]
+    assert any(want[k] != original[k] for k in want), "the aliases dropped named nothing: no test"
     # a service whose names all moved to a new id (a component under another parent): its passages say the
     # new id, and nothing is matched again
     old_id = next(sid for sids in doc["texts"].values() for sid in sids if sid != "taken-from-previous")

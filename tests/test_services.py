@@ -100,7 +100,7 @@ def test_two_notes_folders_merge_without_duplicate_services(sample):
     assert services["aws-lambda"].file == SAMPLE.name
     assert services["sqs"].file == "messaging-notes.md"
     assert {p.file for p in passages} == {SAMPLE.name, "messaging-notes.md"}
-    assert set(sample[0]) - set(services) <= {"aws-lambda--simple-notification-service"}
+    assert set(sample[0]) - set(services) <= {"simple-notification-service"}
 
 
 def test_kinesis_notes_are_not_filed_under_sns(messaging):
