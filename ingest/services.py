@@ -23,7 +23,7 @@ from ingest.outline import (
 from ingest.subjects import name_from_file, subject_term
 from kg.model import Passage, Service
 from kg.text import initials
-from kg.vocab import STOP_INITIAL
+from kg.vocab import STOP_INITIAL, STOPWORDS
 
 ACRONYM = re.compile(r"\b([A-Z][A-Z0-9]{1,5})(?:'?s)?\b")
 CAP_WORD = r"[A-Z][A-Za-z0-9]*"
@@ -192,6 +192,13 @@ def build_services(passages: Sequence[Passage]) -> tuple[list[Service], list[Pas
     return sorted(services.values(), key=lambda s: s.id), out
 
 
+def _spells_out(words: list[str]) -> bool:
+    """Whether capitalised words can be the long form of an acronym: words spelled out, not short names
+    themselves ("AWS SDK", "ORDER RECEIVED", "Gateway API"), and not opening on a function word
+    ("If DynamoDB", "Only S3")."""
+    return words[0].lower() not in STOPWORDS and not any(len(w) > 1 and w.isupper() for w in words)
+
+
 def _add_components(services: dict[str, Service], by_key: dict[str, list[Passage]], key_to_id: dict[str, str]) -> None:
     """Acronyms defined inside a service's notes become its components (ALB in ELB, LSI in DynamoDB)."""
     known = {service_key(s.label) for s in services.values()}
@@ -209,7 +216,10 @@ def _add_components(services: dict[str, Service], by_key: dict[str, list[Passage
         for phrase in phrases:
             words = phrase.split()
             for n in range(2, len(words) + 1):
-                cand = " ".join(words[len(words) - n :])
+                tail = words[len(words) - n :]
+                if not _spells_out(tail):
+                    continue
+                cand = " ".join(tail)
                 tails[(n, initials(cand))].append(cand)
         # (in sorted order: which pair claims a name first must not depend on the process's string hashing)
         for acr in sorted(set(ACRONYM.findall(text))):

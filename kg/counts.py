@@ -206,14 +206,15 @@ def _read_parts(previous: Path | None, logic: str) -> dict[str, dict[str, Any]]:
     return doc["parts"]
 
 
-def write_counts(folder: Path, passages: Sequence[Passage], previous: Path | None = None) -> None:
+def write_counts(folder: Path, passages: Sequence[Passage], previous: Path | None = None) -> dict[str, Collection[str]]:
     """Write counts.json and bm25.npz into an index folder being built, after its passages.jsonl and before
     its checksums are taken; and count_parts.json. Runs of passages found in ``previous``'s count_parts.json
-    are not counted again."""
+    are not counted again. Returns each file's words (``kg.text.words`` of its passages' contexts)."""
     logic = logic_digest()
     known = _read_parts(previous, logic)
     parts: list[Part] = []
     kept: dict[str, dict[str, Any]] = {}
+    vocabularies: dict[str, Collection[str]] = {}
     for key, run in _runs(passages):
         doc = kept.get(key) or known.get(key)
         part = None
@@ -228,6 +229,8 @@ def write_counts(folder: Path, passages: Sequence[Passage], previous: Path | Non
             doc = _part_doc(part)
         kept[key] = doc or _part_doc(part)
         parts.append(part)
+        file = run[0].file
+        vocabularies[file] = {*vocabularies[file], *part.vocab} if file in vocabularies else part.vocab
     n, df, bigrams, vocab, proper = _add_parts(parts)
     bm25 = build_bm25([t for part in parts for t in part.terms])
     scores = bm25.scores
@@ -246,6 +249,7 @@ def write_counts(folder: Path, passages: Sequence[Passage], previous: Path | Non
     # orjson: the parts of every file are read and written again at each re-ingest (22 MB at ×86)
     (folder / COUNTS).write_bytes(orjson.dumps(out))
     (folder / PARTS).write_bytes(orjson.dumps({"logic": logic, "parts": kept}))
+    return vocabularies
 
 
 def read_counts(folder: Path, manifest: dict[str, Any]) -> tuple[WordCounts, Any] | None:

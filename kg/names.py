@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,10 @@ class ServiceNames:
                     # a component never steals its parent's own name
                     self.names.setdefault(key, s.id)
         self.max_name = max((len(k) for k in self.names), default=1)
+        # the first words of the names of each length: a run of words not starting with one is no such name
+        self._firsts: dict[int, frozenset[str]] = {}
+        for key in self.names:
+            self._firsts[len(key)] = self._firsts.get(len(key), frozenset()) | {key[0]}
         # one-word names in order (the ones a clipped word starts are a contiguous run), and the answers so far
         self._single_names = sorted((key[0], sid) for key, sid in self.names.items() if len(key) == 1)
         self._prefix_cache: dict[str, str | None] = {}
@@ -63,10 +67,14 @@ class ServiceNames:
         taken = [False] * len(stems)
         found: list[ServiceMention] = []
         for size in range(min(self.max_name, len(stems)), 0, -1):
-            for i in range(len(stems) - size + 1):
+            firsts = self._firsts.get(size, frozenset())
+            starts = range(len(stems) - size + 1)
+            if size > 3:  # only a name of that length can be found: where one of their first words is
+                starts = [i for i in starts if stems[i] in firsts]  # type: ignore[assignment]
+            for i in starts:
                 if any(taken[i : i + size]):
                     continue
-                sid = self.names.get(tuple(stems[i : i + size]))
+                sid = self.names.get(tuple(stems[i : i + size])) if stems[i] in firsts else None
                 if not sid and 1 < size <= 3:  # "dynamo db" for "DynamoDB"
                     sid = self.names.get((stem("".join(toks[i : i + size])),))
                 if not sid and size == 1:  # "dynamo" for "DynamoDB", "cloudform" for "CloudFormation"
@@ -115,13 +123,19 @@ def services_key(services: Sequence[Service]) -> str:
 
 
 def write_mentions(
-    folder: Path, passages: Sequence[Passage], services: Sequence[Service], previous: Path | None = None
+    folder: Path,
+    passages: Sequence[Passage],
+    services: Sequence[Service],
+    previous: Path | None = None,
+    vocabularies: Mapping[str, Collection[str]] | None = None,
 ) -> None:
     """Write mentions.json into an index folder being built (before its checksums are taken): for each
     passage's ``context_text`` (by ``text_key``), the services it names. Texts found in ``previous``'s
     mentions.json, written by the same code, are taken from there: all of them when the names are the same,
     and when names were added, removed or moved to another service (a file holding a service's heading was
-    deleted, say), those whose words none of the changed names could match."""
+    deleted, say), those whose words none of the changed names could match. ``vocabularies`` (each file's
+    ``words``, from the word counts) lets a file none of whose words could match a new name be passed over
+    without splitting its texts into words."""
     key = services_key(services)
     names = ServiceNames(services)
     pairs = sorted(f"{' '.join(k)}\x1f{sid}" for k, sid in names.names.items())
@@ -136,7 +150,7 @@ def write_mentions(
             if isinstance(before, list) and all(isinstance(x, str) and "\x1f" in x for x in before):
                 renamed = _renamed(before, pairs)
                 moved = [f"{n}\x1f{renamed.get(sid, sid)}" for n, sid in (x.split("\x1f", 1) for x in before)]
-                affected = _changed_names(moved, pairs)
+                affected = _changed_names(moved, pairs, vocabularies)
             if affected is None:
                 known = {}
     out: dict[str, list[str]] = {}
@@ -147,7 +161,7 @@ def write_mentions(
             continue
         if k in known:
             named = sorted({renamed.get(sid, sid) for sid in known[k]}) if renamed else known[k]
-            if affected is None or not affected(text, named):
+            if affected is None or not affected(text, named, p.file):
                 out[k] = named
                 continue
         out[k] = sorted({m.service for m in names.mentions(text)})
@@ -171,32 +185,43 @@ def _renamed(before: list[str], after: list[str]) -> dict[str, str]:
     return {gone[names]: sid for sid, names in new.items() if sid not in old and names in gone}
 
 
-def _changed_names(before: list[str], after: list[str]) -> Callable[[str, list[str]], bool] | None:
+def _changed_names(
+    before: list[str], after: list[str], vocabularies: Mapping[str, Collection[str]] | None = None
+) -> Callable[[str, list[str], str], bool] | None:
     """A test of whether a text, which named the services listed under the names ``before``, could name
     services differently under the names ``after`` ("stemmed words\x1fservice id" pairs).
 
-    When names were only removed (a deleted file's service, say), only a text that named one of their
-    services can change: matching takes the longest names first, and a name never taken in a text takes
-    nothing from the others. Unless a removed one-word name shares a clipped start with one that stays
-    (a clipped word then names one service where it named two).
+    Matching takes the longest names first and never looks at whose a name is, so a name removed, or moved
+    to another service, changes only the texts where it was taken: texts that named its service. Unless it
+    is a one-word name sharing a clipped start with a name that stays (a clipped word may then name one
+    service where it named two): such a name is looked for like a new one.
 
-    Otherwise: a name of several words is matched only where all its words are, so only a text holding every
-    word of a changed one is read again ("amazon describet" is not looked for in every text that says
-    "Amazon"). A one-word name is also matched clipped ("dynamo") or written in two or three words
-    ("dynamo db"): a text is read again when it holds the name's stem, a word of at least PREFIX_MIN letters
-    that starts it, or words that spell it together."""
-    removed, added = set(before) - set(after), set(after) - set(before)
-    keys = [pair.split("\x1f", 1)[0].split(" ") for pair in removed | added]
-    if any(not k or not all(k) for k in keys):
+    A new name of several words is matched only where all its words are, so only a text holding every word
+    of one is read again ("amazon describet" is not looked for in every text that says "Amazon"). A new
+    one-word name is also matched clipped ("dynamo") or written in two or three words ("dynamo db"): a text
+    is read again when it holds the name's stem, a word of at least PREFIX_MIN letters that starts it, or
+    words that spell it together; with ``vocabularies`` (file → its words), only texts of files holding such
+    words are split into words."""
+    old, new = _owners(before), _owners(after)
+    if any(not k or not all(k) for k in (*old, *new)):
         return None
-    if removed and not added and not _shares_clipped_start(removed, after):
-        gone = {pair.split("\x1f", 1)[1] for pair in removed}
-        return lambda text, named: any(sid in gone for sid in named)
-    several = [frozenset(k) for k in keys if len(k) > 1]
-    singles = frozenset(k[0] for k in keys if len(k) == 1)
-    starts = frozenset(n[:i] for n in singles for i in range(1, len(n) + 1))  # every word a changed one starts
+    stay = [k[0] for k in new if len(k) == 1]
+    gone = {sid for k, sid in old.items() if new.get(k) != sid}  # removed, or moved to another service
+    sought = [k for k in new if k not in old]
+    sought += [k for k in old if new.get(k) != old[k] and len(k) == 1 and _shares_clipped_start(k[0], stay)]
+    several = [frozenset(k) for k in sought if len(k) > 1]
+    singles = frozenset(k[0] for k in sought if len(k) == 1)
+    starts = frozenset(n[:i] for n in singles for i in range(1, len(n) + 1))  # every word a sought one starts
+    # the files whose words are known and could not match any name sought
+    passed: set[str] = set()
+    if vocabularies and sought:
+        passed = set(vocabularies) - _files_with_words(vocabularies, several, singles, starts)
 
-    def affected(text: str, named: list[str]) -> bool:
+    def affected(text: str, named: list[str], file: str) -> bool:
+        if any(sid in gone for sid in named):
+            return True
+        if not sought or file in passed:
+            return False
         toks = words(text)
         stemmed = [stem(tok) for tok in toks]
         if several and any(name <= set(stemmed) for name in several):
@@ -216,16 +241,48 @@ def _changed_names(before: list[str], after: list[str]) -> Callable[[str, list[s
     return affected
 
 
-def _shares_clipped_start(removed: set[str], after: list[str]) -> bool:
-    """Whether a word could start both a removed one-word name and a remaining one, clipped as
+def _files_with_words(
+    vocabularies: Mapping[str, Collection[str]],
+    several: list[frozenset[str]],
+    singles: frozenset[str],
+    starts: frozenset[str],
+) -> set[str]:
+    """The files whose words could match one of the names sought: all the stems of a name of several words,
+    or, for a one-word name, its stem or a word that starts it (the words that spell it together start
+    with one)."""
+    needed = {st for name in several for st in name}
+    by_stem: dict[str, set[str]] = {}
+    flagged: set[str] = set()
+    for word in {w for vocab in vocabularies.values() for w in vocab}:
+        st = stem(word)
+        if st in needed:
+            by_stem.setdefault(st, set()).add(word)
+        if word in starts or st in singles:
+            flagged.add(word)
+    found: set[str] = set()
+    for file, vocab in vocabularies.items():
+        have = set(vocab)
+        if not flagged.isdisjoint(have) or any(all(by_stem.get(st, set()) & have for st in n) for n in several):
+            found.add(file)
+    return found
+
+
+def _owners(pairs: list[str]) -> dict[tuple[str, ...], str]:
+    """("stemmed words\x1fservice id" pairs) name → service id."""
+    out: dict[tuple[str, ...], str] = {}
+    for pair in pairs:
+        name, sid = pair.split("\x1f", 1)
+        out[tuple(name.split(" "))] = sid
+    return out
+
+
+def _shares_clipped_start(name: str, others: list[str]) -> bool:
+    """Whether a word could start both the one-word ``name`` and another of ``others``, clipped as
     ``ServiceNames.prefix_name`` allows (at least PREFIX_MIN letters and 60% of each)."""
-    gone = [p.split("\x1f", 1)[0] for p in removed]
-    stay = [p.split("\x1f", 1)[0] for p in after]
-    for n in (g for g in gone if " " not in g):
-        for m in (w for w in stay if " " not in w):
-            common = len(os.path.commonprefix([n, m]))
-            if common >= max(PREFIX_MIN, 0.6 * len(n), 0.6 * len(m)):
-                return True
+    for other in others:
+        common = len(os.path.commonprefix([name, other]))
+        if other != name and common >= max(PREFIX_MIN, 0.6 * len(name), 0.6 * len(other)):
+            return True
     return False
 
 

@@ -146,7 +146,14 @@ def test_ingest_takes_unchanged_passages_from_the_previous_build(index_dir: Path
         out.mkdir()
         write_mentions(out, passages, renamed, previous)
         texts: dict[str, list[str]] = json.loads((out / MENTIONS).read_text(encoding="utf-8"))["texts"]
+        # the same, passing over the files none of whose words could match the new name
+        write_mentions(out, passages, renamed, previous, vocabularies)
+        assert json.loads((out / MENTIONS).read_text(encoding="utf-8"))["texts"] == texts
         return texts
+
+    vocabularies: dict[str, set[str]] = {}
+    for p in passages:
+        vocabularies.setdefault(p.file, set()).update(words(p.context_text()))
 
     assert with_alias("Zzyzx Qwv")[marked] == ["taken-from-previous"]
     first_word = words(passages[0].context_text())[0]

@@ -112,6 +112,18 @@ def test_unchanged_notes_are_a_quick_no_op(built):
     assert {p.name: p.stat().st_mtime_ns for p in index.iterdir()} == mtimes
 
 
+@pytest.mark.parametrize("digest", ["counts_digest", "mentions_digest", "definitions_digest"])
+def test_other_code_for_the_derived_files_is_not_up_to_date(built, monkeypatch, digest):
+    """Code that writes counts.json, mentions.json or definitions.json changed: the next ingest writes them
+    again (else every load would redo that work), from the files already parsed."""
+    notes, index = built
+    monkeypatch.setattr(f"ingest.pipeline.{digest}", lambda: "other-code")
+    report = build_index(settings_for(notes, index), progress=False)
+    assert not report.up_to_date
+    assert report.changes["files_parsed"] == 0
+    assert build_index(settings_for(notes, index), progress=False).up_to_date
+
+
 def test_changing_adding_or_forcing_rebuilds(built):
     notes, index = built
     first = manifest(index)
