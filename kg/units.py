@@ -99,6 +99,7 @@ _UNIT_AFTER = re.compile(
 _PLURAL_OF = re.compile(r"\s+of\b", re.I)
 _DECADE = re.compile(r"(?<!\d)(?:19|20)\d0$")  # "the 1990s"
 _SCALE_AFTER = re.compile(r"\s+(?P<scale>thousand|million|billion|trillion)\b", re.I)
+_THOUSANDS = re.compile(r"[kK](?![A-Za-z0-9_])")  # "16k": a k glued to the number, no unit after
 _RATE_AFTER = re.compile(r"\s*(?:/\s*(?:s|sec|second)\b|\s+per\s+(?:second|sec)\b)", re.I)
 _WORD = re.compile(r"\s+(?P<word>[A-Za-z][A-Za-z'’-]*)")
 _RANGE_JOIN = re.compile(r"\s*(?:-|–|—|to|and)\s*$", re.I)
@@ -236,6 +237,9 @@ def _read_unit(text: str, pos: int) -> tuple[str | None, int, float]:
             if r:
                 return f"{canon}/second", r.end(), scale
         return canon, end, scale
+    if scale == 1.0 and _THOUSANDS.match(text, pos):  # "16k ip states", "10K requests": thousands
+        unit, end, _ = _read_unit(text, pos + 1)
+        return unit, end, 1e3
     if text[pos : pos + 1].isalnum():
         return "<word>", pos, scale  # glued to a word that is no unit: "1st", "100s", "1a"
     noun, end = _count_noun(text, pos)
