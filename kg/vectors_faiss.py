@@ -7,7 +7,9 @@ file of each row). Upserts replace rows in place and deletions compact the rows,
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +17,55 @@ import numpy as np
 
 from kg.vectors import checked_upsert
 
+_SCAN_PARTS = 1  # how many parts one exact scan is split into, each on a thread of its own
+_scan_pool: tuple[int, ThreadPoolExecutor] | None = None
+
 
 def set_search_threads(threads: int) -> None:
-    """How many threads one FAISS search uses (0 keeps FAISS's default: every core). A process-wide setting.
+    """How many threads one vector search uses (0: one per core). A process-wide setting.
 
-    One query against a flat index is a single scan: on a shared machine a second thread mostly waits to be
-    scheduled, and the thread count also decides how the scan's sums are split (so which of two near-equal
-    passages comes 40th). One thread gives the same result on every machine."""
-    if threads > 0:
-        import faiss
+    One question is one exact scan (a matrix-vector product): split into that many row ranges, each a
+    one-thread BLAS product on a thread of its own. BLAS's own threads are not used: they spin between calls,
+    and on a busy machine that spinning takes the core from the next question's embedding (at ×86 with two
+    other processes busy: 30 ms a question against 25 ms with one thread; split in two on our threads, 26-29 ms;
+    on a quiet machine 14 ms against 16 ms with one thread, docs/benchmarks.md). With one BLAS thread a
+    row's score is the same however the rows are split, so the result does not depend on the cores."""
+    global _SCAN_PARTS
+    from threadpoolctl import threadpool_limits
 
-        faiss.omp_set_num_threads(threads)
+    _SCAN_PARTS = threads if threads > 0 else (os.cpu_count() or 1)
+    threadpool_limits(1, user_api="blas")
+
+
+def _scan_threads() -> ThreadPoolExecutor:
+    """This process's threads for the parts of a scan (made again in a forked worker: threads do not survive
+    a fork)."""
+    global _scan_pool
+    if _scan_pool is None or _scan_pool[0] != os.getpid():
+        _scan_pool = (os.getpid(), ThreadPoolExecutor(max_workers=8, thread_name_prefix="kgqa-scan"))
+    return _scan_pool[1]
+
+
+def scan(matrix: np.ndarray, vector: np.ndarray, parts: int = 1) -> np.ndarray:
+    """``matrix @ vector`` (float32), its rows split into ``parts`` ranges computed on threads of their own."""
+    q = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
+    n = matrix.shape[0]
+    parts = max(1, min(parts, n // 4096 or 1))  # a small index is one product: a thread costs more than it saves
+    if parts == 1:
+        return matrix @ q  # type: ignore[no-any-return]
+    out = np.empty(n, dtype=np.float32)
+    # whole blocks of 64 rows: BLAS kernels take rows in small groups and a group cut in two would be summed
+    # by another path (another rounding)
+    bounds = [min(n, (n * i // parts) // 64 * 64) for i in range(parts)] + [n]
+
+    def part(i: int) -> None:
+        np.matmul(matrix[bounds[i] : bounds[i + 1]], q, out=out[bounds[i] : bounds[i + 1]])
+
+    waits = [_scan_threads().submit(part, i) for i in range(1, parts)]
+    part(0)
+    for w in waits:
+        w.result()
+    return out
 
 
 def top_rows(scores: np.ndarray, k: int) -> list[int]:
@@ -96,16 +136,15 @@ class FaissIndex:
         k = max(0, min(k, len(self.ids)))
         if k == 0:
             return []
-        scores = self._rows_matrix() @ np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
+        scores = scan(self._rows_matrix(), vector, _SCAN_PARTS)
         return [(self.ids[r], float(scores[r])) for r in top_rows(scores, k)]
 
     def _rows_matrix(self) -> np.ndarray:
         """The index's vectors as a (rows, dim) array: a view of FAISS's own storage, no copy. Taken anew
         for each search, since an upsert may move the storage.
 
-        One question is one matrix-vector product. FAISS scans for a single query on one thread with its own
-        loop; the same exact scan as a BLAS product (sgemv) uses every core and took 2.1 ms instead of 4.3 ms
-        a question on the 35,718 passages of the awsdocs index (docs/benchmarks.md)."""
+        One question is one matrix-vector product (``scan``, BLAS sgemv): FAISS's own search for a single query
+        is a loop of its own on one thread, no faster than one BLAS thread, and cannot be split across threads."""
         import faiss
 
         return faiss.rev_swig_ptr(self.index.get_xb(), self.index.ntotal * self.index.d).reshape(  # type: ignore[no-any-return]

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from ingest.pipeline import build_index
 from kg.errors import ConfigError, IndexNotReady
 from kg.qa.engine import Engine
 from kg.settings import SETTINGS_TABLE, Settings
 from kg.vectors import FaissIndex, VectorIndex, open_vectors, vector_kind
-from kg.vectors_faiss import top_rows
+from kg.vectors_faiss import scan, top_rows
 
 BACKENDS = ["faiss", "milvus-lite"]
 QUESTIONS = 30
@@ -220,6 +221,17 @@ def test_equal_scores_are_returned_in_row_order() -> None:
     assert top_rows(scores, 4) == [1, 5, 3, 0]  # three rows tie for fourth: the first of them
     assert top_rows(scores, 10) == [1, 5, 3, 0, 2, 4]
     assert top_rows(scores[:0], 3) == []
+
+
+def test_a_scan_split_across_threads_gives_every_row_the_same_score() -> None:
+    rng = np.random.default_rng(7)
+    matrix = rng.standard_normal((33_131, 384)).astype(np.float32)
+    q = rng.standard_normal(384).astype(np.float32)
+    with threadpool_limits(1, user_api="blas"):  # as set_search_threads sets it
+        whole = scan(matrix, q, 1)
+        for parts in (2, 3, 5, 8):
+            assert np.array_equal(scan(matrix, q, parts), whole), parts
+    assert np.allclose(whole, matrix @ q.astype(np.float64), atol=1e-3)
 
 
 def test_faiss_search_after_upserts_reads_the_moved_storage(sample: Sample) -> None:
