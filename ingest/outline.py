@@ -112,8 +112,8 @@ def proper_words(lines: list[str], following: list[str] | None = None) -> frozen
     that start at least two heading-like lines ("Kinesis Overview", "Kinesis Data Streams")."""
     following = following if following is not None else next_nonblank(lines)
     found = WORD.findall("\n".join(lines))
-    seen = Counter(w.lower() for w in found)
-    capital = Counter(w.lower() for w in found if w[0].isupper())
+    seen = Counter(map(str.lower, found))
+    capital = Counter(map(str.lower, (w for w in found if w[0].isupper())))
     heads: dict[str, int] = {}
     for i, line in enumerate(lines):
         nxt = following[i]

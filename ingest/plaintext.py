@@ -80,6 +80,8 @@ def _marked(s: str) -> bool:
 
 def _all_caps(s: str) -> bool:
     """``DISK AND FILESYSTEMS``, ``MEMORY / OOM``: a line of capitals with at least one real word."""
+    if s != s.upper():  # a lower-case letter: most lines, told without looking at each character
+        return False
     letters = [c for c in s if c.isalpha()]
     return (
         len(letters) >= 3
@@ -240,15 +242,28 @@ def shows_layout(text: str) -> bool:
         above = lines[i - 1].strip() if i else ""
         if line[:1].isspace() and above:
             return True
-        if NUMBERED.match(s) or CARD.match(s) or DEFINITION.match(s) or FRAMED.match(s) or BRACKETED.match(s):
+        if _opens_layout(s):
             return True
         if _all_caps(s) and s[0].isalpha() and len(re.findall(r"[A-Z]{2,}", s)) >= 2 and not _marked(s):
             # "DISK AND FILESYSTEMS", "MEMORY / OOM"; a lone "STS" or "IOPS |" is as likely a token of a
             # wrapped command or a table fragment
             return len(s.split()) <= TITLE_WORDS
-        if UNDERLINE.match(s) and above and not UNDERLINE.match(above):
+        if s[0] in "=-" and UNDERLINE.match(s) and above and not UNDERLINE.match(above):
             return True
     return False
+
+
+def _opens_layout(s: str) -> bool:
+    """A numbered outline mark, a flashcard, a definition item, a framed or a bracketed title (each pattern
+    tried only on a line whose first characters it could match: this runs on every line of a flat file)."""
+    c = s[0]
+    return bool(
+        ((c.isdigit() or c == "(" or "a" <= c <= "z") and NUMBERED.match(s))
+        or (s[:2] in ("Q:", "A:") and CARD.match(s))
+        or ("::" in s and DEFINITION.match(s))
+        or (c in "=-#*~" and FRAMED.match(s))
+        or (c == "[" and BRACKETED.match(s))
+    )
 
 
 def read_blocks(text: str) -> list[Block]:
