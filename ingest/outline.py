@@ -138,7 +138,7 @@ class HeadingTracker:
         self.service_terms: set[str] = set()  # keys that name the current service or its parts
 
     def path(self) -> tuple[str, ...]:
-        return tuple(p for p in (self.service and self.service[0], self.topic, self.lead) if p)
+        return tuple(filter(None, (self.service and self.service[0], self.topic, self.lead)))
 
     def service_key(self) -> str | None:
         return self.service[1] if self.service else None

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 def content_id(*parts: object, prefix: str = "", size: int = 16) -> str:
     """Stable id from content: same text at the same place gives the same id on every build."""
-    h = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:size]
+    h = hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:size]
     return f"{prefix}{h}"
 
 
