@@ -160,19 +160,20 @@ def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = T
             named = [it for it in items if is_entry(it)]
             if len(named) >= 2:
                 chosen = named
-    # whole items when they fit (details may be what was asked), their names when they do not
-    whole = sum(len(it.text) + 2 for it in chosen) <= MAX_ANSWER - 40
+    intro = lead_label(lead) if lead else (top.section[-1] if top.section else "")
+    if len(intro) > 90:
+        intro = top.section[-1] if top.section else ""
+    budget = MAX_ANSWER - len(prefix) - len(intro) - 2
+    # whole items when they all fit (details may be what was asked), their names when they do not: every
+    # item named beats some items in full
+    whole = sum(len(it.text) + 2 for it in chosen) <= budget
     seen_heads: dict[str, Passage] = {}
     for it in chosen:
         seen_heads.setdefault(it.text if whole else item_head(it.text), it)
     chosen = list(seen_heads.values())
     heads = list(seen_heads)
-    intro = lead_label(lead) if lead else (top.section[-1] if top.section else "")
-    if len(intro) > 90:
-        intro = top.section[-1] if top.section else ""
     used: list[Passage] = [lead] if lead else []
     body: list[str] = []
-    budget = MAX_ANSWER - len(prefix) - len(intro) - 2
     for it, head in zip(chosen, heads, strict=True):
         if sum(len(b) + 2 for b in body) + len(head) > budget:
             break
