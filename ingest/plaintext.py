@@ -44,6 +44,7 @@ NUMBERED = re.compile(
     r"(?:\s+(?=\S)|(?=[A-Z]))"  # a mark needs a space after it, or a capital glued to it ("viii.SIGCONT")
 )
 FRAMED = re.compile(r"^(?P<frame>={2,}|-{2,}|#{2,}|\*{2,}|~{2,})\s*(?P<title>[^=#*~\s].*?)\s*(?P=frame)$")
+LIST_ITEMS = (BlockKind.ITEM, BlockKind.STEP)
 TITLE_WORDS = 10  # the longest title, as in outline.looks_like_heading
 UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
 BRACKETED = re.compile(r"^\[(?P<title>[^\[\]\s][^\[\]]*)\]$")
@@ -198,7 +199,8 @@ class _Reader:
                 self.intro = text.rstrip(":").strip()
             return
         self.cards.forget()
-        self.emit(Block(BlockKind.ITEM, text, n, n, parents=self.parents(), lead=self.intro if not self.items else ""))
+        kind = BlockKind.STEP if numbered else BlockKind.ITEM  # "1)", "2.1", "a)": an item of a numbered list
+        self.emit(Block(kind, text, n, n, parents=self.parents(), lead=self.intro if not self.items else ""))
         self.items.append(_Open(indent, number, _label(text)))
 
     @staticmethod
@@ -217,7 +219,7 @@ class _Reader:
             return False
         if NUMBERED.match(body) or BULLET.match(body) or CARD.match(body) or DEFINITION.match(body):
             return False
-        if last.kind is BlockKind.ITEM and self.items and indent <= self.items[-1].indent:
+        if last.kind in LIST_ITEMS and self.items and indent <= self.items[-1].indent:
             return False
         opened = is_open_line(last.text) or body[:1] in ",;)]}"
         if not (opened and is_continuation_start(body)):
@@ -225,7 +227,7 @@ class _Reader:
         joined = Block(last.kind, f"{last.text} {clean(body)}", last.start, n, last.level, last.parents, last.lead)
         self.blocks[-1] = joined
         self.last, self.last_line = joined, n
-        if joined.kind is BlockKind.ITEM and self.items:
+        if joined.kind in LIST_ITEMS and self.items:
             self.items[-1].text = _label(joined.text)
         return True
 

@@ -5,11 +5,12 @@ Each test states a rule of how a short answer is put together from the ranked pa
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from kg.model import Fact, FactKind, Passage, QuestionKind, Service
+from kg.model import BlockKind, Fact, FactKind, Passage, QuestionKind, Service
 from kg.qa.compose import MAX_ANSWER, compose, converted
 from kg.qa.index import Index
 from kg.qa.lexicon import Lexicon
@@ -269,3 +270,21 @@ def test_a_list_skips_the_details_nested_under_its_items() -> None:
     out = compose(idx, q, [Candidate(passages[3], score=1.0)], [])
     assert out.is_list and [p.line_start for p in out.passages] == [1, 2, 4, 6]
     assert analyse("vxlan overhead in bytes", idx.lexicon).kind is QuestionKind.NUMBER  # a unit, not a list
+
+
+def test_a_numbered_list_gives_every_step_and_no_note_between() -> None:
+    lines = [
+        "HTTP-01 -> the CA fetches a token file over port 80 from the web root of the site",
+        "DNS-01 -> you put a TXT record under the domain, the only way to get a wildcard",
+        "TLS-ALPN-01 -> runs on port 443 with a self-signed cert, the client doesn't do it natively",
+        "NB: a proxy in front must route the challenge path to the box that runs the client",
+    ]
+    rows = [("Challenges", ("Challenges",), "", True, "")] + [(t, ("Challenges",), "", False, "") for t in lines]
+    # lines 2-4 are numbered ("1)", "2)", "3)"), the note after them is not
+    passages = [replace(p, kind=BlockKind.STEP) if 2 <= p.line_start <= 4 else p for p in notes("certs.txt", rows)]
+    idx = small_index(passages)
+    q = analyse("the acme challenge types", idx.lexicon)
+    out = compose(idx, q, [Candidate(passages[2], score=1.0)], [])
+    assert out.is_list and [p.line_start for p in out.passages] == [1, 2, 3, 4]
+    assert all(name in out.text for name in ("HTTP-01", "DNS-01", "TLS-ALPN-01")) and "NB" not in out.text
+    assert len(out.text) <= MAX_ANSWER

@@ -43,7 +43,7 @@ def test_an_all_caps_line_is_a_title_over_the_outline() -> None:
 def test_indented_lines_are_children_of_the_item_above() -> None:
     ps = parse_plaintext(OUTLINE, "disks.txt")
     parent = at(ps, 3)
-    assert parent.kind is BlockKind.ITEM and parent.text == "Looking around"
+    assert parent.kind is BlockKind.STEP and parent.text == "Looking around", "a numbered item, as in Markdown"
     assert (parent.line_start, parent.line_end) == (3, 3), "the item does not swallow its children"
     child = at(ps, 4)
     assert child.text == "lsblk -f tree of disks" and child.section[-1] == "Looking around"
@@ -53,7 +53,7 @@ def test_indented_lines_are_children_of_the_item_above() -> None:
 def test_a_numbered_outline_nests_by_its_numbers() -> None:
     ps = parse_plaintext(OUTLINE, "disks.txt")
     size = at(ps, 7)
-    assert size.kind is BlockKind.ITEM and size.text == "max file size 16 TiB", "the mark is dropped, as in Markdown"
+    assert size.kind is BlockKind.STEP and size.text == "max file size 16 TiB", "the mark is dropped, as in Markdown"
     assert size.section[-1] == "ext4"
     # unindented "3.1" under "3.": the number says where it belongs
     assert at(ps, 10).section[-1] == "xfs" and at(ps, 11).section[-1] == "xfs"

@@ -150,9 +150,13 @@ def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = T
     def size(ps: list[Passage]) -> int:
         return sum(len(item_head(p.text)) + 2 for p in ps)
 
+    # a numbered list is its steps, whatever they say: notes between them ("NB: ...") are no items
+    steps = [it for it in items if it.kind is BlockKind.STEP]
+    if len(steps) >= 2:
+        chosen = steps
     # long flat lists mix entries with sentences and details: drop the sentences, then keep the
     # entries that name something ("SSE-KMS: ...")
-    if entries_only and size(chosen) > MAX_ANSWER - 60:
+    elif entries_only and size(chosen) > MAX_ANSWER - 60:
         phrases = [it for it in items if not FINITE_VERB.search(f" {it.text} ") and not it.text.endswith(".")]
         if len(phrases) >= 2:
             chosen = phrases
