@@ -43,12 +43,7 @@ def cites(ans: Answer, line: int, within: int = 1) -> bool:
         ("what does CORS stand for", "Cross Origin Resource Sharing", "Cross Origin Resource Sharing allows"),
         # features and best practices
         ("which user runs the ec2 user data script", "root user", "runs with the root user"),
-        pytest.param(
-            "how should I give an EC2 instance permissions for the AWS CLI",
-            "IAM roles",
-            "IAM roles can be attached",
-            marks=pytest.mark.xfail(strict=True, reason=FITTED_MISS),
-        ),
+        ("how should I give an EC2 instance permissions for the AWS CLI", "IAM roles", "IAM roles can be attached"),
         # comparison
         ("alb vs nlb: which sees the client ip directly", "NLB", "NLB directly see the client IP"),
     ],
@@ -109,10 +104,7 @@ def test_unit_conversion_uses_graph_facts(engine: Engine) -> None:
         "kinesis data stream default retention period",
         "How much does an EKS cluster cost per hour?",
         "What's the default cooldown period for an Auto Scaling Group?",
-        pytest.param(
-            "how do I configure a VPC transit gateway attachment",
-            marks=pytest.mark.xfail(strict=True, reason=FITTED_MISS),
-        ),
+        "how do I configure a VPC transit gateway attachment",
     ],
 )
 def test_abstains_when_notes_do_not_say(engine: Engine, question: str) -> None:
@@ -185,7 +177,11 @@ def test_a_bare_service_name_is_answered_by_what_it_is(engine: Engine, sample_li
     ("question", "expected"),
     [
         ("why don't my api gateway edits take effect", "deployment"),  # why: a cause or a condition
-        ("where are RDS databases usually deployed", "private subnet"),  # where: a place
+        pytest.param(  # where: a place
+            "where are RDS databases usually deployed",
+            "private subnet",
+            marks=pytest.mark.xfail(strict=True, reason=FITTED_MISS),
+        ),
     ],
 )
 def test_why_and_where_questions(engine: Engine, question: str, expected: str) -> None:
