@@ -35,7 +35,7 @@ from ingest.markdown import blocks_to_passages, clean, is_open_line
 from ingest.outline import is_continuation_start, looks_like_heading
 from kg.model import BlockKind, Passage
 
-BULLET = re.compile(r"(?P<mark>[-*+•●▪◦‣o>])\s+(?=\S)")
+BULLET = re.compile(r"(?P<mark>[-*+•●○■▪◦‣o>])\s+(?=\S)")  # ● ○ ■: a word processor's three levels
 ROMAN = r"(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})"
 NUMBERED = re.compile(
     r"(?P<mark>(?P<num>\d{1,3}(?:\.\d{1,3})+[.)]?|\d{1,3}[.)])"  # 1. 1) 2.1 2.1.3 2.1)
@@ -59,6 +59,15 @@ class _Open:
     indent: int
     number: tuple[str, ...]  # ("3",) for "3.", ("3", "1") for "3.1"; () for other marks
     text: str  # how it names the items under it (``_label``)
+
+
+def _titles(label: str) -> bool:
+    """Whether a numbered item reads as a title over the bullets after it: a few words, no sentence."""
+    return (
+        len(label.split()) <= TITLE_WORDS
+        and not label.endswith((".", "!", "?", ";", ","))
+        and not any(ch.isdigit() for ch in label)
+    )
 
 
 def _label(text: str) -> str:
@@ -185,7 +194,7 @@ class _Reader:
         elif bullet:
             body = body[bullet.end() :]
         # leave the items this line is not under
-        while self.items and not self.under(self.items[-1], indent, number, marked):
+        while self.items and not self.under(self.items[-1], indent, number, marked, bool(bullet and not numbered)):
             self.items.pop()
         text = clean(body)
         if not text:
@@ -204,12 +213,15 @@ class _Reader:
         self.items.append(_Open(indent, number, _label(text)))
 
     @staticmethod
-    def under(top: _Open, indent: int, number: tuple[str, ...], marked: bool) -> bool:
+    def under(top: _Open, indent: int, number: tuple[str, ...], marked: bool, bullet: bool = False) -> bool:
         if indent > top.indent:
             return True
-        if indent < top.indent or not marked:
+        if indent < top.indent or not marked or not top.number:
             return False
-        # same indentation: "3.1" sits under "3.", "3.1.2" under "3.1"
+        # same indentation: "3.1" sits under "3.", "3.1.2" under "3.1"; bullets under a numbered title
+        # ("4. Retention & Compaction" then "● ..." lines, as a word processor exports its headings)
+        if bullet:
+            return _titles(top.text)
         return bool(number) and len(number) > len(top.number) and number[: len(top.number)] == top.number
 
     def continues(self, indent: int, body: str, n: int) -> bool:

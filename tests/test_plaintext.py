@@ -193,3 +193,18 @@ def test_a_title_in_capitals_names_a_subject_only_when_its_words_are_names() -> 
     assert at(ps, 5).service == "lvm"
     md = parse_text("# Limits\n\n## KMS\n\n- 4 KB per Encrypt call\n\n## SQS\n\n- 256 KB message\n", "limits.md")
     assert at(md, 5).service == "kms", "a one-word title in capitals is an acronym unless written in lowercase"
+
+
+def test_a_word_processor_export_nests_bullets_under_numbered_titles() -> None:
+    text = (
+        "Queue notes\nfirst pass over the docs\n\n"
+        "1. Basics\n● a queue keeps messages in order\n   ○ one consumer group reads each\n"
+        "   ○ ■ nested twice\n● a message has a key\n\n"
+        "2. Retention\n● kept 7 days by default\n"
+    )
+    ps = parse_plaintext(text, "queues.txt")
+    assert at(ps, 5).section == ("Basics",) and at(ps, 5).text == "a queue keeps messages in order"
+    assert at(ps, 6).section == ("Basics", "a queue keeps messages in order")
+    assert at(ps, 8).section == ("Basics",), "the next bullet is a sibling again"
+    assert at(ps, 10).section == (), "the next numbered title is no child of the bullet above it"
+    assert at(ps, 11).section == ("Retention",) and at(ps, 11).text == "kept 7 days by default"
