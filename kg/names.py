@@ -50,9 +50,10 @@ class ServiceNames:
                     self.names.setdefault(key, s.id)
         self.max_name = max((len(k) for k in self.names), default=1)
         # the first words of the names of each length: a run of words not starting with one is no such name
-        self._firsts: dict[int, frozenset[str]] = {}
+        firsts: dict[int, set[str]] = {}
         for key in self.names:
-            self._firsts[len(key)] = self._firsts.get(len(key), frozenset()) | {key[0]}
+            firsts.setdefault(len(key), set()).add(key[0])
+        self._firsts = {size: frozenset(words) for size, words in firsts.items()}
         # one-word names in order (the ones a clipped word starts are a contiguous run), and the answers so far
         self._single_names = sorted((key[0], sid) for key, sid in self.names.items() if len(key) == 1)
         self._prefix_cache: dict[str, str | None] = {}
@@ -173,10 +174,9 @@ def _renamed(before: list[str], after: list[str]) -> dict[str, str]:
     """Services whose names all moved, unchanged, to a new id (a component now under another parent): old id
     → new id. A text names the new id exactly where it named the old one."""
 
-    def by_id(pairs: list[str]) -> dict[str, frozenset[str]]:
-        out: dict[str, set[str]] = {}
-        for pair in pairs:
-            name, sid = pair.split("\x1f", 1)
+    def by_id(pairs: list[str]) -> dict[str, frozenset[tuple[str, ...]]]:
+        out: dict[str, set[tuple[str, ...]]] = {}
+        for name, sid in _owners(pairs).items():
             out.setdefault(sid, set()).add(name)
         return {sid: frozenset(names) for sid, names in out.items()}
 
