@@ -24,7 +24,7 @@ import orjson
 
 from kg.manifest import CHECKSUMS, file_sha256
 from kg.model import Passage
-from kg.text import TOKEN, fold, stem, terms_of_words
+from kg.text import TOKEN, camel_terms, fold, stem, terms_of_words
 from kg.vocab import STOPWORDS
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,9 @@ class WordCounts:
 
 def passage_terms(passages: Sequence[Passage]) -> tuple[list[str], list[list[str]]]:
     """Each passage's context folded, and its terms (= ``terms(p.context_text())``): one pass for both."""
-    folded = [fold(p.context_text()) for p in passages]
-    return folded, [terms_of_words(TOKEN.findall(text)) for text in folded]
+    texts = [p.context_text() for p in passages]
+    folded = [fold(text) for text in texts]
+    return folded, [terms_of_words(TOKEN.findall(f)) + camel_terms(t) for f, t in zip(folded, texts, strict=True)]
 
 
 @dataclass

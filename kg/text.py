@@ -83,8 +83,28 @@ def split_compound(token: str) -> list[str]:
 
 
 def terms(text: str, keep_stopwords: bool = False) -> list[str]:
-    """Stemmed search terms; compound identifiers also contribute their parts."""
-    return terms_of_words(words(text), keep_stopwords)
+    """Stemmed search terms; compound identifiers also contribute their parts, camelCase ones too."""
+    return terms_of_words(words(text), keep_stopwords) + camel_terms(text)
+
+
+# A code identifier in camelCase (executorIdleTimeout) or PascalCase of three humps or more (MaxTenuringThreshold);
+# two humps (CloudWatch, DynamoDB) are mostly product names, which users type as one word.
+_CAMEL = re.compile(r"(?<![\w'])[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*(?![\w'])")
+_HUMP = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
+
+
+def camel_terms(text: str) -> list[str]:
+    """The terms of the words a camelCase identifier is made of ("executorIdleTimeout": executor, idl,
+    timeout), so a question that writes them apart finds the line; the identifier itself stays one term."""
+    if text.islower() or not _CAMEL.search(text):
+        return []
+    out: list[str] = []
+    for m in _CAMEL.finditer(text):
+        ident = m.group()
+        parts = _HUMP.findall(ident)
+        if len(parts) > 1 and (ident[0].islower() or len(parts) >= 3):
+            out += [t for part in parts if len(part) > 1 for t in _token_terms(part.lower(), False)]
+    return out
 
 
 def terms_of_words(toks: list[str], keep_stopwords: bool = False) -> list[str]:
