@@ -183,6 +183,30 @@ def test_answers_are_at_most_300_characters(index: Index) -> None:
     assert not out.text[:-1].endswith(" ")
 
 
+PROSE = (
+    "Replication in PostgreSQL streams the write-ahead log from the primary to each standby over a normal "
+    "connection, and a standby can serve read-only queries while it replays; synchronous replication makes a "
+    "commit wait until a standby confirms the write, which costs latency on every transaction; the number of "
+    "standbys that may connect is capped by max_wal_senders, which defaults to 10, and every standby holds one "
+    "of those slots for as long as it is attached to the primary."
+)
+
+
+def test_a_long_line_is_cut_to_the_part_that_answers(index: Index) -> None:
+    # one long prose line holding several facts: the answer is the clause the question is about, not the
+    # first 300 characters of the line
+    idx = small_index(notes("replication.txt", [(PROSE, PG, "postgresql", False, "")]))
+    q = query(idx, "how many standbys can connect by default (max_wal_senders)")
+    out = compose(idx, q, [Candidate(idx.passages[0], score=1.0)], [])
+    assert len(out.text) <= MAX_ANSWER
+    assert "defaults to 10" in out.text
+    assert "… " in out.text  # what was left out before the part is marked
+    assert PROSE.index("defaults to 10") > MAX_ANSWER  # a plain cut would have lost it
+    # a short line is left whole
+    short = compose(index, query(index, "statement timeout"), ranked("Statement timeout"), [])
+    assert short.text == "PostgreSQL — Statement timeout defaults to 900 seconds"
+
+
 def test_the_service_is_named_when_the_line_does_not(index: Index) -> None:
     q = query(index, "how long is the postgres statement timeout")
     out = compose(index, q, ranked("Statement timeout"), [])

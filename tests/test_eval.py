@@ -72,37 +72,40 @@ def test_dev_set_quality_floor(engine: Engine) -> None:
 
 # Per corpus: answer accuracy and citation@1 measured with the fitted scoring, less two answerable
 # questions, so a regression on any style of notes fails the build (data/eval/corpora.json; the test
-# split is never fitted on). Pooled over the test split (467 questions): abstention recall 0.57, false
-# abstention 0.15, ECE 0.08 when set (fitted on fifteen train corpora).
+# split is never fitted on). Pooled over the test split (467 questions): abstention recall 0.51, false
+# abstention 0.12, ECE 0.09 when set (fitted on eighteen train corpora).
 CORPUS_FLOORS = {
-    "sample": (0.86, 0.91),
-    "messaging": (0.76, 0.76),
+    "sample": (0.85, 0.89),
+    "messaging": (0.83, 0.83),
     "third": (0.66, 0.76),
-    "outliner": (0.59, 0.77),
-    "tables": (0.74, 0.82),
+    "outliner": (0.62, 0.74),
+    "tables": (0.77, 0.88),
     "flashcards": (0.86, 0.91),
-    "sysadmin": (0.71, 0.74),
-    "hashicorp": (0.72, 0.77),
-    "k8stxt": (0.69, 0.69),
-    "netops": (0.80, 0.75),
-    "secplus": (0.70, 0.83),
+    "sysadmin": (0.74, 0.77),
+    "hashicorp": (0.75, 0.75),
+    "k8stxt": (0.72, 0.72),
+    "netops": (0.83, 0.77),
+    "secplus": (0.72, 0.83),
     "awsfaq": (0.89, 0.89),
     "kafka": (0.72, 0.72),
-    "dataeng": (0.62, 0.65),
-    "jvm": (0.70, 0.72),
-    "prose": (0.62, 0.88),
-    "k8s": (0.71, 0.74),
-    "plaintxt": (0.46, 0.66),
-    "runbook": (0.56, 0.60),
-    "azure": (0.63, 0.80),
-    "gcp": (0.43, 0.63),
-    "biology": (0.30, 0.43),
+    "dataeng": (0.65, 0.68),
+    "jvm": (0.72, 0.75),
+    "pharm": (0.77, 0.80),
+    "cpa": (0.69, 0.86),
+    "pilot": (0.48, 0.62),
+    "prose": (0.79, 0.88),
+    "k8s": (0.68, 0.74),
+    "plaintxt": (0.50, 0.63),
+    "runbook": (0.63, 0.63),
+    "azure": (0.66, 0.80),
+    "gcp": (0.46, 0.63),
+    "biology": (0.30, 0.40),
     "pyinterview": (0.62, 0.71),
     "dockertxt": (0.54, 0.59),
-    "orgmode": (0.75, 0.88),
-    "awsnotion": (0.66, 0.72),
+    "orgmode": (0.80, 0.88),
+    "awsnotion": (0.72, 0.75),
 }
-TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.50), "false_abstention": ("<=", 0.22), "ece": ("<=", 0.12)}
+TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.45), "false_abstention": ("<=", 0.20), "ece": ("<=", 0.12)}
 
 
 @pytest.mark.slow

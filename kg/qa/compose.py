@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 from kg.model import BlockKind, Fact, Passage, QuestionKind
-from kg.qa.index import Index
+from kg.qa.index import Index, term_key
 from kg.qa.question import Query
-from kg.qa.retrieve import DEFINITION_FEATURES, Candidate
+from kg.qa.retrieve import DEFINITION_FEATURES, Candidate, coverage_weights, defined_terms, defines
 from kg.text import terms, words
 from kg.units import UNITS, family_of
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
@@ -24,6 +24,64 @@ def _clip(text: str, limit: int = MAX_ANSWER) -> str:
     cut = text[: limit - 1]
     cut = cut[: cut.rfind(" ")] if " " in cut[limit // 2 :] else cut
     return cut.rstrip(" ,;:-–") + "…"
+
+
+# Where a long line may be cut into parts: after a sentence or a semicolon, then, inside a part still too
+# long, after a comma.
+_PARTS = (re.compile(r"(?<=[.;!?])\s+(?=\S)"), re.compile(r"(?<=,)\s+(?=\S)"))
+
+
+def excerpt(index: Index, query: Query, text: str, budget: int) -> str:
+    """A text longer than the answer can hold, cut to the part that answers: the sentence or clause covering
+    most of the question's term weight (one stating a figure first when a figure is asked, one defining the
+    term first when a definition is; the earliest on ties), with its neighbours while they fit. "…" marks
+    what was left out."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= budget:
+        return text
+    weights = coverage_weights(index, query)
+    figure = query.kind in (QuestionKind.NUMBER, QuestionKind.PRICING)
+
+    defined = defined_terms(index, query) if query.kind is QuestionKind.DEFINITION else []
+
+    def score(part: str) -> tuple[bool, bool, float]:
+        keys = {term_key(t) for t in terms(part)}
+        low = part.lower()
+        return (
+            figure and any(ch.isdigit() for ch in part),  # a figure is asked: a part without one cannot say it
+            any(defines(term, low) for term in defined),  # a definition is asked: the part that gives it
+            sum(w for k, w in weights if k in keys),
+        )
+
+    for split in _PARTS:
+        parts = split.split(text)
+        if len(parts) < 2:
+            continue
+        best = max(range(len(parts)), key=lambda i: (score(parts[i]), -i))
+        lo = hi = best
+        size = len(parts[best])
+        while True:  # the next part first: a clause is explained by what follows it more often than not
+            if hi + 1 < len(parts) and size + 1 + len(parts[hi + 1]) <= budget - 4:
+                hi += 1
+                size += 1 + len(parts[hi])
+            elif lo > 0 and size + 1 + len(parts[lo - 1]) <= budget - 4:
+                lo -= 1
+                size += 1 + len(parts[lo])
+            else:
+                break
+        if size > budget - 4:  # the best part alone is too long: cut it at its commas
+            cut = (
+                excerpt(index, query, parts[best], budget - 2) if split is _PARTS[0] else _clip(parts[best], budget - 2)
+            )
+            return cut if best == 0 or cut.startswith("…") else "… " + cut
+        shown = ("… " if lo > 0 else "") + " ".join(parts[lo : hi + 1])
+        room = budget - len(shown) - 1
+        if hi == len(parts) - 1:
+            return shown
+        if room < 12:
+            return shown + " …"
+        return shown + " " + _clip(" ".join(parts[hi + 1 :]), room)  # what follows, as far as it fits
+    return _clip(text, budget)
 
 
 def is_introducer(p: Passage) -> bool:
@@ -373,7 +431,11 @@ def _comparison(index: Index, query: Query, top: Passage, ranked: list[Candidate
             if listed:
                 return listed
     other = _other_side(query, top, ranked)
-    return Composed(_clip(f"{prefix}{top.text} | {other.text}"), (top, other)) if other is not None else None
+    if other is None:
+        return None
+    budget = MAX_ANSWER - len(prefix) - 3
+    mine = excerpt(index, query, top.text, max(budget - len(other.text), budget // 2))
+    return Composed(f"{prefix}{mine} | {excerpt(index, query, other.text, budget - len(mine))}", (top, other))
 
 
 def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fact]) -> Composed:
@@ -388,10 +450,10 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
     for rule in (_named_by_next_line, _answered_next, _anaphora, _list_after):
         found = rule(index, top)
         if found:
-            return Composed(_clip(prefix + found[0]), found[1])
+            return Composed(prefix + excerpt(index, query, found[0], MAX_ANSWER - len(prefix)), found[1])
     found = _advice(index, query, top)
     if found:
-        return Composed(_clip(prefix + found[0]), found[1])
+        return Composed(prefix + excerpt(index, query, found[0], MAX_ANSWER - len(prefix)), found[1])
     used = _continued(index, query, top)
     if len(used) == 1:
         compared = _comparison(index, query, top, ranked, prefix)
@@ -403,7 +465,7 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
     else:
         text = _named(query, top, service.label if service else "", text)
     tail = converted(facts[0], query, text) if facts else ""
-    return Composed(_clip(f"{prefix}{text}{tail}"), tuple(used))
+    return Composed(prefix + excerpt(index, query, text, MAX_ANSWER - len(prefix) - len(tail)) + tail, tuple(used))
 
 
 def _named(query: Query, top: Passage, service: str, text: str) -> str:

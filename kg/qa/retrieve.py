@@ -163,7 +163,7 @@ def _select(index: Index, sparql: str) -> list[dict[str, object]]:
 
 def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float]:
     """Shares of the question's idf weight found in the passage's text, and found only in its headings."""
-    weighted = _coverage_weights(index, query)
+    weighted = coverage_weights(index, query)
     if not weighted:
         return 0.0, 0.0
     body, head = index.passage_keys(p)
@@ -177,7 +177,7 @@ def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float]:
     return (in_body / total, in_head / total) if total else (0.0, 0.0)
 
 
-def _coverage_weights(index: Index, query: Query) -> list[tuple[str, float]]:
+def coverage_weights(index: Index, query: Query) -> list[tuple[str, float]]:
     """The question's terms coverage counts (term_key, idf weight): the same for every candidate passage, so
     found once per question (the last question's, kept in index.derived)."""
     asked = (query.terms, query.service_terms)
@@ -438,7 +438,7 @@ def _definition_patterns(term: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     )
 
 
-def _defines(term: str, low: str) -> str | None:
+def defines(term: str, low: str) -> str | None:
     """The strongest way the line defines the term (a signal name), or None."""
     if not all(piece in low for piece in _strong_definition(term).pieces):
         return None  # every pattern needs each of the term's words
@@ -478,7 +478,7 @@ def _strongly_defining(
     term: str, lows: list[str], joined: str, starts: list[int], sites: list[Sites | None]
 ) -> list[int]:
     """Which of ``lows`` (lowercased texts; ``joined``, ``starts`` and ``sites`` as _openers_text makes them) a pattern
-    of _strong_definition matches (``_defines(term, low) in (DEFINES, DEFINES_NAMED)``), in order. Every such
+    of _strong_definition matches (``defines(term, low) in (DEFINES, DEFINES_NAMED)``), in order. Every such
     pattern needs all the term's words in the text: only the texts holding its longest word are tried, found
     by str.find."""
     strong = _strong_definition(term)
@@ -571,7 +571,7 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
     if kind is not QuestionKind.DEFINITION:
         return []
     low = text.lower()
-    found = {_defines(term, low) for term in terms_defined} - {None}
+    found = {defines(term, low) for term in terms_defined} - {None}
     out = [s for s in (DEFINES, DEFINES_NAMED, DEFINES_LOOSELY) if s in found][:1]
     # "what does CORS stand for": the passage that spells the short name out
     for mention in query.mentions:
