@@ -207,6 +207,22 @@ def test_a_long_line_is_cut_to_the_part_that_answers(index: Index) -> None:
     assert short.text == "PostgreSQL — Statement timeout defaults to 900 seconds"
 
 
+def test_paragraphs_too_long_to_list_are_not_answered_with_their_heading_alone() -> None:
+    # a list question over prose paragraphs: no paragraph fits as a list item, so the answer is the
+    # paragraph that says it, cut to the part that answers, not "Replication:" with nothing after it
+    rows = [("Replication", ("Replication",), "postgresql", True, "")]
+    rows += [
+        (PROSE, ("Replication",), "postgresql", False, ""),
+        (PROSE.upper(), ("Replication",), "postgresql", False, ""),
+    ]
+    idx = small_index(notes("replication.txt", rows))
+    q = query(idx, "list the standby connection caps")
+    assert q.kind is QuestionKind.LIST
+    out = compose(idx, q, [Candidate(p, score=1.0 - i / 10) for i, p in enumerate(idx.passages)], [])
+    assert "max_wal_senders" in out.text
+    assert len(out.text) <= MAX_ANSWER
+
+
 def test_the_service_is_named_when_the_line_does_not(index: Index) -> None:
     q = query(index, "how long is the postgres statement timeout")
     out = compose(index, q, ranked("Statement timeout"), [])

@@ -33,8 +33,8 @@ _PARTS = (re.compile(r"(?<=[.;!?])\s+(?=\S)"), re.compile(r"(?<=,)\s+(?=\S)"))
 
 def excerpt(index: Index, query: Query, text: str, budget: int) -> str:
     """A text longer than the answer can hold, cut to the part that answers: the sentence or clause covering
-    most of the question's term weight (one stating a figure first when a figure is asked, one defining the
-    term first when a definition is; the earliest on ties), with its neighbours while they fit. "…" marks
+    most of the question's term weight (one defining the term first when a definition is asked; of two as
+    near, one stating a figure when a figure is asked, else the earlier), with its neighbours while they fit. "…" marks
     what was left out."""
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) <= budget:
@@ -44,13 +44,13 @@ def excerpt(index: Index, query: Query, text: str, budget: int) -> str:
 
     defined = defined_terms(index, query) if query.kind is QuestionKind.DEFINITION else []
 
-    def score(part: str) -> tuple[bool, bool, float]:
+    def score(part: str) -> tuple[bool, float, bool]:
         keys = {term_key(t) for t in terms(part)}
         low = part.lower()
         return (
-            figure and any(ch.isdigit() for ch in part),  # a figure is asked: a part without one cannot say it
             any(defines(term, low) for term in defined),  # a definition is asked: the part that gives it
             sum(w for k, w in weights if k in keys),
+            figure and any(ch.isdigit() for ch in part),  # a figure is asked: of two parts as near, the one with one
         )
 
     for split in _PARTS:
@@ -241,6 +241,8 @@ def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = T
             break
         body.append(head)
         used.append(it)
+    if not body:
+        return None  # not even the first item fits: paragraphs, not a list (the line that answers is cut instead)
     text = f"{intro}: {'; '.join(body)}" if intro else "; ".join(body)
     return Composed(_clip(prefix + text), tuple(used), is_list=True)
 
