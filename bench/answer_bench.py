@@ -57,7 +57,7 @@ from kg.qa.compose import compose  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
 from kg.qa.evaluate import load_qa  # noqa: E402
 from kg.qa.question import analyse  # noqa: E402
-from kg.qa.retrieve import POOL_K, candidates, sparql_facts  # noqa: E402
+from kg.qa.retrieve import candidates, pool_size, sparql_facts  # noqa: E402
 from kg.settings import Settings  # noqa: E402
 
 IMPORT_S = time.perf_counter() - _t_import
@@ -100,7 +100,7 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
     def rank(text: str) -> Scored:
         query = timed("analyse", analyse, text, index.lexicon)
         qvec = timed("embed", lambda t: engine.embedder.encode([t])[0], query.normalised)
-        hits = timed("vector search", index.vectors.search, qvec, POOL_K)
+        hits = timed("vector search", index.vectors.search, qvec, pool_size())
         sparql, rows = timed("sparql", sparql_facts, index, query)
         ranked = timed("candidates", candidates, index, query, (qvec, hits), rows)
         return Scored(query, ranked, sparql)

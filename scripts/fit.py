@@ -13,6 +13,10 @@ the train split is fitted on:
    handles the most training questions right (answered correctly, or abstained when the notes do not say)
    on out-of-corpus probabilities. → ``kg/qa/calibration.json``
 
+Both steps run once for each pool size of ``POOL_GRID`` (passages taken from each of the vector and the keyword
+search); the pool kept is the one whose leave-one-corpus-out probabilities handle the most train questions
+right (the smaller on ties), stored with the ranking weights.
+
 The per-corpus figures (fitted, leave-one-corpus-out, test) go to ``docs/calibration.md``. Deterministic:
 same code and data, same files.
 """
@@ -24,6 +28,7 @@ import json
 import logging
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +43,12 @@ from kg.qa.answer import rank  # noqa: E402
 from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
 from kg.qa.evaluate import answer_correct, ece, load_qa, reliability  # noqa: E402
-from kg.qa.retrieve import RANK_FEATURES, RANKING, load_weights  # noqa: E402
+from kg.qa.retrieve import RANK_FEATURES, RANKING, load_ranking, load_weights  # noqa: E402
 from kg.settings import Settings  # noqa: E402
 
 NEUTRAL = Calibration(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES), 0.0, 0.0)
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # regularisation strengths tried; the data picks one
+POOL_GRID = (20, 30, 40, 60)  # pool sizes tried; the data picks one
 
 
 def _engine(corpus: dict[str, Any], cache: Path, root: Path) -> Engine:
@@ -50,7 +56,7 @@ def _engine(corpus: dict[str, Any], cache: Path, root: Path) -> Engine:
     return corpus_engine(Settings.from_env(), root, corpus, cache, calibration=NEUTRAL)
 
 
-def collect_candidates(corpus: dict[str, Any], cache: Path, root: Path) -> list[dict[str, Any]]:
+def collect_candidates(corpus: dict[str, Any], cache: Path, root: Path, pool: int) -> list[dict[str, Any]]:
     """One row per answerable question: each candidate's ranking signals and whether it holds a gold line."""
     engine = _engine(corpus, cache, root)
     out = []
@@ -60,7 +66,7 @@ def collect_candidates(corpus: dict[str, Any], cache: Path, root: Path) -> list[
             if not gold or not item.get("answers"):
                 continue
             # the signals do not depend on the weights: any will do, even before a first fit
-            scored = rank(engine.index, engine.embed, item["question"], weights=(1.0,) * len(RANK_FEATURES))
+            scored = rank(engine.index, engine.embed, item["question"], (1.0,) * len(RANK_FEATURES), pool)
             cands = [
                 (
                     list(c.features),
@@ -123,16 +129,16 @@ def fit_ranking_loco(
 
 
 def collect(
-    corpus: dict[str, Any], cache: Path, root: Path, weights: tuple[float, ...] | None = None
+    corpus: dict[str, Any], cache: Path, root: Path, weights: tuple[float, ...] | None, pool: int
 ) -> list[dict[str, Any]]:
     """One row per question: signals, whether the never-abstaining answer is right, and labels; ranked by
-    ``weights`` (default: the fitted ones)."""
+    ``weights`` (None: the fitted ones) over pools of ``pool`` passages."""
     engine = _engine(corpus, cache, root)
     rows = []
     for qa in corpus["qa"]:
         for item in load_qa(root / qa):
             sig: dict[str, float] = {}
-            ans = engine.answer(item["question"], threshold=0.0, signals_out=sig, weights=weights)
+            ans = engine.answer(item["question"], threshold=0.0, signals_out=sig, weights=weights, pool=pool)
             rows.append(
                 {
                     "corpus": corpus["name"],
@@ -192,10 +198,7 @@ def best_threshold(probs: list[float], rows: list[dict[str, Any]]) -> float:
     """The threshold that handles the most questions right (answered right, or abstained when the notes do
     not say: every question counts once, as in ``kgqa eval``); ties go to the middle of the best run."""
     candidates = sorted({0.0, *(round(p, 4) for p in probs)})
-    scores = [
-        sum(1 for p, r in zip(probs, rows, strict=True) if (r["right"] and p >= t) or (not r["answerable"] and p < t))
-        for t in candidates
-    ]
+    scores = [handled_right(probs, rows, t) for t in candidates]
     best = max(scores)
     run = [t for t, s in zip(candidates, scores, strict=True) if s == best]
     return float(run[len(run) // 2])
@@ -213,50 +216,40 @@ def figures(probs: list[float], rows: list[dict[str, Any]], t: float) -> dict[st
     }
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpora", type=Path, default=ROOT / "data" / "eval" / "corpora.json")
-    ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "fit", help="indexes of the corpora")
-    ap.add_argument("--out", type=Path, default=CALIBRATION, help="the calibration file to write")
-    ap.add_argument("--ranking", type=Path, default=RANKING, help="the ranking weights file to write")
-    ap.add_argument("--report", type=Path, default=ROOT / "docs" / "calibration.md")
-    args = ap.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    root, corpora = load_corpora(args.corpora)
+@dataclass
+class Fitted:
+    """Everything fitted at one pool size, and how it did on the train split."""
+
+    pool: int
+    cand_rows: list[dict[str, Any]]
+    weights: tuple[float, ...]
+    c_rank: float
+    loco_rank: dict[float, float]
+    rows: list[dict[str, Any]]
+    train: list[dict[str, Any]]
+    test: list[dict[str, Any]]
+    losses: dict[float, float]
+    oof: list[float]
+    calibration: Calibration
+    handled: int  # train questions handled right on leave-one-corpus-out probabilities
+
+
+def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) -> Fitted:
     split = {c["name"]: c["split"] for c in corpora}
     # 1. ranking weights, from the train split's candidates
     cand_rows: list[dict[str, Any]] = []
     for corpus in corpora:
-        print(f"ranking {corpus['name']} ...", flush=True)
-        cand_rows += collect_candidates(corpus, args.cache, root)
-    (args.cache / "candidates.json").write_text(json.dumps(cand_rows), encoding="utf-8")  # kept for inspection
+        print(f"pool {pool}: ranking {corpus['name']} ...", flush=True)
+        cand_rows += collect_candidates(corpus, cache, root, pool)
     cand_train = [r for r in cand_rows if split[r["corpus"]] == "train"]
-    try:
-        previous: tuple[float, ...] | None = load_weights()
-    except ConfigError:  # fitted on other signals than the code now computes
-        previous = None
     weights, c_rank, loco_rank, ranked_without = fit_ranking_loco(cand_train)
-    ranking_doc = {
-        "features": list(RANK_FEATURES),
-        "weights": list(weights),
-        "meta": {
-            "model": "pairwise logistic regression (right passage against each wrong one), weights L1-normalised",
-            "C": c_rank,
-            "train_corpora": sorted({r["corpus"] for r in cand_train}),
-            "train_questions": len(cand_train),
-        },
-    }
-    args.ranking.write_text(json.dumps(ranking_doc, indent=1) + "\n", encoding="utf-8")
-    load_weights.cache_clear()
-    rank_report = _rank_report(corpora, cand_rows, previous, weights, c_rank, loco_rank)
     # 2. confidence, under the new ranking. A train corpus is answered with ranking weights fitted without it
     # (cross-fitting), so the confidence learns how far to trust a ranking on notes it was not fitted on, as
-    # every user's notes are; the test split is answered with the shipped weights, as the service will.
+    # every user's notes are; the test split is answered with these weights, as the service will.
     rows: list[dict[str, Any]] = []
     for corpus in corpora:
-        print(f"answering {corpus['name']} ...", flush=True)
-        rows += collect(corpus, args.cache, root, ranked_without.get(corpus["name"]))
-    (args.cache / "signals.json").write_text(json.dumps(rows), encoding="utf-8")  # kept for inspection
+        print(f"pool {pool}: answering {corpus['name']} ...", flush=True)
+        rows += collect(corpus, cache, root, ranked_without.get(corpus["name"], weights), pool)
     train = [r for r in rows if split[r["corpus"]] == "train"]
     test = [r for r in rows if split[r["corpus"]] == "test"]
     losses = {c: log_loss(out_of_corpus(train, c), train) for c in C_GRID}
@@ -280,8 +273,73 @@ def main() -> int:
             "unanswerable), on leave-one-corpus-out probabilities",
         },
     )
-    args.out.write_text(json.dumps(final.to_json(), indent=1) + "\n", encoding="utf-8")
-    report = _report(corpora, rows, train, test, final, oof, losses) + rank_report
+    handled = handled_right(oof, train, threshold)
+    return Fitted(pool, cand_rows, weights, c_rank, loco_rank, rows, train, test, losses, oof, final, handled)
+
+
+def handled_right(probs: list[float], rows: list[dict[str, Any]], t: float) -> int:
+    """Questions answered right, or abstained on when the notes do not say."""
+    return sum(
+        1 for p, r in zip(probs, rows, strict=True) if (r["right"] and p >= t) or (not r["answerable"] and p < t)
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpora", type=Path, default=ROOT / "data" / "eval" / "corpora.json")
+    ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "fit", help="indexes of the corpora")
+    ap.add_argument("--out", type=Path, default=CALIBRATION, help="the calibration file to write")
+    ap.add_argument("--ranking", type=Path, default=RANKING, help="the ranking weights file to write")
+    ap.add_argument("--report", type=Path, default=ROOT / "docs" / "calibration.md")
+    ap.add_argument(
+        "--pools",
+        default=",".join(map(str, POOL_GRID)),
+        help="pool sizes to try, comma-separated (default: %(default)s; one size skips the choice)",
+    )
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        pools = sorted({int(k) for k in args.pools.split(",")})
+        if not pools or pools[0] < 1:
+            raise ValueError
+    except ValueError:
+        ap.error(f"--pools wants positive whole numbers, comma-separated, got {args.pools!r}")
+    root, corpora = load_corpora(args.corpora)
+    try:
+        previous: tuple[float, ...] | None = load_weights()
+    except ConfigError:  # fitted on other signals than the code now computes
+        previous = None
+    fits = {k: fit_pool(corpora, args.cache, root, k) for k in pools}
+    best = fits[max(pools, key=lambda k: (fits[k].handled, -k))]
+    (args.cache / "candidates.json").write_text(json.dumps(best.cand_rows), encoding="utf-8")  # for inspection
+    (args.cache / "signals.json").write_text(json.dumps(best.rows), encoding="utf-8")  # kept for inspection
+    ranking_doc = {
+        "features": list(RANK_FEATURES),
+        "weights": list(best.weights),
+        "pool": best.pool,
+        "meta": {
+            "model": "pairwise logistic regression (right passage against each wrong one), weights L1-normalised",
+            "C": best.c_rank,
+            "pool_rule": "most train questions handled right on leave-one-corpus-out probabilities, of the pools "
+            + ", ".join(f"{k}: {fits[k].handled}" for k in pools),
+            "train_corpora": sorted({r["corpus"] for r in best.train}),
+            "train_questions": len([r for r in best.cand_rows if r["corpus"] in {t["corpus"] for t in best.train}]),
+        },
+    }
+    args.ranking.write_text(json.dumps(ranking_doc, indent=1) + "\n", encoding="utf-8")
+    args.out.write_text(json.dumps(best.calibration.to_json(), indent=1) + "\n", encoding="utf-8")
+    load_ranking.cache_clear()
+    pool_line = (
+        f"\nPool size {best.pool} (passages taken from each of the vector and the keyword search; train questions "
+        "handled right on leave-one-corpus-out probabilities: "
+        + ", ".join(f"{k}: {fits[k].handled} of {len(fits[k].train)}" for k in pools)
+        + ").\n"
+    )
+    report = (
+        _report(corpora, best.rows, best.train, best.test, best.calibration, best.oof, best.losses)
+        + pool_line
+        + _rank_report(corpora, best.cand_rows, previous, best.weights, best.c_rank, best.loco_rank)
+    )
     args.report.write_text(report, encoding="utf-8")
     print(report)
     return 0

@@ -63,3 +63,20 @@ def test_the_shipped_ranking_weights_are_fitted_on_the_train_split_and_read_by_t
     assert not test_split & set(doc["meta"]["train_corpora"])
     weights = dict(zip(RANK_FEATURES, load_weights(), strict=True))
     assert weights["dense"] > 0 and weights["coverage_body"] > 0, "similar passages rank higher"
+
+
+def test_the_pool_size_is_fitted_with_the_weights_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    from kg.qa.retrieve import RANKING, load_ranking, pool_size
+
+    doc = json.loads(RANKING.read_text())
+    assert pool_size() == doc["pool"] >= 1
+    assert str(doc["pool"]) in doc["meta"]["pool_rule"], "the pool kept is one of those tried"
+    for pool in (0, "many", None):
+        bad = tmp_path / f"ranking-{pool}.json"
+        bad.write_text(json.dumps({**doc, "pool": pool}))
+        with pytest.raises(ConfigError, match="make fit"):
+            load_ranking(bad)
+    missing = tmp_path / "ranking-none.json"
+    missing.write_text(json.dumps({k: v for k, v in doc.items() if k != "pool"}))
+    with pytest.raises(ConfigError, match="pool"):
+        load_ranking(missing)

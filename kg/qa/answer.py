@@ -14,7 +14,7 @@ from kg.qa.calibrate import Calibration, load_calibration, signals
 from kg.qa.compose import compose
 from kg.qa.index import Index
 from kg.qa.question import Query, analyse
-from kg.qa.retrieve import POOL_K, Candidate, candidates, sparql_facts
+from kg.qa.retrieve import Candidate, candidates, pool_size, sparql_facts
 from kg.text import content_terms
 
 NOT_IN_NOTES = "That is not in your notes."
@@ -46,13 +46,17 @@ def check_question(question: object, max_chars: int) -> str:
     return q
 
 
-def rank(index: Index, embed: object, text: str, weights: tuple[float, ...] | None = None) -> Scored:
-    """The question's candidate passages, best first (by the fitted ranking weights unless given)."""
+def rank(
+    index: Index, embed: object, text: str, weights: tuple[float, ...] | None = None, pool: int | None = None
+) -> Scored:
+    """The question's candidate passages, best first (by the fitted ranking weights and pool size unless
+    given)."""
     query = analyse(text, index.lexicon)
     qvec = embed(query.normalised)  # type: ignore[operator]
-    dense = (qvec, index.vectors.search(qvec, POOL_K))
+    pool = pool or pool_size()
+    dense = (qvec, index.vectors.search(qvec, pool))
     sparql, rows = sparql_facts(index, query)
-    return Scored(query, candidates(index, query, dense, rows, weights=weights), sparql)
+    return Scored(query, candidates(index, query, dense, rows, k=pool, weights=weights), sparql)
 
 
 def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
@@ -93,6 +97,7 @@ def answer(
     calibration: Calibration | None = None,
     signals_out: dict[str, float] | None = None,
     weights: tuple[float, ...] | None = None,
+    pool: int | None = None,
 ) -> Answer:
     """Answer a question from the index; ``threshold`` (default: the fitted one) is the confidence under
     which the engine says the answer is not in the notes."""
@@ -101,13 +106,13 @@ def answer(
     t0 = time.perf_counter()
     q = check_question(question, max_chars)
     timings: dict[str, float] = {}
-    scored = rank(index, embed, q, weights)
+    scored = rank(index, embed, q, weights, pool)
     hops: list[Candidate] = []
     if scored.query.kind is QuestionKind.MULTI_HOP and scored.query.clauses:
-        first = rank(index, embed, scored.query.clauses[0], weights)
+        first = rank(index, embed, scored.query.clauses[0], weights, pool)
         if first.ranked:
             bridge = _bridge(index, first.query, first.ranked[0].passage)
-            second = rank(index, embed, " ".join([scored.query.clauses[1], *bridge[:2]]), weights)
+            second = rank(index, embed, " ".join([scored.query.clauses[1], *bridge[:2]]), weights, pool)
             if second.ranked:
                 hops = [first.ranked[0]]
                 scored = Scored(scored.query, second.ranked, second.sparql or first.sparql)

@@ -101,11 +101,12 @@ class Engine:
         threshold: float | None = None,
         signals_out: dict[str, float] | None = None,
         weights: tuple[float, ...] | None = None,
+        pool: int | None = None,
     ) -> Answer:
         """Answer a question. Raises BadRequest (empty / not text) or PayloadTooLarge (too long).
         ``threshold`` overrides the abstention threshold (0: never abstain, for evaluation and fitting);
-        ``signals_out`` receives the signals the confidence was computed from; ``weights`` replaces the
-        fitted ranking weights (for fitting)."""
+        ``signals_out`` receives the signals the confidence was computed from; ``weights`` and ``pool`` replace
+        the fitted ranking weights and pool size (for fitting)."""
         k = self.settings.top_k if top_k is None else top_k
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 20:
             raise BadRequest(f"top_k must be an integer from 1 to 20, got {k!r}", code="bad_top_k")
@@ -119,6 +120,7 @@ class Engine:
             calibration=self.calibration,
             signals_out=signals_out,
             weights=weights,
+            pool=pool,
         )
 
     def sparql(self, query: str, accept: str = "application/sparql-results+json") -> SparqlResult:

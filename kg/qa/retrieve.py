@@ -66,19 +66,32 @@ RANK_FEATURES = (
 SHAPE_FEATURES = RANK_FEATURES[RANK_FEATURES.index("number") : RANK_FEATURES.index("under_term") + 1]
 DEFINITION_FEATURES = RANK_FEATURES[RANK_FEATURES.index("defines") : RANK_FEATURES.index("under_term") + 1]
 FACT_FEATURES = ("fact_label", "fact_bound", "fact_unit_other")
-POOL_K = 40  # passages taken from each of the vector and the keyword search
 
 
 @lru_cache(maxsize=4)
-def load_weights(path: Path = RANKING) -> tuple[float, ...]:
-    """The fitted ranking weights, in RANK_FEATURES order."""
+def load_ranking(path: Path = RANKING) -> tuple[tuple[float, ...], int]:
+    """The fitted ranking weights, in RANK_FEATURES order, and the fitted pool size: how many passages are
+    taken from each of the vector and the keyword search."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         if tuple(doc["features"]) != RANK_FEATURES:
             raise ValueError("fitted on other features than this code computes")
-        return tuple(float(w) for w in doc["weights"])
+        pool = int(doc["pool"])
+        if pool < 1:
+            raise ValueError(f"pool {pool} is not a positive count")
+        return tuple(float(w) for w in doc["weights"]), pool
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"cannot read the ranking weights {path}: {exc} (run `make fit`)") from exc
+
+
+def load_weights(path: Path = RANKING) -> tuple[float, ...]:
+    """The fitted ranking weights, in RANK_FEATURES order."""
+    return load_ranking(path)[0]
+
+
+def pool_size(path: Path = RANKING) -> int:
+    """The fitted number of passages taken from each of the vector and the keyword search."""
+    return load_ranking(path)[1]
 
 
 # The facts a question kind reads from the graph, most fitting first; other kinds read all of them.
@@ -657,12 +670,13 @@ def candidates(
     query: Query,
     dense: DenseHits,
     fact_rows: list[dict[str, object]],
-    k: int = POOL_K,
+    k: int | None = None,
     weights: tuple[float, ...] | None = None,
 ) -> list[Candidate]:
     """The pool (the ``k`` nearest passages by vector and by keyword, the passages of the SPARQL facts and the
     definition candidates), each scored by the fitted weights, best first."""
     weights = weights or load_weights()
+    k = k or pool_size()
     text = " ".join([query.normalised, *(n for s in query.services for n in index.lexicon.expansions(s))])
     kw = keyword_scores(index, text)
     kw_max = float(kw.max()) if kw.size and kw.max() > 0 else 1.0
