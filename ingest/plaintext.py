@@ -12,7 +12,9 @@ rewriting the file into Markdown: every line's text reaches its passage literall
   keep level 0 (their place is judged from the subjects around them, as in Markdown).
 - list items: bullets (``-``, ``*``, ``•``, ``o``, ``>``, ...) and numbered outline marks (``1.``, ``1)``,
   ``2.1``, ``2.1.3``, ``2.1)``, ``a)``, ``(b)``, ``i.``, ``iv)``). An item sits under the open item it is indented
-  beneath; at the same indentation, under the item whose number its own extends (``3.1`` under ``3.``).
+  beneath; at the same indentation, under the item whose number its own extends (``3.1`` under ``3.``), lettered
+  points from ``a)`` on under the numbered item above them (under ``4.`` or ``11.4``, as legal and Word
+  outlines number their clauses).
   Marks are dropped from the text, numbers included, as Markdown drops an ordered list's numbers: the
   citation keeps the line, and a number left in the text reads as a figure ("3.1 max file size 16 TiB"
   gave a fact "max file = 3.1"). An item names the items under it by its head, up to the first separator
@@ -59,6 +61,7 @@ class _Open:
     indent: int
     number: tuple[str, ...]  # ("3",) for "3.", ("3", "1") for "3.1"; () for other marks
     text: str  # how it names the items under it (``_label``)
+    letters: bool = False  # lettered points ("a)", "b)") at its own indentation sit under it
 
 
 def _titles(label: str) -> bool:
@@ -76,8 +79,11 @@ def _label(text: str) -> str:
     ``zombie``), so its own facts do not become every child's topic."""
     if text.endswith(":"):
         return text.rstrip(":").strip()
-    head = HEAD_END.split(text, maxsplit=1)[0].strip()
-    return head or text
+    for sep in HEAD_END.finditer(text):  # not inside brackets: "Enforcement and fines (Art. 83, 84)" is whole
+        before = text[: sep.start()]
+        if before.count("(") <= before.count(")"):
+            return before.strip() or text
+    return text
 
 
 def _indent(line: str) -> int:
@@ -185,6 +191,8 @@ class _Reader:
             return
         number: tuple[str, ...] = ()
         numbered = NUMBERED.match(body)
+        letter = (numbered.group("letter") or numbered.group("dotted") or "") if numbered else ""
+        letter = letter if len(letter) == 1 else ""  # "iv)" is a roman numeral
         bullet = BULLET.match(body)
         marked = bool(numbered or bullet)
         if numbered:
@@ -194,8 +202,12 @@ class _Reader:
         elif bullet:
             body = body[bullet.end() :]
         # leave the items this line is not under
-        while self.items and not self.under(self.items[-1], indent, number, marked, bool(bullet and not numbered)):
+        while self.items and not self.under(
+            self.items[-1], indent, number, marked, bool(bullet and not numbered), letter
+        ):
             self.items.pop()
+        if letter == "a" and self.items and self.items[-1].indent == indent:
+            self.items[-1].letters = True
         text = clean(body)
         if not text:
             return
@@ -213,11 +225,15 @@ class _Reader:
         self.items.append(_Open(indent, number, _label(text)))
 
     @staticmethod
-    def under(top: _Open, indent: int, number: tuple[str, ...], marked: bool, bullet: bool = False) -> bool:
+    def under(
+        top: _Open, indent: int, number: tuple[str, ...], marked: bool, bullet: bool = False, letter: str = ""
+    ) -> bool:
         if indent > top.indent:
             return True
         if indent < top.indent or not marked or not top.number:
             return False
+        if letter:  # "a)" after "4." or "11.4" at the margin opens lettered points under the numbered clause
+            return letter == "a" or top.letters
         # same indentation: "3.1" sits under "3.", "3.1.2" under "3.1"; bullets under a numbered title
         # ("4. Retention & Compaction" then "● ..." lines, as a word processor exports its headings)
         if bullet:

@@ -208,3 +208,17 @@ def test_a_word_processor_export_nests_bullets_under_numbered_titles() -> None:
     assert at(ps, 8).section == ("Basics",), "the next bullet is a sibling again"
     assert at(ps, 10).section == (), "the next numbered title is no child of the bullet above it"
     assert at(ps, 11).section == ("Retention",) and at(ps, 11).text == "kept 7 days by default"
+
+
+def test_lettered_points_at_the_margin_sit_under_the_numbered_clause_above() -> None:
+    # a word processor's legal outline: "4." then "a)", "b)" at the same margin, then "4.1"; labels keep
+    # their brackets whole ("Enforcement (Art. 83, 84)" is not cut at its comma)
+    text = (
+        "4.\tLawful bases (Art. 6(1)) – need one\na)\tconsent\nb)\tcontract\n4.1\tNo hierarchy\n"
+        "5.\tEnforcement (Art. 83, 84)\n5.1\tUpper tier\n"
+    )
+    ps = parse_plaintext(text, "gdpr.txt")
+    assert at(ps, 2).section == ("Lawful bases (Art. 6(1))",) and at(ps, 2).text == "consent"
+    assert at(ps, 3).section == ("Lawful bases (Art. 6(1))",)
+    assert at(ps, 4).section == ("Lawful bases (Art. 6(1))",), "the clause's own subclause is no lettered point's"
+    assert at(ps, 6).section == ("Enforcement (Art. 83, 84)",)
