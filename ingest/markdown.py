@@ -6,12 +6,15 @@ plus the list items it is nested under, so ``max 5 per table`` under ``Local sec
 with its parent's subject. Notes pasted into a ``.md`` file often keep plain-line headings (``SQS Standard
 Queue`` over a list, no ``#``): CommonMark reads those as lazy continuation lines of the item above, so a
 title-shaped line inside a paragraph is split off as a heading, by the same shape rules as the .txt outline.
+Notes also break lines by hand, a fact on each (``test_size=0.25 ...`` under ``hold out data ...``), where
+CommonMark would join them into one paragraph: a line broken where the next word would still have fitted
+(``_by_hand``) is a passage of its own; a paragraph wrapped at a width stays whole.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -234,6 +237,14 @@ class _Reader:
         """Split a paragraph where notes used a line break as structure: a title-shaped line over a list
         (or ``ACR: Long Name``) is a heading, a line ending with ':' right over a list introduces it."""
         cuts: dict[int, bool] = {}
+        if not own_item:  # a line broken by hand is a line of its own: notes put one fact on a line
+            raw = [self.src[base + i].rstrip() if base + i < len(self.src) else "" for i in range(len(lines))]
+            width = max(map(len, raw), default=0)
+            # one break made by hand shows the paragraph is not wrapped at a width: its lines are the notes' own
+            by_hand = any(_by_hand(raw[i - 1], raw[i], width) for i in range(1, len(lines)))
+            for i in range(1, len(lines)):
+                if by_hand and lines[i] and lines[i - 1] and not is_open_line(lines[i - 1]):
+                    cuts[i] = False
         for i, line in enumerate(lines):
             after = self.src[base + i + 1] if base + i + 1 < len(self.src) else ""
             if i == 0 and (own_item or self.quote or len(lines) > 1 and not self._title(lines[0], lines[1])):
@@ -257,6 +268,14 @@ class _Reader:
         return (
             bool(line) and looks_like_heading(line, after) and bool(LIST_LINE.match(after) or ACRONYM_TITLE.match(line))
         )
+
+
+def _by_hand(line: str, following: str, width: int) -> bool:
+    """Whether the break after ``line`` was made by hand: the next line's first word would have fitted on
+    it within ``width``, the longest line of the paragraph. A paragraph wrapped at a width breaks a line only
+    where the next word would not have fitted, so it is never split."""
+    words = following.split()
+    return bool(words) and len(line) + 1 + len(words[0]) <= width
 
 
 def row_text(header: list[str], row: list[str]) -> str:
@@ -419,4 +438,13 @@ def blocks_to_passages(blocks: list[Block], rel: str) -> list[Passage]:
     if top >= 0 and opened and passages[top].service and _collection_title(blocks[top].text):
         # "# My AWS Study Notes" over "## Lambda", "## DynamoDB": a collection's title is no entity
         passages, _ = _outline(blocks, rel, evidence, title_subject=False)
+    title = name_from_file(rel)
+    if title and not any(b.is_heading for b in blocks):
+        # a note with no heading is titled by its file name, as note apps show it ("train test split.md")
+        passages = [
+            p
+            if p.section and service_key(p.section[0]) == service_key(title)
+            else replace(p, section=(title, *p.section), subject_depth=p.subject_depth + 1 if p.subject_depth else 0)
+            for p in passages
+        ]
     return passages

@@ -38,7 +38,7 @@ def test_outliner_children_are_read_with_their_parents() -> None:
     limit = _at(passages, "ecs-fargate.md", 19)  # "max 10 containers per task def" under "task definition"
     assert limit.kind is BlockKind.ITEM and limit.section[-1] == "task definition"
     cpu = _at(passages, "ecs-fargate.md", 48)  # "16 vcpu max" under fargate > task size > cpu
-    assert cpu.section == ("fargate", "task size", "cpu") and cpu.service == "fargate"
+    assert cpu.section == ("ECS Fargate", "fargate", "task size", "cpu") and cpu.service == "fargate"
     assert (cpu.line_start, cpu.line_end) == (48, 48)
 
 

@@ -3,6 +3,7 @@ quotes and callouts, with plain text and the exact source lines of every block."
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -273,3 +274,26 @@ def test_real_pages_have_plain_text_and_every_block_inside_the_file():
             assert "**" not in p.text and "\\." not in p.text and "\\(" not in p.text, (path.name, p.text)
             assert "<a name" not in p.text and "</a>" not in "".join(p.section), (path.name, p.section)
             assert 1 <= p.line_start <= p.line_end <= n_lines, (path.name, p.line_start, p.line_end)
+
+
+def test_lines_broken_by_hand_are_passages_of_their_own_and_a_headless_note_is_titled_by_its_file() -> None:
+    # a zettelkasten note: no heading, a fact on each line (the next line's first word would have fitted on
+    # the line above, so the break was made by hand); a paragraph wrapped at a width stays whole
+    note = (
+        "hold out data the model never sees while fitting\n"
+        "test_size=0.25 when neither size is given, shuffle=True by default\n"
+        "stratify=y keeps the class shares\n"
+    )
+    ps = parse_text(note, "202403121015 train test split.md")
+    assert [(p.line_start, p.line_end) for p in ps] == [(1, 1), (2, 2), (3, 3)]
+    assert all(p.section == ("Train Test Split",) for p in ps)
+    assert ps[1].context_text().startswith("Train Test Split: test_size=0.25")
+    prose = (
+        "Autovacuum reclaims the space of dead rows and keeps the planner's statistics fresh, so a table "
+        "that is written to all day neither grows without bound nor gets planned from stale numbers."
+    )
+    wrapped = textwrap.fill(prose, width=40)
+    assert wrapped.count("\n") >= 3
+    assert [(p.line_start, p.line_end) for p in parse_text(f"# Vacuum\n\n{wrapped}\n", "w.md")[1:]] == [
+        (3, 3 + wrapped.count("\n"))
+    ]

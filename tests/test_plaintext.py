@@ -110,7 +110,8 @@ def test_a_wrapped_sentence_continues_its_item() -> None:
     first = at(ps, 1)
     assert first.text == "load average counts runnable tasks and tasks in D state"
     assert (first.line_start, first.line_end) == (1, 2)
-    assert at(ps, 3).section == ("load average counts runnable tasks and tasks in D state",)
+    assert at(ps, 3).section == ("Load", "load average counts runnable tasks and tasks in D state")
+    assert first.section == ("Load",), "a file with no title is titled by its name"
 
 
 def test_framed_and_underlined_titles_take_levels_in_order_of_use() -> None:
@@ -129,11 +130,15 @@ def test_an_answer_is_read_under_its_question() -> None:
     ps = parse_plaintext(text, "cards.txt")
     assert at(ps, 1).text == "#deck: Networking" and at(ps, 1).kind is BlockKind.PARAGRAPH
     card = at(ps, 3)
-    assert card.text == "63 octets" and card.section == ("max length of one dns label?",)
+    assert card.text == "63 octets" and card.section == ("Cards", "max length of one dns label?")
     assert (card.line_start, card.line_end) == (3, 4), "one passage per card, its citation shows both lines"
-    assert at(ps, 5).section == (), "a line after the answer is no part of the card"
+    assert at(ps, 5).section == ("Cards",), "a line after the answer is no part of the card"
     alone = parse_plaintext("Q: unanswered?\nsome note\nA: stray answer\n", "cards.txt")
-    assert [(p.text, p.section) for p in alone] == [("unanswered?", ()), ("some note", ()), ("stray answer", ())]
+    assert [(p.text, p.section) for p in alone] == [
+        ("unanswered?", ("Cards",)),
+        ("some note", ("Cards",)),
+        ("stray answer", ("Cards",)),
+    ]
 
 
 def test_a_definition_card_is_read_under_its_term() -> None:
@@ -170,8 +175,8 @@ def test_markdown_flashcards_are_read_card_by_card() -> None:
     assert (card.line_start, card.line_end) == (3, 4)
     assert at(ps, 5).text == "TLS 1.3 = RFC 8446" and at(ps, 5).section == ("TLS",)
     assert at(ps, 6).section == ("TLS", "SNI")
-    prose = parse_text("## Notes\n\nA paragraph over\ntwo lines stays one.\n", "notes.md")
-    assert (at(prose, 3).line_start, at(prose, 3).line_end) == (3, 4), "no cards: Markdown paragraphs as ever"
+    prose = parse_text("## Notes\n\nA paragraph wrapped at a width\nstays one passage.\n", "notes.md")
+    assert (at(prose, 3).line_start, at(prose, 3).line_end) == (3, 4), "no cards: a wrapped paragraph is one"
 
 
 def test_hash_titles_and_underlines_in_plain_text() -> None:
@@ -203,11 +208,11 @@ def test_a_word_processor_export_nests_bullets_under_numbered_titles() -> None:
         "2. Retention\n● kept 7 days by default\n"
     )
     ps = parse_plaintext(text, "queues.txt")
-    assert at(ps, 5).section == ("Basics",) and at(ps, 5).text == "a queue keeps messages in order"
-    assert at(ps, 6).section == ("Basics", "a queue keeps messages in order")
-    assert at(ps, 8).section == ("Basics",), "the next bullet is a sibling again"
-    assert at(ps, 10).section == (), "the next numbered title is no child of the bullet above it"
-    assert at(ps, 11).section == ("Retention",) and at(ps, 11).text == "kept 7 days by default"
+    assert at(ps, 5).section == ("Queues", "Basics") and at(ps, 5).text == "a queue keeps messages in order"
+    assert at(ps, 6).section == ("Queues", "Basics", "a queue keeps messages in order")
+    assert at(ps, 8).section == ("Queues", "Basics"), "the next bullet is a sibling again"
+    assert at(ps, 10).section == ("Queues",), "the next numbered title is no child of the bullet above it"
+    assert at(ps, 11).section == ("Queues", "Retention") and at(ps, 11).text == "kept 7 days by default"
 
 
 def test_lettered_points_at_the_margin_sit_under_the_numbered_clause_above() -> None:
@@ -218,7 +223,7 @@ def test_lettered_points_at_the_margin_sit_under_the_numbered_clause_above() -> 
         "5.\tEnforcement (Art. 83, 84)\n5.1\tUpper tier\n"
     )
     ps = parse_plaintext(text, "gdpr.txt")
-    assert at(ps, 2).section == ("Lawful bases (Art. 6(1))",) and at(ps, 2).text == "consent"
-    assert at(ps, 3).section == ("Lawful bases (Art. 6(1))",)
-    assert at(ps, 4).section == ("Lawful bases (Art. 6(1))",), "the clause's own subclause is no lettered point's"
-    assert at(ps, 6).section == ("Enforcement (Art. 83, 84)",)
+    assert at(ps, 2).section == ("Gdpr", "Lawful bases (Art. 6(1))") and at(ps, 2).text == "consent"
+    assert at(ps, 3).section == ("Gdpr", "Lawful bases (Art. 6(1))")
+    assert at(ps, 4).section == ("Gdpr", "Lawful bases (Art. 6(1))"), "4.1 is no lettered point"
+    assert at(ps, 6).section == ("Gdpr", "Enforcement (Art. 83, 84)")
