@@ -439,8 +439,8 @@ def blocks_to_passages(blocks: list[Block], rel: str) -> list[Passage]:
         # "# My AWS Study Notes" over "## Lambda", "## DynamoDB": a collection's title is no entity
         passages, _ = _outline(blocks, rel, evidence, title_subject=False)
     title = name_from_file(rel)
-    if title and not any(b.is_heading for b in blocks):
-        # a note with no heading is titled by its file name, as note apps show it ("train test split.md")
+    if title and not any(b.is_heading and b.level == 1 for b in blocks):
+        # a note with no title heading is titled by its file name, as note apps show it ("train test split.md")
         passages = [
             p
             if p.section and service_key(p.section[0]) == service_key(title)

@@ -171,10 +171,10 @@ def test_markdown_flashcards_are_read_card_by_card() -> None:
     text = "## TLS\n\n**Q:** round trips for a tls 1.3 handshake?\n**A:** 1-RTT\nTLS 1.3 = RFC 8446\nSNI :: name\n"
     ps = parse_text(text, "cards.md")
     card = at(ps, 3)
-    assert card.text == "1-RTT" and card.section == ("TLS", "round trips for a tls 1.3 handshake?")
+    assert card.text == "1-RTT" and card.local_section == ("TLS", "round trips for a tls 1.3 handshake?")
     assert (card.line_start, card.line_end) == (3, 4)
-    assert at(ps, 5).text == "TLS 1.3 = RFC 8446" and at(ps, 5).section == ("TLS",)
-    assert at(ps, 6).section == ("TLS", "SNI")
+    assert at(ps, 5).text == "TLS 1.3 = RFC 8446" and at(ps, 5).local_section == ("TLS",)
+    assert at(ps, 6).local_section == ("TLS", "SNI")
     prose = parse_text("## Notes\n\nA paragraph wrapped at a width\nstays one passage.\n", "notes.md")
     assert (at(prose, 3).line_start, at(prose, 3).line_end) == (3, 4), "no cards: a wrapped paragraph is one"
 

@@ -34,8 +34,8 @@ _PARTS = (re.compile(r"(?<=[.;!?])\s+(?=\S)"), re.compile(r"(?<=,)\s+(?=\S)"))
 def excerpt(index: Index, query: Query, text: str, budget: int) -> str:
     """A text longer than the answer can hold, cut to the part that answers: the sentence or clause covering
     most of the question's term weight (one defining the term first when a definition is asked; of two as
-    near, one stating a figure when a figure is asked, else the earlier), with its neighbours while they fit. "…" marks
-    what was left out."""
+    near, one stating a figure when a figure is asked, else the earlier), with its neighbours while they
+    fit and what follows as far as it fits. "…" marks what was left out."""
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) <= budget:
         return text
@@ -75,12 +75,13 @@ def excerpt(index: Index, query: Query, text: str, budget: int) -> str:
             )
             return cut if best == 0 or cut.startswith("…") else "… " + cut
         shown = ("… " if lo > 0 else "") + " ".join(parts[lo : hi + 1])
-        room = budget - len(shown) - 1
         if hi == len(parts) - 1:
             return shown
-        if room < 12:
+        rest = " ".join(parts[hi + 1 :])
+        room = budget - len(shown) - 1
+        if room < len(rest.split()[0]) + 2:  # not even its first word fits
             return shown + " …"
-        return shown + " " + _clip(" ".join(parts[hi + 1 :]), room)  # what follows, as far as it fits
+        return shown + " " + _clip(rest, room)
     return _clip(text, budget)
 
 
