@@ -294,6 +294,29 @@ def test_a_topic_item_is_answered_with_the_content_nested_under_it() -> None:
     assert "RAM -> swap" in out.text and [p.line_start for p in out.passages] == [2, 3]
 
 
+def test_an_item_naming_a_list_nested_under_it_is_answered_with_the_list() -> None:
+    # "metrics you can scale on" is a label over three items, not a sentence: the answer is what is under it,
+    # while an item that says more than a label keeps its own words
+    label = ("Autoscaling", "metrics you can scale on")
+    passages = notes(
+        "scaling.md",
+        [
+            ("Autoscaling", ("Autoscaling",), "", True, ""),
+            ("metrics you can scale on", ("Autoscaling",), "", False, ""),
+            ("AverageCPUUtilization", label, "", False, ""),
+            ("AverageMemoryUtilization", label, "", False, ""),
+            ("RequestCountPerTarget", label, "", False, ""),
+            ("cooldown: 300 s by default", ("Autoscaling",), "", False, ""),
+            ("tuned per service", ("Autoscaling", "cooldown"), "", False, ""),
+        ],
+    )
+    idx = small_index(passages)
+    out = compose(idx, analyse("what metrics can scaling track", idx.lexicon), [Candidate(passages[1], score=1.0)], [])
+    assert all(m in out.text for m in ("AverageCPUUtilization", "AverageMemoryUtilization", "RequestCountPerTarget"))
+    said = compose(idx, analyse("autoscaling cooldown", idx.lexicon), [Candidate(passages[5], score=1.0)], [])
+    assert "300 s by default" in said.text
+
+
 def test_a_list_skips_the_details_nested_under_its_items() -> None:
     rows = [
         ("Challenges", ("Challenges",), "", True, ""),

@@ -90,6 +90,19 @@ def is_introducer(p: Passage) -> bool:
     return p.is_heading or p.text.rstrip().endswith(":")
 
 
+_SAYS_MORE = re.compile(r"[:=;,]|\s[-–—]+>?\s|->")  # "overdose: liver makes ...", "zombie - child that ..."
+
+
+def _heads_list(index: Index, p: Passage) -> bool:
+    """An item with items nested under it that is no sentence of its own ("metrics u can scale on" over
+    three metric names): what it says is the list under it."""
+    i = index.position[p.id] + 1
+    if p.is_heading or i >= len(index.passages) or p.text.rstrip().endswith((".", "!", "?")):
+        return False
+    # an item saying more than its label ("overdose: liver makes too much NAPQI ...") keeps its own words
+    return not _SAYS_MORE.search(p.text.strip().rstrip(":")) and nested_under(index.passages[i], p) == 1
+
+
 def lead_label(p: Passage) -> str:
     return p.text.strip().rstrip(":").strip()
 
@@ -446,7 +459,8 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
     top = focus(index, ranked, query)
     service = index.services.get(top.service or "")
     prefix = f"{service.label} — " if service and service.label.lower() not in top.text.lower() else ""
-    if query.kind is QuestionKind.LIST or (is_introducer(top) and query.kind is not QuestionKind.COMPARISON):
+    opens = is_introducer(top) or _heads_list(index, top)
+    if query.kind is QuestionKind.LIST or (opens and query.kind is not QuestionKind.COMPARISON):
         listed = compose_list(index, top, prefix, entries_only=query.kind is QuestionKind.LIST)
         if listed:
             return listed
