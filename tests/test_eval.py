@@ -72,40 +72,43 @@ def test_dev_set_quality_floor(engine: Engine) -> None:
 
 # Per corpus: answer accuracy and citation@1 measured with the fitted scoring, less two answerable
 # questions, so a regression on any style of notes fails the build (data/eval/corpora.json; the test
-# split is never fitted on). Pooled over the test split (467 questions): abstention recall 0.51, false
-# abstention 0.12, ECE 0.09 when set (fitted on eighteen train corpora).
+# split is never fitted on). Pooled over the test split (467 questions): abstention recall 0.53, false
+# abstention 0.11, ECE 0.08 when set (fitted on twenty-one train corpora).
 CORPUS_FLOORS = {
-    "sample": (0.85, 0.89),
-    "messaging": (0.83, 0.83),
+    "sample": (0.87, 0.91),
+    "messaging": (0.80, 0.80),
     "third": (0.66, 0.76),
-    "outliner": (0.62, 0.74),
-    "tables": (0.77, 0.88),
+    "outliner": (0.74, 0.79),
+    "tables": (0.74, 0.85),
     "flashcards": (0.86, 0.91),
-    "sysadmin": (0.74, 0.77),
-    "hashicorp": (0.75, 0.75),
+    "sysadmin": (0.77, 0.79),
+    "hashicorp": (0.88, 0.88),
     "k8stxt": (0.72, 0.72),
-    "netops": (0.83, 0.77),
-    "secplus": (0.72, 0.83),
-    "awsfaq": (0.89, 0.89),
-    "kafka": (0.72, 0.72),
-    "dataeng": (0.65, 0.68),
-    "jvm": (0.72, 0.75),
-    "pharm": (0.77, 0.80),
-    "cpa": (0.69, 0.86),
-    "pilot": (0.48, 0.62),
-    "prose": (0.79, 0.88),
-    "k8s": (0.68, 0.74),
-    "plaintxt": (0.50, 0.63),
+    "netops": (0.77, 0.72),
+    "secplus": (0.70, 0.83),
+    "awsfaq": (0.91, 0.91),
+    "kafka": (0.72, 0.75),
+    "dataeng": (0.68, 0.71),
+    "jvm": (0.70, 0.72),
+    "pharm": (0.80, 0.83),
+    "cpa": (0.75, 0.91),
+    "pilot": (0.48, 0.65),
+    "scrum": (0.63, 0.69),
+    "zettel": (0.72, 0.75),
+    "gdpr": (0.59, 0.59),
+    "prose": (0.77, 0.91),
+    "k8s": (0.74, 0.77),
+    "plaintxt": (0.46, 0.63),
     "runbook": (0.63, 0.63),
-    "azure": (0.66, 0.80),
-    "gcp": (0.46, 0.63),
-    "biology": (0.30, 0.40),
+    "azure": (0.70, 0.80),
+    "gcp": (0.50, 0.63),
+    "biology": (0.30, 0.36),
     "pyinterview": (0.62, 0.71),
     "dockertxt": (0.54, 0.59),
-    "orgmode": (0.80, 0.88),
+    "orgmode": (0.83, 0.88),
     "awsnotion": (0.72, 0.75),
 }
-TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.45), "false_abstention": ("<=", 0.20), "ece": ("<=", 0.12)}
+TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.50), "false_abstention": ("<=", 0.15), "ece": ("<=", 0.11)}
 
 
 @pytest.mark.slow
