@@ -43,7 +43,7 @@ def test_every_line_a_strong_pattern_matches_holds_the_terms_keys() -> None:
         for _ in range(3000):
             pick = [*words, *[term] * 8]  # the term itself often, as lines defining it hold it
             low = "".join(rng.choice(pick) + rng.choice(gaps) for _ in range(rng.randint(1, 9)))
-            if retrieve._defines(term, low) in STRONG:
+            if retrieve.defines(term, low) in STRONG:
                 assert _selected(term, low), (term, low)
                 strong = [p for p, signal in retrieve._definition_patterns(term) if signal in STRONG]
                 ways.update(i for i, p in enumerate(strong) if p.search(low))

@@ -77,7 +77,7 @@ def _definition_candidates_one_by_one(index: Index, defined: list[str], services
     for term in defined:
         key = stem(term.split()[0]) if term.split() else ""
         for pid in index.openers.get(key, ()):
-            if retrieve._defines(term, index.by_id[pid].text.lower()) in STRONG:
+            if retrieve.defines(term, index.by_id[pid].text.lower()) in STRONG:
                 out.append(pid)
     for pid, heading in index.first_under.items():
         if retrieve.names_term(heading, defined) or pid in service_openers:
@@ -114,7 +114,7 @@ def test_strong_definition_test_agrees_with_the_patterns_on_odd_texts() -> None:
                 starts.append(at)
                 at += len(low) + 1
             joined = "" if any("\x00" in low for low in lows) else "\x00".join(lows)
-            want = [i for i, low in enumerate(lows) if retrieve._defines(term, low) in STRONG]
+            want = [i for i, low in enumerate(lows) if retrieve.defines(term, low) in STRONG]
             sites = retrieve._definition_sites(lows)
             assert retrieve._strongly_defining(term, lows, joined, starts, sites) == want, (term, lows)
 
