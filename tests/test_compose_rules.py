@@ -317,6 +317,17 @@ def test_an_item_naming_a_list_nested_under_it_is_answered_with_the_list() -> No
     assert "300 s by default" in said.text
 
 
+def test_table_rows_too_long_to_list_whole_are_named_by_their_first_cell() -> None:
+    head = ("DORA bands",)
+    cells = "Elite: " + "less than one hour; " * 3 + "High: between one day and one week; Low: more than six months"
+    rows = [("DORA bands", head, "", True, "")]
+    rows += [(f"{m} — {cells}", head, "", False, "") for m in ("Deploy frequency", "Lead time", "Restore time")]
+    passages = [replace(p, kind=BlockKind.TABLE_ROW) if not p.is_heading else p for p in notes("dora.md", rows)]
+    idx = small_index(passages)
+    out = compose(idx, analyse("list the dora bands", idx.lexicon), [Candidate(passages[1], score=1.0)], [])
+    assert out.text.endswith("Deploy frequency; Lead time; Restore time"), out.text
+
+
 def test_a_list_skips_the_details_nested_under_its_items() -> None:
     rows = [
         ("Challenges", ("Challenges",), "", True, ""),

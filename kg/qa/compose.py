@@ -171,6 +171,14 @@ def _below(q: Passage, p: Passage) -> bool:
     return q.file == p.file and not q.is_heading and len(q.section) > n and q.section[:n] == p.section
 
 
+def name_of(p: Passage) -> str:
+    """How a list names one of its items when not every item fits whole: a table row by its first cell
+    ("Lead time for changes — Elite: ..." → "Lead time for changes"), an item by its head."""
+    if p.kind is BlockKind.TABLE_ROW and " — " in p.text:
+        return p.text.split(" — ", 1)[0].strip()
+    return item_head(p.text)
+
+
 def item_head(text: str) -> str:
     m = _ITEM_HEAD.match(text)
     return m.group(1).strip() if m else text
@@ -220,7 +228,7 @@ def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = T
     chosen = items
 
     def size(ps: list[Passage]) -> int:
-        return sum(len(item_head(p.text)) + 2 for p in ps)
+        return sum(len(name_of(p)) + 2 for p in ps)
 
     # a numbered list is its steps, whatever they say: notes between them ("NB: ...") are no items
     steps = [it for it in items if it.kind is BlockKind.STEP]
@@ -245,7 +253,7 @@ def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = T
     whole = sum(len(it.text) + 2 for it in chosen) <= budget
     seen_heads: dict[str, Passage] = {}
     for it in chosen:
-        seen_heads.setdefault(it.text if whole else item_head(it.text), it)
+        seen_heads.setdefault(it.text if whole else name_of(it), it)
     chosen = list(seen_heads.values())
     heads = list(seen_heads)
     used: list[Passage] = [lead] if lead else []
