@@ -237,14 +237,14 @@ class _Reader:
         """Split a paragraph where notes used a line break as structure: a title-shaped line over a list
         (or ``ACR: Long Name``) is a heading, a line ending with ':' right over a list introduces it."""
         cuts: dict[int, bool] = {}
-        if not own_item:  # a line broken by hand is a line of its own: notes put one fact on a line
+        if not own_item and len(lines) > 1:  # a line broken by hand is a line of its own: a fact on each line
             raw = [self.src[base + i].rstrip() if base + i < len(self.src) else "" for i in range(len(lines))]
-            width = max(map(len, raw), default=0)
+            width = max(map(len, raw))
             # one break made by hand shows the paragraph is not wrapped at a width: its lines are the notes' own
-            by_hand = any(_by_hand(raw[i - 1], raw[i], width) for i in range(1, len(lines)))
-            for i in range(1, len(lines)):
-                if by_hand and lines[i] and lines[i - 1] and not is_open_line(lines[i - 1]):
-                    cuts[i] = False
+            if any(_by_hand(raw[i - 1], raw[i], width) for i in range(1, len(lines))):
+                for i in range(1, len(lines)):
+                    if lines[i] and lines[i - 1] and not is_open_line(lines[i - 1]):
+                        cuts[i] = False
         for i, line in enumerate(lines):
             after = self.src[base + i + 1] if base + i + 1 < len(self.src) else ""
             if i == 0 and (own_item or self.quote or len(lines) > 1 and not self._title(lines[0], lines[1])):

@@ -96,9 +96,9 @@ _HUMP = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
 def camel_terms(text: str) -> list[str]:
     """The terms of the words a camelCase identifier is made of ("executorIdleTimeout": executor, idl,
     timeout), so a question that writes them apart finds the line; the identifier itself stays one term."""
-    if text.islower() or not _CAMEL.search(text):
-        return []
     out: list[str] = []
+    if text.islower():  # most lines: no capital, no identifier to split
+        return out
     for m in _CAMEL.finditer(text):
         ident = m.group()
         parts = _HUMP.findall(ident)

@@ -225,6 +225,7 @@ class Fitted:
 
     pool: int
     cand_rows: list[dict[str, Any]]
+    cand_train: list[dict[str, Any]]  # the train split's rows of cand_rows: what the ranking was fitted on
     weights: tuple[float, ...]
     c_rank: float
     loco_rank: dict[float, float]
@@ -277,7 +278,9 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
         },
     )
     handled = handled_right(oof, train, threshold)
-    return Fitted(pool, cand_rows, weights, c_rank, loco_rank, rows, train, test, losses, oof, final, handled)
+    return Fitted(
+        pool, cand_rows, cand_train, weights, c_rank, loco_rank, rows, train, test, losses, oof, final, handled
+    )
 
 
 def handled_right(probs: list[float], rows: list[dict[str, Any]], t: float) -> int:
@@ -325,8 +328,8 @@ def main() -> int:
             "C": best.c_rank,
             "pool_rule": "most train questions handled right on leave-one-corpus-out probabilities, of the pools "
             + ", ".join(f"{k}: {fits[k].handled}" for k in pools),
-            "train_corpora": sorted({r["corpus"] for r in best.train}),
-            "train_questions": len([r for r in best.cand_rows if r["corpus"] in {t["corpus"] for t in best.train}]),
+            "train_corpora": sorted({r["corpus"] for r in best.cand_train}),
+            "train_questions": len(best.cand_train),
         },
     }
     args.ranking.write_text(json.dumps(ranking_doc, indent=1) + "\n", encoding="utf-8")
