@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from ingest.cards import CARD, DEFINITION, CardReader
 from ingest.document import Block
-from ingest.markdown import blocks_to_passages, clean, is_open_line
+from ingest.markdown import blocks_to_passages, clean, is_open_line, row_text
 from ingest.outline import is_continuation_start, looks_like_heading
 from kg.model import BlockKind, Passage
 
@@ -51,6 +51,10 @@ TITLE_WORDS = 10  # the longest title, as in outline.looks_like_heading
 UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
 BRACKETED = re.compile(r"^\[(?P<title>[^\[\]\s][^\[\]]*)\]$")
 ATX = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)(?:\s+#+)?$")
+# a fixed-width table: cells apart by two spaces or more (or a tab), in columns that start where the header's do
+CELL = re.compile(r"\S+(?: \S+)*")
+TABLE_RULE = re.compile(r"^[\s\-=+|:]+$")  # "-----  ------", "+----+----+", "|---|---|"
+MIN_COLUMNS = 3  # two columns read well as lines already ("t2.micro   1 GiB")
 HEAD_END = re.compile(r"\s+(?:[-–—=]+>?|->|=>)\s+|[:;]\s+|,\s+")
 
 
@@ -62,6 +66,14 @@ class _Open:
     number: tuple[str, ...]  # ("3",) for "3.", ("3", "1") for "3.1"; () for other marks
     text: str  # how it names the items under it (``_label``)
     letters: bool = False  # lettered points ("a)", "b)") at its own indentation sit under it
+
+
+def _cells(line: str) -> list[tuple[int, str]]:
+    """The cells of a fixed-width table line with where each starts: text apart by two spaces or a tab."""
+    line = line.expandtabs(8).rstrip()
+    if "|" in line:  # "| a | b |": the bars part the cells
+        return [(m.start(), m.group().strip()) for m in re.finditer(r"[^|]+", line) if m.group().strip()]
+    return [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line)]
 
 
 def _titles(label: str) -> bool:
@@ -115,6 +127,8 @@ class _Reader:
         self.styles: list[str] = []  # title styles in order of first use: their levels
         self.cards = CardReader()
         self.intro = ""  # a line ending with ':' that the following lines (up to a blank line) belong to
+        self.intro_indent = 0  # its indentation: once lines indented under it come back to it, its list ends
+        self.intro_deeper = False  # whether lines indented under it have come
         self.last: Block | None = None  # the block that the next line may continue
         self.last_line = -1
 
@@ -179,9 +193,43 @@ class _Reader:
                 self.emit(Block(BlockKind.HEADING, clean(text), i + 1, last + 1, level=level))
                 i = last + 1
                 continue
+            after_table = self.table(i)
+            if after_table:
+                i = after_table
+                continue
             self.line(i, raw)
             i += 1
         return self.blocks
+
+    def table(self, i: int) -> int:
+        """Read a fixed-width table starting at line ``i`` (its header, a rule maybe, two rows or more) as one
+        row per line, each cell with its column's header; the line after it, or 0 when none starts here."""
+        header = _cells(self.lines[i])
+        if len(header) < MIN_COLUMNS or any(ch.isdigit() for _, ch in header):
+            return 0
+        starts = [at for at, _ in header]
+        j, rows = i + 1, []
+        while j < len(self.lines) and self.lines[j].strip():
+            line = self.lines[j].rstrip()
+            if TABLE_RULE.match(line):
+                j += 1
+                continue
+            cells = _cells(line)
+            if len(cells) < 2 or not all(any(abs(at - s) <= 1 for s in starts) for at, _ in cells):
+                break
+            rows.append(j)
+            j += 1
+        if len(rows) < 2:
+            return 0
+        self.items, self.intro = [], ""
+        self.cards.forget()
+        names = [h for _, h in header]
+        for k in rows:
+            line = self.lines[k].rstrip()
+            bounds = [*starts[1:], len(line) + 1]
+            row = [line[a:b].strip() for a, b in zip(starts, bounds, strict=True)]
+            self.emit(Block(BlockKind.TABLE_ROW, row_text(names, row), k + 1, k + 1))
+        return j
 
     def line(self, i: int, raw: str) -> None:
         n = i + 1
@@ -189,6 +237,11 @@ class _Reader:
         body = raw.strip()
         if self.continues(indent, body, n):
             return
+        if self.intro:  # "types:", its indented lines, then a line back at its margin: no item of that list
+            if indent > self.intro_indent:
+                self.intro_deeper = True
+            elif self.intro_deeper:
+                self.intro = ""
         number: tuple[str, ...] = ()
         numbered = NUMBERED.match(body)
         letter = (numbered.group("letter") or numbered.group("dotted") or "") if numbered else ""
@@ -218,6 +271,7 @@ class _Reader:
             self.emit(block)
             if text.endswith(":"):
                 self.intro = text.rstrip(":").strip()
+                self.intro_indent, self.intro_deeper = indent, False
             return
         self.cards.forget()
         kind = BlockKind.STEP if numbered else BlockKind.ITEM  # "1)", "2.1", "a)": an item of a numbered list

@@ -121,6 +121,11 @@ class Quantity:
     approx: bool = False  # "~100ms"
 
 
+def unit_after(text: str, pos: int) -> bool:
+    """Whether a unit follows the number ending at ``pos`` ("2048 MB", "15 min")."""
+    return _UNIT_AFTER.match(text, pos) is not None
+
+
 def singular(noun: str) -> str:
     """The base unit of a count: the singular noun ("replicas" -> "replica", "LSI's" -> "LSI")."""
     word = re.sub(r"['’]s$", "", noun)

@@ -70,7 +70,9 @@ COST_SAYINGS = _words("costs costing price prices priced pricing charge charges 
 # Words that say something costs money: in a question they ask for a price, in a line they state one.
 COST_WORDS = COST_SAYINGS | _words("cost pay paid paying bill billed billing fee fees expensive cheap cheaper cheapest")
 # Everything that makes a question a price question: costs, savings, nothing to pay, and money itself.
-PRICE_WORDS = COST_WORDS | _words("free discount discounts discounted dollar dollars cent cents")
+PRICE_WORDS = COST_WORDS | _words(
+    "free discount discounts discounted dollar dollars cent cents money cash rent rents salary salaries wage wages"
+)
 
 # Words said for the same thing: each is searched as the word it maps to.
 SYNONYMS: dict[str, str] = {

@@ -362,3 +362,74 @@ def test_a_numbered_list_gives_every_step_and_no_note_between() -> None:
     assert out.is_list and [p.line_start for p in out.passages] == [1, 2, 3, 4]
     assert all(name in out.text for name in ("HTTP-01", "DNS-01", "TLS-ALPN-01")) and "NB" not in out.text
     assert len(out.text) <= MAX_ANSWER
+
+
+def test_a_year_is_no_quantity_but_a_year_sized_figure_with_a_unit_is(index: Index) -> None:
+    from kg.qa.retrieve import shape_signals
+
+    q = query(index, "how much memory does a postgres replica need")
+    assert q.kind is QuestionKind.NUMBER
+    dated, sized = notes(
+        "dates.md",
+        [
+            ("Replicas came in PostgreSQL 9.0 (2010-09-20)", PG, "postgresql", False, ""),
+            ("A replica wants 2048 MB of memory", PG, "postgresql", False, ""),
+        ],
+    )
+    assert "number" in shape_signals(index, q, sized, [], [])
+    # 9.0 is a version, still a figure; with only the date left the line states no quantity
+    assert "number" in shape_signals(index, q, dated, [], [])
+    only_date = replace(dated, text="Replicas came in (2010-09-20), see the 2011 release notes")
+    assert shape_signals(index, q, only_date, [], []) == []
+
+
+def test_a_shortened_word_covers_the_word_it_shortens(index: Index) -> None:
+    from kg.qa.retrieve import coverage
+
+    q = query(index, "postgres index documents")
+    row = notes("short.md", [("Index docs are on the wiki", PG, "postgresql", False, "")])[0]
+    body, head, short = coverage(index, q, row)
+    assert head == 0.0
+    assert 0.0 < body < 1.0 and 0.0 < short < 1.0  # "index" in full, "documents" as "docs"
+    assert body + short == pytest.approx(1.0)
+    # a word that only looks alike is none: "dox" does not shorten "documents"
+    row2 = replace(row, id="short.md:2", text="Index dox wiki")
+    assert coverage(index, q, row2)[2] == 0.0
+
+
+def test_a_list_ends_where_the_lines_its_lead_introduced_end() -> None:
+    sec = ("PostgreSQL", "Replication")
+    rows = notes(
+        "repl.txt",
+        [
+            ("Replication", sec, "postgresql", True, ""),
+            ("modes:", sec, "postgresql", False, ""),
+            ("streaming", sec, "postgresql", False, "modes"),
+            ("logical", sec, "postgresql", False, "modes"),
+            ("max_wal_senders default 10", sec, "postgresql", False, ""),
+        ],
+    )
+    idx = small_index(rows)
+    q = analyse("which replication modes does postgres have", idx.lexicon)
+    out = compose(idx, q, [Candidate(rows[1], score=1.0)], [])
+    assert out.is_list
+    assert "streaming" in out.text and "logical" in out.text
+    assert "max_wal_senders" not in out.text  # the parser did not put it under "modes:"
+
+
+def test_a_figure_asked_is_read_from_the_line_before_one_that_only_refers_to_it() -> None:
+    sec = ("PostgreSQL", "Vacuum")
+    rows = notes(
+        "vacuum.txt",
+        [
+            ("Vacuum", sec, "postgresql", True, ""),
+            ("autovacuum_freeze_max_age default 200 million", sec, "postgresql", False, ""),
+            ("tables older than that many transactions get an aggressive vacuum", sec, "postgresql", False, ""),
+        ],
+    )
+    idx = small_index(rows)
+    q = analyse("how many transactions old does a table get before an aggressive vacuum", idx.lexicon)
+    assert q.kind is QuestionKind.NUMBER
+    out = compose(idx, q, [Candidate(rows[2], score=1.0)], [])
+    assert "200 million" in out.text
+    assert [p.line_start for p in out.passages] == [2, 3]

@@ -156,6 +156,13 @@ def test_a_line_ending_with_a_colon_leads_the_lines_below_it() -> None:
     assert at(ps, 5).lead == "", "a blank line ends what the colon introduced"
 
 
+def test_lines_indented_under_a_colon_are_its_list_and_the_margin_ends_it() -> None:
+    notes = "partitioning\ntypes:\n  ingestion time\n  integer range\nmax partitions per table: 10,000\n"
+    ps = parse_plaintext(notes, "bq.txt")
+    assert at(ps, 3).lead == "types" and at(ps, 4).lead == "types"
+    assert at(ps, 5).lead == "", "back at the colon's margin after its indented lines: no item of its list"
+
+
 def test_only_files_that_show_a_layout_take_the_plain_text_reader() -> None:
     flat = "EC2 Pricing\n- billed by the second\n- Some CLI commands contain\n--dry-run\noption\n"
     assert not shows_layout(flat)
@@ -227,3 +234,24 @@ def test_lettered_points_at_the_margin_sit_under_the_numbered_clause_above() -> 
     assert at(ps, 3).section == ("Gdpr", "Lawful bases (Art. 6(1))")
     assert at(ps, 4).section == ("Gdpr", "Lawful bases (Art. 6(1))"), "4.1 is no lettered point"
     assert at(ps, 6).section == ("Gdpr", "Enforcement (Art. 83, 84)")
+
+
+def test_a_fixed_width_table_is_read_row_by_row_with_its_headers() -> None:
+    notes = (
+        "-- editions --\n"
+        "edition            $/credit   retention   notes\n"
+        "-----------------  ---------  ----------  -----------------\n"
+        "Standard           2.00       1d          base\n"
+        "Business Critical  4.00       90d         PrivateLink, HIPAA\n"
+        "Enterprise         3.00       90d\n"
+        "\n"
+        "lsblk -f   tree of disks\n"
+        "df -i      inodes\n"
+    )
+    ps = parse_plaintext(notes, "editions.txt")
+    assert at(ps, 5).kind is BlockKind.TABLE_ROW
+    assert at(ps, 5).text == "Business Critical — $/credit: 4.00; retention: 90d; notes: PrivateLink, HIPAA"
+    assert at(ps, 6).text == "Enterprise — $/credit: 3.00; retention: 90d"  # an empty cell is left out
+    assert not [p for p in ps if p.line_start in (2, 3)], "the header and the rule are read into the rows"
+    # two columns are no table: each line stays as written
+    assert at(ps, 8).kind is not BlockKind.TABLE_ROW and at(ps, 8).text == "lsblk -f tree of disks"

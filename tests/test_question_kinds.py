@@ -45,6 +45,7 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         ("how much does a postgres replica cost", QuestionKind.PRICING),
         ("what does a kafka broker cost per hour", QuestionKind.PRICING),
         ("is there a free tier for rabbitmq", QuestionKind.PRICING),
+        ("how much cash does a kafka support contract take", QuestionKind.PRICING),  # money by its name
         # "what is X" and "what does X stand for" want a definition
         ("what is a consumer group", QuestionKind.DEFINITION),
         ("what does WAL stand for", QuestionKind.DEFINITION),
@@ -57,6 +58,9 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         # several things of one sort: the answer gathers a list
         ("what are the types of indexes in postgresql", QuestionKind.LIST),
         ("postgresql index types", QuestionKind.LIST),  # terse plural, no question word
+        ("what are the 3 isolation levels postgres offers", QuestionKind.LIST),  # a count of things to name
+        # a terse singular whose "for ..." names a plural thing asks for one thing, not a list
+        ("config flag for kafka transactions", QuestionKind.FEATURE),
         # advice
         ("should i use a btree index for equality lookups", QuestionKind.BEST_PRACTICE),
         # a second sentence that points back at the first: two steps

@@ -18,9 +18,9 @@ from typing import Any
 
 from kg.errors import ConfigError
 from kg.model import Passage, QuestionKind
-from kg.qa.index import Index
+from kg.qa.index import Index, term_key
 from kg.qa.question import Query
-from kg.qa.retrieve import Candidate, shape_signals
+from kg.qa.retrieve import Candidate, shape_signals, shortened
 from kg.text import content_terms, stem, terms, words
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
@@ -33,6 +33,7 @@ PRICE_ASKED = re.compile(r"\b(?:how much|price per|cost per|per (?:request|hour|
 FEATURES = (
     "coverage_body",  # share of the question's term weight the top passage's text covers
     "coverage_head",  # share its headings add
+    "coverage_short",  # share found only shortened or spelt out ("docs" / "documents")
     "dense",  # cosine similarity of question and top passage
     "keyword",  # BM25 score of the top passage, scaled to the best of the run
     "service_own",  # the passage belongs to a service the question names
@@ -126,6 +127,7 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
     out.update(
         coverage_body=top.signal("coverage_body"),
         coverage_head=top.signal("coverage_head") + top.signal("coverage_head_list"),
+        coverage_short=top.signal("coverage_short"),
         dense=top.dense,
         keyword=top.keyword / best_keyword,
         service_own=top.signal("service_own"),
@@ -209,7 +211,7 @@ def focus_missing(index: Index, q: Query, p: Any) -> bool:
     if not known:
         return False
     focus = max(known, key=lambda t: (index.lexicon.idf(t), t))
-    return focus not in set(terms(" ".join([p.text, *p.local_section])))
+    return not _present(focus, set(terms(" ".join([p.text, *p.local_section]))))
 
 
 def known_missing(index: Index, q: Query, p: Any, extra: Sequence[Passage] = ()) -> list[str]:
@@ -220,8 +222,16 @@ def known_missing(index: Index, q: Query, p: Any, extra: Sequence[Passage] = ())
     return [
         t
         for t in dict.fromkeys(q.terms)
-        if t not in q.service_terms and index.lexicon.known(t) and t not in seen and not re.search(r"[-./:@+_]", t)
+        if t not in q.service_terms
+        and index.lexicon.known(t)
+        and not _present(t, seen)
+        and not re.search(r"[-./:@+_]", t)
     ]
+
+
+def _present(term: str, seen: set[str]) -> bool:
+    """Whether a term is among ``seen``, as it is or shortened ("docs" for "documents")."""
+    return term in seen or shortened(term_key(term), frozenset(term_key(t) for t in seen))
 
 
 def missing_names(index: Index, q: Query, passages: list[Any]) -> list[str]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from kg.model import BlockKind, Fact, Passage, QuestionKind
 from kg.qa.index import Index, term_key
 from kg.qa.question import Query
-from kg.qa.retrieve import DEFINITION_FEATURES, Candidate, coverage_weights, defined_terms, defines
+from kg.qa.retrieve import DEFINITION_FEATURES, Candidate, coverage_weights, defined_terms, defines, states_number
 from kg.text import terms, words
 from kg.units import UNITS, family_of
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
@@ -49,7 +49,7 @@ def excerpt(index: Index, query: Query, text: str, budget: int) -> str:
         low = part.lower()
         return (
             any(defines(term, low) for term in defined),  # a definition is asked: the part that gives it
-            sum(w for k, w in weights if k in keys),
+            sum(w for k, w, _ in weights if k in keys),
             figure and any(ch.isdigit() for ch in part),  # a figure is asked: of two parts as near, the one with one
         )
 
@@ -148,6 +148,9 @@ def sibling_group(index: Index, p: Passage) -> tuple[Passage | None, list[Passag
             lead = prev
     first = index.position[lead.id] + 1 if lead else j
     nested = lead is not None and not is_introducer(lead)
+    # the parser marks the lines a "types:" line introduces with it: the list ends at the first line it did not
+    label = lead_label(lead) if lead is not None and not lead.is_heading else None
+    led = False
     items: list[Passage] = []
     for q in ps[first:]:
         if nested and lead is not None:
@@ -161,6 +164,11 @@ def sibling_group(index: Index, p: Passage) -> tuple[Passage | None, list[Passag
             continue  # a detail under an item of the list
         if is_introducer(q) or (lead and not in_block(q, lead)) or (not lead and q.section != p.section):
             break
+        if label is not None and lead is not None and q.section == lead.section:
+            if q.lead == label:
+                led = True
+            elif led:
+                break
         items.append(q)
     return lead, items
 
@@ -419,6 +427,15 @@ def _list_after(index: Index, top: Passage) -> tuple[str, tuple[Passage, ...]] |
     return (f"{top.text} {listed.text}", (top, *listed.passages)) if listed else None
 
 
+def _figure_before(index: Index, query: Query, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
+    """A figure asked, a line without one ("objects that survive that many GCs are promoted") and the line
+    before it in the same list with one ("MaxTenuringThreshold default 15"): both, the figure first."""
+    if query.kind not in (QuestionKind.NUMBER, QuestionKind.PRICING) or states_number(top.text):
+        return None
+    prev = _previous(index, top)
+    return (f"{prev.text} — {top.text}", (prev, top)) if prev is not None and states_number(prev.text) else None
+
+
 def _advice(index: Index, query: Query, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
     """ "You get a ThrottlingException" ... "To respond, use exponential backoff"."""
     advice = _advice_after(index, query, top)
@@ -476,7 +493,7 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
         found = rule(index, top)
         if found:
             return Composed(prefix + excerpt(index, query, found[0], MAX_ANSWER - len(prefix)), found[1])
-    found = _advice(index, query, top)
+    found = _figure_before(index, query, top) or _advice(index, query, top)
     if found:
         return Composed(prefix + excerpt(index, query, found[0], MAX_ANSWER - len(prefix)), found[1])
     used = _continued(index, query, top)

@@ -43,6 +43,9 @@ def vectors_url(vector_store: str, folder: Path) -> str:
     return vector_store or f"faiss://{folder}"
 
 
+MIN_SHORT = 3  # letters of the shortest word taken as an abbreviation ("doc", "env", "rev")
+
+
 def term_key(term: str) -> str:
     """Words sharing their first six letters count as one ("subscribers" / "subscriptions")."""
     return term[:6] if len(term) >= 6 and term.isalpha() else term
@@ -112,6 +115,7 @@ class Index:
     facts_by_passage: dict[str, list[Fact]] = field(default_factory=dict)
     passage_vectors: np.ndarray | None = None
     _keys: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
+    _words: dict[str, frozenset[str]] = field(default_factory=dict)
     # services named anywhere in a passage's section: notes about CloudFormation may sit under "CICD"
     section_services: dict[tuple[str, tuple[str, ...]], set[str]] = field(default_factory=dict)
     # unit families of the quantities each passage states (time, size, money, count ...)
@@ -234,6 +238,14 @@ class Index:
             )
             self._keys[p.id] = keys
         return keys
+
+    def passage_words(self, p: Passage) -> frozenset[str]:
+        """A passage's term keys, text and headings together, computed once."""
+        found = self._words.get(p.id)
+        if found is None:
+            body, head = self.passage_keys(p)
+            found = self._words[p.id] = body | head
+        return found
 
 
 __all__ = ["Index", "missing_parts", "MANIFEST"]

@@ -31,6 +31,8 @@ _LIST = re.compile(
     r"\b(?:list|what are the (?:\w+ )?(?:types|kinds|options|models|components|ways|building blocks|"
     r"methods|steps|parts)|which (?:\w+ ){0,3}(?:are|can)\b.*\b(?:types|options|rules|records|models)|"
     r"(?:types|options|kinds|methods) of|building blocks|three|four|five|all the|where can)\b"
+    # "the 3 interests damages protect", "the 5 steps of ...": a count of things, each to be named
+    r"|\bthe\s+(?:[2-9]|two|three|four|five|six|seven|eight|nine|ten)\s+(?:[a-z]+\s+)?[a-z]+s\b"
     # "what job types does nomad have", "what restart modes are there": a category asked for in the plural
     r"|\bwhat (?:\w+ ){0,2}(?:types|kinds|options|modes|methods|strategies|states|levels|classes|tiers)\s+"
     r"(?:does|do|are|can|is|exist)\b"
@@ -39,7 +41,7 @@ _LIST = re.compile(
 )
 _DEFINITION = re.compile(
     r"^(?:what(?:'s| is| are| does)|define|definition of|meaning of|explain)\b(?!.*\b(?:how|many|much)\b)"
-    r"|\bstand for\b|\bmean\b|\bused for\b|\bdefinition\b|\bwhat does .* do\b"
+    r"|\bstand for\b|\bmean\b|\bused for\b|\bdefinition\b|\bwhat does .* do\b|\bmeaning\b(?!\s+of\b)"
 )
 _BEST = re.compile(
     r"\b(?:should i|should an?|should my|should the|best way|best practice|recommended|recommend|prefer|"
@@ -73,7 +75,9 @@ class Query:
 # A few words naming a plural thing, with no question word or verb: a request for a list.
 _TERSE_PLURAL = re.compile(
     r"^(?!.*\b(?:what|which|how|why|when|where|who|is|are|does|do|can|should|will|vs)\b)"
-    r"[\w\s/@.-]{0,40}\b[a-z]{3,}[^s\W]s\b(?:\s+(?:for|in|of|on|with)\s+[\w\s/@.-]{1,25})?\s*\??$"
+    # the plural is the head noun, not the one a "for ..." names ("feature flag for native histograms")
+    r"(?:(?!\b(?:for|in|of|on|with)\b)[\w\s/@.-]){0,40}\b[a-z]{3,}[^s\W]s\b"
+    r"(?:\s+(?:for|in|of|on|with)\s+[\w\s/@.-]{1,25})?\s*\??$"
 )
 _VERSUS = re.compile(r"\bvs\.?\b|\bversus\b")
 _HOW_MANY = re.compile(r"\bhow (?:many|much|long)\b")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,10 +16,10 @@ from kg.definitions import ALWAYS, strong_patterns, term_keys
 from kg.errors import ConfigError
 from kg.graph import PREFIXES, service_uri
 from kg.model import Fact, FactKind, Passage, QuestionKind
-from kg.qa.index import Index, section_key, term_key
+from kg.qa.index import MIN_SHORT, Index, section_key, term_key
 from kg.qa.question import Query
 from kg.text import initials, stem, terms, words
-from kg.units import BASE_UNITS
+from kg.units import BASE_UNITS, unit_after
 from kg.vocab import MEASURE_WORDS, PRICE_WORDS, word_pattern
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
@@ -38,6 +38,7 @@ RANK_FEATURES = (
     "coverage_body",  # share of the question's term weight (idf) the passage's own text covers
     "coverage_head",  # share covered only by its headings
     "coverage_head_list",  # the same, for a list question (a list is named by its lead)
+    "coverage_short",  # share found only shortened or spelt out ("docs" / "documents"), in text or headings
     "service_own",  # the passage belongs to a service the question names
     "service_section",  # its section names one
     "service_other",  # the question names a service and the passage belongs to another one
@@ -52,6 +53,7 @@ RANK_FEATURES = (
     "reason",  # "why ..." and the passage gives a cause or a condition
     "purpose",  # "how do I X" and the passage opens with "to X"
     "instruction",  # "how do I ..." and the passage is an instruction
+    "formula",  # "how is X calculated", "formula for X": the passage writes one ("X = A / B")
     "defines",  # a definition is asked and the passage defines the term ("X: ...", "X means", "X is a")
     "defines_named",  # ... names it in a defining frame ("X (...)", "is the X", "X provides")
     "defines_loosely",  # ... says "X is/are ..."
@@ -174,32 +176,69 @@ def _select(index: Index, sparql: str) -> list[dict[str, object]]:
     return list(rows)
 
 
-def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float]:
-    """Shares of the question's idf weight found in the passage's text, and found only in its headings."""
+def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float, float]:
+    """Shares of the question's idf weight found in the passage's text, found only in its headings, and
+    found only shortened or spelt out ("docs" for "documents", "rev rec" for "revenue recognition")."""
     weighted = coverage_weights(index, query)
     if not weighted:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     body, head = index.passage_keys(p)
-    total = in_body = in_head = 0.0
-    for key, w in weighted:
+    total = in_body = in_head = in_short = 0.0
+    for key, w, forms in weighted:
         total += w
         if key in body:
             in_body += w
         elif key in head:
             in_head += w
-    return (in_body / total, in_head / total) if total else (0.0, 0.0)
+        elif forms and not forms.isdisjoint(index.passage_words(p)):
+            in_short += w
+    return (in_body / total, in_head / total, in_short / total) if total else (0.0, 0.0, 0.0)
 
 
-def coverage_weights(index: Index, query: Query) -> list[tuple[str, float]]:
-    """The question's terms coverage counts (term_key, idf weight): the same for every candidate passage, so
-    found once per question (the last question's, kept in index.derived)."""
+def shortened(key: str, keys: frozenset[str]) -> bool:
+    """Whether one of ``keys`` is ``key`` shortened, or ``key`` is one of them shortened (a word of
+    letters that starts the other: "doc" and "docume")."""
+    if not key.isalpha() or len(key) < MIN_SHORT:
+        return False
+    return any(
+        k != key and k.isalpha() and len(k) >= MIN_SHORT and (k.startswith(key) or key.startswith(k)) for k in keys
+    )
+
+
+def _other_forms(index: Index, key: str) -> frozenset[str]:
+    """The keys of the notes that are ``key`` shortened or that it shortens (``shortened``), found once per
+    question in the notes' sorted keys."""
+    if not key.isalpha() or len(key) < MIN_SHORT:
+        return frozenset()
+    keys: list[str] | None = index.derived.get("sorted_keys")  # type: ignore[assignment]
+    if keys is None:
+        keys = sorted({term_key(t) for t in index.lexicon.df if t.isalpha() and len(t) >= MIN_SHORT})
+        index.derived["sorted_keys"] = keys
+    shorter = {key[:n] for n in range(MIN_SHORT, len(key))}
+    i = bisect_left(keys, key)
+    longer = set()
+    while i < len(keys) and keys[i].startswith(key):
+        if keys[i] != key:
+            longer.add(keys[i])
+        i += 1
+    return frozenset(shorter | longer)
+
+
+def coverage_weights(index: Index, query: Query) -> list[tuple[str, float, frozenset[str]]]:
+    """The question's terms coverage counts (term_key, idf weight, the notes' keys that are it shortened or
+    spelt out): the same for every candidate passage, so found once per question (the last question's, kept
+    in index.derived)."""
     asked = (query.terms, query.service_terms)
     last = index.derived.get("coverage_weights")
     if last is not None and last[0] == asked:
         return last[1]  # type: ignore[no-any-return]
     wanted = [t for t in query.terms if t not in query.service_terms] or list(query.terms)
     lexicon = index.lexicon
-    weighted = [(term_key(t), lexicon.idf(t) if lexicon.known(t) else lexicon.idf("__unknown__")) for t in wanted]
+    weighted = [
+        (key, lexicon.idf(t) if lexicon.known(t) else lexicon.idf("__unknown__"), _other_forms(index, key))
+        for t in wanted
+        for key in (term_key(t),)
+    ]
     index.derived["coverage_weights"] = (asked, weighted)
     return weighted
 
@@ -219,8 +258,34 @@ def service_signals(index: Index, query: Query, p: Passage) -> tuple[bool, bool,
 
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+DATE = re.compile(r"\b(?:19|20)\d\d(?:-\d\d){0,2}\b(?![.,]?\d)")  # 1999, 2025-03-14
+
+
+@lru_cache(maxsize=65536)
+def states_number(text: str) -> bool:
+    """Whether a line states a quantity: a number that is no outline mark, year or date ("(Eng. 1903)" does not
+    say how much the rent was)."""
+    text = OUTLINE_MARK.sub("", text, count=1)
+    if NUMBER_IN_TEXT.search(text) is None:
+        return False
+    return DATE.search(text) is None or NUMBER_IN_TEXT.search(_no_dates(text)) is not None
+
+
+def _no_dates(text: str) -> str:
+    """The text without its years and dates; a year-like number with a unit is a quantity ("2048 MB")."""
+    return DATE.sub(lambda m: m.group(0) if m.group(0).isdigit() and unit_after(text, m.end()) else "", text)
+
+
+ASKS_FORMULA = re.compile(r"\b(?:formula|equation|calculat\w*|computed|computing|work(?:ed)? out|derived?)\b", re.I)
+# an expression: "= A / B", "= SLE x ARO", "A divided by B"
+FORMULA = re.compile(
+    r"=\s*[^=\s][^=]*?(?:[/*×÷^+]|\s[-x]\s|\b(?:divided by|times|multiplied by|minus|plus)\b)"
+    r"|\b(?:divided by|multiplied by)\b",
+    re.I,
+)
 ASKS_WHEN = re.compile(r"^\s*when\s+(?:was|were|did|is|does)\b|\b(?:what|which) year\b", re.I)
-MONEY = re.compile(r"\$\s?\d|\d\s?(?:cents?|usd|dollars?)\b", re.I)
+# "$0.20", "20 cents", and a table cell under a money header ("$/credit: 4.00")
+MONEY = re.compile(r"\$\s?\d|\d\s?(?:cents?|usd|dollars?)\b|\$[^\s:;\d]{0,20}:\s?\d", re.I)
 
 
 _DEFINITION_FRAME = re.compile(
@@ -554,10 +619,12 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
     text = p.text
     families = index.families.get(p.id, frozenset())
     kind = query.kind
+    if _asks(ASKS_FORMULA, query.normalised):
+        return ["formula"] if FORMULA.search(text) else []
     if kind is QuestionKind.NUMBER:
         if _asks(ASKS_WHEN, query.normalised):
             return ["year"] if YEAR.search(text) else []
-        if not NUMBER_IN_TEXT.search(OUTLINE_MARK.sub("", text, count=1)):
+        if not states_number(text):
             return []
         # numbers the extractor did not take as facts are examples and arithmetic, weaker answers
         out = ["number"] + (["bound"] if index.facts_by_passage.get(p.id) or IS_BOUND.search(text) else [])
@@ -705,12 +772,13 @@ def candidates(
         c.dense = float(index.passage_vectors[row] @ qvec)
         c.keyword = float(kw[row]) / kw_max
         c.facts = index.facts_by_passage.get(pid, []) if pid in fact_passages else []
-        body, head = coverage(index, query, c.passage)
+        body, head, short = coverage(index, query, c.passage)
         own, section, other = service_signals(index, query, c.passage)
         sig: dict[str, float] = {
             "coverage_body": body,
             "coverage_head": 0.0 if listing else head,
             "coverage_head_list": head if listing else 0.0,
+            "coverage_short": short,
             "service_own": float(own),
             "service_section": float(section),
             "service_other": float(other),
