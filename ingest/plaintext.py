@@ -73,7 +73,7 @@ def _cells(line: str) -> list[tuple[int, str]]:
     line = line.expandtabs(8).rstrip()
     if "|" in line:  # "| a | b |": the bars part the cells
         return [(m.start(), m.group().strip()) for m in re.finditer(r"[^|]+", line) if m.group().strip()]
-    return [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line)]
+    return [(m.start(), m.group()) for m in CELL.finditer(line)]
 
 
 def _titles(label: str) -> bool:

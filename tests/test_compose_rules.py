@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kg.model import BlockKind, Fact, FactKind, Passage, QuestionKind, Service
-from kg.qa.compose import MAX_ANSWER, compose, converted
+from kg.qa.compose import MAX_ANSWER, Composed, compose, converted
 from kg.qa.index import Index
 from kg.qa.lexicon import Lexicon
 from kg.qa.question import Query, analyse
@@ -111,6 +111,12 @@ def query(index: Index, text: str) -> Query:
     return analyse(text, index.lexicon)
 
 
+def answered(idx: Index, question: str, top: Passage) -> tuple[Query, Composed]:
+    """The question analysed against the index and answered from ``top`` alone."""
+    q = query(idx, question)
+    return q, compose(idx, q, [Candidate(top, score=1.0)], [])
+
+
 def test_a_list_is_gathered_from_the_sibling_bullets(index: Index) -> None:
     # the best passage is one bullet; the question wants all of them, under the line that introduces them
     q = query(index, "what are the types of indexes in postgresql")
@@ -196,8 +202,7 @@ def test_a_long_line_is_cut_to_the_part_that_answers(index: Index) -> None:
     # one long prose line holding several facts: the answer is the clause the question is about, not the
     # first 300 characters of the line
     idx = small_index(notes("replication.txt", [(PROSE, PG, "postgresql", False, "")]))
-    q = query(idx, "how many standbys can connect by default (max_wal_senders)")
-    out = compose(idx, q, [Candidate(idx.passages[0], score=1.0)], [])
+    _, out = answered(idx, "how many standbys can connect by default (max_wal_senders)", idx.passages[0])
     assert len(out.text) <= MAX_ANSWER
     assert "defaults to 10" in out.text
     assert "… " in out.text  # what was left out before the part is marked
@@ -289,8 +294,7 @@ def test_a_topic_item_is_answered_with_the_content_nested_under_it() -> None:
         ],
     )
     idx = small_index(passages)
-    q = analyse("order of volatility for evidence collection", idx.lexicon)
-    out = compose(idx, q, [Candidate(passages[1], score=1.0)], [])
+    _, out = answered(idx, "order of volatility for evidence collection", passages[1])
     assert "RAM -> swap" in out.text and [p.line_start for p in out.passages] == [2, 3]
 
 
@@ -311,9 +315,9 @@ def test_an_item_naming_a_list_nested_under_it_is_answered_with_the_list() -> No
         ],
     )
     idx = small_index(passages)
-    out = compose(idx, analyse("what metrics can scaling track", idx.lexicon), [Candidate(passages[1], score=1.0)], [])
+    _, out = answered(idx, "what metrics can scaling track", passages[1])
     assert all(m in out.text for m in ("AverageCPUUtilization", "AverageMemoryUtilization", "RequestCountPerTarget"))
-    said = compose(idx, analyse("autoscaling cooldown", idx.lexicon), [Candidate(passages[5], score=1.0)], [])
+    _, said = answered(idx, "autoscaling cooldown", passages[5])
     assert "300 s by default" in said.text
 
 
@@ -324,7 +328,7 @@ def test_table_rows_too_long_to_list_whole_are_named_by_their_first_cell() -> No
     rows += [(f"{m} — {cells}", head, "", False, "") for m in ("Deploy frequency", "Lead time", "Restore time")]
     passages = [replace(p, kind=BlockKind.TABLE_ROW) if not p.is_heading else p for p in notes("dora.md", rows)]
     idx = small_index(passages)
-    out = compose(idx, analyse("list the dora bands", idx.lexicon), [Candidate(passages[1], score=1.0)], [])
+    _, out = answered(idx, "list the dora bands", passages[1])
     assert out.text.endswith("Deploy frequency; Lead time; Restore time"), out.text
 
 
@@ -339,9 +343,8 @@ def test_a_list_skips_the_details_nested_under_its_items() -> None:
     ]
     passages = notes("certs.txt", rows)
     idx = small_index(passages)
-    q = analyse("the acme challenge types", idx.lexicon)
+    q, out = answered(idx, "the acme challenge types", passages[3])
     assert q.kind is QuestionKind.LIST
-    out = compose(idx, q, [Candidate(passages[3], score=1.0)], [])
     assert out.is_list and [p.line_start for p in out.passages] == [1, 2, 4, 6]
     assert analyse("vxlan overhead in bytes", idx.lexicon).kind is QuestionKind.NUMBER  # a unit, not a list
 
@@ -357,8 +360,7 @@ def test_a_numbered_list_gives_every_step_and_no_note_between() -> None:
     # lines 2-4 are numbered ("1)", "2)", "3)"), the note after them is not
     passages = [replace(p, kind=BlockKind.STEP) if 2 <= p.line_start <= 4 else p for p in notes("certs.txt", rows)]
     idx = small_index(passages)
-    q = analyse("the acme challenge types", idx.lexicon)
-    out = compose(idx, q, [Candidate(passages[2], score=1.0)], [])
+    _, out = answered(idx, "the acme challenge types", passages[2])
     assert out.is_list and [p.line_start for p in out.passages] == [1, 2, 3, 4]
     assert all(name in out.text for name in ("HTTP-01", "DNS-01", "TLS-ALPN-01")) and "NB" not in out.text
     assert len(out.text) <= MAX_ANSWER
@@ -410,8 +412,7 @@ def test_a_list_ends_where_the_lines_its_lead_introduced_end() -> None:
         ],
     )
     idx = small_index(rows)
-    q = analyse("which replication modes does postgres have", idx.lexicon)
-    out = compose(idx, q, [Candidate(rows[1], score=1.0)], [])
+    _, out = answered(idx, "which replication modes does postgres have", rows[1])
     assert out.is_list
     assert "streaming" in out.text and "logical" in out.text
     assert "max_wal_senders" not in out.text  # the parser did not put it under "modes:"
@@ -428,8 +429,7 @@ def test_a_figure_asked_is_read_from_the_line_before_one_that_only_refers_to_it(
         ],
     )
     idx = small_index(rows)
-    q = analyse("how many transactions old does a table get before an aggressive vacuum", idx.lexicon)
+    q, out = answered(idx, "how many transactions old does a table get before an aggressive vacuum", rows[2])
     assert q.kind is QuestionKind.NUMBER
-    out = compose(idx, q, [Candidate(rows[2], score=1.0)], [])
     assert "200 million" in out.text
     assert [p.line_start for p in out.passages] == [2, 3]

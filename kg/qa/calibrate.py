@@ -211,7 +211,8 @@ def focus_missing(index: Index, q: Query, p: Any) -> bool:
     if not known:
         return False
     focus = max(known, key=lambda t: (index.lexicon.idf(t), t))
-    return not _present(focus, set(terms(" ".join([p.text, *p.local_section]))))
+    seen = set(terms(" ".join([p.text, *p.local_section])))
+    return not _present(focus, seen, _keys(seen))
 
 
 def known_missing(index: Index, q: Query, p: Any, extra: Sequence[Passage] = ()) -> list[str]:
@@ -219,19 +220,25 @@ def known_missing(index: Index, q: Query, p: Any, extra: Sequence[Passage] = ())
     answer was composed of), its headings or the list it belongs to: what the question asks beyond what the
     answer says (a near miss)."""
     seen = set(terms(" ".join([p.text, *p.local_section, p.lead, *(x.text for x in extra)])))
+    keys = _keys(seen)
     return [
         t
         for t in dict.fromkeys(q.terms)
         if t not in q.service_terms
         and index.lexicon.known(t)
-        and not _present(t, seen)
+        and not _present(t, seen, keys)
         and not re.search(r"[-./:@+_]", t)
     ]
 
 
-def _present(term: str, seen: set[str]) -> bool:
-    """Whether a term is among ``seen``, as it is or shortened ("docs" for "documents")."""
-    return term in seen or shortened(term_key(term), frozenset(term_key(t) for t in seen))
+def _keys(seen: set[str]) -> frozenset[str]:
+    return frozenset(term_key(t) for t in seen)
+
+
+def _present(term: str, seen: set[str], keys: frozenset[str]) -> bool:
+    """Whether a term is among ``seen`` (``keys``: their term keys), as it is or shortened ("docs" for
+    "documents")."""
+    return term in seen or shortened(term_key(term), keys)
 
 
 def missing_names(index: Index, q: Query, passages: list[Any]) -> list[str]:

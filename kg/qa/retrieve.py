@@ -195,14 +195,18 @@ def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float, floa
     return (in_body / total, in_head / total, in_short / total) if total else (0.0, 0.0, 0.0)
 
 
+def _shorter(key: str) -> set[str]:
+    """The words a key could be shortened to ("doc", "docu", "docum" of "docume")."""
+    return {key[:n] for n in range(MIN_SHORT, len(key))}
+
+
 def shortened(key: str, keys: frozenset[str]) -> bool:
     """Whether one of ``keys`` is ``key`` shortened, or ``key`` is one of them shortened (a word of
     letters that starts the other: "doc" and "docume")."""
     if not key.isalpha() or len(key) < MIN_SHORT:
         return False
-    return any(
-        k != key and k.isalpha() and len(k) >= MIN_SHORT and (k.startswith(key) or key.startswith(k)) for k in keys
-    )
+    longer = (k for k in keys if len(k) > len(key) and k.isalpha())
+    return not _shorter(key).isdisjoint(keys) or any(k.startswith(key) for k in longer)
 
 
 def _other_forms(index: Index, key: str) -> frozenset[str]:
@@ -214,14 +218,13 @@ def _other_forms(index: Index, key: str) -> frozenset[str]:
     if keys is None:
         keys = sorted({term_key(t) for t in index.lexicon.df if t.isalpha() and len(t) >= MIN_SHORT})
         index.derived["sorted_keys"] = keys
-    shorter = {key[:n] for n in range(MIN_SHORT, len(key))}
+    forms = _shorter(key)
     i = bisect_left(keys, key)
-    longer = set()
     while i < len(keys) and keys[i].startswith(key):
         if keys[i] != key:
-            longer.add(keys[i])
+            forms.add(keys[i])
         i += 1
-    return frozenset(shorter | longer)
+    return frozenset(forms)
 
 
 def coverage_weights(index: Index, query: Query) -> list[tuple[str, float, frozenset[str]]]:
