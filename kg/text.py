@@ -27,6 +27,24 @@ SENDS_BACK = re.compile(r"\b(?:sends?|gives?|hands?) back\b", re.I)
 ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)(?:'s|’s|s)\b")
 
 
+# a token typed as an identifier: letters with digits (io1, sy0-701), parts joined by . _ : @ (fetch.max.bytes,
+# proxy_send_timeout) or camel case (ClientAliveCountMax)
+_RAW_TOKEN = re.compile(r"[A-Za-z0-9][\w.:@/+-]*[A-Za-z0-9]")
+_CODE_LIKE = re.compile(r"(?=.*[a-zA-Z])(?:.*\d|.*[a-zA-Z0-9][._:@][a-zA-Z0-9]|.*[a-z][A-Z])")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def squash(text: str) -> str:
+    """Lowercase letters and digits only: how an identifier is compared ("Fetch.Max.Bytes" = "fetch_max_bytes")."""
+    return _NOT_ALNUM.sub("", text.lower())
+
+
+def identifiers(text: str) -> tuple[str, ...]:
+    """The identifiers a text types (``_CODE_LIKE``), squashed, three characters or more."""
+    found = (squash(t) for t in _RAW_TOKEN.findall(text) if _CODE_LIKE.match(t))
+    return tuple(dict.fromkeys(t for t in found if len(t) >= 3))
+
+
 def fold_quotes(text: str) -> str:
     """Curly quotes made straight: notes are typed in editors that curl them, questions mostly are not."""
     return text.translate(_STRAIGHT_QUOTES)

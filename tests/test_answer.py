@@ -102,14 +102,9 @@ def test_unit_conversion_uses_graph_facts(engine: Engine) -> None:
     [
         "sqs max message size",
         "kinesis data stream default retention period",
-        pytest.param(
-            "How much does an EKS cluster cost per hour?", marks=pytest.mark.xfail(strict=True, reason=FITTED_MISS)
-        ),
+        "How much does an EKS cluster cost per hour?",
         "What's the default cooldown period for an Auto Scaling Group?",
-        pytest.param(
-            "how do I configure a VPC transit gateway attachment",
-            marks=pytest.mark.xfail(strict=True, reason=FITTED_MISS),
-        ),
+        "how do I configure a VPC transit gateway attachment",
     ],
 )
 def test_abstains_when_notes_do_not_say(engine: Engine, question: str) -> None:

@@ -433,3 +433,59 @@ def test_a_figure_asked_is_read_from_the_line_before_one_that_only_refers_to_it(
     assert q.kind is QuestionKind.NUMBER
     assert "200 million" in out.text
     assert [p.line_start for p in out.passages] == [2, 3]
+
+
+def test_a_list_asked_of_a_line_that_names_its_items_under_the_asked_label_is_that_line() -> None:
+    sec = ("Kafka", "Producer")
+    rows = notes(
+        "kafka.txt",
+        [
+            ("Producer", sec, "kafka", True, ""),
+            ("acks=all waits for every in-sync replica", sec, "kafka", False, ""),
+            ("compression codecs: gzip, snappy, lz4, zstd", sec, "kafka", False, ""),
+            ("batch.size default 16 KB", sec, "kafka", False, ""),
+        ],
+    )
+    idx = small_index(rows)
+    q, out = answered(idx, "list the kafka compression codecs", rows[2])
+    assert q.kind is QuestionKind.LIST
+    assert out.text.endswith("gzip, snappy, lz4, zstd")
+    assert "acks" not in out.text and "batch.size" not in out.text  # the siblings are not the list asked
+
+
+def test_a_service_named_by_a_heading_above_the_subject_is_the_lines_service() -> None:
+    from kg.qa.retrieve import service_signals
+
+    outer = ("Kafka", "Streams apps", "State stores")
+    rows = notes(
+        "streams.md",
+        [
+            ("Kafka", outer[:1], "kafka", True, ""),
+            ("Streams apps", outer[:2], "kafka", True, ""),
+            ("State stores", outer, "", True, ""),
+            ("RocksDB by default, changelog topic for recovery", outer, "", False, ""),
+        ],
+    )
+    rows = [replace(p, subject_depth=3) for p in rows]
+    idx = small_index(rows)
+    q = query(idx, "what backs a kafka state store")
+    assert service_signals(idx, q, rows[3])[1]  # the section is about the asked service
+
+
+def test_an_identifier_the_question_types_and_the_answer_lacks_is_counted_missing() -> None:
+    from kg.qa.calibrate import code_missing
+
+    sec = ("Kafka", "Consumer")
+    rows = notes(
+        "consumer.txt",
+        [
+            ("Consumer", sec, "kafka", True, ""),
+            ("max.partition.fetch.bytes default 1 MB per partition", sec, "kafka", False, ""),
+        ],
+    )
+    idx = small_index(rows)
+    asked = query(idx, "kafka fetch.max.bytes default")
+    assert asked.codes == ("fetchmaxbytes",)  # the service's name is none
+    assert code_missing(idx, asked, [rows[1]]) == ["fetchmaxbytes"]  # not inside max.partition.fetch.bytes
+    said = query(idx, "kafka Max.Partition.Fetch_Bytes default")
+    assert code_missing(idx, said, [rows[1]]) == []  # case and punctuation do not count

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from kg.qa.evaluate import fold as eval_fold
-from kg.text import content_terms, edit_distance, fold, fold_quotes, stem, terms
+from kg.text import content_terms, edit_distance, fold, fold_quotes, identifiers, squash, stem, terms
 
 
 @pytest.mark.parametrize(
@@ -108,3 +108,10 @@ def test_fold_spells_out_contractions_and_plural_acronyms() -> None:
     assert fold("You can\u2019t resize it") == "you can not resize it"
     assert fold("How many APIs and LSI's?") == "how many api and lsi?"
     assert fold("It gives back a token") == "it returns a token"
+
+
+def test_identifiers_are_the_tokens_typed_as_code() -> None:
+    found = identifiers("is io1 faster, what does fetch.max.bytes do, ClientAliveCountMax or proxy_send_timeout?")
+    assert found == ("io1", "fetchmaxbytes", "clientalivecountmax", "proxysendtimeout")
+    assert identifiers("what is the max timeout of a Lambda function, e.g. in 2024") == ()  # words and years
+    assert squash("Fetch.Max.Bytes") == squash("fetch_max_bytes") == "fetchmaxbytes"

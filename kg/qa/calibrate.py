@@ -21,7 +21,7 @@ from kg.model import Passage, QuestionKind
 from kg.qa.index import Index, term_key
 from kg.qa.question import Query
 from kg.qa.retrieve import Candidate, shape_signals, shortened
-from kg.text import content_terms, stem, terms, words
+from kg.text import content_terms, squash, stem, terms, words
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
 FIGURE_SIGNALS = ("number", "year", "money", "price_word")  # the passage states a figure of the asked kind
@@ -57,6 +57,7 @@ FEATURES = (
     "asked_missing",  # the noun naming what is asked for ("which curve", "... default port") is not in the answer
     "count_missing",  # "how many" (no unit) is asked and the answer states no count (a bare number, of things)
     "default_missing",  # the default is asked and the answer does not say one ("max 5" is no default)
+    "code_missing",  # identifiers the question types (io1, fetch.max.bytes, ClientAliveCountMax) the answer lacks
 )
 
 
@@ -160,6 +161,7 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
         asked_missing=float(bool(query.asked) and not _says(query.asked or "", said)),
         default_missing=float(bool(DEFAULT_ASKED.search(query.normalised)) and not _says("default", said)),
+        code_missing=float(len(code_missing(index, query, [top.passage, *extra]))),
         count_missing=float(
             bool(HOW_MANY.search(query.normalised))
             and not query.unit_family  # "how many hours" asks for a time
@@ -167,6 +169,21 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
         ),
     )
     return out
+
+
+def code_missing(index: Index, q: Query, passages: Sequence[Passage]) -> list[str]:
+    """Identifiers the question types that the passages, their headings, lists and services do not spell
+    (compared without case and punctuation: "fetch.max.bytes" is not in "max.partition.fetch.bytes")."""
+    if not q.codes:
+        return []
+    parts = []
+    for p in passages:
+        parts += [p.text, *p.local_section, p.lead]
+        s = index.services.get(p.service or "")
+        if s:
+            parts += [s.label, *s.aliases]
+    said = "|".join(squash(x) for x in parts)
+    return [t for t in q.codes if t not in said]
 
 
 def _mentioned(side: str, passages: list[Any]) -> bool:

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from kg.model import BlockKind, Fact, Passage, QuestionKind
 from kg.qa.index import Index, term_key
 from kg.qa.question import Query
-from kg.qa.retrieve import DEFINITION_FEATURES, Candidate, coverage_weights, defined_terms, defines, states_number
+from kg.qa.retrieve import (
+    DEFINITION_FEATURES,
+    Candidate,
+    coverage_weights,
+    defined_terms,
+    defines,
+    enumerates,
+    states_number,
+)
 from kg.text import terms, words
 from kg.units import UNITS, family_of
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
@@ -485,10 +493,16 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
     service = index.services.get(top.service or "")
     prefix = f"{service.label} — " if service and service.label.lower() not in top.text.lower() else ""
     opens = is_introducer(top) or _heads_list(index, top)
-    if query.kind is QuestionKind.LIST or (opens and query.kind is not QuestionKind.COMPARISON):
+    # a list asked and the line names its items itself, under a label the question uses ("codecs: gzip, snappy,
+    # lz4") or with none, items the question names: the line, not its siblings
+    label = enumerates(top.text) if query.kind is QuestionKind.LIST and not opens else None
+    inline = label is not None and bool(set(terms(label or top.text)) & set(query.terms))
+    if (query.kind is QuestionKind.LIST or (opens and query.kind is not QuestionKind.COMPARISON)) and not inline:
         listed = compose_list(index, top, prefix, entries_only=query.kind is QuestionKind.LIST)
         if listed:
             return listed
+    if inline:  # the items are the answer: nothing after them completes it
+        return Composed(prefix + excerpt(index, query, top.text, MAX_ANSWER - len(prefix)), (top,))
     for rule in (_named_by_next_line, _answered_next, _anaphora, _list_after):
         found = rule(index, top)
         if found:

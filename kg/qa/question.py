@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from kg.model import QuestionKind
 from kg.qa.lexicon import Lexicon, ServiceMention
-from kg.text import content_terms, fold, stem
+from kg.text import content_terms, fold, identifiers, squash, stem
 from kg.units import UNITS
 from kg.vocab import FRAME_WORDS, MEASURE_WORDS, PRICE_WORDS, word_pattern
 
@@ -66,6 +66,7 @@ class Query:
     clauses: tuple[str, ...] = field(default_factory=tuple)  # for multi-hop questions
     compared: tuple[str, ...] = ()  # the two sides of "X vs Y"
     asked: str | None = None  # the noun naming what is asked for ("which curve", "... default port")
+    codes: tuple[str, ...] = ()  # identifiers typed (io1, fetch.max.bytes), squashed (kg.text.identifiers)
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, QuestionKind):  # built by hand with a plain string
@@ -75,8 +76,9 @@ class Query:
 # A few words naming a plural thing, with no question word or verb: a request for a list.
 _TERSE_PLURAL = re.compile(
     r"^(?!.*\b(?:what|which|how|why|when|where|who|is|are|does|do|can|should|will|vs)\b)"
-    # the plural is the head noun, not the one a "for ..." names ("feature flag for native histograms")
-    r"(?:(?!\b(?:for|in|of|on|with)\b)[\w\s/@.-]){0,40}\b[a-z]{3,}[^s\W]s\b"
+    # the plural is the head noun, not the one a "for ..." names ("feature flag for native histograms"); a word
+    # ending in -is, -us or -ss is none ("redis", "status", "class")
+    r"(?:(?!\b(?:for|in|of|on|with)\b)[\w\s/@.-]){0,40}\b[a-z]{3,}[^isu\W]s\b"
     r"(?:\s+(?:for|in|of|on|with)\s+[\w\s/@.-]{1,25})?\s*\??$"
 )
 _VERSUS = re.compile(r"\bvs\.?\b|\bversus\b")
@@ -247,4 +249,8 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
         clauses=clauses,
         compared=compared_sides(normalised),
         asked=asked_noun(normalised, service_terms) if kind is not QuestionKind.DEFINITION else None,
+        # a service's name is no identifier to look for ("EC2"): the service signals weigh it
+        codes=tuple(
+            c for c in identifiers(question) if c not in {squash(w) for m in mentions for w in m.phrase.split()}
+        ),
     )

@@ -54,6 +54,8 @@ RANK_FEATURES = (
     "purpose",  # "how do I X" and the passage opens with "to X"
     "instruction",  # "how do I ..." and the passage is an instruction
     "formula",  # "how is X calculated", "formula for X": the passage writes one ("X = A / B")
+    "enumerates",  # a list is asked and the passage names three things or more in a row ("gzip, snappy, lz4")
+    "opens_list",  # ... or opens a list: it ends with ':' or has items nested under it
     "defines",  # a definition is asked and the passage defines the term ("X: ...", "X means", "X is a")
     "defines_named",  # ... names it in a defining frame ("X (...)", "is the X", "X provides")
     "defines_loosely",  # ... says "X is/are ..."
@@ -256,8 +258,23 @@ def service_signals(index: Index, query: Query, p: Passage) -> tuple[bool, bool,
         family |= index.lexicon.family(sid)
     if p.service in family:
         return True, False, False
-    section = bool(index.section_services.get(section_key(p), set()) & family)
+    section = bool((index.section_services.get(section_key(p), set()) | _ancestor_services(index, p)) & family)
     return False, section, bool(p.service) and not section
+
+
+def _ancestor_services(index: Index, p: Passage) -> frozenset[str]:
+    """The services the headings above the passage's subject name ("Snowflake" over "MV / streams + tasks"):
+    a subject nested in another's notes is part of them."""
+    above = p.section[: max(p.subject_depth - 1, 0)]
+    if not above:
+        return frozenset()
+    cache: dict[tuple[str, tuple[str, ...]], frozenset[str]] = index.derived.setdefault("ancestor_services", {})
+    key = (p.file, above)
+    found = cache.get(key)
+    if found is None:
+        found = frozenset(m.service for h in above for m in index.lexicon.service_names.mentions(h))
+        cache[key] = found
+    return found
 
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -651,10 +668,20 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
                 return ["purpose"]  # "To scale, just increase the task number"
             return ["instruction"] if INSTRUCTION.match(text) else []
         return []
+    if kind is QuestionKind.LIST:
+        if enumerates(text) is not None:
+            return ["enumerates"]
+        return ["opens_list"] if opens_list(index, p) else []
     if kind is not QuestionKind.DEFINITION:
         return []
     low = text.lower()
     found = {defines(term, low) for term in terms_defined} - {None}
+    if not found:  # "zombie process" defined as "zombie - ..." under a heading that says "process"
+        above = set(terms(" ".join(p.section)))
+        for term in terms_defined:
+            *first, last = term.split() or [""]
+            if first and stem(last) in above:
+                found |= {defines(" ".join(first), low)} - {None}
     out = [s for s in (DEFINES, DEFINES_NAMED, DEFINES_LOOSELY) if s in found][:1]
     # "what does CORS stand for": the passage that spells the short name out
     for mention in query.mentions:
@@ -668,6 +695,34 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
     if heading and names_term(heading, terms_defined):
         out.append("under_term")
     return out
+
+
+_ITEMS_AFTER = re.compile(r"^[^:=]{1,60}(?::|=|->)\s*(?=\S)")  # "codecs: ", "B1 = 4 tests: " before the items
+_SEPARATOR = re.compile(r"\s*(?:[,;|]|\s/\s|\band\b|\bor\b)\s*")
+
+
+def enumerates(text: str) -> str | None:
+    """The label before three short items or more in a row ("codecs" of "codecs: gzip, snappy, lz4, zstd";
+    "" for a line of items only), or None when the line names no such items."""
+    body = text
+    while m := _ITEMS_AFTER.match(body):
+        body = body[m.end() :]
+    parts = [x for x in _SEPARATOR.split(re.sub(r"\([^)]*\)", "", body)) if x.strip()]
+    if len(parts) >= 3 and sum(len(x.split()) <= 4 for x in parts) >= 3:
+        return text[: len(text) - len(body)]
+    return None
+
+
+def opens_list(index: Index, p: Passage) -> bool:
+    """The passage ends with ':' or the next one sits under it (a heading over items, an item with children)."""
+    if p.text.rstrip().endswith(":"):
+        return True
+    i = index.position[p.id] + 1
+    if i >= len(index.passages):
+        return False
+    nxt = index.passages[i]
+    label = p.text.strip().rstrip(":").strip()
+    return nxt.file == p.file and not nxt.is_heading and bool(nxt.section) and nxt.section[-1] == label
 
 
 MAX_SHORT_NAME = 6  # letters of a short name that initials spell out ("CORS", "IAM"; not a word)
