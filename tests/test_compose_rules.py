@@ -489,3 +489,15 @@ def test_an_identifier_the_question_types_and_the_answer_lacks_is_counted_missin
     assert code_missing(idx, asked, [rows[1]]) == ["fetchmaxbytes"]  # not inside max.partition.fetch.bytes
     said = query(idx, "kafka Max.Partition.Fetch_Bytes default")
     assert code_missing(idx, said, [rows[1]]) == []  # case and punctuation do not count
+
+
+def test_a_number_the_question_types_and_the_answer_does_not_state_is_counted_missing() -> None:
+    from kg.qa.calibrate import number_missing
+
+    sec = ("PostgreSQL", "Releases")
+    rows = notes("releases.txt", [("PostgreSQL 16 released 2023, support for 5 years", sec, "postgresql", False, "")])
+    idx = small_index(rows)
+    assert number_missing(query(idx, "when was postgres 17 released?"), rows) == ["17"]
+    assert number_missing(query(idx, "how many years is postgres 16 supported"), rows) == []
+    assert number_missing(query(idx, "is postgres 16 supported 5 or 10 years?"), rows) == ["10"]
+    assert number_missing(query(idx, "did 16 ship in 2,023"), rows) == []  # a thousands comma is no other number

@@ -58,6 +58,8 @@ FEATURES = (
     "count_missing",  # "how many" (no unit) is asked and the answer states no count (a bare number, of things)
     "default_missing",  # the default is asked and the answer does not say one ("max 5" is no default)
     "code_missing",  # identifiers the question types (io1, fetch.max.bytes, ClientAliveCountMax) the answer lacks
+    "number_missing",  # numbers the question types ("in 2025", "a /20", "30 mg") that the answer does not state
+    "answer_parts",  # how many lines the answer was composed of (a list gathered from siblings, a line and its parent)
 )
 
 
@@ -162,6 +164,8 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
         asked_missing=float(bool(query.asked) and not _says(query.asked or "", said)),
         default_missing=float(bool(DEFAULT_ASKED.search(query.normalised)) and not _says("default", said)),
         code_missing=float(len(code_missing(index, query, [top.passage, *extra]))),
+        number_missing=float(len(number_missing(query, [top.passage, *extra]))),
+        answer_parts=float(len(answer)),
         count_missing=float(
             bool(HOW_MANY.search(query.normalised))
             and not query.unit_family  # "how many hours" asks for a time
@@ -169,6 +173,26 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
         ),
     )
     return out
+
+
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_BARE_NUMBER = re.compile(r"^[/$€£(]*(\d[\d,]*(?:\.\d+)?)[%)?!.,:;]*$")
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def number_missing(q: Query, passages: Sequence[Passage]) -> list[str]:
+    """Numbers the question types as words of their own ("rates for 2025", "a /20") that the passages and their
+    headings do not state."""
+    asked = [m.group(1).replace(",", "") for t in q.text.split() if (m := _BARE_NUMBER.match(t))]
+    if not asked:
+        return []
+    said: set[str] = set()
+    for p in passages:
+        said |= _numbers(" ".join((p.text, *p.local_section, p.lead)))
+    return [n for n in asked if n not in said]
 
 
 def code_missing(index: Index, q: Query, passages: Sequence[Passage]) -> list[str]:
