@@ -126,6 +126,26 @@ def unit_after(text: str, pos: int) -> bool:
     return _UNIT_AFTER.match(text, pos) is not None
 
 
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_ORDINAL = r"(?:st|nd|rd|th)?"
+# a year or a date: 1999, 2025-03-14, 14 Jul 1789, 20–21 Jun 1791, Jan 5, 2024, March 2024
+DATE = re.compile(
+    r"\b(?:19|20)\d\d(?:-\d\d){0,2}\b(?![.,]?\d)"
+    rf"|\b(?:\d{{1,2}}{_ORDINAL}\s*[–-]\s*)?\d{{1,2}}{_ORDINAL}\s+{_MONTH}(?![a-z])(?:,?\s+\d{{3,4}}\b)?"
+    rf"|\b{_MONTH}\s+\d{{1,2}}{_ORDINAL}(?:,?\s+\d{{3,4}}\b|(?=[,.:;)]|\s*$))"
+    rf"|\b{_MONTH}\s+\d{{3,4}}\b",
+    re.I,
+)
+
+
+def without_dates(text: str) -> str:
+    """The text without its years and dates; a year-like number with a unit is a quantity ("2048 MB")."""
+    return DATE.sub(lambda m: m.group(0) if m.group(0).isdigit() and unit_after(text, m.end()) else " ", text)
+
+
 def singular(noun: str) -> str:
     """The base unit of a count: the singular noun ("replicas" -> "replica", "LSI's" -> "LSI")."""
     word = re.sub(r"['’]s$", "", noun)

@@ -501,3 +501,17 @@ def test_a_number_the_question_types_and_the_answer_does_not_state_is_counted_mi
     assert number_missing(query(idx, "how many years is postgres 16 supported"), rows) == []
     assert number_missing(query(idx, "is postgres 16 supported 5 or 10 years?"), rows) == ["10"]
     assert number_missing(query(idx, "did 16 ship in 2,023"), rows) == []  # a thousands comma is no other number
+
+
+def test_a_date_with_a_month_name_is_no_quantity_and_a_year_asked_is_found_before_1900(index: Index) -> None:
+    from kg.qa.retrieve import shape_signals, states_number
+
+    assert not states_number("17 Jul 1791: the petitioners were fired on")
+    assert not states_number("20–21 Jun 1791: the king's flight, caught at Varennes")
+    assert not states_number("released Jan 5, 2024")
+    assert states_number("on Jan 5, 2024 we ran 3 replicas")  # the date goes, the count stays
+    assert states_number("may 5 retries happen")  # "may" before a number is no month here
+    asked = query(index, "what year was postgres first released")
+    assert asked.kind is QuestionKind.NUMBER and asked.unit_family is None  # a year asked is no length of time
+    (line,) = notes("history.md", [("first released in 1789, well before the rest", PG, "postgresql", False, "")])
+    assert shape_signals(index, asked, line, [], []) == ["year"]

@@ -80,10 +80,10 @@ class PassageFamilies(Mapping[str, frozenset[str]]):
     def __getitem__(self, pid: str) -> frozenset[str]:
         found = self._known.get(pid)
         if found is None:
-            from kg.units import parse_quantity
+            from kg.units import parse_quantity, without_dates
 
             text = self._by_id[pid].text  # KeyError: not a passage of this index
-            found = self._known[pid] = frozenset(q.family for q in parse_quantity(text))
+            found = self._known[pid] = frozenset(q.family for q in parse_quantity(without_dates(text)))
         return found
 
     def __iter__(self) -> Iterator[str]:

@@ -172,6 +172,8 @@ def compared_sides(q: str) -> tuple[str, ...]:
 def question_unit(q: str) -> tuple[str | None, str | None]:
     toks = re.findall(r"[a-z%]+", fold(q))
     for i, tok in enumerate(toks):
+        if i and toks[i - 1] in ("what", "which") and tok in ("year", "month", "day"):
+            continue  # "what year ...": a date is asked, not a length of time
         if tok in UNITS and tok not in {"x", "min"} and (i == 0 or toks[i - 1] != "per"):  # "per GB" bills
             unit, family, _factor = UNITS[tok]
             return unit, family

@@ -19,7 +19,7 @@ from kg.model import Fact, FactKind, Passage, QuestionKind
 from kg.qa.index import MIN_SHORT, Index, section_key, term_key
 from kg.qa.question import Query
 from kg.text import initials, stem, terms, words
-from kg.units import BASE_UNITS, unit_after
+from kg.units import BASE_UNITS, DATE, without_dates
 from kg.vocab import MEASURE_WORDS, PRICE_WORDS, word_pattern
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
@@ -277,8 +277,7 @@ def _ancestor_services(index: Index, p: Passage) -> frozenset[str]:
     return found
 
 
-YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-DATE = re.compile(r"\b(?:19|20)\d\d(?:-\d\d){0,2}\b(?![.,]?\d)")  # 1999, 2025-03-14
+YEAR = re.compile(r"\b1\d{3}\b|\b20\d\d\b")  # asked "when" or "what year": 1614 is one too
 
 
 @lru_cache(maxsize=65536)
@@ -288,12 +287,7 @@ def states_number(text: str) -> bool:
     text = OUTLINE_MARK.sub("", text, count=1)
     if NUMBER_IN_TEXT.search(text) is None:
         return False
-    return DATE.search(text) is None or NUMBER_IN_TEXT.search(_no_dates(text)) is not None
-
-
-def _no_dates(text: str) -> str:
-    """The text without its years and dates; a year-like number with a unit is a quantity ("2048 MB")."""
-    return DATE.sub(lambda m: m.group(0) if m.group(0).isdigit() and unit_after(text, m.end()) else "", text)
+    return DATE.search(text) is None or NUMBER_IN_TEXT.search(without_dates(text)) is not None
 
 
 ASKS_FORMULA = re.compile(r"\b(?:formula|equation|calculat\w*|computed|computing|work(?:ed)? out|derived?)\b", re.I)
