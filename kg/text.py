@@ -28,9 +28,18 @@ ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)(?:'s|’s|s)\b")
 
 
 # a token typed as an identifier: letters with digits (io1, sy0-701), parts joined by . _ : @ (fetch.max.bytes,
-# proxy_send_timeout) or camel case (ClientAliveCountMax)
+# proxy_send_timeout) or camel case (maxPoolSize, ClientAliveCountMax; two humps are mostly product names:
+# CloudWatch); not a quantity with its unit (50k, 72h, 16GB, 3am, 2nd)
 _RAW_TOKEN = re.compile(r"[A-Za-z0-9][\w.:@/+-]*[A-Za-z0-9]")
-_CODE_LIKE = re.compile(r"(?=.*[a-zA-Z])(?:.*\d|.*[a-zA-Z0-9][._:@][a-zA-Z0-9]|.*[a-z][A-Z])")
+_CODE_LIKE = re.compile(r"(?=.*[a-zA-Z])(?!(?:\d[\d.,]*[a-zA-Z]{1,3})+$)(?:.*\d|.*[a-zA-Z0-9][._:@][a-zA-Z0-9])")
+_CAMEL_CODE = re.compile(r"[a-z]+[A-Z]|[A-Z][a-z]+[A-Z]")
+
+
+def _code_like(token: str) -> bool:
+    if _CODE_LIKE.match(token):
+        return True
+    # camel case: lower first (maxPoolSize) or three humps and more (MaxRAMPercentage)
+    return bool(_CAMEL_CODE.match(token)) and (token[0].islower() or len(_HUMP.findall(token)) >= 3)
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -41,7 +50,7 @@ def squash(text: str) -> str:
 
 def identifiers(text: str) -> tuple[str, ...]:
     """The identifiers a text types (``_CODE_LIKE``), squashed, three characters or more."""
-    found = (squash(t) for t in _RAW_TOKEN.findall(text) if _CODE_LIKE.match(t))
+    found = (squash(t) for t in _RAW_TOKEN.findall(text) if _code_like(t))
     return tuple(dict.fromkeys(t for t in found if len(t) >= 3))
 
 

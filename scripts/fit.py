@@ -11,7 +11,7 @@ the train split is fitted on:
    (cross-fitting: the confidence learns how a ranking behaves on notes it was not fitted on); a logistic
    model, its regularisation chosen by leave-one-corpus-out log loss, its abstention threshold the one that
    handles the most training questions right (answered correctly, or abstained when the notes do not say)
-   on out-of-corpus probabilities. → ``kg/qa/calibration.json``
+   on out-of-corpus probabilities, as the median over resamples of the corpora. → ``kg/qa/calibration.json``
 
 Both steps run once for each pool size of ``POOL_GRID`` (passages taken from each of the vector and the keyword
 search); the pool kept is the one whose leave-one-corpus-out probabilities handle the most train questions
@@ -197,14 +197,34 @@ def log_loss(probs: list[float], rows: list[dict[str, Any]]) -> float:
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
+BOOTSTRAP = 200  # corpus resamples the threshold is the median over
+
+
 def best_threshold(probs: list[float], rows: list[dict[str, Any]]) -> float:
     """The threshold that handles the most questions right (answered right, or abstained when the notes do
-    not say: every question counts once, as in ``kgqa eval``); ties go to the middle of the best run."""
-    candidates = sorted({0.0, *(round(p, 4) for p in probs)})
-    scores = [handled_right(probs, rows, t) for t in candidates]
-    best = max(scores)
-    run = [t for t, s in zip(candidates, scores, strict=True) if s == best]
-    return float(run[len(run) // 2])
+    not say: every question counts once, as in ``kgqa eval``), as the median over resamples of the corpora
+    (drawn with replacement, a fixed seed): the count is flat over a wide range of thresholds, so its single
+    best point moves with any one question, the median of the resamples' best points does not."""
+    p = np.round(np.asarray(probs, dtype=float), 4)
+    candidates = np.unique(np.concatenate([[0.0], p]))
+    corpora = sorted({r["corpus"] for r in rows})
+    of = np.array([corpora.index(r["corpus"]) for r in rows])
+    right = np.array([bool(r["right"]) for r in rows])
+    unanswerable = np.array([not r["answerable"] for r in rows])
+    # per candidate threshold and corpus: questions answered right (p >= t) and abstained on rightly (p < t)
+    at = np.searchsorted(candidates, p, side="right")  # a question is answered for candidates[:at]
+    handled = np.zeros((len(candidates) + 1, len(corpora)))
+    np.add.at(handled, (np.zeros(len(rows), dtype=int), of), right)
+    np.add.at(handled, (at, of), unanswerable.astype(float) - right)
+    per_corpus = np.cumsum(handled, axis=0)[:-1]  # row i: threshold candidates[i]
+    rng = np.random.default_rng(0)
+    best = []
+    for _ in range(BOOTSTRAP):
+        drawn = np.bincount(rng.integers(0, len(corpora), len(corpora)), minlength=len(corpora))
+        scores = per_corpus @ drawn
+        run = candidates[scores == scores.max()]
+        best.append(run[len(run) // 2])
+    return float(np.median(best))
 
 
 def figures(probs: list[float], rows: list[dict[str, Any]], t: float) -> dict[str, float]:
@@ -274,7 +294,7 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
             "train_corpora": sorted({r["corpus"] for r in train}),
             "train_questions": len(train),
             "threshold_rule": "most training questions handled right (answered right, or abstained when "
-            "unanswerable), on leave-one-corpus-out probabilities",
+            f"unanswerable), on leave-one-corpus-out probabilities; median over {BOOTSTRAP} resamples of the corpora",
         },
     )
     handled = handled_right(oof, train, threshold)
@@ -391,7 +411,8 @@ def _report(corpora, rows, train, test, final, oof, losses) -> str:  # type: ign
         "Written by `make fit` (`scripts/fit.py`): the answer confidence is a logistic model over the signals in",
         "`kg/qa/calibrate.py`, fitted on the **train** corpora only; the abstention threshold is the one that",
         "handles the most training questions right (every question counts once, as in `kgqa eval`) on",
-        "leave-one-corpus-out probabilities. A train corpus's questions are answered with ranking weights",
+        f"leave-one-corpus-out probabilities, the median over {BOOTSTRAP} resamples of the corpora. A train corpus's",
+        "questions are answered with ranking weights",
         "fitted on the other train corpora (cross-fitting), so for train corpora *fitted* means the confidence",
         "fitted on all train corpora over a ranking that did not see the corpus, and *left out* means both fitted",
         "without it; `kgqa eval --corpora` gives the shipped engine's figures. Figures here count",

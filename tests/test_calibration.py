@@ -80,3 +80,23 @@ def test_the_pool_size_is_fitted_with_the_weights_and_a_bad_one_is_refused(tmp_p
     missing.write_text(json.dumps({k: v for k, v in doc.items() if k != "pool"}))
     with pytest.raises(ConfigError, match="pool"):
         load_ranking(missing)
+
+
+def test_the_threshold_is_the_median_best_over_resampled_corpora_and_lies_where_the_most_are_handled() -> None:
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("kgqa_fit", Path(__file__).parent.parent / "scripts" / "fit.py")
+    assert spec is not None and spec.loader is not None
+    fit = sys.modules["kgqa_fit"] = importlib.util.module_from_spec(spec)  # its dataclasses look themselves up
+    spec.loader.exec_module(fit)
+    # four corpora: right answers score high, unanswerable questions low, wrong answers in between
+    rows, probs = [], []
+    for corpus in ("a", "b", "c", "d"):
+        for p, answerable, right in [(0.9, True, True), (0.8, True, True), (0.45, True, False), (0.2, False, False)]:
+            rows.append({"corpus": corpus, "answerable": answerable, "right": right})
+            probs.append(p)
+    t = fit.best_threshold(probs, rows)
+    assert t == fit.best_threshold(probs, rows)  # a fixed seed: the same every run
+    assert 0.2 < t <= 0.8  # every right answer kept and every unanswerable question withheld
+    assert fit.handled_right(probs, rows, t) == 12

@@ -14,10 +14,11 @@ from kg.qa.evaluate import answer_correct, citation_hit, format_report, load_qa,
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "data" / "eval" / "qa_dev.jsonl"
 # Reached on the development set with the fitted ranking and confidence (make fit; the development set is
-# in the training split, one of ten corpora): answer accuracy 0.88, citation@1 0.89, abstention recall
-# 0.80, false abstention 0.04 (docs/calibration.md). The floor sits a few questions under, so a regression
-# fails the build while a one-question wobble does not; answer accuracy at 0.85, the project's own bar.
-FLOOR = {"answer_accuracy": 0.85, "citation_at_1": 0.88, "abstention_recall": 0.7}
+# in the training split, one of thirty-one corpora): answer accuracy 0.90, citation@1 0.95, abstention recall
+# 0.67 (10 of 15), false abstention 0.06 (docs/evaluation.md). The floor sits a few questions under, so a
+# regression fails the build while a one-question wobble does not; answer accuracy at 0.85, the project's
+# own bar.
+FLOOR = {"answer_accuracy": 0.85, "citation_at_1": 0.88, "abstention_recall": 0.6}
 CEILING = {"false_abstention": 0.08}
 
 
@@ -72,58 +73,58 @@ def test_dev_set_quality_floor(engine: Engine) -> None:
 
 # Per corpus: answer accuracy and citation@1 measured with the fitted scoring, less two answerable
 # questions, so a regression on any style of notes fails the build (data/eval/corpora.json; the test
-# split is never fitted on). Pooled over the test split (691 questions): abstention recall 0.57, false
-# abstention 0.16, ECE 0.05 when set (fitted on thirty-one train corpora).
+# split is never fitted on). Pooled over the test split (691 questions): abstention recall 0.54, false
+# abstention 0.14, ECE 0.05 when set (fitted on thirty-one train corpora).
 CORPUS_FLOORS = {
-    "sample": (0.87, 0.92),
+    "sample": (0.88, 0.94),
     "messaging": (0.76, 0.76),
     "third": (0.66, 0.80),
-    "outliner": (0.65, 0.74),
+    "outliner": (0.68, 0.74),
     "tables": (0.74, 0.85),
     "flashcards": (0.83, 0.91),
     "sysadmin": (0.77, 0.82),
     "hashicorp": (0.86, 0.86),
     "k8stxt": (0.72, 0.72),
     "netops": (0.75, 0.72),
-    "secplus": (0.75, 0.83),
+    "secplus": (0.78, 0.83),
     "awsfaq": (0.89, 0.89),
-    "kafka": (0.72, 0.78),
-    "dataeng": (0.71, 0.71),
-    "jvm": (0.67, 0.72),
+    "kafka": (0.72, 0.81),
+    "dataeng": (0.74, 0.74),
+    "jvm": (0.70, 0.72),
     "pharm": (0.77, 0.83),
-    "cpa": (0.75, 0.86),
+    "cpa": (0.77, 0.86),
     "pilot": (0.42, 0.65),
-    "scrum": (0.61, 0.69),
-    "zettel": (0.72, 0.75),
-    "gdpr": (0.51, 0.54),
+    "scrum": (0.63, 0.69),
+    "zettel": (0.75, 0.77),
+    "gdpr": (0.56, 0.56),
     "contracts": (0.58, 0.63),
-    "sre": (0.72, 0.70),
-    "physio": (0.70, 0.78),
-    "warehouse": (0.77, 0.83),
+    "sre": (0.75, 0.72),
+    "physio": (0.72, 0.78),
+    "warehouse": (0.77, 0.86),
     "prose": (0.77, 0.94),
-    "k8s": (0.65, 0.77),
+    "k8s": (0.65, 0.79),
     "plaintxt": (0.43, 0.63),
-    "runbook": (0.60, 0.63),
-    "azure": (0.73, 0.83),
-    "gcp": (0.50, 0.70),
+    "runbook": (0.66, 0.63),
+    "azure": (0.70, 0.80),
+    "gcp": (0.53, 0.70),
     "biology": (0.36, 0.40),
-    "pyinterview": (0.57, 0.74),
+    "pyinterview": (0.59, 0.74),
     "dockertxt": (0.59, 0.62),
     "orgmode": (0.83, 0.88),
-    "awsnotion": (0.75, 0.80),
-    "chem": (0.69, 0.77),
-    "wiki": (0.66, 0.77),
+    "awsnotion": (0.77, 0.80),
+    "chem": (0.72, 0.77),
+    "wiki": (0.69, 0.77),
     "electronics": (0.58, 0.66),
-    "teamlead": (0.56, 0.70),
+    "teamlead": (0.64, 0.70),
     "spanish": (0.67, 0.78),
-    "redisdb": (0.62, 0.67),
+    "redisdb": (0.64, 0.67),
     "finance": (0.75, 0.72),
-    "awssysops": (0.72, 0.78),
-    "history": (0.59, 0.75),
+    "awssysops": (0.75, 0.78),
+    "history": (0.62, 0.75),
     "cooking": (0.67, 0.75),
-    "pandas": (0.51, 0.81),
+    "pandas": (0.54, 0.81),
 }
-TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.55), "false_abstention": ("<=", 0.20), "ece": ("<=", 0.08)}
+TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.50), "false_abstention": ("<=", 0.18), "ece": ("<=", 0.08)}
 
 
 @pytest.mark.slow

@@ -59,6 +59,9 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         ("what are the types of indexes in postgresql", QuestionKind.LIST),
         ("postgresql index types", QuestionKind.LIST),  # terse plural, no question word
         ("what are the 3 isolation levels postgres offers", QuestionKind.LIST),  # a count of things to name
+        ("which extensions does postgresql ship with", QuestionKind.LIST),  # any plural asked before its verb
+        ("which replicas are lagging the most", QuestionKind.FEATURE),  # one singled out
+        ("in what increments does postgres storage grow", QuestionKind.NUMBER),  # a figure, asked in the plural
         # a terse singular whose "for ..." names a plural thing asks for one thing, not a list
         ("config flag for kafka transactions", QuestionKind.FEATURE),
         # advice

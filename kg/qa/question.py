@@ -88,6 +88,13 @@ _WHICH_PLURAL = re.compile(
     r"(?:types|options|rules|records|models|methods|kinds|components|services|features|ways|steps|parts|"
     r"protocols|platforms|languages|strategies|policies)\b"
 )
+# any plural asked for before its verb ("which parsers does logql have", "what actions can a monitor trigger"),
+# unless a figure or advice is asked (read first) or one is singled out ("which airways have the highest ...")
+_ASKED_PLURAL = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?[a-z]{2,}[^isu\W]s\s+(?:are|were|do|does|did|can|could|will|would|"
+    r"should|have|has|exist|measure|support)\b"
+    r"(?!.*\b(?:most|least|best|worst|highest|lowest|largest|smallest|biggest|fastest|slowest|cheapest)\b)"
+)
 
 
 def detect_kind(q: str, n_clauses: int) -> QuestionKind:
@@ -107,6 +114,8 @@ def detect_kind(q: str, n_clauses: int) -> QuestionKind:
         return QuestionKind.BEST_PRACTICE
     if _NUMBER.search(q):
         return QuestionKind.NUMBER
+    if _ASKED_PLURAL.search(q):
+        return QuestionKind.LIST
     if _DEFINITION.search(q):
         return QuestionKind.DEFINITION
     return QuestionKind.FEATURE
