@@ -36,10 +36,9 @@ _CAMEL_CODE = re.compile(r"[a-z]+[A-Z]|[A-Z][a-z]+[A-Z]")
 
 
 def _code_like(token: str) -> bool:
-    if _CODE_LIKE.match(token):
-        return True
-    # camel case: lower first (maxPoolSize) or three humps and more (MaxRAMPercentage)
-    return bool(_CAMEL_CODE.match(token)) and (token[0].islower() or len(_HUMP.findall(token)) >= 3)
+    return bool(_CODE_LIKE.match(token) or (_CAMEL_CODE.match(token) and camel_parts(token)))
+
+
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -127,11 +126,15 @@ def camel_terms(text: str) -> list[str]:
     if text.islower():  # most lines: no capital, no identifier to split
         return out
     for m in _CAMEL.finditer(text):
-        ident = m.group()
-        parts = _HUMP.findall(ident)
-        if len(parts) > 1 and (ident[0].islower() or len(parts) >= 3):
-            out += [t for part in parts if len(part) > 1 for t in _token_terms(part.lower(), False)]
+        out += [t for part in camel_parts(m.group()) if len(part) > 1 for t in _token_terms(part.lower(), False)]
     return out
+
+
+def camel_parts(ident: str) -> list[str]:
+    """The humps of an identifier written in camel case (executorIdleTimeout) or in Pascal case of three humps
+    or more (MaxTenuringThreshold); none for two humps, mostly product names (CloudWatch, DynamoDB)."""
+    parts = _HUMP.findall(ident)
+    return parts if len(parts) > 1 and (ident[0].islower() or len(parts) >= 3) else []
 
 
 def terms_of_words(toks: list[str], keep_stopwords: bool = False) -> list[str]:

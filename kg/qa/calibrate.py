@@ -126,7 +126,8 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
     figure = query.kind in (QuestionKind.NUMBER, QuestionKind.PRICING)
     extra = [p for p in answer if p.id != top.passage.id]
     shown = {s for p in extra for s in shape_signals(index, query, p, index.facts_by_passage.get(p.id, []), [])}
-    said = _words_of([top.passage, *extra])
+    answered = (top.passage, *extra)
+    said = _words_of(answered)
     out.update(
         coverage_body=top.signal("coverage_body"),
         coverage_head=top.signal("coverage_head") + top.signal("coverage_head_list"),
@@ -157,19 +158,18 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
         ),
         names_service=float(bool(query.services)),
         family_missing=float(
-            bool(query.unit_family)
-            and not any(query.unit_family in index.families.get(p.id, ()) for p in (top.passage, *extra))
+            bool(query.unit_family) and not any(query.unit_family in index.families.get(p.id, ()) for p in answered)
         ),
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
         asked_missing=float(bool(query.asked) and not _says(query.asked or "", said)),
         default_missing=float(bool(DEFAULT_ASKED.search(query.normalised)) and not _says("default", said)),
-        code_missing=float(len(code_missing(index, query, [top.passage, *extra]))),
-        number_missing=float(len(number_missing(query, [top.passage, *extra]))),
+        code_missing=float(len(code_missing(index, query, answered))),
+        number_missing=float(len(number_missing(query, answered))),
         answer_parts=float(len(answer)),
         count_missing=float(
             bool(HOW_MANY.search(query.normalised))
             and not query.unit_family  # "how many hours" asks for a time
-            and not any(index.families.get(p.id, frozenset()) & {"count", "none"} for p in (top.passage, *extra))
+            and not any(index.families.get(p.id, frozenset()) & {"count", "none"} for p in answered)
         ),
     )
     return out
@@ -191,7 +191,7 @@ def number_missing(q: Query, passages: Sequence[Passage]) -> list[str]:
         return []
     said: set[str] = set()
     for p in passages:
-        said |= _numbers(" ".join((p.text, *p.local_section, p.lead)))
+        said |= _numbers(" ".join(_spoken(p)))
     return [n for n in asked if n not in said]
 
 
@@ -200,14 +200,19 @@ def code_missing(index: Index, q: Query, passages: Sequence[Passage]) -> list[st
     (compared without case and punctuation: "fetch.max.bytes" is not in "max.partition.fetch.bytes")."""
     if not q.codes:
         return []
-    parts = []
-    for p in passages:
-        parts += [p.text, *p.local_section, p.lead]
-        s = index.services.get(p.service or "")
-        if s:
-            parts += [s.label, *s.aliases]
-    said = "|".join(squash(x) for x in parts)
+    said = "|".join(squash(x) for p in passages for x in (*_spoken(p), *_service_names(index, p)))
     return [t for t in q.codes if t not in said]
+
+
+def _spoken(p: Passage) -> tuple[str, ...]:
+    """What a passage says, with its headings and the lead of the list it belongs to."""
+    return (p.text, *p.local_section, p.lead)
+
+
+def _service_names(index: Index, p: Passage) -> tuple[str, ...]:
+    """The label and aliases of the service a passage belongs to (none when it belongs to none)."""
+    s = index.services.get(p.service or "")
+    return (s.label, *s.aliases) if s else ()
 
 
 def _mentioned(side: str, passages: list[Any]) -> bool:
@@ -223,7 +228,7 @@ def _words_of(passages: Sequence[Any]) -> set[str]:
     """The terms of the passages, their headings and the lists they belong to: what an answer says."""
     seen: set[str] = set()
     for p in passages:
-        seen |= set(terms(" ".join([p.text, *p.local_section, p.lead])))
+        seen |= set(terms(" ".join(_spoken(p))))
     return seen
 
 
@@ -260,7 +265,7 @@ def known_missing(index: Index, q: Query, p: Any, extra: Sequence[Passage] = ())
     """Content words of the question that the notes use somewhere but not in this passage (nor the others the
     answer was composed of), its headings or the list it belongs to: what the question asks beyond what the
     answer says (a near miss)."""
-    seen = set(terms(" ".join([p.text, *p.local_section, p.lead, *(x.text for x in extra)])))
+    seen = set(terms(" ".join([*_spoken(p), *(x.text for x in extra)])))
     keys = _keys(seen)
     return [
         t
@@ -287,10 +292,10 @@ def missing_names(index: Index, q: Query, passages: list[Any]) -> list[str]:
     named = set(q.service_terms)
     context: set[str] = set()
     for p in passages:
-        context |= set(content_terms(" ".join([p.text, *p.local_section, p.lead])))
-        s = index.services.get(p.service or "")
-        if s:
-            context |= set(content_terms(" ".join([s.label, *s.aliases])))
+        context |= set(content_terms(" ".join(_spoken(p))))
+        names = _service_names(index, p)
+        if names:
+            context |= set(content_terms(" ".join(names)))
     out = []
     for tok in words(q.normalised):
         t = stem(tok)

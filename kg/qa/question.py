@@ -228,6 +228,7 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
     mentions = lexicon.mentions(normalised)
     services = tuple(dict.fromkeys(m.service for m in mentions))
     service_terms = frozenset(t for m in mentions for t in content_terms(m.phrase))
+    named = {squash(w) for m in mentions for w in m.phrase.split()}
     clauses = split_clauses(normalised)
     unit, family = question_unit(normalised)
     kind = detect_kind(normalised, len(clauses))
@@ -261,7 +262,5 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
         compared=compared_sides(normalised),
         asked=asked_noun(normalised, service_terms) if kind is not QuestionKind.DEFINITION else None,
         # a service's name is no identifier to look for ("EC2"): the service signals weigh it
-        codes=tuple(
-            c for c in identifiers(question) if c not in {squash(w) for m in mentions for w in m.phrase.split()}
-        ),
+        codes=tuple(c for c in identifiers(question) if c not in named),
     )
