@@ -515,3 +515,26 @@ def test_a_date_with_a_month_name_is_no_quantity_and_a_year_asked_is_found_befor
     assert asked.kind is QuestionKind.NUMBER and asked.unit_family is None  # a year asked is no length of time
     (line,) = notes("history.md", [("first released in 1789, well before the rest", PG, "postgresql", False, "")])
     assert shape_signals(index, asked, line, [], []) == ["year"]
+
+
+def test_the_label_a_line_opens_with_is_scored_apart_from_the_rest_of_the_line() -> None:
+    """A line's label (before ':', '=', '->' or a dash) says what it is about: the question's words found there
+    count for the ranking feature ``coverage_label``, words found only after it do not, headings have none."""
+    from kg.qa.retrieve import label_signals
+
+    rows = notes(
+        "kafka.txt",
+        [
+            ("Kafka", KAFKA, "kafka", True, ""),
+            ("segment size: 1 GiB, then a new segment is rolled", KAFKA, "kafka", False, ""),
+            ("segment roll time = 7 days, even when the segment size is not reached", KAFKA, "kafka", False, ""),
+            ("a new segment is rolled after 7 days", KAFKA, "kafka", False, ""),
+        ],
+    )
+    idx = small_index(rows)
+    q = query(idx, "kafka segment size")
+    size, roll, plain = (label_signals(idx, q, p).get("coverage_label", 0.0) for p in rows[1:])
+    assert size == pytest.approx(1.0)  # every asked word (the service aside) is in "segment size"
+    assert 0.0 < roll < size  # "segment" is in the label, "size" only after it
+    assert plain == 0.0  # no label
+    assert label_signals(idx, q, rows[0]) == {}  # a heading is no labelled line

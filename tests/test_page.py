@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 LAMBDA_Q = "what is the maximum execution time of a lambda function"
-ABSENT_Q = "what is the max message size in amazon sqs"  # SQS is in the notes, its message size is not
+ABSENT_Q = "what is the maximum item size in google bigtable"  # a service the notes never mention
 XSS_Q = "<img src=x onerror=alert(1)>"
 TIMEOUT_MS = 30_000
 PAGE_KEY = "page-key-5b1e0c94"

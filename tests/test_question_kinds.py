@@ -49,6 +49,9 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         # "what is X" and "what does X stand for" want a definition
         ("what is a consumer group", QuestionKind.DEFINITION),
         ("what does WAL stand for", QuestionKind.DEFINITION),
+        # ... but "what is the default X" asks for a setting's value
+        ("what's the default isolation level in postgres", QuestionKind.FEATURE),
+        ("what is a default privilege", QuestionKind.DEFINITION),  # "default" as part of the term
         # a bare name asks what the thing is, even one that ends like a plural
         ("postgres", QuestionKind.DEFINITION),
         ("tell me about rabbitmq", QuestionKind.DEFINITION),
@@ -137,6 +140,9 @@ def test_a_name_typed_right_is_never_corrected(lexicon: Lexicon) -> None:
         ("how long can a kafka consumer wait, in minutes", "minutes", "time"),
         ("kafka retention period", None, "time"),  # a duration with no unit named
         ("how big can a postgres row be", None, "size"),
+        # how long a thing may be is a length, in characters or bytes as much as in time
+        ("how long can a table name be in postgres?", None, None),
+        ("how long can a kafka message be delayed", None, "time"),
         # "per GB" is how a price is billed, not the unit the answer should be in
         ("what is the price per GB of kafka storage", None, "money"),
     ],

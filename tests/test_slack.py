@@ -24,7 +24,7 @@ from kg.settings import Settings
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 LAMBDA_Q = "what is the maximum execution time of a lambda function"
-ABSENT_Q = "what is the max message size in amazon sqs"  # SQS is in the notes, its message size is not
+ABSENT_Q = "what is the maximum item size in google bigtable"  # a service the notes never mention
 
 
 @pytest.fixture(autouse=True)

@@ -40,7 +40,8 @@ _LIST = re.compile(
     r"strategies)\s*\??$"
 )
 _DEFINITION = re.compile(
-    r"^(?:what(?:'s| is| are| does)|define|definition of|meaning of|explain)\b(?!.*\b(?:how|many|much)\b)"
+    # "what is the default ..." asks a setting's value, not what something is
+    r"^(?:what(?:'s| is| are| does)|define|definition of|meaning of|explain)\b(?!.*\b(?:how|many|much|the defaults?)\b)"
     r"|\bstand for\b|\bmean\b|\bused for\b|\bdefinition\b|\bwhat does .* do\b|\bmeaning\b(?!\s+of\b)"
 )
 _BEST = re.compile(
@@ -178,6 +179,12 @@ def compared_sides(q: str) -> tuple[str, ...]:
     return (" ".join(a[-2:]), " ".join(b[:2])) if a and b else ()
 
 
+# "how long can a table name be (in postgres)": how long a thing may be, not how long something lasts
+_LENGTH_ASKED = re.compile(
+    r"\bhow long (?:can|could|may|must|should|will|is|are)\b[^?]*?\bbe(?:\s+(?:in|on|for|of|with)\b[^?]*)?\s*\??$"
+)
+
+
 def question_unit(q: str) -> tuple[str | None, str | None]:
     toks = re.findall(r"[a-z%]+", fold(q))
     for i, tok in enumerate(toks):
@@ -187,6 +194,8 @@ def question_unit(q: str) -> tuple[str | None, str | None]:
             unit, family, _factor = UNITS[tok]
             return unit, family
     for tok in toks:
+        if tok == "long" and _LENGTH_ASKED.search(fold(q)):
+            continue  # "how long can a table name be": a length, in characters or bytes as much as in time
         if tok in _MEASURE:
             return None, _MEASURE[tok]
     return None, None

@@ -39,6 +39,7 @@ RANK_FEATURES = (
     "coverage_head",  # share covered only by its headings
     "coverage_head_list",  # the same, for a list question (a list is named by its lead)
     "coverage_short",  # share found only shortened or spelt out ("docs" / "documents"), in text or headings
+    "coverage_label",  # share found in the label the line opens with ("modes" of "modes: evaluative, spot")
     "service_own",  # the passage belongs to a service the question names
     "service_section",  # its section names one
     "service_other",  # the question names a service and the passage belongs to another one
@@ -195,6 +196,21 @@ def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float, floa
         elif forms and not forms.isdisjoint(index.passage_words(p)):
             in_short += w
     return (in_body / total, in_head / total, in_short / total) if total else (0.0, 0.0, 0.0)
+
+
+_LABEL = re.compile(r"^([^:=]{1,60}?)\s*(?::|=|->|→|\s[-–—]\s)\s*(?=\S)")  # "modes: ...", "GOGC=100 ..."
+
+
+def label_signals(index: Index, query: Query, p: Passage) -> dict[str, float]:
+    """The label a line opens with, before its ':', '=', '->' or dash (what the line is about, where the rest
+    says what it is): the share of the question's term weight found in it."""
+    m = None if p.is_heading else _LABEL.match(p.text)
+    weighted = coverage_weights(index, query) if m else []
+    total = sum(w for _, w, _ in weighted)
+    if not total or m is None:
+        return {}
+    keys = {term_key(t) for t in terms(m.group(1))}
+    return {"coverage_label": sum(w for k, w, _ in weighted if k in keys) / total}
 
 
 def _shorter(key: str) -> set[str]:
@@ -831,6 +847,7 @@ def candidates(
             "coverage_head": 0.0 if listing else head,
             "coverage_head_list": head if listing else 0.0,
             "coverage_short": short,
+            **label_signals(index, query, c.passage),
             "service_own": float(own),
             "service_section": float(section),
             "service_other": float(other),
