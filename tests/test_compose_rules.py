@@ -15,7 +15,7 @@ from kg.qa.compose import MAX_ANSWER, Composed, compose, converted
 from kg.qa.index import Index
 from kg.qa.lexicon import Lexicon
 from kg.qa.question import Query, analyse
-from kg.qa.retrieve import Candidate
+from kg.qa.retrieve import Candidate, label_signals
 
 SERVICES = [Service("kafka", "Kafka"), Service("rabbitmq", "RabbitMQ"), Service("postgresql", "PostgreSQL")]
 
@@ -520,8 +520,6 @@ def test_a_date_with_a_month_name_is_no_quantity_and_a_year_asked_is_found_befor
 def test_the_label_a_line_opens_with_is_scored_apart_from_the_rest_of_the_line() -> None:
     """A line's label (before ':', '=', '->' or a dash) says what it is about: the question's words found there
     count for the ranking feature ``coverage_label``, words found only after it do not, headings have none."""
-    from kg.qa.retrieve import label_signals
-
     rows = notes(
         "kafka.txt",
         [
