@@ -186,7 +186,8 @@ _LENGTH_ASKED = re.compile(
 
 
 def question_unit(q: str) -> tuple[str | None, str | None]:
-    toks = re.findall(r"[a-z%]+", fold(q))
+    folded = fold(q)
+    toks = re.findall(r"[a-z%]+", folded)
     for i, tok in enumerate(toks):
         if i and toks[i - 1] in ("what", "which") and tok in ("year", "month", "day"):
             continue  # "what year ...": a date is asked, not a length of time
@@ -194,7 +195,7 @@ def question_unit(q: str) -> tuple[str | None, str | None]:
             unit, family, _factor = UNITS[tok]
             return unit, family
     for tok in toks:
-        if tok == "long" and _LENGTH_ASKED.search(fold(q)):
+        if tok == "long" and _LENGTH_ASKED.search(folded):
             continue  # "how long can a table name be": a length, in characters or bytes as much as in time
         if tok in _MEASURE:
             return None, _MEASURE[tok]

@@ -205,9 +205,11 @@ def label_signals(index: Index, query: Query, p: Passage) -> dict[str, float]:
     """The label a line opens with, before its ':', '=', '->' or dash (what the line is about, where the rest
     says what it is): the share of the question's term weight found in it."""
     m = None if p.is_heading else _LABEL.match(p.text)
-    weighted = coverage_weights(index, query) if m else []
+    if m is None:
+        return {}
+    weighted = coverage_weights(index, query)
     total = sum(w for _, w, _ in weighted)
-    if not total or m is None:
+    if not total:
         return {}
     keys = {term_key(t) for t in terms(m.group(1))}
     return {"coverage_label": sum(w for k, w, _ in weighted if k in keys) / total}
