@@ -106,8 +106,13 @@ def _marked(s: str) -> bool:
     return bool(NUMBERED.match(s) or BULLET.match(s))
 
 
+_ASIDE = re.compile(r"\s+\([^()]*\)$")  # "DEFAULT PORTS (the ones I get asked)": a remark after a title
+
+
 def _all_caps(s: str) -> bool:
-    """``DISK AND FILESYSTEMS``, ``MEMORY / OOM``: a line of capitals with at least one real word."""
+    """``DISK AND FILESYSTEMS``, ``MEMORY / OOM``: a line of capitals with at least one real word, maybe
+    followed by a remark in brackets (``DEFAULT PORTS (the ones I get asked)``)."""
+    s = _ASIDE.sub("", s)
     if s != s.upper():  # a lower-case letter: most lines, told without looking at each character
         return False
     letters = [c for c in s if c.isalpha()]

@@ -511,6 +511,9 @@ def test_a_date_with_a_month_name_is_no_quantity_and_a_year_asked_is_found_befor
     assert not states_number("released Jan 5, 2024")
     assert states_number("on Jan 5, 2024 we ran 3 replicas")  # the date goes, the count stays
     assert states_number("may 5 retries happen")  # "may" before a number is no month here
+    assert states_number("the timer runs certbot renew twice a day")  # a quantity in words
+    assert states_number("extend by two further months")
+    assert not states_number("one of the two pods")  # number words that count no time or rate
     asked = query(index, "what year was postgres first released")
     assert asked.kind is QuestionKind.NUMBER and asked.unit_family is None  # a year asked is no length of time
     (line,) = notes("history.md", [("first released in 1789, well before the rest", PG, "postgresql", False, "")])

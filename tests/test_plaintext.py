@@ -40,6 +40,15 @@ def test_an_all_caps_line_is_a_title_over_the_outline() -> None:
     assert at(ps, 3).section == ("DISK AND FILESYSTEMS",)
 
 
+def test_an_all_caps_title_may_end_with_a_remark_in_brackets() -> None:
+    text = "intro line\n\nDEFAULT PORTS (the ones I get asked)\n22 ssh\n443 https\n\nnot a title (really)\n8080 alt\n"
+    ps = parse_plaintext(text, "ports.txt")
+    title = at(ps, 3)
+    assert title.kind is BlockKind.HEADING and title.text == "DEFAULT PORTS (the ones I get asked)"
+    assert at(ps, 4).section == ("DEFAULT PORTS (the ones I get asked)",)
+    assert at(ps, 7).kind is not BlockKind.HEADING, "lower-case words outside the brackets make no title"
+
+
 def test_indented_lines_are_children_of_the_item_above() -> None:
     ps = parse_plaintext(OUTLINE, "disks.txt")
     parent = at(ps, 3)

@@ -23,6 +23,13 @@ from kg.units import BASE_UNITS, DATE, without_dates
 from kg.vocab import MEASURE_WORDS, PRICE_WORDS, word_pattern
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
+# a quantity in words: "twice a day", "one month", "two further months", "every six hours"
+COUNT_IN_WORDS = re.compile(
+    r"\b(?:once|twice|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|ninety|hundred|a dozen)\s+(?:\w+\s+)?(?:a|an|per|times|seconds?|minutes?|hours?|days?|"
+    r"weeks?|months?|years?)\b",
+    re.I,
+)
 # the mark of a numbered point ("3.", "2.1", "a)", "iv.") at the start of a line: a position, not a quantity
 OUTLINE_MARK = re.compile(r"^\s*(?:\d+[.)]|\(?[a-z][.)]|\(?[ivx]+[.)])\s+")  # not "3 duplicate ACKs"
 # A line that talks about money: a currency sign, a percentage or a price word.
@@ -304,7 +311,7 @@ def states_number(text: str) -> bool:
     say how much the rent was)."""
     text = OUTLINE_MARK.sub("", text, count=1)
     if NUMBER_IN_TEXT.search(text) is None:
-        return False
+        return COUNT_IN_WORDS.search(text) is not None
     return DATE.search(text) is None or NUMBER_IN_TEXT.search(without_dates(text)) is not None
 
 
