@@ -453,6 +453,28 @@ def test_a_list_asked_of_a_line_that_names_its_items_under_the_asked_label_is_th
     assert "acks" not in out.text and "batch.size" not in out.text  # the siblings are not the list asked
 
 
+def test_an_item_a_long_list_names_by_its_label_is_shown_whole_when_the_label_is_asked() -> None:
+    sec = ("Kafka", "Consumer")
+    detail = " (read the docs before changing it, it interacts with the group coordinator and rebalances)"
+    rows = notes(
+        "kafka.txt",
+        [
+            ("Consumer", sec, "kafka", True, ""),
+            ("session timeout: 45 s by default" + detail, sec, "kafka", False, ""),
+            ("assignors: range, round-robin, sticky, cooperative-sticky" + detail, sec, "kafka", False, ""),
+            ("fetch sizes: max.partition.fetch.bytes 1 MB" + detail, sec, "kafka", False, ""),
+            ("isolation: read_uncommitted by default" + detail, sec, "kafka", False, ""),
+        ],
+    )
+    idx = small_index(rows)
+    q, out = answered(idx, "list the kafka consumer assignors", rows[1])
+    assert q.kind is QuestionKind.LIST and out.is_list
+    # the items do not all fit whole, so they are named by their labels; the one the question names keeps
+    # its items, the others are named as far as they fit
+    assert "assignors: range, round-robin, sticky, cooperative-sticky" in out.text, out.text
+    assert "session timeout;" in out.text and len(out.text) <= MAX_ANSWER
+
+
 def test_a_service_named_by_a_heading_above_the_subject_is_the_lines_service() -> None:
     from kg.qa.retrieve import service_signals
 

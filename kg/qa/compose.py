@@ -236,7 +236,23 @@ def is_entry(p: Passage) -> bool:
     return is_title_like(p) and len(p.text.split()) <= 4
 
 
-def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = True) -> Composed | None:
+def asked_item(index: Index, query: Query, items: list[Passage]) -> Passage | None:
+    """The one item a list would name by its label alone ("modes" of "modes: evaluative, center-weighted,
+    spot") whose label covers most of the question's term weight: its details are what was asked. None when
+    no such item, or several, cover it equally."""
+    weights = coverage_weights(index, query)
+    covered = []
+    for it in items:
+        name = name_of(it)
+        keys = {term_key(t) for t in terms(name)} if name != it.text else set()
+        covered.append(sum(w for k, w, _ in weights if k in keys))
+    best = max(covered, default=0.0)
+    return items[covered.index(best)] if best > 0 and covered.count(best) == 1 else None
+
+
+def compose_list(
+    index: Index, top: Passage, prefix: str, entries_only: bool = True, query: Query | None = None
+) -> Composed | None:
     lead, items = sibling_group(index, top)
     items = [it for it in items if not it.is_heading]
     if len(items) < 2:
@@ -272,11 +288,22 @@ def compose_list(index: Index, top: Passage, prefix: str, entries_only: bool = T
         seen_heads.setdefault(it.text if whole else name_of(it), it)
     chosen = list(seen_heads.values())
     heads = list(seen_heads)
+    # when not every item fits, the item the question names is shown whole and kept (its details are what
+    # was asked: "modes: evaluative, center-weighted, spot"), the others named while they fit
+    asked = None if whole or query is None else asked_item(index, query, chosen)
+    reserve = 0  # room kept for the asked item until it comes
+    if asked is not None:
+        heads[chosen.index(asked)] = _clip(asked.text, budget)
+        reserve = len(heads[chosen.index(asked)]) + 2
     used: list[Passage] = [lead] if lead else []
     body: list[str] = []
     for it, head in zip(chosen, heads, strict=True):
-        if sum(len(b) + 2 for b in body) + len(head) > budget:
-            break
+        if it is asked:
+            reserve = 0
+        elif sum(len(b) + 2 for b in body) + len(head) + reserve > budget:
+            if asked is None:
+                break
+            continue
         body.append(head)
         used.append(it)
     if not body:
@@ -498,7 +525,7 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
     label = enumerates(top.text) if query.kind is QuestionKind.LIST and not opens else None
     inline = label is not None and bool(set(terms(label or top.text)) & set(query.terms))
     if (query.kind is QuestionKind.LIST or (opens and query.kind is not QuestionKind.COMPARISON)) and not inline:
-        listed = compose_list(index, top, prefix, entries_only=query.kind is QuestionKind.LIST)
+        listed = compose_list(index, top, prefix, entries_only=query.kind is QuestionKind.LIST, query=query)
         if listed:
             return listed
     if inline:  # the items are the answer: nothing after them completes it
