@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from kg.model import BlockKind, Fact, Passage, QuestionKind
-from kg.qa.index import Index, term_key
+from kg.qa.index import Index
 from kg.qa.question import Query
 from kg.qa.retrieve import (
     DEFINITION_FEATURES,
@@ -16,6 +16,7 @@ from kg.qa.retrieve import (
     defines,
     enumerates,
     states_number,
+    weight_in,
 )
 from kg.text import terms, words
 from kg.units import UNITS, family_of
@@ -53,11 +54,10 @@ def excerpt(index: Index, query: Query, text: str, budget: int) -> str:
     defined = defined_terms(index, query) if query.kind is QuestionKind.DEFINITION else []
 
     def score(part: str) -> tuple[bool, float, bool]:
-        keys = {term_key(t) for t in terms(part)}
         low = part.lower()
         return (
             any(defines(term, low) for term in defined),  # a definition is asked: the part that gives it
-            sum(w for k, w, _ in weights if k in keys),
+            weight_in(weights, part),
             figure and any(ch.isdigit() for ch in part),  # a figure is asked: of two parts as near, the one with one
         )
 
@@ -236,18 +236,14 @@ def is_entry(p: Passage) -> bool:
     return is_title_like(p) and len(p.text.split()) <= 4
 
 
-def asked_item(index: Index, query: Query, items: list[Passage]) -> Passage | None:
-    """The one item a list would name by its label alone ("modes" of "modes: evaluative, center-weighted,
-    spot") whose label covers most of the question's term weight: its details are what was asked. None when
-    no such item, or several, cover it equally."""
+def asked_item(index: Index, query: Query, named: dict[str, Passage]) -> Passage | None:
+    """Of a list's items by the names it would show (``name_of``), the one item shown by its label alone
+    ("modes" of "modes: evaluative, center-weighted, spot") whose label carries most of the question's term
+    weight: its details are what was asked. None when no such item, or several, carry it equally."""
     weights = coverage_weights(index, query)
-    covered = []
-    for it in items:
-        name = name_of(it)
-        keys = {term_key(t) for t in terms(name)} if name != it.text else set()
-        covered.append(sum(w for k, w, _ in weights if k in keys))
+    covered = [weight_in(weights, name) if name != it.text else 0.0 for name, it in named.items()]
     best = max(covered, default=0.0)
-    return items[covered.index(best)] if best > 0 and covered.count(best) == 1 else None
+    return list(named.values())[covered.index(best)] if best > 0 and covered.count(best) == 1 else None
 
 
 def compose_list(
@@ -290,11 +286,12 @@ def compose_list(
     heads = list(seen_heads)
     # when not every item fits, the item the question names is shown whole and kept (its details are what
     # was asked: "modes: evaluative, center-weighted, spot"), the others named while they fit
-    asked = None if whole or query is None else asked_item(index, query, chosen)
+    asked = None if whole or query is None else asked_item(index, query, seen_heads)
     reserve = 0  # room kept for the asked item until it comes
     if asked is not None:
-        heads[chosen.index(asked)] = _clip(asked.text, budget)
-        reserve = len(heads[chosen.index(asked)]) + 2
+        at = chosen.index(asked)
+        heads[at] = _clip(asked.text, budget)
+        reserve = len(heads[at]) + 2
     used: list[Passage] = [lead] if lead else []
     body: list[str] = []
     for it, head in zip(chosen, heads, strict=True):

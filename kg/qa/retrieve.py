@@ -218,8 +218,13 @@ def label_signals(index: Index, query: Query, p: Passage) -> dict[str, float]:
     total = sum(w for _, w, _ in weighted)
     if not total:
         return {}
-    keys = {term_key(t) for t in terms(m.group(1))}
-    return {"coverage_label": sum(w for k, w, _ in weighted if k in keys) / total}
+    return {"coverage_label": weight_in(weighted, m.group(1)) / total}
+
+
+def weight_in(weighted: list[tuple[str, float, frozenset[str]]], text: str) -> float:
+    """How much of the question's term weight (``coverage_weights``) the words of ``text`` carry."""
+    keys = {term_key(t) for t in terms(text)}
+    return sum(w for k, w, _ in weighted if k in keys)
 
 
 def _shorter(key: str) -> set[str]:
