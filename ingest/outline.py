@@ -42,8 +42,9 @@ def is_bullet(line: str) -> bool:
     return bool(BULLET_MARK.match(line))
 
 
-def looks_like_heading(line: str, next_line: str) -> bool:
-    """A short title-shaped line that is followed by content, judged from its own shape only."""
+def looks_like_heading(line: str, next_line: str, nested: bool = False) -> bool:
+    """A short title-shaped line that is followed by content, judged from its own shape only. ``nested``: the
+    next line is indented under this one, so it is this line's content even when it starts in lower case."""
     s = line.strip()
     words = s.split()
     if not words or len(words) > 10 or len(s) > 80:
@@ -60,7 +61,7 @@ def looks_like_heading(line: str, next_line: str) -> bool:
     nxt = next_line.strip()
     if not nxt:
         return False  # nothing follows: a closing remark, not a title
-    if nxt[0].islower() or nxt[0] in ",;)":
+    if not nested and (nxt[0].islower() or nxt[0] in ",;)"):
         return False  # the next line continues this one
     if not is_bullet(next_line) and (ACRONYM_TITLE.match(nxt) or nxt.startswith("#")):
         return False  # a line right before a new chapter closes the old one

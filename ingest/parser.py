@@ -7,6 +7,7 @@ Everything here is decided from the shape of a line and its neighbours, never fr
 
 from __future__ import annotations
 
+import codecs
 import gc
 import re
 from collections.abc import Iterator
@@ -250,10 +251,21 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
     return _Parser(lines, rel).run()
 
 
-def parse_file(path: Path, root: Path) -> list[Passage]:
-    """Passages of a UTF-8 notes file; raises UnicodeDecodeError for binary or non-UTF-8 files."""
-    data = path.read_bytes()
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def decode_notes(data: bytes) -> str:
+    """A notes file's text: UTF-8 (with or without a byte-order mark), or UTF-16 that starts with its
+    byte-order mark, as Windows Notepad saves "Unicode" files. Raises UnicodeDecodeError for anything else
+    (binary files, other encodings)."""
+    if data.startswith(UTF16_BOMS):
+        return data.decode("utf-16")
     if b"\x00" in data[:8192]:
         raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "binary file (NUL bytes)")
-    text = data.decode("utf-8-sig")
-    return parse_text(text, path.relative_to(root).as_posix())
+    return data.decode("utf-8-sig")
+
+
+def parse_file(path: Path, root: Path) -> list[Passage]:
+    """Passages of a notes file (see ``decode_notes``); raises UnicodeDecodeError for binary files and
+    encodings other than UTF-8 and UTF-16."""
+    return parse_text(decode_notes(path.read_bytes()), path.relative_to(root).as_posix())

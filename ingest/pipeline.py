@@ -30,7 +30,7 @@ from ingest.embedding import (
     vector_identity,
 )
 from ingest.filecache import Derived, FileCache, FileEntry, entry_key, parser_identity, passage_row, write_entries
-from ingest.parser import parse_text
+from ingest.parser import UTF16_BOMS, decode_notes, parse_text
 from ingest.services import build_services
 from kg.counts import logic_digest as counts_digest
 from kg.counts import write_counts
@@ -55,7 +55,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "33"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "34"  # bump when parsing or extraction changes, so old indexes are rebuilt
 NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".org")
 
 
@@ -113,12 +113,14 @@ def check_file(path: Path, data: bytes, max_line_chars: int) -> str:
     """Why a notes file cannot be ingested, or '' when it can."""
     if not data.strip():
         return "empty file"
-    if b"\x00" in data:
+    if b"\x00" in data and not data.startswith(UTF16_BOMS):
         return "binary file (contains NUL bytes), not text notes"
     try:
-        text = data.decode("utf-8-sig")
+        text = decode_notes(data)
     except UnicodeDecodeError as exc:
         return f"not UTF-8 text (invalid byte at offset {exc.start}); save it as UTF-8"
+    if not text.strip():
+        return "empty file"
     longest = max((len(line) for line in text.split("\n")), default=0)
     if longest > max_line_chars:
         return f"a line of {longest:,} characters exceeds the limit of {max_line_chars:,} (KGQA_MAX_LINE_CHARS)"
@@ -208,7 +210,7 @@ def build_index(
         rel = path.relative_to(notes_dir).as_posix()
         digest = by_file[rel].sha256
         key = entry_key(identity, rel, digest)
-        entry = cache.get(rel, key) or FileEntry(key, rel, digest, parse_text(data.decode("utf-8-sig"), rel))
+        entry = cache.get(rel, key) or FileEntry(key, rel, digest, parse_text(decode_notes(data), rel))
         parsed += entry.source is None
         by_file[rel].passages = len(entry.passages)
         entries.append(entry)

@@ -165,12 +165,18 @@ class _Reader:
         if _all_caps(s) and len(s.split()) <= TITLE_WORDS:
             return s, self.level("caps"), i
         after = next((x for x in self.lines[i + 1 :] if x.strip()), "")
-        if s.endswith(":") or "=" in s or not looks_like_heading(s, after):
+        # the lines right below are indented under it: an outline kept by indentation alone ("Lambda" over
+        # "    timeout: 900 s"), whose lines need no bullet to belong to it
+        nested = bool(below) and _indent(self.lines[i + 1]) > 0
+        # ... and opens a part of the notes: first line, or after a blank or an indented line (a line of notes
+        # at the margin with a command indented under it is no title)
+        nested = nested and (i == 0 or not self.lines[i - 1].strip() or _indent(self.lines[i - 1]) > 0)
+        if s.endswith(":") or "=" in s or not looks_like_heading(s, after, nested):
             return None
-        # a title-shaped line heads what follows when a list follows it, or when it stands alone
-        # (first line of the file, or blank lines around it); otherwise it is one more line of notes
+        # a title-shaped line heads what follows when a list follows it, or lines indented under it, or when
+        # it stands alone (first line of the file, or blank lines around it); otherwise it is one more line
         alone = not below and (i == 0 or not self.lines[i - 1].strip())
-        if _marked(after.strip()) or alone or all(not x.strip() for x in self.lines[:i]):
+        if _marked(after.strip()) or nested or alone or all(not x.strip() for x in self.lines[:i]):
             return s, 0, i
         return None
 
@@ -253,6 +259,9 @@ class _Reader:
         letter = letter if len(letter) == 1 else ""  # "iv)" is a roman numeral
         bullet = BULLET.match(body)
         marked = bool(numbered or bullet)
+        # an indented line with no mark and no "...:" over it: a point of an outline kept by indentation alone,
+        # under the line it is indented from, as a bullet would be
+        nested = not marked and indent > 0 and not self.intro
         if numbered:
             num = numbered.group("num")
             number = tuple(x for x in (num or "").rstrip(".)").split(".") if x)
@@ -269,7 +278,7 @@ class _Reader:
         text = clean(body)
         if not text:
             return
-        if not (marked or self.items):
+        if not (marked or nested or self.items):
             block, replaces = self.cards.block(text, n, n, (), self.intro)
             if replaces:
                 self.blocks.pop()
@@ -277,11 +286,19 @@ class _Reader:
             if text.endswith(":"):
                 self.intro = text.rstrip(":").strip()
                 self.intro_indent, self.intro_deeper = indent, False
+            elif self.indented_under(i, indent):
+                self.items.append(_Open(indent, (), _label(text)))  # the lines indented under it are its points
             return
         self.cards.forget()
         kind = BlockKind.STEP if numbered else BlockKind.ITEM  # "1)", "2.1", "a)": an item of a numbered list
         self.emit(Block(kind, text, n, n, parents=self.parents(), lead=self.intro if not self.items else ""))
         self.items.append(_Open(indent, number, _label(text)))
+
+    def indented_under(self, i: int, indent: int) -> bool:
+        """Whether the line after line ``i`` is indented deeper than ``indent`` and carries no mark: a point of an
+        outline kept by indentation alone."""
+        after = self.lines[i + 1] if i + 1 < len(self.lines) else ""
+        return bool(after.strip()) and _indent(after) > indent and not _marked(after.strip())
 
     @staticmethod
     def under(

@@ -402,3 +402,23 @@ def test_ingest_rebuilds_a_corrupt_index_instead_of_calling_it_up_to_date(built,
     assert len(Index.load(index).passages) == 7
     assert main(["ingest", str(notes), "--out", str(index), "--quiet"]) == 0
     assert capsys.readouterr().out.startswith("index up to date")
+
+
+def test_a_utf16_file_with_its_byte_order_mark_is_read_with_its_line_numbers(tmp_path, capsys):
+    # Windows Notepad saves "Unicode" as UTF-16 with a byte-order mark: its NUL bytes make it no binary file
+    text = "Kinesis\r\n  shard write: 1 MB/s\r\n  shard read: 2 MB/s\r\n"
+    notes = make_notes(tmp_path / "notes", {"queues.md": QUEUES, "streams.txt": text.encode("utf-16")})
+    index = tmp_path / "index"
+    code, _, err = ingest(capsys, str(notes), "--out", str(index))
+    assert code == 0 and "warning:" not in err, err
+    files = {f["path"]: f for f in manifest(index)["files"]}
+    assert files["streams.txt"]["status"] == "ok"
+    rows = [json.loads(x) for x in (index / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+    read = next(r for r in rows if r["text"] == "shard read: 2 MB/s")
+    assert read["file"] == "streams.txt" and read["line_start"] == 3
+
+
+def test_a_utf16_file_of_only_its_byte_order_mark_is_skipped_as_empty(tmp_path, capsys):
+    notes = make_notes(tmp_path / "notes", {"queues.md": QUEUES, "blank.txt": "".encode("utf-16")})
+    code, _, err = ingest(capsys, str(notes), "--out", str(tmp_path / "index"))
+    assert code == 0 and "blank.txt" in err and "empty" in err, err

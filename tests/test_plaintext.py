@@ -264,3 +264,42 @@ def test_a_fixed_width_table_is_read_row_by_row_with_its_headers() -> None:
     assert not [p for p in ps if p.line_start in (2, 3)], "the header and the rule are read into the rows"
     # two columns are no table: each line stays as written
     assert at(ps, 8).kind is not BlockKind.TABLE_ROW and at(ps, 8).text == "lsblk -f tree of disks"
+
+
+INDENTED = """Notes for the exam
+
+Step Functions
+\tstandard: up to 1 year
+\texpress: up to 5 minutes
+
+Lambda
+\ttimeout: 900 s max
+\t\tcan it be raised? no
+\tmemory: 128 MB to 10 GB
+Kinesis
+  shards
+    write 1 MB/s
+    read 2 MB/s
+  retention 24 h by default
+"""
+
+
+def test_an_outline_kept_by_indentation_alone_nests_its_lines_under_their_titles() -> None:
+    ps = parse_text(INDENTED, "exam.txt")
+    assert at(ps, 3).kind is BlockKind.HEADING and at(ps, 7).kind is BlockKind.HEADING
+    assert at(ps, 5).section[-1] == "Step Functions" and at(ps, 5).text == "express: up to 5 minutes"
+    assert at(ps, 8).section[-1] == "Lambda"
+    # a point indented under another sits under it; the line back at the outer indentation is not joined to it
+    assert at(ps, 9).text == "can it be raised? no" and at(ps, 9).section[-2:] == ("Lambda", "timeout")
+    assert at(ps, 10).text == "memory: 128 MB to 10 GB" and at(ps, 10).section[-1] == "Lambda"
+    # a title right after an indented line opens the next part
+    assert at(ps, 11).kind is BlockKind.HEADING
+    assert at(ps, 13).section[-2:] == ("Kinesis", "shards") and at(ps, 15).section[-1] == "Kinesis"
+
+
+def test_a_line_of_notes_with_a_command_indented_under_it_is_no_title() -> None:
+    text = "max row size 100 MB\nJOBS keeps 180 days of history\n  SELECT * FROM jobs\nsandbox: 10 GB free\n"
+    ps = parse_text(text, "bq.txt")
+    assert not any(p.is_heading for p in ps)
+    assert at(ps, 3).section[-1] == "JOBS keeps 180 days of history"
+    assert "JOBS keeps 180 days of history" not in at(ps, 4).section
