@@ -73,8 +73,8 @@ def test_dev_set_quality_floor(engine: Engine) -> None:
 
 # Per corpus: answer accuracy and citation@1 measured with the fitted scoring, less two answerable
 # questions, so a regression on any style of notes fails the build (data/eval/corpora.json; the test
-# split is never fitted on). Pooled over the test split (1,006 questions): abstention recall 0.46, false
-# abstention 0.08, ECE 0.05 when set (fitted on thirty-six train corpora).
+# split is never fitted on). Pooled over the test split (1,141 questions): abstention recall 0.46, false
+# abstention 0.09, ECE 0.05 when set (fitted on thirty-six train corpora).
 CORPUS_FLOORS = {
     "sample": (0.88, 0.91),
     "messaging": (0.80, 0.80),
@@ -135,6 +135,9 @@ CORPUS_FLOORS = {
     "awsprose": (0.67, 0.83),
     "runlog": (0.70, 0.78),
     "rustlang": (0.67, 0.72),
+    "astro": (0.56, 0.67),
+    "ccna": (0.67, 0.81),
+    "psych": (0.62, 0.75),
 }
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.45), "false_abstention": ("<=", 0.12), "ece": ("<=", 0.08)}
 
