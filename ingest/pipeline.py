@@ -111,8 +111,6 @@ def link_outside(path: Path, notes_dir: Path) -> bool:
 
 def check_file(path: Path, data: bytes, max_line_chars: int) -> str:
     """Why a notes file cannot be ingested, or '' when it can."""
-    if not data.strip():
-        return "empty file"
     if b"\x00" in data and not data.startswith(UTF16_BOMS):
         return "binary file (contains NUL bytes), not text notes"
     try:

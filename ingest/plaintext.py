@@ -165,17 +165,16 @@ class _Reader:
         if _all_caps(s) and len(s.split()) <= TITLE_WORDS:
             return s, self.level("caps"), i
         after = next((x for x in self.lines[i + 1 :] if x.strip()), "")
-        # the lines right below are indented under it: an outline kept by indentation alone ("Lambda" over
-        # "    timeout: 900 s"), whose lines need no bullet to belong to it
-        nested = bool(below) and _indent(self.lines[i + 1]) > 0
-        # ... and opens a part of the notes: first line, or after a blank or an indented line (a line of notes
-        # at the margin with a command indented under it is no title)
-        nested = nested and (i == 0 or not self.lines[i - 1].strip() or _indent(self.lines[i - 1]) > 0)
+        opens = i == 0 or not self.lines[i - 1].strip()  # the first line of the file, or after a blank one
+        # the lines right below are indented under it and it opens a part of the notes (or follows an indented
+        # line): an outline kept by indentation alone ("Lambda" over "    timeout: 900 s"), whose lines need no
+        # bullet to belong to it; a line of notes at the margin with a command indented under it is no title
+        nested = bool(below) and _indent(self.lines[i + 1]) > 0 and (opens or _indent(self.lines[i - 1]) > 0)
         if s.endswith(":") or "=" in s or not looks_like_heading(s, after, nested):
             return None
         # a title-shaped line heads what follows when a list follows it, or lines indented under it, or when
         # it stands alone (first line of the file, or blank lines around it); otherwise it is one more line
-        alone = not below and (i == 0 or not self.lines[i - 1].strip())
+        alone = not below and opens
         if _marked(after.strip()) or nested or alone or all(not x.strip() for x in self.lines[:i]):
             return s, 0, i
         return None
