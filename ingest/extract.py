@@ -213,7 +213,7 @@ def _fact_for(passage: Passage, service_id: str, text: str, q: Quantity) -> tupl
         return None, end
     if re.search(r"\bno\s+$", text[:start], re.I):
         return None, end  # "No 2 items ... can have": a negation, not a count
-    if q.unit == "USD":
+    if q.family == "money":
         return _price(passage, service_id, text, q, q.value)
     if q.unit is None:
         billing, bend = _billing(text, end)
@@ -274,7 +274,7 @@ def _price(passage: Passage, service_id: str, text: str, q: Quantity, value: flo
     billing, bend = _billing(text, q.span[1])
     qualifier = "free" if FREE.search(text[q.span[1] :][:40]) else _qualifier(text, q)
     label = _label(passage, text, q) or _normalise_label(passage.section[-1] if passage.section else "price")
-    fact = _make(passage, service_id, FactKind.PRICING, label, text, q, value, "USD", qualifier, billing)
+    fact = _make(passage, service_id, FactKind.PRICING, label, text, q, value, q.unit or "USD", qualifier, billing)
     return fact, max(bend, q.span[1])
 
 

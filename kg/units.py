@@ -48,15 +48,111 @@ _SIZE = {
     "tib": ("TB", 1024.0**4),
     "pb": ("PB", 1024.0**5),
 }
+# Measures of the physical world, for notes on cooking, medicine, flying, running, electronics: spelling (lower
+# case) -> (canonical unit, family, factor to the family's base unit). Temperatures keep the scale they are
+# written in (no factor turns °F into °C).
+_PHYSICAL: dict[str, tuple[str, str, float]] = {
+    **dict.fromkeys(("°f", "fahrenheit"), ("°F", "temperature", 1.0)),
+    **dict.fromkeys(("°c", "celsius"), ("°C", "temperature", 1.0)),
+    **dict.fromkeys(("°", "degrees", "deg", "kelvin"), ("degrees", "temperature", 1.0)),
+    **dict.fromkeys(("mcg", "µg", "μg"), ("mcg", "mass", 1e-6)),
+    **dict.fromkeys(("mg", "milligram", "milligrams"), ("mg", "mass", 0.001)),
+    **dict.fromkeys(("g", "gram", "grams"), ("g", "mass", 1.0)),
+    **dict.fromkeys(("kg", "kgs", "kilo", "kilos", "kilogram", "kilograms"), ("kg", "mass", 1000.0)),
+    **dict.fromkeys(("lb", "lbs"), ("lb", "mass", 453.59237)),
+    **dict.fromkeys(("oz", "ounce", "ounces"), ("oz", "mass", 28.349523)),
+    **dict.fromkeys(("mm", "millimeter", "millimeters", "millimetre", "millimetres"), ("mm", "length", 0.001)),
+    **dict.fromkeys(("cm", "centimeter", "centimeters", "centimetre", "centimetres"), ("cm", "length", 0.01)),
+    **dict.fromkeys(("meter", "meters", "metre", "metres"), ("meters", "length", 1.0)),
+    **dict.fromkeys(("km", "kilometer", "kilometers", "kilometre", "kilometres"), ("km", "length", 1000.0)),
+    **dict.fromkeys(("inch", "inches"), ("inches", "length", 0.0254)),
+    **dict.fromkeys(("ft", "foot", "feet"), ("ft", "length", 0.3048)),
+    **dict.fromkeys(("yd", "yard", "yards"), ("yd", "length", 0.9144)),
+    **dict.fromkeys(("mi", "mile", "miles"), ("miles", "length", 1609.344)),
+    **dict.fromkeys(("km/h", "kph", "kmh"), ("km/h", "speed", 1.0)),
+    "mph": ("mph", "speed", 1.609344),
+    **dict.fromkeys(("kt", "kts", "knot", "knots"), ("kt", "speed", 1.852)),
+    "mmhg": ("mmHg", "pressure", 0.133322),
+    "cmh2o": ("cmH2O", "pressure", 0.0980665),
+    "inhg": ("inHg", "pressure", 3.38639),
+    "psi": ("psi", "pressure", 6.894757),
+    "kpa": ("kPa", "pressure", 1.0),
+    "hpa": ("hPa", "pressure", 0.1),
+    "atm": ("atm", "pressure", 101.325),
+    "hz": ("Hz", "frequency", 1.0),
+    "khz": ("kHz", "frequency", 1e3),
+    "mhz": ("MHz", "frequency", 1e6),
+    "ghz": ("GHz", "frequency", 1e9),
+    "bpm": ("bpm", "frequency", 1 / 60),
+    "rpm": ("rpm", "frequency", 1 / 60),
+    "mv": ("mV", "voltage", 0.001),
+    **dict.fromkeys(("v", "volt", "volts"), ("V", "voltage", 1.0)),
+    "kv": ("kV", "voltage", 1000.0),
+    **dict.fromkeys(("µa", "μa"), ("µA", "current", 1e-6)),
+    "ma": ("mA", "current", 0.001),
+    **dict.fromkeys(("amp", "amps"), ("A", "current", 1.0)),
+    "mw": ("mW", "power", 0.001),
+    **dict.fromkeys(("w", "watt", "watts"), ("W", "power", 1.0)),
+    "kw": ("kW", "power", 1000.0),
+    **dict.fromkeys(("ohm", "ohms", "ω", "Ω"), ("ohm", "resistance", 1.0)),
+    **dict.fromkeys(("kohm", "kω", "kΩ"), ("kohm", "resistance", 1000.0)),
+    "wh": ("Wh", "energy", 3600.0),
+    "kwh": ("kWh", "energy", 3.6e6),
+    "kj": ("kJ", "energy", 1000.0),
+    "kcal": ("kcal", "energy", 4184.0),
+    **dict.fromkeys(("ml", "milliliter", "milliliters", "millilitre", "millilitres"), ("ml", "volume", 1.0)),
+    "cl": ("cl", "volume", 10.0),
+    "dl": ("dl", "volume", 100.0),
+    **dict.fromkeys(("l", "liter", "liters", "litre", "litres"), ("L", "volume", 1000.0)),
+    **dict.fromkeys(("tsp", "teaspoon", "teaspoons"), ("tsp", "volume", 4.928922)),
+    **dict.fromkeys(("tbsp", "tablespoon", "tablespoons"), ("tbsp", "volume", 14.786765)),
+    **dict.fromkeys(("cup", "cups"), ("cups", "volume", 236.58824)),
+    **dict.fromkeys(("gal", "gallon", "gallons"), ("gal", "volume", 3785.4118)),
+    # a concentration in blood or a dose by weight: each is its own measure
+    **{u.lower(): (u, "concentration", 1.0) for u in ("mg/dL", "g/dL", "mmol/L", "mEq/L", "mg/L", "ng/mL", "mg/kg")},
+}
 UNITS: dict[str, tuple[str, str, float]] = {
     **{k: (u, "time", f) for k, (u, f) in _TIME.items()},
     **{k: (u, "size", f) for k, (u, f) in _SIZE.items()},
     "%": ("%", "percent", 1.0),
     "percent": ("%", "percent", 1.0),
+    **_PHYSICAL,
+}
+# Spellings read after a number only in this case, where another case is another word: "5 V" and "2 L", not
+# "plan B 2 l"; "100 g", not "5G"; "20 kV", not "3 KV stores"; "2 lb", not "2 LB" (load balancers).
+_CASED = {
+    **{u.lower(): u for u in ("V", "W", "L", "mA", "mW", "mV", "kV", "kW", "hPa")},
+    **{u: u for u in ("g", "lb", "lbs", "ml", "cm", "mm", "cl", "dl", "atm")},
 }
 # One-letter symbols read only right after a spaced number ("29 s", "24 h"), never as words of a question.
 SYMBOLS = {"s": "seconds", "h": "hours"}
-BASE_UNITS = {"time": "seconds", "size": "bytes", "percent": "%", "money": "USD", "ratio": "x"}
+# Currencies: a symbol before or after the amount ("$5", "25€", "£40"), or a code or name after it.
+CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+_CURRENCY_AFTER = re.compile(r"\s?(?:(?P<symbol>[€£¥₹])|(?P<code>usd|eur|gbp|euros?|dollars?)\b)(?![A-Za-z])", re.I)
+_CURRENCY_WORDS = {"usd": "USD", "dollar": "USD", "dollars": "USD", "eur": "EUR", "euro": "EUR", "euros": "EUR"}
+CURRENCIES = frozenset(CURRENCY_SYMBOLS.values())
+BASE_UNITS: dict[str, str] = {
+    "time": "seconds",
+    "size": "bytes",
+    "percent": "%",
+    "money": "USD",
+    "ratio": "x",
+    "temperature": "degrees",
+    "mass": "g",
+    "length": "meters",
+    "speed": "km/h",
+    "pressure": "kPa",
+    "frequency": "Hz",
+    "voltage": "V",
+    "current": "A",
+    "power": "W",
+    "resistance": "ohm",
+    "energy": "J",
+    "volume": "ml",
+}
+_BASE_FAMILY = {base: family for family, base in BASE_UNITS.items()}
+# Families whose units no factor converts between (°F and °C)
+UNCONVERTED = frozenset({"temperature"})
 
 # Things notes count: a number before one of these (or before an adjective or two and one of these)
 # is a count whose base unit is the singular noun.
@@ -90,10 +186,15 @@ _IRREGULAR = {
 SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
 NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
+_PHYSICAL_SPELLINGS = "|".join(
+    f"(?-i:{re.escape(_CASED[k])})" if k in _CASED else re.escape(k)
+    for k in sorted(_PHYSICAL, key=lambda k: (-len(k), k))
+)
 _UNIT_AFTER = re.compile(
     r"(?P<sep>[ \t-]?)(?P<unit>[kmgt]b-(?:seconds?|hours?|months?)|milliseconds?|msec|ms|seconds?|secs?|"
-    r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|bytes?|[kmgtp]i?b|percent|%|x|(?-i:s|h))"
-    r"(?![A-Za-z0-9'])",
+    r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|bytes?|[kmgtp]i?b|percent|%|x|(?-i:s|h)|"
+    + _PHYSICAL_SPELLINGS
+    + r")(?![A-Za-z0-9'])",
     re.I,
 )
 _PLURAL_OF = re.compile(r"\s+of\b", re.I)
@@ -170,11 +271,11 @@ def to_base(value: float, unit: str | None) -> tuple[float | None, str | None]:
     if unit is None:
         return None, None
     key = unit.lower()
-    if unit in ("USD", "x", "%"):
+    if unit in CURRENCIES or unit in ("x", "%"):
         return value, unit
     if key in UNITS:
         canon, family, factor = UNITS[key]
-        return value * factor, BASE_UNITS[family]
+        return value * factor, BASE_UNITS.get(family, canon)  # a concentration is its own measure
     if key.endswith("/second"):
         base, per = to_base(value, unit[: -len("/second")])
         return base, f"{per}/second"
@@ -184,14 +285,14 @@ def to_base(value: float, unit: str | None) -> tuple[float | None, str | None]:
 def family_of(unit: str | None) -> str:
     if unit is None:
         return "none"
-    if unit == "USD":
+    if unit in CURRENCIES:
         return "money"
     if unit == "x":
         return "ratio"
     if unit.endswith("/second"):
         return "rate"
     hit = UNITS.get(unit.lower())
-    return hit[1] if hit else "count"
+    return hit[1] if hit else _BASE_FAMILY.get(unit, "count")
 
 
 def _trim(x: float) -> str:
@@ -311,14 +412,18 @@ def parse_quantity(text: str) -> list[Quantity]:
         if not _number_ok(text, start, end):
             continue
         value = float(m.group().replace(",", ""))
-        money = start > 0 and text[start - 1] == "$"
-        unit, uend, scale = _read_unit(text, end)
+        currency = CURRENCY_SYMBOLS.get(text[start - 1]) if start > 0 else None
+        after = _CURRENCY_AFTER.match(text, end)
+        unit, uend, scale = (None, end, 1.0) if after else _read_unit(text, end)
         if unit == "<word>":
             continue
         value *= scale
         cents = _CENTS.match(text, end)
-        if money:
-            unit, start = "USD", start - 1
+        if currency:
+            unit, start = currency, start - 1
+        elif after:
+            symbol, code = after.group("symbol"), (after.group("code") or "").lower()
+            unit, uend = CURRENCY_SYMBOLS[symbol] if symbol else _CURRENCY_WORDS.get(code, code.upper()), after.end()
         elif cents:
             unit, value, uend = "USD", value / 100, cents.end()
         approx = bool(re.search(r"~\s*\$?$", text[:start]))

@@ -112,6 +112,11 @@ MEASURE_WORDS = {
     "quickly fast soon expire expiry expiration interval",
     "size": "size big large largest biggest memory storage space disk",
     "money": "cost costs price charge pay",
+    "temperature": "temperature temp temps hot",
+    "mass": "weigh weighs weight heavy",
+    "length": "distance altitude height tall",
+    "speed": "speed velocity",
+    "pressure": "pressure",
 }
 
 # Billing periods: "$0.0065 per hour" is a price even without a currency unit after the number.

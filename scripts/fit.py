@@ -9,9 +9,9 @@ the train split is fitted on:
 2. **Confidence**: every question answered with abstention off, recording the signals the confidence reads
    and whether the answer is right; a train corpus is ranked by weights fitted on the other train corpora
    (cross-fitting: the confidence learns how a ranking behaves on notes it was not fitted on); a logistic
-   model, its regularisation chosen by leave-one-corpus-out log loss, its abstention threshold the one that
-   handles the most training questions right (answered correctly, or abstained when the notes do not say)
-   on out-of-corpus probabilities, as the median over resamples of the corpora. → ``kg/qa/calibration.json``
+   model, its regularisation chosen by leave-one-corpus-out log loss, its abstention threshold the confidence
+   from which answering handles a question right more often than abstaining (``decision_threshold``).
+   → ``kg/qa/calibration.json``
 
 Both steps run once for each pool size of ``POOL_GRID`` (passages taken from each of the vector and the keyword
 search); the pool kept is the one whose leave-one-corpus-out probabilities handle the most train questions
@@ -197,34 +197,17 @@ def log_loss(probs: list[float], rows: list[dict[str, Any]]) -> float:
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-BOOTSTRAP = 200  # corpus resamples the threshold is the median over
-
-
-def best_threshold(probs: list[float], rows: list[dict[str, Any]]) -> float:
-    """The threshold that handles the most questions right (answered right, or abstained when the notes do
-    not say: every question counts once, as in ``kgqa eval``), as the median over resamples of the corpora
-    (drawn with replacement, a fixed seed): the count is flat over a wide range of thresholds, so its single
-    best point moves with any one question, the median of the resamples' best points does not."""
-    p = np.round(np.asarray(probs, dtype=float), 4)
-    candidates = np.unique(np.concatenate([[0.0], p]))
-    corpora = sorted({r["corpus"] for r in rows})
-    of = np.array([corpora.index(r["corpus"]) for r in rows])
-    right = np.array([bool(r["right"]) for r in rows])
-    unanswerable = np.array([not r["answerable"] for r in rows])
-    # per candidate threshold and corpus: questions answered right (p >= t) and abstained on rightly (p < t)
-    at = np.searchsorted(candidates, p, side="right")  # a question is answered for candidates[:at]
-    handled = np.zeros((len(candidates) + 1, len(corpora)))
-    np.add.at(handled, (np.zeros(len(rows), dtype=int), of), right)
-    np.add.at(handled, (at, of), unanswerable.astype(float) - right)
-    per_corpus = np.cumsum(handled, axis=0)[:-1]  # row i: threshold candidates[i]
-    rng = np.random.default_rng(0)
-    best = []
-    for _ in range(BOOTSTRAP):
-        drawn = np.bincount(rng.integers(0, len(corpora), len(corpora)), minlength=len(corpora))
-        scores = per_corpus @ drawn
-        run = candidates[scores == scores.max()]
-        best.append(run[len(run) // 2])
-    return float(np.median(best))
+def decision_threshold(rows: list[dict[str, Any]]) -> float:
+    """The confidence from which answering handles a question right more often than abstaining. An answer of
+    confidence p (a calibrated probability) is right with probability p; an abstention is right when the
+    notes do not say, which on the training questions is so for a share u of the answers that are wrong
+    (abstention off), so about u (1 - p). Answering wins from p = u (1 - p), at t = u / (1 + u). A ratio of
+    two large counts, t is steady, where the count of questions handled right is flat over a wide range of
+    thresholds and its best point moves with single questions."""
+    wrong = sum(1 for r in rows if not r["right"])
+    unanswerable = sum(1 for r in rows if not r["answerable"])
+    u = unanswerable / max(1, wrong)
+    return round(u / (1 + u), 4)
 
 
 def figures(probs: list[float], rows: list[dict[str, Any]], t: float) -> dict[str, float]:
@@ -279,7 +262,7 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
     losses = {c: log_loss(out_of_corpus(train, c), train) for c in C_GRID}
     c_best = min(C_GRID, key=lambda c: (losses[c], c))
     oof = out_of_corpus(train, c_best)
-    threshold = best_threshold(oof, train)
+    threshold = decision_threshold(train)
     final = fit_model(train, c_best)
     final = Calibration(
         final.features,
@@ -293,8 +276,8 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
             "C": c_best,
             "train_corpora": sorted({r["corpus"] for r in train}),
             "train_questions": len(train),
-            "threshold_rule": "most training questions handled right (answered right, or abstained when "
-            f"unanswerable), on leave-one-corpus-out probabilities; median over {BOOTSTRAP} resamples of the corpora",
+            "threshold_rule": "answer when the confidence p is at least u (1 - p), u the share of unanswerable "
+            "questions among the training answers that are wrong with abstention off: t = u / (1 + u)",
         },
     )
     handled = handled_right(oof, train, threshold)
@@ -409,9 +392,10 @@ def _report(corpora, rows, train, test, final, oof, losses) -> str:  # type: ign
         "# Calibration",
         "",
         "Written by `make fit` (`scripts/fit.py`): the answer confidence is a logistic model over the signals in",
-        "`kg/qa/calibrate.py`, fitted on the **train** corpora only; the abstention threshold is the one that",
-        "handles the most training questions right (every question counts once, as in `kgqa eval`) on",
-        f"leave-one-corpus-out probabilities, the median over {BOOTSTRAP} resamples of the corpora. A train corpus's",
+        "`kg/qa/calibrate.py`, fitted on the **train** corpora only; the abstention threshold is where answering",
+        "and abstaining handle a question right equally often: an answer of confidence p is right with probability",
+        "p, an abstention about u (1 - p), u the share of unanswerable questions among the training answers that",
+        "are wrong with abstention off, so t = u / (1 + u). A train corpus's",
         "questions are answered with ranking weights",
         "fitted on the other train corpora (cross-fitting), so for train corpora *fitted* means the confidence",
         "fitted on all train corpora over a ranking that did not see the corpus, and *left out* means both fitted",

@@ -15,7 +15,7 @@ from kg.qa.compose import MAX_ANSWER, Composed, compose, converted
 from kg.qa.index import Index
 from kg.qa.lexicon import Lexicon
 from kg.qa.question import Query, analyse
-from kg.qa.retrieve import Candidate, label_signals
+from kg.qa.retrieve import Candidate, coverage, label_signals
 
 SERVICES = [Service("kafka", "Kafka"), Service("rabbitmq", "RabbitMQ"), Service("postgresql", "PostgreSQL")]
 
@@ -160,6 +160,10 @@ def test_a_value_is_converted_to_the_unit_asked_for(index: Index) -> None:
     assert converted(fact, q, "900 seconds (15 minutes)") == ""
     # nor when the question asks in the unit the notes use
     assert converted(fact, query(index, "statement timeout in seconds")) == ""
+    # nor between temperature scales, which no factor converts: 230 °C is not 230 °F
+    oven = replace(fact, label="oven", value=230, unit="°C", base_value=230, base_unit="degrees", qualifier=None)
+    assert converted(oven, query(index, "oven temperature in fahrenheit")) == ""
+    assert converted(replace(oven, unit="kg", base_value=230000, base_unit="g"), query(index, "in lbs")) != ""
 
 
 def test_a_definition_under_a_heading_is_its_defining_line(index: Index) -> None:
@@ -386,8 +390,6 @@ def test_a_year_is_no_quantity_but_a_year_sized_figure_with_a_unit_is(index: Ind
 
 
 def test_a_shortened_word_covers_the_word_it_shortens(index: Index) -> None:
-    from kg.qa.retrieve import coverage
-
     q = query(index, "postgres index documents")
     row = notes("short.md", [("Index docs are on the wiki", PG, "postgresql", False, "")])[0]
     body, head, short = coverage(index, q, row)
@@ -561,3 +563,56 @@ def test_the_label_a_line_opens_with_is_scored_apart_from_the_rest_of_the_line()
     assert 0.0 < roll < size  # "segment" is in the label, "size" only after it
     assert plain == 0.0  # no label
     assert label_signals(idx, q, rows[0]) == {}  # a heading is no labelled line
+
+
+def test_an_acronym_covers_the_words_it_abbreviates_and_the_words_cover_the_acronym() -> None:
+    """ "cfr" in a question is found in a line that says "change failure rate", and "performance improvement
+    plan" in one that says "PIP": both count as found shortened (``coverage_short``), as "docs" does."""
+    sec = ("Kafka", "Team metrics")
+    rows = notes(
+        "metrics.md",
+        [
+            ("Team metrics", sec, "kafka", True, ""),
+            ("change failure rate for elite teams: 0-15%", sec, "kafka", False, ""),
+            ("PIP = 60 days, then a review with HR", sec, "kafka", False, ""),
+            ("deploy frequency for elite teams: on demand", sec, "kafka", False, ""),
+        ],
+    )
+    idx = small_index(rows)
+    body, _, short = coverage(idx, query(idx, "elite cfr"), rows[1])
+    assert body > 0.0 and short > 0.0 and body + short == pytest.approx(1.0)  # "elite" in full, "cfr" spelt out
+    assert coverage(idx, query(idx, "elite cfr"), rows[3])[2] == 0.0  # "deploy frequency" spells no "cfr"
+    body, _, short = coverage(idx, query(idx, "how long is a performance improvement plan"), rows[2])
+    assert short > 0.0  # the three words are the acronym's
+    assert coverage(idx, query(idx, "how long is a performance review"), rows[2])[2] == 0.0
+
+
+def test_a_list_too_long_to_show_whole_names_each_item_by_its_head() -> None:
+    """Items that say what they are after '=', an arrow or a bracket are named by what comes before it when
+    not all of them fit whole: every item named beats the first few in full. A question that is not asking
+    for the items keeps what each says."""
+    sec = ("Kafka", "Producer tuning")
+    detail = "and a long explanation of why, with the numbers we measured on the staging cluster last spring"
+    rows = notes(
+        "producer.txt",
+        [
+            ("producer settings that matter:", sec, "kafka", False, ""),
+            (
+                f"linger.ms = wait a little to fill batches {detail}",
+                sec,
+                "kafka",
+                False,
+                "producer settings that matter",
+            ),
+            (f"batch.size (bytes per partition batch) {detail}", sec, "kafka", False, "producer settings that matter"),
+            (f"compression.type -> lz4 or zstd {detail}", sec, "kafka", False, "producer settings that matter"),
+            (f"acks = all for durability {detail}", sec, "kafka", False, "producer settings that matter"),
+        ],
+    )
+    idx = small_index(rows)
+    q, out = answered(idx, "list the kafka producer settings that matter", rows[0])
+    assert q.kind is QuestionKind.LIST and out.is_list
+    assert all(name in out.text for name in ("linger.ms", "batch.size", "compression.type", "acks"))
+    assert "staging cluster" not in out.text
+    _, told = answered(idx, "what about the kafka producer settings", rows[0])
+    assert "wait a little" in told.text  # not asked for the items: the first one is shown with what it says

@@ -176,3 +176,53 @@ def test_durations_written_with_their_unit_glued_on() -> None:
         (768.0, "hours"),
     ]
     assert parse_quantity("100s of instances") == [] and parse_quantity("since the 1990s") == []
+
+
+def test_measures_of_the_physical_world_have_their_family_and_base_unit() -> None:
+    """Notes on cooking, medicine, flying or electronics state temperatures, weights, pressures and the like."""
+    got = [
+        (q.value, q.unit, q.family, q.base_unit)
+        for q in parse_quantity("sear at 230°C / 450°F, 200 g, PaO2 60 mmHg, 55 kt, 122.75 MHz, 3.3V at 20 mA")
+    ]
+    assert got == [
+        (230, "°C", "temperature", "degrees"),
+        (450, "°F", "temperature", "degrees"),
+        (200, "g", "mass", "g"),
+        (60, "mmHg", "pressure", "kPa"),
+        (55, "kt", "speed", "km/h"),
+        (122.75, "MHz", "frequency", "Hz"),
+        (3.3, "V", "voltage", "V"),
+        (20, "mA", "current", "A"),
+    ]
+    assert parse_quantity("1,000 ft")[0].base_value == pytest.approx(304.8)
+    lithium = parse_quantity("lithium 0.6-1.2 mEq/L")[0]
+    assert (lithium.unit, lithium.family, lithium.value_max) == ("mEq/L", "concentration", 1.2)
+    # the same letters in another case are other words: load balancers, key-value stores, a 5G network
+    assert [(q.value, q.family) for q in parse_quantity("2 LB, 3 KV stores, 5G")] == [(2, "none"), (3, "none")]
+
+
+def test_amounts_in_other_currencies_are_money() -> None:
+    got = [(q.value, q.unit, q.family) for q in parse_quantity("25€/hour, 5-pack = 110 €, £40 a year, 100 EUR, $9")]
+    assert got == [
+        (25, "EUR", "money"),
+        (5, None, "none"),
+        (110, "EUR", "money"),
+        (40, "GBP", "money"),
+        (100, "EUR", "money"),
+        (9, "USD", "money"),
+    ]
+    assert to_base(40, "GBP") == (40, "GBP")
+    price = one(extract_facts(passage("private lessons: 25€/hour in person", 7), "lessons"), "Pricing")
+    assert (price.value, price.unit) == (25, "EUR")
+
+
+def test_a_question_asks_a_measure_by_its_word_or_unit() -> None:
+    from kg.qa.question import question_unit
+
+    assert question_unit("how much does the 75mm lens weigh") == (None, "mass")
+    assert question_unit("what temp do i pull a medium-rare steak at") == (None, "temperature")
+    assert question_unit("how many mg of lorazepam") == ("mg", "mass")
+    assert question_unit("minimum altitude over a city") == (None, "length")
+    # a unit's letters that are another word in a question: a key-value store, a load balancer, machine learning
+    assert question_unit("max number of keys in the consul kv store") == (None, None)
+    assert question_unit("which lb for grpc") == (None, None)

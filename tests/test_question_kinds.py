@@ -36,6 +36,8 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         ("What is the largest message Kafka accepts in MB?", QuestionKind.NUMBER),
         # a duration asked without "how long": the measure word says a number is wanted
         ("kafka retention period", QuestionKind.NUMBER),
+        ("oven temp for the kafka team pizza night", QuestionKind.NUMBER),  # a measure asked by its word
+        ("how heavy is the kafka broker rack", QuestionKind.NUMBER),
         # ports, versions and percentages are numbers asked for by name
         ("which port does the kafka broker listen on", QuestionKind.NUMBER),
         ("rabbitmq management ui port", QuestionKind.NUMBER),

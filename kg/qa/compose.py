@@ -19,11 +19,14 @@ from kg.qa.retrieve import (
     weight_in,
 )
 from kg.text import terms, words
-from kg.units import UNITS, family_of
+from kg.units import UNCONVERTED, UNITS, family_of
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
 
 MAX_ANSWER = 300
-_ITEM_HEAD = re.compile(r"^([^:]{1,48}):\s+\S")
+_ENTRY_LABEL = re.compile(r"^([^:]{1,48}):\s+\S")  # "SSE-KMS: keys in KMS"
+# An item's head: its label, or what comes before what it says about it, after '=', an arrow, a dash or a
+# bracket ("P-factor = descending blade ...", "torque (acft rolls ...)").
+_ITEM_HEAD = re.compile(_ENTRY_LABEL.pattern + r"|^(.{1,48}?)(?:\s+(?:=|->|→|[-–—])\s|\s*\()")
 
 
 def _clip(text: str, limit: int = MAX_ANSWER) -> str:
@@ -187,17 +190,19 @@ def _below(q: Passage, p: Passage) -> bool:
     return q.file == p.file and not q.is_heading and len(q.section) > n and q.section[:n] == p.section
 
 
-def name_of(p: Passage) -> str:
+def name_of(p: Passage, heads: bool = True) -> str:
     """How a list names one of its items when not every item fits whole: a table row by its first cell
-    ("Lead time for changes — Elite: ..." → "Lead time for changes"), an item by its head."""
+    ("Lead time for changes — Elite: ..." → "Lead time for changes"), an item by its label, or, when the
+    items themselves were asked for (``heads``), by its head."""
     if p.kind is BlockKind.TABLE_ROW and " — " in p.text:
         return p.text.split(" — ", 1)[0].strip()
-    return item_head(p.text)
+    return item_head(p.text, heads)
 
 
-def item_head(text: str) -> str:
-    m = _ITEM_HEAD.match(text)
-    return m.group(1).strip() if m else text
+def item_head(text: str, heads: bool = True) -> str:
+    m = (_ITEM_HEAD if heads else _ENTRY_LABEL).match(text)
+    head = (m.group(1) or (m.group(2) if heads else "")).strip() if m else ""
+    return head if re.search(r"[^\W\d_]", head) else text
 
 
 def is_title_like(p: Passage) -> bool:
@@ -230,7 +235,7 @@ class Composed:
 
 def is_entry(p: Passage) -> bool:
     """A list entry that names something ("SSE-KMS: ...", "Client Side Encryption"), not a detail."""
-    m = _ITEM_HEAD.match(p.text)
+    m = _ENTRY_LABEL.match(p.text)
     if m:
         return len(m.group(1).split()) <= 4
     return is_title_like(p) and len(p.text.split()) <= 4
@@ -256,7 +261,7 @@ def compose_list(
     chosen = items
 
     def size(ps: list[Passage]) -> int:
-        return sum(len(name_of(p)) + 2 for p in ps)
+        return sum(len(name_of(p, entries_only)) + 2 for p in ps)
 
     # a numbered list is its steps, whatever they say: notes between them ("NB: ...") are no items
     steps = [it for it in items if it.kind is BlockKind.STEP]
@@ -281,7 +286,7 @@ def compose_list(
     whole = sum(len(it.text) + 2 for it in chosen) <= budget
     seen_heads: dict[str, Passage] = {}
     for it in chosen:
-        seen_heads.setdefault(it.text if whole else name_of(it), it)
+        seen_heads.setdefault(it.text if whole else name_of(it, entries_only), it)
     chosen = list(seen_heads.values())
     heads = list(seen_heads)
     # when not every item fits, the item the question names is shown whole and kept (its details are what
@@ -572,8 +577,8 @@ def converted(fact: Fact, query: Query, text: str = "") -> str:
     """'(= 15 minutes)' when the question asks in another unit of the same family."""
     if not (query.unit and fact.base_value is not None and fact.unit and query.unit != fact.unit):
         return ""
-    if family_of(fact.unit) != query.unit_family:
-        return ""  # a price per GB is not a size
+    if family_of(fact.unit) != query.unit_family or query.unit_family in UNCONVERTED:
+        return ""  # a price per GB is not a size; 350 °F is not 350 °C
     for spelling, (unit, family, factor) in UNITS.items():
         if unit == query.unit and family == query.unit_family and spelling == unit.lower():
 

@@ -11,7 +11,7 @@ from kg.text import content_terms, fold, identifiers, squash, stem
 from kg.units import UNITS
 from kg.vocab import FRAME_WORDS, MEASURE_WORDS, PRICE_WORDS, word_pattern
 
-_PRICING = re.compile(word_pattern(PRICE_WORDS) + r"|\$")
+_PRICING = re.compile(word_pattern(PRICE_WORDS) + r"|[$€£¥₹]")
 _NUMBER = re.compile(
     r"\bhow (?:many|much|long|big|large|fast|quickly|often|far)\b|\b(?:max|maximum|min|minimum|limit|limits|"
     r"largest|smallest|biggest|size|timeout|increments?|frequency|resolution|latency|length|"
@@ -156,7 +156,18 @@ def split_clauses(q: str) -> tuple[str, ...]:
     return ()
 
 
-UNIT_TERMS = frozenset(stem(u) for u in UNITS if u.isalpha() and len(u) > 1) - {"x"}
+# Unit words a question's terms leave out ("how many seconds"); names of physical measures stay ("mile
+# repeats", "a cup of stock"): they also name things.
+UNIT_TERMS = frozenset(
+    stem(u)
+    for u, (_, family, _f) in UNITS.items()
+    if u.isalpha() and len(u) > 1 and family in ("time", "size", "percent")
+) - {"x"}
+# Unit spellings that are other words in a question ("mi", "g", "v") or name a thing more than a measure ("a mile").
+_NOT_UNITS_ASKED = frozenset(
+    """x min mi g v w l ma mw mv kv kw wh hpa ml cm cl dl lb ft atm deg kt mile foot inch yard kilo gram cup
+    ounce""".split()
+)
 _MEASURE = {w: fam for fam, ws in MEASURE_WORDS.items() for w in ws.split()}
 
 
@@ -191,7 +202,7 @@ def question_unit(q: str) -> tuple[str | None, str | None]:
     for i, tok in enumerate(toks):
         if i and toks[i - 1] in ("what", "which") and tok in ("year", "month", "day"):
             continue  # "what year ...": a date is asked, not a length of time
-        if tok in UNITS and tok not in {"x", "min"} and (i == 0 or toks[i - 1] != "per"):  # "per GB" bills
+        if tok in UNITS and tok not in _NOT_UNITS_ASKED and (i == 0 or toks[i - 1] != "per"):  # "per GB" bills
             unit, family, _factor = UNITS[tok]
             return unit, family
     for tok in toks:
@@ -252,10 +263,10 @@ def analyse(question: str, lexicon: Lexicon) -> Query:
         kind = QuestionKind.LIST
     if (
         kind in (QuestionKind.FEATURE, QuestionKind.DEFINITION)
-        and family in ("time", "size")
+        and family not in (None, "money")
         and not _DEFINITION.search(fold(normalised))
     ):
-        kind = QuestionKind.NUMBER  # "lambda /tmp disk space": a size is asked for without saying "how much"
+        kind = QuestionKind.NUMBER  # "lambda /tmp disk space", "temp for a medium-rare steak": a measure is asked for
     return Query(
         text=question,
         normalised=normalised,

@@ -19,8 +19,8 @@ from kg.model import Fact, FactKind, Passage, QuestionKind
 from kg.qa.index import MIN_SHORT, Index, section_key, term_key
 from kg.qa.question import Query
 from kg.text import initials, stem, terms, words
-from kg.units import BASE_UNITS, DATE, without_dates
-from kg.vocab import MEASURE_WORDS, PRICE_WORDS, word_pattern
+from kg.units import BASE_UNITS, CURRENCIES, DATE, family_of, without_dates
+from kg.vocab import MEASURE_WORDS, PRICE_WORDS, STOP_INITIAL, STOPWORDS, word_pattern
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
 # a quantity in words: "twice a day", "one month", "two further months", "every six hours"
@@ -194,6 +194,7 @@ def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float, floa
         return 0.0, 0.0, 0.0
     body, head = index.passage_keys(p)
     total = in_body = in_head = in_short = 0.0
+    spelt: frozenset[str] | None = None
     for key, w, forms in weighted:
         total += w
         if key in body:
@@ -202,7 +203,66 @@ def coverage(index: Index, query: Query, p: Passage) -> tuple[float, float, floa
             in_head += w
         elif forms and not forms.isdisjoint(index.passage_words(p)):
             in_short += w
+        else:
+            if spelt is None:
+                spelt = _acronym_matches(index, query, p)
+            if key in spelt:
+                in_short += w
     return (in_body / total, in_head / total, in_short / total) if total else (0.0, 0.0, 0.0)
+
+
+MAX_ACRONYM = 5  # letters of the longest acronym matched to the words it abbreviates ("cfr", "pip", "frc")
+
+
+_PHRASE_BREAK = re.compile(r"[^\w\s'-]+|\s-+\s|_")  # punctuation ends a phrase; a hyphen inside a word does not
+
+
+def _runs(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Runs of two to MAX_ACRONYM words that an acronym could abbreviate, with their initials: words of
+    letters within one phrase, function words skipped inside ("time to live") and at neither end."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for phrase in _PHRASE_BREAK.split(text):
+        out += _phrase_runs([w for tok in words(phrase) for w in tok.split("-") if w])
+    return out
+
+
+def _phrase_runs(toks: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for i, first in enumerate(toks):
+        if not first.isalpha() or first in STOPWORDS:
+            continue
+        run, spelt = [first], first[0]  # the content words; the initials of all words ("ttl": time to live)
+        for tok in toks[i + 1 : i + 2 * MAX_ACRONYM]:
+            if not tok.isalpha() or (tok in STOPWORDS and tok not in STOP_INITIAL) or len(spelt) >= MAX_ACRONYM:
+                break
+            spelt += tok[0]
+            if tok in STOP_INITIAL:
+                continue
+            run.append(tok)
+            out += [(ini, tuple(run)) for ini in dict.fromkeys(("".join(w[0] for w in run), spelt))]
+    return out
+
+
+def _acronym_matches(index: Index, query: Query, p: Passage) -> frozenset[str]:
+    """The question's term keys the passage holds as an acronym or spelt out: "cfr" where the line says
+    "change failure rate", and "performance improvement plan" where it says "PIP"."""
+    cache: dict[str, tuple[frozenset[str], frozenset[str]]] = index.derived.setdefault("acronym_runs", {})
+    found = cache.get(p.id)
+    if found is None:
+        runs = [r for text in (*p.local_section, p.text) for r in _runs(text)]
+        found = frozenset(ini for ini, _ in runs), frozenset(term_key(stem(t)) for t in words(p.text))
+        cache[p.id] = found
+    spelt_in_passage, passage_keys = found
+    asked = query.normalised
+    last = index.derived.get("acronym_question")
+    if last is None or last[0] != asked:
+        last = (asked, _runs(asked))
+        index.derived["acronym_question"] = last
+    matched = {term_key(stem(t)) for t in words(asked) if 2 <= len(t) <= MAX_ACRONYM and stem(t) in spelt_in_passage}
+    for ini, run in last[1]:
+        if ini in passage_keys:
+            matched |= {term_key(stem(w)) for w in run}
+    return frozenset(matched)
 
 
 _LABEL = re.compile(r"^([^:=]{1,60}?)\s*(?::|=|->|→|\s[-–—]\s)\s*(?=\S)")  # "modes: ...", "GOGC=100 ..."
@@ -329,7 +389,9 @@ FORMULA = re.compile(
 )
 ASKS_WHEN = re.compile(r"^\s*when\s+(?:was|were|did|is|does)\b|\b(?:what|which) year\b", re.I)
 # "$0.20", "20 cents", and a table cell under a money header ("$/credit: 4.00")
-MONEY = re.compile(r"\$\s?\d|\d\s?(?:cents?|usd|dollars?)\b|\$[^\s:;\d]{0,20}:\s?\d", re.I)
+MONEY = re.compile(
+    r"[$€£¥₹]\s?\d|\d\s?(?:[€£¥₹]|(?:cents?|usd|eur|gbp|euros?|dollars?)\b)|\$[^\s:;\d]{0,20}:\s?\d", re.I
+)
 
 
 _DEFINITION_FRAME = re.compile(
@@ -676,7 +738,7 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
             out.append("unit_other")
         return out
     if kind is QuestionKind.PRICING:
-        if MONEY.search(text) or any(f.kind is FactKind.PRICING and f.unit == "USD" for f in facts):
+        if MONEY.search(text) or any(f.kind is FactKind.PRICING and f.unit in CURRENCIES for f in facts):
             return ["money"]
         return ["price_word"] if PRICE_CUE.search(text) else []
     if kind in (QuestionKind.FEATURE, QuestionKind.BEST_PRACTICE):
@@ -799,8 +861,7 @@ def fact_signals(query: Query, facts: list[Fact]) -> dict[str, float]:
         if label_terms:
             label = max(label, len(label_terms & qset) / len(label_terms))
         is_bound |= bound and (f.qualifier in wanted or (f.qualifier is None and bool(IS_BOUND.search(f.label))))
-    base = BASE_UNITS.get(query.unit_family or "")
-    unit_other = bool(query.unit_family and units and base not in units)
+    unit_other = bool(query.unit_family and units and query.unit_family not in {family_of(u) for u in units})
     return {"fact_label": label, "fact_bound": float(is_bound), "fact_unit_other": float(unit_other)}
 
 
