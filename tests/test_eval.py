@@ -73,8 +73,8 @@ def test_dev_set_quality_floor(engine: Engine) -> None:
 
 # Per corpus: answer accuracy and citation@1 measured with the fitted scoring, less two answerable
 # questions, so a regression on any style of notes fails the build (data/eval/corpora.json; the test
-# split is never fitted on). Pooled over the test split (1,141 questions): abstention recall 0.445, false
-# abstention 0.082, ECE 0.050 when set (fitted on thirty-six train corpora); the bounds below sit about six
+# split is never fitted on). Pooled over the test split (29 corpora, 1,276 questions): abstention recall 0.434,
+# false abstention 0.079, ECE 0.055 when set (fitted on thirty-six train corpora); the bounds below sit a few
 # questions under (abstention recall) and over (false abstention) that.
 CORPUS_FLOORS = {
     "sample": (0.88, 0.90),
@@ -139,6 +139,9 @@ CORPUS_FLOORS = {
     "astro": (0.54, 0.64),
     "ccna": (0.70, 0.81),
     "psych": (0.64, 0.75),
+    "homereno": (0.67, 0.70),
+    "wset": (0.67, 0.81),
+    "ukbooks": (0.62, 0.75),
 }
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.42), "false_abstention": ("<=", 0.11), "ece": ("<=", 0.07)}
 
