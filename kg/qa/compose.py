@@ -201,7 +201,7 @@ def name_of(p: Passage, heads: bool = True) -> str:
 
 def item_head(text: str, heads: bool = True) -> str:
     m = (_ITEM_HEAD if heads else _ENTRY_LABEL).match(text)
-    head = (m.group(1) or (m.group(2) if heads else "")).strip() if m else ""
+    head = next(filter(None, m.groups()), "").strip() if m else ""
     return head if re.search(r"[^\W\d_]", head) else text
 
 

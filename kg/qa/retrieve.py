@@ -255,13 +255,16 @@ def _acronym_matches(index: Index, query: Query, p: Passage) -> frozenset[str]:
     spelt_in_passage, passage_keys = found
     asked = query.normalised
     last = index.derived.get("acronym_question")
-    if last is None or last[0] != asked:
-        last = (asked, _runs(asked))
+    if last is None or last[0] != asked:  # the question's side, found once per question, not per passage
+        short = tuple((stem(t), term_key(stem(t))) for t in words(asked) if 2 <= len(t) <= MAX_ACRONYM)
+        spelt = tuple((ini, frozenset(term_key(stem(w)) for w in run)) for ini, run in _runs(asked))
+        last = (asked, short, spelt)
         index.derived["acronym_question"] = last
-    matched = {term_key(stem(t)) for t in words(asked) if 2 <= len(t) <= MAX_ACRONYM and stem(t) in spelt_in_passage}
-    for ini, run in last[1]:
+    _, short, spelt = last
+    matched = {key for acronym, key in short if acronym in spelt_in_passage}
+    for ini, keys in spelt:
         if ini in passage_keys:
-            matched |= {term_key(stem(w)) for w in run}
+            matched |= keys
     return frozenset(matched)
 
 
