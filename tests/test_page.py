@@ -225,6 +225,42 @@ def test_with_keys_required_the_page_asks_for_a_key_and_then_answers(browser: sy
     context.close()
 
 
+def test_a_refusal_of_a_replaced_key_does_not_ask_for_a_key_again(browser: sync_api.Browser, keyed_url: str) -> None:
+    # The service list asked for with a wrong key is held until the right key has been entered; its late
+    # refusal is of the old key, so the page asks again with the new one instead of reopening the key form.
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    held: list[sync_api.Route] = []
+
+    def hold_wrong_key(route: sync_api.Route) -> None:
+        if route.request.headers.get("authorization") == "Bearer not-the-key":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/services", hold_wrong_key)
+    page.goto(keyed_url)
+    page.evaluate("sessionStorage.setItem('kgqa.apiKey', 'not-the-key')")
+    refused = ask(page, LAMBDA_Q)
+    expect(refused).to_contain_text("not accepted")
+    for _ in range(100):  # the route handler runs while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1, "the service list was not asked for with the wrong key"
+    key_box = page.get_by_label("API key")
+    key_box.fill(PAGE_KEY)
+    key_box.press("Enter")
+    expect(page.locator("#key-form")).to_be_hidden()
+    held.pop().continue_()  # the server now refuses the old key
+    answer = page.locator(".turn").last.locator(".reply.answer")
+    expect(answer.locator(".answer-text")).to_contain_text("900")
+    expect(page.locator("#key-form")).to_be_hidden()
+    assert page.evaluate("sessionStorage.getItem('kgqa.apiKey')") == PAGE_KEY
+    context.close()
+
+
 def test_the_page_says_when_to_try_again_after_too_many_requests(
     browser: sync_api.Browser, settings: Settings, engine: Engine
 ) -> None:

@@ -92,7 +92,9 @@
     if (!response.ok) {
       let message = body && body.error && body.error.message;
       if (response.status === 401) {
-        if (key && storedKey() === key) sessionStorage.removeItem(KEY_STORE);
+        // A refusal of a key that has since been replaced says nothing of the new one: ask again with it.
+        // (A refused key stays stored until replaced, so that a late refusal of it is not taken for one.)
+        if (storedKey() !== key) return fetchJSON(url, options);
         message = key
           ? "The API key was not accepted. Enter a valid key above the question box."
           : "This server needs an API key. Enter it above the question box.";
