@@ -36,6 +36,7 @@ from ingest.document import Block
 from ingest.markdown import blocks_to_passages, clean, is_open_line, row_text
 from ingest.outline import is_continuation_start, looks_like_heading
 from kg.model import BlockKind, Passage
+from kg.text import item_label
 
 BULLET = re.compile(r"(?P<mark>[-*+•●○■▪◦‣o>])\s+(?=\S)")  # ● ○ ■: a word processor's three levels
 ROMAN = r"(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})"
@@ -55,7 +56,6 @@ ATX = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)(?:\s+#+)?$")
 CELL = re.compile(r"\S+(?: \S+)*")
 TABLE_RULE = re.compile(r"^[\s\-=+|:]+$")  # "-----  ------", "+----+----+", "|---|---|"
 MIN_COLUMNS = 3  # two columns read well as lines already ("t2.micro   1 GiB")
-HEAD_END = re.compile(r"\s+(?:[-–—=]+>?|->|=>)\s+|[:;]\s+|,\s+")
 
 
 @dataclass
@@ -64,7 +64,7 @@ class _Open:
 
     indent: int
     number: tuple[str, ...]  # ("3",) for "3.", ("3", "1") for "3.1"; () for other marks
-    text: str  # how it names the items under it (``_label``)
+    text: str  # how it names the items under it (``item_label``)
     letters: bool = False  # lettered points ("a)", "b)") at its own indentation sit under it
 
 
@@ -83,19 +83,6 @@ def _titles(label: str) -> bool:
         and not label.endswith((".", "!", "?", ";", ","))
         and not any(ch.isdigit() for ch in label)
     )
-
-
-def _label(text: str) -> str:
-    """How an item names the lines under it: one ending with ':' introduces them and names them whole;
-    another names them by its head, up to the first separator (``zombie - child that has exited ...`` →
-    ``zombie``), so its own facts do not become every child's topic."""
-    if text.endswith(":"):
-        return text.rstrip(":").strip()
-    for sep in HEAD_END.finditer(text):  # not inside brackets: "Enforcement and fines (Art. 83, 84)" is whole
-        before = text[: sep.start()]
-        if before.count("(") <= before.count(")"):
-            return before.strip() or text
-    return text
 
 
 def _indent(line: str) -> int:
@@ -286,12 +273,12 @@ class _Reader:
                 self.intro = text.rstrip(":").strip()
                 self.intro_indent, self.intro_deeper = indent, False
             elif self.indented_under(i, indent):
-                self.items.append(_Open(indent, (), _label(text)))  # the lines indented under it are its points
+                self.items.append(_Open(indent, (), item_label(text)))  # the lines indented under it are its points
             return
         self.cards.forget()
         kind = BlockKind.STEP if numbered else BlockKind.ITEM  # "1)", "2.1", "a)": an item of a numbered list
         self.emit(Block(kind, text, n, n, parents=self.parents(), lead=self.intro if not self.items else ""))
-        self.items.append(_Open(indent, number, _label(text)))
+        self.items.append(_Open(indent, number, item_label(text)))
 
     def indented_under(self, i: int, indent: int) -> bool:
         """Whether the line after line ``i`` is indented deeper than ``indent`` and carries no mark: a point of an
@@ -331,7 +318,7 @@ class _Reader:
         self.blocks[-1] = joined
         self.last, self.last_line = joined, n
         if joined.kind in LIST_ITEMS and self.items:
-            self.items[-1].text = _label(joined.text)
+            self.items[-1].text = item_label(joined.text)
         return True
 
 

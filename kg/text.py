@@ -172,3 +172,20 @@ def initials(phrase: str) -> str:
     """Initials of a phrase's words, function words skipped: "Simple Queue Service" → "SQS"."""
     words = [w for w in re.split(r"[\s-]+", phrase) if w and w.lower() not in STOP_INITIAL]
     return "".join(w[0] for w in words).upper()
+
+
+# Where an item's head ends: an arrow or dash between spaces, a colon or semicolon, a comma.
+ITEM_HEAD_END = re.compile(r"\s+(?:[-–—=]+>?|->|=>)\s+|[:;]\s+|,\s+")
+
+
+def item_label(text: str) -> str:
+    """How an item names the lines under it: one ending with ':' introduces them and names them whole;
+    another names them by its head, up to the first separator (``zombie - child that has exited ...`` →
+    ``zombie``), so its own facts do not become every child's topic."""
+    if text.endswith(":"):
+        return text.rstrip(":").strip()
+    for sep in ITEM_HEAD_END.finditer(text):  # not inside brackets: "Enforcement and fines (Art. 83, 84)" is whole
+        before = text[: sep.start()]
+        if before.count("(") <= before.count(")"):
+            return before.strip() or text
+    return text

@@ -198,6 +198,7 @@ _UNIT_AFTER = re.compile(
     re.I,
 )
 _PLURAL_OF = re.compile(r"\s+of\b", re.I)
+_BRACKET = re.compile(r" ?[(\[] ?")  # "60 (seconds, default)", "5 [GB]": the unit in brackets after the number
 _DECADE = re.compile(r"(?<!\d)(?:19|20)\d0$")  # "the 1990s"
 _SCALE_AFTER = re.compile(r"\s+(?P<scale>thousand|million|billion|trillion)\b", re.I)
 _THOUSANDS = re.compile(r"[kK](?![A-Za-z0-9_])")  # "16k": a k glued to the number, no unit after
@@ -363,6 +364,12 @@ def _read_unit(text: str, pos: int) -> tuple[str | None, int, float]:
             if r:
                 return f"{canon}/second", r.end(), scale
         return canon, end, scale
+    b = _BRACKET.match(text, pos)
+    if b:
+        inner = _UNIT_AFTER.match(text, b.end())
+        if inner and not inner.group("sep") and len(inner.group("unit")) > 1 and "-" not in inner.group("unit"):
+            unit, end, _ = _read_unit(text, b.end())
+            return unit, end, scale
     if scale == 1.0 and _THOUSANDS.match(text, pos):  # "16k ip states", "10K requests": thousands
         unit, end, _ = _read_unit(text, pos + 1)
         return unit, end, 1e3

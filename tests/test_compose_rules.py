@@ -616,3 +616,89 @@ def test_a_list_too_long_to_show_whole_names_each_item_by_its_head() -> None:
     assert "staging cluster" not in out.text
     _, told = answered(idx, "what about the kafka producer settings", rows[0])
     assert "wait a little" in told.text  # not asked for the items: the first one is shown with what it says
+
+
+def test_a_list_asked_of_an_item_named_by_its_head_gives_its_items() -> None:
+    # the lines under "engine checks before starting - WOBBLE" are filed under its head, as the parser
+    # names them ("engine checks before starting"); the letters asked for are those lines, not the siblings
+    head = ("Boat handling", "engine checks before starting")
+    idx = small_index(
+        notes(
+            "boat.txt",
+            [
+                ("Boat handling", ("Boat handling",), "", True, ""),
+                ("reef early", ("Boat handling",), "", False, ""),
+                ("engine checks before starting - WOBBLE", ("Boat handling",), "", False, ""),
+                ("Water, Oil, Belts, Bilges, Leaks, Electrics", head, "", False, ""),
+                ("once running check water comes out of the exhaust", head, "", False, ""),
+                ("fuel: 1/3 out, 1/3 back, 1/3 reserve", ("Boat handling",), "", False, ""),
+            ],
+        )
+    )
+    q = query(idx, "engine checks WOBBLE, what are the letters?")
+    assert q.kind is QuestionKind.LIST
+    out = compose(idx, q, [Candidate(idx.passages[2], score=1.0)], [])
+    assert "Oil, Belts" in out.text and "fuel" not in out.text and "reef" not in out.text
+
+
+def test_a_paragraph_among_paragraphs_answers_itself_not_as_a_list_item() -> None:
+    # prose notes: a paragraph a line; "voting members" is asked in the plural, and the paragraph says them
+    sec = ("Macro", "Monetary policy")
+    idx = small_index(
+        notes(
+            "macro.md",
+            [
+                ("Monetary policy", sec, "", True, ""),
+                ("Fiscal policy is run by the government. It acts with a long inside lag.", sec, "", False, ""),
+                ("The FOMC decides rates. It has 12 voting members and meets 8 times a year.", sec, "", False, ""),
+                ("Fed tools are open market operations and the discount rate. QE came in 2008.", sec, "", False, ""),
+            ],
+        )
+    )
+    q = query(idx, "fomc voting members?")
+    assert q.kind is QuestionKind.LIST
+    out = compose(idx, q, [Candidate(idx.passages[2], score=1.0)], [])
+    assert "12 voting members" in out.text and "Fiscal" not in out.text and not out.is_list
+
+
+def test_a_list_named_by_its_heading_beats_an_item_that_lists_things_of_its_own() -> None:
+    # the best line lists its own variants ("marinara, creole, etc") under a label with one asked word; the
+    # heading over it names the list asked for with more of the question's words
+    sec = ("THE 5 MOTHER SAUCES",)
+    idx = small_index(
+        notes(
+            "sauces.txt",
+            [
+                ("THE 5 MOTHER SAUCES", sec, "", True, ""),
+                ("bechamel = milk + white roux", sec, "", False, ""),
+                ("veloute = white stock + blond roux", sec, "", False, ""),
+                ("espagnole = brown stock + brown roux", sec, "", False, ""),
+                ("hollandaise = egg yolk + butter + lemon", sec, "", False, ""),
+                ("tomato (sauce tomate) -> marinara, creole, puttanesca", sec, "", False, ""),
+                ("PASTA", ("PASTA",), "", True, ""),
+                ("salt the water like the sea", ("PASTA",), "", False, ""),
+            ],
+        )
+    )
+    q = query(idx, "what are the mother sauces")
+    out = compose(idx, q, [Candidate(idx.passages[5], score=1.0)], [])
+    assert out.is_list and all(s in out.text for s in ("bechamel", "veloute", "espagnole", "hollandaise"))
+
+
+def test_a_question_naming_a_list_by_its_heading_gets_the_list() -> None:
+    # no item says what is asked; the heading over them does: the items are the answer, not the best one
+    sec = ("Checks before a landscape shoot",)
+    idx = small_index(
+        notes(
+            "photo.md",
+            [
+                ("Checks before a landscape shoot", sec, "", True, ""),
+                ("[ ] batteries charged", sec, "", False, ""),
+                ("[ ] ISO back to base", sec, "", False, ""),
+                ("[ ] 2 s timer or remote release", sec, "", False, ""),
+            ],
+        )
+    )
+    q = query(idx, "what do I need to check before a landscape shoot")
+    out = compose(idx, q, [Candidate(idx.passages[3], score=1.0)], [])
+    assert all(s in out.text for s in ("batteries", "ISO back to base", "timer"))

@@ -226,3 +226,10 @@ def test_a_question_asks_a_measure_by_its_word_or_unit() -> None:
     # a unit's letters that are another word in a question: a key-value store, a load balancer, machine learning
     assert question_unit("max number of keys in the consul kv store") == (None, None)
     assert question_unit("which lb for grpc") == (None, None)
+
+
+def test_a_unit_in_brackets_after_the_number_is_its_unit() -> None:
+    read = [(q.value, q.unit) for q in parse_quantity("poke_interval: 60 (seconds, default), max 5 [GB], 2 (hrs)")]
+    assert read == [(60.0, "seconds"), (5.0, "GB"), (2.0, "hours")]
+    # a bracket that opens with no unit, or with a one-letter one, says nothing of the number
+    assert [q.unit for q in parse_quantity("limit 10 (per account), 3 (s) and 5 (x)")] == [None, None, None]

@@ -65,6 +65,7 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         ("postgresql index types", QuestionKind.LIST),  # terse plural, no question word
         ("what are the 3 isolation levels postgres offers", QuestionKind.LIST),  # a count of things to name
         ("which extensions does postgresql ship with", QuestionKind.LIST),  # any plural asked before its verb
+        ("what were the causes of the outage", QuestionKind.LIST),  # things asked for by their plural
         ("which replicas are lagging the most", QuestionKind.FEATURE),  # one singled out
         ("in what increments does postgres storage grow", QuestionKind.NUMBER),  # a figure, asked in the plural
         # a terse singular whose "for ..." names a plural thing asks for one thing, not a list

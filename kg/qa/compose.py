@@ -18,7 +18,7 @@ from kg.qa.retrieve import (
     states_number,
     weight_in,
 )
-from kg.text import terms, words
+from kg.text import item_label, terms, words
 from kg.units import UNCONVERTED, UNITS, family_of
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
 
@@ -101,6 +101,7 @@ def is_introducer(p: Passage) -> bool:
     return p.is_heading or p.text.rstrip().endswith(":")
 
 
+_SENTENCE_BREAK = re.compile(r"[.!?][)\"']?\s+[A-Z]")  # one sentence ends and the next begins
 _SAYS_MORE = re.compile(r"[:=;,]|\s[-–—]+>?\s|->")  # "overdose: liver makes ...", "zombie - child that ..."
 
 
@@ -118,6 +119,12 @@ def lead_label(p: Passage) -> str:
     return p.text.strip().rstrip(":").strip()
 
 
+def names_items(label: str, p: Passage) -> bool:
+    """Whether ``label``, the last heading of a line under ``p``, is how ``p`` names what sits under it: its
+    words, or its head (``item_label``: "engine checks - WOBBLE" names its items "engine checks")."""
+    return label == lead_label(p) or label == item_label(p.text.strip())
+
+
 def in_block(q: Passage, lead: Passage) -> bool:
     """Whether q sits under lead: under a heading's path, in the sub-list a lead bullet opened, or in
     the same section as a sentence that ends with ':'."""
@@ -128,7 +135,7 @@ def in_block(q: Passage, lead: Passage) -> bool:
     if q.section == lead.section:
         return True
     k = len(q.section) - 1
-    return k >= 0 and q.section[-1] == lead_label(lead) and q.section[:k] == lead.section[:k]
+    return k >= 0 and names_items(q.section[-1], lead) and q.section[:k] == lead.section[:k]
 
 
 def nested_under(q: Passage, parent: Passage) -> int:
@@ -136,7 +143,20 @@ def nested_under(q: Passage, parent: Passage) -> int:
     n = len(parent.section)
     if parent.is_heading or q.file != parent.file or len(q.section) <= n or q.section[:n] != parent.section:
         return 0
-    return len(q.section) - n if q.section[n] == lead_label(parent) else 0
+    return len(q.section) - n if names_items(q.section[n], parent) else 0
+
+
+def _parent(index: Index, p: Passage) -> Passage | None:
+    """The line a passage sits directly under: the item it is nested in, or the heading over it."""
+    for j in range(index.position[p.id] - 1, -1, -1):
+        q = index.passages[j]
+        if q.file != p.file:
+            return None
+        if nested_under(p, q) == 1 or (q.is_heading and q.section == p.section):
+            return q
+        if len(q.section) < len(p.section) - 1:
+            return None
+    return None
 
 
 def sibling_group(index: Index, p: Passage) -> tuple[Passage | None, list[Passage]]:
@@ -255,8 +275,30 @@ def compose_list(
     index: Index, top: Passage, prefix: str, entries_only: bool = True, query: Query | None = None
 ) -> Composed | None:
     lead, items = sibling_group(index, top)
+    if entries_only and query is not None:
+        # a list asked by a name its list does not carry ("the three types of plate boundaries" from a detail
+        # under "divergent"): the list one level up, while the name is its lead's ("boundaries - ...")
+        weights = coverage_weights(index, query)
+        while (
+            lead is not None
+            and not lead.is_heading
+            and lead.section
+            and not weight_in(weights, item_label(lead_label(lead)))
+            and weight_in(weights, lead.section[-1])
+        ):
+            parent = _parent(index, lead)
+            if parent is None:
+                break
+            up, up_items = sibling_group(index, parent)
+            if up is not parent or lead not in up_items or len([it for it in up_items if not it.is_heading]) < 2:
+                break
+            top, lead, items = lead, up, up_items
     items = [it for it in items if not it.is_heading]
     if len(items) < 2:
+        return None
+    # paragraphs of sentences are no list's items: the paragraph says what it lists itself
+    paragraphs = sum(1 for it in items if _SENTENCE_BREAK.search(it.text))
+    if lead is not top and _SENTENCE_BREAK.search(top.text) and 2 * paragraphs >= len(items):
         return None
     chosen = items
 
@@ -526,10 +568,24 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
     # lz4") or with none, items the question names: the line, not its siblings
     label = enumerates(top.text) if query.kind is QuestionKind.LIST and not opens else None
     inline = label is not None and bool(set(terms(label or top.text)) & set(query.terms))
+    if inline and top.section:
+        # unless the list the line belongs to is named by more of the question ("tomato (sauce tomate) ->
+        # marinara, creole" under "THE 5 MOTHER SAUCES", asked "what are the mother sauces")
+        weights = coverage_weights(index, query)
+        inline = weight_in(weights, top.section[-1]) <= weight_in(weights, label or top.text)
     if (query.kind is QuestionKind.LIST or (opens and query.kind is not QuestionKind.COMPARISON)) and not inline:
         listed = compose_list(index, top, prefix, entries_only=query.kind is QuestionKind.LIST, query=query)
         if listed:
             return listed
+    if query.kind in (QuestionKind.FEATURE, QuestionKind.BEST_PRACTICE) and top.section and not opens:
+        # the question names the list the line is an item of, and nothing of the item itself ("what do I
+        # check before a landscape shoot" under "Checklist: before a landscape shoot"): the list is the answer
+        weights = coverage_weights(index, query)
+        named = weight_in(weights, top.section[-1])  # most of what the question asks is the list's name
+        if not weight_in(weights, top.text) and 2 * named > sum(w for _, w, _ in weights):
+            listed = compose_list(index, top, prefix, entries_only=False, query=query)
+            if listed:
+                return listed
     if inline:  # the items are the answer: nothing after them completes it
         return Composed(prefix + excerpt(index, query, top.text, MAX_ANSWER - len(prefix)), (top,))
     for rule in (_named_by_next_line, _answered_next, _anaphora, _list_after):

@@ -95,6 +95,10 @@ _ASKED_PLURAL = re.compile(
     r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?[a-z]{2,}[^isu\W]s\s+(?:are|were|do|does|did|can|could|will|would|"
     r"should|have|has|exist|measure|support)\b"
     r"(?!.*\b(?:most|least|best|worst|highest|lowest|largest|smallest|biggest|fastest|slowest|cheapest)\b)"
+    # "engine checks WOBBLE, what are the letters", "what were the causes of the war": things asked for by
+    # their plural, at the end of the question or before what they belong to
+    r"|\bwhat (?:are|were) (?:the|its|their|my|our) (?:[\w-]+\s+){0,2}?[a-z]{2,}[^isu\W]s"
+    r"(?:\s+(?:of|in|for|on)\b.*)?\s*\??$"
 )
 
 

@@ -18,7 +18,7 @@ from kg.graph import PREFIXES, service_uri
 from kg.model import Fact, FactKind, Passage, QuestionKind
 from kg.qa.index import MIN_SHORT, Index, section_key, term_key
 from kg.qa.question import Query
-from kg.text import initials, stem, terms, words
+from kg.text import initials, item_label, stem, terms, words
 from kg.units import BASE_UNITS, CURRENCIES, DATE, family_of, without_dates
 from kg.vocab import MEASURE_WORDS, PRICE_WORDS, STOP_INITIAL, STOPWORDS, word_pattern
 
@@ -811,7 +811,8 @@ def opens_list(index: Index, p: Passage) -> bool:
         return False
     nxt = index.passages[i]
     label = p.text.strip().rstrip(":").strip()
-    return nxt.file == p.file and not nxt.is_heading and bool(nxt.section) and nxt.section[-1] == label
+    named = (label, item_label(p.text.strip()))  # its words, or its head ("engine checks - WOBBLE")
+    return nxt.file == p.file and not nxt.is_heading and bool(nxt.section) and nxt.section[-1] in named
 
 
 MAX_SHORT_NAME = 6  # letters of a short name that initials spell out ("CORS", "IAM"; not a word)
