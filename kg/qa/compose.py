@@ -15,6 +15,8 @@ from kg.qa.retrieve import (
     defined_terms,
     defines,
     enumerates,
+    lead_label,
+    names_items,
     states_number,
     weight_in,
 )
@@ -113,16 +115,6 @@ def _heads_list(index: Index, p: Passage) -> bool:
         return False
     # an item saying more than its label ("overdose: liver makes too much NAPQI ...") keeps its own words
     return not _SAYS_MORE.search(p.text.strip().rstrip(":")) and nested_under(index.passages[i], p) == 1
-
-
-def lead_label(p: Passage) -> str:
-    return p.text.strip().rstrip(":").strip()
-
-
-def names_items(label: str, p: Passage) -> bool:
-    """Whether ``label``, the last heading of a line under ``p``, is how ``p`` names what sits under it: its
-    words, or its head (``item_label``: "engine checks - WOBBLE" names its items "engine checks")."""
-    return label == lead_label(p) or label == item_label(p.text.strip())
 
 
 def in_block(q: Passage, lead: Passage) -> bool:

@@ -810,9 +810,18 @@ def opens_list(index: Index, p: Passage) -> bool:
     if i >= len(index.passages):
         return False
     nxt = index.passages[i]
-    label = p.text.strip().rstrip(":").strip()
-    named = (label, item_label(p.text.strip()))  # its words, or its head ("engine checks - WOBBLE")
-    return nxt.file == p.file and not nxt.is_heading and bool(nxt.section) and nxt.section[-1] in named
+    return nxt.file == p.file and not nxt.is_heading and bool(nxt.section) and names_items(nxt.section[-1], p)
+
+
+def lead_label(p: Passage) -> str:
+    """A line's words as a label of the lines under it (without the ':' that introduces them)."""
+    return p.text.strip().rstrip(":").strip()
+
+
+def names_items(label: str, p: Passage) -> bool:
+    """Whether ``label``, the last heading of a line under ``p``, is how ``p`` names what sits under it: its
+    words, or its head (``item_label``: "engine checks - WOBBLE" names its items "engine checks")."""
+    return label == lead_label(p) or label == item_label(p.text.strip())
 
 
 MAX_SHORT_NAME = 6  # letters of a short name that initials spell out ("CORS", "IAM"; not a word)
