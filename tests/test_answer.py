@@ -77,6 +77,53 @@ def test_multi_hop_follows_the_named_service(engine: Engine, sample_lines: list[
     assert cites(ans, line_of(sample_lines, "Maximum execution time: 900 seconds"), within=3)
 
 
+CHEMISTRY = """# Chemistry notes
+
+## Elements
+- sodium: soft metal, reacts violently with water
+- argon: noble gas, does not react with anything
+- iron: rusts slowly in moist air
+
+## Melting points
+- sodium melts at 98 C
+- argon melts at -189 C
+- iron melts at 1538 C
+"""
+
+
+@pytest.fixture(scope="module")
+def chemistry(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """A small index of notes that name things in one list and give their figures in another."""
+    from ingest.pipeline import build_index
+    from kg.settings import Settings
+
+    root = tmp_path_factory.mktemp("chemistry")
+    (root / "notes").mkdir()
+    (root / "notes" / "chemistry.md").write_text(CHEMISTRY, encoding="utf-8")
+    settings = Settings(notes_dir=str(root / "notes"), index_dir=str(root / "index"))
+    build_index(settings, progress=False)
+    return Engine.load(settings)
+
+
+@pytest.mark.parametrize(
+    ("question", "first_hop", "answer_line"),
+    [
+        # the thing is described by a relative clause; the line that describes it names it in its label
+        ("melting point of the element that reacts violently with water", 4, 9),
+        # the thing described first, then asked about with a pronoun
+        ("the element that rusts in moist air - what is its melting point", 6, 11),
+    ],
+)
+def test_multi_hop_finds_the_described_thing_by_the_label_of_its_line(
+    chemistry: Engine, question: str, first_hop: int, answer_line: int
+) -> None:
+    ans = chemistry.answer(question)
+    lines = CHEMISTRY.split("\n")
+    assert lines[answer_line - 1].lstrip("- ") in ans.answer, ans.answer
+    assert ans.citations[0].lines[0] <= answer_line <= ans.citations[0].lines[1]
+    assert any(c.lines[0] <= first_hop <= c.lines[1] for c in ans.citations), [c.lines for c in ans.citations]
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [

@@ -42,3 +42,22 @@ def test_answers_with_and_without_what_was_kept_are_the_same(engine: Engine) -> 
     assert [plain(q) for q in QUESTIONS] == first
     engine.index.derived.clear()
     assert [plain(q) for q in QUESTIONS] == first
+
+
+def test_embedding_the_question_while_reading_the_rest_ranks_as_one_step_after_another(engine: Engine) -> None:
+    """rank() embeds the question on another thread while it reads the facts and keyword passages; the
+    passages, their signals and their scores are those of the steps run one after another."""
+    from kg.qa.answer import rank
+    from kg.qa.retrieve import candidates, pool_size
+
+    index = engine.index
+    for question in QUESTIONS:
+        query = analyse(question, index.lexicon)
+        qvec = engine.embedder.encode([query.normalised])[0]
+        _, rows = sparql_facts(index, query)
+        dense = (qvec, index.vectors.search(qvec, pool_size()))
+        serial = candidates(index, query, dense, rows)
+        overlapped = rank(index, engine.embed, question).ranked
+        assert [(c.passage.id, c.score, c.signals) for c in overlapped] == [
+            (c.passage.id, c.score, c.signals) for c in serial
+        ]

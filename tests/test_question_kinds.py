@@ -165,3 +165,45 @@ def test_two_step_questions_are_split_into_their_clauses(lexicon: Lexicon) -> No
     assert q.clauses == ("Which database stores JSON documents?", "What is the largest document that database accepts?")
     q = ask(lexicon, "the cheapest storage tier, how long must data stay")
     assert q.clauses[0] == "cheapest storage tier"  # found first
+
+
+@pytest.mark.parametrize(
+    ("question", "clauses"),
+    [
+        # a thing described by a relative clause, asked about by what comes before it
+        (
+            "what is the default port of the server that relays client traffic",
+            ("server that relays client traffic", "what is the default port of the server"),
+        ),
+        (
+            "boiling point of the liquid whose formula is H2O",
+            ("liquid whose formula is H2O", "boiling point of the liquid"),
+        ),
+        # ... or by a clause of the writer's own ("the lens I bought")
+        ("weight of the lens I bought last spring", ("lens I bought last spring", "weight of the lens")),
+        # a described thing, then a question pointing back at it with a pronoun
+        (
+            "the queue that keeps messages in order - what is its throughput limit",
+            ("the queue that keeps messages in order", "what is its throughput limit"),
+        ),
+    ],
+)
+def test_a_thing_described_by_a_clause_is_found_first(
+    lexicon: Lexicon, question: str, clauses: tuple[str, ...]
+) -> None:
+    q = ask(lexicon, question)
+    assert q.kind is QuestionKind.MULTI_HOP
+    assert q.clauses == clauses
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the port that postgres listens on",  # asks for the described thing itself: one step
+        "which region does the sdk use if I set none",  # "if I ...": a condition, not a described thing
+        "lambda - what is its max timeout",  # the first part names the thing, it describes nothing
+        "what does the base image in my dockerfile weigh",  # "in my ...": no clause after the noun
+    ],
+)
+def test_one_step_questions_are_not_split(lexicon: Lexicon, question: str) -> None:
+    assert ask(lexicon, question).clauses == ()

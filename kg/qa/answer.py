@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -14,10 +17,13 @@ from kg.qa.calibrate import Calibration, load_calibration, signals
 from kg.qa.compose import compose
 from kg.qa.index import Index
 from kg.qa.question import Query, analyse
-from kg.qa.retrieve import Candidate, candidates, pool_size, sparql_facts
-from kg.text import content_terms
+from kg.qa.retrieve import Candidate, candidates, gather, line_label, pool_size, sparql_facts
+from kg.text import content_terms, stem, words
+from kg.vocab import FRAME_WORDS
 
 NOT_IN_NOTES = "That is not in your notes."
+MAX_BRIDGE_LABEL = 4  # words of a line's label that can name the thing a first hop found
+BRIDGE_WORDS = 2  # the first hop's rarest new words added to the second
 NAME_TOKEN = re.compile(r"\b([A-Z][A-Z0-9]{1,6}|[A-Z][a-z]+[A-Z][A-Za-z0-9]+)\b")
 
 
@@ -51,12 +57,37 @@ def rank(
 ) -> Scored:
     """The question's candidate passages, best first (by the fitted ranking weights and pool size unless
     given)."""
-    query = analyse(text, index.lexicon)
-    qvec = embed(query.normalised)  # type: ignore[operator]
     pool = pool or pool_size()
+    normalised = index.lexicon.normalise(text)
+    # The question is embedded on another thread (the model runs outside the GIL) while this one analyses it
+    # and reads the graph facts and the keyword passages, which do not need the vector.
+    embedding: Future[np.ndarray] = _embedding_threads().submit(embed, normalised[0])  # type: ignore[arg-type]
+    try:
+        query = analyse(text, index.lexicon, normalised)
+        sparql, rows = sparql_facts(index, query)
+        found = gather(index, query, rows, pool)
+    finally:
+        qvec = embedding.result()
     dense = (qvec, index.vectors.search(qvec, pool))
-    sparql, rows = sparql_facts(index, query)
-    return Scored(query, candidates(index, query, dense, rows, k=pool, weights=weights), sparql)
+    return Scored(query, candidates(index, query, dense, rows, k=pool, weights=weights, gathered=found), sparql)
+
+
+_EMBEDDING_THREADS: dict[int, ThreadPoolExecutor] = {}
+EMBEDDING_THREADS = 8  # questions embedded at once in one process (request threads beyond wait their turn)
+# How long a thread may hold the GIL while another waits for it (Python's default is 5 ms). The embedding
+# thread needs the GIL for a moment before and after the model runs; at 5 ms it waited out most of what the
+# other thread read meanwhile (docs/benchmarks.md).
+GIL_SWITCH_S = 0.0002
+
+
+def _embedding_threads() -> ThreadPoolExecutor:
+    """This process's embedding threads (a forked worker starts its own: threads do not survive a fork)."""
+    pid = os.getpid()
+    pool = _EMBEDDING_THREADS.get(pid)
+    if pool is None:
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
+        pool = _EMBEDDING_THREADS[pid] = ThreadPoolExecutor(EMBEDDING_THREADS, thread_name_prefix="kgqa-embed")
+    return pool
 
 
 def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
@@ -76,6 +107,17 @@ def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
     for tok in NAME_TOKEN.findall(passage.text):
         if not set(content_terms(tok)) & asked_terms:
             names.append(tok)
+    # what the line is about, when it opens with a label ("saber: supe = I found out", "worker :: proxies ...")
+    head = line_label(passage.text)
+    if head and len(head.split()) <= MAX_BRIDGE_LABEL and not set(content_terms(head)) & asked_terms:
+        names.insert(0, head)
+    if names:
+        return list(dict.fromkeys(names))
+    # else the line's rarest words the question did not use ("calcite fizzes in cold dilute HCl")
+    lexicon = index.lexicon
+    new = {stem(w): w for w in words(passage.text) if w.isalpha() and len(w) > 2 and w not in FRAME_WORDS}
+    new = {t: w for t, w in new.items() if t not in asked_terms and lexicon.known(t)}
+    names += [new[t] for t in sorted(new, key=lambda t: (-lexicon.idf(t), t))[:BRIDGE_WORDS]]
     return list(dict.fromkeys(names))
 
 
@@ -115,7 +157,7 @@ def answer(
             second = rank(index, embed, " ".join([scored.query.clauses[1], *bridge[:2]]), weights, pool)
             if second.ranked:
                 hops = [first.ranked[0]]
-                scored = Scored(scored.query, second.ranked, second.sparql or first.sparql)
+                scored = Scored(second.query, second.ranked, second.sparql or first.sparql)
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     ranked = scored.ranked
     facts = list(ranked[0].facts) if ranked else []

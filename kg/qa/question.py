@@ -146,17 +146,45 @@ _DESCRIBED = [
 ]
 
 
+# A thing described by a clause of its own: "the verb whose preterite stem is pus", "the fund my HSA is
+# invested in", "the oil I sear the steak in".
+_CLAUSE = r"(?:that|which|whose|who|where|(?:i|we|you|my|our|your)\s+[\w'-]+)"
+_WORD = (
+    r"(?!(?:in|of|on|for|at|to|with|by|from|and|or|if|when|as|than|not|can|could|do|does|did|is|are|was|were|"
+    r"will|would|should|has|have|had)\b)[\w/@.-]+"
+)
+_NOUN = r"(?P<noun>(?:" + _WORD + r"\s+){0,3}?" + _WORD + ")"
+_DESCRIBED_THING = re.compile(r"^(?:the|a|an)\s+" + _NOUN + r"\s+(?P<desc>" + _CLAUSE + r"\b.+)$", re.I)
+# ... and asked about: "what port is the boundary piece that relays my traffic", "future stem of the verb
+# whose ...": a preposition or a verb before it, not "what is the thing that ..." (which asks for the thing)
+_ASKED_OF_THING = re.compile(
+    r"^(?P<head>.*?\b(?:of|for|in|on|at|from|by|with|to|into|does|do|did|is|are|was|were|has|have|had))\s+"
+    r"(?P<article>the|that)\s+" + _NOUN + r"\s+(?P<desc>" + _CLAUSE + r"\b[^,?;]+)",
+    re.I,
+)
+_ONLY_ASKS_THING = re.compile(r"^(?:what|which|who)(?:'s|\s+is|\s+are|\s+was|\s+were)?$", re.I)
+# a pronoun pointing back at the thing the first part described ("... - what's its smoke point?")
+_PRONOUN = re.compile(r"\b(?:its|it|their|they|them|he|she|his|her|him)\b")
+
+
 def split_clauses(q: str) -> tuple[str, ...]:
     """Two steps: two sentences where the second refers back to the first, or a question about a thing
     described by a relative clause (first find the thing, then ask about it)."""
     parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+|\s+-\s+|;\s+", q.strip()) if p.strip()]
-    if len(parts) >= 2 and _BACKREF.search(fold(" ".join(parts[1:]))):
-        return (" ".join(parts[:-1]), parts[-1])
+    if len(parts) >= 2:
+        later = fold(" ".join(parts[1:]))
+        first = " ".join(parts[:-1])
+        if _BACKREF.search(later) or (_PRONOUN.search(later) and _DESCRIBED_THING.match(first)):
+            return (first, parts[-1])
     for pattern in _DESCRIBED:
         m = pattern.search(q)
         if m:
             rest = (q[: m.start()] + "the " + m.group("noun") + q[m.end() :]).strip()
             return (m.group("desc").strip(), rest)
+    m = _ASKED_OF_THING.match(q)
+    if m and not _ONLY_ASKS_THING.match(m.group("head").strip()):
+        rest = (q[: m.start("article")] + "the " + m.group("noun") + q[m.end() :]).strip()
+        return (f"{m.group('noun')} {m.group('desc')}".strip(), rest)
     return ()
 
 
@@ -248,8 +276,9 @@ def asked_noun(q: str, service_terms: frozenset[str] = frozenset()) -> str | Non
     return phrase[-1] if phrase else None
 
 
-def analyse(question: str, lexicon: Lexicon) -> Query:
-    normalised, fixes = lexicon.normalise(question)
+def analyse(question: str, lexicon: Lexicon, normalised_as: tuple[str, list[str]] | None = None) -> Query:
+    """What the question asks; ``normalised_as``: ``lexicon.normalise(question)`` when already done."""
+    normalised, fixes = normalised_as or lexicon.normalise(question)
     mentions = lexicon.mentions(normalised)
     services = tuple(dict.fromkeys(m.service for m in mentions))
     service_terms = frozenset(t for m in mentions for t in content_terms(m.phrase))

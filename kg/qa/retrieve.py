@@ -123,7 +123,12 @@ class Candidate:
     score: float = 0.0
     kind_fit: float = 0.0  # what the answer's shape adds to the score (the fitted shape signals)
     fact: float = 0.0  # what the graph facts add to the score
-    features: tuple[float, ...] = ()  # the ranking signals, in RANK_FEATURES order
+
+    @property
+    def features(self) -> tuple[float, ...]:
+        """The ranking signals, in RANK_FEATURES order (what the ranker is fitted on)."""
+        got = self.signals.get
+        return (self.dense, self.keyword, *[got(n, 0.0) for n in RANK_FEATURES[2:]])
 
     def signal(self, name: str) -> float:
         return self.signals.get(name, 0.0)
@@ -269,6 +274,13 @@ def _acronym_matches(index: Index, query: Query, p: Passage) -> frozenset[str]:
 
 
 _LABEL = re.compile(r"^([^:=]{1,60}?)\s*(?::|=|->|→|\s[-–—]\s)\s*(?=\S)")  # "modes: ...", "GOGC=100 ..."
+
+
+def line_label(text: str) -> str:
+    """The label a line opens with, before its ':', '=', '->' or dash ("saber" of "saber: supe = I found
+    out"), or ""."""
+    m = _LABEL.match(text)
+    return m.group(1).strip() if m else ""
 
 
 def label_signals(index: Index, query: Query, p: Passage) -> dict[str, float]:
@@ -765,7 +777,8 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
         return []
     low = text.lower()
     found = {defines(term, low) for term in terms_defined} - {None}
-    if not found:  # "zombie process" defined as "zombie - ..." under a heading that says "process"
+    if not found and any(" " in term for term in terms_defined):
+        # "zombie process" defined as "zombie - ..." under a heading that says "process"
         above = set(terms(" ".join(p.section)))
         for term in terms_defined:
             *first, last = term.split() or [""]
@@ -884,8 +897,75 @@ def _label_terms(label: str) -> frozenset[str]:
     return frozenset(stem(w) for w in words(IS_BOUND.sub(" ", label)))
 
 
+@lru_cache(maxsize=8)
+def _slots(weights: tuple[float, ...]) -> dict[str, tuple[int, float, str]]:
+    """Each ranking feature past dense and keyword: its position, its weight and its group (shape, fact or '')."""
+    if len(weights) != len(RANK_FEATURES):
+        raise ValueError(f"{len(weights)} ranking weights for {len(RANK_FEATURES)} features")
+    group = {**dict.fromkeys(SHAPE_FEATURES, "shape"), **dict.fromkeys(FACT_FEATURES, "fact")}
+    return {n: (i, w, group.get(n, "")) for i, (n, w) in enumerate(zip(RANK_FEATURES, weights, strict=True)) if i >= 2}
+
+
 # The question's vector and its nearest passages: (vector, [(passage id, similarity)])
 DenseHits = tuple[np.ndarray, list[tuple[str, float]]]
+
+
+@dataclass
+class Gathered:
+    """The part of the pool that does not need the question's vector: the keyword, fact and definition
+    passages with their signals read, and what the vector's passages will be read with. Gathered while the
+    question is being embedded."""
+
+    pool: dict[str, Candidate]
+    kw: np.ndarray
+    kw_max: float
+    fact_passages: set[str]
+    defined: list[str]
+
+
+def gather(index: Index, query: Query, fact_rows: list[dict[str, object]], k: int | None = None) -> Gathered:
+    """The ``k`` best passages by keyword, the passages of the SPARQL facts and the definition candidates,
+    each with its signals read."""
+    k = k or pool_size()
+    text = " ".join([query.normalised, *(n for s in query.services for n in index.lexicon.expansions(s))])
+    kw = keyword_scores(index, text)
+    kw_max = float(kw.max()) if kw.size and kw.max() > 0 else 1.0
+    fact_passages = {str(r["passage"]).rsplit("/", 1)[-1] for r in fact_rows}
+    defined = defined_terms(index, query) if query.kind is QuestionKind.DEFINITION else []
+    found = Gathered({}, kw, kw_max, fact_passages, defined)
+    pids = [index.passages[int(i)].id for i in np.argsort(-kw)[:k] if kw[i] > 0]
+    pids += [pid for pid in fact_passages if pid in index.by_id]
+    pids += definition_candidates(index, defined, query.services)
+    for pid in pids:
+        _add(index, query, found, pid)
+    return found
+
+
+def _add(index: Index, query: Query, found: Gathered, pid: str) -> None:
+    """Put the passage in the pool with its signals read (all but the vector similarity), once."""
+    if pid in found.pool:
+        return
+    c = found.pool[pid] = Candidate(index.by_id[pid])
+    c.keyword = float(found.kw[index.position[pid]]) / found.kw_max
+    c.facts = index.facts_by_passage.get(pid, []) if pid in found.fact_passages else []
+    listing = query.kind is QuestionKind.LIST
+    body, head, short = coverage(index, query, c.passage)
+    own, section, other = service_signals(index, query, c.passage)
+    sig: dict[str, float] = {
+        "coverage_body": body,
+        "coverage_head": 0.0 if listing else head,
+        "coverage_head_list": head if listing else 0.0,
+        "coverage_short": short,
+        **label_signals(index, query, c.passage),
+        "service_own": float(own),
+        "service_section": float(section),
+        "service_other": float(other),
+        "heading": float(c.passage.is_heading),
+    }
+    sig.update(dict.fromkeys(shape_signals(index, query, c.passage, c.facts, found.defined), 1.0))
+    if c.facts:
+        sig.update(fact_signals(query, c.facts))
+    c.signals = {n: v for n, v in sig.items() if v}
 
 
 def candidates(
@@ -895,60 +975,26 @@ def candidates(
     fact_rows: list[dict[str, object]],
     k: int | None = None,
     weights: tuple[float, ...] | None = None,
+    gathered: Gathered | None = None,
 ) -> list[Candidate]:
     """The pool (the ``k`` nearest passages by vector and by keyword, the passages of the SPARQL facts and the
-    definition candidates), each scored by the fitted weights, best first."""
+    definition candidates), each scored by the fitted weights, best first. ``gathered``: the part found
+    without the vector (``gather``), when it was read while the question was embedded."""
     weights = weights or load_weights()
     k = k or pool_size()
-    text = " ".join([query.normalised, *(n for s in query.services for n in index.lexicon.expansions(s))])
-    kw = keyword_scores(index, text)
-    kw_max = float(kw.max()) if kw.size and kw.max() > 0 else 1.0
+    found = gathered or gather(index, query, fact_rows, k)
     qvec, dense_hits = dense
-    pool: dict[str, Candidate] = {}
-    for pid, score in dense_hits[:k]:
-        pool[pid] = Candidate(index.by_id[pid], dense=score)
-    for i in np.argsort(-kw)[:k]:
-        if kw[i] <= 0:
-            break
-        pid = index.passages[int(i)].id
-        pool.setdefault(pid, Candidate(index.passages[int(i)]))
-    fact_passages = {str(r["passage"]).rsplit("/", 1)[-1] for r in fact_rows}
-    for pid in fact_passages:
-        if pid in index.by_id:
-            pool.setdefault(pid, Candidate(index.by_id[pid]))
+    for pid, _ in dense_hits[:k]:
+        _add(index, query, found, pid)
     assert index.passage_vectors is not None
-    defined = defined_terms(index, query) if query.kind is QuestionKind.DEFINITION else []
-    for pid in definition_candidates(index, defined, query.services):
-        pool.setdefault(pid, Candidate(index.by_id[pid]))
-    listing = query.kind is QuestionKind.LIST
-    shape_w = {n: w for n, w in zip(RANK_FEATURES, weights, strict=True) if n in SHAPE_FEATURES}
-    fact_w = {n: w for n, w in zip(RANK_FEATURES, weights, strict=True) if n in FACT_FEATURES}
-    for pid, c in pool.items():
-        row = index.position[pid]
-        c.dense = float(index.passage_vectors[row] @ qvec)
-        c.keyword = float(kw[row]) / kw_max
-        c.facts = index.facts_by_passage.get(pid, []) if pid in fact_passages else []
-        body, head, short = coverage(index, query, c.passage)
-        own, section, other = service_signals(index, query, c.passage)
-        sig: dict[str, float] = {
-            "coverage_body": body,
-            "coverage_head": 0.0 if listing else head,
-            "coverage_head_list": head if listing else 0.0,
-            "coverage_short": short,
-            **label_signals(index, query, c.passage),
-            "service_own": float(own),
-            "service_section": float(section),
-            "service_other": float(other),
-            "heading": float(c.passage.is_heading),
-        }
-        sig.update(dict.fromkeys(shape_signals(index, query, c.passage, c.facts, defined), 1.0))
-        if c.facts:
-            sig.update(fact_signals(query, c.facts))
-        c.signals = {n: v for n, v in sig.items() if v}
-        got = c.signals.get  # c.signal, without a call per feature: this runs for every feature of every candidate
-        c.features = (c.dense, c.keyword, *[got(n, 0.0) for n in RANK_FEATURES[2:]])
-        c.score = sum([w * x for w, x in zip(weights, c.features, strict=True)])
-        c.kind_fit = sum([w * got(n, 0.0) for n, w in shape_w.items()])
-        c.fact = sum([w * got(n, 0.0) for n, w in fact_w.items()])
+    slots = _slots(tuple(weights))
+    for pid, c in found.pool.items():
+        c.dense = float(index.passage_vectors[index.position[pid]] @ qvec)
+        # The weighted sum over the signals that fired only, added in RANK_FEATURES order: a feature at 0 adds
+        # nothing, so this is the full sum to the last bit without a product per feature per candidate.
+        terms = sorted((slots[n][0], slots[n][1] * v, slots[n][2]) for n, v in c.signals.items() if n in slots)
+        c.score = sum([weights[0] * c.dense, weights[1] * c.keyword, *[t for _, t, _ in terms]])
+        c.kind_fit = sum([t for _, t, group in terms if group == "shape"])
+        c.fact = sum([t for _, t, group in terms if group == "fact"])
     # ties broken by position, so the same index and question always give the same order
-    return sorted(pool.values(), key=lambda c: (-round(c.score, 9), index.position[c.passage.id]))
+    return sorted(found.pool.values(), key=lambda c: (-round(c.score, 9), index.position[c.passage.id]))
