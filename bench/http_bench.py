@@ -66,6 +66,7 @@ class Server:
             "KGQA_WORKERS": str(workers),
             "KGQA_HOST": HOST,
             "KGQA_LOG_LEVEL": "WARNING",
+            "KGQA_RATE_LIMIT": "off",  # the limiter (120 a minute by default) would answer most of the load with 429
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
         }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -62,10 +61,19 @@ def rank(
     # The question is embedded on another thread (the model runs outside the GIL) while this one analyses it
     # and reads the graph facts and the keyword passages, which do not need the vector.
     embedding: Future[np.ndarray] = _embedding_threads().submit(embed, normalised[0])  # type: ignore[arg-type]
+
+    def pause() -> None:
+        # The embedding thread needs the GIL for a moment before and after the model runs; without a pause it
+        # would wait for Python's switch interval (5 ms), about what the overlap saves.
+        if not embedding.done():
+            time.sleep(0)
+
     try:
+        pause()
         query = analyse(text, index.lexicon, normalised)
+        pause()
         sparql, rows = sparql_facts(index, query)
-        found = gather(index, query, rows, pool)
+        found = gather(index, query, rows, pool, pause)
     finally:
         qvec = embedding.result()
     dense = (qvec, index.vectors.search(qvec, pool))
@@ -74,10 +82,6 @@ def rank(
 
 _EMBEDDING_THREADS: dict[int, ThreadPoolExecutor] = {}
 EMBEDDING_THREADS = 8  # questions embedded at once in one process (request threads beyond wait their turn)
-# How long a thread may hold the GIL while another waits for it (Python's default is 5 ms). The embedding
-# thread needs the GIL for a moment before and after the model runs; at 5 ms it waited out most of what the
-# other thread read meanwhile (docs/benchmarks.md).
-GIL_SWITCH_S = 0.0002
 
 
 def _embedding_threads() -> ThreadPoolExecutor:
@@ -85,7 +89,6 @@ def _embedding_threads() -> ThreadPoolExecutor:
     pid = os.getpid()
     pool = _EMBEDDING_THREADS.get(pid)
     if pool is None:
-        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
         pool = _EMBEDDING_THREADS[pid] = ThreadPoolExecutor(EMBEDDING_THREADS, thread_name_prefix="kgqa-embed")
     return pool
 

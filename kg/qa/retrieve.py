@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -923,9 +924,15 @@ class Gathered:
     defined: list[str]
 
 
-def gather(index: Index, query: Query, fact_rows: list[dict[str, object]], k: int | None = None) -> Gathered:
+def gather(
+    index: Index,
+    query: Query,
+    fact_rows: list[dict[str, object]],
+    k: int | None = None,
+    pause: Callable[[], None] | None = None,
+) -> Gathered:
     """The ``k`` best passages by keyword, the passages of the SPARQL facts and the definition candidates,
-    each with its signals read."""
+    each with its signals read; ``pause`` is called between passages (to let another thread take the GIL)."""
     k = k or pool_size()
     text = " ".join([query.normalised, *(n for s in query.services for n in index.lexicon.expansions(s))])
     kw = keyword_scores(index, text)
@@ -938,6 +945,8 @@ def gather(index: Index, query: Query, fact_rows: list[dict[str, object]], k: in
     pids += definition_candidates(index, defined, query.services)
     for pid in pids:
         _add(index, query, found, pid)
+        if pause is not None:
+            pause()
     return found
 
 
