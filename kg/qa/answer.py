@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -84,17 +85,25 @@ _EMBEDDING_THREADS: dict[int, ThreadPoolExecutor] = {}
 EMBEDDING_THREADS = 8  # questions embedded at once in one process (request threads beyond wait their turn)
 
 
+_EMBEDDING_THREADS_LOCK = threading.Lock()
+
+
 def _embedding_threads() -> ThreadPoolExecutor:
     """This process's embedding threads (a forked worker starts its own: threads do not survive a fork)."""
     pid = os.getpid()
     pool = _EMBEDDING_THREADS.get(pid)
     if pool is None:
-        pool = _EMBEDDING_THREADS[pid] = ThreadPoolExecutor(EMBEDDING_THREADS, thread_name_prefix="kgqa-embed")
+        with _EMBEDDING_THREADS_LOCK:  # two first questions at once start one pool
+            pool = _EMBEDDING_THREADS.get(pid)
+            if pool is None:
+                pool = ThreadPoolExecutor(EMBEDDING_THREADS, thread_name_prefix="kgqa-embed")
+                _EMBEDDING_THREADS[pid] = pool
     return pool
 
 
 def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
-    """Names in the first hop's passage that the first clause did not already name."""
+    """What the first hop's passage is about, for the second hop: the label it opens with, then the names
+    in it that the first clause did not already name; its rarest new words when it has neither."""
     asked = {m.service for m in first.mentions}
     names = [index.services[m.service].label for m in index.lexicon.mentions(passage.text) if m.service not in asked]
     # a passage that lists names ("S3, SNS, CloudWatch Events..." under Lambda's asynchronous
