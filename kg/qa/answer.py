@@ -81,10 +81,8 @@ def rank(
     return Scored(query, candidates(index, query, dense, rows, k=pool, weights=weights, gathered=found), sparql)
 
 
-_EMBEDDING_THREADS: dict[int, ThreadPoolExecutor] = {}
 EMBEDDING_THREADS = 8  # questions embedded at once in one process (request threads beyond wait their turn)
-
-
+_EMBEDDING_THREADS: dict[int, ThreadPoolExecutor] = {}
 _EMBEDDING_THREADS_LOCK = threading.Lock()
 
 

@@ -287,14 +287,14 @@ def line_label(text: str) -> str:
 def label_signals(index: Index, query: Query, p: Passage) -> dict[str, float]:
     """The label a line opens with, before its ':', '=', '->' or dash (what the line is about, where the rest
     says what it is): the share of the question's term weight found in it."""
-    m = None if p.is_heading else _LABEL.match(p.text)
-    if m is None:
+    label = "" if p.is_heading else line_label(p.text)
+    if not label:
         return {}
     weighted = coverage_weights(index, query)
     total = sum(w for _, w, _ in weighted)
     if not total:
         return {}
-    return {"coverage_label": weight_in(weighted, m.group(1)) / total}
+    return {"coverage_label": weight_in(weighted, label) / total}
 
 
 def weight_in(weighted: list[tuple[str, float, frozenset[str]]], text: str) -> float:
@@ -1001,9 +1001,9 @@ def candidates(
         c.dense = float(index.passage_vectors[index.position[pid]] @ qvec)
         # The weighted sum over the signals that fired only, added in RANK_FEATURES order: a feature at 0 adds
         # nothing, so this is the full sum to the last bit without a product per feature per candidate.
-        terms = sorted((slots[n][0], slots[n][1] * v, slots[n][2]) for n, v in c.signals.items() if n in slots)
-        c.score = sum([weights[0] * c.dense, weights[1] * c.keyword, *[t for _, t, _ in terms]])
-        c.kind_fit = sum([t for _, t, group in terms if group == "shape"])
-        c.fact = sum([t for _, t, group in terms if group == "fact"])
+        fired = sorted((slots[n][0], slots[n][1] * v, slots[n][2]) for n, v in c.signals.items() if n in slots)
+        c.score = sum([weights[0] * c.dense, weights[1] * c.keyword, *[t for _, t, _ in fired]])
+        c.kind_fit = sum([t for _, t, group in fired if group == "shape"])
+        c.fact = sum([t for _, t, group in fired if group == "fact"])
     # ties broken by position, so the same index and question always give the same order
     return sorted(found.pool.values(), key=lambda c: (-round(c.score, 9), index.position[c.passage.id]))
