@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +79,8 @@ def embed_passages(
     from kg.embed import model_name
 
     identity = vector_identity(settings)
-    texts = [p.context_text() for p in passages]
+    # embedded in the compatibility forms search reads ("T2" for "T²"), as questions are typed
+    texts = [unicodedata.normalize("NFKC", p.context_text()) for p in passages]
     keys = [text_key(identity, t) for t in texts]
     cache = cache or {}
     todo: dict[str, str] = {}  # key -> text, first occurrence order

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from itertools import groupby
 
 from kg.text import fold_quotes
 from kg.vocab import FINITE_VERB
@@ -224,11 +225,25 @@ class HeadingTracker:
         self.lead = text.strip().rstrip(":").strip()
 
 
+# Compatibility forms that carry meaning and are kept as written: "T² ∝ a³", "H₂O", "59½", "5 µs". Search folds
+# them itself (``kg.text.fold``); an answer quoting "591⁄2" for "59½" would misquote the notes.
+_KEPT_FORMS = ("<super>", "<sub>", "<fraction>")
+
+
+def _kept(ch: str) -> bool:
+    form = unicodedata.decomposition(ch)
+    return form.startswith(_KEPT_FORMS) or (form.startswith("<compat>") and len(form.split()) == 2)
+
+
 def normalise_text(text: str) -> str:
-    """Fold typography that users never type (curly quotes, NBSP) so search and citations agree."""
+    """Fold typography that users never type (curly quotes, NBSP, full-width letters, ligatures) so search
+    and citations agree; superscripts, subscripts, fractions and single-letter signs stay as written."""
     if text.isascii():
         return text  # nothing to fold
-    return fold_quotes(unicodedata.normalize("NFKC", text))
+    if not any(_kept(ch) for ch in text if not ch.isascii()):
+        return fold_quotes(unicodedata.normalize("NFKC", text))
+    runs = groupby(text, key=_kept)
+    return fold_quotes("".join("".join(r) if kept else unicodedata.normalize("NFKC", "".join(r)) for kept, r in runs))
 
 
 def is_continuation_start(line: str) -> bool:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import takewhile
 
 from ingest.cards import CARD, DEFINITION, CardReader
 from ingest.document import Block
@@ -49,12 +50,14 @@ NUMBERED = re.compile(
 FRAMED = re.compile(r"^(?P<frame>={2,}|-{2,}|#{2,}|\*{2,}|~{2,})\s*(?P<title>[^=#*~\s].*?)\s*(?P=frame)$")
 LIST_ITEMS = (BlockKind.ITEM, BlockKind.STEP)
 TITLE_WORDS = 10  # the longest title, as in outline.looks_like_heading
+SHORT_TITLE_WORDS = 4  # the longest title over a paragraph with no mark (wrapped prose runs longer)
 UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
 BRACKETED = re.compile(r"^\[(?P<title>[^\[\]\s][^\[\]]*)\]$")
 ATX = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)(?:\s+#+)?$")
 # a fixed-width table: cells apart by two spaces or more (or a tab), in columns that start where the header's do
 CELL = re.compile(r"\S+(?: \S+)*")
 TABLE_RULE = re.compile(r"^[\s\-=+|:]+$")  # "-----  ------", "+----+----+", "|---|---|"
+_FIGURE = re.compile(r"^[~≈<>$€£]?\s*\d")  # a cell that states a figure ("250", "~ 250", "$5")
 MIN_COLUMNS = 3  # two columns read well as lines already ("t2.micro   1 GiB")
 
 
@@ -74,6 +77,33 @@ def _cells(line: str) -> list[tuple[int, str]]:
     if "|" in line:  # "| a | b |": the bars part the cells
         return [(m.start(), m.group().strip()) for m in re.finditer(r"[^|]+", line) if m.group().strip()]
     return [(m.start(), m.group()) for m in CELL.finditer(line)]
+
+
+def _fixed_row(header: list[tuple[int, str]], line: str) -> list[str] | None:
+    """A fixed-width row's cells by the header's columns: a cell is in the column it starts with (text)
+    or ends with (figures set flush right: "  870" under "grams"); None when a cell lines up with none."""
+    row = [""] * len(header)
+    column = 0
+    for at, text in _cells(line):
+        end = at + len(text)
+        fits = [
+            c for c, (s, h) in enumerate(header) if c >= column and (abs(at - s) <= 1 or abs(end - s - len(h)) <= 1)
+        ]
+        if not fits:
+            return None
+        column = fits[0]
+        row[column] = f"{row[column]} {text}".strip()
+    return row
+
+
+def _bar_cells(line: str) -> list[str]:
+    """The cells of a row parted by bars ("a | b | c", "| a | | c |"), empty ones kept in their column."""
+    parts = line.split("|")
+    if len(parts) > 1 and not parts[0].strip():
+        parts = parts[1:]  # "| a | b |": the outer bars close no cell
+    if len(parts) > 1 and not parts[-1].strip():
+        parts = parts[:-1]
+    return [cell.strip() for cell in parts]
 
 
 def _titles(label: str) -> bool:
@@ -157,12 +187,16 @@ class _Reader:
         # line): an outline kept by indentation alone ("Lambda" over "    timeout: 900 s"), whose lines need no
         # bullet to belong to it; a line of notes at the margin with a command indented under it is no title
         nested = bool(below) and _indent(self.lines[i + 1]) > 0 and (opens or _indent(self.lines[i - 1]) > 0)
-        if s.endswith(":") or "=" in s or not looks_like_heading(s, after, nested):
+        # a few words after a blank line over a paragraph of two lines or more ("Bends + vibrato" over its
+        # lines, as notes apps export a title): too short to be a wrapped sentence, so the lines are its own
+        block = len(list(takewhile(str.strip, self.lines[i + 1 :])))
+        over = opens and block >= 2 and len(s.split()) <= SHORT_TITLE_WORDS
+        if s.endswith(":") or "=" in s or not looks_like_heading(s, after, nested or over):
             return None
         # a title-shaped line heads what follows when a list follows it, or lines indented under it, or when
         # it stands alone (first line of the file, or blank lines around it); otherwise it is one more line
         alone = not below and opens
-        if _marked(after.strip()) or nested or alone or all(not x.strip() for x in self.lines[:i]):
+        if _marked(after.strip()) or nested or over or alone or all(not x.strip() for x in self.lines[:i]):
             return s, 0, i
         return None
 
@@ -202,30 +236,41 @@ class _Reader:
         """Read a fixed-width table starting at line ``i`` (its header, a rule maybe, two rows or more) as one
         row per line, each cell with its column's header; the line after it, or 0 when none starts here."""
         header = _cells(self.lines[i])
-        if len(header) < MIN_COLUMNS or any(ch.isdigit() for _, ch in header):
-            return 0
-        starts = [at for at, _ in header]
+        below = next((x for x in self.lines[i + 1 : i + 3] if x.strip() and not TABLE_RULE.match(x.rstrip())), "")
+        first = _cells(below) if below and "|" not in below else []
+        if header and len(first) == len(header) + 1 and first[0][0] < header[0][0] - 1:
+            header = [(first[0][0], ""), *header]  # a blank corner over the column that names the rows
+        if len(header) < MIN_COLUMNS or any(_FIGURE.match(cell) for _, cell in header[1:]):
+            return 0  # a header names its columns; "olive oil   ~ 250   (1 oz packets)" is a row of a list
+        barred = "|" in self.lines[i]  # "a | b | c": rows part their cells by bars too, aligned or not
         j, rows = i + 1, []
         while j < len(self.lines) and self.lines[j].strip():
             line = self.lines[j].rstrip()
             if TABLE_RULE.match(line):
                 j += 1
                 continue
-            cells = _cells(line)
-            if len(cells) < 2 or not all(any(abs(at - s) <= 1 for s in starts) for at, _ in cells):
+            if barred:
+                if "|" not in line or not 2 <= len(_bar_cells(line)) <= len(header):
+                    break
+            elif len(_cells(line)) < 2 or _fixed_row(header, line) is None:
                 break
             rows.append(j)
             j += 1
         if len(rows) < 2:
             return 0
-        self.items, self.intro = [], ""
+        indent = _indent(self.lines[i])
+        while self.items and self.items[-1].indent >= indent:
+            self.items.pop()  # a table indented under an item is that item's: its rows sit under it
+        self.intro = ""
         self.cards.forget()
         names = [h for _, h in header]
         for k in rows:
             line = self.lines[k].rstrip()
-            bounds = [*starts[1:], len(line) + 1]
-            row = [line[a:b].strip() for a, b in zip(starts, bounds, strict=True)]
-            self.emit(Block(BlockKind.TABLE_ROW, row_text(names, row), k + 1, k + 1))
+            if barred:
+                row = _bar_cells(line)
+            else:
+                row = _fixed_row(header, line) or []
+            self.emit(Block(BlockKind.TABLE_ROW, row_text(names, row), k + 1, k + 1, parents=self.parents()))
         return j
 
     def line(self, i: int, raw: str) -> None:

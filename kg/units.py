@@ -99,7 +99,8 @@ _PHYSICAL: dict[str, tuple[str, str, float]] = {
     "wh": ("Wh", "energy", 3600.0),
     "kwh": ("kWh", "energy", 3.6e6),
     "kj": ("kJ", "energy", 1000.0),
-    "kcal": ("kcal", "energy", 4184.0),
+    # the calories of food labels and diet notes are kilocalories ("~90 kcal of treats", "125 cal/oz")
+    **dict.fromkeys(("kcal", "kcals", "cal", "cals", "calorie", "calories"), ("kcal", "energy", 4184.0)),
     **dict.fromkeys(("ml", "milliliter", "milliliters", "millilitre", "millilitres"), ("ml", "volume", 1.0)),
     "cl": ("cl", "volume", 10.0),
     "dl": ("dl", "volume", 100.0),

@@ -88,6 +88,14 @@ CHEMISTRY = """# Chemistry notes
 - sodium melts at 98 C
 - argon melts at -189 C
 - iron melts at 1538 C
+
+## Constants
+- water self-ionises: Kw = 1.0 × 10⁻¹⁴ at 25 °C
+- carbon-14 half-life: t½ = 5730 years
+
+## Compounds
+- kitchen salt = sodium chloride b/c it is mined as rock salt in the UK (Cheshire)
+- sodium chloride melts at 801 C
 """
 
 
@@ -112,6 +120,8 @@ def chemistry(tmp_path_factory: pytest.TempPathFactory) -> Engine:
         ("melting point of the element that reacts violently with water", 4, 9),
         # the thing described first, then asked about with a pronoun
         ("the element that rusts in moist air - what is its melting point", 6, 11),
+        # the line that describes it gives its name as the value of the label the question uses
+        ("melting point of the compound that kitchen salt is made of", 18, 19),
     ],
 )
 def test_multi_hop_finds_the_described_thing_by_the_label_of_its_line(
@@ -122,6 +132,21 @@ def test_multi_hop_finds_the_described_thing_by_the_label_of_its_line(
     assert lines[answer_line - 1].lstrip("- ") in ans.answer, ans.answer
     assert ans.citations[0].lines[0] <= answer_line <= ans.citations[0].lines[1]
     assert any(c.lines[0] <= first_hop <= c.lines[1] for c in ans.citations), [c.lines for c in ans.citations]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "line"),
+    [
+        ("ion product of water", "Kw = 1.0 × 10⁻¹⁴", 14),  # asked without the superscripts the notes write
+        ("half life of carbon 14", "t½ = 5730 years", 15),
+    ],
+)
+def test_answers_quote_superscripts_and_fractions_as_written(
+    chemistry: Engine, question: str, expected: str, line: int
+) -> None:
+    ans = chemistry.answer(question)
+    assert expected in ans.answer, ans.answer  # not "10-14" or "t1⁄2"
+    assert ans.citations[0].lines[0] <= line <= ans.citations[0].lines[1]
 
 
 @pytest.mark.parametrize(

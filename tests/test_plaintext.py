@@ -266,6 +266,82 @@ def test_a_fixed_width_table_is_read_row_by_row_with_its_headers() -> None:
     assert at(ps, 8).kind is not BlockKind.TABLE_ROW and at(ps, 8).text == "lsblk -f tree of disks"
 
 
+def test_a_table_parted_by_bars_is_read_by_its_bars_aligned_or_not() -> None:
+    notes = (
+        "GARAGE QUOTES\n"
+        "job                  | dealer  | indie | paid\n"
+        "minor service        | €389    | €145  | €389 (2022)\n"
+        "cambelt + water pump | €1,150  | €720  | not due\n"
+        "alignment|€95|€60|\n"
+        "\n"
+        "| size | price |  note |\n"
+        "|---|---|---|\n"
+        "| 250 g | £9 | |\n"
+        "| 1 kg | £30 | best value |\n"
+    )
+    ps = parse_plaintext(notes, "quotes.txt")
+    assert at(ps, 4).kind is BlockKind.TABLE_ROW
+    assert at(ps, 4).text == "cambelt + water pump — dealer: €1,150; indie: €720; paid: not due"
+    assert at(ps, 5).text == "alignment — dealer: €95; indie: €60"  # not aligned with the header, no last cell
+    assert at(ps, 9).text == "250 g — price: £9"
+    assert at(ps, 10).text == "1 kg — price: £30; note: best value"
+    assert not [p for p in ps if "|" in p.text]
+
+
+def test_a_table_with_a_blank_corner_indented_under_an_item_is_read_under_it() -> None:
+    notes = (
+        "4. Exotoxin vs endotoxin    EXAM: always asked\n"
+        "\t                exotoxin                   endotoxin\n"
+        "\tmade by         G+ and G-, secreted        G- only\n"
+        "\theat            destroyed at 60-80 C       heat stable\n"
+        "\t- botulinum = most potent toxin known\n"
+        "5. bugs to know\n"
+    )
+    ps = parse_plaintext(notes, "toxins.txt")
+    assert at(ps, 3).kind is BlockKind.TABLE_ROW
+    assert at(ps, 3).text == "made by — exotoxin: G+ and G-, secreted; endotoxin: G- only"
+    assert at(ps, 4).text == "heat — exotoxin: destroyed at 60-80 C; endotoxin: heat stable"  # not cut mid-word
+    assert at(ps, 4).section[-1] == "Exotoxin vs endotoxin EXAM"  # under the item it is indented under
+    assert at(ps, 5).section[-1] == "Exotoxin vs endotoxin EXAM"
+
+
+def test_figures_set_flush_right_sit_in_their_column_and_a_row_of_figures_is_no_header() -> None:
+    notes = (
+        "BIG 3\n"
+        "item                         grams    oz     price\n"
+        "Gossamer Gear Mariposa 60      870   30.7     $285\n"
+        "Zpacks Duplex tent             539   19.0     $699\n"
+        "\n"
+        "ROUX\n"
+        "white roux  2-3 min        no color, bechamel\n"
+        "blond roux  5-6 min        peanut butter color, veloute\n"
+        "brown roux  15-20 min+     espagnole, gravies\n"
+    )
+    ps = parse_plaintext(notes, "gear.txt")
+    assert at(ps, 4).kind is BlockKind.TABLE_ROW
+    assert at(ps, 4).text == "Zpacks Duplex tent — grams: 539; oz: 19.0; price: $699"
+    # three lines of a list, no table whose header is its first row ("blond roux — 2-3 min: 5-6 min")
+    assert at(ps, 8).kind is not BlockKind.TABLE_ROW and at(ps, 8).text.startswith("blond roux 5-6 min")
+
+
+def test_a_short_title_over_a_paragraph_without_marks_heads_it() -> None:
+    notes = (
+        "Picking\n"
+        "- alternate picking = strict down-up\n"
+        "\n"
+        "Bends + vibrato\n"
+        "full bend = whole step = 2 frets, half bend = 1 fret\n"
+        "check the pitch: fret the target note first\n"
+        "\n"
+        "the bend goes up and the vibrato comes after it, which is\n"
+        "the hard part for me\n"
+    )
+    ps = parse_plaintext(notes, "practice.txt")
+    assert at(ps, 4).is_heading
+    assert at(ps, 5).section[-1] == "Bends + vibrato" and at(ps, 6).section[-1] == "Bends + vibrato"
+    assert not at(ps, 8).is_heading  # a sentence wrapped over two lines is no title
+
+
 INDENTED = """Notes for the exam
 
 Step Functions

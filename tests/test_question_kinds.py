@@ -66,6 +66,8 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         ("what are the 3 isolation levels postgres offers", QuestionKind.LIST),  # a count of things to name
         ("which extensions does postgresql ship with", QuestionKind.LIST),  # any plural asked before its verb
         ("what were the causes of the outage", QuestionKind.LIST),  # things asked for by their plural
+        ("my daily practice routine, all the parts", QuestionKind.LIST),  # "all the" before a plural
+        ("how does the bacterium cope with all the stomach acid", QuestionKind.FEATURE),  # "all the" before a mass noun
         ("which replicas are lagging the most", QuestionKind.FEATURE),  # one singled out
         ("in what increments does postgres storage grow", QuestionKind.NUMBER),  # a figure, asked in the plural
         # a terse singular whose "for ..." names a plural thing asks for one thing, not a list

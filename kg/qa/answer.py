@@ -17,13 +17,15 @@ from kg.qa.calibrate import Calibration, load_calibration, signals
 from kg.qa.compose import compose
 from kg.qa.index import Index
 from kg.qa.question import Query, analyse
-from kg.qa.retrieve import Candidate, candidates, gather, line_label, pool_size, sparql_facts
+from kg.qa.retrieve import Candidate, candidates, gather, label_value, line_label, pool_size, sparql_facts
 from kg.text import content_terms, stem, words
 from kg.vocab import FRAME_WORDS
 
 NOT_IN_NOTES = "That is not in your notes."
 MAX_BRIDGE_LABEL = 4  # words of a line's label that can name the thing a first hop found
 BRIDGE_WORDS = 2  # the first hop's rarest new words added to the second
+# where the value after a line's label stops naming the thing: a remark, a reason, a second clause
+_VALUE_END = re.compile(r"\s*(?:[,;.()!?]\s|[,;()]|\s(?:b/c|because|but|so|since|-|–|—)\s)")
 NAME_TOKEN = re.compile(r"\b([A-Z][A-Z0-9]{1,6}|[A-Z][a-z]+[A-Z][A-Za-z0-9]+)\b")
 
 
@@ -121,6 +123,12 @@ def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
     head = line_label(passage.text)
     if head and len(head.split()) <= MAX_BRIDGE_LABEL and not set(content_terms(head)) & asked_terms:
         names.insert(0, head)
+    elif head and set(content_terms(head)) & asked_terms:
+        # the line's label is the description ("house wiring = copper b/c ..."): what it says it is names
+        # the thing
+        value = _VALUE_END.split(label_value(passage.text), maxsplit=1)[0].strip()
+        if value and len(value.split()) <= MAX_BRIDGE_LABEL:
+            names.insert(0, value)
     if names:
         return list(dict.fromkeys(names))
     # else the line's rarest words the question did not use ("calcite fizzes in cold dilute HCl")

@@ -22,6 +22,7 @@ from kg.qa.index import Index, term_key
 from kg.qa.question import Query
 from kg.qa.retrieve import Candidate, shape_signals, shortened
 from kg.text import content_terms, squash, stem, terms, words
+from kg.units import UNITS
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
 FIGURE_SIGNALS = ("number", "year", "money", "price_word")  # the passage states a figure of the asked kind
@@ -161,7 +162,11 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
             bool(query.unit_family) and not any(query.unit_family in index.families.get(p.id, ()) for p in answered)
         ),
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
-        asked_missing=float(bool(query.asked) and not _says(query.asked or "", said)),
+        asked_missing=float(
+            bool(query.asked)
+            and not _says(query.asked or "", said)
+            and not _measured(index, query.asked or "", answered)
+        ),
         default_missing=float(bool(DEFAULT_ASKED.search(query.normalised)) and not _says("default", said)),
         code_missing=float(len(code_missing(index, query, answered))),
         number_missing=float(len(number_missing(query, answered))),
@@ -230,6 +235,12 @@ def _words_of(passages: Sequence[Any]) -> set[str]:
     for p in passages:
         seen |= set(terms(" ".join(_spoken(p))))
     return seen
+
+
+def _measured(index: Index, word: str, answered: Sequence[Passage]) -> bool:
+    """Whether the asked word is a unit ("how many calories") the answer states a quantity in ("90 kcal")."""
+    unit = UNITS.get(word.lower())
+    return unit is not None and any(unit[1] in index.families.get(p.id, ()) for p in answered)
 
 
 def _says(word: str, said: set[str]) -> bool:

@@ -30,7 +30,9 @@ _COMPARISON = re.compile(
 _LIST = re.compile(
     r"\b(?:list|what are the (?:\w+ )?(?:types|kinds|options|models|components|ways|building blocks|"
     r"methods|steps|parts)|which (?:\w+ ){0,3}(?:are|can)\b.*\b(?:types|options|rules|records|models)|"
-    r"(?:types|options|kinds|methods) of|building blocks|three|four|five|all the|where can)\b"
+    r"(?:types|options|kinds|methods) of|building blocks|three|four|five|where can)\b"
+    # "all the parts", "all the regions": things in the plural ("cope with all the stomach acid" names no list)
+    r"|\ball the (?:[\w-]+\s+){0,2}?[a-z]+[^isu\W]s\b"
     # "the 3 interests damages protect", "the 5 steps of ...": a count of things, each to be named
     r"|\bthe\s+(?:[2-9]|two|three|four|five|six|seven|eight|nine|ten)\s+(?:[a-z]+\s+)?[a-z]+s\b"
     # "what job types does nomad have", "what restart modes are there": a category asked for in the plural

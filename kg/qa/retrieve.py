@@ -284,6 +284,13 @@ def line_label(text: str) -> str:
     return m.group(1).strip() if m else ""
 
 
+def label_value(text: str) -> str:
+    """What a line says after the label it opens with ("copper b/c ..." of "house wiring = copper b/c ..."),
+    or ""."""
+    m = _LABEL.match(text)
+    return text[m.end() :] if m else ""
+
+
 def label_signals(index: Index, query: Query, p: Passage) -> dict[str, float]:
     """The label a line opens with, before its ':', '=', '->' or dash (what the line is about, where the rest
     says what it is): the share of the question's term weight found in it."""
@@ -801,7 +808,7 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
 
 
 _ITEMS_AFTER = re.compile(r"^[^:=]{1,60}(?::|=|->)\s*(?=\S)")  # "codecs: ", "B1 = 4 tests: " before the items
-_SEPARATOR = re.compile(r"\s*(?:[,;|]|\s/\s|\band\b|\bor\b)\s*")
+_SEPARATOR = re.compile(r"\s*(?:[,;|→⇒]|\s/\s|\band\b|\bor\b)\s*")  # "a → b → c": stages in a row
 
 
 def enumerates(text: str) -> str | None:
