@@ -42,12 +42,7 @@ def cites(ans: Answer, line: int, within: int = 1) -> bool:
         ("what is an AMI", "image to use to create our instances", "That’s an AMI"),
         ("what does CORS stand for", "Cross Origin Resource Sharing", "Cross Origin Resource Sharing allows"),
         # features and best practices
-        pytest.param(
-            "which user runs the ec2 user data script",
-            "root user",
-            "runs with the root user",
-            marks=pytest.mark.xfail(strict=True, reason=FITTED_MISS),  # the pool-30 refit ranks "only run once" first
-        ),
+        ("which user runs the ec2 user data script", "root user", "runs with the root user"),
         ("how should I give an EC2 instance permissions for the AWS CLI", "IAM roles", "IAM roles can be attached"),
         # comparison
         ("alb vs nlb: which sees the client ip directly", "NLB", "NLB directly see the client IP"),
@@ -177,9 +172,7 @@ def test_unit_conversion_uses_graph_facts(engine: Engine) -> None:
     [
         "sqs max message size",
         "kinesis data stream default retention period",
-        pytest.param(
-            "How much does an EKS cluster cost per hour?", marks=pytest.mark.xfail(strict=True, reason=FITTED_MISS)
-        ),
+        "How much does an EKS cluster cost per hour?",
         "What's the default cooldown period for an Auto Scaling Group?",
         pytest.param(
             "how do I configure a VPC transit gateway attachment",

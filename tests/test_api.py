@@ -96,10 +96,7 @@ def test_ask_get_matches_post(client: FlaskClient) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        pytest.param(  # SQS is in the notes, its message size is not: answered at 0.46, above the fitted 0.39
-            "what is the max message size in amazon sqs",
-            marks=pytest.mark.xfail(strict=True, reason="fitted confidence: a known near miss (docs/calibration.md)"),
-        ),
+        "what is the max message size in amazon sqs",  # SQS is in the notes, its message size is not
         "what is the maximum item size in google bigtable",  # a service the notes never mention
     ],
 )
