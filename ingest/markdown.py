@@ -278,6 +278,16 @@ def _by_hand(line: str, following: str, width: int) -> bool:
     return bool(words) and len(line) + 1 + len(words[0]) <= width
 
 
+def bar_cells(line: str) -> list[str]:
+    """The cells of a row parted by bars ("a | b | c", "| a | | c |"), empty ones kept in their column."""
+    parts = line.split("|")
+    if len(parts) > 1 and not parts[0].strip():
+        parts = parts[1:]  # "| a | b |": the outer bars close no cell
+    if len(parts) > 1 and not parts[-1].strip():
+        parts = parts[:-1]
+    return [cell.strip() for cell in parts]
+
+
 def row_text(header: list[str], row: list[str]) -> str:
     """``Lambda — Max timeout: 15 minutes; Memory: 10,240 MB``: the first cell names the row, the others
     are read with their column's header (a two-column table reads ``name: value``)."""

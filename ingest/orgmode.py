@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from ingest.cards import CardReader, is_card
 from ingest.document import Block
-from ingest.markdown import blocks_to_passages, clean, row_text
+from ingest.markdown import bar_cells, blocks_to_passages, clean, row_text
 from kg.model import BlockKind, Passage
 
 ORG_SUFFIXES = (".org",)
@@ -136,10 +136,7 @@ def headline_text(body: str, keywords: frozenset[str]) -> tuple[str, bool]:
 
 
 def table_cells(line: str) -> list[str]:
-    s = line.strip()
-    s = s[1:] if s.startswith("|") else s
-    s = s[:-1] if s.endswith("|") else s
-    return [plain(c) for c in s.split("|")]
+    return [plain(c) for c in bar_cells(line)]
 
 
 def _indent(line: str) -> int:

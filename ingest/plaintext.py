@@ -30,11 +30,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import takewhile
 
 from ingest.cards import CARD, DEFINITION, CardReader
 from ingest.document import Block
-from ingest.markdown import blocks_to_passages, clean, is_open_line, row_text
+from ingest.markdown import bar_cells, blocks_to_passages, clean, is_open_line, row_text
 from ingest.outline import is_continuation_start, looks_like_heading
 from kg.model import BlockKind, Passage
 from kg.text import item_label
@@ -94,16 +93,6 @@ def _fixed_row(header: list[tuple[int, str]], line: str) -> list[str] | None:
         column = fits[0]
         row[column] = f"{row[column]} {text}".strip()
     return row
-
-
-def _bar_cells(line: str) -> list[str]:
-    """The cells of a row parted by bars ("a | b | c", "| a | | c |"), empty ones kept in their column."""
-    parts = line.split("|")
-    if len(parts) > 1 and not parts[0].strip():
-        parts = parts[1:]  # "| a | b |": the outer bars close no cell
-    if len(parts) > 1 and not parts[-1].strip():
-        parts = parts[:-1]
-    return [cell.strip() for cell in parts]
 
 
 def _titles(label: str) -> bool:
@@ -189,8 +178,8 @@ class _Reader:
         nested = bool(below) and _indent(self.lines[i + 1]) > 0 and (opens or _indent(self.lines[i - 1]) > 0)
         # a few words after a blank line over a paragraph of two lines or more ("Bends + vibrato" over its
         # lines, as notes apps export a title): too short to be a wrapped sentence, so the lines are its own
-        block = len(list(takewhile(str.strip, self.lines[i + 1 :])))
-        over = opens and block >= 2 and len(s.split()) <= SHORT_TITLE_WORDS
+        two = self.lines[i + 1 : i + 3]
+        over = opens and len(s.split()) <= SHORT_TITLE_WORDS and len(two) == 2 and all(x.strip() for x in two)
         if s.endswith(":") or "=" in s or not looks_like_heading(s, after, nested or over):
             return None
         # a title-shaped line heads what follows when a list follows it, or lines indented under it, or when
@@ -250,11 +239,15 @@ class _Reader:
                 j += 1
                 continue
             if barred:
-                if "|" not in line or not 2 <= len(_bar_cells(line)) <= len(header):
+                row = bar_cells(line) if "|" in line else []
+                if not 2 <= len(row) <= len(header):
                     break
-            elif len(_cells(line)) < 2 or _fixed_row(header, line) is None:
-                break
-            rows.append(j)
+            else:
+                cells = _fixed_row(header, line) if len(_cells(line)) >= 2 else None
+                if cells is None:
+                    break
+                row = cells
+            rows.append((j, row))
             j += 1
         if len(rows) < 2:
             return 0
@@ -264,12 +257,7 @@ class _Reader:
         self.intro = ""
         self.cards.forget()
         names = [h for _, h in header]
-        for k in rows:
-            line = self.lines[k].rstrip()
-            if barred:
-                row = _bar_cells(line)
-            else:
-                row = _fixed_row(header, line) or []
+        for k, row in rows:
             self.emit(Block(BlockKind.TABLE_ROW, row_text(names, row), k + 1, k + 1, parents=self.parents()))
         return j
 

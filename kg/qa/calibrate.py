@@ -158,9 +158,7 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
             bool(unknown) and not [t for t in query.terms if t not in query.service_terms and t not in unknown]
         ),
         names_service=float(bool(query.services)),
-        family_missing=float(
-            bool(query.unit_family) and not any(query.unit_family in index.families.get(p.id, ()) for p in answered)
-        ),
+        family_missing=float(bool(query.unit_family) and not _states(index, query.unit_family or "", answered)),
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
         asked_missing=float(
             bool(query.asked)
@@ -237,10 +235,15 @@ def _words_of(passages: Sequence[Any]) -> set[str]:
     return seen
 
 
+def _states(index: Index, family: str, answered: Sequence[Passage]) -> bool:
+    """Whether the answer's lines state a quantity of a unit family ("time", "energy")."""
+    return any(family in index.families.get(p.id, ()) for p in answered)
+
+
 def _measured(index: Index, word: str, answered: Sequence[Passage]) -> bool:
     """Whether the asked word is a unit ("how many calories") the answer states a quantity in ("90 kcal")."""
     unit = UNITS.get(word.lower())
-    return unit is not None and any(unit[1] in index.families.get(p.id, ()) for p in answered)
+    return unit is not None and _states(index, unit[1], answered)
 
 
 def _says(word: str, said: set[str]) -> bool:
