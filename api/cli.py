@@ -151,8 +151,8 @@ def describe_changes(changes: dict[str, object]) -> list[str]:
         f"files: {files('files_added')}, {files('files_changed')}, {files('files_deleted')}",
         f"passages: +{changes.get('passages_added', 0)} -{changes.get('passages_removed', 0)}; "
         f"facts: +{changes.get('facts_added', 0)} -{changes.get('facts_removed', 0)}",
-        f"vectors: {changes.get('vectors_embedded', 0)} embedded ({changes.get('tokens_embedded', 0)} tokens), "
-        f"{changes.get('vectors_reused', 0)} reused",
+        f"vectors: {changes.get('vectors_embedded', 0)} embedded, {changes.get('line_vectors_embedded', 0)} of lines "
+        f"alone ({changes.get('tokens_embedded', 0)} tokens), {changes.get('vectors_reused', 0)} reused",
     ]
 
 

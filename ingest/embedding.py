@@ -7,7 +7,7 @@ import json
 import logging
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,10 @@ class Embedded:
     dim: int
     identity: str  # what the cache keys include: model and backend
     keys: list[str]  # per passage: content hash of its embedded text under ``identity``
-    embedded: int = 0  # distinct texts run through the model
+    line_vectors: Any = None  # float32 (passages, dim): each passage's own text, without its headings
+    line_keys: list[str] = field(default_factory=list)  # per passage: content hash of that text
+    embedded: int = 0  # distinct context texts run through the model
+    lines_embedded: int = 0  # distinct own texts run through the model (not also a context text)
     reused: int = 0  # passages whose vector came from the previous index
     tokens: int = 0  # word pieces run through the model (0 when the embedder does not count them)
 
@@ -71,7 +74,8 @@ def embed_passages(
     embedder_factory: Callable[[], Any] | None = None,
     cache: dict[str, Any] | None = None,
 ) -> Embedded:
-    """Vectors of every passage's context text: taken from ``cache`` (content hash -> vector) when the text was
+    """Vectors of every passage's context text, and of its own text alone (how near a question is to what the
+    line itself says, its headings aside): taken from ``cache`` (content hash -> vector) when the text was
     embedded before, else computed, each distinct text once, in one call so the embedder can batch by length.
     The embedder is not even loaded when every vector is cached."""
     import numpy as np
@@ -82,9 +86,11 @@ def embed_passages(
     # embedded in the compatibility forms search reads ("T2" for "T²"), as questions are typed
     texts = [unicodedata.normalize("NFKC", p.context_text()) for p in passages]
     keys = [text_key(identity, t) for t in texts]
+    lines = [unicodedata.normalize("NFKC", p.text) for p in passages]
+    line_keys = [text_key(identity, t) for t in lines]
     cache = cache or {}
     todo: dict[str, str] = {}  # key -> text, first occurrence order
-    for key, text in zip(keys, texts, strict=True):
+    for key, text in zip([*keys, *line_keys], [*texts, *lines], strict=True):
         if key not in cache and key not in todo:
             todo[key] = text
     # the name the embedder reports (kg.embed_onnx adds "+int8"), for a build that does not load it
@@ -99,11 +105,25 @@ def embed_passages(
         vecs = embedder.encode(list(todo.values()), progress=progress) if todo else np.zeros((0, dim))
         tokens = int(getattr(embedder, "tokens", 0)) - before
         fresh = dict(zip(todo, np.asarray(vecs, dtype=np.float32), strict=True))
-    vectors = np.empty((len(keys), dim), dtype=np.float32)
-    for i, k in enumerate(keys):  # row by row: stacking tens of thousands of small arrays costs more
+    vectors, line_vectors = (np.empty((len(keys), dim), dtype=np.float32) for _ in range(2))
+    for i, (k, lk) in enumerate(zip(keys, line_keys, strict=True)):  # row by row: stacking costs more
         vectors[i] = fresh[k] if k in fresh else cache[k]
+        line_vectors[i] = fresh[lk] if lk in fresh else cache[lk]
     reused = sum(1 for k in keys if k not in fresh)
-    return Embedded(vectors, name, dim, identity, keys, embedded=len(todo), reused=reused, tokens=tokens)
+    embedded = {k for k in keys if k in fresh}
+    return Embedded(
+        vectors,
+        name,
+        dim,
+        identity,
+        keys,
+        line_vectors,
+        line_keys,
+        embedded=len(embedded),
+        lines_embedded=len({k for k in line_keys if k in fresh} - embedded),
+        reused=reused,
+        tokens=tokens,
+    )
 
 
 def _load_passage_embedder(settings: Settings) -> Any:

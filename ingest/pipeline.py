@@ -55,7 +55,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "44"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "46"  # bump when parsing or extraction changes, so old indexes are rebuilt
 NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".org")
 
 
@@ -273,6 +273,7 @@ def build_index(
     report.changes = changes_since(index_dir if old else None, old, file_hashes, (p.id for p in passages), fact_ids)
     report.changes |= {
         "vectors_embedded": emb.embedded,
+        "line_vectors_embedded": emb.lines_embedded,
         "vectors_reused": emb.reused,
         "tokens_embedded": emb.tokens,
         "files_parsed": parsed,
@@ -389,7 +390,7 @@ def write_index(
     work may be reused."""
     import numpy as np
 
-    from kg.vectors import open_vectors, retire_vectors
+    from kg.vectors import open_vectors, retire_vectors, write_line_vectors
 
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = index_dir.with_name(f".{index_dir.name}.building-{os.getpid()}")
@@ -415,12 +416,14 @@ def write_index(
         index = open_vectors(vector_store, tmp, name=index_dir.name)  # FAISS: files in tmp; Milvus: a collection
         index.upsert([p.id for p in passages], emb.vectors, [p.file for p in passages])
         index.save()
+        write_line_vectors(tmp, emb.line_vectors)
         # the vector cache: one row per distinct embedded text of this index, so nothing deleted lingers
+        every = np.concatenate([emb.vectors, emb.line_vectors])
         rows: dict[str, int] = {}
-        for i, key in enumerate(emb.keys):
+        for i, key in enumerate([*emb.keys, *emb.line_keys]):
             rows.setdefault(key, i)
         with (tmp / VECTOR_CACHE).open("wb") as fh:
-            np.save(fh, np.ascontiguousarray(emb.vectors[list(rows.values())], dtype=np.float32))
+            np.save(fh, np.ascontiguousarray(every[list(rows.values())], dtype=np.float32))
         (tmp / VECTOR_KEYS).write_text(json.dumps({"embedder": emb.identity, "keys": list(rows)}), encoding="utf-8")
         write_entries(tmp, entries)  # the per-file cache of the next build (a folder: not in the checksums)
         manifest[CHECKSUMS] = index_checksums(tmp)  # checked at every load and before "up to date"

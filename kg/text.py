@@ -10,9 +10,25 @@ from functools import lru_cache
 import Stemmer
 from rapidfuzz.distance import OSA
 
+from kg.units import UNITS
 from kg.vocab import CONTRACTIONS, FRAME_WORDS, STOP_INITIAL, STOPWORDS, SYNONYMS
 
 _THREAD = threading.local()
+# Spellings of one physical measure count as one word: "ounces" finds "oz", "calories" finds "125 cal/oz". Time,
+# size and percent are left out (in a question those unit words only say what form the answer takes), and so are
+# spellings that are mostly other words ("foot", "yard", "mi") or another unit ("kelvin").
+_OTHER_WORDS = frozenset({"foot", "yard", "yards", "mi", "kelvin"})
+UNIT_SPELLINGS = {
+    spelling: unit.lower()
+    for spelling, (unit, family, _factor) in UNITS.items()
+    if spelling.isalpha()
+    and len(spelling) > 1
+    and unit.lower().isalpha()
+    and len(unit) > 1
+    and family not in ("time", "size", "percent")
+    and spelling not in _OTHER_WORDS
+}
+WORD_FORMS = {**UNIT_SPELLINGS, **SYNONYMS}  # each word is searched as the one it maps to
 VOWEL = re.compile(r"[aeiouy]")
 TOKEN = re.compile(r"[a-z0-9]+(?:[@.:/+_-][a-z0-9]+)*")
 
@@ -149,7 +165,7 @@ def terms_of_words(toks: list[str], keep_stopwords: bool = False) -> list[str]:
 def _token_terms(tok: str, keep_stopwords: bool) -> tuple[str, ...]:
     """The terms of one token: notes repeat their words, so each is stemmed and split once."""
     toks = [tok, *split_compound(tok)] if not tok.isalnum() else [tok]  # words() tokens: alnum has no parts
-    return tuple(stem(SYNONYMS.get(t, t)) for t in toks if keep_stopwords or t not in STOPWORDS)
+    return tuple(stem(WORD_FORMS.get(t, t)) for t in toks if keep_stopwords or t not in STOPWORDS)
 
 
 def content_terms(text: str) -> list[str]:
@@ -159,7 +175,7 @@ def content_terms(text: str) -> list[str]:
         for t in [tok, *split_compound(tok)]:
             if t in FRAME_WORDS or len(t) < 2:
                 continue
-            seen.setdefault(stem(SYNONYMS.get(t, t)), None)
+            seen.setdefault(stem(WORD_FORMS.get(t, t)), None)
     return list(seen)
 
 

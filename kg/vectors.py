@@ -124,3 +124,24 @@ def checked_upsert(ids: Sequence[str], vectors: np.ndarray, files: Sequence[str]
 from kg.vectors_faiss import FaissIndex  # noqa: E402  (re-exported: the default backend)
 
 __all__ = ["VectorIndex", "open_vectors", "retire_vectors", "required_files", "vector_kind", "FaissIndex"]
+
+
+# Each passage's own text embedded without its headings, in passage order: read beside the vector index, which
+# holds the vectors search uses (of the text with its headings). Half precision: one product per answer reads it.
+LINE_VECTORS = "line_vectors.npy"
+
+
+def write_line_vectors(folder: Path, vectors: np.ndarray) -> None:
+    with (folder / LINE_VECTORS).open("wb") as fh:
+        np.save(fh, np.ascontiguousarray(vectors, dtype=np.float16))
+
+
+def read_line_vectors(folder: Path, passages: int) -> np.ndarray | None:
+    """The line vectors of an index of ``passages`` passages; None when the index has none (built before them)."""
+    path = folder / LINE_VECTORS
+    if not path.exists():
+        return None
+    vectors = np.load(path, allow_pickle=False)
+    if vectors.ndim != 2 or vectors.shape[0] != passages:
+        raise ValueError(f"{LINE_VECTORS} holds {vectors.shape[0]} rows for {passages} passages")
+    return vectors

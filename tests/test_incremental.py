@@ -152,7 +152,8 @@ def test_deleting_a_file_cascades(built: tuple[Path, Path, BuildReport], tmp_pat
     ids, _ = vectors(index)
     assert not gone & set(ids) and len(ids) == len(left)
     cache = json.loads((index / "vector_cache.json").read_text(encoding="utf-8"))
-    assert len(cache["keys"]) == len({p.context_text() for p in left})  # no vector of the deleted file kept
+    # no vector of the deleted file kept: one row per text embedded, a line with its headings or alone
+    assert len(cache["keys"]) == len({p.context_text() for p in left} | {p.text for p in left})
     assert all(json.loads(line)["passage"] not in gone for line in facts(index))
 
     graph = Graph().parse(index / "graph.ttl")
@@ -216,5 +217,5 @@ def test_cli_prints_what_changed(built: tuple[Path, Path, BuildReport], capsys: 
     out = capsys.readouterr().out
     assert "files: 0 added, 1 changed (queues.md), 1 deleted (topics.txt)" in out
     assert "passages: +1 -4" in out  # one changed line, three passages of topics.txt
-    assert "vectors: 1 embedded (" in out and "reused" in out
+    assert "vectors: 1 embedded, 1 of lines alone (" in out and "reused" in out
     assert " in " in out.splitlines()[0] and out.splitlines()[0].endswith(" s")

@@ -7,15 +7,18 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import unicodedata
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from kg.manifest import verify_index
 from kg.names import MENTIONS
 from kg.qa import retrieve
+from kg.qa.answer import rank
 from kg.qa.engine import Engine
 from kg.qa.index import Index
 from kg.qa.question import analyse
@@ -68,6 +71,31 @@ def test_unit_families_read_on_demand_match_the_text(engine: Engine) -> None:
         assert index.families[p.id] == frozenset(q.family for q in parse_quantity(without_dates(p.text)))
     assert index.families.get("not-a-passage", frozenset({"x"})) == frozenset({"x"})
     assert len(index.families) == len(index.passages)
+
+
+def test_each_passage_has_the_vector_of_its_own_text_beside_that_of_its_context(engine: Engine) -> None:
+    index = engine.index
+    assert index.line_vectors is not None and index.passage_vectors is not None
+    assert index.line_vectors.shape == index.passage_vectors.shape
+    headed = [p for p in index.passages if p.local_section][:8]
+    assert headed
+    for p in headed:
+        row = index.position[p.id]
+        own = np.asarray(engine.embed(unicodedata.normalize("NFKC", p.text)))  # type: ignore[operator]
+        line = index.line_vectors[row].astype(np.float32)
+        assert float(own @ line) > 0.999  # stored in half precision
+        assert float(index.passage_vectors[row] @ line) < 0.999  # not the vector of the line with its headings
+
+
+def test_the_best_candidate_reads_how_near_the_question_its_own_text_is(engine: Engine) -> None:
+    question = "what is the max lambda timeout"
+    scored = rank(engine.index, engine.embed, question)
+    best = scored.ranked[0]
+    assert engine.index.line_vectors is not None
+    line = engine.index.line_vectors[engine.index.position[best.passage.id]].astype(np.float32)
+    qvec = np.asarray(engine.embed(engine.index.lexicon.normalise(question)[0]))  # type: ignore[operator]
+    assert best.line_dense == pytest.approx(float(qvec @ line), abs=1e-6)
+    assert best.line_dense > 0.3 and all(c.line_dense == 0.0 for c in scored.ranked[1:])
 
 
 def _definition_candidates_one_by_one(index: Index, defined: list[str], services: tuple[str, ...]) -> list[str]:

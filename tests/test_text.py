@@ -36,6 +36,26 @@ def test_short_names_and_identifiers_stay_whole(name: str) -> None:
     assert stem(name) == name
 
 
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        ("how many calories per ounce", "target: 125 cal/oz"),  # notes abbreviate the units questions spell out
+        ("weight in kilograms", "pack weight 9.5 kg"),
+        ("how many gallons of fuel", "56 gal total"),
+        ("teaspoons of salt", "2 tsp salt"),
+    ],
+)
+def test_spellings_of_one_unit_meet(question: str, line: str) -> None:
+    asked = set(terms(question)) - set(terms("how many per of in"))
+    assert asked - {"fuel", "salt", "weight"} <= set(terms(line))
+
+
+@pytest.mark.parametrize("word", ["foot", "yard", "minutes", "seconds", "percent"])
+def test_units_that_are_other_words_or_only_say_the_answers_form_keep_their_own_term(word: str) -> None:
+    # "foot" is a part of the body as often as 12 inches; time units are left to the unit families
+    assert terms(word) == [stem(word)]
+
+
 def test_lower_case_plural_acronyms_meet_their_singular() -> None:
     # users type "vpcs" or "sdks" for the plural of VPC and SDK
     assert stem("vpcs") == "vpc"

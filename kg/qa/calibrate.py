@@ -36,6 +36,7 @@ FEATURES = (
     "coverage_head",  # share its headings add
     "coverage_short",  # share found only shortened or spelt out ("docs" / "documents")
     "dense",  # cosine similarity of question and top passage
+    "line_dense",  # ... and of question and the top passage's own text, without its headings
     "keyword",  # BM25 score of the top passage, scaled to the best of the run
     "service_own",  # the passage belongs to a service the question names
     "service_section",  # its section names one
@@ -134,6 +135,7 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
         coverage_head=top.signal("coverage_head") + top.signal("coverage_head_list"),
         coverage_short=top.signal("coverage_short"),
         dense=top.dense,
+        line_dense=top.line_dense,
         keyword=top.keyword / best_keyword,
         service_own=top.signal("service_own"),
         service_section=top.signal("service_section"),

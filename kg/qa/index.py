@@ -23,7 +23,7 @@ from kg.names import read_mentions, text_key
 from kg.qa.lexicon import Lexicon
 from kg.text import stem, terms
 from kg.triples import TripleStore, open_store
-from kg.vectors import VectorIndex, open_vectors, required_files
+from kg.vectors import VectorIndex, open_vectors, read_line_vectors, required_files
 from kg.vocab import STOPWORDS
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,7 @@ class Index:
     position: dict[str, int] = field(default_factory=dict)
     facts_by_passage: dict[str, list[Fact]] = field(default_factory=dict)
     passage_vectors: np.ndarray | None = None
+    line_vectors: np.ndarray | None = None  # kg.vectors.LINE_VECTORS; None for an index built before them
     _keys: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
     _words: dict[str, frozenset[str]] = field(default_factory=dict)
     # services named anywhere in a passage's section: notes about CloudFormation may sit under "CICD"
@@ -169,6 +170,7 @@ class Index:
             # every passage's vector, in passage order: the dense score of any candidate is one product
             ids = [p.id for p in passages]
             passage_vectors = vectors.fetch(ids) if ids else None
+            line_vectors = read_line_vectors(folder, len(passages))
         except (OSError, ValueError, RuntimeError, KeyError) as exc:
             raise IndexCorrupt(
                 f"the vectors of index file {vector_file} cannot be loaded from {vectors_url(vector_store, folder)}: "
@@ -221,6 +223,7 @@ class Index:
         index.definers = read_definitions(folder, passages)
         index.families = PassageFamilies(index.by_id)
         index.passage_vectors = passage_vectors
+        index.line_vectors = line_vectors
         log.info("loaded index %s: %d passages, %d facts", folder, len(passages), len(facts))
         return index
 

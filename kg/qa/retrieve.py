@@ -124,6 +124,7 @@ class Candidate:
     score: float = 0.0
     kind_fit: float = 0.0  # what the answer's shape adds to the score (the fitted shape signals)
     fact: float = 0.0  # what the graph facts add to the score
+    line_dense: float = 0.0  # cosine similarity of question and the passage's own text (the best one only)
 
     @property
     def features(self) -> tuple[float, ...]:
@@ -1013,4 +1014,8 @@ def candidates(
         c.kind_fit = sum([t for _, t, group in fired if group == "shape"])
         c.fact = sum([t for _, t, group in fired if group == "fact"])
     # ties broken by position, so the same index and question always give the same order
-    return sorted(found.pool.values(), key=lambda c: (-round(c.score, 9), index.position[c.passage.id]))
+    ranked = sorted(found.pool.values(), key=lambda c: (-round(c.score, 9), index.position[c.passage.id]))
+    if ranked and index.line_vectors is not None:  # what the confidence reads of the best passage
+        best = ranked[0]
+        best.line_dense = float(index.line_vectors[index.position[best.passage.id]].astype(np.float32) @ qvec)
+    return ranked
