@@ -24,6 +24,7 @@ from kg.qa.index import Index
 from kg.qa.question import analyse
 from kg.text import stem
 from kg.units import parse_quantity, without_dates
+from kg.vectors import LINE_VECTORS
 
 STRONG = (retrieve.DEFINES, retrieve.DEFINES_NAMED)  # the definition signals that make a candidate
 
@@ -96,6 +97,22 @@ def test_the_best_candidate_reads_how_near_the_question_its_own_text_is(engine: 
     qvec = np.asarray(engine.embed(engine.index.lexicon.normalise(question)[0]))  # type: ignore[operator]
     assert best.line_dense == pytest.approx(float(qvec @ line), abs=1e-6)
     assert best.line_dense > 0.3 and all(c.line_dense == 0.0 for c in scored.ranked[1:])
+
+
+def test_an_index_built_before_line_vectors_loads_and_says_to_rebuild(
+    index_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy)
+    (copy / LINE_VECTORS).unlink()
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["sha256"][LINE_VECTORS]
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    verify_index(copy)
+    with caplog.at_level("WARNING", logger="kg.qa.index"):
+        loaded = Index.load(copy)
+    assert loaded.line_vectors is None
+    assert "no vectors of the lines alone" in caplog.text and "kgqa ingest" in caplog.text
 
 
 def _definition_candidates_one_by_one(index: Index, defined: list[str], services: tuple[str, ...]) -> list[str]:

@@ -224,6 +224,12 @@ class Index:
         index.families = PassageFamilies(index.by_id)
         index.passage_vectors = passage_vectors
         index.line_vectors = line_vectors
+        if line_vectors is None and passages:
+            log.warning(
+                "index %s has no vectors of the lines alone (built before them): confidences run low until "
+                "`kgqa ingest` rebuilds it",
+                folder,
+            )
         log.info("loaded index %s: %d passages, %d facts", folder, len(passages), len(facts))
         return index
 
