@@ -418,12 +418,14 @@ def write_index(
         index.save()
         write_line_vectors(tmp, emb.line_vectors)
         # the vector cache: one row per distinct embedded text of this index, so nothing deleted lingers
-        every = np.concatenate([emb.vectors, emb.line_vectors])
-        rows: dict[str, int] = {}
+        rows: dict[str, int] = {}  # key -> its first row, counting the line vectors' rows after the others
         for i, key in enumerate([*emb.keys, *emb.line_keys]):
             rows.setdefault(key, i)
+        n = len(emb.keys)  # rows taken from each array as they are, not from a copy of both joined
+        first = list(rows.values())  # ascending: the context rows, then the line rows
+        kept = [emb.vectors[[i for i in first if i < n]], emb.line_vectors[[i - n for i in first if i >= n]]]
         with (tmp / VECTOR_CACHE).open("wb") as fh:
-            np.save(fh, np.ascontiguousarray(every[list(rows.values())], dtype=np.float32))
+            np.save(fh, np.ascontiguousarray(np.concatenate(kept), dtype=np.float32))
         (tmp / VECTOR_KEYS).write_text(json.dumps({"embedder": emb.identity, "keys": list(rows)}), encoding="utf-8")
         write_entries(tmp, entries)  # the per-file cache of the next build (a folder: not in the checksums)
         manifest[CHECKSUMS] = index_checksums(tmp)  # checked at every load and before "up to date"

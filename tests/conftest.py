@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ingest.pipeline import build_index  # noqa: E402
+from kg.manifest import verify_index  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
 from kg.settings import Settings  # noqa: E402
 
@@ -21,6 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTES = ROOT / "data" / "notes"
 SAMPLE = NOTES / "aws-developer-associate-notes.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def index_without(index_dir: Path, tmp_path: Path, *names: str) -> Path:
+    """A copy of the index without some of its files, checksums to match (as an older ingest wrote it)."""
+    copy = tmp_path / "bare"
+    shutil.copytree(index_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    for name in names:
+        (copy / name).unlink()
+        del manifest["sha256"][name]
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    verify_index(copy)
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,12 @@ import shutil
 from pathlib import Path
 
 from kg.definitions import ALWAYS, DEFINITIONS, definition_keys, strong_patterns, term_keys, write_definitions
-from kg.manifest import file_sha256, verify_index
+from kg.manifest import file_sha256
 from kg.qa import retrieve
 from kg.qa.engine import Engine
 from kg.qa.index import Index
 from kg.qa.question import analyse
+from tests.conftest import index_without
 
 STRONG = (retrieve.DEFINES, retrieve.DEFINES_NAMED)
 
@@ -60,14 +61,7 @@ def test_definition_candidates_with_and_without_the_keys_are_the_same(
 ) -> None:
     keyed = engine.index
     assert keyed.definers is not None  # ingest wrote definitions.json, and load read it
-    copy = tmp_path / "index"
-    shutil.copytree(index_dir, copy)
-    (copy / DEFINITIONS).unlink()
-    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
-    del manifest["sha256"][DEFINITIONS]
-    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    verify_index(copy)
-    bare = Index.load(copy)
+    bare = Index.load(index_without(index_dir, tmp_path, DEFINITIONS))
     assert bare.definers is None
     questions = [json.loads(line)["question"] for line in Path("data/eval/qa_dev.jsonl").read_text().splitlines()]
     found = 0

@@ -25,26 +25,15 @@ from kg.qa.question import analyse
 from kg.text import stem
 from kg.units import parse_quantity, without_dates
 from kg.vectors import LINE_VECTORS
+from tests.conftest import index_without
 
 STRONG = (retrieve.DEFINES, retrieve.DEFINES_NAMED)  # the definition signals that make a candidate
-
-
-def _without_mentions(index_dir: Path, tmp_path: Path) -> Path:
-    """A copy of the index as an older ingest wrote it: no mentions.json, checksums to match."""
-    copy = tmp_path / "index"
-    shutil.copytree(index_dir, copy)
-    (copy / MENTIONS).unlink()
-    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
-    del manifest["sha256"][MENTIONS]
-    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    verify_index(copy)
-    return copy
 
 
 def test_ingest_records_what_passages_name_and_load_agrees_without_it(index_dir: Path, tmp_path: Path) -> None:
     assert MENTIONS in json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))["sha256"]
     recorded = Index.load(index_dir)
-    found_at_load = Index.load(_without_mentions(index_dir, tmp_path))
+    found_at_load = Index.load(index_without(index_dir, tmp_path, MENTIONS))
     assert recorded.section_services == found_at_load.section_services
     assert any(recorded.section_services.values())  # the sample notes name services under their headings
 
@@ -102,15 +91,9 @@ def test_the_best_candidate_reads_how_near_the_question_its_own_text_is(engine: 
 def test_an_index_built_before_line_vectors_loads_and_says_to_rebuild(
     index_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    copy = tmp_path / "index"
-    shutil.copytree(index_dir, copy)
-    (copy / LINE_VECTORS).unlink()
-    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
-    del manifest["sha256"][LINE_VECTORS]
-    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    verify_index(copy)
+    bare = index_without(index_dir, tmp_path, LINE_VECTORS)
     with caplog.at_level("WARNING", logger="kg.qa.index"):
-        loaded = Index.load(copy)
+        loaded = Index.load(bare)
     assert loaded.line_vectors is None
     assert "no vectors of the lines alone" in caplog.text and "kgqa ingest" in caplog.text
 
@@ -248,25 +231,12 @@ def test_ingest_takes_unchanged_passages_from_the_previous_build(index_dir: Path
     assert any("moved-" + old_id in sids for sids in texts.values())
 
 
-def _without(index_dir: Path, tmp_path: Path, *names: str) -> Path:
-    """A copy of the index without some of its files, checksums to match (as an older ingest wrote it)."""
-    copy = tmp_path / "bare"
-    shutil.copytree(index_dir, copy)
-    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
-    for name in names:
-        (copy / name).unlink()
-        del manifest["sha256"][name]
-    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    verify_index(copy)
-    return copy
-
-
 def test_counts_written_at_ingest_are_the_ones_load_would_count(index_dir: Path, tmp_path: Path) -> None:
     from kg.counts import BM25_FILE, COUNTS, read_counts
 
     assert read_counts(index_dir, verify_index(index_dir)) is not None  # ingest wrote them, and they are used
     recorded = Index.load(index_dir)
-    counted = Index.load(_without(index_dir, tmp_path, COUNTS, BM25_FILE))
+    counted = Index.load(index_without(index_dir, tmp_path, COUNTS, BM25_FILE))
     for name in ("df", "bigrams", "vocab", "proper", "n_docs", "proper_by_len"):
         assert getattr(recorded.lexicon, name) == getattr(counted.lexicon, name), name
     assert recorded.bm25.vocab_dict == counted.bm25.vocab_dict
