@@ -112,6 +112,7 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
     q = check_question(question, s.max_question_chars)
     acc["other"] += (clock() - t0) * 1000
     scored = rank(q)
+    asked = scored.query.kind
     hops = []
     if scored.query.kind is QuestionKind.MULTI_HOP and scored.query.clauses:
         first = rank(scored.query.clauses[0])
@@ -120,12 +121,12 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
             second = rank(" ".join([scored.query.clauses[1], *bridge[:2]]))
             if second.ranked:
                 hops = [first.ranked[0]]
-                scored = Scored(scored.query, second.ranked, second.sparql or first.sparql)
+                scored = Scored(second.query, second.ranked, second.sparql or first.sparql)
     ranked = scored.ranked
     facts = list(ranked[0].facts) if ranked else []
     composed = timed("compose", lambda: compose(index, scored.query, ranked, facts) if ranked else None)
     used = composed.passages if composed else ()
-    read = timed("confidence", signals, index, scored.query, ranked, used)
+    read = timed("confidence", signals, index, scored.query, ranked, used, asked)
     conf = timed("confidence", confidence, scored, engine.calibration, read)
     threshold = engine.calibration.threshold if s.abstain_threshold < 0 else s.abstain_threshold
     t = clock()

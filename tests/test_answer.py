@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from kg.errors import BadRequest, PayloadTooLarge
-from kg.model import Answer
+from kg.model import Answer, QuestionKind
+from kg.qa.calibrate import FEATURES
 from kg.qa.engine import Engine
 
 
@@ -270,3 +271,20 @@ def test_near_miss_signals_read_what_the_answer_says(engine: Engine) -> None:
         found: dict[str, float] = {}
         engine.answer(question, signals_out=found)
         assert found["count_missing"] == 0.0, question
+
+
+def test_the_confidence_reads_what_kind_of_answer_the_question_asked_for(engine: Engine) -> None:
+    kinds = [f for f in FEATURES if f.startswith("kind_")]
+    assert kinds == [f"kind_{k.value}" for k in QuestionKind]
+    for question, kind in (
+        ("what is the max lambda timeout", QuestionKind.NUMBER),
+        ("what is sqs", QuestionKind.DEFINITION),
+        # answered in two steps, read by the second step's query: still the kind the whole question asked for
+        ("what is the max message size of the queue service that lambda polls", QuestionKind.MULTI_HOP),
+    ):
+        read: dict[str, float] = {}
+        ans = engine.answer(question, signals_out=read)
+        assert [f for f in kinds if read[f]] == [f"kind_{kind.value}"], (question, ans.kind)
+        assert sum(read[f] for f in kinds) == 1.0
+        if kind is QuestionKind.MULTI_HOP:
+            assert ans.kind is not kind  # the answer's kind is its second step's

@@ -167,6 +167,7 @@ def answer(
     q = check_question(question, max_chars)
     timings: dict[str, float] = {}
     scored = rank(index, embed, q, weights, pool)
+    asked = scored.query.kind  # a question answered in two steps is read by its second step's query
     hops: list[Candidate] = []
     if scored.query.kind is QuestionKind.MULTI_HOP and scored.query.clauses:
         first = rank(index, embed, scored.query.clauses[0], weights, pool)
@@ -181,7 +182,7 @@ def answer(
     facts = list(ranked[0].facts) if ranked else []
     composed = compose(index, scored.query, ranked, facts) if ranked else None
     used = composed.passages if composed else ()
-    read = signals(index, scored.query, ranked, used)  # of the top passage and the lines the answer used
+    read = signals(index, scored.query, ranked, used, asked)  # of the top passage and the lines the answer used
     conf = confidence(scored, calibration, read)
     if signals_out is not None:  # what the confidence was read from: for fitting and evaluation
         signals_out.update(read)

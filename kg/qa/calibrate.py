@@ -62,6 +62,8 @@ FEATURES = (
     "code_missing",  # identifiers the question types (io1, fetch.max.bytes, ClientAliveCountMax) the answer lacks
     "number_missing",  # numbers the question types ("in 2025", "a /20", "30 mg") that the answer does not state
     "answer_parts",  # how many lines the answer was composed of (a list gathered from siblings, a line and its parent)
+    # what kind of answer the question wants (one of them is 1): how often each kind is answered right
+    *(f"kind_{kind.value}" for kind in QuestionKind),
 )
 
 
@@ -115,9 +117,16 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
     return cal
 
 
-def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequence[Passage] = ()) -> dict[str, float]:
+def signals(
+    index: Index,
+    query: Query,
+    ranked: list[Candidate],
+    answer: Sequence[Passage] = (),
+    kind: QuestionKind | None = None,
+) -> dict[str, float]:
     """The signals of the top passage, for the fitted model; whether the figure asked for is stated is read
-    from the passages the answer was composed of as well (``answer``: a price on the line after the top one)."""
+    from the passages the answer was composed of as well (``answer``: a price on the line after the top one).
+    ``kind``: what the question asked for, when ``query`` is the second step of a question answered in two."""
     out = dict.fromkeys(FEATURES, 0.0)
     if not ranked or not (query.terms or query.services):
         return out  # nothing asked about: only question words
@@ -177,6 +186,7 @@ def signals(index: Index, query: Query, ranked: list[Candidate], answer: Sequenc
             and not any(index.families.get(p.id, frozenset()) & {"count", "none"} for p in answered)
         ),
     )
+    out[f"kind_{(kind or query.kind).value}"] = 1.0
     return out
 
 
