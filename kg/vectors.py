@@ -121,11 +121,6 @@ def checked_upsert(ids: Sequence[str], vectors: np.ndarray, files: Sequence[str]
     return matrix
 
 
-from kg.vectors_faiss import FaissIndex  # noqa: E402  (re-exported: the default backend)
-
-__all__ = ["VectorIndex", "open_vectors", "retire_vectors", "required_files", "vector_kind", "FaissIndex"]
-
-
 # Each passage's own text embedded without its headings, in passage order: read beside the vector index, which
 # holds the vectors search uses (of the text with its headings). Half precision: one product per answer reads it.
 LINE_VECTORS = "line_vectors.npy"
@@ -145,3 +140,18 @@ def read_line_vectors(folder: Path, passages: int) -> np.ndarray | None:
     if vectors.ndim != 2 or vectors.shape[0] != passages:
         raise ValueError(f"{LINE_VECTORS} holds {vectors.shape[0]} rows for {passages} passages")
     return vectors
+
+
+from kg.vectors_faiss import FaissIndex  # noqa: E402  (re-exported: the default backend)
+
+__all__ = [
+    "LINE_VECTORS",
+    "VectorIndex",
+    "open_vectors",
+    "read_line_vectors",
+    "retire_vectors",
+    "required_files",
+    "vector_kind",
+    "write_line_vectors",
+    "FaissIndex",
+]
