@@ -118,6 +118,9 @@ MEASURE_WORDS = {
     "speed": "speed velocity",
     "pressure": "pressure",
 }
+# Of those, the words that ask for a quantity only after "how" ("how long", "how big"): elsewhere they describe
+# a thing ("long polling", "a big capacitor", "the hot break").
+MEASURE_ADJECTIVES = _words("long big large largest biggest fast quickly soon often hot heavy tall")
 
 # Billing periods: "$0.0065 per hour" is a price even without a currency unit after the number.
 PERIODS = _words("hour hours month months day days year years second seconds minute minutes")

@@ -702,3 +702,26 @@ def test_a_question_naming_a_list_by_its_heading_gets_the_list() -> None:
     q = query(idx, "what do I need to check before a landscape shoot")
     out = compose(idx, q, [Candidate(idx.passages[3], score=1.0)], [])
     assert all(s in out.text for s in ("batteries", "ISO back to base", "timer"))
+
+
+def test_the_word_a_question_is_focused_on_is_its_rarest_that_is_no_ordinary_english() -> None:
+    from kg.qa.calibrate import focus_missing
+
+    passages = notes(
+        "kafka.md",
+        [
+            ("Kafka", KAFKA, "kafka", True, ""),
+            ("log compaction keeps the newest record of each key", KAFKA, "kafka", False, ""),
+            ("log compaction needs cleanup.policy=compact", KAFKA, "kafka", False, ""),
+            ("a cheaper log tier is remote storage", KAFKA, "kafka", False, ""),
+        ],
+    )
+    idx = small_index(passages)
+    idx.lexicon = Lexicon(SERVICES, passages, frozenset({"log", "cheaper", "is"}))
+    q = query(idx, "is log compaction cheaper")
+    top = passages[1]
+    # "cheaper" is the rarest word in the notes, but an ordinary one: "compaction" says what is asked, and the
+    # line has it
+    assert not focus_missing(idx, q, top, idx.lexicon.common_terms(q.normalised))
+    # were every word jargon, the rarest would be the focus, and the line lacks it
+    assert focus_missing(idx, q, top, frozenset())

@@ -113,6 +113,14 @@ def test_a_misspelt_word_meets_the_notes_spelling() -> None:
     assert versions.normalise("does http3 use udp")[0] == "does http/3 use udp"
 
 
+def test_ordinary_words_are_told_from_jargon_by_the_word_as_typed() -> None:
+    lex = Lexicon(SERVICES, [], frozenset({"how", "lag", "calculated", "refrigerator", "defrost"}))
+    found = lex.common_terms("how is consumer lag calculated in the refrigerator, by xmin")
+    # the stems "calcul" and "refriger" are no words; the words typed are
+    assert {stem("calculated"), stem("refrigerator"), "lag"} <= found
+    assert "xmin" not in found and stem("consumer") not in found  # not in the model's vocabulary
+
+
 def test_kind_serialises_as_its_plain_name(lexicon: Lexicon) -> None:
     # the JSON answer says "best_practice", as it always did
     assert ask(lexicon, "should i use a btree index").kind == "best_practice"
@@ -150,6 +158,18 @@ def test_a_name_typed_right_is_never_corrected(lexicon: Lexicon) -> None:
         ("how long can a kafka message be delayed", None, "time"),
         # "per GB" is how a price is billed, not the unit the answer should be in
         ("what is the price per GB of kafka storage", None, "money"),
+        # a unit after a number, an article or a quantifier, or a period in the singular, is what the question
+        # is about, not the unit it asks in
+        ("kafka storage price with a 3 year commitment", None, "money"),
+        ("how many times a week can kafka rebalance", None, None),
+        ("kafka lag these days", None, "time"),
+        ("postgres setting for the golden hour", None, None),
+        # a measure word describing the next noun asks for no measure ("memory usage", "storage class") ...
+        ("is postgres memory usage logged", None, None),
+        ("which postgres storage class is the default", None, None),
+        # ... and an adjective asks for one only after "how"
+        ("what is long polling in kafka", None, None),
+        ("how long does a kafka broker wait", None, "time"),
     ],
 )
 def test_unit_asked(lexicon: Lexicon, question: str, unit: str | None, family: str | None) -> None:

@@ -133,6 +133,7 @@ def signals(
     top = ranked[0]
     best_keyword = max((c.keyword for c in ranked), default=0.0) or 1.0
     unknown = unknown_terms(index, query)
+    common = index.lexicon.common_terms(query.normalised)  # the question's ordinary English words
     around = [c.passage for c in ranked[: 3 if query.kind is QuestionKind.COMPARISON else 1]]
     figure = query.kind in (QuestionKind.NUMBER, QuestionKind.PRICING)
     extra = [p for p in answer if p.id != top.passage.id]
@@ -161,10 +162,12 @@ def signals(
         ),
         other_service=float(bool(query.services) and not top.has_any(("service_own", "service_section"))),
         missing_names=float(len(missing_names(index, query, around))),
-        focus_missing=float(query.kind is not QuestionKind.MULTI_HOP and focus_missing(index, query, top.passage)),
+        focus_missing=float(
+            query.kind is not QuestionKind.MULTI_HOP and focus_missing(index, query, top.passage, common)
+        ),
         known_missing=float(len(known_missing(index, query, top.passage, extra))),
-        unknown_common=float(sum(1 for t in unknown if index.lexicon.is_common_word(t))),
-        unknown_jargon=float(sum(1 for t in unknown if not index.lexicon.is_common_word(t))),
+        unknown_common=float(sum(1 for t in unknown if t in common)),
+        unknown_jargon=float(sum(1 for t in unknown if t not in common)),
         all_unknown=float(
             bool(unknown) and not [t for t in query.terms if t not in query.service_terms and t not in unknown]
         ),
@@ -275,14 +278,17 @@ def unknown_terms(index: Index, q: Query) -> list[str]:
     ]
 
 
-def focus_missing(index: Index, q: Query, p: Any) -> bool:
-    """The question's most specific known word is absent from the passage and its headings."""
+def focus_missing(index: Index, q: Query, p: Any, common: frozenset[str]) -> bool:
+    """The question's most specific known word is absent from the passage and its headings: the rarest in the
+    notes of the words that are no ordinary English, else of all ("supplies" or "cheaper", rare in the notes,
+    say less of what is asked than "thoracic"); ``common``: the question's ordinary words
+    (``Lexicon.common_terms``)."""
     known = [
         t for t in q.terms if t not in q.service_terms and index.lexicon.known(t) and not re.search(r"[-./:@+_]", t)
     ]
     if not known:
         return False
-    focus = max(known, key=lambda t: (index.lexicon.idf(t), t))
+    focus = max(known, key=lambda t: (t not in common, index.lexicon.idf(t), t))
     seen = set(terms(" ".join([p.text, *p.local_section])))
     return not _present(focus, seen, _keys(seen))
 

@@ -9,7 +9,7 @@ from kg.model import QuestionKind
 from kg.qa.lexicon import Lexicon, ServiceMention
 from kg.text import content_terms, fold, identifiers, squash, stem
 from kg.units import UNITS
-from kg.vocab import FRAME_WORDS, MEASURE_WORDS, PRICE_WORDS, word_pattern
+from kg.vocab import FRAME_WORDS, MEASURE_ADJECTIVES, MEASURE_WORDS, PRICE_WORDS, word_pattern
 
 _PRICING = re.compile(word_pattern(PRICE_WORDS) + r"|[$€£¥₹]")
 _NUMBER = re.compile(
@@ -230,19 +230,42 @@ _LENGTH_ASKED = re.compile(
 )
 
 
+# A unit word after a number, an article or a quantifier names a period or an amount the question is about
+# ("3 year commitment", "a month", "per week", "these days"), not the unit it asks in; so does a period
+# spelt out in the singular ("golden hour", "flag day", "on call week").
+_UNIT_CONTEXT = frozenset("a an per each every one this that these those last next first same whole".split())
+_PERIODS_SINGULAR = frozenset("second minute hour day week month year".split())
+# What may follow a measure noun that names what is asked ("size of", "price per", "timeout default") rather
+# than describe the next noun ("storage class", "price controls", "memory usage").
+_AFTER_ASKED_MEASURE = frozenset(
+    """of for per in on at to with from by over under above below between about into through during within
+    without across around near is are was were be does do did should can could would will has have if when
+    before after and or than vs i we you it they my our your the a an this that these those each every default
+    defaults max maximum min minimum""".split()
+)
+
+
 def question_unit(q: str) -> tuple[str | None, str | None]:
+    """The unit and unit family a question asks its figure in: a unit it names ("in ms", "how many GB"), else
+    a word asking for a measure ("timeout", "how big", "what does it cost")."""
     folded = fold(q)
-    toks = re.findall(r"[a-z%]+", folded)
+    toks = re.findall(r"[a-z%]+\+*|\d[\d.,/]*", folded)  # "sec+" is no unit; numbers kept to tell "3 year"
     for i, tok in enumerate(toks):
-        if i and toks[i - 1] in ("what", "which") and tok in ("year", "month", "day"):
+        before = toks[i - 1] if i else ""
+        if before in ("what", "which") and tok in ("year", "month", "day"):
             continue  # "what year ...": a date is asked, not a length of time
-        if tok in UNITS and tok not in _NOT_UNITS_ASKED and (i == 0 or toks[i - 1] != "per"):  # "per GB" bills
+        if before[:1].isdigit() or before in _UNIT_CONTEXT or tok in _PERIODS_SINGULAR:
+            continue
+        if tok in UNITS and tok not in _NOT_UNITS_ASKED:
             unit, family, _factor = UNITS[tok]
             return unit, family
-    for tok in toks:
-        if tok == "long" and _LENGTH_ASKED.search(folded):
+    for i, tok in enumerate(toks):
+        if tok not in _MEASURE or (tok == "long" and _LENGTH_ASKED.search(folded)):
             continue  # "how long can a table name be": a length, in characters or bytes as much as in time
-        if tok in _MEASURE:
+        if tok in MEASURE_ADJECTIVES:
+            if i and toks[i - 1] == "how":
+                return None, _MEASURE[tok]
+        elif i + 1 == len(toks) or toks[i + 1] in _AFTER_ASKED_MEASURE or toks[i + 1][:1].isdigit():
             return None, _MEASURE[tok]
     return None, None
 
