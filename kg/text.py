@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 import Stemmer
@@ -168,14 +169,19 @@ def _token_terms(tok: str, keep_stopwords: bool) -> tuple[str, ...]:
     return tuple(stem(WORD_FORMS.get(t, t)) for t in toks if keep_stopwords or t not in STOPWORDS)
 
 
+def word_terms(text: str) -> Iterator[tuple[str, str]]:
+    """Each word of a text, and each part of a compound one, with the term it is searched as."""
+    for tok in words(text):
+        for w in (tok, *split_compound(tok)):
+            yield w, stem(WORD_FORMS.get(w, w))
+
+
 def content_terms(text: str) -> list[str]:
     """Terms that say what a question is about (no stopwords, no question words), in order, unique."""
     seen: dict[str, None] = {}
-    for tok in words(text):
-        for t in [tok, *split_compound(tok)]:
-            if t in FRAME_WORDS or len(t) < 2:
-                continue
-            seen.setdefault(stem(WORD_FORMS.get(t, t)), None)
+    for w, t in word_terms(text):
+        if w not in FRAME_WORDS and len(w) >= 2:
+            seen.setdefault(t, None)
     return list(seen)
 
 

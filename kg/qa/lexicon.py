@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from kg.counts import WordCounts, count_words, passage_terms
 from kg.model import Passage, Service
 from kg.names import ServiceMention, ServiceNames
-from kg.text import WORD_FORMS, edit_distance, fold, split_compound, stem, words
+from kg.text import edit_distance, fold, stem, word_terms, words
 
 __all__ = ["Lexicon", "ServiceMention"]
 
@@ -76,13 +76,7 @@ class Lexicon:
     def common_terms(self, text: str) -> frozenset[str]:
         """The terms of a text whose words are ordinary English, judged by each word as typed ("calculated",
         "refrigerator") as well as by its stem, which often is no word ("calcul", "refriger")."""
-        out: set[str] = set()
-        for tok in words(text):
-            for w in (tok, *split_compound(tok)):
-                t = stem(WORD_FORMS.get(w, w))
-                if w in self.common or self.is_common_word(t):
-                    out.add(t)
-        return frozenset(out)
+        return frozenset(t for w, t in word_terms(text) if w in self.common or self.is_common_word(t))
 
     def idf(self, term: str) -> float:
         n = self.df.get(term, 0)

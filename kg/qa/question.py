@@ -252,10 +252,8 @@ def question_unit(q: str) -> tuple[str | None, str | None]:
     toks = re.findall(r"[a-z%]+\+*|\d[\d.,/]*", folded)  # "sec+" is no unit; numbers kept to tell "3 year"
     for i, tok in enumerate(toks):
         before = toks[i - 1] if i else ""
-        if before in ("what", "which") and tok in ("year", "month", "day"):
-            continue  # "what year ...": a date is asked, not a length of time
         if before[:1].isdigit() or before in _UNIT_CONTEXT or tok in _PERIODS_SINGULAR:
-            continue
+            continue  # also "what year ...": a date is asked, not a length of time
         if tok in UNITS and tok not in _NOT_UNITS_ASKED:
             unit, family, _factor = UNITS[tok]
             return unit, family
