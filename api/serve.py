@@ -333,9 +333,11 @@ class Nginx:
 
 def notes_stamp(notes_dir: Path) -> tuple[tuple[str, int, int], ...]:
     """(path, size, mtime ns) of every notes file: changes when a file is added, removed or written."""
+    from ingest.pipeline import NOTE_SUFFIXES  # the files ingest reads; loaded by the watcher only
+
     found = []
     for path in sorted(notes_dir.rglob("*")):
-        if path.suffix.lower() in (".txt", ".md") and not any(part.startswith(".") for part in path.parts):
+        if path.suffix.lower() in NOTE_SUFFIXES and not any(part.startswith(".") for part in path.parts):
             try:
                 st = path.stat()
             except OSError:

@@ -19,7 +19,7 @@ from ingest import outline
 from ingest.markdown import parse_markdown
 from ingest.orgmode import ORG_SUFFIXES, parse_org
 from ingest.outline import BULLET, LONE_BULLET, is_continuation_start, normalise_text
-from ingest.plaintext import parse_plaintext, shows_layout
+from ingest.plaintext import ASCIIDOC_SUFFIXES, parse_plaintext, shows_layout
 from kg.model import Passage, content_id
 from kg.vocab import OPEN_ENDINGS
 
@@ -219,8 +219,8 @@ def _join(parts: list[str]) -> str:
 def parse_text(text: str, rel: str) -> list[Passage]:
     """Passages of one file's text; ``rel`` is the file's path relative to the notes folder.
     Markdown files (by suffix) are read by a real Markdown parser, Org files by Org's syntax
-    (``ingest.orgmode``), plain text that shows its structure by layout (indentation, numbering, flashcards,
-    framed titles) by ``ingest.plaintext``, flat notes by the outline here."""
+    (``ingest.orgmode``), AsciiDoc files and plain text that shows its structure by layout (indentation,
+    numbering, flashcards, framed titles) by ``ingest.plaintext``, flat notes by the outline here."""
     with _no_cycle_collection():
         return _parse_text(text, rel)
 
@@ -243,7 +243,7 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return parse_markdown(text, rel)
     if rel.lower().endswith(ORG_SUFFIXES):
         return parse_org(text, rel)
-    if shows_layout(text):
+    if rel.lower().endswith(ASCIIDOC_SUFFIXES) or shows_layout(text):
         return parse_plaintext(text, rel)
     lines = text.split("\n")
     if lines and lines[-1] == "":

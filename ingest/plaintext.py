@@ -24,6 +24,11 @@ rewriting the file into Markdown: every line's text reaches its passage literall
 - flashcards: an answer (``A: ...``) is read under its question (``Q: ...``), a ``term :: definition``
   card under its term, so the question or term is the answer's section. The ``Q:``/``A:`` labels are
   dropped like bullet marks.
+- AsciiDoc, as notes typed in it are often saved: ``= Title`` / ``== Section`` lines are titles of that level;
+  a block between two equal delimiter lines is a listing (``----``, ``....``: code, kept whole) or an example,
+  note, sidebar or quote (``====``, ``****``, ``____``: its lines read as notes, the delimiters dropped), with
+  the ``[source,hcl]`` / ``[NOTE]`` line over it dropped too; ``|===`` tables are read as tables; a lone ``+``
+  attaches the line after it to the item above.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from ingest.outline import is_continuation_start, looks_like_heading
 from kg.model import BlockKind, Passage
 from kg.text import item_label
 
-BULLET = re.compile(r"(?P<mark>[-*+•●○■▪◦‣o>])\s+(?=\S)")  # ● ○ ■: a word processor's three levels
+# ● ○ ■: a word processor's three levels; "**", "***": AsciiDoc's deeper levels
+BULLET = re.compile(r"(?P<mark>\*{1,5}|[-+•●○■▪◦‣o>])\s+(?=\S)")
 ROMAN = r"(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})"
 NUMBERED = re.compile(
     r"(?P<mark>(?P<num>\d{1,3}(?:\.\d{1,3})+[.)]?|\d{1,3}[.)])"  # 1. 1) 2.1 2.1.3 2.1)
@@ -53,6 +59,11 @@ SHORT_TITLE_WORDS = 4  # the longest title over a paragraph with no mark (wrappe
 UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
 BRACKETED = re.compile(r"^\[(?P<title>[^\[\]\s][^\[\]]*)\]$")
 ATX = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)(?:\s+#+)?$")
+EQUALS_TITLE = re.compile(r"^(?P<equals>={1,6})\s+(?P<title>[^\W\d_].*?)(?:\s+=+)?$")  # "== Section", "= Page ="
+LISTING = re.compile(r"^(?:-{4,}|\.{4,})$")  # AsciiDoc listing and literal blocks: code
+COMPOUND = re.compile(r"^(?:={4,}|\*{4,}|_{4,})$")  # example / admonition, sidebar and quote blocks: notes
+ASCIIDOC_TABLE = re.compile(r"^\|={3,}$")  # "|===" opens and closes an AsciiDoc table
+ASCIIDOC_SUFFIXES = (".adoc", ".asciidoc")  # read by this reader whatever their layout
 # a fixed-width table: cells apart by two spaces or more (or a tab), in columns that start where the header's do
 CELL = re.compile(r"\S+(?: \S+)*")
 TABLE_RULE = re.compile(r"^[\s\-=+|:]+$")  # "-----  ------", "+----+----+", "|---|---|"
@@ -68,6 +79,7 @@ class _Open:
     number: tuple[str, ...]  # ("3",) for "3.", ("3", "1") for "3.1"; () for other marks
     text: str  # how it names the items under it (``item_label``)
     letters: bool = False  # lettered points ("a)", "b)") at its own indentation sit under it
+    attached: bool = False  # a line attached to the item above by a "+" line
 
 
 def _cells(line: str) -> list[tuple[int, str]]:
@@ -142,6 +154,8 @@ class _Reader:
         self.intro_deeper = False  # whether lines indented under it have come
         self.last: Block | None = None  # the block that the next line may continue
         self.last_line = -1
+        self.dropped: set[int] = set()  # delimiter lines of blocks whose lines are read as notes
+        self.attach = False  # a lone "+" came: the next line belongs to the item above
 
     def level(self, style: str) -> int:
         if style not in self.styles:
@@ -155,7 +169,13 @@ class _Reader:
         below = self.lines[i + 1].strip() if i + 1 < len(self.lines) else ""
         if raw[:1].isspace() or not s:
             return None
-        if UNDERLINE.match(below) and not UNDERLINE.match(s) and not _marked(s) and len(s.split()) <= TITLE_WORDS:
+        if (
+            UNDERLINE.match(below)
+            and i + 1 not in self.dropped
+            and not UNDERLINE.match(s)
+            and not _marked(s)
+            and len(s.split()) <= TITLE_WORDS
+        ):
             return s, self.level(f"under{below[0]}"), i + 1
         framed = FRAMED.match(s)
         if framed:
@@ -163,6 +183,9 @@ class _Reader:
         atx = ATX.match(s)
         if atx:
             return atx.group("title"), len(atx.group("hashes")), i
+        equals = EQUALS_TITLE.match(s) if s[0] == "=" else None
+        if equals:
+            return equals.group("title"), len(equals.group("equals")), i
         bracketed = BRACKETED.match(s)
         if bracketed:  # "[Challenges]", as an INI file names its sections
             return bracketed.group("title"), self.level("bracket"), i
@@ -205,6 +228,17 @@ class _Reader:
                 self.intro = ""
                 i += 1
                 continue
+            after_block = self.delimited(i)
+            if after_block:
+                i = after_block
+                continue
+            if i in self.dropped or ASCIIDOC_TABLE.match(raw) or self.attribute(i):
+                i += 1
+                continue
+            if raw == "+":
+                self.attach = True
+                i += 1
+                continue
             found = self.title(i)
             if found is not None:
                 text, level, last = found
@@ -221,6 +255,38 @@ class _Reader:
             i += 1
         return self.blocks
 
+    def attribute(self, i: int) -> bool:
+        """An AsciiDoc block attribute line ("[source,yaml]", "[NOTE]") right over a delimited block."""
+        below = self.lines[i + 1].strip() if i + 1 < len(self.lines) else ""
+        return bool(BRACKETED.match(self.lines[i].strip())) and bool(LISTING.match(below) or COMPOUND.match(below))
+
+    def delimited(self, i: int) -> int:
+        """Read an AsciiDoc delimited block opening at line ``i``: after a block attribute line, or after a
+        blank line with text right inside both delimiters and two lines or more (a rule between paragraphs
+        has blank lines around it; a title over- and underlined has one line). A listing is one code block;
+        the delimiters of other blocks are dropped and their lines read as notes. The line after the block
+        (or the first inside it), or 0 when no block opens here."""
+        s = self.lines[i].strip()
+        listing = bool(LISTING.match(s))
+        if not (listing or COMPOUND.match(s)) or self.lines[i][:1].isspace():
+            return 0
+        end = next((j for j in range(i + 1, len(self.lines)) if self.lines[j].strip() == s), 0)
+        if not end:
+            return 0
+        above = self.lines[i - 1].strip() if i else ""
+        tight = bool(self.lines[i + 1].strip()) and bool(self.lines[end - 1].strip()) and end - i > 2
+        if not (BRACKETED.match(above) or (not above and tight)):
+            return 0
+        self.items, self.intro = [], ""
+        self.cards.forget()
+        if not listing:
+            self.dropped.update((i, end))
+            return i + 1
+        code = "\n".join(x.rstrip() for x in self.lines[i + 1 : end]).strip("\n")
+        if code.strip():
+            self.emit(Block(BlockKind.CODE, code, i + 2, end, parents=self.parents()))
+        return end + 1
+
     def table(self, i: int) -> int:
         """Read a fixed-width table starting at line ``i`` (its header, a rule maybe, two rows or more) as one
         row per line, each cell with its column's header; the line after it, or 0 when none starts here."""
@@ -233,6 +299,8 @@ class _Reader:
             return 0  # a header names its columns; "olive oil   ~ 250   (1 oz packets)" is a row of a list
         barred = "|" in self.lines[i]  # "a | b | c": rows part their cells by bars too, aligned or not
         j, rows = i + 1, []
+        if barred and ASCIIDOC_TABLE.match(self.lines[i - 1].strip() if i else "") and not self.lines[j].strip():
+            j += 1  # AsciiDoc sets the header row apart by a blank line
         while j < len(self.lines) and self.lines[j].strip():
             line = self.lines[j].rstrip()
             if TABLE_RULE.match(line):
@@ -265,6 +333,13 @@ class _Reader:
         n = i + 1
         indent = _indent(raw)
         body = raw.strip()
+        attached, self.attach = self.attach and not _marked(body), False
+        if attached:
+            while self.items and self.items[-1].attached:
+                self.items.pop()  # "+" lines after each other all attach to the item they follow
+            attached = bool(self.items)
+            if attached:
+                indent = self.items[-1].indent + 1  # a point of the item above, as if indented under it
         if self.continues(indent, body, n):
             return
         if self.intro:  # "types:", its indented lines, then a line back at its margin: no item of that list
@@ -287,6 +362,7 @@ class _Reader:
             body = body[numbered.end() :]
         elif bullet:
             body = body[bullet.end() :]
+            indent += 2 * (len(bullet.group("mark")) - 1)  # "**" sits under "*" as if indented
         # leave the items this line is not under
         while self.items and not self.under(
             self.items[-1], indent, number, marked, bool(bullet and not numbered), letter
@@ -311,7 +387,7 @@ class _Reader:
         self.cards.forget()
         kind = BlockKind.STEP if numbered else BlockKind.ITEM  # "1)", "2.1", "a)": an item of a numbered list
         self.emit(Block(kind, text, n, n, parents=self.parents(), lead=self.intro if not self.items else ""))
-        self.items.append(_Open(indent, number, item_label(text)))
+        self.items.append(_Open(indent, number, item_label(text), attached=attached))
 
     def indented_under(self, i: int, indent: int) -> bool:
         """Whether the line after line ``i`` is indented deeper than ``indent`` and carries no mark: a point of an
@@ -387,6 +463,7 @@ def _opens_layout(s: str) -> bool:
         or (s[:2] in ("Q:", "A:") and CARD.match(s))
         or ("::" in s and DEFINITION.match(s))
         or (c in "=-#*~" and FRAMED.match(s))
+        or (c == "=" and EQUALS_TITLE.match(s))
         or (c == "[" and BRACKETED.match(s))
     )
 

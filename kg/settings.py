@@ -11,7 +11,7 @@ from typing import Any
 
 # (name, default, help): the table is the single source for the dataclass, the env overrides and the docs.
 SETTINGS_TABLE: list[tuple[str, Any, str]] = [
-    ("notes_dir", "data/notes", "Folder of .txt/.md/.org notes to ingest; citations name files relative to it."),
+    ("notes_dir", "data/notes", "Folder of .txt/.md/.org/.adoc notes to ingest; citations name files relative to it."),
     ("index_dir", "data/index", "Folder holding the built index (graph, vectors, passages, manifest)."),
     ("model", "", "Sentence-embedding model: a local folder; empty uses the packaged all-MiniLM-L6-v2."),
     (

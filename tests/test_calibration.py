@@ -10,6 +10,7 @@ import pytest
 
 from kg.errors import ConfigError
 from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration, load_calibration
+from kg.qa.engine import Engine
 from kg.qa.evaluate import ece, reliability
 
 
@@ -103,3 +104,16 @@ def test_the_threshold_is_where_answering_and_abstaining_handle_a_question_right
     # more of the wrong answers to unanswerable questions: abstaining is right more often, the threshold rises
     more = rows + [{"corpus": "e", "answerable": False, "right": False}] * 4
     assert t < fit.decision_threshold(more) < 0.5
+
+
+def test_the_confidence_reads_how_far_the_best_passage_leads_the_field(engine: Engine) -> None:
+    from kg.qa.answer import rank
+    from kg.qa.calibrate import signals
+
+    for question in ("what is the max lambda timeout", "how do i make my kinesis consumer faster"):
+        scored = rank(engine.index, engine.embed, question)
+        ranked = scored.ranked
+        read = signals(engine.index, scored.query, ranked)
+        mean = sum(c.score for c in ranked) / len(ranked)
+        assert len(ranked) > 5 and read["lead"] == pytest.approx(ranked[0].score - mean)
+        assert read["lead"] >= read["margin"] >= 0, "the best leads the field's mean by more than the second"

@@ -325,7 +325,7 @@ def test_an_item_naming_a_list_nested_under_it_is_answered_with_the_list() -> No
     assert "300 s by default" in said.text
 
 
-def test_table_rows_too_long_to_list_whole_are_named_by_their_first_cell() -> None:
+def test_table_rows_too_long_to_list_whole_are_named_by_their_first_cell_with_what_fits_of_the_rest() -> None:
     head = ("DORA bands",)
     cells = "Elite: " + "less than one hour; " * 3 + "High: between one day and one week; Low: more than six months"
     rows = [("DORA bands", head, "", True, "")]
@@ -333,7 +333,10 @@ def test_table_rows_too_long_to_list_whole_are_named_by_their_first_cell() -> No
     passages = [replace(p, kind=BlockKind.TABLE_ROW) if not p.is_heading else p for p in notes("dora.md", rows)]
     idx = small_index(passages)
     _, out = answered(idx, "list the dora bands", passages[1])
-    assert out.text.endswith("Deploy frequency; Lead time; Restore time"), out.text
+    parts = out.text.removeprefix("DORA bands: ").split("…; ")
+    assert [p.split(" — ")[0] for p in parts] == ["Deploy frequency", "Lead time", "Restore time"], out.text
+    assert all(p.split(" — ")[1].startswith("Elite: less than one hour") for p in parts), "each row's details"
+    assert len(out.text) <= 300 and "Low: more than six months" not in out.text, "cut to an equal share each"
 
 
 def test_a_list_skips_the_details_nested_under_its_items() -> None:
@@ -725,3 +728,21 @@ def test_the_word_a_question_is_focused_on_is_its_rarest_that_is_no_ordinary_eng
     assert not focus_missing(idx, q, top, idx.lexicon.common_terms(q.normalised))
     # were every word jargon, the rarest would be the focus, and the line lacks it
     assert focus_missing(idx, q, top, frozenset())
+
+
+def test_list_items_too_long_to_show_whole_share_the_room_left_after_their_names() -> None:
+    head = ("STUCK FERMENTATION",)
+    items = [
+        "check with the hydrometer! a refractometer reads high once there's alcohol unless corrected (online calc)",
+        "usual suspects: too cold, underpitched, mashed too hot (unfermentable wort), old yeast",
+        "fix: move it somewhere warmer (68-70F), swirl to rouse the yeast, pitch an active starter at high krausen "
+        "(a dry sachet dumped in late rarely does much, ask at the shop)",
+    ]
+    rows = [("STUCK FERMENTATION", head, "", True, ""), *[(t, head, "", False, "") for t in items]]
+    passages = notes("yeast.txt", rows)
+    idx = small_index(passages)
+    q, out = answered(idx, "common reasons for a stuck fermentation", passages[1])
+    assert q.kind is QuestionKind.LIST and out.is_list and len(out.text) <= 300, out.text
+    assert "usual suspects: too cold, underpitched, mashed too hot (unfermentable wort), old yeast" in out.text
+    assert "check with the hydrometer!" in out.text and "fix: move it somewhere warmer" in out.text, out.text
+    assert "ask at the shop" not in out.text, "a detail past the item's share is cut"

@@ -315,3 +315,16 @@ def test_serve_watch_reingests_changed_notes_and_answers_from_them(tmp_path: Pat
         assert readyz(srv.base)["files"] == 3
     finally:
         stop_process(srv.proc)
+
+
+def test_the_watcher_sees_every_kind_of_notes_file_ingest_reads(tmp_path: Path) -> None:
+    from api.serve import notes_stamp
+    from ingest.pipeline import NOTE_SUFFIXES
+
+    for suffix in NOTE_SUFFIXES:
+        (tmp_path / f"notes{suffix}").write_text("= Title\n\nsome notes\n", encoding="utf-8")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "draft.md").write_text("# draft\n", encoding="utf-8")
+    seen = {Path(path).name for path, _size, _mtime in notes_stamp(tmp_path)}
+    assert seen == {f"notes{suffix}" for suffix in NOTE_SUFFIXES}

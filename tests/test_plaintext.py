@@ -379,3 +379,95 @@ def test_a_line_of_notes_with_a_command_indented_under_it_is_no_title() -> None:
     assert not any(p.is_heading for p in ps)
     assert at(ps, 3).section[-1] == "JOBS keeps 180 days of history"
     assert "JOBS keeps 180 days of history" not in at(ps, 4).section
+
+
+ASCIIDOC = """= Terraform notes
+:revdate: 2024-03-14
+
+== State and backends
+
+* Backend: S3 bucket, versioning on.
+** `~> 1.5.0` means 1.5.x only.
+* Lock file is committed. Regenerate hashes:
++
+`terraform providers lock -platform=linux_amd64`
++
+Without it the Mac people get checksum errors.
+* Laptops use tfenv.
+
+[source,hcl]
+----
+terraform {
+  backend "s3" {}
+}
+cache_timeout: 3600
+----
+
+NOTE: 1.5.7 is the last MPL-licensed release.
+
+=== Backends compared
+
+|===
+| Backend | Locking | Our use
+
+| local | lock file on disk only | default
+| s3 | needs the DynamoDB table | all platform stacks
+|===
+
+[NOTE]
+====
+Partition key must be named LockID.
+Or locking silently fails.
+====
+
+----
+
+a paragraph between two rules
+
+----
+"""
+
+
+def test_asciidoc_titles_are_titles_of_their_level() -> None:
+    ps = parse_plaintext(ASCIIDOC, "terraform.txt")
+    assert at(ps, 1).kind is BlockKind.HEADING and at(ps, 1).text == "Terraform notes"
+    assert at(ps, 4).text == "State and backends" and at(ps, 4).section == ("Terraform notes", "State and backends")
+    assert at(ps, 30).section == ("Terraform notes", "State and backends", "Backends compared")
+    assert shows_layout("= Page\n\nsome notes\n"), "a '= Title' line shows a layout"
+    mediawiki = parse_plaintext("= WireGuard + Pi-hole =\n\nsetup notes\n", "wg.txt")
+    assert at(mediawiki, 1).kind is BlockKind.HEADING and at(mediawiki, 1).text == "WireGuard + Pi-hole"
+
+
+def test_asciidoc_nested_bullets_and_attached_lines_sit_under_their_item() -> None:
+    ps = parse_plaintext(ASCIIDOC, "terraform.txt")
+    assert at(ps, 7).kind is BlockKind.ITEM and at(ps, 7).section[-1] == "Backend", "'**' sits under '*'"
+    assert at(ps, 10).section[-1].startswith("Lock file is committed"), "the line after '+' belongs to the item"
+    assert at(ps, 12).section[-1].startswith("Lock file is committed"), "a second '+' attaches to the same item"
+    assert at(ps, 13).section[-1] == "State and backends", "the next bullet is a sibling again"
+    assert not [p for p in ps if p.text in ("+", "[source,hcl]", "[NOTE]", "|===", "====")]
+
+
+def test_an_asciidoc_listing_is_one_code_block_and_its_delimiters_are_no_underlines() -> None:
+    ps = parse_plaintext(ASCIIDOC, "terraform.txt")
+    code = at(ps, 17)
+    assert code.kind is BlockKind.CODE and (code.line_start, code.line_end) == (17, 20)
+    assert "cache_timeout: 3600" in code.text and not [p for p in ps if p.text == "cache_timeout: 3600"]
+    assert at(ps, 23).kind is BlockKind.PARAGRAPH, "the line after the block is read as notes"
+
+
+def test_an_asciidoc_table_and_admonition_block_are_read_as_notes() -> None:
+    ps = parse_plaintext(ASCIIDOC, "terraform.txt")
+    assert at(ps, 30).kind is BlockKind.TABLE_ROW, "a blank line after the header row"
+    assert at(ps, 30).text == "local — Locking: lock file on disk only; Our use: default"
+    assert at(ps, 31).text == "s3 — Locking: needs the DynamoDB table; Our use: all platform stacks"
+    inside = at(ps, 36)
+    assert inside.kind is not BlockKind.HEADING and inside.text == "Partition key must be named LockID."
+    assert at(ps, 37).kind is not BlockKind.HEADING, "the closing delimiter underlines nothing"
+    between = at(ps, 42)
+    assert between.kind is BlockKind.PARAGRAPH, "rules with blank lines around them open no block"
+
+
+def test_asciidoc_files_are_read_by_the_plain_text_reader() -> None:
+    ps = parse_text("Flat title\nsome line\n", "notes.adoc")
+    assert ps and all(p.file == "notes.adoc" for p in ps)
+    assert parse_text("= Runbook\n\n== Restarts\n\n* drain first\n", "ops.adoc")[-1].section == ("Runbook", "Restarts")

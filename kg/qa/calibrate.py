@@ -44,6 +44,7 @@ FEATURES = (
     "fact",  # what graph facts of the asked label and family add to it
     "score",  # the fused ranking score
     "margin",  # fused score of the first minus the second passage
+    "lead",  # ... minus the mean of all candidates: how far the best passage stands above the field
     "figure_missing",  # a number or a price is asked and the passage states none of that kind
     "price_missing",  # "price per ..." asked, no amount in the passage
     "other_service",  # the question names a service and the passage is about another
@@ -153,6 +154,7 @@ def signals(
         fact=top.fact,
         score=top.score,
         margin=top.score - ranked[1].score if len(ranked) > 1 else top.score,
+        lead=top.score - sum(c.score for c in ranked) / len(ranked),
         figure_missing=float(figure and not top.has_any(FIGURE_SIGNALS) and not shown & set(FIGURE_SIGNALS)),
         price_missing=float(
             query.kind is QuestionKind.PRICING

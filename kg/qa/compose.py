@@ -331,6 +331,8 @@ def compose_list(
         at = chosen.index(asked)
         heads[at] = _clip(asked.text, budget)
         reserve = len(heads[at]) + 2
+    elif not whole:
+        heads = _with_details(chosen, heads, budget)
     used: list[Passage] = [lead] if lead else []
     body: list[str] = []
     for it, head in zip(chosen, heads, strict=True):
@@ -346,6 +348,33 @@ def compose_list(
         return None  # not even the first item fits: paragraphs, not a list (the line that answers is cut instead)
     text = f"{intro}: {'; '.join(body)}" if intro else "; ".join(body)
     return Composed(_clip(prefix + text), tuple(used), is_list=True)
+
+
+def _with_details(items: list[Passage], names: list[str], budget: int) -> list[str]:
+    """Each item by its name and as much of what it says as an equal share of the room left after all the
+    names allows (a share an item does not need goes to the others): "cost of conformance: prevention
+    (training, …) + appraisal …" rather than the name alone. The names alone when they do not all fit."""
+    room = budget - sum(len(n) + 2 for n in names)
+    if room <= 0:
+        return names
+    want = [max(0, len(re.sub(r"\s+", " ", it.text).strip()) - len(n)) for it, n in zip(items, names, strict=True)]
+    extra = [0] * len(items)
+    open_ = [i for i, w in enumerate(want) if w > 0]
+    while open_ and room > 0:
+        share = room // len(open_)
+        if share == 0:
+            break
+        for i in open_:
+            give = min(share, want[i] - extra[i])
+            extra[i] += give
+            room -= give
+        open_ = [i for i in open_ if extra[i] < want[i]]
+    out = []
+    for it, name, more in zip(items, names, extra, strict=True):
+        shown = _clip(it.text, len(name) + more) if more else name
+        # a cut that adds no word to the name says nothing more than the name
+        out.append(shown if shown.startswith(name) and re.search(r"\w", shown[len(name) :]) else name)
+    return out
 
 
 def is_bare_name(query: Query) -> bool:
