@@ -299,7 +299,8 @@ class _Reader:
             return 0  # a header names its columns; "olive oil   ~ 250   (1 oz packets)" is a row of a list
         barred = "|" in self.lines[i]  # "a | b | c": rows part their cells by bars too, aligned or not
         j, rows = i + 1, []
-        if barred and ASCIIDOC_TABLE.match(self.lines[i - 1].strip() if i else "") and not self.lines[j].strip():
+        after_header = self.lines[j].strip() if j < len(self.lines) else "-"
+        if barred and not after_header and ASCIIDOC_TABLE.match(self.lines[i - 1].strip() if i else ""):
             j += 1  # AsciiDoc sets the header row apart by a blank line
         while j < len(self.lines) and self.lines[j].strip():
             line = self.lines[j].rstrip()

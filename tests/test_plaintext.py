@@ -467,6 +467,12 @@ def test_an_asciidoc_table_and_admonition_block_are_read_as_notes() -> None:
     assert between.kind is BlockKind.PARAGRAPH, "rules with blank lines around them open no block"
 
 
+def test_asciidoc_cut_short_is_read_as_far_as_it_goes() -> None:
+    for text in ("= T\n\n|===\n| a | b | c", "= T\n\n[source,sh]\n----", "= T\n\n----\nx\ny", "= T\n+", "=="):
+        ps = parse_plaintext(text, "cut.txt")  # no error
+        assert all(p.text.strip() for p in ps)
+
+
 def test_asciidoc_files_are_read_by_the_plain_text_reader() -> None:
     ps = parse_text("Flat title\nsome line\n", "notes.adoc")
     assert ps and all(p.file == "notes.adoc" for p in ps)
