@@ -34,7 +34,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.http import wsgi as gunicorn_wsgi
 
 from api.app import MAX_BODY_BYTES, SECURITY_HEADERS, create_app, warm
-from kg.errors import ConfigError
+from kg.errors import ConfigError, IngestError
 from kg.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -332,17 +332,21 @@ class Nginx:
 
 
 def notes_stamp(notes_dir: Path) -> tuple[tuple[str, int, int], ...]:
-    """(path, size, mtime ns) of every notes file: changes when a file is added, removed or written."""
-    from ingest.pipeline import NOTE_SUFFIXES  # the files ingest reads; loaded by the watcher only
+    """(path, size, mtime ns) of every notes file ingest reads (``note_files``): changes when a file is added,
+    removed or written; none while the folder is missing."""
+    from ingest.pipeline import note_files  # loaded by the watcher only
 
+    try:
+        paths = note_files(notes_dir)
+    except IngestError:
+        return ()
     found = []
-    for path in sorted(notes_dir.rglob("*")):
-        if path.suffix.lower() in NOTE_SUFFIXES and not any(part.startswith(".") for part in path.parts):
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            found.append((str(path), st.st_size, st.st_mtime_ns))
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        found.append((str(path), st.st_size, st.st_mtime_ns))
     return tuple(found)
 
 

@@ -228,12 +228,12 @@ class _Reader:
                 self.intro = ""
                 i += 1
                 continue
+            if i in self.dropped or ASCIIDOC_TABLE.match(raw) or self.attribute(i):
+                i += 1  # the closing delimiter of a block read as notes opens no block of its own
+                continue
             after_block = self.delimited(i)
             if after_block:
                 i = after_block
-                continue
-            if i in self.dropped or ASCIIDOC_TABLE.match(raw) or self.attribute(i):
-                i += 1
                 continue
             if raw == "+":
                 self.attach = True

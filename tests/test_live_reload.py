@@ -328,3 +328,8 @@ def test_the_watcher_sees_every_kind_of_notes_file_ingest_reads(tmp_path: Path) 
     (tmp_path / ".hidden" / "draft.md").write_text("# draft\n", encoding="utf-8")
     seen = {Path(path).name for path, _size, _mtime in notes_stamp(tmp_path)}
     assert seen == {f"notes{suffix}" for suffix in NOTE_SUFFIXES}
+    under_hidden = tmp_path / ".config" / "notes"
+    under_hidden.mkdir(parents=True)
+    (under_hidden / "a.md").write_text("# a\n", encoding="utf-8")
+    assert [Path(p).name for p, _s, _m in notes_stamp(under_hidden)] == ["a.md"], "only hidden parts inside count"
+    assert notes_stamp(tmp_path / "missing") == ()
