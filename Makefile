@@ -47,7 +47,7 @@ test: $(STAMP) browser services  ## set up and run the whole test suite (import 
 eval: ingest  ## score the development questions (answers, citations, abstention, latency)
 	$(BIN)/kgqa eval data/eval/qa_dev.jsonl
 
-fit: $(STAMP)  ## fit the answer confidence and abstention threshold on the training corpora (kg/qa/calibration.json)
+fit: $(STAMP)  ## fit ranking, two-step hand-over, confidence and abstention threshold on the train corpora (kg/qa/ranking.json, kg/qa/calibration.json)
 	$(BIN)/python scripts/fit.py
 
 bench: ingest  ## latency benchmarks (answer core and HTTP)

@@ -44,15 +44,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 _t_import = time.perf_counter()
 from stats import percentile  # noqa: E402  (bench/ is on sys.path when a script runs)
 
-from kg.model import QuestionKind  # noqa: E402
 from kg.qa.answer import (  # noqa: E402
     NOT_IN_NOTES,
     Scored,
-    _bridge,
     _citations,
     _fact_refs,
     check_question,
     confidence,
+    two_steps,
     vector_fn,
 )
 from kg.qa.calibrate import signals  # noqa: E402
@@ -113,15 +112,10 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
     acc["other"] += (clock() - t0) * 1000
     scored = rank(q)
     asked = scored.query.kind
-    hops = []
-    if scored.query.kind is QuestionKind.MULTI_HOP and scored.query.clauses:
-        first = rank(scored.query.clauses[0])
-        if first.ranked:
-            bridge = timed("other", _bridge, index, first.query, first.ranked[0].passage)
-            second = rank(" ".join([scored.query.clauses[1], *bridge[:2]]))
-            if second.ranked:
-                hops = [first.ranked[0]]
-                scored = Scored(second.query, second.ranked, second.sparql or first.sparql)
+    # a two-step question: its steps' ranking is timed stage by stage, the hand-over between them as other
+    staged, t = sum(acc.values()), clock()
+    scored, hops = two_steps(index, rank, scored)
+    acc["other"] += (clock() - t) * 1000 - (sum(acc.values()) - staged)
     ranked = scored.ranked
     facts = list(ranked[0].facts) if ranked else []
     composed = timed("compose", lambda: compose(index, scored.query, ranked, facts) if ranked else None)

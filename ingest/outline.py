@@ -23,6 +23,8 @@ SEPARATORS = re.compile(r"\s+[-–—]\s+|\s*[:(]|\s+vs\.?\s+|@", re.I)
 SENTENCE_START = re.compile(r"^(?:A|An|The|It|It's|They|We|You|I|If|This|These|That|There)\s", re.I)
 # Document words that are written in capitals but name no service.
 GENERIC_ACRONYMS = frozenset({"FAQ", "FAQS", "TODO", "NOTE", "NOTES", "TIP", "TIPS", "TL;DR", "QA", "OK"})
+# a sentence ends inside the line ("H1 - Q seen. 4 fob. super on"): a line of notes, not a title
+SENTENCE_BREAK = re.compile(r"\b[a-z]{3,}\.\s+\S")
 OPEN_LAST_WORD = re.compile(r"\b(?:a|an|the|to|of|by|for|with|and|or|in|on|at|from|that|is|are|than)$", re.I)
 
 
@@ -52,7 +54,7 @@ def looks_like_heading(line: str, next_line: str, nested: bool = False) -> bool:
         return False
     if not (s[0].isupper() or s[0].isdigit()):
         return False
-    if s.endswith((".", ",", ";", "|", "…")) or OPEN_LAST_WORD.search(s.rstrip(":")):
+    if s.endswith((".", ",", ";", "|", "…")) or OPEN_LAST_WORD.search(s.rstrip(":")) or SENTENCE_BREAK.search(s):
         return False
     question = s.endswith("?")
     if not question and (FINITE_VERB.search(f" {s} ") or SENTENCE_START.match(s)):

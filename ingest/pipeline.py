@@ -55,7 +55,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "47"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "48"  # bump when parsing or extraction changes, so old indexes are rebuilt
 NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".org", ".adoc", ".asciidoc")
 
 

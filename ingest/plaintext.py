@@ -57,6 +57,7 @@ LIST_ITEMS = (BlockKind.ITEM, BlockKind.STEP)
 TITLE_WORDS = 10  # the longest title, as in outline.looks_like_heading
 SHORT_TITLE_WORDS = 4  # the longest title over a paragraph with no mark (wrapped prose runs longer)
 UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
+RULE = re.compile(r"^([-=_~*#])\1{2,}$")  # a line of one mark repeated: "-----", "=====", "_____"
 BRACKETED = re.compile(r"^\[(?P<title>[^\[\]\s][^\[\]]*)\]$")
 ATX = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)(?:\s+#+)?$")
 EQUALS_TITLE = re.compile(r"^(?P<equals>={1,6})\s+(?P<title>[^\W\d_].*?)(?:\s+=+)?$")  # "== Section", "= Page ="
@@ -169,9 +170,13 @@ class _Reader:
         below = self.lines[i + 1].strip() if i + 1 < len(self.lines) else ""
         if raw[:1].isspace() or not s:
             return None
+        above = self.lines[i - 1].strip() if i else ""
         if (
             UNDERLINE.match(below)
             and i + 1 not in self.dropped
+            # a title stands apart from the paragraph above it (or under a rule over it); a rule under the
+            # last line of a paragraph sets the paragraph off from what follows
+            and (not above or bool(UNDERLINE.match(above)))
             and not UNDERLINE.match(s)
             and not _marked(s)
             and len(s.split()) <= TITLE_WORDS
@@ -234,6 +239,13 @@ class _Reader:
             after_block = self.delimited(i)
             if after_block:
                 i = after_block
+                continue
+            if RULE.match(raw):
+                # a rule on its own (no title over it, no block it opens): it sets what is above apart from
+                # what follows, and says nothing itself
+                self.items, self.intro = [], ""
+                self.cards.forget()
+                i += 1
                 continue
             if raw == "+":
                 self.attach = True
@@ -446,10 +458,16 @@ def shows_layout(text: str) -> bool:
             return True
         if _opens_layout(s):
             return True
-        if _all_caps(s) and s[0].isalpha() and len(re.findall(r"[A-Z]{2,}", s)) >= 2 and not _marked(s):
-            # "DISK AND FILESYSTEMS", "MEMORY / OOM"; a lone "STS" or "IOPS |" is as likely a token of a
-            # wrapped command or a table fragment
-            return len(s.split()) <= TITLE_WORDS
+        if (
+            _all_caps(s)
+            and s[0].isalpha()
+            and len(re.findall(r"[A-Z]{2,}", s)) >= 2
+            and not _marked(s)
+            and len(_ASIDE.sub("", s).split()) <= TITLE_WORDS
+        ):
+            # "DISK AND FILESYSTEMS", "MEMORY / OOM", "HIVE LOG 2025 (typed up later)"; a lone "STS" or
+            # "IOPS |" is as likely a token of a wrapped command or a table fragment
+            return True
         if s[0] in "=-" and UNDERLINE.match(s) and above and not UNDERLINE.match(above):
             return True
     return False

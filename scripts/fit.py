@@ -13,7 +13,12 @@ the train split is fitted on:
    from which answering handles a question right more often than abstaining (``decision_threshold``).
    → ``kg/qa/calibration.json``
 
-Both steps run once for each pool size of ``POOL_GRID`` (passages taken from each of the vector and the keyword
+Between the two, **the two-step hand-over** (``Bridge``: how what the first step of a two-step question finds is
+passed to its second step) is chosen from ``BRIDGE_GRID`` by the most train two-step questions answered right,
+each train corpus answered with the ranking weights fitted without it; the confidence is then collected with
+it (a train corpus with the hand-over chosen without it). → ``kg/qa/ranking.json``
+
+All steps run once for each pool size of ``POOL_GRID`` (passages taken from each of the vector and the keyword
 search); the pool kept is the one whose leave-one-corpus-out probabilities handle the most train questions
 right (the smaller on ties), stored with the ranking weights.
 
@@ -39,11 +44,21 @@ sys.path.insert(0, str(ROOT))
 
 from api.corpora import corpus_engine, load_corpora  # noqa: E402
 from kg.errors import ConfigError  # noqa: E402
+from kg.model import QuestionKind  # noqa: E402
 from kg.qa.answer import rank  # noqa: E402
 from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
 from kg.qa.evaluate import answer_correct, ece, load_qa, reliability  # noqa: E402
-from kg.qa.retrieve import RANK_FEATURES, RANKING, load_ranking, load_weights  # noqa: E402
+from kg.qa.question import analyse  # noqa: E402
+from kg.qa.retrieve import (  # noqa: E402
+    BRIDGE_GRID,
+    RANK_FEATURES,
+    RANKING,
+    Bridge,
+    load_bridge,
+    load_ranking,
+    load_weights,
+)
 from kg.settings import Settings  # noqa: E402
 
 NEUTRAL = Calibration(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES), 0.0, 0.0)
@@ -131,17 +146,74 @@ def fit_ranking_loco(
     return fit_ranking(rows, c_best), c_best, loco, without[c_best]
 
 
+BRIDGES = tuple(
+    Bridge(label, new, names)
+    for label in BRIDGE_GRID["label_words"]
+    for new in BRIDGE_GRID["new_words"]
+    for names in BRIDGE_GRID["names"]
+)
+
+
+def bridge_hits(
+    corpus: dict[str, Any], cache: Path, root: Path, weights: tuple[float, ...], pool: int
+) -> list[dict[Bridge, bool]]:
+    """For each answerable question of the corpus that is answered in two steps: whether its answer (abstention
+    off) is right with each hand-over of the grid."""
+    engine = _engine(corpus, cache, root)
+    lexicon = engine.index.lexicon
+    out = []
+    for qa in corpus["qa"]:
+        for item in load_qa(root / qa):
+            q = item["question"]
+            if not item.get("answers"):
+                continue
+            query = analyse(q, lexicon, lexicon.normalise(q))
+            if query.kind is not QuestionKind.MULTI_HOP or not query.clauses:
+                continue
+            out.append(
+                {
+                    b: answer_correct(item, engine.answer(q, threshold=0.0, weights=weights, pool=pool, bridge=b))
+                    for b in BRIDGES
+                }
+            )
+    return out
+
+
+def best_bridge(hits: list[dict[Bridge, bool]]) -> Bridge:
+    """The hand-over answering the most of these questions right; on ties the one handing over least (the
+    shortest labels, fewest words and names)."""
+    return max(BRIDGES, key=lambda b: (sum(h[b] for h in hits), [-v for v in b]))
+
+
+def fit_bridge_loco(by_corpus: dict[str, list[dict[Bridge, bool]]]) -> tuple[Bridge, dict[str, Bridge], int, int]:
+    """The hand-over chosen on all train corpora; for each corpus the one chosen without it; how many two-step
+    questions each corpus's left-out choice answers right; and how many the full choice does."""
+    every = [h for hits in by_corpus.values() for h in hits]
+    best = best_bridge(every)
+    without = {name: best_bridge([h for n, hs in by_corpus.items() if n != name for h in hs]) for name in by_corpus}
+    loco = sum(h[without[name]] for name, hits in by_corpus.items() for h in hits)
+    return best, without, loco, sum(h[best] for h in every)
+
+
 def collect(
-    corpus: dict[str, Any], cache: Path, root: Path, weights: tuple[float, ...] | None, pool: int
+    corpus: dict[str, Any],
+    cache: Path,
+    root: Path,
+    weights: tuple[float, ...] | None,
+    pool: int,
+    bridge: Bridge | None = None,
 ) -> list[dict[str, Any]]:
     """One row per question: signals, whether the never-abstaining answer is right, and labels; ranked by
-    ``weights`` (None: the fitted ones) over pools of ``pool`` passages."""
+    ``weights`` (None: the fitted ones) over pools of ``pool`` passages, two-step questions handed over by
+    ``bridge`` (None: the fitted one)."""
     engine = _engine(corpus, cache, root)
     rows = []
     for qa in corpus["qa"]:
         for item in load_qa(root / qa):
             sig: dict[str, float] = {}
-            ans = engine.answer(item["question"], threshold=0.0, signals_out=sig, weights=weights, pool=pool)
+            ans = engine.answer(
+                item["question"], threshold=0.0, signals_out=sig, weights=weights, pool=pool, bridge=bridge
+            )
             rows.append(
                 {
                     "corpus": corpus["name"],
@@ -232,6 +304,8 @@ class Fitted:
     weights: tuple[float, ...]
     c_rank: float
     loco_rank: dict[float, float]
+    bridge: Bridge
+    bridge_figures: dict[str, int]  # two-step train questions: count, right with the choice, left-out choices
     rows: list[dict[str, Any]]
     train: list[dict[str, Any]]
     test: list[dict[str, Any]]
@@ -250,13 +324,22 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
         cand_rows += collect_candidates(corpus, cache, root, pool)
     cand_train = [r for r in cand_rows if split[r["corpus"]] == "train"]
     weights, c_rank, loco_rank, ranked_without = fit_ranking_loco(cand_train)
-    # 2. confidence, under the new ranking. A train corpus is answered with ranking weights fitted without it
+    # 2. the two-step hand-over, each train corpus ranked by the weights fitted without it
+    hits: dict[str, list[dict[Bridge, bool]]] = {}
+    for corpus in corpora:
+        if split[corpus["name"]] == "train":
+            print(f"pool {pool}: two-step questions of {corpus['name']} ...", flush=True)
+            hits[corpus["name"]] = bridge_hits(corpus, cache, root, ranked_without[corpus["name"]], pool)
+    bridge, bridged_without, bridge_loco, bridge_right = fit_bridge_loco(hits)
+    bridge_figures = {"questions": sum(map(len, hits.values())), "right": bridge_right, "left_out": bridge_loco}
+    # 3. confidence, under the new ranking. A train corpus is answered with ranking weights fitted without it
     # (cross-fitting), so the confidence learns how far to trust a ranking on notes it was not fitted on, as
     # every user's notes are; the test split is answered with these weights, as the service will.
     rows: list[dict[str, Any]] = []
     for corpus in corpora:
         print(f"pool {pool}: answering {corpus['name']} ...", flush=True)
-        rows += collect(corpus, cache, root, ranked_without.get(corpus["name"], weights), pool)
+        name = corpus["name"]
+        rows += collect(corpus, cache, root, ranked_without.get(name, weights), pool, bridged_without.get(name, bridge))
     train = [r for r in rows if split[r["corpus"]] == "train"]
     test = [r for r in rows if split[r["corpus"]] == "test"]
     losses = {c: log_loss(out_of_corpus(train, c), train) for c in C_GRID}
@@ -282,7 +365,21 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
     )
     handled = handled_right(oof, train, threshold)
     return Fitted(
-        pool, cand_rows, cand_train, weights, c_rank, loco_rank, rows, train, test, losses, oof, final, handled
+        pool,
+        cand_rows,
+        cand_train,
+        weights,
+        c_rank,
+        loco_rank,
+        bridge,
+        bridge_figures,
+        rows,
+        train,
+        test,
+        losses,
+        oof,
+        final,
+        handled,
     )
 
 
@@ -326,6 +423,7 @@ def main() -> int:
         "features": list(RANK_FEATURES),
         "weights": list(best.weights),
         "pool": best.pool,
+        "bridge": best.bridge._asdict(),
         "meta": {
             "model": "pairwise logistic regression (right passage against each wrong one), weights L1-normalised",
             "C": best.c_rank,
@@ -333,20 +431,34 @@ def main() -> int:
             + ", ".join(f"{k}: {fits[k].handled}" for k in pools),
             "train_corpora": sorted({r["corpus"] for r in best.cand_train}),
             "train_questions": len(best.cand_train),
+            "bridge_rule": "most train two-step questions answered right (abstention off) over the grid "
+            + json.dumps(BRIDGE_GRID)
+            + f": {best.bridge_figures['right']} of {best.bridge_figures['questions']}; each corpus left out of "
+            f"the choice: {best.bridge_figures['left_out']}",
         },
     }
     args.ranking.write_text(json.dumps(ranking_doc, indent=1) + "\n", encoding="utf-8")
     args.out.write_text(json.dumps(best.calibration.to_json(), indent=1) + "\n", encoding="utf-8")
     load_ranking.cache_clear()
+    load_bridge.cache_clear()
     pool_line = (
         f"\nPool size {best.pool} (passages taken from each of the vector and the keyword search; train questions "
         "handled right on leave-one-corpus-out probabilities: "
         + ", ".join(f"{k}: {fits[k].handled} of {len(fits[k].train)}" for k in pools)
         + ").\n"
     )
+    figures_b = best.bridge_figures
+    bridge_line = (
+        f"\nTwo-step hand-over: labels of up to {best.bridge.label_words} words name the thing the first step "
+        f"found, else its {best.bridge.new_words} rarest new words; the second step gets the first "
+        f"{best.bridge.names} of the names. Chosen from {len(BRIDGES)} settings by the train two-step questions "
+        f"answered right: {figures_b['right']} of {figures_b['questions']} ({figures_b['left_out']} with each "
+        "corpus left out of the choice).\n"
+    )
     report = (
         _report(corpora, best.rows, best.train, best.test, best.calibration, best.oof, best.losses)
         + pool_line
+        + bridge_line
         + _rank_report(corpora, best.cand_rows, previous, best.weights, best.c_rank, best.loco_rank)
     )
     args.report.write_text(report, encoding="utf-8")

@@ -83,7 +83,35 @@ def test_the_pool_size_is_fitted_with_the_weights_and_a_bad_one_is_refused(tmp_p
         load_ranking(missing)
 
 
-def test_the_threshold_is_where_answering_and_abstaining_handle_a_question_right_equally_often() -> None:
+def test_the_two_step_hand_over_is_fitted_from_its_grid_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    from kg.qa.retrieve import BRIDGE_GRID, RANKING, Bridge, load_bridge
+
+    doc = json.loads(RANKING.read_text())
+    bridge = load_bridge()
+    assert bridge == Bridge(**doc["bridge"])
+    assert all(getattr(bridge, k) in grid for k, grid in BRIDGE_GRID.items()), "the hand-over is one of those tried"
+    assert "two-step questions answered right" in doc["meta"]["bridge_rule"]
+    for bad in ({**doc["bridge"], "names": 0}, {**doc["bridge"], "label_words": "four"}, {"names": 1}):
+        path = tmp_path / "ranking-bad-bridge.json"
+        path.write_text(json.dumps({**doc, "bridge": bad}))
+        with pytest.raises(ConfigError, match="make fit"):
+            load_bridge(path)
+
+
+def test_the_hand_over_choice_counts_right_answers_and_prefers_handing_over_less() -> None:
+    fit = _fit_script()
+    small, large = fit.BRIDGES[0], fit.BRIDGES[-1]
+    # two questions: the largest hand-over answers both, the smallest one
+    hits = [{b: b == large for b in fit.BRIDGES}, {b: True for b in fit.BRIDGES}]
+    assert fit.best_bridge(hits) == large
+    assert fit.best_bridge([{b: True for b in fit.BRIDGES}]) == small  # a tie: the least handed over
+    # leave-one-corpus-out: a corpus's own questions do not choose its hand-over
+    best, without, loco, right = fit.fit_bridge_loco({"a": [hits[0]], "b": [hits[1]]})
+    assert best == large and right == 2
+    assert without == {"a": small, "b": large} and loco == 1
+
+
+def _fit_script():  # type: ignore[no-untyped-def]
     import importlib.util
     import sys
 
@@ -91,6 +119,11 @@ def test_the_threshold_is_where_answering_and_abstaining_handle_a_question_right
     assert spec is not None and spec.loader is not None
     fit = sys.modules["kgqa_fit"] = importlib.util.module_from_spec(spec)  # its dataclasses look themselves up
     spec.loader.exec_module(fit)
+    return fit
+
+
+def test_the_threshold_is_where_answering_and_abstaining_handle_a_question_right_equally_often() -> None:
+    fit = _fit_script()
     # four corpora: right answers score high, unanswerable questions low, wrong answers in between; of the wrong
     # answers half are to unanswerable questions (u = 1/2), so answering wins from p = 1/3
     rows, probs = [], []

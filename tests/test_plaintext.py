@@ -477,3 +477,51 @@ def test_asciidoc_files_are_read_by_the_plain_text_reader() -> None:
     ps = parse_text("Flat title\nsome line\n", "notes.adoc")
     assert ps and all(p.file == "notes.adoc" for p in ps)
     assert parse_text("= Runbook\n\n== Restarts\n\n* drain first\n", "ops.adoc")[-1].section == ("Runbook", "Restarts")
+
+
+HIVE_LOG = """HIVE LOG 2025  (typed up from the paper notebook in the shed, so some of it is late)
+apiary = plot 14, facing SE
+abbrevs: QS = queen seen
+  fob = frames of brood
+weights are guesses unless it says scales
+---------------------------------------------
+
+11/05/25 H3 moved to the far stand
+   H2 - 8 fob, 2nd super on
+18/05/25 H1 - Q seen. 4 fob. super 1 full-ish
+   H2 - 3 QC, 2 sealed
+25/05/25 H3 - left alone
+   N1 fed 1L
+"""
+
+
+def test_a_long_capitals_first_line_does_not_hide_the_layout_of_the_rest() -> None:
+    # the first line is capitals followed by a remark too long for a title; the indented lines below still
+    # show the file's layout
+    assert shows_layout(HIVE_LOG)
+    ps = parse_text(HIVE_LOG, "log.txt")
+    assert at(ps, 9).section[-1:] == ("11/05/25 H3 moved to the far stand",)  # indented under its entry
+    assert at(ps, 4).section[-1:] == ("abbrevs",)
+
+
+def test_a_rule_under_a_paragraph_sets_it_apart_and_titles_nothing() -> None:
+    ps = parse_text(HIVE_LOG, "log.txt")
+    assert at(ps, 5).text == "weights are guesses unless it says scales"
+    assert all("weights are guesses" not in p.heading for p in ps)
+    assert not any(set(p.text) <= set("-=_ ") for p in ps)  # the rule itself is no passage
+    assert not any("abbrevs" in p.heading for p in ps if p.line_start > 5)  # nor is what follows under "abbrevs:"
+
+
+def test_a_log_entry_with_sentences_in_it_is_no_title_over_the_entries_after_it() -> None:
+    ps = parse_text(HIVE_LOG, "log.txt")
+    # an entry line of several sentences heads its own indented lines, not the later entries
+    assert at(ps, 11).section[-1:] == ("18/05/25 H1",)
+    assert not any("18/05/25" in p.heading for p in ps if p.line_start >= 12), [p.heading for p in ps]
+    assert at(ps, 13).section[-1:] == ("25/05/25 H3 - left alone",)
+
+
+def test_rules_on_their_own_are_no_titles() -> None:
+    text = "=====\nGear list\n=====\n\ntent 1.2 kg\n\n----------\n\nstove 90 g\n"
+    ps = parse_plaintext(text, "gear.txt")
+    assert [p.heading for p in ps if not p.is_heading] == ["Gear list", "Gear list"]
+    assert not any(set(p.text) <= set("-=") for p in ps)

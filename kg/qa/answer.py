@@ -6,6 +6,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -17,13 +18,21 @@ from kg.qa.calibrate import Calibration, load_calibration, signals
 from kg.qa.compose import compose
 from kg.qa.index import Index
 from kg.qa.question import Query, analyse
-from kg.qa.retrieve import Candidate, candidates, gather, label_value, line_label, pool_size, sparql_facts
+from kg.qa.retrieve import (
+    Bridge,
+    Candidate,
+    candidates,
+    gather,
+    label_value,
+    line_label,
+    load_bridge,
+    pool_size,
+    sparql_facts,
+)
 from kg.text import content_terms, stem, words
 from kg.vocab import FRAME_WORDS
 
 NOT_IN_NOTES = "That is not in your notes."
-MAX_BRIDGE_LABEL = 4  # words of a line's label that can name the thing a first hop found
-BRIDGE_WORDS = 2  # the first hop's rarest new words added to the second
 # where the value after a line's label stops naming the thing: a remark, a reason, a second clause
 _VALUE_END = re.compile(r"\s*(?:[,;.()!?]\s|[,;()]|\s(?:b/c|because|but|so|since|-|–|—)\s)")
 NAME_TOKEN = re.compile(r"\b([A-Z][A-Z0-9]{1,6}|[A-Z][a-z]+[A-Z][A-Za-z0-9]+)\b")
@@ -101,7 +110,7 @@ def _embedding_threads() -> ThreadPoolExecutor:
     return pool
 
 
-def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
+def _bridge(index: Index, first: Query, passage: Passage, fitted: Bridge) -> list[str]:
     """What the first hop's passage is about, for the second hop: the label it opens with, then the names
     in it that the first clause did not already name; its rarest new words when it has neither."""
     asked = {m.service for m in first.mentions}
@@ -121,13 +130,13 @@ def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
             names.append(tok)
     # what the line is about, when it opens with a label ("saber: supe = I found out", "worker :: proxies ...")
     head = line_label(passage.text)
-    if head and len(head.split()) <= MAX_BRIDGE_LABEL and not set(content_terms(head)) & asked_terms:
+    if head and len(head.split()) <= fitted.label_words and not set(content_terms(head)) & asked_terms:
         names.insert(0, head)
     elif head and set(content_terms(head)) & asked_terms:
         # the line's label is the description ("house wiring = copper b/c ..."): what it says it is names
         # the thing
         value = _VALUE_END.split(label_value(passage.text), maxsplit=1)[0].strip()
-        if value and len(value.split()) <= MAX_BRIDGE_LABEL:
+        if value and len(value.split()) <= fitted.label_words:
             names.insert(0, value)
     if names:
         return list(dict.fromkeys(names))
@@ -135,8 +144,27 @@ def _bridge(index: Index, first: Query, passage: Passage) -> list[str]:
     lexicon = index.lexicon
     new = {stem(w): w for w in words(passage.text) if w.isalpha() and len(w) > 2 and w not in FRAME_WORDS}
     new = {t: w for t, w in new.items() if t not in asked_terms and lexicon.known(t)}
-    names += [new[t] for t in sorted(new, key=lambda t: (-lexicon.idf(t), t))[:BRIDGE_WORDS]]
+    names += [new[t] for t in sorted(new, key=lambda t: (-lexicon.idf(t), t))[: fitted.new_words]]
     return list(dict.fromkeys(names))
+
+
+def two_steps(
+    index: Index, rank_text: Callable[[str], Scored], scored: Scored, bridge: Bridge | None = None
+) -> tuple[Scored, list[Candidate]]:
+    """A two-step question ("the X that does Y - what is its Z") answered in two steps: its first clause is
+    ranked, what the best passage is about is added to the second clause, and that is ranked in its place.
+    The candidates to answer from, and the first step's passage when there was one (cited too)."""
+    if scored.query.kind is not QuestionKind.MULTI_HOP or not scored.query.clauses:
+        return scored, []
+    fitted = bridge or load_bridge()
+    first = rank_text(scored.query.clauses[0])
+    if not first.ranked:
+        return scored, []
+    names = _bridge(index, first.query, first.ranked[0].passage, fitted)
+    second = rank_text(" ".join([scored.query.clauses[1], *names[: fitted.names]]))
+    if not second.ranked:
+        return scored, []
+    return Scored(second.query, second.ranked, second.sparql or first.sparql), [first.ranked[0]]
 
 
 def confidence(scored: Scored, calibration: Calibration, signals_read: dict[str, float]) -> float:
@@ -158,9 +186,11 @@ def answer(
     signals_out: dict[str, float] | None = None,
     weights: tuple[float, ...] | None = None,
     pool: int | None = None,
+    bridge: Bridge | None = None,
 ) -> Answer:
     """Answer a question from the index; ``threshold`` (default: the fitted one) is the confidence under
-    which the engine says the answer is not in the notes."""
+    which the engine says the answer is not in the notes; ``weights``, ``pool`` and ``bridge`` replace the
+    fitted ranking weights, pool size and two-step hand-over (for fitting)."""
     calibration = calibration or load_calibration()
     threshold = calibration.threshold if threshold is None or threshold < 0 else threshold
     t0 = time.perf_counter()
@@ -168,15 +198,7 @@ def answer(
     timings: dict[str, float] = {}
     scored = rank(index, embed, q, weights, pool)
     asked = scored.query.kind  # a question answered in two steps is read by its second step's query
-    hops: list[Candidate] = []
-    if scored.query.kind is QuestionKind.MULTI_HOP and scored.query.clauses:
-        first = rank(index, embed, scored.query.clauses[0], weights, pool)
-        if first.ranked:
-            bridge = _bridge(index, first.query, first.ranked[0].passage)
-            second = rank(index, embed, " ".join([scored.query.clauses[1], *bridge[:2]]), weights, pool)
-            if second.ranked:
-                hops = [first.ranked[0]]
-                scored = Scored(second.query, second.ranked, second.sparql or first.sparql)
+    scored, hops = two_steps(index, lambda text: rank(index, embed, text, weights, pool), scored, bridge)
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     ranked = scored.ranked
     facts = list(ranked[0].facts) if ranked else []

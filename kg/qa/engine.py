@@ -19,6 +19,7 @@ from kg.model import Answer, Fact, FactKind
 from kg.qa.answer import answer, vector_fn
 from kg.qa.calibrate import Calibration, load_calibration
 from kg.qa.index import Index, missing_parts
+from kg.qa.retrieve import Bridge
 from kg.settings import Settings
 from kg.sparql_guard import check_query
 from kg.sparql_sandbox import Limits, SparqlSandbox
@@ -102,11 +103,12 @@ class Engine:
         signals_out: dict[str, float] | None = None,
         weights: tuple[float, ...] | None = None,
         pool: int | None = None,
+        bridge: Bridge | None = None,
     ) -> Answer:
         """Answer a question. Raises BadRequest (empty / not text) or PayloadTooLarge (too long).
         ``threshold`` overrides the abstention threshold (0: never abstain, for evaluation and fitting);
-        ``signals_out`` receives the signals the confidence was computed from; ``weights`` and ``pool`` replace
-        the fitted ranking weights and pool size (for fitting)."""
+        ``signals_out`` receives the signals the confidence was computed from; ``weights``, ``pool`` and
+        ``bridge`` replace the fitted ranking weights, pool size and two-step hand-over (for fitting)."""
         k = self.settings.top_k if top_k is None else top_k
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 20:
             raise BadRequest(f"top_k must be an integer from 1 to 20, got {k!r}", code="bad_top_k")
@@ -121,6 +123,7 @@ class Engine:
             signals_out=signals_out,
             weights=weights,
             pool=pool,
+            bridge=bridge,
         )
 
     def sparql(self, query: str, accept: str = "application/sparql-results+json") -> SparqlResult:

@@ -97,6 +97,30 @@ def load_ranking(path: Path = RANKING) -> tuple[tuple[float, ...], int]:
         raise ConfigError(f"cannot read the ranking weights {path}: {exc} (run `make fit`)") from exc
 
 
+class Bridge(NamedTuple):
+    """How the first step of a two-step question hands what it found to the second (fitted, see ``make fit``)."""
+
+    label_words: int  # the longest label of a line (in words) taken as the name of the thing it is about
+    new_words: int  # the first step's rarest new words handed on when its passage names nothing
+    names: int  # how many of the names found are added to the second step's question
+
+
+BRIDGE_GRID = {"label_words": (2, 3, 4, 5, 6), "new_words": (1, 2, 3), "names": (1, 2, 3)}  # what make fit tries
+
+
+@lru_cache(maxsize=4)
+def load_bridge(path: Path = RANKING) -> Bridge:
+    """The fitted hand-over between the two steps of a two-step question."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))["bridge"]
+        bridge = Bridge(**{k: int(doc[k]) for k in Bridge._fields})
+        if min(bridge) < 1:
+            raise ValueError(f"bridge {bridge} holds a count under 1")
+        return bridge
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot read the two-step hand-over of {path}: {exc} (run `make fit`)") from exc
+
+
 def load_weights(path: Path = RANKING) -> tuple[float, ...]:
     """The fitted ranking weights, in RANK_FEATURES order."""
     return load_ranking(path)[0]
