@@ -91,7 +91,13 @@ def test_the_two_step_hand_over_is_fitted_from_its_grid_and_a_bad_one_is_refused
     assert bridge == Bridge(**doc["bridge"])
     assert all(getattr(bridge, k) in grid for k, grid in BRIDGE_GRID.items()), "the hand-over is one of those tried"
     assert "two-step questions answered right" in doc["meta"]["bridge_rule"]
-    for bad in ({**doc["bridge"], "names": 0}, {**doc["bridge"], "label_words": "four"}, {"names": 1}):
+    for bad in (
+        {**doc["bridge"], "names": 0},
+        {**doc["bridge"], "label_words": "four"},
+        {**doc["bridge"], "label_words": 2.7},  # not truncated to 2
+        {**doc["bridge"], "names": True},
+        {"names": 1},
+    ):
         path = tmp_path / "ranking-bad-bridge.json"
         path.write_text(json.dumps({**doc, "bridge": bad}))
         with pytest.raises(ConfigError, match="make fit"):

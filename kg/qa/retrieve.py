@@ -113,10 +113,10 @@ def load_bridge(path: Path = RANKING) -> Bridge:
     """The fitted hand-over between the two steps of a two-step question."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))["bridge"]
-        bridge = Bridge(**{k: int(doc[k]) for k in Bridge._fields})
-        if min(bridge) < 1:
-            raise ValueError(f"bridge {bridge} holds a count under 1")
-        return bridge
+        counts = [doc[k] for k in Bridge._fields]
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in counts):
+            raise ValueError(f"bridge {doc} holds a setting that is not a whole count of 1 or more")
+        return Bridge(*counts)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"cannot read the two-step hand-over of {path}: {exc} (run `make fit`)") from exc
 
