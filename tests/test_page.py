@@ -43,6 +43,9 @@ if not Path(CHROMIUM).exists():
     )
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 expect = sync_api.expect
+# an assertion waits as long as a page action may (Playwright's own default, 5 s, is short for the first answer
+# of a served engine on a busy 2-core machine: one such wait ran out once)
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
