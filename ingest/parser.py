@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import outline
-from ingest.markdown import parse_markdown
+from ingest.markdown import MARKDOWN_SUFFIXES, parse_markdown
 from ingest.orgmode import ORG_SUFFIXES, parse_org
 from ingest.outline import BULLET, LONE_BULLET, is_continuation_start, normalise_text
 from ingest.plaintext import ASCIIDOC_SUFFIXES, parse_plaintext, shows_layout
@@ -239,7 +239,7 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def _parse_text(text: str, rel: str) -> list[Passage]:
-    if rel.lower().endswith((".md", ".markdown")):
+    if rel.lower().endswith(MARKDOWN_SUFFIXES):
         return parse_markdown(text, rel)
     if rel.lower().endswith(ORG_SUFFIXES):
         return parse_org(text, rel)

@@ -30,7 +30,10 @@ from ingest.embedding import (
     vector_identity,
 )
 from ingest.filecache import Derived, FileCache, FileEntry, entry_key, parser_identity, passage_row, write_entries
+from ingest.markdown import MARKDOWN_SUFFIXES
+from ingest.orgmode import ORG_SUFFIXES
 from ingest.parser import UTF16_BOMS, decode_notes, parse_text
+from ingest.plaintext import ASCIIDOC_SUFFIXES
 from ingest.services import build_services
 from kg.counts import logic_digest as counts_digest
 from kg.counts import write_counts
@@ -56,7 +59,7 @@ from kg.settings import Settings
 log = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "48"  # bump when parsing or extraction changes, so old indexes are rebuilt
-NOTE_SUFFIXES = (".txt", ".md", ".markdown", ".org", ".adoc", ".asciidoc")
+NOTE_SUFFIXES = (".txt", *MARKDOWN_SUFFIXES, *ORG_SUFFIXES, *ASCIIDOC_SUFFIXES)  # the files the readers read
 
 
 @dataclass

@@ -217,6 +217,11 @@ class _Reader:
             return s, 0, i
         return None
 
+    def close_lists(self) -> None:
+        """A title, a rule or a delimited block: no item, list lead-in or flashcard above carries on past it."""
+        self.items, self.intro = [], ""
+        self.cards.forget()
+
     def emit(self, block: Block) -> None:
         self.blocks.append(block)
         self.last = block
@@ -243,8 +248,7 @@ class _Reader:
             if RULE.match(raw):
                 # a rule on its own (no title over it, no block it opens): it sets what is above apart from
                 # what follows, and says nothing itself
-                self.items, self.intro = [], ""
-                self.cards.forget()
+                self.close_lists()
                 i += 1
                 continue
             if raw == "+":
@@ -254,8 +258,7 @@ class _Reader:
             found = self.title(i)
             if found is not None:
                 text, level, last = found
-                self.items, self.intro = [], ""
-                self.cards.forget()
+                self.close_lists()
                 self.emit(Block(BlockKind.HEADING, clean(text), i + 1, last + 1, level=level))
                 i = last + 1
                 continue
@@ -289,8 +292,7 @@ class _Reader:
         tight = bool(self.lines[i + 1].strip()) and bool(self.lines[end - 1].strip()) and end - i > 2
         if not (BRACKETED.match(above) or (not above and tight)):
             return 0
-        self.items, self.intro = [], ""
-        self.cards.forget()
+        self.close_lists()
         if not listing:
             self.dropped.update((i, end))
             return i + 1

@@ -34,6 +34,7 @@ import logging
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -146,12 +147,7 @@ def fit_ranking_loco(
     return fit_ranking(rows, c_best), c_best, loco, without[c_best]
 
 
-BRIDGES = tuple(
-    Bridge(label, new, names)
-    for label in BRIDGE_GRID["label_words"]
-    for new in BRIDGE_GRID["new_words"]
-    for names in BRIDGE_GRID["names"]
-)
+BRIDGES = tuple(Bridge(*values) for values in product(*(BRIDGE_GRID[f] for f in Bridge._fields)))  # every setting
 
 
 def bridge_hits(
