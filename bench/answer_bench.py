@@ -132,7 +132,7 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
         facts = []
     else:
         text = composed.text
-        _citations(index, scored.query, ranked, hops, s.top_k, composed.passages, composed.is_list)
+        _citations(index, scored.query, ranked, hops, s.top_k, composed.passages, composed.is_list, composed.revised)
     acc["compose"] += (clock() - t) * 1000
     timed("other", _fact_refs, index, facts)
     return text

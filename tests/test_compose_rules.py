@@ -746,3 +746,42 @@ def test_list_items_too_long_to_show_whole_share_the_room_left_after_their_names
     assert "usual suspects: too cold, underpitched, mashed too hot (unfermentable wort), old yeast" in out.text
     assert "check with the hydrometer!" in out.text and "fix: move it somewhere warmer" in out.text, out.text
     assert "ask at the shop" not in out.text, "a detail past the item's share is cut"
+
+
+def test_a_later_line_revising_the_answer_is_added_to_it_and_cited_after_it() -> None:
+    from kg.qa.answer import _citations
+
+    sec = ("PostgreSQL",)
+    rows = [
+        ("PostgreSQL", sec, "postgresql", True, ""),
+        ("shared_buffers: 4 GB on the reporting box", sec, "postgresql", False, ""),
+        ("# UPDATE 2024-09: now 8 GB, the box got more RAM", sec, "postgresql", False, ""),
+        ("work_mem: 64 MB, raised for the nightly sorts", sec, "postgresql", False, ""),
+        ("Max connections 200 behind the pooler", sec, "postgresql", False, ""),
+        ("Autovacuum naptime 1 min on the busy tables", sec, "postgresql", False, ""),
+        ("To update a setting, edit postgresql.conf and reload", sec, "postgresql", False, ""),
+        ("correction - work_mem is 32 MB not 64, the 64 was the test box", sec, "postgresql", False, ""),
+        ("checkpoint_timeout: 15 min", sec, "postgresql", False, ""),
+        ("Updated the docs page for checkpoint tuning last week", sec, "postgresql", False, ""),
+    ]
+    idx = small_index(notes("tuning.txt", rows))
+    by_line = {p.line_start: p for p in idx.passages}
+
+    def answer(question: str, line: int) -> Composed:
+        return compose(idx, query(idx, question), [Candidate(by_line[line], score=1.0)], [])
+
+    # marked as a revision and right after the line read
+    out = answer("how big is shared_buffers on the reporting box", 2)
+    assert "4 GB" in out.text and "now 8 GB" in out.text
+    assert out.revised is by_line[3] and out.passages[-1] is by_line[3]
+    # further down, naming the old value the line gives: cited after the line, not in one span with it
+    out = answer("work_mem for the nightly sorts", 4)
+    assert "32 MB not 64" in out.text and out.revised is by_line[8]
+    cited = _citations(
+        idx, query(idx, "work_mem"), [Candidate(by_line[4], 1.0)], [], 5, out.passages, False, out.revised
+    )
+    assert [c.lines for c in cited] == [(4, 4), (8, 8)]
+    # a word that only looks like a revision ("To update a setting"), or a revision of something else, is none
+    for question, line in (("max connections", 5), ("autovacuum naptime", 6), ("checkpoint timeout", 9)):
+        out = answer(question, line)
+        assert out.revised is None and out.passages == (by_line[line],), question

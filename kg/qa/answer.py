@@ -217,7 +217,9 @@ def answer(
         facts = []
     else:
         text = composed.text
-        cited = _citations(index, scored.query, ranked, hops, top_k, composed.passages, composed.is_list)
+        cited = _citations(
+            index, scored.query, ranked, hops, top_k, composed.passages, composed.is_list, composed.revised
+        )
     t1 = time.perf_counter()
     timings["compose"] = (t1 - t0) * 1000 - timings["retrieve"]
     timings["total"] = (t1 - t0) * 1000
@@ -271,6 +273,7 @@ def _citations(
     top_k: int,
     used: tuple[Passage, ...] = (),
     is_list: bool = False,
+    revised: Passage | None = None,
 ) -> list[Citation]:
     out: list[Citation] = []
     seen: set[str] = set()
@@ -282,6 +285,8 @@ def _citations(
 
     top_score = ranked[0].score if ranked else 0.0
     body = tuple(sorted((p for p in used if not p.is_heading), key=lambda p: index.position[p.id]))
+    if revised is not None and len(body) > 2 and not _contiguous(index, body):
+        body = tuple(p for p in body if p is not revised)  # a revision further down is cited after the lines read
     if len(body) > 1 and _contiguous(index, body):
         out.append(_span(index, body, top_score))
         seen.update(p.id for p in body)

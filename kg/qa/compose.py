@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from kg.model import BlockKind, Fact, Passage, QuestionKind
@@ -20,8 +21,8 @@ from kg.qa.retrieve import (
     states_number,
     weight_in,
 )
-from kg.text import item_label, terms, words
-from kg.units import UNCONVERTED, UNITS, family_of
+from kg.text import content_terms, item_label, terms, words
+from kg.units import UNCONVERTED, UNITS, family_of, without_dates
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
 
 MAX_ANSWER = 300
@@ -243,6 +244,7 @@ class Composed:
     text: str
     passages: tuple[Passage, ...]  # what the text was read from, in file order
     is_list: bool = False  # entries of one list: cited as the region they span
+    revised: Passage | None = None  # a later line revising what the answer read (the last passage; cited apart)
 
 
 def is_entry(p: Passage) -> bool:
@@ -561,6 +563,69 @@ def _continued(index: Index, query: Query, top: Passage) -> list[Passage]:
     return used
 
 
+# A line that revises an earlier one: "UPDATE: now 64 GB", "correction - it's 5,209 not 5,127", "~~30 s~~ 45 s"
+_REVISION_WORDS = (
+    r"(?:update[sd]?|correction|corrected|actually|edit(?:ed)?|erratum|errata|turns out|no longer|revised)"
+)
+REVISES = re.compile(rf"\b{_REVISION_WORDS}\b|~~", re.I)
+# ... saying so first, after its marks, a date or a label, as a marker ("# UPDATE 2024-09: now 64 GB", "NOTES:
+# correction - ...", "EDIT (Feb 13): ...", "actually no: ..."), not as a word of the line ("To update a template")
+_MARKED_REVISION = re.compile(
+    rf"^\W*(?:[\d/.-]+\s+|[a-z]+:\s*)?{_REVISION_WORDS}(?:\s+[\w/.-]+|\s*\([^)]{{0,20}}\)){{0,2}}\s*(?::|\s[-–—]\s)",
+    re.I,
+)
+# ... or naming the value it replaces ("12h, not 8h", "was $125")
+_OLD_VALUE = re.compile(r"\b(?:not|was|instead of)\s+[~≈$€£]?(\d[\d,]*(?:\.\d+)?)", re.I)
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _revising(index: Index) -> list[int]:
+    """Positions of the lines that say they revise something, in file order (found once per index)."""
+    found: list[int] | None = index.derived.get("revising")
+    if found is None:
+        found = [i for i, p in enumerate(index.passages) if not p.is_heading and REVISES.search(p.text)]
+        index.derived["revising"] = found
+    return found
+
+
+def _figures(text: str) -> set[str]:
+    """The figures a line gives, without its dates and years."""
+    return {f.replace(",", "") for f in _FIGURE.findall(without_dates(text))}
+
+
+def _named_terms(text: str) -> set[str]:
+    """What a line names: its content terms without figures and revision words."""
+    return {t for t in content_terms(REVISES.sub(" ", text)) if not any(ch.isdigit() for ch in t)}
+
+
+def revision(index: Index, read: list[Passage]) -> Passage | None:
+    """A later line of the same file that revises the lines an answer read: it names a figure they give as the
+    value it replaces and something they name ("correction - Framingham cohort is 5,209 not 5,127"), or it is
+    marked as a revision and comes right after them, or names the most specific thing they name with a figure
+    they give ("UPDATE Jun: QIAprep 50-prep price went up to £134")."""
+    if any(REVISES.search(p.text) for p in read):
+        return None  # the answer read the revision itself
+    figures = set().union(*(_figures(p.text) for p in read))
+    named = set().union(*(_named_terms(p.text) for p in read))
+    # the most specific thing they name: "QIAprep", not "price" (a revision of another kit's price says "price")
+    rarest = max(named, key=lambda t: (index.lexicon.idf(t), t), default="")
+    last = read[-1]
+    start = index.position[last.id] + 1
+    positions = _revising(index)
+    for i in positions[bisect_left(positions, start) :]:
+        q = index.passages[i]
+        if q.file != last.file:
+            break
+        names = _named_terms(q.text)
+        if {v.replace(",", "") for v in _OLD_VALUE.findall(q.text)} & figures and names & named:
+            return q
+        if _MARKED_REVISION.search(q.text) and (
+            i == start or (rarest in names and {f for f in _figures(q.text) & figures if len(f) > 1})
+        ):
+            return q
+    return None
+
+
 def _comparison(index: Index, query: Query, top: Passage, ranked: list[Candidate], prefix: str) -> Composed | None:
     """For "X vs Y": the list that says what a side-less line is about, or the best line on the other side."""
     if query.kind is not QuestionKind.COMPARISON or len(query.compared) != 2:
@@ -627,7 +692,11 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
     else:
         text = _named(query, top, service.label if service else "", text)
     tail = converted(facts[0], query, text) if facts else ""
-    return Composed(prefix + excerpt(index, query, text, MAX_ANSWER - len(prefix) - len(tail)) + tail, tuple(used))
+    revised = revision(index, used)
+    if revised is not None:
+        tail += " — " + _clip(revised.text, MAX_ANSWER // 2)
+    text = prefix + excerpt(index, query, text, MAX_ANSWER - len(prefix) - len(tail)) + tail
+    return Composed(text, (*used, *([revised] if revised else [])), revised=revised)
 
 
 def _named(query: Query, top: Passage, service: str, text: str) -> str:
