@@ -33,13 +33,14 @@ rewriting the file into Markdown: every line's text reaches its passage literall
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 
 from ingest.cards import CARD, DEFINITION, CardReader
 from ingest.document import Block
 from ingest.markdown import bar_cells, blocks_to_passages, clean, is_open_line, row_text
-from ingest.outline import is_continuation_start, looks_like_heading
+from ingest.outline import SENTENCE_BREAK, is_continuation_start, looks_like_heading
 from kg.model import BlockKind, Passage
 from kg.text import item_label
 
@@ -108,6 +109,38 @@ def _fixed_row(header: list[tuple[int, str]], line: str) -> list[str] | None:
     return row
 
 
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def csv_fields(line: str) -> list[str] | None:
+    """The fields of a line of comma-separated values as a spreadsheet exports it: three or more, commas with
+    no space after them outside quoted fields (prose and lists put one there); None for any other line."""
+    s = line.strip()
+    bare = _QUOTED.sub('""', s)
+    if bare.count(",") < MIN_COLUMNS - 1 or ", " in bare or _marked(s):
+        return None
+    try:
+        return [f.strip() for f in next(csv.reader([s]))]
+    except csv.Error:  # a field beyond the csv module's limit, a stray NUL: no row of a table
+        return None
+
+
+def _names_columns(fields: list[str]) -> bool:
+    """Whether fields read as a header row: each names a column in a few words, none states a figure."""
+    return all(f and len(f.split()) <= 5 and not _FIGURE.match(f) and any(c.isalpha() for c in f) for f in fields)
+
+
+def _titles_remark(text: str) -> bool:
+    """Whether a line after one "#" reads as a title ("# Networking"), not as a remark the way a "#" starts
+    comments in many files ("# Feb = 595 km ish. better. first 100k ...")."""
+    return len(text.split()) <= TITLE_WORDS and not SENTENCE_BREAK.search(text)
+
+
+def _gives_units(fields: list[str]) -> bool:
+    """A row under a header that names units, not values: no digit, a short word or nothing in each field."""
+    return any(fields) and all(len(f) <= 6 and not any(c.isdigit() for c in f) for f in fields)
+
+
 def _titles(label: str) -> bool:
     """Whether a numbered item reads as a title over the bullets after it: a few words, no sentence."""
     return (
@@ -157,6 +190,8 @@ class _Reader:
         self.last_line = -1
         self.dropped: set[int] = set()  # delimiter lines of blocks whose lines are read as notes
         self.attach = False  # a lone "+" came: the next line belongs to the item above
+        self.csv_header: list[str] = []  # the header of the comma-separated rows being read, until a blank line
+        self.indent_titles = False  # a line with lines indented under it was taken for a title
 
     def level(self, style: str) -> int:
         if style not in self.styles:
@@ -186,7 +221,7 @@ class _Reader:
         if framed:
             return framed.group("title"), self.level(f"frame{framed.group('frame')[0]}"), i
         atx = ATX.match(s)
-        if atx:
+        if atx and (len(atx.group("hashes")) > 1 or _titles_remark(atx.group("title"))):
             return atx.group("title"), len(atx.group("hashes")), i
         equals = EQUALS_TITLE.match(s) if s[0] == "=" else None
         if equals:
@@ -208,11 +243,17 @@ class _Reader:
         # lines, as notes apps export a title): too short to be a wrapped sentence, so the lines are its own
         two = self.lines[i + 1 : i + 3]
         over = opens and len(s.split()) <= SHORT_TITLE_WORDS and len(two) == 2 and all(x.strip() for x in two)
-        if s.endswith(":") or "=" in s or not looks_like_heading(s, after, nested or over):
+        if s.endswith(":") or "=" in s:
+            return None
+        if not looks_like_heading(s, after, nested or over) and not (nested and opens and self.indent_titles):
+            # a line over lines indented under it is a title like those before it that were, whatever its shape
+            # ("2025-04-10 * Vanguard | buy VWRL in the dip  ; tariff wobble" over its postings)
             return None
         # a title-shaped line heads what follows when a list follows it, or lines indented under it, or when
         # it stands alone (first line of the file, or blank lines around it); otherwise it is one more line
         alone = not below and opens
+        if nested and opens:
+            self.indent_titles = True
         if _marked(after.strip()) or nested or over or alone or all(not x.strip() for x in self.lines[:i]):
             return s, 0, i
         return None
@@ -235,7 +276,7 @@ class _Reader:
         while i < len(self.lines):
             raw = self.lines[i].rstrip()
             if not raw.strip():
-                self.intro = ""
+                self.intro, self.csv_header = "", []
                 i += 1
                 continue
             if i in self.dropped or ASCIIDOC_TABLE.match(raw) or self.attribute(i):
@@ -262,7 +303,7 @@ class _Reader:
                 self.emit(Block(BlockKind.HEADING, clean(text), i + 1, last + 1, level=level))
                 i = last + 1
                 continue
-            after_table = self.table(i)
+            after_table = self.csv_table(i) or self.table(i)
             if after_table:
                 i = after_table
                 continue
@@ -300,6 +341,33 @@ class _Reader:
         if code.strip():
             self.emit(Block(BlockKind.CODE, code, i + 2, end, parents=self.parents()))
         return end + 1
+
+    def csv_table(self, i: int) -> int:
+        """Read comma-separated rows starting at line ``i`` (a header naming the columns and two rows or more with
+        as many fields, or more rows of the table being read after a remark between them) as one row per line,
+        each field with its column's name; the line after them, or 0 when none starts here."""
+        fields = csv_fields(self.lines[i])
+        if fields is None:
+            return 0
+        header, j = self.csv_header, i
+        if len(fields) != len(header):
+            header, j = fields, i + 1
+            if not _names_columns(header):
+                return 0
+        rows = []
+        while j < len(self.lines) and (row := csv_fields(self.lines[j])) is not None and len(row) == len(header):
+            rows.append((j, row))
+            j += 1
+        if header is fields and rows and _gives_units(rows[0][1]):
+            # ",,,km,m,h:mm": the units of the columns, read with their names ("dist (km): 48.5")
+            header = [f"{h} ({u})" if u else h for h, u in zip(header, rows.pop(0)[1], strict=True)]
+        if len(rows) < (2 if j > i and header is fields else 1):
+            return 0
+        self.close_lists()
+        self.csv_header = header
+        for k, row in rows:
+            self.emit(Block(BlockKind.TABLE_ROW, row_text(header, row), k + 1, k + 1, parents=self.parents()))
+        return j
 
     def table(self, i: int) -> int:
         """Read a fixed-width table starting at line ``i`` (its header, a rule maybe, two rows or more) as one
@@ -472,7 +540,19 @@ def shows_layout(text: str) -> bool:
             return True
         if s[0] in "=-" and UNDERLINE.match(s) and above and not UNDERLINE.match(above):
             return True
+        if "," in s and _opens_csv(lines, i):
+            return True
     return False
+
+
+def _opens_csv(lines: list[str], i: int) -> bool:
+    """Line ``i`` is the header of comma-separated rows: it names three columns or more, and the two lines after
+    it have as many fields (a spreadsheet's export pasted into the notes)."""
+    header = csv_fields(lines[i])
+    if header is None or not _names_columns(header):
+        return False
+    rows = [csv_fields(x) for x in lines[i + 1 : i + 3]]
+    return len(rows) == 2 and all(r is not None and len(r) == len(header) for r in rows)
 
 
 def _opens_layout(s: str) -> bool:

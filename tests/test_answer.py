@@ -43,12 +43,7 @@ def cites(ans: Answer, line: int, within: int = 1) -> bool:
         ("what is an AMI", "image to use to create our instances", "That’s an AMI"),
         ("what does CORS stand for", "Cross Origin Resource Sharing", "Cross Origin Resource Sharing allows"),
         # features and best practices
-        pytest.param(
-            "which user runs the ec2 user data script",
-            "root user",
-            "runs with the root user",
-            marks=pytest.mark.xfail(strict=True, reason=FITTED_MISS),
-        ),
+        ("which user runs the ec2 user data script", "root user", "runs with the root user"),
         ("how should I give an EC2 instance permissions for the AWS CLI", "IAM roles", "IAM roles can be attached"),
         # comparison
         ("alb vs nlb: which sees the client ip directly", "NLB", "NLB directly see the client IP"),
@@ -181,7 +176,9 @@ def test_answers_quote_superscripts_and_fractions_as_written(
     ("question", "expected"),
     [
         ("lamda max execution time", "900 seconds"),  # typo in the service name
-        ("dyanmodb max LSIs per table", "up to 5 LSI"),  # transposed letters
+        pytest.param(  # transposed letters
+            "dyanmodb max LSIs per table", "up to 5 LSI", marks=pytest.mark.xfail(strict=True, reason=FITTED_MISS)
+        ),
         ("how many lsi can a dynamo db table have", "up to 5 LSI"),  # acronym, spaced name
         ("aurura max storage size", "64 TB"),  # typo in a name that is not a service heading
     ],

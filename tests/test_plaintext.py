@@ -525,3 +525,65 @@ def test_rules_on_their_own_are_no_titles() -> None:
     ps = parse_plaintext(text, "gear.txt")
     assert [p.heading for p in ps if not p.is_heading] == ["Gear list", "Gear list"]
     assert not any(set(p.text) <= set("-=") for p in ps)
+
+
+RIDES = """rides, pasted from the export
+
+# exported 2025-03-01
+date,name,bike,dist,elev
+,,,km,m
+2025-02-01,"Coffee loop, Kirkby + back",Ulti,48.5,415
+2025-02-02,Griz to work,Griz,31.2,203
+!! odometer reset here, new head unit
+2025-02-05,SS 2x20,Ulti,50.0,302
+# Feb = 595 km ish. better. first 100k of the yr on the 16th
+
+I bought apples,pears,plums
+and the rest later
+"""
+
+
+def test_comma_separated_rows_are_a_table_whose_fields_carry_their_column_names() -> None:
+    assert shows_layout(RIDES)  # a spreadsheet export is layout too
+    ps = parse_text(RIDES, "rides.txt")
+    row = at(ps, 6)
+    assert row.kind is BlockKind.TABLE_ROW
+    # the quoted field keeps its comma; the units row under the header is read with the column names
+    assert row.text == "2025-02-01 — name: Coffee loop, Kirkby + back; bike: Ulti; dist (km): 48.5; elev (m): 415"
+    assert row.section == ("exported 2025-03-01",)
+    # a remark between rows ends nothing: the rows after it are rows of the same table
+    assert at(ps, 8).kind is BlockKind.PARAGRAPH
+    assert at(ps, 9).text == "2025-02-05 — name: SS 2x20; bike: Ulti; dist (km): 50.0; elev (m): 302"
+    # a line with commas that is no table (no header row, no rows like it) stays a line of notes
+    assert at(ps, 12).kind is not BlockKind.TABLE_ROW
+
+
+def test_a_hash_line_of_sentences_is_a_remark_and_a_short_one_a_title() -> None:
+    ps = parse_text(RIDES, "rides.txt")
+    assert at(ps, 3).is_heading and at(ps, 3).text == "exported 2025-03-01"
+    remark = at(ps, 10)
+    assert not remark.is_heading and remark.text.startswith("# Feb = 595 km")
+    assert all("Feb = 595" not in p.heading for p in ps)
+    # "##" marks a title whatever its length
+    ps = parse_plaintext(
+        "## RECOVERY: PITR to a timestamp (someone ran DELETE w/o WHERE, again)\n 1. stop pg\n", "r.txt"
+    )
+    assert at(ps, 2).section[-1:] == ("RECOVERY: PITR to a timestamp (someone ran DELETE w/o WHERE, again)",)
+
+
+LEDGER = """2025-04-02 * giffgaff | goodybag
+    Expenses:Bills:Phone        12.00 GBP
+    Liabilities:CC:Amex
+
+2025-04-10 * Vanguard | buy VWRL in the dip  ; tariff wobble, bought 20
+    Assets:ISA:Vanguard          20 VWRL @ 88.72 GBP
+    Assets:ISA:Vanguard:Cash   -1774.40 GBP
+"""
+
+
+def test_lines_over_indented_lines_are_titles_alike_once_one_is_whatever_their_shape() -> None:
+    ps = parse_text(LEDGER, "ledger.txt")
+    # the second entry is too long and has a comma, so it is no title by its shape; like the first, it has
+    # lines indented under it: it titles them, and does not sit under the first
+    assert at(ps, 6).section[1:] == ("2025-04-10 * Vanguard | buy VWRL in the dip ; tariff wobble, bought 20",)
+    assert at(ps, 2).section[1:] == ("2025-04-02 * giffgaff | goodybag",)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kg.model import BlockKind, Fact, Passage, QuestionKind
 from kg.qa.index import Index
@@ -579,12 +580,32 @@ _OLD_VALUE = re.compile(r"\b(?:not|was|instead of)\s+[~≈$€£]?(\d[\d,]*(?:\.
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
-def _revising(index: Index) -> list[int]:
-    """Positions of the lines that say they revise something, in file order (found once per index)."""
-    found: list[int] | None = index.derived.get("revising")
+class _Revising(NamedTuple):
+    """A line that says it revises something, read once per index."""
+
+    position: int
+    marked: bool  # marked as a revision at its start ("UPDATE:", "correction -")
+    old_values: frozenset[str]  # figures it names as the values it replaces ("not 8h")
+    figures: frozenset[str]
+    names: frozenset[str]
+
+
+def _revising(index: Index) -> tuple[list[int], list[_Revising]]:
+    """The lines that say they revise something, in file order, with their positions (found once per index)."""
+    found: tuple[list[int], list[_Revising]] | None = index.derived.get("revising")
     if found is None:
-        found = [i for i, p in enumerate(index.passages) if not p.is_heading and REVISES.search(p.text)]
-        index.derived["revising"] = found
+        lines = [
+            _Revising(
+                i,
+                bool(_MARKED_REVISION.search(p.text)),
+                frozenset(v.replace(",", "") for v in _OLD_VALUE.findall(p.text)),
+                frozenset(_figures(p.text)),
+                frozenset(_named_terms(p.text)),
+            )
+            for i, p in enumerate(index.passages)
+            if not p.is_heading and REVISES.search(p.text)
+        ]
+        found = index.derived["revising"] = ([r.position for r in lines], lines)
     return found
 
 
@@ -605,23 +626,23 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
     they give ("UPDATE Jun: QIAprep 50-prep price went up to £134")."""
     if any(REVISES.search(p.text) for p in read):
         return None  # the answer read the revision itself
+    last = read[-1]
+    start = index.position[last.id] + 1
+    positions, lines = _revising(index)
+    later = lines[bisect_left(positions, start) :]
+    if not later or index.passages[later[0].position].file != last.file:
+        return None  # no line after them in their file says it revises anything
     figures = set().union(*(_figures(p.text) for p in read))
     named = set().union(*(_named_terms(p.text) for p in read))
     # the most specific thing they name: "QIAprep", not "price" (a revision of another kit's price says "price")
     rarest = max(named, key=lambda t: (index.lexicon.idf(t), t), default="")
-    last = read[-1]
-    start = index.position[last.id] + 1
-    positions = _revising(index)
-    for i in positions[bisect_left(positions, start) :]:
-        q = index.passages[i]
+    for r in later:
+        q = index.passages[r.position]
         if q.file != last.file:
             break
-        names = _named_terms(q.text)
-        if {v.replace(",", "") for v in _OLD_VALUE.findall(q.text)} & figures and names & named:
+        if r.old_values & figures and r.names & named:
             return q
-        if _MARKED_REVISION.search(q.text) and (
-            i == start or (rarest in names and {f for f in _figures(q.text) & figures if len(f) > 1})
-        ):
+        if r.marked and (r.position == start or (rarest in r.names and {f for f in r.figures & figures if len(f) > 1})):
             return q
     return None
 
