@@ -125,6 +125,18 @@ def csv_fields(line: str) -> list[str] | None:
         return None
 
 
+def _csv_rows(lines: list[str], start: int, width: int, most: int | None = None) -> list[tuple[int, list[str]]]:
+    """The comma-separated rows of ``width`` fields from line ``start`` on (at most ``most``), each with its line
+    index, up to the first line that is no such row."""
+    rows: list[tuple[int, list[str]]] = []
+    for j in range(start, len(lines) if most is None else min(len(lines), start + most)):
+        row = csv_fields(lines[j])
+        if row is None or len(row) != width:
+            break
+        rows.append((j, row))
+    return rows
+
+
 def _names_columns(fields: list[str]) -> bool:
     """Whether fields read as a header row: each names a column in a few words, none states a figure."""
     return all(f and len(f.split()) <= 5 and not _FIGURE.match(f) and any(c.isalpha() for c in f) for f in fields)
@@ -349,19 +361,19 @@ class _Reader:
         fields = csv_fields(self.lines[i])
         if fields is None:
             return 0
-        header, j = self.csv_header, i
-        if len(fields) != len(header):
-            header, j = fields, i + 1
-            if not _names_columns(header):
-                return 0
-        rows = []
-        while j < len(self.lines) and (row := csv_fields(self.lines[j])) is not None and len(row) == len(header):
-            rows.append((j, row))
-            j += 1
-        if header is fields and rows and _gives_units(rows[0][1]):
+        new = len(fields) != len(self.csv_header)  # else a row of the table read before a remark line
+        if new and not _names_columns(fields):
+            return 0
+        header = fields if new else self.csv_header
+        rows = _csv_rows(self.lines, i + 1 if new else i, len(header))
+        if not rows:
+            return 0
+        j = rows[-1][0] + 1
+        units = new and _gives_units(rows[0][1])
+        if units:
             # ",,,km,m,h:mm": the units of the columns, read with their names ("dist (km): 48.5")
             header = [f"{h} ({u})" if u else h for h, u in zip(header, rows.pop(0)[1], strict=True)]
-        if len(rows) < (2 if j > i and header is fields else 1):
+        if len(rows) < (2 if new and not units else 1):  # a new table shows two rows, or its units and one
             return 0
         self.close_lists()
         self.csv_header = header
@@ -551,8 +563,7 @@ def _opens_csv(lines: list[str], i: int) -> bool:
     header = csv_fields(lines[i])
     if header is None or not _names_columns(header):
         return False
-    rows = [csv_fields(x) for x in lines[i + 1 : i + 3]]
-    return len(rows) == 2 and all(r is not None and len(r) == len(header) for r in rows)
+    return len(_csv_rows(lines, i + 1, len(header), most=2)) == 2
 
 
 def _opens_layout(s: str) -> bool:

@@ -590,9 +590,9 @@ class _Revising(NamedTuple):
     names: frozenset[str]
 
 
-def _revising(index: Index) -> tuple[list[int], list[_Revising]]:
-    """The lines that say they revise something, in file order, with their positions (found once per index)."""
-    found: tuple[list[int], list[_Revising]] | None = index.derived.get("revising")
+def _revising(index: Index) -> list[_Revising]:
+    """The lines that say they revise something, in file order (found once per index)."""
+    found: list[_Revising] | None = index.derived.get("revising")
     if found is None:
         lines = [
             _Revising(
@@ -605,7 +605,7 @@ def _revising(index: Index) -> tuple[list[int], list[_Revising]]:
             for i, p in enumerate(index.passages)
             if not p.is_heading and REVISES.search(p.text)
         ]
-        found = index.derived["revising"] = ([r.position for r in lines], lines)
+        found = index.derived["revising"] = lines
     return found
 
 
@@ -628,8 +628,8 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
         return None  # the answer read the revision itself
     last = read[-1]
     start = index.position[last.id] + 1
-    positions, lines = _revising(index)
-    later = lines[bisect_left(positions, start) :]
+    lines = _revising(index)
+    later = lines[bisect_left(lines, start, key=lambda r: r.position) :]
     if not later or index.passages[later[0].position].file != last.file:
         return None  # no line after them in their file says it revises anything
     figures = set().union(*(_figures(p.text) for p in read))
