@@ -71,6 +71,10 @@ CELL = re.compile(r"\S+(?: \S+)*")
 TABLE_RULE = re.compile(r"^[\s\-=+|:]+$")  # "-----  ------", "+----+----+", "|---|---|"
 _FIGURE = re.compile(r"^[~≈<>$€£]?\s*\d")  # a cell that states a figure ("250", "~ 250", "$5")
 MIN_COLUMNS = 3  # two columns read well as lines already ("t2.micro   1 GiB")
+# "PSU ............ 750W gold": a label and its value set apart by a dotted leader (a spaced ellipsis is none)
+LEADER = re.compile(r"^(?P<label>[^\s.:][^:]*?)(?:\s\.{4,}|\.{6,})\s*(?P<value>[^\s.].*)$")
+ENTRY_TITLE_WORDS = 2 * TITLE_WORDS  # an entry's name may be a book's full title and its author
+LEADER_WORDS = 6  # the longest label a leader follows: a sentence trailing off in dots is no label
 
 
 @dataclass
@@ -153,6 +157,37 @@ def _gives_units(fields: list[str]) -> bool:
     return any(fields) and all(len(f) <= 6 and not any(c.isdigit() for c in f) for f in fields)
 
 
+def _leader(body: str) -> str:
+    """A line with a dotted leader read as the label and value it sets out ("PSU: 750W gold")."""
+    found = LEADER.match(body)
+    if not found or len(found.group("label").split()) > LEADER_WORDS:
+        return body
+    return f"{found.group('label').rstrip()}: {found.group('value')}"
+
+
+def _boxed(above: str, line: str, below: str) -> bool:
+    """Whether ``line`` stands between two rules of the same mark and reads as a title, however long."""
+    return (
+        bool(RULE.match(above) and RULE.match(below))
+        and above[0] == below[0]
+        and not _marked(line)
+        and not SENTENCE_BREAK.search(line)
+        and len(line.split()) <= ENTRY_TITLE_WORDS
+    )
+
+
+def _separators(lines: list[str]) -> frozenset[str]:
+    """The rules of a file that part entries rather than underline titles: a rule that, more often than not,
+    comes right under a line that reads as no title (a sentence, a long line), as the "==========" closing
+    each clipping of an e-reader's export does. Under a short line such a rule still parts an entry."""
+    closing: dict[str, list[bool]] = {}
+    for i in range(1, len(lines)):
+        over, text, rule = lines[i - 2].strip() if i > 1 else "", lines[i - 1].strip(), lines[i].strip()
+        if text and UNDERLINE.match(rule) and not RULE.match(text) and not _boxed(over, text, rule):
+            closing.setdefault(rule, []).append(not _titles_remark(text))
+    return frozenset(rule for rule, prose in closing.items() if len(prose) >= 3 and 2 * sum(prose) > len(prose))
+
+
 def _titles(label: str) -> bool:
     """Whether a numbered item reads as a title over the bullets after it: a few words, no sentence."""
     return (
@@ -160,6 +195,19 @@ def _titles(label: str) -> bool:
         and not label.endswith((".", "!", "?", ";", ","))
         and not any(ch.isdigit() for ch in label)
     )
+
+
+def _dashes(line: str) -> bool:
+    """A rule of a fixed-width table: runs of dashes or equals signs apart by spaces ("-------   -----")."""
+    return bool(TABLE_RULE.match(line.rstrip())) and bool(re.search(r"[-=]{3}", line))
+
+
+def _underlines(header: list[tuple[int, str]], line: str) -> bool:
+    """Whether ``line`` is a rule with a run of dashes starting under each cell of ``header``."""
+    if not _dashes(line) or "|" in line or "+" in line:
+        return False
+    starts = [at for at, _ in _cells(line)]
+    return all(any(abs(at - s) <= 1 for s in starts) for at, name in header if name)  # not a blank corner
 
 
 def _indent(line: str) -> int:
@@ -204,6 +252,7 @@ class _Reader:
         self.attach = False  # a lone "+" came: the next line belongs to the item above
         self.csv_header: list[str] = []  # the header of the comma-separated rows being read, until a blank line
         self.indent_titles = False  # a line with lines indented under it was taken for a title
+        self.separators = _separators(lines)
 
     def level(self, style: str) -> int:
         if style not in self.styles:
@@ -220,15 +269,26 @@ class _Reader:
         above = self.lines[i - 1].strip() if i else ""
         if (
             UNDERLINE.match(below)
+            and below not in self.separators
             and i + 1 not in self.dropped
             # a title stands apart from the paragraph above it (or under a rule over it); a rule under the
             # last line of a paragraph sets the paragraph off from what follows
             and (not above or bool(UNDERLINE.match(above)))
             and not UNDERLINE.match(s)
             and not _marked(s)
-            and len(s.split()) <= TITLE_WORDS
+            and _titles_remark(s)
         ):
             return s, self.level(f"under{below[0]}"), i + 1
+        if _boxed(above, s, below):  # a title between rules ("#####" over and under it)
+            atx = ATX.match(s)
+            if atx:
+                return atx.group("title"), len(atx.group("hashes")), i + 1
+            return s, self.level(f"{'under' if UNDERLINE.match(below) else 'box'}{below[0]}"), i + 1
+        if self.separators and (above in self.separators or not any(x.strip() for x in self.lines[:i])):
+            # the first line of an entry parted from the one before by a separator rule names the entry
+            # ("Deep Night: The New Science of Sleep (Harriet Okafor)" over each clipping of that book)
+            if not _marked(s) and not SENTENCE_BREAK.search(s) and len(s.split()) <= ENTRY_TITLE_WORDS:
+                return s, self.level("entry"), i
         framed = FRAMED.match(s)
         if framed:
             return framed.group("title"), self.level(f"frame{framed.group('frame')[0]}"), i
@@ -298,7 +358,7 @@ class _Reader:
             if after_block:
                 i = after_block
                 continue
-            if RULE.match(raw):
+            if RULE.match(raw) or _dashes(raw):
                 # a rule on its own (no title over it, no block it opens): it sets what is above apart from
                 # what follows, and says nothing itself
                 self.close_lists()
@@ -384,13 +444,18 @@ class _Reader:
     def table(self, i: int) -> int:
         """Read a fixed-width table starting at line ``i`` (its header, a rule maybe, two rows or more) as one
         row per line, each cell with its column's header; the line after it, or 0 when none starts here."""
+        if _dashes(self.lines[i]):
+            return 0  # a rule under no header
         header = _cells(self.lines[i])
         below = next((x for x in self.lines[i + 1 : i + 3] if x.strip() and not TABLE_RULE.match(x.rstrip())), "")
         first = _cells(below) if below and "|" not in below else []
         if header and len(first) == len(header) + 1 and first[0][0] < header[0][0] - 1:
             header = [(first[0][0], ""), *header]  # a blank corner over the column that names the rows
-        if len(header) < MIN_COLUMNS or any(_FIGURE.match(cell) for _, cell in header[1:]):
-            return 0  # a header names its columns; "olive oil   ~ 250   (1 oz packets)" is a row of a list
+        underlined = i + 1 < len(self.lines) and _underlines(header, self.lines[i + 1])
+        if len(header) < MIN_COLUMNS or (not underlined and any(_FIGURE.match(cell) for _, cell in header[1:])):
+            # a header names its columns ("7800X3D  7700X" over a rule under each of them does too);
+            # "olive oil   ~ 250   (1 oz packets)" is a row of a list
+            return 0
         barred = "|" in self.lines[i]  # "a | b | c": rows part their cells by bars too, aligned or not
         j, rows = i + 1, []
         after_header = self.lines[j].strip() if j < len(self.lines) else "-"
@@ -465,7 +530,7 @@ class _Reader:
             self.items.pop()
         if letter == "a" and self.items and self.items[-1].indent == indent:
             self.items[-1].letters = True
-        text = clean(body)
+        text = clean(_leader(body))
         if not text:
             return
         if not (marked or nested or self.items):

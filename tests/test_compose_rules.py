@@ -785,3 +785,24 @@ def test_a_later_line_revising_the_answer_is_added_to_it_and_cited_after_it() ->
     for question, line in (("max connections", 5), ("autovacuum naptime", 6), ("checkpoint timeout", 9)):
         out = answer(question, line)
         assert out.revised is None and out.passages == (by_line[line],), question
+
+
+def test_a_later_line_naming_the_model_it_replaces_revises_the_answer() -> None:
+    sec = ("Garage",)
+    rows = [
+        ("Garage", sec, "", True, ""),
+        ("The compressor is a Stanley DN200 with the small tank", sec, "", False, ""),
+        ("Bought the impact wrench at the market in May", sec, "", False, ""),
+        ("Torque wrench borrowed from next door, give it back", sec, "", False, ""),
+        ("EDIT: the compressor is NOT the DN200, that one went back. it's an Einhell TE-AC 230", sec, "", False, ""),
+    ]
+    idx = small_index(notes("garage.txt", rows))
+    by_line = {p.line_start: p for p in idx.passages}
+    out = compose(idx, query(idx, "which compressor do i have"), [Candidate(by_line[2], score=1.0)], [])
+    assert out.passages[0] is by_line[2] and out.revised is by_line[5] and "TE-AC 230" in out.text, out.text
+    # a later correction naming another model as the one it replaces revises nothing here
+    rows[4] = ("EDIT: the drill is not the DN18, it's a combi", sec, "", False, "")
+    idx = small_index(notes("garage.txt", rows))
+    by_line = {p.line_start: p for p in idx.passages}
+    out = compose(idx, query(idx, "which compressor do i have"), [Candidate(by_line[2], score=1.0)], [])
+    assert out.revised is None, out.text

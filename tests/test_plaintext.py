@@ -587,3 +587,86 @@ def test_lines_over_indented_lines_are_titles_alike_once_one_is_whatever_their_s
     # lines indented under it: it titles them, and does not sit under the first
     assert at(ps, 6).section[1:] == ("2025-04-10 * Vanguard | buy VWRL in the dip ; tariff wobble, bought 20",)
     assert at(ps, 2).section[1:] == ("2025-04-02 * giffgaff | goodybag",)
+
+
+SPECS = """BOATS
+#############################
+TENDER SHORTLIST (spring, after the boat show)
+#############################
+                 2.6 RIB       3.0 Honwave   310 Airdeck
+                 -------       -----------   -----------
+length           2.60 m        3.00 m        3.10 m
+weight           21 kg         35 kg         32 kg
+max outboard     4 hp          15 hp         3 hp
+
+engine .......... Tohatsu 3.5, bought used 2022
+fuel ........ 1.5 l tank, mixes in
+
+we left at 6... and came back late
+"""
+
+
+def test_a_title_between_rules_of_hashes_heads_what_follows() -> None:
+    ps = parse_plaintext(SPECS, "boats.txt")
+    title = at(ps, 3)
+    assert title.is_heading and title.text == "TENDER SHORTLIST (spring, after the boat show)"
+    assert (title.line_start, title.line_end) == (3, 4)
+    assert at(ps, 7).section[-1] == "TENDER SHORTLIST (spring, after the boat show)"
+
+
+def test_columns_named_by_figures_are_a_table_when_a_rule_underlines_each_name() -> None:
+    ps = parse_plaintext(SPECS, "boats.txt")
+    # names that start with a figure ("2.6 RIB"), set off as a header by the dashes under each of them
+    row = at(ps, 7)
+    assert row.kind is BlockKind.TABLE_ROW
+    assert row.text == "length — 2.6 RIB: 2.60 m; 3.0 Honwave: 3.00 m; 310 Airdeck: 3.10 m"
+    assert at(ps, 9).text == "max outboard — 2.6 RIB: 4 hp; 3.0 Honwave: 15 hp; 310 Airdeck: 3 hp"
+    assert not [p for p in ps if set(p.text) <= set("- ")]  # the rule is no passage of its own
+
+
+def test_a_dotted_leader_reads_as_a_label_and_its_value_and_an_ellipsis_does_not() -> None:
+    ps = parse_plaintext(SPECS, "boats.txt")
+    assert at(ps, 11).text == "engine: Tohatsu 3.5, bought used 2022"
+    assert at(ps, 12).text == "fuel: 1.5 l tank, mixes in"
+    assert at(ps, 14).text == "we left at 6... and came back late"
+
+
+def test_a_table_without_a_header_rule_still_needs_names_that_state_no_figure() -> None:
+    text = "pantry\n\nolive oil      ~ 250     (1 oz packets)\nrice           2 kg      basmati\n"
+    ps = parse_plaintext(text, "pantry.txt")
+    assert all(p.kind is not BlockKind.TABLE_ROW for p in ps)
+
+
+CLIPPINGS = """The Salt Path (R. Winn)
+- Your Highlight on page 12 | Added on Monday, 2 May 2022
+
+We walked six hundred and thirty miles with forty-eight pounds on our backs, sleeping wild most nights.
+==========
+The Salt Path (R. Winn)
+- Your Note on page 12 | Added on Monday, 2 May 2022
+
+630 mi. check the map
+==========
+Wild Swimming Guide, 2nd edition (D. Start)
+- Your Highlight on page 40 | Added on Friday, 6 May 2022
+
+Cold water shock passes in about ninety seconds, so float on your back until your breathing settles.
+==========
+"""
+
+
+def test_a_rule_that_closes_entries_parts_them_and_underlines_no_title() -> None:
+    ps = parse_plaintext(CLIPPINGS, "clippings.txt")
+    # "630 mi. check the map" sits over "==========" like a title over its underline, but the rule closes most
+    # entries of the file right under a sentence: it parts entries, and the note stays a line of notes
+    note = at(ps, 9)
+    assert not note.is_heading and note.text == "630 mi. check the map"
+    # each entry is under the line that opens it, the next entry no deeper than the one before
+    assert note.section == ("The Salt Path (R. Winn)",)
+    assert at(ps, 14).section == ("Wild Swimming Guide, 2nd edition (D. Start)",)
+
+
+def test_an_underlined_line_is_a_title_only_when_it_reads_as_one() -> None:
+    ps = parse_plaintext("Ports\n=====\nssh 22\n\nkeep it short. really\n-----\nhttp 80\n", "p.txt")
+    assert at(ps, 1).is_heading and at(ps, 3).section == ("Ports",)
+    assert not at(ps, 5).is_heading  # two sentences over a rule: the rule sets the paragraph off

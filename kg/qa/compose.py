@@ -576,7 +576,11 @@ _MARKED_REVISION = re.compile(
     re.I,
 )
 # ... or naming the value it replaces ("12h, not 8h", "was $125")
-_OLD_VALUE = re.compile(r"\b(?:not|was|instead of)\s+[~≈$€£]?(\d[\d,]*(?:\.\d+)?)", re.I)
+# the value a line says it replaces: a figure ("not 8h", "was $12") or a model's code ("NOT the ST45SF")
+_OLD_VALUE = re.compile(
+    r"\b(?:not|was|instead of)\s+(?:the\s+|an?\s+)?[~≈$€£]?(\d[\d,]*(?:\.\d+)?|[a-z]+-?\d[\w-]*)", re.I
+)
+_CODE = re.compile(r"\b[a-z]+-?\d[\w-]*", re.I)  # a name with digits in it: "ST45SF", "RTX-4070", "v2"
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
@@ -585,7 +589,7 @@ class _Revising(NamedTuple):
 
     position: int
     marked: bool  # marked as a revision at its start ("UPDATE:", "correction -")
-    old_values: frozenset[str]  # figures it names as the values it replaces ("not 8h")
+    old_values: frozenset[str]  # figures or codes it names as the values it replaces ("not 8h", "not the X5")
     figures: frozenset[str]
     names: frozenset[str]
 
@@ -598,7 +602,7 @@ def _revising(index: Index) -> list[_Revising]:
             _Revising(
                 i,
                 bool(_MARKED_REVISION.search(p.text)),
-                frozenset(v.replace(",", "") for v in _OLD_VALUE.findall(p.text)),
+                frozenset(v.replace(",", "").lower() for v in _OLD_VALUE.findall(p.text)),
                 frozenset(_figures(p.text)),
                 frozenset(_named_terms(p.text)),
             )
@@ -633,6 +637,7 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
     if not later or index.passages[later[0].position].file != last.file:
         return None  # no line after them in their file says it revises anything
     figures = set().union(*(_figures(p.text) for p in read))
+    codes = {c.lower() for p in read for c in _CODE.findall(p.text)}
     named = set().union(*(_named_terms(p.text) for p in read))
     # the most specific thing they name: "QIAprep", not "price" (a revision of another kit's price says "price")
     rarest = max(named, key=lambda t: (index.lexicon.idf(t), t), default="")
@@ -640,7 +645,7 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
         q = index.passages[r.position]
         if q.file != last.file:
             break
-        if r.old_values & figures and r.names & named:
+        if r.old_values & (figures | codes) and r.names & named:
             return q
         if r.marked and (r.position == start or (rarest in r.names and {f for f in r.figures & figures if len(f) > 1})):
             return q
