@@ -48,7 +48,7 @@ from kg.text import item_label
 BULLET = re.compile(r"(?P<mark>\*{1,5}|[-+•●○■▪◦‣o>])\s+(?=\S)")
 ROMAN = r"(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})"
 NUMBERED = re.compile(
-    r"(?P<mark>(?P<num>\d{1,3}(?:\.\d{1,3})+[.)]?|\d{1,3}[.)])"  # 1. 1) 2.1 2.1.3 2.1)
+    r"(?P<mark>(?P<num>\d{1,3}(?:\.\d{1,3})+[.)]?|\d{1,3}[.)]|\d{1,3}/(?=\s))"  # 1. 1) 2.1 2.1.3 2.1) 3/
     rf"|\(?(?P<letter>[a-z]|{ROMAN})\)"  # a) (b) iv)
     rf"|(?P<dotted>[a-z]|{ROMAN})\.)"  # a. i.
     r"(?:\s+(?=\S)|(?=[A-Z]))"  # a mark needs a space after it, or a capital glued to it ("viii.SIGCONT")
@@ -61,6 +61,11 @@ UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
 RULE = re.compile(r"^([-=_~*#])\1{2,}$")  # a line of one mark repeated: "-----", "=====", "_____"
 BRACKETED = re.compile(r"^\[(?P<title>[^\[\]\s][^\[\]]*)\]$")
 ATX = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)(?:\s+#+)?$")
+WIKI_BULLET = re.compile(r"^\*{1,5} (?=\S)")
+HASH_ITEM = re.compile(r"(?P<mark>#{1,6})\s+(?=\S)")  # "# step", "## sub-step": a wiki's numbered list
+TEXTILE_TITLE = re.compile(r"^h(?P<level>[1-6])\.\s+(?P<title>\S.*)$")  # "h2. Stringing" (Textile)
+# a Textile block's mark before its text ("bq. ", "p(note). "); a bare "p." is as likely a page ("p. 34")
+TEXTILE_BLOCK = re.compile(r"^(?:bq(?:\([^)]*\))?|p(?:\([^)]*\)|\{[^}]*\})+)\.\s+")
 EQUALS_TITLE = re.compile(r"^(?P<equals>={1,6})\s+(?P<title>[^\W\d_].*?)(?:\s+=+)?$")  # "== Section", "= Page ="
 LISTING = re.compile(r"^(?:-{4,}|\.{4,})$")  # AsciiDoc listing and literal blocks: code
 COMPOUND = re.compile(r"^(?:={4,}|\*{4,}|_{4,})$")  # example / admonition, sidebar and quote blocks: notes
@@ -70,6 +75,7 @@ ASCIIDOC_SUFFIXES = (".adoc", ".asciidoc")  # read by this reader whatever their
 CELL = re.compile(r"\S+(?: \S+)*")
 TABLE_RULE = re.compile(r"^[\s\-=+|:]+$")  # "-----  ------", "+----+----+", "|---|---|"
 _FIGURE = re.compile(r"^[~≈<>$€£]?\s*\d")  # a cell that states a figure ("250", "~ 250", "$5")
+TEXTILE_HEADER = re.compile(r"^_\.\s*")  # "|_. Name |": a Textile header cell
 MIN_COLUMNS = 3  # two columns read well as lines already ("t2.micro   1 GiB")
 # "PSU ............ 750W gold": a label and its value set apart by a dotted leader (a spaced ellipsis is none)
 LEADER = re.compile(r"^(?P<label>[^\s.:][^:]*?)(?:\s\.{4,}|\.{6,})\s*(?P<value>[^\s.].*)$")
@@ -253,6 +259,8 @@ class _Reader:
         self.csv_header: list[str] = []  # the header of the comma-separated rows being read, until a blank line
         self.indent_titles = False  # a line with lines indented under it was taken for a title
         self.separators = _separators(lines)
+        self._hash_lists: dict[int, bool] = {}  # line -> whether it is an item of a "#" list (hash_list)
+        self.wiki_lists = any(WIKI_BULLET.match(line) for line in lines)  # "* item" at the margin
 
     def level(self, style: str) -> int:
         if style not in self.styles:
@@ -293,13 +301,16 @@ class _Reader:
         if framed:
             return framed.group("title"), self.level(f"frame{framed.group('frame')[0]}"), i
         atx = ATX.match(s)
-        if atx and (len(atx.group("hashes")) > 1 or _titles_remark(atx.group("title"))):
+        if atx and not self.hash_list(i) and (len(atx.group("hashes")) > 1 or _titles_remark(atx.group("title"))):
             return atx.group("title"), len(atx.group("hashes")), i
+        textile = TEXTILE_TITLE.match(s) if s[0] == "h" else None
+        if textile:
+            return textile.group("title"), int(textile.group("level")), i
         equals = EQUALS_TITLE.match(s) if s[0] == "=" else None
         if equals:
             return equals.group("title"), len(equals.group("equals")), i
-        bracketed = BRACKETED.match(s)
-        if bracketed:  # "[Challenges]", as an INI file names its sections
+        bracketed = BRACKETED.match(s) if not above or RULE.match(above) else None
+        if bracketed:  # "[Challenges]", as an INI file names its sections; right under a line, a remark
             return bracketed.group("title"), self.level("bracket"), i
         if NUMBERED.match(s) or BULLET.match(s) or CARD.match(s) or DEFINITION.match(s):
             return None
@@ -329,6 +340,26 @@ class _Reader:
         if _marked(after.strip()) or nested or over or alone or all(not x.strip() for x in self.lines[:i]):
             return s, 0, i
         return None
+
+    def hash_list(self, i: int) -> bool:
+        """Whether line ``i`` is an item of a list marked by "#" ("# step" over "# step"), not a title or a
+        comment: the file marks its bullets with "*" at the margin, as wikis do (Textile, MediaWiki), and in the
+        run of "#" lines the line belongs to (no blank line between) one depth of marks comes twice."""
+        if not self.wiki_lists or not HASH_ITEM.match(self.lines[i].lstrip()):
+            return False
+        found = self._hash_lists.get(i)
+        if found is None:
+            first = last = i
+            while first > 0 and HASH_ITEM.match(self.lines[first - 1].lstrip()):
+                first -= 1
+            while last + 1 < len(self.lines) and HASH_ITEM.match(self.lines[last + 1].lstrip()):
+                last += 1
+            depths = [
+                len(self.lines[k].lstrip()) - len(self.lines[k].lstrip().lstrip("#")) for k in range(first, last + 1)
+            ]
+            found = len(set(depths)) < len(depths)
+            self._hash_lists.update(dict.fromkeys(range(first, last + 1), found))
+        return found
 
     def close_lists(self) -> None:
         """A title, a rule or a delimited block: no item, list lead-in or flashcard above carries on past it."""
@@ -484,7 +515,7 @@ class _Reader:
             self.items.pop()  # a table indented under an item is that item's: its rows sit under it
         self.intro = ""
         self.cards.forget()
-        names = [h for _, h in header]
+        names = [TEXTILE_HEADER.sub("", h) for _, h in header]
         for k, row in rows:
             self.emit(Block(BlockKind.TABLE_ROW, row_text(names, row), k + 1, k + 1, parents=self.parents()))
         return j
@@ -508,17 +539,19 @@ class _Reader:
             elif self.intro_deeper:
                 self.intro = ""
         number: tuple[str, ...] = ()
-        numbered = NUMBERED.match(body)
+        body = TEXTILE_BLOCK.sub("", body)
+        hashed = self.hash_list(i)
+        numbered = None if hashed else NUMBERED.match(body)
         letter = (numbered.group("letter") or numbered.group("dotted") or "") if numbered else ""
         letter = letter if len(letter) == 1 else ""  # "iv)" is a roman numeral
-        bullet = BULLET.match(body)
+        bullet = HASH_ITEM.match(body) if hashed else BULLET.match(body)
         marked = bool(numbered or bullet)
         # an indented line with no mark and no "...:" over it: a point of an outline kept by indentation alone,
         # under the line it is indented from, as a bullet would be
         nested = not marked and indent > 0 and not self.intro
         if numbered:
             num = numbered.group("num")
-            number = tuple(x for x in (num or "").rstrip(".)").split(".") if x)
+            number = tuple(x for x in (num or "").rstrip(".)/").split(".") if x)
             body = body[numbered.end() :]
         elif bullet:
             body = body[bullet.end() :]
@@ -538,16 +571,24 @@ class _Reader:
             if replaces:
                 self.blocks.pop()
             self.emit(block)
-            if text.endswith(":"):
+            if text.endswith(":") or self.numbers_from_one(i):
+                # "types:" over its items, or a line right over a list numbered from 1 ("@finn - thread saved
+                # 2023-11-14" over "1/ ...", "2/ ..."): the list's lead
                 self.intro = text.rstrip(":").strip()
                 self.intro_indent, self.intro_deeper = indent, False
             elif self.indented_under(i, indent):
                 self.items.append(_Open(indent, (), item_label(text)))  # the lines indented under it are its points
             return
         self.cards.forget()
-        kind = BlockKind.STEP if numbered else BlockKind.ITEM  # "1)", "2.1", "a)": an item of a numbered list
+        # "1)", "2.1", "a)", "# step": an item of a numbered list
+        kind = BlockKind.STEP if numbered or hashed else BlockKind.ITEM
         self.emit(Block(kind, text, n, n, parents=self.parents(), lead=self.intro if not self.items else ""))
         self.items.append(_Open(indent, number, item_label(text), attached=attached))
+
+    def numbers_from_one(self, i: int) -> bool:
+        """Whether the line after line ``i`` opens a numbered list: it is numbered 1 ("1.", "1)", "1/")."""
+        found = NUMBERED.match(self.lines[i + 1].strip()) if i + 1 < len(self.lines) else None
+        return bool(found and (found.group("num") or "").rstrip(".)/") == "1")
 
     def indented_under(self, i: int, indent: int) -> bool:
         """Whether the line after line ``i`` is indented deeper than ``indent`` and carries no mark: a point of an
@@ -642,6 +683,7 @@ def _opens_layout(s: str) -> bool:
         or (c in "=-#*~" and FRAMED.match(s))
         or (c == "=" and EQUALS_TITLE.match(s))
         or (c == "[" and BRACKETED.match(s))
+        or (c == "h" and TEXTILE_TITLE.match(s))
     )
 
 

@@ -670,3 +670,70 @@ def test_an_underlined_line_is_a_title_only_when_it_reads_as_one() -> None:
     ps = parse_plaintext("Ports\n=====\nssh 22\n\nkeep it short. really\n-----\nhttp 80\n", "p.txt")
     assert at(ps, 1).is_heading and at(ps, 3).section == ("Ports",)
     assert not at(ps, 5).is_heading  # two sentences over a rule: the rule sets the paragraph off
+
+
+WIKI = """h1. Kiln room
+
+p(note). Ask before firing anything over cone 6.
+
+h2. Loading the kiln
+
+# shelves in, posts at the corners
+# greenware may touch, glazed pieces may not
+## leave a finger's width between glazed pieces
+# lid down, vent open
+* bisque: cone 04, about 9 h
+* glaze: cone 6, hold 10 min
+
+|_. Kiln |_. Max cone |_. Volume |
+| Skutt 818 | 10 | 2.3 cu ft |
+| Paragon | 6 | 1.2 cu ft |
+
+bq. Never open it above 100 C.
+"""
+
+
+def test_textile_titles_head_what_follows_and_block_marks_are_no_text() -> None:
+    assert shows_layout(WIKI)
+    ps = parse_text(WIKI, "kiln.txt")
+    assert at(ps, 1).is_heading and at(ps, 1).text == "Kiln room"
+    assert at(ps, 3).text == "Ask before firing anything over cone 6."
+    assert at(ps, 5).section == ("Kiln room", "Loading the kiln")
+    assert at(ps, 18).text == "Never open it above 100 C."
+
+
+def test_hash_lines_in_a_file_with_star_bullets_are_numbered_steps() -> None:
+    ps = parse_text(WIKI, "kiln.txt")
+    step = at(ps, 7)
+    assert step.kind is BlockKind.STEP and step.text == "shelves in, posts at the corners"
+    assert not step.is_heading and step.section == ("Kiln room", "Loading the kiln")
+    assert at(ps, 9).section[-1] == "greenware may touch"  # "##" sits under "#" (named by its head)
+    assert at(ps, 10).kind is BlockKind.STEP and at(ps, 10).section[-1] == "Loading the kiln"
+    assert at(ps, 15).text == "Skutt 818 — Max cone: 10; Volume: 2.3 cu ft"  # "|_. Kiln |": a header cell
+
+
+def test_hash_lines_without_star_bullets_stay_titles_and_remarks() -> None:
+    text = "# INVENTORY\n# prices in EUR incl shipping\n\nnas:\n  disks: 4x 8 TB\n"
+    ps = parse_plaintext(text, "inv.txt")
+    assert all(p.kind is not BlockKind.STEP for p in ps)
+    assert at(ps, 1).is_heading
+
+
+THREAD = """@maria (Maria Lind) - thread saved 2024-03-02
+1/ emergency fund first, 3 months of essentials
+2/ then the pension match, it's free money
+[ME: my employer matches 5%]
+
+[Pensions]
+the state pension needs 35 qualifying years for the full amount
+"""
+
+
+def test_a_line_over_a_list_numbered_from_one_leads_it_and_a_bracket_under_a_line_is_a_remark() -> None:
+    ps = parse_text(THREAD, "threads.txt")
+    post = at(ps, 2)
+    assert post.kind is BlockKind.STEP and post.text == "emergency fund first, 3 months of essentials"
+    assert post.lead == "@maria (Maria Lind) - thread saved 2024-03-02"
+    remark = at(ps, 4)
+    assert not remark.is_heading and remark.text == "[ME: my employer matches 5%]"
+    assert at(ps, 7).section[-1] == "Pensions"  # after a blank line, a bracketed line names a section
