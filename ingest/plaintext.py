@@ -571,9 +571,10 @@ class _Reader:
             if replaces:
                 self.blocks.pop()
             self.emit(block)
-            if text.endswith(":") or self.numbers_from_one(i):
-                # "types:" over its items, or a line right over a list numbered from 1 ("@finn - thread saved
-                # 2023-11-14" over "1/ ...", "2/ ..."): the list's lead
+            if text.endswith(":") or (self.numbers_from_one(i) and ": " not in text and _titles_remark(text)):
+                # "types:" over its items, or a line that reads as a title right over a list numbered from 1
+                # ("@finn - thread saved 2023-11-14" over "1/ ...", "2/ ..."; not "Attendees: Dan, Marta"
+                # over the agenda, nor a sentence): the list's lead
                 self.intro = text.rstrip(":").strip()
                 self.intro_indent, self.intro_deeper = indent, False
             elif self.indented_under(i, indent):

@@ -737,3 +737,13 @@ def test_a_line_over_a_list_numbered_from_one_leads_it_and_a_bracket_under_a_lin
     remark = at(ps, 4)
     assert not remark.is_heading and remark.text == "[ME: my employer matches 5%]"
     assert at(ps, 7).section[-1] == "Pensions"  # after a blank line, a bracketed line names a section
+
+
+def test_a_field_or_a_sentence_over_a_numbered_list_does_not_lead_it() -> None:
+    text = (
+        "WEEKLY SYNC\n\nAttendees: Dan, Marta, Jonas\n1. release 3.4 status\n2. hiring\n\n"
+        "We met late. Numbers first\n1. bookings up 12%\n"
+    )
+    ps = parse_text(text, "minutes.txt")
+    assert at(ps, 4).kind is BlockKind.STEP and at(ps, 4).lead == ""
+    assert at(ps, 8).lead == ""
