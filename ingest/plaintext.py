@@ -259,6 +259,7 @@ class _Reader:
         self.csv_header: list[str] = []  # the header of the comma-separated rows being read, until a blank line
         self.indent_titles = False  # a line with lines indented under it was taken for a title
         self.separators = _separators(lines)
+        self.first_text = next((k for k, x in enumerate(lines) if x.strip()), len(lines))  # first non-blank line
         self._hash_lists: dict[int, bool] = {}  # line -> whether it is an item of a "#" list (hash_list)
         self.wiki_lists = any(WIKI_BULLET.match(line) for line in lines)  # "* item" at the margin
 
@@ -292,7 +293,7 @@ class _Reader:
             if atx:
                 return atx.group("title"), len(atx.group("hashes")), i + 1
             return s, self.level(f"{'under' if UNDERLINE.match(below) else 'box'}{below[0]}"), i + 1
-        if self.separators and (above in self.separators or not any(x.strip() for x in self.lines[:i])):
+        if self.separators and (above in self.separators or i <= self.first_text):
             # the first line of an entry parted from the one before by a separator rule names the entry
             # ("Deep Night: The New Science of Sleep (Harriet Okafor)" over each clipping of that book)
             if not _marked(s) and not SENTENCE_BREAK.search(s) and len(s.split()) <= ENTRY_TITLE_WORDS:
@@ -337,7 +338,7 @@ class _Reader:
         alone = not below and opens
         if nested and opens:
             self.indent_titles = True
-        if _marked(after.strip()) or nested or over or alone or all(not x.strip() for x in self.lines[:i]):
+        if _marked(after.strip()) or nested or over or alone or i <= self.first_text:
             return s, 0, i
         return None
 

@@ -748,6 +748,15 @@ def test_list_items_too_long_to_show_whole_share_the_room_left_after_their_names
     assert "ask at the shop" not in out.text, "a detail past the item's share is cut"
 
 
+def _composed_from(
+    file: str, rows: list[tuple[str, tuple[str, ...], str, bool, str]], question: str, line: int
+) -> Composed:
+    """The answer composed from one notes file, its line ``line`` ranked first."""
+    idx = small_index(notes(file, rows))
+    by_line = {p.line_start: p for p in idx.passages}
+    return compose(idx, query(idx, question), [Candidate(by_line[line], score=1.0)], [])
+
+
 def test_a_later_line_revising_the_answer_is_added_to_it_and_cited_after_it() -> None:
     from kg.qa.answer import _citations
 
@@ -796,13 +805,10 @@ def test_a_later_line_naming_the_model_it_replaces_revises_the_answer() -> None:
         ("Torque wrench borrowed from next door, give it back", sec, "", False, ""),
         ("EDIT: the compressor is NOT the DN200, that one went back. it's an Einhell TE-AC 230", sec, "", False, ""),
     ]
-    idx = small_index(notes("garage.txt", rows))
-    by_line = {p.line_start: p for p in idx.passages}
-    out = compose(idx, query(idx, "which compressor do i have"), [Candidate(by_line[2], score=1.0)], [])
-    assert out.passages[0] is by_line[2] and out.revised is by_line[5] and "TE-AC 230" in out.text, out.text
+    out = _composed_from("garage.txt", rows, "which compressor do i have", 2)
+    assert out.passages[0].line_start == 2 and out.revised is not None and out.revised.line_start == 5, out.text
+    assert "TE-AC 230" in out.text, out.text
     # a later correction naming another model as the one it replaces revises nothing here
     rows[4] = ("EDIT: the drill is not the DN18, it's a combi", sec, "", False, "")
-    idx = small_index(notes("garage.txt", rows))
-    by_line = {p.line_start: p for p in idx.passages}
-    out = compose(idx, query(idx, "which compressor do i have"), [Candidate(by_line[2], score=1.0)], [])
+    out = _composed_from("garage.txt", rows, "which compressor do i have", 2)
     assert out.revised is None, out.text
