@@ -7,9 +7,13 @@ list); the heading path and the subject are added afterwards, once the whole fil
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from ingest.outline import normalise_text
 from kg.model import BlockKind
+
+WIKILINK = re.compile(r"!?\[\[([^\]|#]*)(?:#([^\]|]*))?(?:\|([^\]]*))?\]\]")
 
 
 @dataclass(frozen=True)
@@ -30,3 +34,40 @@ class Block:
     def plain(self) -> bool:
         """A heading recognised from a line's shape rather than marked with '#' or an underline."""
         return self.is_heading and self.level == 0
+
+
+def _wikilink(m: re.Match[str]) -> str:
+    page, anchor, alias = m.group(1), m.group(2), m.group(3)
+    if alias:
+        return alias
+    return " ".join(p.strip() for p in (page, anchor) if p and p.strip())
+
+
+def clean(text: str) -> str:
+    """Plain text of one rendered line: wikilinks as their text, typography folded, spaces collapsed."""
+    return re.sub(r"\s+", " ", normalise_text(WIKILINK.sub(_wikilink, text))).strip()
+
+
+def bar_cells(line: str) -> list[str]:
+    """The cells of a row parted by bars ("a | b | c", "| a | | c |"), empty ones kept in their column."""
+    parts = line.split("|")
+    if len(parts) > 1 and not parts[0].strip():
+        parts = parts[1:]  # "| a | b |": the outer bars close no cell
+    if len(parts) > 1 and not parts[-1].strip():
+        parts = parts[:-1]
+    return [cell.strip() for cell in parts]
+
+
+def row_text(header: list[str], row: list[str]) -> str:
+    """``Lambda — Max timeout: 15 minutes; Memory: 10,240 MB``: the first cell names the row, the others
+    are read with their column's header (a two-column table reads ``name: value``)."""
+    cells = [c for c in row]
+    if not any(cells):
+        return ""
+    name, rest = cells[0], cells[1:]
+    labelled = [f"{h}: {c}" if h else c for h, c in zip([*header[1:], *[""] * len(rest)], rest, strict=False) if c]
+    if len(cells) == 2 and name:
+        return f"{name}: {cells[1]}" if cells[1] else name
+    if not name:
+        return "; ".join(labelled)
+    return f"{name} — {'; '.join(labelled)}" if labelled else name

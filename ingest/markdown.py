@@ -8,7 +8,9 @@ Queue`` over a list, no ``#``): CommonMark reads those as lazy continuation line
 title-shaped line inside a paragraph is split off as a heading, by the same shape rules as the .txt outline.
 Notes also break lines by hand, a fact on each (``test_size=0.25 ...`` under ``hold out data ...``), where
 CommonMark would join them into one paragraph: a line broken where the next word would still have fitted
-(``_by_hand``) is a passage of its own; a paragraph wrapped at a width stays whole.
+(``_by_hand``) is a passage of its own; a paragraph wrapped at a width stays whole. Raw HTML between the
+Markdown (a web clipper's ``<h2>``, ``<p>``, ``<li>``, ``<tr>``) is read as the blocks it marks up
+(``ingest.htmlblock``), each on its own lines.
 """
 
 from __future__ import annotations
@@ -21,33 +23,21 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ingest.cards import CardReader, is_card
-from ingest.document import Block
-from ingest.outline import ACRONYM_TITLE, is_continuation_start, looks_like_heading, normalise_text, service_key
+from ingest.document import Block, clean, row_text
+from ingest.htmlblock import html_blocks
+from ingest.outline import ACRONYM_TITLE, is_continuation_start, looks_like_heading, service_key
 from ingest.subjects import Evidence, SubjectStack, name_from_file
 from kg.model import BlockKind, Passage, content_id
 from kg.vocab import DOCUMENT_WORDS, OPEN_ENDINGS, POSSESSIVES
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
-WIKILINK = re.compile(r"!?\[\[([^\]|#]*)(?:#([^\]|]*))?(?:\|([^\]]*))?\]\]")
+
 CALLOUT = re.compile(r"^\[!(?P<type>[A-Za-z-]+)\][+-]?\s*")
-TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 
 
 def _md() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
-
-
-def _wikilink(m: re.Match[str]) -> str:
-    page, anchor, alias = m.group(1), m.group(2), m.group(3)
-    if alias:
-        return alias
-    return " ".join(p.strip() for p in (page, anchor) if p and p.strip())
-
-
-def clean(text: str) -> str:
-    """Plain text of one rendered line: wikilinks as their text, typography folded, spaces collapsed."""
-    return re.sub(r"\s+", " ", normalise_text(WIKILINK.sub(_wikilink, text))).strip()
 
 
 def inline_lines(token: Token) -> list[str]:
@@ -149,9 +139,7 @@ class _Reader:
                 if code.strip():
                     self.emit(Block(BlockKind.CODE, code, t.map[0] + 1, t.map[1], parents=self.parents(False)))
             elif t.type == "html_block" and t.map:
-                text = clean(TAG.sub(" ", t.content))
-                if text:
-                    self.emit(Block(BlockKind.PARAGRAPH, text, t.map[0] + 1, t.map[1], parents=self.parents(False)))
+                self.html(t.content, t.map[0] + 1)
             elif t.type in ("thead_open", "thead_close"):
                 self.in_head = t.type == "thead_open"
                 self.header = [] if self.in_head else self.header
@@ -162,6 +150,17 @@ class _Reader:
             elif t.type == "tr_close":
                 self.table_row(self.tr)
         return self.blocks
+
+    def html(self, source: str, first_line: int) -> None:
+        """Raw HTML between the Markdown: the blocks it marks up (``ingest.htmlblock``), under the lists and
+        headings around it."""
+        outer = self.parents(False)
+        for block in html_blocks(source, first_line):
+            if block.is_heading:
+                self.pending_intro = ""
+                self.emit(block)
+            else:
+                self.emit(replace(block, parents=outer + block.parents))
 
     def table_row(self, opener: Token) -> None:
         if self.in_head:
@@ -276,31 +275,6 @@ def _by_hand(line: str, following: str, width: int) -> bool:
     where the next word would not have fitted, so it is never split."""
     words = following.split()
     return bool(words) and len(line) + 1 + len(words[0]) <= width
-
-
-def bar_cells(line: str) -> list[str]:
-    """The cells of a row parted by bars ("a | b | c", "| a | | c |"), empty ones kept in their column."""
-    parts = line.split("|")
-    if len(parts) > 1 and not parts[0].strip():
-        parts = parts[1:]  # "| a | b |": the outer bars close no cell
-    if len(parts) > 1 and not parts[-1].strip():
-        parts = parts[:-1]
-    return [cell.strip() for cell in parts]
-
-
-def row_text(header: list[str], row: list[str]) -> str:
-    """``Lambda — Max timeout: 15 minutes; Memory: 10,240 MB``: the first cell names the row, the others
-    are read with their column's header (a two-column table reads ``name: value``)."""
-    cells = [c for c in row]
-    if not any(cells):
-        return ""
-    name, rest = cells[0], cells[1:]
-    labelled = [f"{h}: {c}" if h else c for h, c in zip([*header[1:], *[""] * len(rest)], rest, strict=False) if c]
-    if len(cells) == 2 and name:
-        return f"{name}: {cells[1]}" if cells[1] else name
-    if not name:
-        return "; ".join(labelled)
-    return f"{name} — {'; '.join(labelled)}" if labelled else name
 
 
 def _outline(blocks: list[Block], rel: str, evidence: Evidence, title_subject: bool) -> tuple[list[Passage], int]:

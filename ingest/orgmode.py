@@ -35,8 +35,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from ingest.cards import CardReader, is_card
-from ingest.document import Block
-from ingest.markdown import bar_cells, blocks_to_passages, clean, row_text
+from ingest.document import Block, bar_cells, clean, row_text
+from ingest.markdown import blocks_to_passages
 from kg.model import BlockKind, Passage
 
 ORG_SUFFIXES = (".org",)

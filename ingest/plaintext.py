@@ -29,6 +29,8 @@ rewriting the file into Markdown: every line's text reaches its passage literall
   note, sidebar or quote (``====``, ``****``, ``____``: its lines read as notes, the delimiters dropped), with
   the ``[source,hcl]`` / ``[NOTE]`` line over it dropped too; ``|===`` tables are read as tables; a lone ``+``
   attaches the line after it to the item above.
+- BBCode and TiddlyWiki markup, in a file that shows it plainly, rewritten line for line into this layout
+  first (``ingest.markup``): ``[*]`` items as bullets, a tiddler's ``title:`` and ``!`` lines as titles.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ import re
 from dataclasses import dataclass
 
 from ingest.cards import CARD, DEFINITION, CardReader
-from ingest.document import Block
-from ingest.markdown import bar_cells, blocks_to_passages, clean, is_open_line, row_text
+from ingest.document import Block, bar_cells, clean, row_text
+from ingest.markdown import blocks_to_passages, is_open_line
+from ingest.markup import Markup, dialect, rewrite
 from ingest.outline import SENTENCE_BREAK, is_continuation_start, looks_like_heading
 from kg.model import BlockKind, Passage
 from kg.text import item_label
@@ -243,8 +246,9 @@ def _all_caps(s: str) -> bool:
 
 
 class _Reader:
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], markup: Markup | None = None) -> None:
         self.lines = lines
+        self.markup_titles = markup.titles if markup else {}  # titles the file's markup declares
         self.blocks: list[Block] = []
         self.items: list[_Open] = []
         self.styles: list[str] = []  # title styles in order of first use: their levels
@@ -254,7 +258,8 @@ class _Reader:
         self.intro_deeper = False  # whether lines indented under it have come
         self.last: Block | None = None  # the block that the next line may continue
         self.last_line = -1
-        self.dropped: set[int] = set()  # delimiter lines of blocks whose lines are read as notes
+        self.dropped: set[int] = set(markup.dropped) if markup else set()  # lines that say nothing: block
+        # delimiters whose lines are read as notes, markup alone on its line
         self.attach = False  # a lone "+" came: the next line belongs to the item above
         self.csv_header: list[str] = []  # the header of the comma-separated rows being read, until a blank line
         self.indent_titles = False  # a line with lines indented under it was taken for a title
@@ -270,6 +275,9 @@ class _Reader:
 
     def title(self, i: int) -> tuple[str, int, int] | None:
         """(title, level, last line) when line ``i`` is a title line."""
+        if i in self.markup_titles:
+            text, level = self.markup_titles[i]
+            return text, level, i
         raw = self.lines[i]
         s = raw.strip()
         below = self.lines[i + 1].strip() if i + 1 < len(self.lines) else ""
@@ -639,6 +647,8 @@ def shows_layout(text: str) -> bool:
     flashcard, a framed, underlined or ALL-CAPS title. Flat notes (plain-line titles over ``-`` bullets, commands
     wrapped at the margin) show none, and are read by the flat outline of ``ingest.parser``."""
     lines = [x.rstrip() for x in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    if dialect(lines):
+        return True
     for i, line in enumerate(lines):
         s = line.strip()
         if not s:
@@ -692,7 +702,8 @@ def _opens_layout(s: str) -> bool:
 def read_blocks(text: str) -> list[Block]:
     """The blocks of a plain-text file, in order, with 1-based line spans."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return _Reader(lines).run()
+    markup = rewrite(lines)
+    return _Reader(markup.lines, markup).run()
 
 
 def parse_plaintext(text: str, rel: str) -> list[Passage]:

@@ -812,3 +812,23 @@ def test_a_later_line_naming_the_model_it_replaces_revises_the_answer() -> None:
     rows[4] = ("EDIT: the drill is not the DN18, it's a combi", sec, "", False, "")
     out = _composed_from("garage.txt", rows, "which compressor do i have", 2)
     assert out.revised is None, out.text
+
+
+def test_a_later_marked_line_setting_the_same_label_to_another_figure_revises_the_answer() -> None:
+    hr, shoes = ("Heart rate",), ("Shoes",)
+    rows = [
+        ("Heart rate", hr, "", True, ""),
+        ("max HR = 188 bpm, saw it at the end of a race", hr, "", False, ""),
+        ("Shoes", shoes, "", True, ""),
+        ("Pegasus 40: retire at 700 km", shoes, "", False, ""),
+        ("UPDATE 2 Sep: hill test with the club, saw 191. so max HR = 191 now.", shoes, "", False, ""),
+    ]
+    out = _composed_from("hr.txt", rows, "what is my max heart rate", 2)
+    assert out.revised is not None and out.revised.line_start == 5, out.text
+    assert "191" in out.text, out.text
+    # the same label set again by a line that does not say it revises anything is another fact, not a revision
+    rows[4] = ("after the hill test: max HR = 191 on the hill, a different thing", shoes, "", False, "")
+    assert _composed_from("hr.txt", rows, "what is my max heart rate", 2).revised is None
+    # a marked line setting another label revises nothing here
+    rows[4] = ("UPDATE 2 Sep: resting HR = 45 now", shoes, "", False, "")
+    assert _composed_from("hr.txt", rows, "what is my max heart rate", 2).revised is None

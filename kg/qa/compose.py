@@ -581,6 +581,11 @@ _OLD_VALUE = re.compile(
     r"\b(?:not|was|instead of)\s+(?:the\s+|an?\s+)?[~≈$€£]?(\d[\d,]*(?:\.\d+)?|[a-z]+-?\d[\w-]*)", re.I
 )
 _CODE = re.compile(r"\b[a-z]+-?\d[\w-]*", re.I)  # a name with digits in it: "ST45SF", "RTX-4070", "v2"
+# ... or setting again what a line set: "max HR = 191" after "max HR = 188 bpm" (a label of four words or
+# fewer, at the start of a clause, then "=" or ":" and a figure)
+_SLOT = re.compile(
+    r"(?:^|[.;,:(—–>]\s*|\s-\s)(?P<label>[^\W\d_][\w'/-]*(?:\s+[\w'/-]+){0,3}?)\s*[=:]\s*[~≈<>]?\s*[$€£]?(?P<value>\d[\d,]*(?:\.\d+)?)"
+)
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
@@ -592,6 +597,7 @@ class _Revising(NamedTuple):
     old_values: frozenset[str]  # figures or codes it names as the values it replaces ("not 8h", "not the X5")
     figures: frozenset[str]
     names: frozenset[str]
+    slots: frozenset[tuple[frozenset[str], str]]  # (label, figure) it sets
 
 
 def _revising(index: Index) -> list[_Revising]:
@@ -605,6 +611,7 @@ def _revising(index: Index) -> list[_Revising]:
                 frozenset(v.replace(",", "").lower() for v in _OLD_VALUE.findall(p.text)),
                 frozenset(_figures(p.text)),
                 frozenset(_named_terms(p.text)),
+                frozenset(_slots(p.text)),
             )
             for i, p in enumerate(index.passages)
             if not p.is_heading and REVISES.search(p.text)
@@ -618,6 +625,16 @@ def _figures(text: str) -> set[str]:
     return {f.replace(",", "") for f in _FIGURE.findall(without_dates(text))}
 
 
+def _slots(text: str) -> set[tuple[frozenset[str], str]]:
+    """The labelled figures a line sets ("max HR = 188 bpm" → ({"max", "hr"}, "188"))."""
+    found = set()
+    for m in _SLOT.finditer(text):
+        label = frozenset(_named_terms(m.group("label")))
+        if label:
+            found.add((label, m.group("value").replace(",", "")))
+    return found
+
+
 def _named_terms(text: str) -> set[str]:
     """What a line names: its content terms without figures and revision words."""
     return {t for t in content_terms(REVISES.sub(" ", text)) if not any(ch.isdigit() for ch in t)}
@@ -627,7 +644,8 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
     """A later line of the same file that revises the lines an answer read: it names a figure they give as the
     value it replaces and something they name ("correction - Framingham cohort is 5,209 not 5,127"), or it is
     marked as a revision and comes right after them, or names the most specific thing they name with a figure
-    they give ("UPDATE Jun: QIAprep 50-prep price went up to £134")."""
+    they give ("UPDATE Jun: QIAprep 50-prep price went up to £134"), or sets again to another figure what they
+    set ("UPDATE: ... so max HR = 191 now" after "max HR = 188 bpm")."""
     if any(REVISES.search(p.text) for p in read):
         return None  # the answer read the revision itself
     last = read[-1]
@@ -641,12 +659,16 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
     named = set().union(*(_named_terms(p.text) for p in read))
     # the most specific thing they name: "QIAprep", not "price" (a revision of another kit's price says "price")
     rarest = max(named, key=lambda t: (index.lexicon.idf(t), t), default="")
+    slots = set().union(*(_slots(p.text) for p in read))
+    labels = {label for label, _ in slots}
     for r in later:
         q = index.passages[r.position]
         if q.file != last.file:
             break
         if r.old_values & (figures | codes) and r.names & named:
             return q
+        if r.marked and any(label in labels and (label, value) not in slots for label, value in r.slots):
+            return q  # it sets again, to another figure, what they set
         if r.marked and (r.position == start or (rarest in r.names and {f for f in r.figures & figures if len(f) > 1})):
             return q
     return None

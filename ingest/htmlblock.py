@@ -1,0 +1,186 @@
+"""Raw HTML inside Markdown notes (a web clipper's ``<h2>``, ``<p>``, ``<ul><li>``, ``<table>``; a README's
+``<details>``) read as the blocks it marks up, each with its own source lines, by the standard library's
+HTML parser: entities resolved, tags, comments, scripts and styles dropped.
+
+- ``<h1>``-``<h6>``: a heading of that level;
+- ``<p>``, ``<div>``, ``<summary>``, ``<blockquote>``, ``<dt>`` / ``<dd>`` and any other block: a paragraph of
+  its text (``<br>`` and inline tags inside it join its lines);
+- ``<li>``: an item (a step in an ``<ol>``) under the items it is nested in, led by a paragraph ending with
+  ``:`` right over its list;
+- ``<tr>``: a table row, each cell read with its column's ``<th>`` header (a row of ``<th>`` cells, or the
+  rows of a ``<thead>``, is the header).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from ingest.document import Block, clean, row_text
+from kg.model import BlockKind
+from kg.text import item_label
+
+HEADINGS = {f"h{n}": n for n in range(1, 7)}
+INLINE = frozenset(
+    "a abbr b bdi bdo br cite code data del dfn em font i img ins kbd mark q s samp small span strong sub sup "
+    "time u var wbr".split()
+)
+SKIPPED = frozenset({"script", "style", "template", "head", "title"})
+LISTS = frozenset({"ul", "ol", "menu"})
+
+
+@dataclass
+class _List:
+    ordered: bool
+    lead: str
+    item: str = ""  # the open item's label, for the items nested under it
+
+
+@dataclass
+class _Table:
+    header: list[str] = field(default_factory=list)
+    row: list[str] = field(default_factory=list)
+    cell: list[str] | None = None
+    heads: bool = True  # every cell of the row so far is a <th>
+    in_head: bool = False
+    start: int = 0
+    end: int = 0
+
+
+class _Blocks(HTMLParser):
+    def __init__(self, first_line: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base = first_line - 1
+        self.blocks: list[Block] = []
+        self.text: list[str] = []
+        self.start = self.end = 0
+        self.heading = 0
+        self.lists: list[_List] = []
+        self.in_item = False  # the open <li> has not given its own text yet
+        self.tables: list[_Table] = []
+        self.skip = 0
+        self.lead = ""  # a paragraph ending with ':' that a list may follow
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in SKIPPED:
+            self.skip += 1
+            return
+        if tag == "br" or tag in INLINE:
+            if tag == "br":
+                self._data(" ")
+            return
+        table = self.tables[-1] if self.tables else None
+        if table is not None and tag in ("td", "th"):
+            table.cell = []
+            table.heads = table.heads and tag == "th"
+            if not table.row:
+                table.start = self.getpos()[0]
+            return
+        if table is not None and tag == "tr":
+            table.row, table.heads = [], True
+            return
+        if table is not None and tag == "thead":
+            table.in_head = True
+            return
+        self.flush()
+        if tag in HEADINGS:
+            self.heading = HEADINGS[tag]
+        elif tag in LISTS:
+            self.lists.append(_List(ordered=tag == "ol", lead="" if self.lists else self.lead))
+            self.lead = ""
+        elif tag == "li":
+            self.in_item = bool(self.lists)
+        elif tag == "table":
+            self.tables.append(_Table())
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIPPED:
+            self.skip = max(self.skip - 1, 0)
+            return
+        if tag in INLINE:
+            return
+        table = self.tables[-1] if self.tables else None
+        if table is not None and tag in ("td", "th"):
+            if table.cell is not None:
+                table.row.append(clean("".join(table.cell)))
+                table.cell = None
+            return
+        if table is not None and tag == "tr":
+            self.table_row(table)
+            return
+        if table is not None and tag == "thead":
+            table.in_head = False
+            return
+        self.flush()
+        if tag in HEADINGS:
+            self.heading = 0
+        elif tag in LISTS and self.lists:
+            self.lists.pop()
+        elif tag == "li":
+            self.in_item = False
+            if self.lists:
+                self.lists[-1].item = ""
+        elif tag == "table" and self.tables:
+            self.tables.pop()
+
+    def handle_data(self, data: str) -> None:
+        self._data(data)
+
+    def _data(self, data: str) -> None:
+        if self.skip:
+            return
+        table = self.tables[-1] if self.tables else None
+        if table is not None and table.cell is not None:
+            table.cell.append(data)
+            table.end = self.getpos()[0] + data.rstrip().count("\n")
+            return
+        if not data.strip():
+            if self.text:
+                self.text.append(data)
+            return
+        line = self.getpos()[0]
+        if not self.text:
+            self.start = line + data[: len(data) - len(data.lstrip())].count("\n")
+        self.text.append(data)
+        self.end = line + data.rstrip().count("\n")
+
+    def table_row(self, table: _Table) -> None:
+        row, table.row = table.row, []
+        if not any(row):
+            return
+        if table.in_head or (table.heads and not table.header):
+            table.header = row
+            return
+        text = row_text(table.header, row)
+        if text:
+            start = table.start + self.base
+            self.blocks.append(Block(BlockKind.TABLE_ROW, text, start, max(table.end + self.base, start)))
+
+    def flush(self) -> None:
+        text = clean("".join(self.text))
+        self.text = []
+        if not text:
+            return
+        start, end = self.start + self.base, max(self.end, self.start) + self.base
+        parents = tuple(lst.item for lst in self.lists[:-1] if lst.item) if self.lists else ()
+        if self.heading:
+            self.blocks.append(Block(BlockKind.HEADING, text, start, end, level=self.heading))
+            self.lead = ""
+        elif self.in_item and self.lists:
+            lst = self.lists[-1]
+            kind = BlockKind.STEP if lst.ordered else BlockKind.ITEM
+            self.blocks.append(Block(kind, text, start, end, parents=parents, lead=lst.lead))
+            lst.item, self.in_item = item_label(text), False
+        else:
+            inside = tuple(lst.item for lst in self.lists if lst.item)
+            self.blocks.append(Block(BlockKind.PARAGRAPH, text, start, end, parents=inside))
+            self.lead = text.rstrip(":").strip() if text.endswith(":") else ""
+
+
+def html_blocks(source: str, first_line: int) -> list[Block]:
+    """The blocks of raw HTML ``source`` whose first line is line ``first_line`` (1-based) of its file."""
+    reader = _Blocks(first_line)
+    reader.feed(source)
+    reader.close()
+    reader.flush()
+    return reader.blocks

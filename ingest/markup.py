@@ -1,0 +1,174 @@
+"""Wiki and forum markup in plain-text notes, rewritten line for line into the layout the plain-text reader
+reads, before it reads them: a file keeps its line count, so every passage keeps its lines.
+
+Two dialects are recognised, each only in a file that shows it plainly (several of its own marks, which
+notes written without it do not use):
+
+- BBCode, as forum posts are saved raw (``[b]``, ``[list][*]``, ``[quote=...]``, ``[url=...]``): inline tags
+  are dropped (a link keeps its text, an image nothing); ``[*]`` items become bullets, or numbered items in a
+  ``[list=1]`` / ``[list=a]``, indented by the depth of their list; a line of tags alone (``[list]``,
+  ``[quote=user]``, ``[code]``) says nothing, and the end of a list or a quote ends a part as a blank line does.
+- TiddlyWiki, as a wiki's tiddlers are exported to text: each tiddler opens with ``title:`` and its fields
+  (``tags:``, ``created:``, ...): the title names the part, the fields say nothing; ``!`` / ``!!`` lines
+  are titles one level under it; ``''bold''``, ``//italic//`` and ``__underline__`` marks, a header cell's
+  ``!``, and lines of macros (``<<list-links ...>>``), transclusions (``{{Tiddler}}``) or quote marks (``<<<``)
+  are dropped; ``;term`` over ``:definition`` reads ``term: definition``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.outline import SENTENCE_BREAK
+
+TITLE_WORDS = 10  # as plaintext.TITLE_WORDS: the longest title
+
+# BBCode
+_BB_NAMES = r"b|i|u|s|list|quote|code|url|img|size|color|colour|font|center|left|right|sup|sub|spoiler|email|hr"
+BB_TAG = re.compile(rf"\[(?:/?(?:{_BB_NAMES})(?:=[^\]]*|\s[^\]]*)?|\*)\]", re.I)
+BB_CLOSE = re.compile(rf"\[/(?:{_BB_NAMES})\]", re.I)
+BB_LIST = re.compile(r"\[list(?:=(?P<style>[^\]]*))?\]", re.I)
+BB_LIST_END = re.compile(r"\[/list\]", re.I)
+BB_ITEM = re.compile(r"^\s*\[\*\]\s*")
+BB_IMAGE = re.compile(r"\[img(?:=[^\]]*)?\].*?\[/img\]", re.I)
+BB_LINK = re.compile(r"\[(?P<tag>url|email)=[^\]]*\](?P<text>.*?)\[/(?P=tag)\]", re.I)
+BB_ENDS_PART = re.compile(r"^\s*\[/(?:list|quote|code|spoiler)\]\s*$", re.I)
+
+# TiddlyWiki
+TW_TITLE = re.compile(r"^(?P<bangs>!{1,6})\s*(?P<title>[^!\s].*?)\s*$")
+TW_FIELD = re.compile(r"^(?P<name>[a-z][a-z0-9._-]*):\s*(?P<value>.*)$")
+TW_BOLD = re.compile(r"''(?=\S)(.+?)''")
+TW_ITALIC = re.compile(r"(?<![:/\w])//(?=\S)(.+?)//")
+TW_UNDERLINE = re.compile(r"(?<!\w)__(?=\S)(.+?)__(?!\w)")
+TW_HEADER_CELL = re.compile(r"\|!")
+TW_MACRO_LINE = re.compile(r"^\s*(?:<<.*>>|\{\{[^{}]+\}\}|<<<.*)\s*$")
+TW_TERM = re.compile(r"^;\s*(?P<term>\S.*)$")
+TW_DEFINITION = re.compile(r"^:\s*(?P<text>\S.*)$")
+TW_MARKS = (
+    re.compile(r"''\S"),  # bold
+    re.compile(r"^\|!"),  # a header cell
+    re.compile(r"^\s*<<\w"),  # a macro
+    re.compile(r"^\s*\{\{[^{}]+\}\}\s*$"),  # a transclusion
+)
+TW_FIELDS = frozenset({"tags", "created", "modified", "type", "creator", "modifier", "caption", "list"})
+
+
+@dataclass
+class Markup:
+    """A file's lines rewritten; the lines that say nothing; the lines that are titles, with their level."""
+
+    lines: list[str]
+    dropped: set[int] = field(default_factory=set)
+    titles: dict[int, tuple[str, int]] = field(default_factory=dict)
+
+
+def dialect(lines: list[str]) -> str:
+    """``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is written in, told by its own marks."""
+    closing = {m.group(0).lower() for line in lines if "[/" in line for m in BB_CLOSE.finditer(line)}
+    if len(closing) >= 2:
+        return "bbcode"
+    titles = sum(1 for line in lines if line.startswith("!") and _reads_as_title(line.lstrip("!")))
+    if titles >= 2 and (_records(lines) or sum(any(m.search(x) for x in lines) for m in TW_MARKS) >= 2):
+        return "tiddlywiki"
+    return ""
+
+
+def rewrite(lines: list[str]) -> Markup:
+    """The lines of a file as the plain-text reader reads them (unchanged when no markup is recognised)."""
+    found = dialect(lines)
+    if found == "bbcode":
+        return _bbcode(lines)
+    if found == "tiddlywiki":
+        return _tiddlywiki(lines)
+    return Markup(list(lines))
+
+
+def _reads_as_title(text: str) -> bool:
+    text = text.strip()
+    return bool(text) and len(text.split()) <= TITLE_WORDS and not SENTENCE_BREAK.search(text)
+
+
+def _bbcode(lines: list[str]) -> Markup:
+    out = Markup(list(lines))
+    lists: list[list[str | int]] = []  # open lists: [style, items so far]
+    for i, line in enumerate(lines):
+        if BB_ENDS_PART.match(line):
+            if BB_LIST_END.search(line) and lists:
+                lists.pop()
+            out.lines[i] = ""  # the end of a list or a quote ends a part, as a blank line does
+            continue
+        for opened in BB_LIST.finditer(line):
+            lists.append([(opened.group("style") or "").strip().strip("\"'").lower(), 0])
+        for _ in BB_LIST_END.finditer(line):
+            if lists:
+                lists.pop()
+        item = BB_ITEM.match(line)
+        text = line[item.end() :] if item else line
+        text = BB_LINK.sub(lambda m: m.group("text"), BB_IMAGE.sub("", text))
+        text = BB_TAG.sub("", text).strip()
+        if item and lists:
+            lists[-1][1] = int(lists[-1][1]) + 1
+            style, n = str(lists[-1][0]), int(lists[-1][1])
+            mark = f"{n}." if style == "1" else f"{chr(ord('a') + (n - 1) % 26)})" if style == "a" else "-"
+            text = f"{'  ' * (len(lists) - 1)}{mark} {text}" if text else ""
+        if not text and line.strip():
+            out.dropped.add(i)
+        out.lines[i] = text if text else ("" if not line.strip() else line)
+    return out
+
+
+def _records(lines: list[str]) -> list[int]:
+    """The lines that open a tiddler: ``title: ...`` at the top of a part, with a field line right under it."""
+    found = []
+    for i, line in enumerate(lines):
+        if not line.startswith("title:") or (i and lines[i - 1].strip() and not lines[i - 1].startswith("---")):
+            continue
+        below = TW_FIELD.match(lines[i + 1]) if i + 1 < len(lines) else None
+        if below and below.group("name") in TW_FIELDS and line[6:].strip():
+            found.append(i)
+    return found
+
+
+def _tiddlywiki(lines: list[str]) -> Markup:
+    out = Markup(list(lines))
+    records = _records(lines)
+    for i in records:
+        out.titles[i] = (lines[i][6:].strip(), 1)
+        for j in range(i + 1, len(lines)):
+            fields = TW_FIELD.match(lines[j])
+            if not fields or fields.group("name") == "title":
+                break
+            out.dropped.add(j)
+    under = 1 if records else 0
+    for i, line in enumerate(lines):
+        if i in out.titles or i in out.dropped:
+            continue
+        heading = TW_TITLE.match(line)
+        if heading and _reads_as_title(heading.group("title")):
+            level = min(len(heading.group("bangs")) + under, 6)
+            out.titles[i] = (_inline(heading.group("title")), level)
+            continue
+        if TW_MACRO_LINE.match(line):
+            out.dropped.add(i)
+            continue
+        term = TW_TERM.match(line)
+        below = TW_DEFINITION.match(lines[i + 1]) if term and i + 1 < len(lines) else None
+        if term and below:
+            out.dropped.add(i)
+            out.lines[i + 1] = f"{_inline(term.group('term'))}: {_inline(below.group('text'))}"
+            continue
+        if i and i - 1 in out.dropped and TW_TERM.match(lines[i - 1]):
+            continue  # the definition, read with its term above
+        if term:
+            line = term.group("term")
+        elif TW_DEFINITION.match(line):
+            line = line[1:].lstrip()
+        if line.startswith("|"):
+            line = TW_HEADER_CELL.sub("|", line)
+        out.lines[i] = _inline(line)
+    return out
+
+
+def _inline(text: str) -> str:
+    return TW_UNDERLINE.sub(r"\1", TW_ITALIC.sub(r"\1", TW_BOLD.sub(r"\1", text)))

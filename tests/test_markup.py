@@ -1,0 +1,144 @@
+"""Wiki and forum markup in plain-text notes (BBCode, TiddlyWiki) and raw HTML in Markdown notes, read as the
+structure they mark up, every passage on its own lines. Real parsers, no model."""
+
+from __future__ import annotations
+
+from ingest.markup import dialect, rewrite
+from ingest.parser import parse_text
+from ingest.plaintext import shows_layout
+from kg.model import BlockKind, Passage
+
+
+def at(passages: list[Passage], line: int) -> Passage:
+    found = [p for p in passages if p.line_start == line]
+    assert len(found) == 1, f"expected one passage starting at line {line}, got {found}"
+    return found[0]
+
+
+FORUM = """Re: first collimation
+by DobGuy58 » Tue Mar 09, 2021 9:52 pm
+
+Good news, an f/6 is [b]very forgiving[/b]. Order is ALWAYS:
+[list=1]
+[*]Secondary centered under the focuser
+[*]Primary tilt - the [color=red]3 big knobs[/color] on the back
+[/list]
+See [url=https://example.org/guide]the guide[/url] [img]https://example.org/a.png[/img]
+
+[quote=rick post_id=48812 time=1615348320]
+a cheshire is $45
+[/quote]
+What I have:
+[list]
+[*]the plastic cap
+[*]a cheap red laser
+[/list]
+"""
+
+
+def test_bbcode_is_told_by_its_closing_tags_and_a_bracketed_title_is_not_bbcode() -> None:
+    assert dialect(FORUM.split("\n")) == "bbcode"
+    assert dialect("[Interface]\nAddress = 10.0.0.1/24\n\n[Peer]\nEndpoint = vpn:51820\n".split("\n")) == ""
+    assert shows_layout("a line of a post [b]bold[/b]\nand [i]more[/i] text\n")
+
+
+def test_bbcode_lists_are_items_tags_are_dropped_and_lines_keep_their_numbers() -> None:
+    rewritten = rewrite(FORUM.split("\n"))
+    assert len(rewritten.lines) == len(FORUM.split("\n"))
+    ps = parse_text(FORUM, "thread.txt")
+    assert at(ps, 4).text == "Good news, an f/6 is very forgiving. Order is ALWAYS:"
+    first = at(ps, 6)
+    assert first.kind is BlockKind.STEP and first.text == "Secondary centered under the focuser"
+    assert first.lead.startswith("Good news")
+    assert at(ps, 7).text == "Primary tilt - the 3 big knobs on the back"
+    assert at(ps, 9).text == "See the guide"  # a link keeps its text, an image says nothing
+    assert at(ps, 12).text == "a cheshire is $45"  # a quote's text is read; its tags are no passage
+    assert not [p for p in ps if p.line_start in (5, 8, 11, 13, 15, 18)]
+    item = at(ps, 16)
+    assert item.kind is BlockKind.ITEM and item.lead == "What I have"
+
+
+TIDDLERS = """title: Pace Zones
+tags: training reference
+created: 20240312072210000
+modified: 20241015190422000
+
+! Pace zones from the Barry 10k
+
+|!Zone|!min/km|!use|
+|Easy|5:45-6:15|most of the week|
+|MP|4:58|''marathon'' pace|
+
+* easy pace is a ''ceiling'' not a //target//
+<<list-links filter:"[tag[training]]">>
+;MP
+:marathon pace, the pace I plan to hold
+
+title: Taper
+tags: training
+
+!! Taper weeks
+3 weeks. wk 16 = 80% of peak.
+"""
+
+
+def test_tiddlywiki_is_told_by_its_titles_with_its_own_marks_and_not_by_shouted_remarks() -> None:
+    assert dialect(TIDDLERS.split("\n")) == "tiddlywiki"
+    remarks = "!! always use the subjunctive after ojala\n!! ser for permanent things\nhablo / hablas\n"
+    assert dialect(remarks.split("\n")) == ""
+
+
+def test_a_tiddler_is_named_by_its_title_field_and_its_bang_titles_sit_under_it() -> None:
+    ps = parse_text(TIDDLERS, "training.txt")
+    assert at(ps, 1).kind is BlockKind.HEADING and at(ps, 1).text == "Pace Zones"
+    assert not [p for p in ps if p.line_start in (2, 3, 4, 13, 14, 18)]  # fields, macros, a term over its text
+    heading = at(ps, 6)
+    assert heading.kind is BlockKind.HEADING and heading.section == ("Pace Zones", "Pace zones from the Barry 10k")
+    row = at(ps, 9)
+    assert row.kind is BlockKind.TABLE_ROW and row.text == "Easy — min/km: 5:45-6:15; use: most of the week"
+    assert at(ps, 12).text == "easy pace is a ceiling not a target"
+    assert at(ps, 15).text == "MP: marathon pace, the pace I plan to hold"
+    assert at(ps, 17).text == "Taper" and at(ps, 20).section == ("Taper", "Taper weeks")
+
+
+CLIP = """# watering notes
+
+<!-- clipped from https://example.org/watering -->
+<div class="article-body">
+<h2>Typical intervals (spring &amp; summer)</h2>
+<p>The biggest killer is <strong>overwatering</strong>,
+not underwatering.</p>
+<ul>
+<li><strong>Pothos</strong> &ndash; every 7&ndash;10 days</li>
+<li>Overwatered: yellow lower leaves
+<ul>
+<li>black, soft roots</li>
+</ul>
+</li>
+</ul>
+<table>
+<tr><th>Plant</th><th>Ideal RH</th></tr>
+<tr>
+<td>Calathea</td>
+<td>60&ndash;70%</td>
+</tr>
+</table>
+</div>
+
+- my own bullet after the clip
+"""
+
+
+def test_raw_html_in_markdown_is_read_as_headings_paragraphs_items_and_rows_on_their_own_lines() -> None:
+    ps = parse_text(CLIP, "watering.md")
+    heading = at(ps, 5)
+    assert heading.kind is BlockKind.HEADING and heading.text == "Typical intervals (spring & summer)"
+    para = at(ps, 6)
+    assert para.line_end == 7 and para.text == "The biggest killer is overwatering, not underwatering."
+    assert at(ps, 9).kind is BlockKind.ITEM and at(ps, 9).text == "Pothos – every 7–10 days"
+    nested = at(ps, 12)
+    assert nested.text == "black, soft roots" and nested.section[-1] == "Overwatered"
+    row = at(ps, 19)
+    assert row.kind is BlockKind.TABLE_ROW and row.text == "Calathea: 60–70%" and row.line_end == 20
+    assert at(ps, 25).text == "my own bullet after the clip"
+    assert not [p for p in ps if "<" in p.text or "&" in p.text.replace("spring & summer", "")]
