@@ -8,7 +8,7 @@ list); the heading path and the subject are added afterwards, once the whole fil
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ingest.outline import normalise_text
 from kg.model import BlockKind
@@ -71,3 +71,14 @@ def row_text(header: list[str], row: list[str]) -> str:
     if not name:
         return "; ".join(labelled)
     return f"{name} — {'; '.join(labelled)}" if labelled else name
+
+
+@dataclass
+class Markup:
+    """A file's lines rewritten from its markup into plain layout (``ingest.markup``): the lines, the lines that
+    say nothing, the lines that are titles with their level, and the lines that open a part."""
+
+    lines: list[str]
+    dropped: set[int] = field(default_factory=set)
+    titles: dict[int, tuple[str, int]] = field(default_factory=dict)
+    breaks: set[int] = field(default_factory=set)  # lines of text, no title, that open a part (a chat's messages)

@@ -1,7 +1,7 @@
 """Wiki and forum markup in plain-text notes, rewritten line for line into the layout the plain-text reader
 reads, before it reads them: a file keeps its line count, so every passage keeps its lines.
 
-Two dialects are recognised, each only in a file that shows it plainly (several of its own marks, which
+Four dialects are recognised, each only in a file that shows it plainly (several of its own marks, which
 notes written without it do not use):
 
 - BBCode, as forum posts are saved raw (``[b]``, ``[list][*]``, ``[quote=...]``, ``[url=...]``): inline tags
@@ -13,13 +13,19 @@ notes written without it do not use):
   are titles one level under it; ``''bold''``, ``//italic//`` and ``__underline__`` marks, a header cell's
   ``!``, and lines of macros (``<<list-links ...>>``), transclusions (``{{Tiddler}}``) or quote marks (``<<<``)
   are dropped; ``;term`` over ``:definition`` reads ``term: definition``.
+- a chat export (WhatsApp, Signal and the like: ``[12/03/2025, 19:42:07] Name: text`` or
+  ``12/03/2025, 19:42 - Name: text`` on most lines): a message reads ``Name: text``, its timestamp and the
+  chat's system lines (``<Media omitted>``, ``... joined``, ``... added ...``) dropped; the lines of a message
+  written over several lines are its points, led by its first line.
+- LaTeX source (``ingest.latex``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from ingest.document import Markup
+from ingest.latex import is_latex, rewrite_latex
 from ingest.outline import SENTENCE_BREAK
 
 TITLE_WORDS = 10  # as plaintext.TITLE_WORDS: the longest title
@@ -51,20 +57,29 @@ TW_MARKS = (
     re.compile(r"^\s*<<\w"),  # a macro
     re.compile(r"^\s*\{\{[^{}]+\}\}\s*$"),  # a transclusion
 )
+# chat exports
+CHAT_LINE = re.compile(
+    r"^\u200e?\[?(?P<date>\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}),?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s?[APap]\.?[Mm]\.?)?\]?"
+    r"\s*(?:[-–]\s*)?(?P<rest>.*)$"
+)
+CHAT_NAME = re.compile(r"^(?P<name>[^:\u200e]{1,40}?):\s+(?P<text>.*)$")
+CHAT_EMPTY = re.compile(
+    r"^\W*(?:<?(?:media|image|video|audio|sticker|gif|document) omitted>?|this message was deleted|"
+    r"you deleted this message|null|<this message was edited>)\W*$",
+    re.I,
+)
+CHAT_SHARE = 0.3  # the least share of a file's lines that are messages, for it to be read as a chat
+
 TW_FIELDS = frozenset({"tags", "created", "modified", "type", "creator", "modifier", "caption", "list"})
 
 
-@dataclass
-class Markup:
-    """A file's lines rewritten; the lines that say nothing; the lines that are titles, with their level."""
-
-    lines: list[str]
-    dropped: set[int] = field(default_factory=set)
-    titles: dict[int, tuple[str, int]] = field(default_factory=dict)
-
-
 def dialect(lines: list[str]) -> str:
-    """``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is written in, told by its own marks."""
+    """``"latex"``, ``"chat"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is written in, told by
+    its own marks."""
+    if is_latex(lines):
+        return "latex"
+    if _is_chat(lines):
+        return "chat"
     closing = {m.group(0).lower() for line in lines if "[/" in line for m in BB_CLOSE.finditer(line)}
     if len(closing) >= 2:
         return "bbcode"
@@ -77,11 +92,57 @@ def dialect(lines: list[str]) -> str:
 def rewrite(lines: list[str]) -> Markup:
     """The lines of a file as the plain-text reader reads them (unchanged when no markup is recognised)."""
     found = dialect(lines)
+    if found == "latex":
+        return rewrite_latex(lines)
+    if found == "chat":
+        return _chat(lines)
     if found == "bbcode":
         return _bbcode(lines)
     if found == "tiddlywiki":
         return _tiddlywiki(lines)
     return Markup(list(lines))
+
+
+def _message(line: str) -> tuple[str, str] | None:
+    """(sender, text) of a chat export's message line; ("", "") for its system lines; None for other lines."""
+    if not line[:1].isdigit() and not line.startswith(("[", "\u200e")):
+        return None
+    found = CHAT_LINE.match(line)
+    if not found:
+        return None
+    said = CHAT_NAME.match(found.group("rest").strip())
+    return (said.group("name").strip(), said.group("text").strip()) if said else ("", "")
+
+
+def _is_chat(lines: list[str]) -> bool:
+    said = [m for m in map(_message, lines) if m is not None and m[0]]
+    return len(said) >= 5 and len(said) >= CHAT_SHARE * sum(1 for x in lines if x.strip())
+
+
+def _chat(lines: list[str]) -> Markup:
+    out = Markup(list(lines))
+    opened = -1  # the line of the message the lines after it continue
+    for i, line in enumerate(lines):
+        message = _message(line)
+        if message is None:
+            if line.strip() and opened >= 0:
+                if not out.lines[opened].endswith(":"):
+                    out.lines[opened] += ":"  # a message over several lines leads its lines
+                out.lines[i] = f"- {line.strip().lstrip('-•*').strip()}"
+            elif not line.strip():
+                opened = -1
+            continue
+        name, text = message
+        system = text.startswith("\u200e")  # the app's own lines ("‎Dave created this group") start with a mark
+        text = text.replace("\u200e", "").strip()
+        if not name or system or not text or CHAT_EMPTY.match(text):
+            out.dropped.add(i)
+            opened = -1
+            continue
+        out.lines[i] = f"{name}: {text}"
+        out.breaks.add(i)
+        opened = i
+    return out
 
 
 def _reads_as_title(text: str) -> bool:

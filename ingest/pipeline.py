@@ -58,7 +58,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "53"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "55"  # bump when parsing or extraction changes, so old indexes are rebuilt
 NOTE_SUFFIXES = (".txt", *MARKDOWN_SUFFIXES, *ORG_SUFFIXES, *ASCIIDOC_SUFFIXES)  # the files the readers read
 
 

@@ -40,9 +40,9 @@ import re
 from dataclasses import dataclass
 
 from ingest.cards import CARD, DEFINITION, CardReader
-from ingest.document import Block, bar_cells, clean, row_text
+from ingest.document import Block, Markup, bar_cells, clean, row_text
 from ingest.markdown import blocks_to_passages, is_open_line
-from ingest.markup import Markup, dialect, rewrite
+from ingest.markup import dialect, rewrite
 from ingest.outline import SENTENCE_BREAK, is_continuation_start, looks_like_heading
 from kg.model import BlockKind, Passage
 from kg.text import item_label
@@ -249,6 +249,7 @@ class _Reader:
     def __init__(self, lines: list[str], markup: Markup | None = None) -> None:
         self.lines = lines
         self.markup_titles = markup.titles if markup else {}  # titles the file's markup declares
+        self.breaks = markup.breaks if markup else set()  # lines the markup says open a part (a chat's messages)
         self.blocks: list[Block] = []
         self.items: list[_Open] = []
         self.styles: list[str] = []  # title styles in order of first use: their levels
@@ -278,6 +279,8 @@ class _Reader:
         if i in self.markup_titles:
             text, level = self.markup_titles[i]
             return text, level, i
+        if i in self.breaks:
+            return None  # a chat's message is no title, whatever its shape
         raw = self.lines[i]
         s = raw.strip()
         below = self.lines[i + 1].strip() if i + 1 < len(self.lines) else ""
@@ -391,6 +394,9 @@ class _Reader:
                 self.intro, self.csv_header = "", []
                 i += 1
                 continue
+            if i in self.breaks:  # as after a blank line: nothing above carries on into it
+                self.close_lists()
+                self.csv_header, self.last = [], None
             if i in self.dropped or ASCIIDOC_TABLE.match(raw) or self.attribute(i):
                 i += 1  # the closing delimiter of a block read as notes opens no block of its own
                 continue

@@ -832,3 +832,19 @@ def test_a_later_marked_line_setting_the_same_label_to_another_figure_revises_th
     # a marked line setting another label revises nothing here
     rows[4] = ("UPDATE 2 Sep: resting HR = 45 now", shoes, "", False, "")
     assert _composed_from("hr.txt", rows, "what is my max heart rate", 2).revised is None
+
+
+def test_a_figure_set_against_the_one_it_replaces_revises_the_answer_without_a_revision_word() -> None:
+    sec = ("Crag Rats",)
+    rows = [
+        ("Crag Rats", sec, "", True, ""),
+        ("Jess: Barn membership going up to £56 from 1 April btw", sec, "", False, ""),
+        ("Niamh: still daylight robbery", sec, "", False, ""),
+        ("Jess: sorry, £55 not £56. misread it", sec, "", False, ""),
+    ]
+    out = _composed_from("chat.txt", rows, "barn membership price from april", 2)
+    assert out.revised is not None and out.revised.line_start == 4, out.text
+    assert "£55" in out.text, out.text
+    # a count said against another ("did 4 routes, not 5") sets no figure of the answer against its own
+    rows[3] = ("Tom: did 4 routes, not 5, legs gone", sec, "", False, "")
+    assert _composed_from("chat.txt", rows, "barn membership price from april", 2).revised is None

@@ -142,3 +142,77 @@ def test_raw_html_in_markdown_is_read_as_headings_paragraphs_items_and_rows_on_t
     assert row.kind is BlockKind.TABLE_ROW and row.text == "Calathea: 60–70%" and row.line_end == 20
     assert at(ps, 25).text == "my own bullet after the clip"
     assert not [p for p in ps if "<" in p.text or "&" in p.text.replace("spring & summer", "")]
+
+
+LATEX = r"""% STAT notes -- backup copy
+\documentclass{article}
+\usepackage{amsmath}
+\newcommand{\Prob}{\mathbb{P}}
+\begin{document}
+
+\section{Admin (wk 1)}\label{sec:admin}
+\subsection{People, times}
+\begin{itemize}
+  \item office hrs Tue 2--3pm % check moodle
+  \item weekly quiz: \textbf{10 qs}, 2 attempts
+\end{itemize}
+% actually office hrs moved -> Wed 3--4pm
+\begin{tabular}{|l|c|l|}
+\hline
+Component & Weight & When \\
+\hline
+Quizzes & 10\% & wks 2--11 \\
+Final exam & 50\% & Jan \\
+\hline
+\end{tabular}
+
+\begin{definition}[Conditional probability]
+$\Prob(A \mid B) = \frac{\Prob(A \cap B)}{\Prob(B)}$ for $\Prob(B) > 0$.
+\end{definition}
+\begin{enumerate}
+  \item the textbook costs \$45 new
+\end{enumerate}
+\end{document}
+"""
+
+
+def test_latex_sections_are_titles_items_are_bullets_and_a_tabular_is_a_table() -> None:
+    assert dialect(LATEX.split("\n")) == "latex"
+    ps = parse_text(LATEX, "stat.txt")
+    assert at(ps, 7).kind is BlockKind.HEADING and at(ps, 7).text == "Admin (wk 1)"
+    item = at(ps, 10)
+    assert item.kind is BlockKind.ITEM and item.text == "office hrs Tue 2–3pm (check moodle)"
+    assert item.section == ("Admin (wk 1)", "People, times")
+    assert at(ps, 11).text == "weekly quiz: 10 qs, 2 attempts"
+    assert at(ps, 13).text == "actually office hrs moved -> Wed 3–4pm"  # the author's own remark
+    row = at(ps, 18)
+    assert row.kind is BlockKind.TABLE_ROW and row.text == "Quizzes — Weight: 10%; When: wks 2–11"
+    assert at(ps, 23).text == "Conditional probability:"
+    assert at(ps, 24).text == "P(A | B) = (P(A ∩ B))/(P(B)) for P(B) > 0."
+    assert at(ps, 27).kind is BlockKind.STEP and at(ps, 27).text == "the textbook costs $45 new"
+    assert not [p for p in ps if p.line_start in (2, 3, 4, 5, 9, 12, 14, 15, 16, 17, 21, 28)]
+
+
+CHAT = """[04/01/2025, 10:12:33] Crag Rats: \u200eMessages and calls are end-to-end encrypted.
+[04/01/2025, 10:25:51] Jess: day pass £11 now, off-peak £9.50
+[04/01/2025, 10:26:30] Jess: membership £52/month
+[04/01/2025, 10:27:12] Tom B: <Media omitted>
+[04/01/2025, 10:30:05] Niamh: ugh ok. is shoe hire still £4?
+[09/04/2025, 20:15:33] Niamh: Easter kit check, who's bringing what
+Dave - half ropes
+Marco - his 10 draws
+[09/04/2025, 20:18:10] Tom B: only a single set of cams actually
+"""
+
+
+def test_a_chat_export_reads_messages_by_sender_and_a_message_over_lines_leads_them() -> None:
+    assert dialect(CHAT.split("\n")) == "chat"
+    ps = parse_text(CHAT, "WhatsApp Chat with Crag Rats.txt")
+    assert at(ps, 2).text == "Jess: day pass £11 now, off-peak £9.50"
+    assert not [p for p in ps if p.line_start in (1, 4)]  # the chat's own lines and omitted media say nothing
+    assert at(ps, 6).text == "Niamh: Easter kit check, who's bringing what:"
+    point = at(ps, 7)
+    assert point.kind is BlockKind.ITEM and point.text == "Dave - half ropes"
+    assert point.lead == "Niamh: Easter kit check, who's bringing what"
+    assert at(ps, 9).text == "Tom B: only a single set of cams actually"
+    assert dialect("2025-03-14 10:00 swapped the disk\n2025-03-15 11:00 new switch\n".split("\n")) == ""

@@ -568,7 +568,9 @@ def _continued(index: Index, query: Query, top: Passage) -> list[Passage]:
 _REVISION_WORDS = (
     r"(?:update[sd]?|correction|corrected|actually|edit(?:ed)?|erratum|errata|turns out|no longer|revised)"
 )
-REVISES = re.compile(rf"\b{_REVISION_WORDS}\b|~~", re.I)
+# ... or a figure set right against the one it replaces: "sorry, £55 not £56", "it's 45 not 40"
+_INSTEAD = r"\d[\d,.]*\s*[^\W\d_]{0,4}%?,?\s+not\s+[~≈$€£]?\d"
+REVISES = re.compile(rf"\b{_REVISION_WORDS}\b|~~|{_INSTEAD}", re.I)
 # ... saying so first, after its marks, a date or a label, as a marker ("# UPDATE 2024-09: now 64 GB", "NOTES:
 # correction - ...", "EDIT (Feb 13): ...", "actually no: ..."), not as a word of the line ("To update a template")
 _MARKED_REVISION = re.compile(
