@@ -13,6 +13,7 @@ HTML parser: entities resolved, tags, comments, scripts and styles dropped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -27,6 +28,7 @@ INLINE = frozenset(
 )
 SKIPPED = frozenset({"script", "style", "template", "head", "title"})
 LISTS = frozenset({"ul", "ol", "menu"})
+TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 
 
 @dataclass
@@ -178,9 +180,15 @@ class _Blocks(HTMLParser):
 
 
 def html_blocks(source: str, first_line: int) -> list[Block]:
-    """The blocks of raw HTML ``source`` whose first line is line ``first_line`` (1-based) of its file."""
+    """The blocks of raw HTML ``source`` whose first line is line ``first_line`` (1-based) of its file. HTML
+    the parser refuses (a broken ``<![`` section) is one paragraph of its text, its tags dropped."""
     reader = _Blocks(first_line)
-    reader.feed(source)
-    reader.close()
+    try:
+        reader.feed(source)
+        reader.close()
+    except AssertionError:  # html.parser's way of refusing a malformed declaration or marked section
+        text = clean(TAG.sub(" ", source))
+        last = first_line + max(source.rstrip("\n").count("\n"), 0)
+        return [Block(BlockKind.PARAGRAPH, text, first_line, last)] if text else []
     reader.flush()
     return reader.blocks

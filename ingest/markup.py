@@ -167,15 +167,15 @@ def _bbcode(lines: list[str]) -> Markup:
         item = BB_ITEM.match(line)
         text = line[item.end() :] if item else line
         text = BB_LINK.sub(lambda m: m.group("text"), BB_IMAGE.sub("", text))
-        text = BB_TAG.sub("", text).strip()
+        text = BB_TAG.sub("", text).rstrip()  # an indented line keeps its indentation
         if item and lists:
             lists[-1][1] = int(lists[-1][1]) + 1
             style, n = str(lists[-1][0]), int(lists[-1][1])
             mark = f"{n}." if style == "1" else f"{chr(ord('a') + (n - 1) % 26)})" if style == "a" else "-"
-            text = f"{'  ' * (len(lists) - 1)}{mark} {text}" if text else ""
-        if not text and line.strip():
-            out.dropped.add(i)
-        out.lines[i] = text if text else ("" if not line.strip() else line)
+            text = f"{'  ' * (len(lists) - 1)}{mark} {text.strip()}" if text.strip() else ""
+        if not text.strip() and line.strip():
+            out.dropped.add(i)  # tags alone on the line
+        out.lines[i] = text if text.strip() else ("" if not line.strip() else line)
     return out
 
 

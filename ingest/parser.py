@@ -164,6 +164,8 @@ class _Parser:
 
     def _heading(self, n: int, text: str, markdown_level: int = 0) -> None:
         self.intro = ""
+        if not normalise_text(text).split():
+            return  # "#" and spaces, or marks that normalise to nothing: no title, and nothing to say
         level = self.headings.push(normalise_text(text), n, self.next_nonblank(n - 1), markdown_level)
         path = self.headings.path()
         self.passages.append(self._passage(n, n, normalise_text(text).rstrip(":").strip(), path, level))

@@ -216,3 +216,12 @@ def test_a_chat_export_reads_messages_by_sender_and_a_message_over_lines_leads_t
     assert point.lead == "Niamh: Easter kit check, who's bringing what"
     assert at(ps, 9).text == "Tom B: only a single set of cams actually"
     assert dialect("2025-03-14 10:00 swapped the disk\n2025-03-15 11:00 new switch\n".split("\n")) == ""
+
+
+def test_html_the_parser_refuses_and_a_title_mark_alone_are_read_without_error() -> None:
+    broken = "# notes\n\n<div><![list]:x <li>half a clip</li>\n<p>more text</p>\n"
+    ps = parse_text(broken, "clip.md")
+    para = at(ps, 3)
+    assert para.line_end == 4 and "half a clip" in para.text and "<" not in para.text
+    flat = parse_text("#  \nlambda timeout is 15 min\n", "flat.txt")  # the flat reader: "#" alone is no title
+    assert [p.text for p in flat] == ["lambda timeout is 15 min"] and not flat[0].section
