@@ -76,9 +76,11 @@ def row_text(header: list[str], row: list[str]) -> str:
 @dataclass
 class Markup:
     """A file's lines rewritten from its markup into plain layout (``ingest.markup``): the lines, the lines that
-    say nothing, the lines that are titles with their level, and the lines that open a part."""
+    say nothing, the lines that are titles with their level, the lines that continue the text before them
+    (past the lines between that say nothing), and the lines that open a part."""
 
     lines: list[str]
     dropped: set[int] = field(default_factory=set)
     titles: dict[int, tuple[str, int]] = field(default_factory=dict)
+    joins: set[int] = field(default_factory=set)  # lines that continue the text of the line read before them
     breaks: set[int] = field(default_factory=set)  # lines of text, no title, that open a part (a chat's messages)

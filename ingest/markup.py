@@ -1,7 +1,7 @@
 """Wiki and forum markup in plain-text notes, rewritten line for line into the layout the plain-text reader
 reads, before it reads them: a file keeps its line count, so every passage keeps its lines.
 
-Four dialects are recognised, each only in a file that shows it plainly (several of its own marks, which
+Five dialects are recognised, each only in a file that shows it plainly (several of its own marks, which
 notes written without it do not use):
 
 - BBCode, as forum posts are saved raw (``[b]``, ``[list][*]``, ``[quote=...]``, ``[url=...]``): inline tags
@@ -17,13 +17,14 @@ notes written without it do not use):
   ``12/03/2025, 19:42 - Name: text`` on most lines): a message reads ``Name: text``, its timestamp and the
   chat's system lines (``<Media omitted>``, ``... joined``, ``... added ...``) dropped; the lines of a message
   written over several lines are its points, led by its first line.
-- LaTeX source (``ingest.latex``).
+- LaTeX source (``ingest.latex``); subtitles, SubRip or WebVTT (``ingest.captions``).
 """
 
 from __future__ import annotations
 
 import re
 
+from ingest.captions import is_captions, rewrite_captions
 from ingest.document import Markup
 from ingest.latex import is_latex, rewrite_latex
 from ingest.outline import SENTENCE_BREAK
@@ -74,8 +75,10 @@ TW_FIELDS = frozenset({"tags", "created", "modified", "type", "creator", "modifi
 
 
 def dialect(lines: list[str]) -> str:
-    """``"latex"``, ``"chat"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is written in, told by
-    its own marks."""
+    """``"captions"``, ``"latex"``, ``"chat"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is
+    written in, told by its own marks."""
+    if is_captions(lines):
+        return "captions"
     if is_latex(lines):
         return "latex"
     if _is_chat(lines):
@@ -92,6 +95,8 @@ def dialect(lines: list[str]) -> str:
 def rewrite(lines: list[str]) -> Markup:
     """The lines of a file as the plain-text reader reads them (unchanged when no markup is recognised)."""
     found = dialect(lines)
+    if found == "captions":
+        return rewrite_captions(lines)
     if found == "latex":
         return rewrite_latex(lines)
     if found == "chat":

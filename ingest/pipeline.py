@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.captions import CAPTION_SUFFIXES
 from ingest.embedding import (
     VECTOR_CACHE,
     VECTOR_KEYS,
@@ -58,8 +59,9 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "55"  # bump when parsing or extraction changes, so old indexes are rebuilt
-NOTE_SUFFIXES = (".txt", *MARKDOWN_SUFFIXES, *ORG_SUFFIXES, *ASCIIDOC_SUFFIXES)  # the files the readers read
+PIPELINE_VERSION = "56"  # bump when parsing or extraction changes, so old indexes are rebuilt
+# the files the readers read
+NOTE_SUFFIXES = (".txt", *MARKDOWN_SUFFIXES, *ORG_SUFFIXES, *ASCIIDOC_SUFFIXES, *CAPTION_SUFFIXES)
 
 
 @dataclass

@@ -250,6 +250,7 @@ class _Reader:
         self.lines = lines
         self.markup_titles = markup.titles if markup else {}  # titles the file's markup declares
         self.breaks = markup.breaks if markup else set()  # lines the markup says open a part (a chat's messages)
+        self.joins = markup.joins if markup else set()  # lines that carry on the text read before them (captions)
         self.blocks: list[Block] = []
         self.items: list[_Open] = []
         self.styles: list[str] = []  # title styles in order of first use: their levels
@@ -397,6 +398,10 @@ class _Reader:
             if i in self.breaks:  # as after a blank line: nothing above carries on into it
                 self.close_lists()
                 self.csv_header, self.last = [], None
+            if i in self.joins and self.last is not None and not self.last.is_heading:
+                self.carry_on(i, raw)  # what was said runs on over the captions' cues
+                i += 1
+                continue
             if i in self.dropped or ASCIIDOC_TABLE.match(raw) or self.attribute(i):
                 i += 1  # the closing delimiter of a block read as notes opens no block of its own
                 continue
@@ -428,6 +433,14 @@ class _Reader:
             self.line(i, raw)
             i += 1
         return self.blocks
+
+    def carry_on(self, i: int, raw: str) -> None:
+        """Join line ``i`` to the block read last, whatever lines that say nothing lie between them."""
+        last = self.last
+        assert last is not None
+        joined = Block(last.kind, f"{last.text} {clean(raw)}", last.start, i + 1, last.level, last.parents, last.lead)
+        self.blocks[-1] = joined
+        self.last, self.last_line = joined, i + 1
 
     def attribute(self, i: int) -> bool:
         """An AsciiDoc block attribute line ("[source,yaml]", "[NOTE]") right over a delimited block."""

@@ -96,8 +96,8 @@ def test_ask_get_matches_post(client: FlaskClient) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        # SQS is in the notes, its message size is not; the fitted confidence of the answer it gives (0.346)
-        # sits just over the fitted threshold (0.340): a known miss of this fit (the fit before abstained), strict
+        # SQS is in the notes, its message size is not; the fitted confidence of the answer it gives (0.349)
+        # sits just over the fitted threshold (0.339): a known miss of this fit (step 1's fit abstained), strict
         # so the day it passes the build says so
         pytest.param(
             "what is the max message size in amazon sqs",

@@ -225,3 +225,63 @@ def test_html_the_parser_refuses_and_a_title_mark_alone_are_read_without_error()
     assert para.line_end == 4 and "half a clip" in para.text and "<" not in para.text
     flat = parse_text("#  \nlambda timeout is 15 min\n", "flat.txt")  # the flat reader: "#" alone is no title
     assert [p.text for p in flat] == ["lambda timeout is 15 min"] and not flat[0].section
+
+
+SUBTITLES = """1
+00:00:02,100 --> 00:00:07,033
+[Music]
+
+2
+00:00:07,388 --> 00:00:12,083
+right pads first there's basically three
+types you'll come across
+
+3
+00:00:12,483 --> 00:00:18,883
+resin sintered and semi metallic.
+
+4
+00:00:18,923 --> 00:00:24,265
+<i>bed them in with twenty stops</i>
+"""
+
+WEBVTT = """WEBVTT
+
+NOTE recorded in Teams
+
+86f0ce2e/3-0
+00:00:02.500 --> 00:00:09.636
+<v Dana Okafor>We committed 42 points and we completed</v>
+
+af29e6f8/5-1
+00:00:10.311 --> 00:00:15.976
+<v Dana Okafor>34, about 81 percent.</v>
+
+00:00:16.000 --> 00:00:18.000
+<v Priya Shah>Is that counting the retry ticket?</v>
+"""
+
+
+def test_subtitles_read_as_what_was_said_on_the_lines_it_was_said_on() -> None:
+    assert dialect(SUBTITLES.split("\n")) == "captions"
+    ps = parse_text(SUBTITLES, "ep04.srt")
+    said = at(ps, 7)  # the numbers, timings and [Music] say nothing; the sentence runs over its cues
+    assert said.line_end == 12 and said.text == (
+        "right pads first there's basically three types you'll come across resin sintered and semi metallic."
+    )
+    assert at(ps, 16).text == "bed them in with twenty stops"  # a sentence ended: the next cue is its own
+    assert [p.line_start for p in ps if not p.is_heading] == [7, 16]
+
+
+def test_webvtt_voices_name_the_speaker_once_for_what_they_said_over_cues() -> None:
+    ps = parse_text(WEBVTT, "sprint review.vtt")
+    assert at(ps, 7).text == "Dana Okafor: We committed 42 points and we completed 34, about 81 percent."
+    assert at(ps, 7).line_end == 11
+    assert at(ps, 14).text == "Priya Shah: Is that counting the retry ticket?"
+    assert not [p for p in ps if p.line_start in (1, 3, 5, 6, 9, 10, 13)]
+
+
+def test_subtitle_files_are_notes_files() -> None:
+    from ingest.pipeline import NOTE_SUFFIXES
+
+    assert ".srt" in NOTE_SUFFIXES and ".vtt" in NOTE_SUFFIXES
