@@ -248,9 +248,7 @@ def _all_caps(s: str) -> bool:
 class _Reader:
     def __init__(self, lines: list[str], markup: Markup | None = None) -> None:
         self.lines = lines
-        self.markup_titles = markup.titles if markup else {}  # titles the file's markup declares
-        self.breaks = markup.breaks if markup else set()  # lines the markup says open a part (a chat's messages)
-        self.joins = markup.joins if markup else set()  # lines that carry on the text read before them (captions)
+        self.markup = markup or Markup(lines)  # what the file's markup says of its lines (ingest.markup)
         self.blocks: list[Block] = []
         self.items: list[_Open] = []
         self.styles: list[str] = []  # title styles in order of first use: their levels
@@ -260,8 +258,8 @@ class _Reader:
         self.intro_deeper = False  # whether lines indented under it have come
         self.last: Block | None = None  # the block that the next line may continue
         self.last_line = -1
-        self.dropped: set[int] = set(markup.dropped) if markup else set()  # lines that say nothing: block
-        # delimiters whose lines are read as notes, markup alone on its line
+        # lines that say nothing: markup alone on its line, delimiters of blocks whose lines are read as notes
+        self.dropped: set[int] = set(self.markup.dropped)
         self.attach = False  # a lone "+" came: the next line belongs to the item above
         self.csv_header: list[str] = []  # the header of the comma-separated rows being read, until a blank line
         self.indent_titles = False  # a line with lines indented under it was taken for a title
@@ -277,10 +275,10 @@ class _Reader:
 
     def title(self, i: int) -> tuple[str, int, int] | None:
         """(title, level, last line) when line ``i`` is a title line."""
-        if i in self.markup_titles:
-            text, level = self.markup_titles[i]
+        if i in self.markup.titles:
+            text, level = self.markup.titles[i]
             return text, level, i
-        if i in self.breaks:
+        if i in self.markup.breaks:
             return None  # a chat's message is no title, whatever its shape
         raw = self.lines[i]
         s = raw.strip()
@@ -395,11 +393,11 @@ class _Reader:
                 self.intro, self.csv_header = "", []
                 i += 1
                 continue
-            if i in self.breaks:  # as after a blank line: nothing above carries on into it
+            if i in self.markup.breaks:  # as after a blank line: nothing above carries on into it
                 self.close_lists()
                 self.csv_header, self.last = [], None
-            if i in self.joins and self.last is not None and not self.last.is_heading:
-                self.carry_on(i, raw)  # what was said runs on over the captions' cues
+            if i in self.markup.joins and self.last is not None and not self.last.is_heading:
+                self.join(i + 1, raw)  # what was said runs on over the captions' cues, past the lines between
                 i += 1
                 continue
             if i in self.dropped or ASCIIDOC_TABLE.match(raw) or self.attribute(i):
@@ -433,14 +431,6 @@ class _Reader:
             self.line(i, raw)
             i += 1
         return self.blocks
-
-    def carry_on(self, i: int, raw: str) -> None:
-        """Join line ``i`` to the block read last, whatever lines that say nothing lie between them."""
-        last = self.last
-        assert last is not None
-        joined = Block(last.kind, f"{last.text} {clean(raw)}", last.start, i + 1, last.level, last.parents, last.lead)
-        self.blocks[-1] = joined
-        self.last, self.last_line = joined, i + 1
 
     def attribute(self, i: int) -> bool:
         """An AsciiDoc block attribute line ("[source,yaml]", "[NOTE]") right over a delimited block."""
@@ -653,12 +643,18 @@ class _Reader:
         opened = is_open_line(last.text) or body[:1] in ",;)]}"
         if not (opened and is_continuation_start(body)):
             return False
+        self.join(n, body)
+        return True
+
+    def join(self, n: int, body: str) -> None:
+        """Add line ``n``'s text to the block read last, which now ends at that line."""
+        last = self.last
+        assert last is not None
         joined = Block(last.kind, f"{last.text} {clean(body)}", last.start, n, last.level, last.parents, last.lead)
         self.blocks[-1] = joined
         self.last, self.last_line = joined, n
         if joined.kind in LIST_ITEMS and self.items:
             self.items[-1].text = item_label(joined.text)
-        return True
 
 
 def shows_layout(text: str) -> bool:
