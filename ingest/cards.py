@@ -1,5 +1,6 @@
-"""Flashcard lines, for the Markdown and the plain-text reader alike: ``Q: ...`` / ``A: ...`` pairs and
-``term :: definition`` cards (Anki and similar exports).
+"""Flashcard lines, for the Markdown and the plain-text reader alike: ``Q: ...`` / ``A: ...`` pairs,
+Cornell notes' ``CUE: ...`` / ``NOTES: ...`` pairs and ``term :: definition`` cards (Anki and similar
+exports).
 
 A card is read as one passage: the answer's (or definition's) text, under its question (or term) as its
 section, so that a question worded like the card's finds the answer and the answer is what is said. Its
@@ -13,7 +14,8 @@ import re
 from ingest.document import Block
 from kg.model import BlockKind
 
-CARD = re.compile(r"(?P<label>[QA]):\s+(?=\S)")
+CARD = re.compile(r"(?P<label>[QA]|CUE|NOTES):\s+(?=\S)")
+QUESTIONS = ("Q", "CUE")
 # "EDNS0 :: extension ...": spaces around '::' (Logseq's "key:: value" properties and C++'s "std::map" have none)
 DEFINITION = re.compile(r"(?P<term>\S[^:]{0,60}?)\s+::\s+(?=\S)")
 
@@ -43,11 +45,12 @@ class CardReader:
             term = (definition.group("term").strip(),) if definition else ()
             return Block(BlockKind.PARAGRAPH, text, start, end, parents=(*parents, *term), lead=lead), False
         body = text[card.end() :].strip()
-        if card.group("label") == "Q":
+        if card.group("label") in QUESTIONS:
             self.question = Block(BlockKind.PARAGRAPH, body, start, end, parents=parents, lead=lead)
             return self.question, False
         question, self.question = self.question, None
-        if question is None:
-            return Block(BlockKind.PARAGRAPH, body, start, end, parents=parents, lead=lead), False
+        if question is None:  # "NOTES: ..." on its own is a line of notes like any other
+            said = body if card.group("label") == "A" else text
+            return Block(BlockKind.PARAGRAPH, said, start, end, parents=parents, lead=lead), False
         parents = (*question.parents, question.text)
         return Block(BlockKind.PARAGRAPH, body, question.start, end, parents=parents, lead=question.lead), True

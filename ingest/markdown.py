@@ -33,6 +33,7 @@ from kg.vocab import DOCUMENT_WORDS, OPEN_ENDINGS, POSSESSIVES
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
 
+BREAK_TAG = re.compile(r"<br\s*/?>", re.I)
 CALLOUT = re.compile(r"^\[!(?P<type>[A-Za-z-]+)\][+-]?\s*")
 
 
@@ -51,6 +52,10 @@ def inline_lines(token: Token) -> list[str]:
             lines[-1] += re.sub(r"\*\*+|__+", "", c.content)
         elif c.type in ("text_special", "code_inline"):
             lines[-1] += c.content
+        elif c.type == "html_inline" and BREAK_TAG.fullmatch(c.content.strip()):
+            # "Sverdrup<br>all the world's rivers": a break inside a line (a table cell's) parts two points
+            text = lines[-1].rstrip()
+            lines[-1] = text + ("; " if text and not text.endswith((";", ",", ".", ":")) else " ")
         elif c.type == "image":  # its alt text, escapes resolved
             lines[-1] += "".join(x.content for x in c.children or [] if x.type in ("text", "text_special"))
     return [clean(x) for x in lines]

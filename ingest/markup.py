@@ -18,6 +18,9 @@ notes written without it do not use):
   chat's system lines (``<Media omitted>``, ``... joined``, ``... added ...``) dropped; the lines of a message
   written over several lines are its points, led by its first line.
 - LaTeX source (``ingest.latex``); subtitles, SubRip or WebVTT (``ingest.captions``).
+
+Text in none of them may be hard-wrapped (``ingest.wrap``): its lines that carry on the line above are joined
+to it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from ingest.captions import is_captions, rewrite_captions
 from ingest.document import Markup
 from ingest.latex import is_latex, rewrite_latex
 from ingest.outline import SENTENCE_BREAK
+from ingest.wrap import wrapped_joins
 
 TITLE_WORDS = 10  # as plaintext.TITLE_WORDS: the longest title
 
@@ -105,7 +109,7 @@ def rewrite(lines: list[str]) -> Markup:
         return _bbcode(lines)
     if found == "tiddlywiki":
         return _tiddlywiki(lines)
-    return Markup(list(lines))
+    return Markup(list(lines), joins=wrapped_joins(lines))  # hard-wrapped text carries on over its lines
 
 
 def _message(line: str) -> tuple[str, str] | None:

@@ -19,7 +19,7 @@ from ingest import outline
 from ingest.markdown import MARKDOWN_SUFFIXES, parse_markdown
 from ingest.orgmode import ORG_SUFFIXES, parse_org
 from ingest.outline import BULLET, LONE_BULLET, is_continuation_start, normalise_text
-from ingest.plaintext import ASCIIDOC_SUFFIXES, parse_plaintext, shows_layout
+from ingest.plaintext import ASCIIDOC_SUFFIXES, asks, parse_plaintext, shows_layout
 from kg.model import Passage, content_id
 from kg.vocab import OPEN_ENDINGS
 
@@ -178,7 +178,7 @@ class _Parser:
         lead = self.headings.is_lead(text)
         if lead and self.headings.lead:
             section = section[:-1]  # a lead opens a list beside the previous one, not inside it
-        self.passages.append(self._passage(item.start, item.end, text, section, 0))
+        self.passages.append(self._passage(item.start, item.end, text, section, 0, self._asked(item.start)))
         self.headings.add_text(text)
         if lead:
             # "- Execution:" opens a sub-list: it names the section of the bullets under it.
@@ -195,7 +195,17 @@ class _Parser:
                 self.intro = ""
         return None
 
-    def _passage(self, start: int, end: int, text: str, section: tuple[str, ...], level: int) -> Passage:
+    def _asked(self, start: int) -> str:
+        """The question the passage starting at line ``start`` answers: the paragraph right above it when that
+        asks one (``plaintext.asks``) and no list's lead is open."""
+        last = self.passages[-1] if self.passages else None
+        if self.intro or last is None or last.is_heading or last.lead or last.line_end < start - 2:
+            return ""
+        return last.text if asks(last.text) else ""
+
+    def _passage(
+        self, start: int, end: int, text: str, section: tuple[str, ...], level: int, asked: str = ""
+    ) -> Passage:
         pid = content_id(self.rel, start, end, text, prefix="p-")
         return Passage(
             id=pid,
@@ -206,7 +216,7 @@ class _Parser:
             section=section,
             service=self.headings.service_key(),
             is_heading=level > 0,
-            lead=self.intro if level == 0 else "",
+            lead=(self.intro or asked) if level == 0 else "",
             subject_depth=1 if self.headings.service else 0,  # a service heading opens the path
         )
 

@@ -44,6 +44,7 @@ from ingest.document import Block, Markup, bar_cells, clean, row_text
 from ingest.markdown import blocks_to_passages, is_open_line
 from ingest.markup import dialect, rewrite
 from ingest.outline import SENTENCE_BREAK, is_continuation_start, looks_like_heading
+from ingest.wrap import unhyphenate, wrapped_joins
 from kg.model import BlockKind, Passage
 from kg.text import item_label
 
@@ -398,6 +399,10 @@ class _Reader:
                 self.csv_header, self.last = [], None
             if i in self.markup.joins and self.last is not None and not self.last.is_heading:
                 self.join(i + 1, raw)  # what was said runs on over the captions' cues, past the lines between
+                if self.last.kind is BlockKind.PARAGRAPH and self.last.text.endswith(":") and not self.items:
+                    # a wrapped "... the ones you exclude if diagnosed):" over its items: the list's lead
+                    self.intro = self.last.text.rstrip(":").strip()
+                    self.intro_indent, self.intro_deeper = _indent(self.lines[self.last.start - 1]), False
                 i += 1
                 continue
             if i in self.dropped or ASCIIDOC_TABLE.match(raw) or self.attribute(i):
@@ -585,7 +590,7 @@ class _Reader:
         if not text:
             return
         if not (marked or nested or self.items):
-            block, replaces = self.cards.block(text, n, n, (), self.intro)
+            block, replaces = self.cards.block(text, n, n, (), self.intro or self.asked(n))
             if replaces:
                 self.blocks.pop()
             self.emit(block)
@@ -631,6 +636,15 @@ class _Reader:
             return _titles(top.text)
         return bool(number) and len(number) > len(top.number) and number[: len(top.number)] == top.number
 
+    def asked(self, n: int) -> str:
+        """The question a paragraph at line ``n`` answers: the paragraph right above it (a blank line between at
+        most) when that asks one ("and what oil does it take" over "Speaker 2: five W twenty"), as a talk's
+        turns and a note's own questions go; else ""."""
+        last = self.last
+        if last is None or last.kind is not BlockKind.PARAGRAPH or last.end < n - 2 or last.lead:
+            return ""
+        return last.text if asks(last.text) else ""
+
     def continues(self, indent: int, body: str, n: int) -> bool:
         """Join a wrapped line to the block above it."""
         last = self.last
@@ -650,11 +664,35 @@ class _Reader:
         """Add line ``n``'s text to the block read last, which now ends at that line."""
         last = self.last
         assert last is not None
-        joined = Block(last.kind, f"{last.text} {clean(body)}", last.start, n, last.level, last.parents, last.lead)
+        text = unhyphenate(last.text, clean(body))
+        joined = Block(last.kind, text, last.start, n, last.level, last.parents, last.lead)
         self.blocks[-1] = joined
         self.last, self.last_line = joined, n
         if joined.kind in LIST_ITEMS and self.items:
             self.items[-1].text = item_label(joined.text)
+
+
+# a turn of a talk or a line of notes that asks something: "... ?", or (after a time, a speaker and fillers)
+# a question word first ("and what oil does it take"), or a verb asking of someone ("can you do it", "is that
+# the same size"), as speech written down without its question mark; "Can be attached to ..." and "When X,
+# Y" say something
+_ASKS = re.compile(
+    r"^(?:\(?\d{1,2}:\d{2}(?::\d{2})?\)?\s*)?(?:[A-Z][\w .'-]{0,30}:\s+)?(?:(?:ok|okay|so|and|right|um|uh|but|yeah"
+    r"|well|hi|hey)\b[\s,]*)*(?:(?:what|what's|whats|how(?! to\b)|where|which|who|why)\b(?!\s*[:—–-])"
+    r"|(?:is|are|do|does|did|can|could|will|would|should)\s+(?:you|it|i|we|they|he|she|that|this|there)\b)",
+    re.I,
+)
+_LABELLED = re.compile(r"\w\s*[:=]\s+\S")  # "why lumps: hot roux into ...": asked and answered on one line
+QUESTION_WORDS = 30  # the longest question a turn asks; a longer one says more than it asks
+MARKED_QUESTION_WORDS = 15  # ... and the longest line ending in "?" read as one ("W21W DRL?" doubts a figure)
+
+
+def asks(text: str) -> bool:
+    """Whether a paragraph asks a question in a few words: a short line ending in "?", or ``_ASKS``."""
+    n = len(text.split())
+    return (n <= MARKED_QUESTION_WORDS and text.rstrip().endswith("?")) or (
+        n <= QUESTION_WORDS and bool(_ASKS.match(text)) and not _LABELLED.search(text)
+    )
 
 
 def shows_layout(text: str) -> bool:
@@ -662,7 +700,7 @@ def shows_layout(text: str) -> bool:
     flashcard, a framed, underlined or ALL-CAPS title. Flat notes (plain-line titles over ``-`` bullets, commands
     wrapped at the margin) show none, and are read by the flat outline of ``ingest.parser``."""
     lines = [x.rstrip() for x in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    if dialect(lines):
+    if dialect(lines) or wrapped_joins(lines):
         return True
     for i, line in enumerate(lines):
         s = line.strip()

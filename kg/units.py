@@ -229,6 +229,85 @@ def unit_after(text: str, pos: int) -> bool:
     return _UNIT_AFTER.match(text, pos) is not None
 
 
+# Numbers said in words, as transcripts and dictated notes write them: "fifteen hundred", "twenty-five",
+# "three hundred and fifty", "two point five", "one and a half".
+_SPOKEN_VALUES = {
+    **{
+        w: i
+        for i, w in enumerate(
+            "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+            "seventeen eighteen nineteen".split()
+        )
+    },
+    **{w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)},
+}
+_SPOKEN_SCALES = {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+_SPOKEN_WORD = r"(?:" + "|".join(sorted([*_SPOKEN_VALUES, *_SPOKEN_SCALES], key=len, reverse=True)) + r")"
+SPOKEN = re.compile(
+    rf"(?<![\w'-]){_SPOKEN_WORD}(?:(?:[\s-]+(?:and[\s-]+)?|\s+point\s+){_SPOKEN_WORD})*(?:\s+and\s+a\s+half)?"
+    r"(?![\w'-])",
+    re.I,
+)
+# money said in words after a spoken amount ("fifteen hundred quid", "forty bucks"); "pounds of" is a weight
+_SPOKEN_MONEY = re.compile(
+    r"\s+(?:(?P<gbp>quid|pounds?(?!\s+of\b))|(?P<usd>bucks|dollars?)|(?P<eur>euros?))(?![A-Za-z])", re.I
+)
+
+
+def spoken_value(phrase: str) -> float | None:
+    """The value of a number said in words ("three hundred and fifty" 350, "two point five" 2.5), None when the
+    words do not make one number ("five six", "hundred" alone reads 100)."""
+    whole, _, point = re.sub(r"\s+and\s+a\s+half$", "", phrase.lower()).partition(" point ")
+    total, current, last = 0.0, 0.0, ""
+    for w in re.split(r"[\s-]+", whole.strip()):
+        if w == "and":
+            continue
+        if w in _SPOKEN_VALUES:
+            v = _SPOKEN_VALUES[w]
+            if last in _SPOKEN_VALUES and not (
+                _SPOKEN_VALUES[last] >= 20 and _SPOKEN_VALUES[last] % 10 == 0 and v < 10
+            ):
+                return None  # "five six" is two numbers; "twenty five" one
+            current += v
+        elif w == "hundred":
+            current = (current or 1) * 100
+        elif w in _SPOKEN_SCALES:
+            total, current = total + (current or 1) * _SPOKEN_SCALES[w], 0.0
+        else:
+            return None
+        last = w
+    value = total + current
+    if point:
+        digits = [_SPOKEN_VALUES.get(w) for w in point.split()]
+        if any(d is None or d > 9 for d in digits):
+            return None
+        value += float("0." + "".join(str(d) for d in digits))
+    return value + (0.5 if phrase.lower().rstrip().endswith("a half") else 0.0)
+
+
+def spoken_quantities(text: str) -> list[Quantity]:
+    """Numbers said in words that a unit, a counted noun or money follows ("twenty five minutes", "two
+    point five kilos", "fifteen hundred quid"); a number in words on its own ("the one on the left") says
+    no quantity."""
+    out = []
+    unit: str | None
+    for m in SPOKEN.finditer(text):
+        value = spoken_value(m.group())
+        if value is None:
+            continue
+        money = _SPOKEN_MONEY.match(text, m.end())
+        if money:
+            unit, end = ("GBP" if money.group("gbp") else "USD" if money.group("usd") else "EUR"), money.end()
+        else:
+            unit, end, scale = _read_unit(text, m.end())
+            if unit is None or unit == "<word>":
+                continue
+            value *= scale
+        base_value, base_unit = to_base(value, unit)
+        out.append(Quantity(value, unit, base_value, base_unit, (m.start(), end), family_of(unit)))
+    return out
+
+
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -437,6 +516,9 @@ def parse_quantity(text: str) -> list[Quantity]:
         approx = bool(re.search(r"~\s*\$?$", text[:start]))
         base_value, base_unit = to_base(value, unit)
         raw.append(Quantity(value, unit, base_value, base_unit, (start, uend), family_of(unit), None, approx))
+    spoken = spoken_quantities(text)
+    if spoken:
+        raw = sorted([*raw, *spoken], key=lambda q: q.span)
     return _join_ranges(text, raw)
 
 

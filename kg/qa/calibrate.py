@@ -28,6 +28,18 @@ CALIBRATION = Path(__file__).with_name("calibration.json")
 FIGURE_SIGNALS = ("number", "year", "money", "price_word")  # the passage states a figure of the asked kind
 DEFAULT_ASKED = re.compile(r"\bdefaults?\b|\bout of the box\b|\bif (?:not|un)set\b", re.I)
 HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
+# the notes say they do not have what they are about: "price TBD", "forgot to look", "didn't write it down",
+# "no figure given", "look it up", "??"
+UNSURE = re.compile(
+    r"\b(?:tb[dca]|forgot|not sure|no idea|(?:do|did)n'?t know"
+    r"|(?:did|have|has)(?:n'?t| not) (?:looked|look|checked|check|asked|ask|noted|note|written|write|found|got round)"
+    r"|never (?:checked|looked|asked|found out|wrote)"
+    r"|no (?:number|figure|price|value|amount|date) (?:given|stated|said|listed|written|on|in|for|yet)"
+    r"|(?:wasn'?t|was not|isn'?t|is not|not) (?:given|stated|said|mentioned|listed|covered|on the slide)"
+    r"|(?:need|have|got) to (?:check|look (?:it |that |this )?up|find out)|look (?:it|that|this) up|check later)\b"
+    r"|\?\?|:\s*\?(?=[\s;,|]|$)",  # "??", a field left open ("Build vol: ?")
+    re.I,
+)
 PRICE_ASKED = re.compile(r"\b(?:how much|price per|cost per|per (?:request|hour|month|gb|million))\b", re.I)
 
 # What the fitted model reads, in this order (the calibration file names them too, so a stale file fails).
@@ -62,6 +74,7 @@ FEATURES = (
     "default_missing",  # the default is asked and the answer does not say one ("max 5" is no default)
     "code_missing",  # identifiers the question types (io1, fetch.max.bytes, ClientAliveCountMax) the answer lacks
     "number_missing",  # numbers the question types ("in 2025", "a /20", "30 mg") that the answer does not state
+    "unsure",  # the answer's own lines say they do not know it ("price TBD", "forgot to look", "no figure given")
     "answer_parts",  # how many lines the answer was composed of (a list gathered from siblings, a line and its parent)
     # what kind of answer the question wants (one of them is 1): how often each kind is answered right
     *(f"kind_{kind.value}" for kind in QuestionKind),
@@ -184,6 +197,7 @@ def signals(
         default_missing=float(bool(DEFAULT_ASKED.search(query.normalised)) and not _says("default", said)),
         code_missing=float(len(code_missing(index, query, answered))),
         number_missing=float(len(number_missing(query, answered))),
+        unsure=float(any(UNSURE.search(p.text) for p in answered)),
         answer_parts=float(len(answer)),
         count_missing=float(
             bool(HOW_MANY.search(query.normalised))

@@ -20,7 +20,7 @@ from kg.model import Fact, FactKind, Passage, QuestionKind
 from kg.qa.index import MIN_SHORT, Index, section_key, term_key
 from kg.qa.question import Query
 from kg.text import initials, item_label, stem, terms, words
-from kg.units import BASE_UNITS, CURRENCIES, DATE, family_of, without_dates
+from kg.units import BASE_UNITS, CURRENCIES, DATE, family_of, spoken_quantities, without_dates
 from kg.vocab import MEASURE_WORDS, PRICE_WORDS, STOP_INITIAL, STOPWORDS, word_pattern
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
@@ -424,7 +424,7 @@ def states_number(text: str) -> bool:
     say how much the rent was)."""
     text = OUTLINE_MARK.sub("", text, count=1)
     if NUMBER_IN_TEXT.search(text) is None:
-        return COUNT_IN_WORDS.search(text) is not None
+        return COUNT_IN_WORDS.search(text) is not None or bool(spoken_quantities(text))
     return DATE.search(text) is None or NUMBER_IN_TEXT.search(without_dates(text)) is not None
 
 
@@ -786,7 +786,11 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
             out.append("unit_other")
         return out
     if kind is QuestionKind.PRICING:
-        if MONEY.search(text) or any(f.kind is FactKind.PRICING and f.unit in CURRENCIES for f in facts):
+        if (
+            MONEY.search(text)
+            or any(f.kind is FactKind.PRICING and f.unit in CURRENCIES for f in facts)
+            or any(q.family == "money" for q in spoken_quantities(text))
+        ):
             return ["money"]
         return ["price_word"] if PRICE_CUE.search(text) else []
     if kind in (QuestionKind.FEATURE, QuestionKind.BEST_PRACTICE):
