@@ -19,7 +19,7 @@ from ingest import outline
 from ingest.markdown import MARKDOWN_SUFFIXES, parse_markdown
 from ingest.orgmode import ORG_SUFFIXES, parse_org
 from ingest.outline import BULLET, LONE_BULLET, is_continuation_start, normalise_text
-from ingest.plaintext import ASCIIDOC_SUFFIXES, asks, parse_plaintext, shows_layout
+from ingest.plaintext import ASCIIDOC_SUFFIXES, parse_plaintext, question_above, shows_layout
 from kg.model import Passage, content_id
 from kg.vocab import OPEN_ENDINGS
 
@@ -196,12 +196,12 @@ class _Parser:
         return None
 
     def _asked(self, start: int) -> str:
-        """The question the passage starting at line ``start`` answers: the paragraph right above it when that
-        asks one (``plaintext.asks``) and no list's lead is open."""
+        """The question the passage starting at line ``start`` answers (``plaintext.question_above``), when no
+        list's lead is open."""
         last = self.passages[-1] if self.passages else None
-        if self.intro or last is None or last.is_heading or last.lead or last.line_end < start - 2:
+        if self.intro or last is None or last.is_heading:
             return ""
-        return last.text if asks(last.text) else ""
+        return question_above(last.text, last.line_end, last.lead, start)
 
     def _passage(
         self, start: int, end: int, text: str, section: tuple[str, ...], level: int, asked: str = ""

@@ -401,8 +401,7 @@ class _Reader:
                 self.join(i + 1, raw)  # what was said runs on over the captions' cues, past the lines between
                 if self.last.kind is BlockKind.PARAGRAPH and self.last.text.endswith(":") and not self.items:
                     # a wrapped "... the ones you exclude if diagnosed):" over its items: the list's lead
-                    self.intro = self.last.text.rstrip(":").strip()
-                    self.intro_indent, self.intro_deeper = _indent(self.lines[self.last.start - 1]), False
+                    self.open_intro(self.last.text, _indent(self.lines[self.last.start - 1]))
                 i += 1
                 continue
             if i in self.dropped or ASCIIDOC_TABLE.match(raw) or self.attribute(i):
@@ -598,8 +597,7 @@ class _Reader:
                 # "types:" over its items, or a line that reads as a title right over a list numbered from 1
                 # ("@finn - thread saved 2023-11-14" over "1/ ...", "2/ ..."; not "Attendees: Dan, Marta"
                 # over the agenda, nor a sentence): the list's lead
-                self.intro = text.rstrip(":").strip()
-                self.intro_indent, self.intro_deeper = indent, False
+                self.open_intro(text, indent)
             elif self.indented_under(i, indent):
                 self.items.append(_Open(indent, (), item_label(text)))  # the lines indented under it are its points
             return
@@ -636,14 +634,17 @@ class _Reader:
             return _titles(top.text)
         return bool(number) and len(number) > len(top.number) and number[: len(top.number)] == top.number
 
+    def open_intro(self, text: str, indent: int) -> None:
+        """A line ending with ':' at ``indent`` leads the list that follows it."""
+        self.intro = text.rstrip(":").strip()
+        self.intro_indent, self.intro_deeper = indent, False
+
     def asked(self, n: int) -> str:
-        """The question a paragraph at line ``n`` answers: the paragraph right above it (a blank line between at
-        most) when that asks one ("and what oil does it take" over "Speaker 2: five W twenty"), as a talk's
-        turns and a note's own questions go; else ""."""
+        """The question a paragraph at line ``n`` answers (``question_above``)."""
         last = self.last
-        if last is None or last.kind is not BlockKind.PARAGRAPH or last.end < n - 2 or last.lead:
+        if last is None or last.kind is not BlockKind.PARAGRAPH:
             return ""
-        return last.text if asks(last.text) else ""
+        return question_above(last.text, last.end, last.lead, n)
 
     def continues(self, indent: int, body: str, n: int) -> bool:
         """Join a wrapped line to the block above it."""
@@ -693,6 +694,14 @@ def asks(text: str) -> bool:
     return (n <= MARKED_QUESTION_WORDS and text.rstrip().endswith("?")) or (
         n <= QUESTION_WORDS and bool(_ASKS.match(text)) and not _LABELLED.search(text)
     )
+
+
+def question_above(text: str, end: int, lead: str, start: int) -> str:
+    """The question a passage starting at line ``start`` answers: the paragraph ``text`` right above it (ending
+    at line ``end``, a blank line between at most, no list's ``lead`` of its own) when that asks one ("and what
+    oil does it take" over "Speaker 2: five W twenty"), as a talk's turns and a note's own questions go; else
+    ""."""
+    return text if end >= start - 2 and not lead and asks(text) else ""
 
 
 def shows_layout(text: str) -> bool:

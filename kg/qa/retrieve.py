@@ -789,7 +789,7 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
         if (
             MONEY.search(text)
             or any(f.kind is FactKind.PRICING and f.unit in CURRENCIES for f in facts)
-            or any(q.family == "money" for q in spoken_quantities(text))
+            or "money" in families  # an amount said in words ("a hundred and thirty quid")
         ):
             return ["money"]
         return ["price_word"] if PRICE_CUE.search(text) else []
