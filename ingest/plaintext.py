@@ -37,7 +37,9 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import takewhile
 
 from ingest.cards import CARD, DEFINITION, CardReader
 from ingest.document import Block, Markup, bar_cells, clean, row_text
@@ -589,7 +591,7 @@ class _Reader:
         if not text:
             return
         if not (marked or nested or self.items):
-            block, replaces = self.cards.block(text, n, n, (), self.intro or self.asked(n))
+            block, replaces = self.cards.block(text, n, n, (), self.intro or self.asked(n) or self.record(i))
             if replaces:
                 self.blocks.pop()
             self.emit(block)
@@ -645,6 +647,11 @@ class _Reader:
         if last is None or last.kind is not BlockKind.PARAGRAPH:
             return ""
         return question_above(last.text, last.end, last.lead, n)
+
+    def record(self, i: int) -> str:
+        """The line a field at line ``i`` is recorded under (``record_head``), else ""."""
+        paragraphs = takewhile(lambda b: b.kind is BlockKind.PARAGRAPH and not b.parents, reversed(self.blocks))
+        return record_head(self.lines, i, ((b.start, b.end, b.text, b.lead) for b in paragraphs))
 
     def continues(self, indent: int, body: str, n: int) -> bool:
         """Join a wrapped line to the block above it."""
@@ -702,6 +709,46 @@ def question_above(text: str, end: int, lead: str, start: int) -> str:
     oil does it take" over "Speaker 2: five W twenty"), as a talk's turns and a note's own questions go; else
     ""."""
     return text if end >= start - 2 and not lead and asks(text) else ""
+
+
+# "O: WBLT L 6 cm", "Requester: Dana", "Opened: 2025-03-04": a field of a record, a short label and its value
+FIELD = re.compile(r"[A-Za-z][\w/#&.'()-]*(?: [\w/#&.'()-]+){0,2}:\s+\S")
+RECORD_FIELDS = 2  # the fewest fields under one line that make it a record's head
+RECORD_HEAD_WORDS = 12  # ... and the most words that line has besides its remarks in brackets: a name, no sentence
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def record_head(lines: list[str], i: int, above: Iterable[tuple[int, int, str, str]]) -> str:
+    """The head of the record whose field line ``i`` (0-based) is: the paragraph right above a run of field
+    lines (``FIELD``, no blank line between, at least ``RECORD_FIELDS`` of them), standing after a blank line
+    itself and naming rather than saying (a few words, no sentence break, no list mark), as a visit's "03/01 -
+    S.K. (L ankle sprain)" heads its "S:" / "O:" / "A:" / "P:" lines and a ticket's number its "Requester:" /
+    "Opened:" lines; else "". ``above``: the paragraphs read so far, the last first, as (first line, last line,
+    text, lead), 1-based; a field's wrapped lines are in its paragraph."""
+    if not FIELD.match(lines[i].strip()):
+        return ""
+    end = i + 1  # the run's last line: its fields after this one
+    while end < len(lines) and FIELD.match(lines[end].strip()):
+        end += 1
+    fields, start = end - i, i + 1  # the fields counted, and the line the paragraph above must end right over
+    for first, last, text, lead in above:
+        if last != start - 1:
+            return ""
+        raw = lines[first - 1].strip()
+        if not FIELD.match(raw):
+            named = _BRACKETED.sub(" ", text)
+            if (
+                (first >= 2 and lines[first - 2].strip())
+                or lead
+                or _marked(raw)
+                or fields < RECORD_FIELDS
+                or len(named.split()) > RECORD_HEAD_WORDS
+                or SENTENCE_BREAK.search(named)
+            ):
+                return ""
+            return text
+        fields, start = fields + 1, first
+    return ""
 
 
 def shows_layout(text: str) -> bool:

@@ -41,6 +41,7 @@ GOOD_FOR = re.compile(rf"\b(?:{'|'.join(GOOD_WORDS)})\s+for\b", re.I)
 DIGIT = re.compile(r"\d")
 MILLIONS = re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:M|MM|mm|mil|mln)\b(?!B)")
 SENDS_BACK = re.compile(r"\b(?:sends?|gives?|hands?) back\b", re.I)
+INITIALS = re.compile(r"[a-z](?:\.[a-z])+")  # "s.k", "d.t": initials written with dots
 ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)(?:'s|’s|s)\b")
 
 
@@ -165,6 +166,8 @@ def terms_of_words(toks: list[str], keep_stopwords: bool = False) -> list[str]:
 @lru_cache(maxsize=65536)
 def _token_terms(tok: str, keep_stopwords: bool) -> tuple[str, ...]:
     """The terms of one token: notes repeat their words, so each is stemmed and split once."""
+    if INITIALS.fullmatch(tok):  # "S.K." is searched as "SK", the way a question types a name's initials
+        tok = tok.replace(".", "")
     toks = [tok, *split_compound(tok)] if not tok.isalnum() else [tok]  # words() tokens: alnum has no parts
     return tuple(stem(WORD_FORMS.get(t, t)) for t in toks if keep_stopwords or t not in STOPWORDS)
 
@@ -172,6 +175,8 @@ def _token_terms(tok: str, keep_stopwords: bool) -> tuple[str, ...]:
 def word_terms(text: str) -> Iterator[tuple[str, str]]:
     """Each word of a text, and each part of a compound one, with the term it is searched as."""
     for tok in words(text):
+        if INITIALS.fullmatch(tok):
+            tok = tok.replace(".", "")
         for w in (tok, *split_compound(tok)):
             yield w, stem(WORD_FORMS.get(w, w))
 

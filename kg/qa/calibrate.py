@@ -33,8 +33,11 @@ HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 UNSURE = re.compile(
     r"\b(?:tb[dca]|forgot|not sure|no idea|(?:do|did)n'?t know"
     r"|(?:did|have|has)(?:n'?t| not) (?:looked|look|checked|check|asked|ask|noted|note|written|write|found|got round)"
-    r"|never (?:checked|looked|asked|found out|wrote)"
-    r"|no (?:number|figure|price|value|amount|date) (?:given|stated|said|listed|written|on|in|for|yet)"
+    r"|(?:did|does|do)(?:n'?t| not) (?:say|said|mention|give|gave|state)"  # "she didnt say how much"
+    r"|not (?:weighed|measured|priced|tested|timed|counted|confirmed|decided|agreed) yet"
+    r"|never (?:checked|looked|asked|found out|wrote|priced|measured|weighed|tested|timed|counted)"
+    r"|no (?:number|figure|price|value|amount|date) (?:given|stated|said|listed|written|agreed|confirmed|decided"
+    r"|set|on|in|for|yet)"
     r"|(?:wasn'?t|was not|isn'?t|is not|not) (?:given|stated|said|mentioned|listed|covered|on the slide)"
     r"|(?:need|have|got) to (?:check|look (?:it |that |this )?up|find out)|look (?:it|that|this) up|check later)\b"
     r"|\?\?|:\s*\?(?=[\s;,|]|$)",  # "??", a field left open ("Build vol: ?")
