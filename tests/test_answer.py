@@ -130,6 +130,21 @@ def test_multi_hop_finds_the_described_thing_by_the_label_of_its_line(
     assert any(c.lines[0] <= first_hop <= c.lines[1] for c in ans.citations), [c.lines for c in ans.citations]
 
 
+def test_a_line_that_names_the_thing_and_says_what_is_asked_answers_in_one_step(chemistry: Engine) -> None:
+    from kg.qa.answer import rank, two_steps
+
+    question = "the soft metal that reacts violently with water - reacts with what?"
+    scored = rank(chemistry.index, chemistry.embed, question)
+    assert scored.query.clauses == ("the soft metal that reacts violently with water", "reacts with what?")
+    steps = []
+    _, hops = two_steps(
+        chemistry.index, lambda text: steps.append(text) or rank(chemistry.index, chemistry.embed, text), scored
+    )
+    assert hops == [] and len(steps) == 1  # the first step's line says it: no second step
+    ans = chemistry.answer(question)
+    assert "reacts violently with water" in ans.answer and ans.citations[0].lines[0] == 4
+
+
 def test_the_second_step_gets_as_many_names_as_the_fitted_hand_over_gives(chemistry: Engine) -> None:
     from kg.qa.answer import Scored, rank, two_steps
     from kg.qa.retrieve import load_bridge

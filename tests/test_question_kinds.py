@@ -208,6 +208,12 @@ def test_two_step_questions_are_split_into_their_clauses(lexicon: Lexicon) -> No
             "the queue that keeps messages in order - what is its throughput limit",
             ("the queue that keeps messages in order", "what is its throughput limit"),
         ),
+        # a thing named by what is said of it, set apart before what is asked of it, no pronoun needed
+        ("the PFP marathoner - what's the real race date", ("the PFP marathoner", "what's the real race date")),
+        (
+            "the printer fablab nord gave us, max build height?",
+            ("the printer fablab nord gave us", "max build height?"),
+        ),
     ],
 )
 def test_a_thing_described_by_a_clause_is_found_first(

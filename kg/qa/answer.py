@@ -29,7 +29,7 @@ from kg.qa.retrieve import (
     pool_size,
     sparql_facts,
 )
-from kg.text import content_terms, stem, words
+from kg.text import content_terms, stem, terms, words
 from kg.vocab import FRAME_WORDS
 
 NOT_IN_NOTES = "That is not in your notes."
@@ -160,7 +160,14 @@ def two_steps(
     first = rank_text(scored.query.clauses[0])
     if not first.ranked:
         return scored, []
-    names = _bridge(index, first.query, first.ranked[0].passage, fitted)
+    found = first.ranked[0].passage
+    if scored.ranked and scored.ranked[0].passage.id == found.id:
+        # the question as a whole finds the line that names the thing, and that line also says what is asked of
+        # it ("... Rides a grey mare named Sleet. AC 17" for "the npc who rides a grey mare, whats her AC")
+        asked = content_terms(scored.query.clauses[1])
+        if asked and set(asked) <= set(terms(" ".join([found.text, *found.local_section, found.lead]))):
+            return scored, []
+    names = _bridge(index, first.query, found, fitted)
     second = rank_text(" ".join([scored.query.clauses[1], *names[: fitted.names]]))
     if not second.ranked:
         return scored, []

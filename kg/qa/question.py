@@ -169,6 +169,10 @@ _ONLY_ASKS_THING = re.compile(r"^(?:what|which|who)(?:'s|\s+is|\s+are|\s+was|\s+
 _PRONOUN = re.compile(r"\b(?:its|it|their|they|them|he|she|his|her|him)\b")
 
 
+_SET_APART = re.compile(r"\s+-\s+|,\s+|;\s+")
+_NAMED_THING = re.compile(r"^(?:the|that|whatever|whichever)\s+\S+\s+\S", re.I)  # three words or more
+
+
 def split_clauses(q: str) -> tuple[str, ...]:
     """Two steps: two sentences where the second refers back to the first, or a question about a thing
     described by a relative clause (first find the thing, then ask about it)."""
@@ -187,6 +191,11 @@ def split_clauses(q: str) -> tuple[str, ...]:
     if m and not _ONLY_ASKS_THING.match(m.group("head").strip()):
         rest = (q[: m.start("article")] + "the " + m.group("noun") + q[m.end() :]).strip()
         return (f"{m.group('noun')} {m.group('desc')}".strip(), rest)
+    # "the PFP marathoner - what's the real race date", "the printer next to the window, how hot can its
+    # hotend go": a thing named by what is said of it, set apart before what is asked of it
+    apart = _SET_APART.split(q.strip(), maxsplit=1)
+    if len(apart) == 2 and _NAMED_THING.match(apart[0]) and apart[1].strip(" ?"):
+        return (apart[0].strip(), apart[1].strip())
     return ()
 
 
