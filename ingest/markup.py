@@ -17,7 +17,8 @@ notes written without it do not use):
   ``12/03/2025, 19:42 - Name: text`` on most lines): a message reads ``Name: text``, its timestamp and the
   chat's system lines (``<Media omitted>``, ``... joined``, ``... added ...``) dropped; the lines of a message
   written over several lines are its points, led by its first line.
-- LaTeX source (``ingest.latex``); subtitles, SubRip or WebVTT (``ingest.captions``).
+- LaTeX source (``ingest.latex``); subtitles, SubRip or WebVTT (``ingest.captions``); ``git log`` output
+  (``ingest.gitlog``).
 
 Text in none of them may be hard-wrapped (``ingest.wrap``): its lines that carry on the line above are joined
 to it.
@@ -29,6 +30,7 @@ import re
 
 from ingest.captions import is_captions, rewrite_captions
 from ingest.document import Markup
+from ingest.gitlog import is_git_log, rewrite_git_log
 from ingest.latex import is_latex, rewrite_latex
 from ingest.outline import SENTENCE_BREAK
 from ingest.wrap import wrapped_joins
@@ -79,12 +81,14 @@ TW_FIELDS = frozenset({"tags", "created", "modified", "type", "creator", "modifi
 
 
 def dialect(lines: list[str]) -> str:
-    """``"captions"``, ``"latex"``, ``"chat"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is
-    written in, told by its own marks."""
+    """``"captions"``, ``"latex"``, ``"gitlog"``, ``"chat"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the
+    markup a file is written in, told by its own marks."""
     if is_captions(lines):
         return "captions"
     if is_latex(lines):
         return "latex"
+    if is_git_log(lines):
+        return "gitlog"
     if _is_chat(lines):
         return "chat"
     closing = {m.group(0).lower() for line in lines if "[/" in line for m in BB_CLOSE.finditer(line)}
@@ -103,6 +107,8 @@ def rewrite(lines: list[str]) -> Markup:
         return rewrite_captions(lines)
     if found == "latex":
         return rewrite_latex(lines)
+    if found == "gitlog":
+        return rewrite_git_log(lines)
     if found == "chat":
         return _chat(lines)
     if found == "bbcode":

@@ -1,8 +1,11 @@
-"""Records in plain-text notes (a visit's or a ticket's head line over its field lines), initials written with
-dots, and lines that say a figure is not known."""
+"""Records in plain-text notes (a visit's or a ticket's head line over its field lines, a commit of ``git log``
+output), initials written with dots, and lines that say a figure is not known."""
 
 from __future__ import annotations
 
+import textwrap
+
+from ingest.gitlog import is_git_log, rewrite_git_log
 from ingest.parser import parse_text
 from kg.model import Passage
 from kg.qa.calibrate import UNSURE
@@ -69,3 +72,42 @@ def test_lines_that_say_the_figure_was_not_given_are_unsure() -> None:
         assert UNSURE.search(line), line
     for line in ("if you don't specify a region the SDK uses us-east-1", "price is set per seat"):
         assert not UNSURE.search(line), line
+
+
+WRAPPED = textwrap.wrap(
+    "Hotel Aurora has about forty front desk staff behind one NAT IP and they kept locking each other out at "
+    "every shift change, so the limit is now per pair of IP and username. The password reset limit stays at "
+    "three a minute per email, which nobody has complained about yet, and the lockout window stays at fifteen "
+    "minutes as it was before this change. The front desk accounts were the only ones that ever hit the old "
+    "limit in the logs of the last month, so this changes nothing for anyone else, and the alert on lockouts "
+    "stays where it was, at twenty an hour across the whole app, which the front desk alone used to trip.",
+    width=72,
+)
+
+
+def _commit(sha: str, subject: str, body: list[str]) -> list[str]:
+    head = [f"commit {sha * 5}", "Author: Marta K <marta@example.org>", "Date:   Mon Jan 27 15:36:20 2025 +0100", ""]
+    return [*head, f"    {subject}", "", *(f"    {line}" if line else "" for line in body), ""]
+
+
+GIT_LOG = [
+    *_commit("6e09a1ce", "pagination: default page size 25, max 100", ["- limit > 100 is clamped, not rejected"]),
+    *_commit("79f58f29", "Raise login rate limit to 10/min per IP", [*WRAPPED, "", "Fixes #226"]),
+    *_commit("84943d05", "Correct message of 79f58f2", ["What actually shipped:", "- 10/min per (IP + username)"]),
+]
+
+
+def test_git_log_output_reads_as_commits_named_by_their_subjects() -> None:
+    assert is_git_log(GIT_LOG) and not is_git_log(GIT_LOG[:12])  # three commits at least
+    markup = rewrite_git_log(GIT_LOG)
+    assert markup.titles[0] == ("pagination: default page size 25, max 100", 1)
+    assert markup.lines[6] == "- limit > 100 is clamped, not rejected"  # the message at the margin
+    ps = parse_text("\n".join(GIT_LOG) + "\n", "history.txt")
+    date = at(ps, 3)
+    assert date.text.startswith("Date:") and date.section[-1] == "pagination: default page size 25, max 100"
+    assert at(ps, 5).text == "pagination: default page size 25, max 100" and not at(ps, 5).is_heading
+    body = at(ps, 15)
+    assert (body.line_start, body.line_end) == (15, 14 + len(WRAPPED))  # the wrapped paragraph is one passage
+    assert "pair of IP and username" in body.text
+    last = len(GIT_LOG) - 1  # the last item of the last commit's list
+    assert at(ps, last).lead == "What actually shipped" and at(ps, last).section[-1] == "Correct message of 79f58f2"
