@@ -270,6 +270,8 @@ class _Reader:
         self.first_text = next((k for k, x in enumerate(lines) if x.strip()), len(lines))  # first non-blank line
         self._hash_lists: dict[int, bool] = {}  # line -> whether it is an item of a "#" list (hash_list)
         self.wiki_lists = any(WIKI_BULLET.match(line) for line in lines)  # "* item" at the margin
+        self.field_run = (0, 0)  # the lines of the field line read last (``record``) ...
+        self.field_head = ""  # ... and the line its record is under
 
     def level(self, style: str) -> int:
         if style not in self.styles:
@@ -649,9 +651,18 @@ class _Reader:
         return question_above(last.text, last.end, last.lead, n)
 
     def record(self, i: int) -> str:
-        """The line a field at line ``i`` is recorded under (``record_head``), else ""."""
-        paragraphs = takewhile(lambda b: b.kind is BlockKind.PARAGRAPH and not b.parents, reversed(self.blocks))
-        return record_head(self.lines, i, ((b.start, b.end, b.text, b.lead) for b in paragraphs))
+        """The line a field at line ``i`` is recorded under (``record_head``), else "". The field right after
+        another is recorded under the same line: read once per run of fields, not once per field."""
+        if not FIELD.match(self.lines[i].strip()):
+            return ""
+        last = self.blocks[-1] if self.blocks else None
+        if last is not None and last.end == i and self.field_run == (last.start, last.end):
+            head = self.field_head
+        else:
+            paragraphs = takewhile(lambda b: b.kind is BlockKind.PARAGRAPH and not b.parents, reversed(self.blocks))
+            head = record_head(self.lines, i, ((b.start, b.end, b.text, b.lead) for b in paragraphs))
+        self.field_run, self.field_head = (i + 1, i + 1), head
+        return head
 
     def continues(self, indent: int, body: str, n: int) -> bool:
         """Join a wrapped line to the block above it."""
@@ -727,8 +738,8 @@ def record_head(lines: list[str], i: int, above: Iterable[tuple[int, int, str, s
     text, lead), 1-based; a field's wrapped lines are in its paragraph."""
     if not FIELD.match(lines[i].strip()):
         return ""
-    end = i + 1  # the run's last line: its fields after this one
-    while end < len(lines) and FIELD.match(lines[end].strip()):
+    end = i + 1  # the fields after this one, as many as it takes to make a record
+    while end < len(lines) and end - i < RECORD_FIELDS and FIELD.match(lines[end].strip()):
         end += 1
     fields, start = end - i, i + 1  # the fields counted, and the line the paragraph above must end right over
     for first, last, text, lead in above:

@@ -56,6 +56,13 @@ def test_a_sentence_over_fields_or_a_run_after_a_blank_line_heads_nothing() -> N
     assert at(ps, 7).lead == at(ps, 8).lead == "bulbs"
 
 
+def test_every_field_of_a_long_run_is_led_and_the_line_after_the_run_is_not() -> None:
+    lines = ["CONFIG DUMP - PROD", "", "[core] config", *(f"key{k}: value {k}" for k in range(400))]
+    ps = parse_text("\n".join([*lines, "[celery] worker_concurrency: 16", ""]), "airflow.txt")
+    assert {at(ps, n).lead for n in range(4, 404)} == {"[core] config"}
+    assert at(ps, 404).lead == ""  # no field (a bracket first): the run's head does not carry on to it
+
+
 def test_initials_written_with_dots_are_searched_as_typed_without() -> None:
     assert terms("S.K. knee to wall") == terms("SK knee to wall")
     assert "dt" in terms("05/01 - D.T. (R shoulder)")
