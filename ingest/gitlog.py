@@ -32,20 +32,17 @@ def is_git_log(lines: list[str]) -> bool:
 
 def rewrite_git_log(lines: list[str]) -> Markup:
     out = Markup(list(lines))
-    commit = -1  # the line of the commit whose message is read, until its subject is found
+    commits: list[int] = []
+    message: set[int] = set()  # the lines of the commits' messages
     for i, line in enumerate(lines):
         if COMMIT.match(line):
-            commit = i
-            continue
-        if line.startswith(INDENT):
+            commits.append(i)
+        elif line.startswith(INDENT):
             out.lines[i] = line[len(INDENT) :]
-            if commit >= 0 and line.strip():
-                out.titles[commit] = (line.strip(), 1)  # the commit is named by its subject
+            message.add(i)
+            if commits and commits[-1] not in out.titles and line.strip():
+                out.titles[commits[-1]] = (line.strip(), 1)  # the commit is named by its subject
                 out.breaks.add(i)  # ... which is a line of its own, no title under it
-                commit = -1
-    for i in range(len(lines)):
-        if COMMIT.match(lines[i]) and i not in out.titles:
-            out.dropped.add(i)  # a commit with no message says nothing
-    message = {i for i, line in enumerate(lines) if line.startswith(INDENT)}
+    out.dropped.update(i for i in commits if i not in out.titles)  # a commit with no message says nothing
     out.joins = wrapped_joins(out.lines) & message - out.breaks  # git wraps a message's lines at 72 characters
     return out

@@ -37,9 +37,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import takewhile
 
 from ingest.cards import CARD, DEFINITION, CardReader
 from ingest.document import Block, Markup, bar_cells, clean, row_text
@@ -656,13 +654,10 @@ class _Reader:
         if not FIELD.match(self.lines[i].strip()):
             return ""
         last = self.blocks[-1] if self.blocks else None
-        if last is not None and last.end == i and self.field_run == (last.start, last.end):
-            head = self.field_head
-        else:
-            paragraphs = takewhile(lambda b: b.kind is BlockKind.PARAGRAPH and not b.parents, reversed(self.blocks))
-            head = record_head(self.lines, i, ((b.start, b.end, b.text, b.lead) for b in paragraphs))
-        self.field_run, self.field_head = (i + 1, i + 1), head
-        return head
+        if last is None or last.end != i or self.field_run != (last.start, last.end):
+            self.field_head = record_head(self.lines, i, self.blocks)
+        self.field_run = (i + 1, i + 1)
+        return self.field_head
 
     def continues(self, indent: int, body: str, n: int) -> bool:
         """Join a wrapped line to the block above it."""
@@ -729,36 +724,34 @@ RECORD_HEAD_WORDS = 12  # ... and the most words that line has besides its remar
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
 
-def record_head(lines: list[str], i: int, above: Iterable[tuple[int, int, str, str]]) -> str:
-    """The head of the record whose field line ``i`` (0-based) is: the paragraph right above a run of field
-    lines (``FIELD``, no blank line between, at least ``RECORD_FIELDS`` of them), standing after a blank line
-    itself and naming rather than saying (a few words, no sentence break, no list mark), as a visit's "03/01 -
-    S.K. (L ankle sprain)" heads its "S:" / "O:" / "A:" / "P:" lines and a ticket's number its "Requester:" /
-    "Opened:" lines; else "". ``above``: the paragraphs read so far, the last first, as (first line, last line,
-    text, lead), 1-based; a field's wrapped lines are in its paragraph."""
-    if not FIELD.match(lines[i].strip()):
-        return ""
+def record_head(lines: list[str], i: int, blocks: list[Block]) -> str:
+    """The head of the record whose field line (``FIELD``) is line ``i`` (0-based): the paragraph right above
+    a run of field lines (no blank line between, at least ``RECORD_FIELDS`` of them), standing after a blank
+    line itself and naming rather than saying (a few words, no sentence break, no list mark), as a visit's
+    "03/01 - S.K. (L ankle sprain)" heads its "S:" / "O:" / "A:" / "P:" lines and a ticket's number its
+    "Requester:" / "Opened:" lines; else "". ``blocks``: the blocks read so far; a field's wrapped lines are
+    in its paragraph."""
     end = i + 1  # the fields after this one, as many as it takes to make a record
     while end < len(lines) and end - i < RECORD_FIELDS and FIELD.match(lines[end].strip()):
         end += 1
     fields, start = end - i, i + 1  # the fields counted, and the line the paragraph above must end right over
-    for first, last, text, lead in above:
-        if last != start - 1:
+    for b in reversed(blocks):
+        if b.kind is not BlockKind.PARAGRAPH or b.parents or b.end != start - 1:
             return ""
-        raw = lines[first - 1].strip()
+        raw = lines[b.start - 1].strip()
         if not FIELD.match(raw):
-            named = _BRACKETED.sub(" ", text)
+            named = _BRACKETED.sub(" ", b.text)
             if (
-                (first >= 2 and lines[first - 2].strip())
-                or lead
+                (b.start >= 2 and lines[b.start - 2].strip())
+                or b.lead
                 or _marked(raw)
                 or fields < RECORD_FIELDS
                 or len(named.split()) > RECORD_HEAD_WORDS
                 or SENTENCE_BREAK.search(named)
             ):
                 return ""
-            return text
-        fields, start = fields + 1, first
+            return b.text
+        fields, start = fields + 1, b.start
     return ""
 
 

@@ -163,20 +163,23 @@ def terms_of_words(toks: list[str], keep_stopwords: bool = False) -> list[str]:
     return out
 
 
+def _undotted(tok: str) -> str:
+    """A token of initials written with dots ("s.k") as typed without them ("sk"): a question types a name's
+    initials so; any other token as it is."""
+    return tok.replace(".", "") if INITIALS.fullmatch(tok) else tok
+
+
 @lru_cache(maxsize=65536)
 def _token_terms(tok: str, keep_stopwords: bool) -> tuple[str, ...]:
     """The terms of one token: notes repeat their words, so each is stemmed and split once."""
-    if INITIALS.fullmatch(tok):  # "S.K." is searched as "SK", the way a question types a name's initials
-        tok = tok.replace(".", "")
+    tok = _undotted(tok)
     toks = [tok, *split_compound(tok)] if not tok.isalnum() else [tok]  # words() tokens: alnum has no parts
     return tuple(stem(WORD_FORMS.get(t, t)) for t in toks if keep_stopwords or t not in STOPWORDS)
 
 
 def word_terms(text: str) -> Iterator[tuple[str, str]]:
     """Each word of a text, and each part of a compound one, with the term it is searched as."""
-    for tok in words(text):
-        if INITIALS.fullmatch(tok):
-            tok = tok.replace(".", "")
+    for tok in map(_undotted, words(text)):
         for w in (tok, *split_compound(tok)):
             yield w, stem(WORD_FORMS.get(w, w))
 

@@ -165,7 +165,7 @@ def two_steps(
         # the question as a whole finds the line that names the thing, and that line also says what is asked of
         # it ("... Rides a grey mare named Sleet. AC 17" for "the npc who rides a grey mare, whats her AC")
         asked = content_terms(scored.query.clauses[1])
-        if asked and set(asked) <= set(terms(" ".join([found.text, *found.local_section, found.lead]))):
+        if asked and set(asked) <= set(terms(found.context_text())):
             return scored, []
     names = _bridge(index, first.query, found, fitted)
     second = rank_text(" ".join([scored.query.clauses[1], *names[: fitted.names]]))
