@@ -330,7 +330,7 @@ class _Reader:
             return None
         if _all_caps(s) and len(s.split()) <= TITLE_WORDS:
             return s, self.level("caps"), i
-        after = next((x for x in self.lines[i + 1 :] if x.strip()), "")
+        after = next((self.lines[j] for j in range(i + 1, len(self.lines)) if self.lines[j].strip()), "")
         opens = i == 0 or not self.lines[i - 1].strip()  # the first line of the file, or after a blank one
         # the lines right below are indented under it and it opens a part of the notes (or follows an indented
         # line): an outline kept by indentation alone ("Lambda" over "    timeout: 900 s"), whose lines need no

@@ -109,6 +109,16 @@ class Evidence:
         # notes that write titles of several words in capitals shout their titles: there a title of one
         # word in capitals ("PERMISSIONS") is shouted too; elsewhere it is as likely an acronym ("## KMS")
         self.shouts = any(shouted(t) and len(re.findall(r"[A-Za-z]{2,}", t)) >= 2 for t in titles or [])
+        self._written: dict[str, list[str]] | None = None
+
+    def written(self, word: str) -> list[str]:
+        """Every way the text writes one word, in order (``\\bword\\b`` case-insensitively); the table of
+        words is read once per file, so asking for each title's words stays linear in the file."""
+        if self._written is None:
+            self._written = {}
+            for m in re.finditer(r"\w+", self.body):
+                self._written.setdefault(m.group(0).lower(), []).append(m.group(0))
+        return self._written.get(word.lower(), [])
 
     def as_written(self, title: str) -> str:
         """A heading's own words as the notes write them elsewhere: a deck path's last part, and a title
@@ -127,7 +137,7 @@ class Evidence:
             w, low = m.group(0), m.group(0).lower()
             if low in DOCUMENT_WORDS:
                 return low
-            seen = [x.group(0) for x in re.finditer(rf"\b{re.escape(w)}\b", self.body, re.I)]
+            seen = self.written(w)
             # "HTTP" written in capitals in the notes too stays a name; "systemd" is no plain word
             ordinary = low in self.ordinary or (low.endswith("s") and low[:-1] in self.ordinary)
             lower = any(x.islower() for x in seen) or not alone
@@ -176,7 +186,7 @@ class Evidence:
             return False
         if w.endswith("s") and len(w) > 4 and w[:-1] in self.ordinary:
             return False  # a plural of an ordinary word
-        return len(re.findall(rf"\b{re.escape(word)}\b", self.body, re.I)) >= 2
+        return len(self.written(word)) >= 2
 
     def compound(self, word: str) -> bool:
         """Two ordinary words written as one: ``lifecycle``, ``timeout``, ``workflow``."""
