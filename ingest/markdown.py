@@ -35,6 +35,10 @@ LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
 
 BREAK_TAG = re.compile(r"<br\s*/?>", re.I)
 CALLOUT = re.compile(r"^\[!(?P<type>[A-Za-z-]+)\][+-]?\s*")
+# a block property (Logseq) or inline field (Obsidian Dataview) on a line of its own: "janka:: 1290 lbf"
+PROPERTY = re.compile(r"^(?P<key>[A-Za-z][\w-]{0,40})::[ \t]+(?P<value>\S.*)$")
+# what the outliner keeps for itself: whether a block is folded, a block's id ("id:: 6423ab1e-...")
+OUTLINER_STATE = re.compile(r"^(?:collapsed::[ \t]*(?:true|false)|id::[ \t]*[0-9a-f]{8}-[0-9a-f-]{27})\s*$", re.I)
 
 
 def _md() -> MarkdownIt:
@@ -177,7 +181,11 @@ class _Reader:
             self.emit(Block(BlockKind.TABLE_ROW, text, start, start, parents=self.parents(False)))
 
     def paragraph(self, inline: Token, base: int) -> None:
-        lines = inline_lines(inline)
+        # a block's properties read with it ("White oak" over "janka:: 1360 lbf": "White oak janka: 1360 lbf"),
+        # what the outliner keeps for itself not at all
+        lines = [
+            "" if OUTLINER_STATE.match(x) else PROPERTY.sub(r"\g<key>: \g<value>", x) for x in inline_lines(inline)
+        ]
         lst = self.lists[-1] if self.lists else None
         own_item = lst is not None and not lst.has_para
         if not own_item and not self.quote and any(is_card(x) for x in lines):

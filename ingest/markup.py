@@ -76,6 +76,10 @@ CHAT_EMPTY = re.compile(
     re.I,
 )
 CHAT_SHARE = 0.3  # the least share of a file's lines that are messages, for it to be read as a chat
+# a talk's turn written down with the time it was said: "[00:01:53] Speaker 2: so ...", "00:14 - MAYA: ..."
+TIMED_TURN = re.compile(
+    r"^\s*[\[(]?(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?[\])]?\s*(?:[-–]\s*)?(?=[^\W\d][^:]{0,40}:\s)"
+)
 
 TW_FIELDS = frozenset({"tags", "created", "modified", "type", "creator", "modifier", "caption", "list"})
 
@@ -115,7 +119,35 @@ def rewrite(lines: list[str]) -> Markup:
         return _bbcode(lines)
     if found == "tiddlywiki":
         return _tiddlywiki(lines)
+    timed = _timed_turns(lines)
+    if timed:  # a transcript's turns: the time each was said says nothing, the speaker and the words do
+        out = [line[timed[i] :] if i in timed else line for i, line in enumerate(lines)]
+        return Markup(out, joins=_turns_go_on(lines, timed), breaks=set(timed))
     return Markup(list(lines), joins=wrapped_joins(lines))  # hard-wrapped text carries on over its lines
+
+
+def _turns_go_on(lines: list[str], timed: dict[int, int]) -> set[int]:
+    """The lines that carry on the turn above them: every line of text after a turn, up to the next turn or a
+    blank line (a turn's words wrapped over lines)."""
+    joins: set[int] = set()
+    opened = False
+    for i, line in enumerate(lines):
+        if i in timed:
+            opened = True
+        elif not line.strip():
+            opened = False
+        elif opened:
+            joins.add(i)
+    return joins
+
+
+def _timed_turns(lines: list[str]) -> dict[int, int]:
+    """The lines that open a turn of a talk with the time it was said (to where its speaker starts), when they
+    are a share of the file's lines as a chat's messages are; else none."""
+    found = {i: m.end() for i, line in enumerate(lines) if (m := TIMED_TURN.match(line))}
+    if len(found) >= 5 and len(found) >= CHAT_SHARE * sum(1 for x in lines if x.strip()):
+        return found
+    return {}
 
 
 def _message(line: str) -> tuple[str, str] | None:

@@ -39,7 +39,11 @@ def _carries_on(above: str, line: str) -> bool:
     end = above.rstrip()
     if end.endswith((":", ".", "!", "?")) and not _SPLIT_WORD.search(end):
         return False
-    return body[0].islower() or (bool(_SPLIT_WORD.search(end)) and body[0].isalpha())
+    # a sentence broken after a comma goes on whatever it opens with ("... four thousand pounds a year," /
+    # "£4,000, and that counts ...")
+    # (a line ending with ':' opens what follows it instead)
+    after_comma = end.endswith(",") and not body.endswith(":")
+    return body[0].islower() or after_comma or (bool(_SPLIT_WORD.search(end)) and body[0].isalpha())
 
 
 def wrapped_joins(lines: list[str]) -> set[int]:

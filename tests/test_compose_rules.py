@@ -848,3 +848,16 @@ def test_a_figure_set_against_the_one_it_replaces_revises_the_answer_without_a_r
     # a count said against another ("did 4 routes, not 5") sets no figure of the answer against its own
     rows[3] = ("Tom: did 4 routes, not 5, legs gone", sec, "", False, "")
     assert _composed_from("chat.txt", rows, "barn membership price from april", 2).revised is None
+
+
+def test_a_revision_naming_the_old_figure_in_thousands_revises_the_line_that_wrote_it_out() -> None:
+    sec = ("Money",)
+    rows = [
+        ("EF target 4 months expenses = £8,000, kept in the easy access account at Chase", sec, "", False, ""),
+        ("premium bonds £1,500, mum bought me some years ago and I added to them", sec, "", False, ""),
+        ("pension: bump to 6% to get the full employer match", sec, "", False, ""),
+        ("UPDATE 2 Apr: redid budget, essentials £2,150 a month, so 4 months = £8,600 (not 8k)", sec, "", False, ""),
+    ]
+    out = _composed_from("money.txt", rows, "how much is my EF target", 1)
+    assert out.revised is not None and out.revised.line_start == 4, out.text
+    assert "£8,600" in out.text, out.text

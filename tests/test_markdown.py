@@ -297,3 +297,28 @@ def test_lines_broken_by_hand_are_passages_of_their_own_and_a_headless_note_is_t
     assert [(p.line_start, p.line_end) for p in parse_text(f"# Vacuum\n\n{wrapped}\n", "w.md")[1:]] == [
         (3, 3 + wrapped.count("\n"))
     ]
+
+
+LOGSEQ = """alias:: wood, lumber
+- ## Hardwoods
+\t- White oak #hardwood
+\t  janka:: 1360 lbf
+\t  price:: 9.50 EUR/bf
+\t\t- good outdoors, closed pores
+\t- seal / unseal
+\t  collapsed:: true
+\t  id:: 6423ab1e-77c1-4b5e-9a51-1f0e3d2c9b10
+"""
+
+
+def test_logseq_block_properties_read_with_their_block_and_outliner_state_not_at_all() -> None:
+    ps = parse_text(LOGSEQ, "pages/Wood Species.md")
+    assert at(ps, 1).text == "alias: wood, lumber"
+    oak = at(ps, 3)
+    assert oak.text == "White oak #hardwood janka: 1360 lbf price: 9.50 EUR/bf" and oak.line_end == 5
+    assert at(ps, 6).section[-1] == oak.text  # what is nested under the block reads with its properties
+    folded = at(ps, 7)
+    assert folded.text == "seal / unseal" and folded.line_end == 9
+    # a path written with "::" is no property
+    rust = parse_text("- std::thread::spawn needs a 'static closure\n", "rust.md")
+    assert rust[0].text == "std::thread::spawn needs a 'static closure"

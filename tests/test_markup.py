@@ -218,6 +218,31 @@ def test_a_chat_export_reads_messages_by_sender_and_a_message_over_lines_leads_t
     assert dialect("2025-03-14 10:00 swapped the disk\n2025-03-15 11:00 new switch\n".split("\n")) == ""
 
 
+TALK = """EP41 transcript export
+========
+[00:00:01] Speaker 1: welcome back, today it's ISAs
+[00:00:04] Speaker 2: so the lifetime ISA, you can put in up to four thousand pounds a year,
+£4,000, and that counts inside your twenty thousand, it's not extra. And the government adds
+a twenty five percent bonus
+[00:00:19] Speaker 1: and the Junior ISA is nine thousand a year per child
+[00:00:25] Speaker 2: right
+[00:00:27] Speaker 1: OK next, platforms and their fees, which is where it gets interesting for
+people with bigger pots, so stick around
+"""
+
+
+def test_a_transcript_reads_its_turns_by_speaker_without_the_times_they_were_said() -> None:
+    ps = parse_text(TALK, "ep41_transcript.txt")
+    turn = at(ps, 4)
+    assert turn.text.startswith("Speaker 2: so the lifetime ISA") and turn.line_end == 6, turn
+    assert "£4,000, and that counts" in turn.text  # a sentence broken after a comma goes on
+    assert at(ps, 7).text == "Speaker 1: and the Junior ISA is nine thousand a year per child"
+    assert at(ps, 3).text == "Speaker 1: welcome back, today it's ISAs"
+    # times in a log are no talk: lines read as written
+    log = "\n".join(f"08:31:{s:02d} ppp: link reconnection attempt {s}" for s in range(3))
+    assert rewrite(log.split("\n")).lines == log.split("\n")
+
+
 def test_html_the_parser_refuses_and_a_title_mark_alone_are_read_without_error() -> None:
     broken = "# notes\n\n<div><![list]:x <li>half a clip</li>\n<p>more text</p>\n"
     ps = parse_text(broken, "clip.md")

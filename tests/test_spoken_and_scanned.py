@@ -61,6 +61,18 @@ def test_a_hard_wrapped_page_is_read_as_the_sentences_it_wraps() -> None:
     assert "hot holding units" in p.text and "hol- ding" not in p.text
 
 
+def test_a_wrapped_sentence_broken_after_a_comma_goes_on_whatever_the_next_line_opens_with() -> None:
+    lines = _wrapped_page()
+    lines[6:9] = [
+        "point 1: food held hot must stay at 135F or above, the probe costs about,",
+        "£40, and the inspector reads the log first, then the temperatures of the",
+        "Hot Holding units themselves, then:",
+    ]
+    joins = wrapped_joins(lines)
+    assert 7 in joins  # "£40, and ..." carries on the line that broke after a comma
+    assert 8 not in joins  # a line after no comma that opens in capitals and ends with ':' opens what follows
+
+
 def test_typed_notes_with_long_lines_past_the_usual_width_are_not_wrapped() -> None:
     lines = []
     for k in range(30):

@@ -29,7 +29,7 @@ FIGURE_SIGNALS = ("number", "year", "money", "price_word")  # the passage states
 DEFAULT_ASKED = re.compile(r"\bdefaults?\b|\bout of the box\b|\bif (?:not|un)set\b", re.I)
 HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 # the notes say they do not have what they are about: "price TBD", "forgot to look", "didn't write it down",
-# "no figure given", "look it up", "??"
+# "no figure given", "temps weren't covered", "refused to give a size", "look it up", "??"
 UNSURE = re.compile(
     r"\b(?:tb[dca]|forgot|not sure|no idea|(?:do|did)n'?t know"
     r"|(?:did|have|has)(?:n'?t| not) (?:looked|look|checked|check|asked|ask|noted|note|written|write|found|got round)"
@@ -38,7 +38,10 @@ UNSURE = re.compile(
     r"|never (?:checked|looked|asked|found out|wrote|priced|measured|weighed|tested|timed|counted)"
     r"|no (?:number|figure|price|value|amount|date) (?:given|stated|said|listed|written|agreed|confirmed|decided"
     r"|set|on|in|for|yet)"
-    r"|(?:wasn'?t|was not|isn'?t|is not|not) (?:given|stated|said|mentioned|listed|covered|on the slide)"
+    r"|(?:wasn'?t|was not|isn'?t|is not|weren'?t|were not|aren'?t|are not|not) (?:given|stated|said|mentioned|listed"
+    r"|covered|on the slide)"
+    r"|no [a-z]+ (?:written|noted|recorded|given)(?: down)?"  # "no mag written down", "no heights given"
+    r"|no (?:more )?details?|refused to (?:give|say|tell|share|quote)|gave no (?:numbers?|figures?|details?|prices?)"
     r"|(?:need|have|got) to (?:check|look (?:it |that |this )?up|find out)|look (?:it|that|this) up|check later)\b"
     r"|\?\?|:\s*\?(?=[\s;,|]|$)",  # "??", a field left open ("Build vol: ?")
     re.I,

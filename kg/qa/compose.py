@@ -580,7 +580,7 @@ _MARKED_REVISION = re.compile(
 # ... or naming the value it replaces ("12h, not 8h", "was $125")
 # the value a line says it replaces: a figure ("not 8h", "was $12") or a model's code ("NOT the ST45SF")
 _OLD_VALUE = re.compile(
-    r"\b(?:not|was|instead of)\s+(?:the\s+|an?\s+)?[~≈$€£]?(\d[\d,]*(?:\.\d+)?|[a-z]+-?\d[\w-]*)", re.I
+    r"\b(?:not|was|instead of)\s+(?:the\s+|an?\s+)?[~≈$€£]?(\d[\d,]*(?:\.\d+)?(?:k\b)?|[a-z]+-?\d[\w-]*)", re.I
 )
 _CODE = re.compile(r"\b[a-z]+-?\d[\w-]*", re.I)  # a name with digits in it: "ST45SF", "RTX-4070", "v2"
 # ... or setting again what a line set: "max HR = 191" after "max HR = 188 bpm" (a label of four words or
@@ -588,7 +588,7 @@ _CODE = re.compile(r"\b[a-z]+-?\d[\w-]*", re.I)  # a name with digits in it: "ST
 _SLOT = re.compile(
     r"(?:^|[.;,:(—–>]\s*|\s-\s)(?P<label>[^\W\d_][\w'/-]*(?:\s+[\w'/-]+){0,3}?)\s*[=:]\s*[~≈<>]?\s*[$€£]?(?P<value>\d[\d,]*(?:\.\d+)?)"
 )
-_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?(?:k\b)?", re.I)  # "£8,000", "8k": the same figure
 
 
 class _Revising(NamedTuple):
@@ -610,7 +610,7 @@ def _revising(index: Index) -> list[_Revising]:
             _Revising(
                 i,
                 bool(_MARKED_REVISION.search(p.text)),
-                frozenset(v.replace(",", "").lower() for v in _OLD_VALUE.findall(p.text)),
+                frozenset(_figure(v) for v in _OLD_VALUE.findall(p.text)),
                 frozenset(_figures(p.text)),
                 frozenset(_named_terms(p.text)),
                 frozenset(_slots(p.text)),
@@ -624,7 +624,15 @@ def _revising(index: Index) -> list[_Revising]:
 
 def _figures(text: str) -> set[str]:
     """The figures a line gives, without its dates and years."""
-    return {f.replace(",", "") for f in _FIGURE.findall(without_dates(text))}
+    return {_figure(f) for f in _FIGURE.findall(without_dates(text))}
+
+
+def _figure(text: str) -> str:
+    """A figure as a line writes it, in one spelling: "8,000", "8000" and "8k" are "8000"; a code lowered."""
+    text = text.replace(",", "").lower()
+    if text.endswith("k") and text[:-1].replace(".", "", 1).isdigit():
+        return f"{float(text[:-1]) * 1000:g}"
+    return text
 
 
 def _slots(text: str) -> set[tuple[frozenset[str], str]]:
