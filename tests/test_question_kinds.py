@@ -67,6 +67,10 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         ("which extensions does postgresql ship with", QuestionKind.LIST),  # any plural asked before its verb
         ("what were the causes of the outage", QuestionKind.LIST),  # things asked for by their plural
         ("my daily practice routine, all the parts", QuestionKind.LIST),  # "all the" before a plural
+        ("what goes into the stock for a risotto", QuestionKind.LIST),  # what a thing is made of
+        ("my packing list for the trip - what's on it", QuestionKind.LIST),
+        ("elements of adverse possession", QuestionKind.LIST),  # a noun naming a whole series
+        ("max number of stages per pipeline", QuestionKind.NUMBER),  # ... unless a figure of them is asked
         ("how does the bacterium cope with all the stomach acid", QuestionKind.FEATURE),  # "all the" before a mass noun
         ("which replicas are lagging the most", QuestionKind.FEATURE),  # one singled out
         ("in what increments does postgres storage grow", QuestionKind.NUMBER),  # a figure, asked in the plural

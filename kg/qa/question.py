@@ -40,6 +40,11 @@ _LIST = re.compile(
     r"(?:does|do|are|can|is|exist)\b"
     r"|^(?!what|how|why|when|where|who|is |are |do |does |can )[^?]*\b(?:options|types|kinds|methods|choices|"
     r"strategies)\s*\??$"
+    # what a thing is made of or came with ("what goes into SOC", "what went with H4", "the checklist - what's on
+    # it"), or the parts it is in nouns that name a whole series ("elements of promissory estoppel", "criteria
+    # to go back to sport")
+    r"|\bwhat (?:goes|go|went|gets|got|came|comes) (?:into|in|with)\b|\bwhat(?:'s|s| is| was| are)? on it\b"
+    r"|^(?!.*\b(?:number of|max|min|maximum|minimum)\b).*\b(?:elements|criteria|ingredients|stages|phases)\b"
 )
 _DEFINITION = re.compile(
     # "what is the default ..." asks a setting's value, not what something is
