@@ -96,8 +96,8 @@ def test_ask_get_matches_post(client: FlaskClient) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        # SQS is in the notes, its message size is not; the fitted confidence of the answer it gives (0.336)
-        # sits just over this fit's threshold (0.333): a known miss of this fit (last round's fit abstained),
+        # SQS is in the notes, its message size is not; the fitted confidence of the answer it gives (0.334)
+        # sits just over this fit's threshold (0.331): a known miss of this fit (last round's fit abstained),
         # strict so the day it passes the build says so
         pytest.param(
             "what is the max message size in amazon sqs",
