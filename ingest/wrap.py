@@ -40,8 +40,7 @@ def _carries_on(above: str, line: str) -> bool:
     if end.endswith((":", ".", "!", "?")) and not _SPLIT_WORD.search(end):
         return False
     # a sentence broken after a comma goes on whatever it opens with ("... four thousand pounds a year," /
-    # "£4,000, and that counts ...")
-    # (a line ending with ':' opens what follows it instead)
+    # "£4,000, and that counts ..."), unless the line ends with ':' and so opens what follows it
     after_comma = end.endswith(",") and not body.endswith(":")
     return body[0].islower() or after_comma or (bool(_SPLIT_WORD.search(end)) and body[0].isalpha())
 

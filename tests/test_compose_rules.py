@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kg.model import BlockKind, Fact, FactKind, Passage, QuestionKind, Service
-from kg.qa.compose import MAX_ANSWER, Composed, compose, converted
+from kg.qa.compose import MAX_ANSWER, Composed, _figure, compose, converted
 from kg.qa.index import Index
 from kg.qa.lexicon import Lexicon
 from kg.qa.question import Query, analyse
@@ -860,4 +860,5 @@ def test_a_revision_naming_the_old_figure_in_thousands_revises_the_line_that_wro
     ]
     out = _composed_from("money.txt", rows, "how much is my EF target", 1)
     assert out.revised is not None and out.revised.line_start == 4, out.text
+    assert _figure("8k") == _figure("8,000") == "8000" and _figure("1234.5k") == _figure("1,234,500")
     assert "£8,600" in out.text, out.text

@@ -631,7 +631,8 @@ def _figure(text: str) -> str:
     """A figure as a line writes it, in one spelling: "8,000", "8000" and "8k" are "8000"; a code lowered."""
     text = text.replace(",", "").lower()
     if text.endswith("k") and text[:-1].replace(".", "", 1).isdigit():
-        return f"{float(text[:-1]) * 1000:g}"
+        value = float(text[:-1]) * 1000
+        return str(int(value)) if value.is_integer() else f"{value}"  # "1234.5k": "1234500", not "1.2345e+06"
     return text
 
 
