@@ -1,7 +1,7 @@
 """Wiki and forum markup in plain-text notes, rewritten line for line into the layout the plain-text reader
 reads, before it reads them: a file keeps its line count, so every passage keeps its lines.
 
-Five dialects are recognised, each only in a file that shows it plainly (several of its own marks, which
+These dialects are recognised, each only in a file that shows it plainly (several of its own marks, which
 notes written without it do not use):
 
 - BBCode, as forum posts are saved raw (``[b]``, ``[list][*]``, ``[quote=...]``, ``[url=...]``): inline tags
@@ -17,6 +17,9 @@ notes written without it do not use):
   ``12/03/2025, 19:42 - Name: text`` on most lines): a message reads ``Name: text``, its timestamp and the
   chat's system lines (``<Media omitted>``, ``... joined``, ``... added ...``) dropped; the lines of a message
   written over several lines are its points, led by its first line.
+- a transcript whose turns open with the time they were said and a speaker (``[00:01:53] Speaker 2: ...``, as
+  many as a chat's messages): a turn reads ``Speaker 2: ...`` without its time, the lines after it up to the next
+  turn or a blank line its words wrapped.
 - LaTeX source (``ingest.latex``); subtitles, SubRip or WebVTT (``ingest.captions``); ``git log`` output
   (``ingest.gitlog``).
 
@@ -85,7 +88,7 @@ TW_FIELDS = frozenset({"tags", "created", "modified", "type", "creator", "modifi
 
 
 def dialect(lines: list[str]) -> str:
-    """``"captions"``, ``"latex"``, ``"gitlog"``, ``"chat"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the
+    """``"captions"``, ``"latex"``, ``"gitlog"``, ``"chat"``, ``"talk"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the
     markup a file is written in, told by its own marks."""
     if is_captions(lines):
         return "captions"
@@ -95,6 +98,8 @@ def dialect(lines: list[str]) -> str:
         return "gitlog"
     if _is_chat(lines):
         return "chat"
+    if _timed_turns(lines):
+        return "talk"
     closing = {m.group(0).lower() for line in lines if "[/" in line for m in BB_CLOSE.finditer(line)}
     if len(closing) >= 2:
         return "bbcode"
@@ -115,15 +120,20 @@ def rewrite(lines: list[str]) -> Markup:
         return rewrite_git_log(lines)
     if found == "chat":
         return _chat(lines)
+    if found == "talk":
+        return _talk(lines)
     if found == "bbcode":
         return _bbcode(lines)
     if found == "tiddlywiki":
         return _tiddlywiki(lines)
-    timed = _timed_turns(lines)
-    if timed:  # a transcript's turns: the time each was said says nothing, the speaker and the words do
-        out = [line[timed[i] :] if i in timed else line for i, line in enumerate(lines)]
-        return Markup(out, joins=_turns_go_on(lines, timed), breaks=set(timed))
     return Markup(list(lines), joins=wrapped_joins(lines))  # hard-wrapped text carries on over its lines
+
+
+def _talk(lines: list[str]) -> Markup:
+    """A transcript's turns: the time each was said says nothing, the speaker and the words do."""
+    timed = _timed_turns(lines)
+    out = [line[timed[i] :] if i in timed else line for i, line in enumerate(lines)]
+    return Markup(out, joins=_turns_go_on(lines, timed), breaks=set(timed))
 
 
 def _turns_go_on(lines: list[str], timed: dict[int, int]) -> set[int]:
@@ -145,9 +155,13 @@ def _timed_turns(lines: list[str]) -> dict[int, int]:
     """The lines that open a turn of a talk with the time it was said (to where its speaker starts), when they
     are a share of the file's lines as a chat's messages are; else none."""
     found = {i: m.end() for i, line in enumerate(lines) if (m := TIMED_TURN.match(line))}
-    if len(found) >= 5 and len(found) >= CHAT_SHARE * sum(1 for x in lines if x.strip()):
-        return found
-    return {}
+    return found if _most_lines(len(found), lines) else {}
+
+
+def _most_lines(said: int, lines: list[str]) -> bool:
+    """Whether this many lines that say something in turn (a chat's messages, a talk's turns) make a file one:
+    five at least, and a ``CHAT_SHARE`` of its lines of text."""
+    return said >= 5 and said >= CHAT_SHARE * sum(1 for x in lines if x.strip())
 
 
 def _message(line: str) -> tuple[str, str] | None:
@@ -163,7 +177,7 @@ def _message(line: str) -> tuple[str, str] | None:
 
 def _is_chat(lines: list[str]) -> bool:
     said = [m for m in map(_message, lines) if m is not None and m[0]]
-    return len(said) >= 5 and len(said) >= CHAT_SHARE * sum(1 for x in lines if x.strip())
+    return _most_lines(len(said), lines)
 
 
 def _chat(lines: list[str]) -> Markup:

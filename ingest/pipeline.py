@@ -59,7 +59,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "62"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "63"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (".txt", *MARKDOWN_SUFFIXES, *ORG_SUFFIXES, *ASCIIDOC_SUFFIXES, *CAPTION_SUFFIXES)
 

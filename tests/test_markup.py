@@ -238,6 +238,10 @@ def test_a_transcript_reads_its_turns_by_speaker_without_the_times_they_were_sai
     assert "£4,000, and that counts" in turn.text  # a sentence broken after a comma goes on
     assert at(ps, 7).text == "Speaker 1: and the Junior ISA is nine thousand a year per child"
     assert at(ps, 3).text == "Speaker 1: welcome back, today it's ISAs"
+    # the turns alone tell a transcript, with no other layout in the file
+    bare = "\n".join(TALK.split("\n")[2:])
+    assert dialect(bare.split("\n")) == "talk"
+    assert at(parse_text(bare, "ep41.txt"), 1).text == "Speaker 1: welcome back, today it's ISAs"
     # times in a log are no talk: lines read as written
     log = "\n".join(f"08:31:{s:02d} ppp: link reconnection attempt {s}" for s in range(3))
     assert rewrite(log.split("\n")).lines == log.split("\n")
