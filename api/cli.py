@@ -39,7 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     ing = sub.add_parser("ingest", help="build the index (graph, vectors, passages) from a notes folder")
-    ing.add_argument("notes_dir", nargs="?", help="folder of .txt/.md/.org/.adoc notes (default: KGQA_NOTES_DIR)")
+    ing.add_argument(
+        "notes_dir",
+        nargs="?",
+        help="folder of .txt/.md/.org/.adoc/.rst/.html/.srt/.vtt notes (default: KGQA_NOTES_DIR)",
+    )
     ing.add_argument("--out", dest="index_dir", help="index folder to write (default: KGQA_INDEX_DIR)")
     ing.add_argument("--force", action="store_true", help="rebuild even when the notes are unchanged")
     ing.add_argument("--quiet", action="store_true", help="no progress bar")

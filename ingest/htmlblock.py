@@ -29,6 +29,7 @@ INLINE = frozenset(
 SKIPPED = frozenset({"script", "style", "template", "head", "title"})
 LISTS = frozenset({"ul", "ol", "menu"})
 TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
+HTML_SUFFIXES = (".html", ".htm")  # notes saved or exported as a web page: the whole file is read as HTML
 
 
 @dataclass

@@ -20,7 +20,8 @@ notes written without it do not use):
 - a transcript whose turns open with the time they were said and a speaker (``[00:01:53] Speaker 2: ...``, as
   many as a chat's messages): a turn reads ``Speaker 2: ...`` without its time, the lines after it up to the next
   turn or a blank line its words wrapped.
-- LaTeX source (``ingest.latex``); subtitles, SubRip or WebVTT (``ingest.captions``); ``git log`` output
+- LaTeX source (``ingest.latex``); reStructuredText (``ingest.rst``); Cooklang recipes (``ingest.cooklang``);
+  subtitles, SubRip or WebVTT (``ingest.captions``); ``git log`` output
   (``ingest.gitlog``).
 
 Text in none of them may be hard-wrapped (``ingest.wrap``): its lines that carry on the line above are joined
@@ -32,10 +33,12 @@ from __future__ import annotations
 import re
 
 from ingest.captions import is_captions, rewrite_captions
+from ingest.cooklang import is_cooklang, rewrite_cooklang
 from ingest.document import Markup
 from ingest.gitlog import is_git_log, rewrite_git_log
 from ingest.latex import is_latex, rewrite_latex
 from ingest.outline import SENTENCE_BREAK
+from ingest.rst import is_rst, rewrite_rst
 from ingest.wrap import wrapped_joins
 
 TITLE_WORDS = 10  # as plaintext.TITLE_WORDS: the longest title
@@ -88,12 +91,16 @@ TW_FIELDS = frozenset({"tags", "created", "modified", "type", "creator", "modifi
 
 
 def dialect(lines: list[str]) -> str:
-    """``"captions"``, ``"latex"``, ``"gitlog"``, ``"chat"``, ``"talk"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the
-    markup a file is written in, told by its own marks."""
+    """``"captions"``, ``"latex"``, ``"rst"``, ``"cooklang"``, ``"gitlog"``, ``"chat"``, ``"talk"``, ``"bbcode"``,
+    ``"tiddlywiki"`` or ``""``: the markup a file is written in, told by its own marks."""
     if is_captions(lines):
         return "captions"
     if is_latex(lines):
         return "latex"
+    if is_rst(lines):
+        return "rst"
+    if is_cooklang(lines):
+        return "cooklang"
     if is_git_log(lines):
         return "gitlog"
     if _is_chat(lines):
@@ -109,13 +116,18 @@ def dialect(lines: list[str]) -> str:
     return ""
 
 
-def rewrite(lines: list[str]) -> Markup:
-    """The lines of a file as the plain-text reader reads them (unchanged when no markup is recognised)."""
-    found = dialect(lines)
+def rewrite(lines: list[str], markup: str = "") -> Markup:
+    """The lines of a file as the plain-text reader reads them (unchanged when no markup is recognised);
+    ``markup`` names the dialect when the file's name already says it (``.rst``, ``.cook``)."""
+    found = markup or dialect(lines)
     if found == "captions":
         return rewrite_captions(lines)
     if found == "latex":
         return rewrite_latex(lines)
+    if found == "rst":
+        return rewrite_rst(lines)
+    if found == "cooklang":
+        return rewrite_cooklang(lines)
     if found == "gitlog":
         return rewrite_git_log(lines)
     if found == "chat":

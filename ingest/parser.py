@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import outline
-from ingest.markdown import MARKDOWN_SUFFIXES, parse_markdown
+from ingest.cooklang import COOK_SUFFIXES
+from ingest.htmlblock import HTML_SUFFIXES, html_blocks
+from ingest.markdown import MARKDOWN_SUFFIXES, blocks_to_passages, parse_markdown
 from ingest.orgmode import ORG_SUFFIXES, parse_org
 from ingest.outline import BULLET, LONE_BULLET, is_continuation_start, normalise_text
 from ingest.plaintext import ASCIIDOC_SUFFIXES, parse_plaintext, question_above, shows_layout
+from ingest.rst import RST_SUFFIXES
 from kg.model import Passage, content_id
 from kg.vocab import OPEN_ENDINGS
 
@@ -231,8 +234,9 @@ def _join(parts: list[str]) -> str:
 def parse_text(text: str, rel: str) -> list[Passage]:
     """Passages of one file's text; ``rel`` is the file's path relative to the notes folder.
     Markdown files (by suffix) are read by a real Markdown parser, Org files by Org's syntax
-    (``ingest.orgmode``), AsciiDoc files and plain text that shows its structure by layout (indentation,
-    numbering, flashcards, framed titles) by ``ingest.plaintext``, flat notes by the outline here."""
+    (``ingest.orgmode``), HTML files by the HTML reader (``ingest.htmlblock``), AsciiDoc, reStructuredText and
+    Cooklang files and plain text that shows its structure by layout (indentation, numbering, flashcards, framed
+    titles) by ``ingest.plaintext``, flat notes by the outline here."""
     with _no_cycle_collection():
         return _parse_text(text, rel)
 
@@ -255,6 +259,12 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return parse_markdown(text, rel)
     if rel.lower().endswith(ORG_SUFFIXES):
         return parse_org(text, rel)
+    if rel.lower().endswith(HTML_SUFFIXES):
+        return blocks_to_passages(html_blocks(text.replace("\r\n", "\n").replace("\r", "\n"), 1), rel)
+    if rel.lower().endswith(RST_SUFFIXES):
+        return parse_plaintext(text, rel, "rst")
+    if rel.lower().endswith(COOK_SUFFIXES):
+        return parse_plaintext(text, rel, "cooklang")
     if rel.lower().endswith(ASCIIDOC_SUFFIXES) or shows_layout(text):
         return parse_plaintext(text, rel)
     lines = text.split("\n")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.captions import CAPTION_SUFFIXES
+from ingest.cooklang import COOK_SUFFIXES
 from ingest.embedding import (
     VECTOR_CACHE,
     VECTOR_KEYS,
@@ -31,10 +32,12 @@ from ingest.embedding import (
     vector_identity,
 )
 from ingest.filecache import Derived, FileCache, FileEntry, entry_key, parser_identity, passage_row, write_entries
+from ingest.htmlblock import HTML_SUFFIXES
 from ingest.markdown import MARKDOWN_SUFFIXES
 from ingest.orgmode import ORG_SUFFIXES
 from ingest.parser import UTF16_BOMS, decode_notes, parse_text
 from ingest.plaintext import ASCIIDOC_SUFFIXES
+from ingest.rst import RST_SUFFIXES
 from ingest.services import build_services
 from kg.counts import logic_digest as counts_digest
 from kg.counts import write_counts
@@ -59,9 +62,18 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "63"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "68"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
-NOTE_SUFFIXES = (".txt", *MARKDOWN_SUFFIXES, *ORG_SUFFIXES, *ASCIIDOC_SUFFIXES, *CAPTION_SUFFIXES)
+NOTE_SUFFIXES = (
+    ".txt",
+    *MARKDOWN_SUFFIXES,
+    *ORG_SUFFIXES,
+    *ASCIIDOC_SUFFIXES,
+    *RST_SUFFIXES,
+    *HTML_SUFFIXES,
+    *COOK_SUFFIXES,
+    *CAPTION_SUFFIXES,
+)
 
 
 @dataclass

@@ -812,13 +812,14 @@ def _opens_layout(s: str) -> bool:
     )
 
 
-def read_blocks(text: str) -> list[Block]:
-    """The blocks of a plain-text file, in order, with 1-based line spans."""
+def read_blocks(text: str, markup: str = "") -> list[Block]:
+    """The blocks of a plain-text file, in order, with 1-based line spans; ``markup`` names its dialect
+    (``ingest.markup``) when its name says it, else it is told by its marks."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    markup = rewrite(lines)
-    return _Reader(markup.lines, markup).run()
+    rewritten = rewrite(lines, markup)
+    return _Reader(rewritten.lines, rewritten).run()
 
 
-def parse_plaintext(text: str, rel: str) -> list[Passage]:
+def parse_plaintext(text: str, rel: str, markup: str = "") -> list[Passage]:
     """Passages of one plain-text file's text; ``rel`` is its path relative to the notes folder."""
-    return blocks_to_passages(read_blocks(text), rel)
+    return blocks_to_passages(read_blocks(text, markup), rel)

@@ -314,3 +314,169 @@ def test_subtitle_files_are_notes_files() -> None:
     from ingest.pipeline import NOTE_SUFFIXES
 
     assert ".srt" in NOTE_SUFFIXES and ".vtt" in NOTE_SUFFIXES
+
+
+RST = """==================
+Home server notes
+==================
+
+:Updated: 2026-01-10
+:Owner: me
+
+Storage
+=======
+
+.. note::
+   RAID 5 rebuild took *14 hours* last time.
+
+.. warning:: never pull a disk while it rebuilds
+
+Disks
+-----
+
+:Capacity: 8 TB each
+:Price: 189 EUR, see `the shop <https://example.org>`_
+
++----------+--------+-------+
+| Disk     | Temp   | Hours |
++==========+========+=======+
+| sda      | 34 C   | 21000 |
++----------+--------+-------+
+| sdb      | 36 C   | 19000 |
++----------+--------+-------+
+
+Backups
+~~~~~~~
+
+#. snapshot daily at 02:00
+#. offsite weekly with ``restic``, keeps 8 copies
+
+.. image:: rack.png
+   :width: 400
+
+.. code-block:: bash
+
+   restic -r b2:bucket backup /srv
+
+.. TODO check the UPS runtime
+"""
+
+
+def test_restructuredtext_titles_fields_directives_and_grid_tables_read_as_layout() -> None:
+    lines = RST.split("\n")
+    assert dialect(lines) == "rst"
+    ps = parse_text(RST, "homeserver.rst")
+    assert at(ps, 2).kind is BlockKind.HEADING and at(ps, 2).text == "Home server notes"
+    assert at(ps, 8).kind is BlockKind.HEADING and at(ps, 8).section == ("Home server notes", "Storage")
+    assert at(ps, 5).text == "Updated: 2026-01-10"
+    assert at(ps, 12).text == "RAID 5 rebuild took 14 hours last time."  # the admonition's body, its marks gone
+    assert at(ps, 14).text == "never pull a disk while it rebuilds"
+    assert at(ps, 19).text == "Capacity: 8 TB each"
+    assert at(ps, 20).text == "Price: 189 EUR, see the shop"
+    row = at(ps, 25)
+    assert row.kind is BlockKind.TABLE_ROW and row.text == "sda — Temp: 34 C; Hours: 21000"
+    backups = at(ps, 30)  # a third adornment style: a third level
+    assert backups.kind is BlockKind.HEADING and backups.section == ("Home server notes", "Storage", "Disks", "Backups")
+    assert at(ps, 33).kind is BlockKind.STEP and at(ps, 34).text == "offsite weekly with restic, keeps 8 copies"
+    assert at(ps, 41).section == backups.section  # a code directive's body is no point of the step above it
+    assert at(ps, 43).text == "TODO check the UPS runtime"  # a comment is the author's own remark
+    # adornment lines, table borders, the image directive and its option say nothing
+    assert not [p for p in ps if p.line_start in (1, 3, 9, 11, 17, 22, 24, 26, 28, 31, 36, 37, 39)]
+    # a table's bars are no substitution marks: a row whose cells do not line up is read by its bars
+    rows = parse_text(
+        "Ports\n=====\n\n+--+--+--+\n| Service | Port | Exposed |\n+==+==+==+\n| Jellyfin | 8096 | no |\n"
+        "+--+--+--+\n| Pi-hole | 53 | yes |\n+--+--+--+\n\n.. note:: ports as of May\n",
+        "ports.rst",
+    )
+    assert at(rows, 9).text == "Pi-hole — Port: 53; Exposed: yes"
+
+
+def test_restructuredtext_files_are_notes_files_and_plain_notes_are_not_read_as_it() -> None:
+    from ingest.pipeline import NOTE_SUFFIXES
+
+    assert ".rst" in NOTE_SUFFIXES
+    # ":" fields or a ".." line alone do not make a file reStructuredText
+    assert dialect(["Notes", "", ":ttl: 300", "see below..", "- item"]) == ""
+
+
+def test_an_html_file_is_read_whole_as_the_blocks_it_marks_up() -> None:
+    from ingest.pipeline import NOTE_SUFFIXES
+
+    page = (
+        "<!DOCTYPE html>\n<html>\n<head><title>Home server</title><style>p { margin: 0 }</style></head>\n<body>\n"
+        "<h1>Home server</h1>\n<div>RAID 5 rebuild took 14 hours&nbsp;last time.</div>\n<p>Disks I bought:</p>\n"
+        "<ul>\n  <li>WD Red Plus 8 TB, 189 EUR</li>\n</ul>\n<table>\n"
+        "<tr><th>Service</th><th>Port</th><th>Exposed</th></tr>\n<tr><td>Jellyfin</td><td>8096</td><td>no</td></tr>\n"
+        "</table>\n</body>\n</html>\n"
+    )
+    assert ".html" in NOTE_SUFFIXES and ".htm" in NOTE_SUFFIXES
+    ps = parse_text(page, "server.html")
+    assert at(ps, 5).kind is BlockKind.HEADING and at(ps, 5).text == "Home server"
+    assert at(ps, 6).text == "RAID 5 rebuild took 14 hours last time." and at(ps, 6).section == ("Home server",)
+    item = at(ps, 9)
+    assert item.kind is BlockKind.ITEM and item.text == "WD Red Plus 8 TB, 189 EUR" and item.lead == "Disks I bought"
+    assert at(ps, 13).text == "Jellyfin — Port: 8096; Exposed: no"
+    assert not [p for p in ps if "margin" in p.text or p.line_start == 3]  # the head and its style say nothing
+
+
+COOK = """>> title: Country Loaf
+>> servings: 2 loaves
+>> hydration: 75%
+
+-- general: salt always 2% unless noted
+Mix @bread flour{800%g} and @rye flour{50%g} with @water{700%ml}. Autolyse ~{45%minutes}.
+
+Add @salt{} and @levain{200%g}, then bulk in the #cambro{} tub.
+
+Cold retard at 4°C ~proof{14%hours}. Bake in the #dutch oven{} -- preheat first
+[- tried 90% wholewheat in jan.
+   nobody bought it -]
+"""
+
+
+def test_cooklang_reads_its_metadata_ingredients_cookware_timers_and_comments_as_a_cook_writes_them() -> None:
+    from ingest.pipeline import NOTE_SUFFIXES
+
+    assert ".cook" in NOTE_SUFFIXES
+    assert dialect(COOK.split("\n")) == "cooklang"
+    ps = parse_text(COOK, "bread.cook")
+    assert at(ps, 2).text == "servings: 2 loaves"
+    assert at(ps, 5).text == "general: salt always 2% unless noted"  # a comment is the cook's own remark
+    assert at(ps, 6).text == "Mix 800 g bread flour and 50 g rye flour with 700 ml water. Autolyse 45 minutes."
+    assert at(ps, 8).text == "Add salt and 200 g levain, then bulk in the cambro tub."
+    assert at(ps, 10).text.startswith("Cold retard at 4°C 14 hours. Bake in the dutch oven")
+    assert "tried 90% wholewheat in jan." in at(ps, 11).text and "[-" not in at(ps, 11).text
+    # a mention of an address or a tag is no Cooklang
+    assert dialect(["mail me @ bob@example.org", "#todo buy flour", "- 500 g flour", "", ">> quoted reply"]) == ""
+
+
+def test_a_restructuredtext_paragraph_runs_to_a_blank_line_however_it_is_wrapped_and_a_table_is_no_paragraph() -> None:
+    text = (
+        "Broker\n======\n\n"
+        "The broker runs as an add-on. Retain is on for states and\n"
+        "off for commands, or a restart replays them.\n\n"
+        "#. Hallway: motion -> on at 40 %;\n"
+        "   off after 2 min no motion.\n"
+        "#. Kitchen: off after 5 min.\n\n"
+        ":Batteries: 2x AA (alkaline, NOT\n"
+        "   rechargeable)\n"
+        ":Min temp: 5 °C\n\n"
+        "=========  ======  =======\n"
+        "Setting    Value   Why\n"
+        "=========  ======  =======\n"
+        "port       1883    LAN only\n"
+        "retain     on      states\n"
+        "=========  ======  =======\n\n"
+        ".. warning:: Aqara sensors stay on their first parent and\n"
+        "   may drop when moved.\n"
+    )
+    ps = parse_text(text, "broker.rst")
+    para = at(ps, 4)
+    assert (para.line_start, para.line_end) == (4, 5) and para.text.endswith("or a restart replays them.")
+    step = at(ps, 7)
+    assert step.kind is BlockKind.STEP and (step.line_start, step.line_end) == (7, 8)
+    assert step.text == "Hallway: motion -> on at 40 %; off after 2 min no motion."
+    assert at(ps, 11).text == "Batteries: 2x AA (alkaline, NOT rechargeable)" and at(ps, 13).text == "Min temp: 5 °C"
+    assert at(ps, 18).kind is BlockKind.TABLE_ROW and at(ps, 18).text == "port — Value: 1883; Why: LAN only"
+    warning = at(ps, 22)
+    assert (warning.line_start, warning.line_end) == (22, 23) and warning.text.endswith("may drop when moved.")
