@@ -110,6 +110,8 @@ class Evidence:
         # word in capitals ("PERMISSIONS") is shouted too; elsewhere it is as likely an acronym ("## KMS")
         self.shouts = any(shouted(t) and len(re.findall(r"[A-Za-z]{2,}", t)) >= 2 for t in titles or [])
         self._written: dict[str, list[str]] | None = None
+        self._definitions: dict[str, bool] = {}  # whether the text defines a term, by term
+        self._seen: dict[str, list[tuple[str, int]]] = {}  # where it writes a term, by term
 
     def written(self, word: str) -> list[str]:
         """Every way the text writes one word, in order (``\\bword\\b`` case-insensitively); the table of
@@ -213,27 +215,40 @@ class Evidence:
             return False  # a whole short title only: "Deleting a DAX cluster" is a task
         if not all(w[:1].isupper() for w in words):
             return False
-        return not any(m.group(0)[:1].islower() for m in re.finditer(rf"\b{re.escape(term)}\b", self.body, re.I))
+        return not any(found[:1].islower() for found, _ in self._occurrences(term))
+
+    def _occurrences(self, term: str) -> list[tuple[str, int]]:
+        """Where the text writes a term, whatever its case, and how: read once per term and file (a file that
+        repeats its titles asks again and again)."""
+        found = self._seen.get(term)
+        if found is None:
+            found = [(m.group(0), m.start()) for m in re.finditer(rf"\b{re.escape(term)}\b", self.body, re.I)]
+            self._seen[term] = found
+        return found
 
     def _proper(self, term: str) -> bool:
         """Written capitalised in the middle of sentences, and never in lowercase: a name (``Pods``)."""
         mid = 0
-        for m in re.finditer(rf"\b{re.escape(term)}\b", self.body, re.I):
-            found = m.group(0)
+        for found, start in self._occurrences(term):
             if found[:1].islower():
                 return False
-            if not SENTENCE_BREAK.search(self.body[max(0, m.start() - 3) : m.start()]):
+            if not SENTENCE_BREAK.search(self.body[max(0, start - 3) : start]):
                 mid += 1
         return mid >= 1
 
     def _defined(self, term: str) -> bool:
-        """``Pods are the smallest ...``, ``Local Secondary Index (LSI)``, ``LSI (Local Secondary Index)``."""
-        t = re.escape(term)
-        return bool(
-            re.search(rf"(?:^|\n|[.!?]\s)(?:An?\s+|The\s+)?{t}s?\s+(?:is|are)\s+(?:a|an|the)\s", self.body)
-            or re.search(rf"\b{t}\s*\([A-Z][A-Za-z0-9]{{1,6}}\)", self.body)
-            or re.search(rf"\b[A-Z][A-Z0-9]{{1,6}}\s*\({t}\)", self.body)
-        )
+        """``Pods are the smallest ...``, ``Local Secondary Index (LSI)``, ``LSI (Local Secondary Index)``.
+        Each term is looked for once per file, and only when the text writes it at all."""
+        found = self._definitions.get(term)
+        if found is None:
+            t = re.escape(term)
+            found = term in self.body and bool(
+                re.search(rf"(?:^|\n|[.!?]\s)(?:An?\s+|The\s+)?{t}s?\s+(?:is|are)\s+(?:a|an|the)\s", self.body)
+                or re.search(rf"\b{t}\s*\([A-Z][A-Za-z0-9]{{1,6}}\)", self.body)
+                or re.search(rf"\b[A-Z][A-Z0-9]{{1,6}}\s*\({t}\)", self.body)
+            )
+            self._definitions[term] = found
+        return found
 
 
 @dataclass
