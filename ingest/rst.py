@@ -5,10 +5,11 @@ layout the plain-text reader reads, as ``ingest.markup`` does for wiki markup:
   ...), with or without the same line over it; its level is the order in which its style first appears, as
   reStructuredText itself decides; the adornment lines say nothing;
 - a field (``:Torque: 5-6 Nm``) reads ``Torque: 5-6 Nm``;
-- an admonition (``.. note::``, ``.. warning:: text``, ...) reads as its text, the indented body under it
-  brought to the directive's margin; a code directive's body is brought there too and read as it is; other
-  directives (``image``, ``toctree``, ``contents``, link targets) and their bodies say nothing; a comment
-  (``.. TODO check``) is the author's own remark and reads as text;
+- an admonition (``.. note::``, ``.. warning:: text``, ...), a table or a figure directive reads as its text
+  (its argument, unless a file name, and its body brought to the directive's margin), its options
+  (``:width: 400``) dropped; a code directive's body is brought there too and read as it is; a picture or
+  the document's machinery (``image``, ``toctree``, ``contents``, ``include``, link targets) says nothing; a
+  comment (``.. TODO check``) is the author's own remark and reads as text;
 - auto-numbered items (``#.``) are numbered;
 - tables, grid (``+----+``) or simple (``=====  =====``), are left as they are: the reader reads their rules;
 - a paragraph, an item or a field goes on until a blank line, however its lines were wrapped: a line at the
@@ -35,32 +36,32 @@ ITEM = re.compile(r"^\s*(?:[-*+•]|\(?\d{1,3}[.)]|\(?[A-Za-z][.)])\s+")  # a bu
 GRID_BORDER = re.compile(r"^\s*\+(?:-+\+)+\s*$")
 GRID_HEADER = re.compile(r"^\s*\+(?:=+\+)+\s*$")
 SIMPLE_RULE = re.compile(r"^\s*=+(?:\s+=+)+\s*$")  # "=====  =====": a simple table's rule
-ADMONITIONS = frozenset(
+CODE = frozenset({"code", "code-block", "sourcecode", "math", "parsed-literal"})
+# directives that hold nothing to read: a picture, the document's own machinery
+SILENT = frozenset(
     {
-        "note",
-        "warning",
-        "tip",
-        "hint",
-        "important",
-        "caution",
-        "attention",
-        "danger",
-        "error",
-        "admonition",
-        "seealso",
-        "versionadded",
-        "versionchanged",
-        "deprecated",
-        "topic",
-        "sidebar",
-        "rubric",
-        "epigraph",
-        "highlights",
-        "pull-quote",
-        "container",
+        "image",
+        "toctree",
+        "contents",
+        "include",
+        "literalinclude",
+        "raw",
+        "meta",
+        "index",
+        "sectnum",
+        "section-numbering",
+        "header",
+        "footer",
+        "default-role",
+        "role",
+        "highlight",
+        "tabularcolumns",
+        "autosummary",
     }
 )
-CODE = frozenset({"code", "code-block", "sourcecode", "literalinclude", "highlight", "math", "parsed-literal"})
+TABLES = frozenset({"list-table", "csv-table", "table"})
+OPTION = re.compile(r"^\s+:[\w-]+:(?:\s|$)")  # a directive's option (":width: 400", ":header-rows: 1")
+PATH = re.compile(r"^\S*(?:[/\\]\S*|\.[A-Za-z0-9]{2,5})$")  # "rack.png", "img/rack": a file, not text
 # inline marks
 ROLE = re.compile(r":[\w:+-]+:`(?P<text>[^`]+)`")
 LINK = re.compile(r"`(?P<text>[^`<]+?)\s*<[^`>]+>`__?")
@@ -155,26 +156,35 @@ def rewrite_rst(lines: list[str]) -> Markup:
             name = directive.group("name").lower()
             margin = len(directive.group("indent"))
             body = _body(lines, i, margin)
-            if name in ADMONITIONS:
-                arg = inline(directive.group("arg").strip())
-                out.lines[i] = f"{directive.group('indent')}{arg}" if arg else ""
-                if not arg:
-                    out.dropped.add(i)
-                shift = min((_indent(lines[j]) for j in body if lines[j].strip()), default=margin) - margin
-                for j in body:
-                    silent.add(j)
-                    out.lines[j] = inline(lines[j][shift:]) if lines[j].strip() else ""
-            elif name in CODE:
+            if name in SILENT:
                 out.dropped.add(i)
-                shift = min((_indent(lines[j]) for j in body if lines[j].strip()), default=margin) - margin
-                for j in body:  # brought to the margin: a listing, not a point of the item above it
-                    silent.add(j)
-                    code.add(j)
-                    out.lines[j] = lines[j][shift:] if lines[j].strip() else ""
-            else:
+                out.dropped.update(body)
+                continue
+            options = set()
+            for j in body:  # the options right under the directive say nothing
+                if lines[j].strip() and not OPTION.match(lines[j]):
+                    break
+                options.add(j)
+            out.dropped.update(options)
+            silent.update(body)
+            text = [j for j in body if j not in options and lines[j].strip()]
+            shift = min((_indent(lines[j]) for j in text), default=margin) - margin
+            if name in CODE:
                 out.dropped.add(i)
-                for j in body:
-                    out.dropped.add(j)
+                code.update(text)
+                for j in text:  # brought to the margin: a listing, not a point of the item above it
+                    out.lines[j] = lines[j][shift:]
+                continue
+            # an admonition, a table or a figure: its argument (no file name) and its body read as text
+            arg = directive.group("arg").strip()
+            arg = "" if PATH.match(arg) else inline(arg)
+            if arg and name in TABLES:
+                arg = f"{arg.rstrip(':')}:"  # a table's title leads its rows, as "Prices:" over a list
+            out.lines[i] = f"{directive.group('indent')}{arg}" if arg else ""
+            if not arg:
+                out.dropped.add(i)
+            for j in text:
+                out.lines[j] = inline(lines[j][shift:])
             continue
         if TARGET.match(line):
             out.dropped.add(i)
@@ -201,8 +211,10 @@ def rewrite_rst(lines: list[str]) -> Markup:
             out.lines[i] = f"{item.group('indent')}{numbers[depth]}. {inline(line[item.end() :])}"
             continue
         out.lines[i] = inline(line)
-        if s.endswith("::"):  # a literal block follows: its indented lines are code
-            code.update(j for j in _body(lines, i, _indent(line)) if lines[j].strip())
+        if s.endswith("::"):  # a literal block follows: its indented lines are code, read as they are
+            block = [j for j in _body(lines, i, _indent(line)) if lines[j].strip()]
+            code.update(block)
+            silent.update(block)
     out.joins = _paragraph_joins(lines, out, code)
     return out
 

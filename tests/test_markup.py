@@ -480,3 +480,25 @@ def test_a_restructuredtext_paragraph_runs_to_a_blank_line_however_it_is_wrapped
     assert at(ps, 18).kind is BlockKind.TABLE_ROW and at(ps, 18).text == "port — Value: 1883; Why: LAN only"
     warning = at(ps, 22)
     assert (warning.line_start, warning.line_end) == (22, 23) and warning.text.endswith("may drop when moved.")
+
+
+def test_a_restructuredtext_table_directive_keeps_its_rows_and_a_literal_block_is_read_as_written() -> None:
+    text = (
+        "Parts\n=====\n\n"
+        ".. list-table:: Prices 2024\n"
+        "   :header-rows: 1\n\n"
+        "   * - Pump\n"
+        "     - 45 EUR\n\n"
+        ".. figure:: img/pump.jpg\n"
+        "   :width: 300\n\n"
+        "   The pump under the sink.\n\n"
+        "Config::\n\n"
+        "   :retain: true\n"
+        "   #. not a step\n"
+    )
+    ps = parse_text(text, "parts.rst")
+    assert at(ps, 4).text == "Prices 2024:"  # the table's title, over its rows
+    assert "Pump" in at(ps, 7).text and not [p for p in ps if p.line_start in (5, 10, 11)]  # options, file name
+    assert at(ps, 13).text == "The pump under the sink."
+    assert at(ps, 15).text == "Config:"
+    assert not [p for p in ps if p.text.startswith(("retain:", "1. not a step"))]  # code stays as typed
