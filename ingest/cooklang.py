@@ -22,8 +22,11 @@ COOK_SUFFIXES = (".cook",)
 
 METADATA = re.compile(r"^(?P<indent>\s*)>>\s*(?P<key>[^:]{1,40}):\s*(?P<value>.*)$")
 # "@bread flour{800%g}", "@salt{}", "@salt": an ingredient; a multi-word name needs its braces
-INGREDIENT = re.compile(r"@(?P<name>[^\s@#~{}][^@#~{}]*?)\{(?P<amount>[^}]*)\}|@(?P<word>[^\W\d_][\w-]*)")
-COOKWARE = re.compile(r"#(?P<name>[^\s@#~{}][^@#~{}]*?)\{[^}]*\}|#(?P<word>[^\W\d_][\w-]*)(?=[\s.,;:!?)]|$)")
+# (not after a letter: "bob@example.org", "C#" are no marks)
+INGREDIENT = re.compile(r"(?<!\w)@(?P<name>[^\s@#~{}][^@#~{}]*?)\{(?P<amount>[^}]*)\}|(?<!\w)@(?P<word>[^\W\d_][\w-]*)")
+COOKWARE = re.compile(
+    r"(?<!\w)#(?P<name>[^\s@#~{}][^@#~{}]*?)\{[^}]*\}|(?<!\w)#(?P<word>[^\W\d_][\w-]*)(?=[\s.,;:!?)]|$)"
+)
 TIMER = re.compile(r"~(?P<name>[\w -]*)\{(?P<amount>[^}]*)\}")
 BRACED = re.compile(r"[@~][^\s@#~{}][^@#~{}]{0,40}\{[^}]*\}|~\{[^}]*\}")  # an ingredient or a timer in braces
 LINE_COMMENT = re.compile(r"^(?P<indent>\s*)--\s?(?P<text>.*)$")

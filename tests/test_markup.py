@@ -502,3 +502,11 @@ def test_a_restructuredtext_table_directive_keeps_its_rows_and_a_literal_block_i
     assert at(ps, 13).text == "The pump under the sink."
     assert at(ps, 15).text == "Config:"
     assert not [p for p in ps if p.text.startswith(("retain:", "1. not a step"))]  # code stays as typed
+
+
+def test_cooklang_marks_need_no_letter_before_them() -> None:
+    from ingest.cooklang import inline
+
+    assert (
+        inline("mail bob@example.org, use @salt and #pot{} for C#") == "mail bob@example.org, use salt and pot for C#"
+    )
