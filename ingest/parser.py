@@ -255,17 +255,18 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def _parse_text(text: str, rel: str) -> list[Passage]:
-    if rel.lower().endswith(MARKDOWN_SUFFIXES):
+    name = rel.lower()
+    if name.endswith(MARKDOWN_SUFFIXES):
         return parse_markdown(text, rel)
-    if rel.lower().endswith(ORG_SUFFIXES):
+    if name.endswith(ORG_SUFFIXES):
         return parse_org(text, rel)
-    if rel.lower().endswith(HTML_SUFFIXES):
+    if name.endswith(HTML_SUFFIXES):
         return blocks_to_passages(html_blocks(text.replace("\r\n", "\n").replace("\r", "\n"), 1), rel)
-    if rel.lower().endswith(RST_SUFFIXES):
+    if name.endswith(RST_SUFFIXES):
         return parse_plaintext(text, rel, "rst")
-    if rel.lower().endswith(COOK_SUFFIXES):
+    if name.endswith(COOK_SUFFIXES):
         return parse_plaintext(text, rel, "cooklang")
-    if rel.lower().endswith(ASCIIDOC_SUFFIXES) or shows_layout(text):
+    if name.endswith(ASCIIDOC_SUFFIXES) or shows_layout(text):
         return parse_plaintext(text, rel)
     lines = text.split("\n")
     if lines and lines[-1] == "":

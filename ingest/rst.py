@@ -196,7 +196,7 @@ def rewrite_rst(lines: list[str]) -> Markup:
             else:
                 out.dropped.add(i)
             continue
-        if GRID_BORDER.match(line) or GRID_HEADER.match(line) or SIMPLE_RULE.match(line):
+        if _rule(line):
             continue  # a table's rules: the reader reads the table by them
         field = FIELD.match(line)
         if field:
@@ -219,6 +219,11 @@ def rewrite_rst(lines: list[str]) -> Markup:
     return out
 
 
+def _rule(line: str) -> bool:
+    """A rule of a grid table (``+----+``, ``+====+``) or of a simple one (``=====  =====``)."""
+    return bool(GRID_BORDER.match(line) or GRID_HEADER.match(line) or SIMPLE_RULE.match(line))
+
+
 def _tables(lines: list[str]) -> set[int]:
     """The lines of grid and simple tables: each a run of lines without a blank one that holds a rule."""
     found: set[int] = set()
@@ -227,7 +232,7 @@ def _tables(lines: list[str]) -> set[int]:
         if line.strip():
             run.append(i)
             continue
-        if any(GRID_BORDER.match(lines[j]) or GRID_HEADER.match(lines[j]) or SIMPLE_RULE.match(lines[j]) for j in run):
+        if any(_rule(lines[j]) for j in run):
             found.update(run)
         run = []
     return found
@@ -260,7 +265,7 @@ def _paragraph_joins(lines: list[str], out: Markup, code: set[int]) -> set[int]:
             # ".. warning:: text" goes on in its body, indented under it
             below = i + 1 < len(lines) and lines[i + 1].strip() and i + 1 not in quiet
             margin, deeper = (_indent(lines[i + 1]), False) if below and _indent(lines[i + 1]) > at else (None, False)
-        elif COMMENT.match(raw) or "|" in line[:1] or GRID_BORDER.match(raw):
+        elif COMMENT.match(raw) or "|" in line[:1]:
             margin = None
         else:
             margin, deeper = at, False
