@@ -43,8 +43,18 @@ def _wikilink(m: re.Match[str]) -> str:
     return " ".join(p.strip() for p in (page, anchor) if p and p.strip())
 
 
+# An outliner's machinery inside a line (Roam, Logseq): a reference to another block by its id ("((Xk3_p9QaZ))",
+# "((6563a1f2-...))") says nothing itself; a task marker in braces ("{{[[TODO]]}}") is its word; a highlight
+# ("^^this^^") is its text.
+BLOCK_REF = re.compile(r"\s*\(\([\w-]{6,40}\)\)")
+BRACED_MARKER = re.compile(r"\{\{\s*\[?\[?(TODO|DONE|LATER|NOW|DOING|WAITING)\]?\]?\s*\}\}")
+HIGHLIGHT = re.compile(r"\^\^(?=\S)(.+?)(?<=\S)\^\^")
+
+
 def clean(text: str) -> str:
-    """Plain text of one rendered line: wikilinks as their text, typography folded, spaces collapsed."""
+    """Plain text of one rendered line: wikilinks as their text, block references dropped, outliner task
+    markers and highlights as their words, typography folded, spaces collapsed."""
+    text = HIGHLIGHT.sub(r"\1", BRACED_MARKER.sub(r"\1", BLOCK_REF.sub("", text)))
     return re.sub(r"\s+", " ", normalise_text(WIKILINK.sub(_wikilink, text))).strip()
 
 

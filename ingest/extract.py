@@ -177,7 +177,7 @@ def _quantity_facts(passage: Passage, service_id: str) -> list[Fact]:
     facts: list[Fact] = []
     consumed_until = -1  # end of the last billing unit or restated quantity: numbers inside are no facts
     prev: tuple[Quantity, int] | None = None
-    for q in units.parse_quantity(masked):
+    for q in units.parse_quantity(masked, passage.decimal_comma):
         start, end = q.span
         if start < consumed_until:
             continue

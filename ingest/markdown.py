@@ -421,7 +421,39 @@ def _file_subject(blocks: list[Block], rel: str, evidence: Evidence) -> str | No
 def parse_markdown(text: str, rel: str) -> list[Passage]:
     """Passages of one Markdown file's text; ``rel`` is its path relative to the notes folder."""
     source = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return blocks_to_passages(_Reader(source).run(_md().parse("\n".join(source))), rel)
+    return blocks_to_passages(outliner_tables(_Reader(source).run(_md().parse("\n".join(source)))), rel)
+
+
+OUTLINER_TABLE = re.compile(r"^\{\{\s*table\s*\}\}$", re.I)  # Roam's "{{[[table]]}}" once its link is read
+
+
+def outliner_tables(blocks: list[Block]) -> list[Block]:
+    """An outliner's table (Roam's ``{{[[table]]}}``): each child of the table block opens a row whose cells
+    are nested one under the other ("Total frame time" > "8 ms" > "5.9 ms"); the first row is the header.
+    Its rows read as table rows (``row_text``), not as a chain of items each under the last."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        if not (b.kind is BlockKind.ITEM and OUTLINER_TABLE.match(b.text)):
+            out.append(b)
+            i += 1
+            continue
+        under = (*b.parents, b.text)
+        rows: list[list[Block]] = []
+        i += 1
+        while i < len(blocks) and blocks[i].parents[: len(under)] == under:
+            if len(blocks[i].parents) == len(under):
+                rows.append([])
+            if rows:
+                rows[-1].append(blocks[i])
+            i += 1
+        header = [c.text for c in rows[0]] if rows else []
+        for cells in rows[1:]:
+            text = row_text(header, [c.text for c in cells])
+            if text:
+                out.append(Block(BlockKind.TABLE_ROW, text, cells[0].start, cells[-1].end, parents=b.parents))
+    return out
 
 
 def blocks_to_passages(blocks: list[Block], rel: str) -> list[Passage]:

@@ -12,7 +12,7 @@ import gc
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest import outline
@@ -24,6 +24,7 @@ from ingest.outline import BULLET, LONE_BULLET, is_continuation_start, normalise
 from ingest.plaintext import ASCIIDOC_SUFFIXES, parse_plaintext, question_above, shows_layout
 from ingest.rst import RST_SUFFIXES
 from kg.model import Passage, content_id
+from kg.units import writes_decimal_comma
 from kg.vocab import OPEN_ENDINGS
 
 MD_HEADING = re.compile(r"^\s*(?P<hashes>#{1,6})\s+(?P<body>.+?)\s*#*\s*$")
@@ -238,7 +239,10 @@ def parse_text(text: str, rel: str) -> list[Passage]:
     Cooklang files and plain text that shows its structure by layout (indentation, numbering, flashcards, framed
     titles) by ``ingest.plaintext``, flat notes by the outline here."""
     with _no_cycle_collection():
-        return _parse_text(text, rel)
+        passages = _parse_text(text, rel)
+    if writes_decimal_comma(text):
+        return [replace(p, decimal_comma=True) for p in passages]
+    return passages
 
 
 @contextmanager

@@ -64,6 +64,7 @@ class Passage:
     # how many leading ``section`` entries lead down to the heading that names ``service`` (0: no heading
     # does, e.g. a file named after its subject): section[subject_depth:] is the path inside the subject
     subject_depth: int = 0
+    decimal_comma: bool = False  # the file writes "0,23" and "1.525" for 0.23 and 1525 (kg.units)
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, BlockKind):  # read back from JSON as a plain string

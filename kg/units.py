@@ -29,11 +29,15 @@ _TIME = {
     "days": ("days", 86400.0),
     "week": ("weeks", 604800.0),
     "weeks": ("weeks", 604800.0),
+    "wk": ("weeks", 604800.0),
+    "wks": ("weeks", 604800.0),
     # A billing month is 30 days and a year 365 days: what AWS pricing pages assume.
     "month": ("months", 2592000.0),
     "months": ("months", 2592000.0),
     "year": ("years", 31536000.0),
     "years": ("years", 31536000.0),
+    "yr": ("years", 31536000.0),
+    "yrs": ("years", 31536000.0),
 }
 _SIZE = {
     "byte": ("bytes", 1.0),
@@ -52,8 +56,8 @@ _SIZE = {
 # case) -> (canonical unit, family, factor to the family's base unit). Temperatures keep the scale they are
 # written in (no factor turns °F into °C).
 _PHYSICAL: dict[str, tuple[str, str, float]] = {
-    **dict.fromkeys(("°f", "fahrenheit"), ("°F", "temperature", 1.0)),
-    **dict.fromkeys(("°c", "celsius"), ("°C", "temperature", 1.0)),
+    **dict.fromkeys(("°f", "degf", "fahrenheit"), ("°F", "temperature", 1.0)),
+    **dict.fromkeys(("°c", "degc", "celsius"), ("°C", "temperature", 1.0)),
     **dict.fromkeys(("°", "degrees", "deg", "kelvin"), ("degrees", "temperature", 1.0)),
     **dict.fromkeys(("mcg", "µg", "μg"), ("mcg", "mass", 1e-6)),
     **dict.fromkeys(("mg", "milligram", "milligrams"), ("mg", "mass", 0.001)),
@@ -94,13 +98,19 @@ _PHYSICAL: dict[str, tuple[str, str, float]] = {
     "mw": ("mW", "power", 0.001),
     **dict.fromkeys(("w", "watt", "watts"), ("W", "power", 1.0)),
     "kw": ("kW", "power", 1000.0),
+    "kwp": ("kWp", "power", 1000.0),  # a solar array's peak power
+    "kva": ("kVA", "power", 1000.0),
     **dict.fromkeys(("ohm", "ohms", "ω", "Ω"), ("ohm", "resistance", 1.0)),
     **dict.fromkeys(("kohm", "kω", "kΩ"), ("kohm", "resistance", 1000.0)),
     "wh": ("Wh", "energy", 3600.0),
     "kwh": ("kWh", "energy", 3.6e6),
+    "mwh": ("MWh", "energy", 3.6e9),
     "kj": ("kJ", "energy", 1000.0),
     # the calories of food labels and diet notes are kilocalories ("~90 kcal of treats", "125 cal/oz")
     **dict.fromkeys(("kcal", "kcals", "cal", "cals", "calorie", "calories"), ("kcal", "energy", 4184.0)),
+    **dict.fromkeys(
+        ("µl", "μl", "ul", "microliter", "microliters", "microlitre", "microlitres"), ("µl", "volume", 0.001)
+    ),
     **dict.fromkeys(("ml", "milliliter", "milliliters", "millilitre", "millilitres"), ("ml", "volume", 1.0)),
     "cl": ("cl", "volume", 10.0),
     "dl": ("dl", "volume", 100.0),
@@ -109,6 +119,7 @@ _PHYSICAL: dict[str, tuple[str, str, float]] = {
     **dict.fromkeys(("tbsp", "tablespoon", "tablespoons"), ("tbsp", "volume", 14.786765)),
     **dict.fromkeys(("cup", "cups"), ("cups", "volume", 236.58824)),
     **dict.fromkeys(("gal", "gallon", "gallons"), ("gal", "volume", 3785.4118)),
+    **dict.fromkeys(("m3", "m³"), ("m3", "volume", 1e6)),
     # a concentration in blood or a dose by weight: each is its own measure
     **{u.lower(): (u, "concentration", 1.0) for u in ("mg/dL", "g/dL", "mmol/L", "mEq/L", "mg/L", "ng/mL", "mg/kg")},
 }
@@ -123,15 +134,65 @@ UNITS: dict[str, tuple[str, str, float]] = {
 # "plan B 2 l"; "100 g", not "5G"; "20 kV", not "3 KV stores"; "2 lb", not "2 LB" (load balancers).
 _CASED = {
     **{u.lower(): u for u in ("V", "W", "L", "mA", "mW", "mV", "kV", "kW", "hPa")},
-    **{u: u for u in ("g", "lb", "lbs", "ml", "cm", "mm", "cl", "dl", "atm")},
+    **{u: u for u in ("g", "lb", "lbs", "ml", "cm", "mm", "cl", "dl", "atm", "ul")},
 }
 # One-letter symbols read only right after a spaced number ("29 s", "24 h"), never as words of a question.
 SYMBOLS = {"s": "seconds", "h": "hours"}
-# Currencies: a symbol before or after the amount ("$5", "25€", "£40"), or a code or name after it.
-CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
-_CURRENCY_AFTER = re.compile(r"\s?(?:(?P<symbol>[€£¥₹])|(?P<code>usd|eur|gbp|euros?|dollars?)\b)(?![A-Za-z])", re.I)
-_CURRENCY_WORDS = {"usd": "USD", "dollar": "USD", "dollars": "USD", "eur": "EUR", "euro": "EUR", "euros": "EUR"}
-CURRENCIES = frozenset(CURRENCY_SYMBOLS.values())
+# Currencies: a symbol before or after the amount ("$5", "€ 5.290,-", "R$ 40", "25€", "£40"), an ISO code
+# before it in capitals ("EUR 1.899,00", "CHF 45") or a code or name after it ("100 EUR", "250 kr", "20 dollars").
+CURRENCY_SYMBOLS = {
+    "$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    "₩": "KRW",
+    "₺": "TRY",
+    "₽": "RUB",
+    "₪": "ILS",
+    "฿": "THB",
+    "₫": "VND",
+    "₱": "PHP",
+    "¤": "¤",  # the sign of a currency not named: also what an amount written "249,-" is in
+    **{f"{p}$": c for p, c in (("US", "USD"), ("R", "BRL"), ("A", "AUD"), ("AU", "AUD"), ("C", "CAD"))},
+    **{f"{p}$": c for p, c in (("CA", "CAD"), ("NZ", "NZD"), ("HK", "HKD"), ("S", "SGD"), ("MX", "MXN"))},
+}
+_ISO_CURRENCIES = frozenset(
+    """USD EUR GBP JPY INR CHF CAD AUD NZD SEK NOK DKK ISK PLN CZK HUF RON BRL MXN ZAR SGD HKD CNY KRW TRY RUB
+    ILS THB VND PHP""".split()
+)
+# names and codes after the amount in any case; the other ISO codes only in capitals ("3 CAD", not "3 cad")
+_CURRENCY_WORDS = {
+    **dict.fromkeys(("usd", "dollar", "dollars", "bucks"), "USD"),
+    **dict.fromkeys(("eur", "euro", "euros"), "EUR"),
+    **dict.fromkeys(("gbp",), "GBP"),
+    **dict.fromkeys(("yen",), "JPY"),
+    **dict.fromkeys(("rupee", "rupees"), "INR"),
+    **dict.fromkeys(("chf", "franc", "francs"), "CHF"),
+    **dict.fromkeys(("rmb", "yuan"), "CNY"),
+    **dict.fromkeys(("zł", "zl", "zloty"), "PLN"),
+    "kč": "CZK",
+    "kr": "KR",  # kronor, kroner or krónur: the notes' author knows which
+    "reais": "BRL",
+}
+_SYMBOL_CLASS = "".join(s for s in CURRENCY_SYMBOLS if len(s) == 1 and s != "$")
+_CURRENCY_AFTER = re.compile(
+    rf"\s?(?:(?P<symbol>[{_SYMBOL_CLASS}])|(?P<code>"
+    + "|".join(sorted(map(re.escape, _CURRENCY_WORDS), key=lambda w: (-len(w), w)))
+    + r"|(?-i:"
+    + "|".join(sorted(_ISO_CURRENCIES - {"PHP"}))  # "5 PHP files" are scripts
+    + r"))\b)(?![A-Za-z])",
+    re.I,
+)
+# before the amount: a symbol ("€ 5.290", "R$40", not the "S$" of "AWS$") or an ISO code in capitals
+_CURRENCY_BEFORE = re.compile(
+    r"(?:(?<![A-Za-z])(?P<prefixed>"
+    + "|".join(sorted((re.escape(s) for s in CURRENCY_SYMBOLS if len(s) > 1), key=lambda s: (-len(s), s)))
+    + rf")|(?P<symbol>[{_SYMBOL_CLASS}$])|(?<![A-Za-z])(?P<iso>"
+    + "|".join(sorted(_ISO_CURRENCIES))
+    + r"))[ \u00a0]?$"
+)
+CURRENCIES = frozenset({*CURRENCY_SYMBOLS.values(), *_CURRENCY_WORDS.values(), *_ISO_CURRENCIES})
 BASE_UNITS: dict[str, str] = {
     "time": "seconds",
     "size": "bytes",
@@ -187,13 +248,42 @@ _IRREGULAR = {
 SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
 NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
+# Numbers as notes in most of Europe write them: a decimal comma ("0,2735", "34,5 %") and dots or single spaces
+# between thousands ("1.525 kWh", "7.450,00 EUR", "12 000 x g"); a whole amount may end ",-" ("€ 5.290,-").
+NUMBER_COMMA = re.compile(
+    r"\d{1,3}(?:\.\d{3})+(?:,\d+)?(?!\d)|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?(?![\d.,])|\d+(?:,\d+)?|,\d+"
+)
+_WHOLE_AMOUNT = re.compile(r",[-–]{1,2}(?![\d-])")
+# What tells a file's numbers apart: "0,2735", "34,5 %", "1.899,00", "249,-" are written with a decimal comma;
+# "0.23", "3.5", "1,234.5" with a decimal point. "1.525" and "1,310" could be either and tell nothing.
+_COMMA_DECIMALS = re.compile(r"(?<![\d.,:])(?:\d{1,3}(?:\.\d{3})+,\d+|\d+,(?:\d{1,2}|\d{4,})|\d+,-)(?![\d,.:])")
+_POINT_DECIMALS = re.compile(r"(?<![\d.,:\w])(?:\d{1,3}(?:,\d{3})+\.\d+|\d+\.(?:\d{1,2}|\d{4,}))(?![\d,.:\w])")
+_LINE_START = re.compile(r"^[\s#*>+\-(\[]*$")  # "1.1 Heat pump", "## 2.3 Billing": numbering, no decimals
+
+
+def writes_decimal_comma(text: str) -> bool:
+    """Whether a file writes its numbers with a decimal comma: more numbers that can only be read so than
+    numbers that can only be read with a decimal point (outline numbers at the start of a line not counted),
+    and two at least."""
+
+    def count(pattern: re.Pattern[str]) -> int:
+        n = 0
+        for m in pattern.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            n += not _LINE_START.match(text, line_start, m.start())
+        return n
+
+    commas = count(_COMMA_DECIMALS)
+    return commas >= 2 and commas > count(_POINT_DECIMALS)
+
+
 _PHYSICAL_SPELLINGS = "|".join(
     f"(?-i:{re.escape(_CASED[k])})" if k in _CASED else re.escape(k)
     for k in sorted(_PHYSICAL, key=lambda k: (-len(k), k))
 )
 _UNIT_AFTER = re.compile(
     r"(?P<sep>[ \t-]?)(?P<unit>[kmgt]b-(?:seconds?|hours?|months?)|milliseconds?|msec|ms|seconds?|secs?|"
-    r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|bytes?|[kmgtp]i?b|percent|%|x|(?-i:s|h)|"
+    r"minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|years?|yrs?|bytes?|[kmgtp]i?b|percent|%|x|(?-i:s|h)|"
     + _PHYSICAL_SPELLINGS
     + r")(?![A-Za-z0-9'])",
     re.I,
@@ -313,9 +403,12 @@ _MONTH = (
     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _ORDINAL = r"(?:st|nd|rd|th)?"
-# a year or a date: 1999, 2025-03-14, 14 Jul 1789, 20–21 Jun 1791, Jan 5, 2024, March 2024
+# a year or a date: 1999, 2025-03-14, 14 Jul 1789, 20–21 Jun 1791, Jan 5, 2024, March 2024, 01-06-2025,
+# 3/12/2025, 01.06.25 (day or month first, one separator throughout; with a two-digit year, "4.2.11" is a version)
 DATE = re.compile(
     r"\b(?:19|20)\d\d(?:-\d\d){0,2}\b(?![.,]?\d)"
+    r"|(?<![\w.,/-])(?:\d{1,2}(?P<sep>[./-])\d{1,2}(?P=sep)(?:19|20)\d\d|\d\d(?P<sep2>[./-])\d\d(?P=sep2)\d\d)"
+    r"(?![.,/-]?\d)"
     rf"|\b(?:\d{{1,2}}{_ORDINAL}\s*[–-]\s*)?\d{{1,2}}{_ORDINAL}\s+{_MONTH}(?![a-z])(?:,?\s+\d{{3,4}}\b)?"
     rf"|\b{_MONTH}\s+\d{{1,2}}{_ORDINAL}(?:,?\s+\d{{3,4}}\b|(?=[,.:;)]|\s*$))"
     rf"|\b{_MONTH}\s+\d{{3,4}}\b",
@@ -491,15 +584,20 @@ def next_word(text: str, pos: int) -> tuple[str | None, int]:
     return m.group("word").replace("’", "'"), m.end()
 
 
-def parse_quantity(text: str) -> list[Quantity]:
-    """Every number in text with its unit; code, versions, IPs and words with digits are skipped."""
+def parse_quantity(text: str, comma: bool = False) -> list[Quantity]:
+    """Every number in text with its unit; code, versions, IPs and words with digits are skipped. ``comma``:
+    the text writes a decimal comma (``writes_decimal_comma``), so "1.525" is fifteen hundred and "0,23" a fraction."""
     raw: list[Quantity] = []
-    for m in NUMBER.finditer(text):
+    for m in (NUMBER_COMMA if comma else NUMBER).finditer(text):
         start, end = m.span()
         if not _number_ok(text, start, end):
             continue
-        value = float(m.group().replace(",", ""))
-        currency = CURRENCY_SYMBOLS.get(text[start - 1]) if start > 0 else None
+        digits = m.group()
+        value = float(re.sub(r"[.\s]", "", digits).replace(",", ".") if comma else digits.replace(",", ""))
+        whole = _WHOLE_AMOUNT.match(text, end) if comma else None
+        if whole:
+            end = whole.end()  # "249,- EUR", "(249,-)": an amount of money, whether its currency is named or not
+        currency, start = _currency_before(text, start)
         after = _CURRENCY_AFTER.match(text, end)
         unit, uend, scale = (None, end, 1.0) if after else _read_unit(text, end)
         if unit == "<word>":
@@ -507,12 +605,14 @@ def parse_quantity(text: str) -> list[Quantity]:
         value *= scale
         cents = _CENTS.match(text, end)
         if currency:
-            unit, start = currency, start - 1
+            unit = currency
         elif after:
-            symbol, code = after.group("symbol"), (after.group("code") or "").lower()
-            unit, uend = CURRENCY_SYMBOLS[symbol] if symbol else _CURRENCY_WORDS.get(code, code.upper()), after.end()
+            symbol, code = after.group("symbol"), after.group("code") or ""
+            unit, uend = CURRENCY_SYMBOLS[symbol] if symbol else _CURRENCY_WORDS.get(code.lower(), code), after.end()
         elif cents:
             unit, value, uend = "USD", value / 100, cents.end()
+        elif whole:
+            unit, uend = "¤", end
         approx = bool(re.search(r"~\s*\$?$", text[:start]))
         base_value, base_unit = to_base(value, unit)
         raw.append(Quantity(value, unit, base_value, base_unit, (start, uend), family_of(unit), None, approx))
@@ -520,6 +620,19 @@ def parse_quantity(text: str) -> list[Quantity]:
     if spoken:
         raw = sorted([*raw, *spoken], key=lambda q: q.span)
     return _join_ranges(text, raw)
+
+
+def _currency_before(text: str, start: int) -> tuple[str | None, int]:
+    """The currency written before the amount at ``start`` and where it begins; a symbol a space before it is
+    the amount's unless it follows a number of its own ("110 € 5-pack")."""
+    m = _CURRENCY_BEFORE.search(text, max(0, start - 5), start)
+    if not m:
+        return None, start
+    spaced = m.group().endswith((" ", "\u00a0"))
+    if spaced and text[: m.start()].rstrip()[-1:].isdigit():
+        return None, start
+    found = m.group("prefixed") or m.group("symbol") or ""
+    return (CURRENCY_SYMBOLS[found] if found else m.group("iso")), m.start()
 
 
 def _join_ranges(text: str, qs: list[Quantity]) -> list[Quantity]:

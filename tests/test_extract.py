@@ -233,3 +233,68 @@ def test_a_unit_in_brackets_after_the_number_is_its_unit() -> None:
     assert read == [(60.0, "seconds"), (5.0, "GB"), (2.0, "hours")]
     # a bracket that opens with no unit, or with a one-letter one, says nothing of the number
     assert [q.unit for q in parse_quantity("limit 10 (per account), 3 (s) and 5 (x)")] == [None, None, None]
+
+
+def test_amounts_in_more_currencies_and_written_before_the_number() -> None:
+    text = "R$ 40, € 12, CHF 45, 250 kr, 3 CAD, US$ 5, AWS$5, 110 € 5-pack, 3 PHP files"
+    got = [(q.value, q.unit) for q in parse_quantity(text)]
+    assert got == [
+        (40, "BRL"),
+        (12, "EUR"),
+        (45, "CHF"),
+        (250, "KR"),
+        (3, "CAD"),
+        (5, "USD"),
+        (5, "USD"),  # the "S$" of "AWS$" is no Singapore dollar
+        (110, "EUR"),
+        (5, None),  # the euro sign before it is the 110's
+        (3, "files"),  # scripts, not pesos
+    ]
+    assert {q.family for q in parse_quantity("R$ 40, CHF 45, 250 kr")} == {"money"}
+
+
+def test_a_file_with_decimal_commas_reads_its_numbers_so() -> None:
+    from kg.units import writes_decimal_comma
+
+    dutch = "stroom 0,2735 EUR/kWh\nself-use 1.525 kWh = 34,5 % of production\nprice € 5.290,- incl btw\n"
+    assert writes_decimal_comma(dutch)
+    # versions, outline numbers, times and CSV fields are no decimals of either kind
+    english = "1.1 Setup\nPython 3.12, 0.5 s timeout\nride,0,07:34,0:00\n"
+    assert not writes_decimal_comma(english)
+    assert not writes_decimal_comma("costs 1,2 and 3\n")  # one comma number says too little
+    got = [(q.value, q.unit) for q in parse_quantity("self-use 1.525 kWh = 34,5 % of production", comma=True)]
+    assert got == [(1525, "kWh"), (34.5, "%")]
+    got = [(q.value, q.unit) for q in parse_quantity("price € 5.290,- or 7.450,00 EUR; 249,- EUR", comma=True)]
+    assert got == [(5290, "EUR"), (7450, "EUR"), (249, "EUR")]
+    # an amount written "249,-" is money whether its currency is named or not
+    assert [(q.value, q.family) for q in parse_quantity("extra warranty (249,-)", comma=True)] == [(249, "money")]
+    assert [q.value for q in parse_quantity("spin at 12 000 x g, then 0,1 mL", comma=True)] == [12000, 0.1]
+    # the same text read as English notes write it
+    assert [q.value for q in parse_quantity("self-use 1.525 kWh = 34,5 %")] == [1.525, 34, 5]
+
+
+def test_a_notes_file_with_decimal_commas_gives_facts_of_its_values() -> None:
+    from ingest.parser import parse_text
+
+    text = "HEAT PUMP\n- price: 4.950,00 EUR incl install\n- heat loss 5,2 kW at -10 degC\n- gas 1,2890 EUR/m3\n"
+    passages = parse_text(text, "heatpump.txt")
+    assert passages and all(p.decimal_comma for p in passages)
+    values = {(f.value, f.unit) for p in passages for f in extract_facts(p, "heat pump")}
+    assert {(4950, "EUR"), (5.2, "kW")} <= values
+    assert not any(p.decimal_comma for p in parse_text("- price: $4,950.00\n- 5.2 kW heat loss\n", "hp.txt"))
+
+
+def test_short_units_and_numeric_dates() -> None:
+    from kg.units import without_dates
+
+    got = [(q.value, q.unit, q.family) for q in parse_quantity("25 yr warranty, 3 wks, 605 m3 gas, 21 degC, 5 ul")]
+    assert got == [
+        (25, "years", "time"),
+        (3, "weeks", "time"),
+        (605, "m3", "volume"),
+        (21, "°C", "temperature"),
+        (5, "µl", "volume"),
+    ]
+    # a date written in numbers is no figure: day or month first, a four-digit year or two digits each
+    assert without_dates("read on 01-06-2025, 3/12/2025 and 01.06.25").split() == ["read", "on", ",", "and"]
+    assert without_dates("Django 4.2.11, nginx 1.25.3") == "Django 4.2.11, nginx 1.25.3"

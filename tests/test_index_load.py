@@ -58,7 +58,8 @@ def test_mentions_written_by_other_code_are_not_trusted(index_dir: Path, tmp_pat
 def test_unit_families_read_on_demand_match_the_text(engine: Engine) -> None:
     index = engine.index
     for p in index.passages[:200]:
-        assert index.families[p.id] == frozenset(q.family for q in parse_quantity(without_dates(p.text)))
+        read = parse_quantity(without_dates(p.text), p.decimal_comma)
+        assert index.families[p.id] == frozenset(q.family for q in read)
     assert index.families.get("not-a-passage", frozenset({"x"})) == frozenset({"x"})
     assert len(index.families) == len(index.passages)
 

@@ -322,3 +322,39 @@ def test_logseq_block_properties_read_with_their_block_and_outliner_state_not_at
     # a path written with "::" is no property
     rust = parse_text("- std::thread::spawn needs a 'static closure\n", "rust.md")
     assert rust[0].text == "std::thread::spawn needs a 'static closure"
+
+
+def test_an_outliner_export_reads_without_its_machinery() -> None:
+    # Roam and Logseq: block references by id, task markers in braces, highlights, a table of nested blocks
+    text = textwrap.dedent(
+        """\
+        - ## Renderer
+            - picked **Compatibility** ((Xk3_p9QaZ))
+            - {{[[TODO]]}} look at the price of a cert ((65f1a2c3-7b1e-4d2a-9c1f-2a3b4c5d6e7f))
+            - ^^never^^ ship on a Friday
+        - ## Budget
+            - {{[[table]]}}
+                - Thing
+                    - Budget
+                        - Measured
+                - Total frame time
+                    - 8 ms
+                        - 5.9 ms
+                - Draw calls
+                    - 150
+                        - 96
+            - why 8 ms: the Deck throttles
+        """
+    )
+    ps = parse_text(text, "Godot Project Setup.md")
+    texts = [p.text for p in ps]
+    assert "picked Compatibility" in texts
+    assert "TODO look at the price of a cert" in texts
+    assert "never ship on a Friday" in texts
+    rows = [p for p in ps if p.kind is BlockKind.TABLE_ROW]
+    assert [(p.text, p.line_start, p.line_end) for p in rows] == [
+        ("Total frame time — Budget: 8 ms; Measured: 5.9 ms", 10, 12),
+        ("Draw calls — Budget: 150; Measured: 96", 13, 15),
+    ]
+    assert rows[0].section[-1] == "Budget" and not any("table" in t or t == "Thing" for t in texts)
+    assert "why 8 ms: the Deck throttles" in texts

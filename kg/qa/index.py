@@ -82,8 +82,9 @@ class PassageFamilies(Mapping[str, frozenset[str]]):
         if found is None:
             from kg.units import parse_quantity, without_dates
 
-            text = self._by_id[pid].text  # KeyError: not a passage of this index
-            found = self._known[pid] = frozenset(q.family for q in parse_quantity(without_dates(text)))
+            p = self._by_id[pid]  # KeyError: not a passage of this index
+            read = parse_quantity(without_dates(p.text), p.decimal_comma)
+            found = self._known[pid] = frozenset(q.family for q in read)
         return found
 
     def __iter__(self) -> Iterator[str]:

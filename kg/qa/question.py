@@ -214,7 +214,7 @@ UNIT_TERMS = frozenset(
 # Unit spellings that are other words in a question ("mi", "g", "v") or name a thing more than a measure ("a mile").
 _NOT_UNITS_ASKED = frozenset(
     """x min mi g v w l ma mw mv kv kw wh hpa ml cm cl dl lb ft atm deg kt mile foot inch yard kilo gram cup
-    ounce""".split()
+    ounce ul""".split()
 )
 _MEASURE = {w: fam for fam, ws in MEASURE_WORDS.items() for w in ws.split()}
 
@@ -248,7 +248,7 @@ _LENGTH_ASKED = re.compile(
 # ("3 year commitment", "a month", "per week", "these days"), not the unit it asks in; so does a period
 # spelt out in the singular ("golden hour", "flag day", "on call week").
 _UNIT_CONTEXT = frozenset("a an per each every one this that these those last next first same whole".split())
-_PERIODS_SINGULAR = frozenset("second minute hour day week month year".split())
+_PERIODS_SINGULAR = frozenset("second minute hour day week wk month year yr".split())
 # What may follow a measure noun that names what is asked ("size of", "price per", "timeout default") rather
 # than describe the next noun ("storage class", "price controls", "memory usage").
 _AFTER_ASKED_MEASURE = frozenset(
