@@ -528,6 +528,7 @@ def test_a_number_the_question_types_and_the_answer_does_not_state_is_counted_mi
     assert number_missing(query(idx, "how many years is postgres 16 supported"), rows) == []
     assert number_missing(query(idx, "is postgres 16 supported 5 or 10 years?"), rows) == ["10"]
     assert number_missing(query(idx, "did 16 ship in 2,023"), rows) == []  # a thousands comma is no other number
+    assert number_missing(query(idx, "postgres release #17 - when"), rows) == ["17"]  # a number after "#"
 
 
 def test_a_date_with_a_month_name_is_no_quantity_and_a_year_asked_is_found_before_1900(index: Index) -> None:
@@ -794,6 +795,19 @@ def test_a_later_line_revising_the_answer_is_added_to_it_and_cited_after_it() ->
     for question, line in (("max connections", 5), ("autovacuum naptime", 6), ("checkpoint timeout", 9)):
         out = answer(question, line)
         assert out.revised is None and out.passages == (by_line[line],), question
+
+
+def test_a_revision_marked_with_a_date_in_words_revises_the_line_before_it() -> None:
+    sec = ("Export presets",)
+    rows = [
+        ("Export presets", sec, "", True, ""),
+        ("export size: Windows build 94 MB (Oct 28), most of it is music", sec, "", False, ""),
+        ("EDIT November 3rd, 2025: now 118 MB after adding world 4 music", sec, "", False, ""),
+    ]
+    idx = small_index(notes("Godot Project Setup.md", rows))
+    by_line = {p.line_start: p for p in idx.passages}
+    out = compose(idx, query(idx, "how big is the windows export now"), [Candidate(by_line[2], score=1.0)], [])
+    assert "94 MB" in out.text and "118 MB" in out.text and out.revised is by_line[3]
 
 
 def test_a_later_line_naming_the_model_it_replaces_revises_the_answer() -> None:

@@ -262,6 +262,8 @@ def test_a_file_with_decimal_commas_reads_its_numbers_so() -> None:
     english = "1.1 Setup\nPython 3.12, 0.5 s timeout\nride,0,07:34,0:00\n"
     assert not writes_decimal_comma(english)
     assert not writes_decimal_comma("costs 1,2 and 3\n")  # one comma number says too little
+    # numbering at the start of a line is no decimal point, on any line
+    assert writes_decimal_comma("NOTES\n1.1 Prices\n- 0,25 € a bottle\n  1.2 Deposit\n- 0,08 € a can\n")
     got = [(q.value, q.unit) for q in parse_quantity("self-use 1.525 kWh = 34,5 % of production", comma=True)]
     assert got == [(1525, "kWh"), (34.5, "%")]
     got = [(q.value, q.unit) for q in parse_quantity("price € 5.290,- or 7.450,00 EUR; 249,- EUR", comma=True)]

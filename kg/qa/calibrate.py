@@ -216,7 +216,7 @@ def signals(
 
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_BARE_NUMBER = re.compile(r"^[/$€£(]*(\d[\d,]*(?:\.\d+)?)[%)?!.,:;]*$")
+_BARE_NUMBER = re.compile(r"^[/#$€£(]*(\d[\d,]*(?:\.\d+)?)[%)?!.,:;]*$")
 
 
 def _numbers(text: str) -> set[str]:
@@ -224,8 +224,8 @@ def _numbers(text: str) -> set[str]:
 
 
 def number_missing(q: Query, passages: Sequence[Passage]) -> list[str]:
-    """Numbers the question types as words of their own ("rates for 2025", "a /20") that the passages and their
-    headings do not state."""
+    """Numbers the question types as words of their own ("rates for 2025", "a /20", "playtest #2") that the
+    passages and their headings do not state."""
     asked = [m.group(1).replace(",", "") for t in q.text.split() if (m := _BARE_NUMBER.match(t))]
     if not asked:
         return []

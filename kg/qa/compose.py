@@ -23,7 +23,7 @@ from kg.qa.retrieve import (
     weight_in,
 )
 from kg.text import content_terms, item_label, terms, words
-from kg.units import UNCONVERTED, UNITS, family_of, without_dates
+from kg.units import DATE, UNCONVERTED, UNITS, family_of, without_dates
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
 
 MAX_ANSWER = 300
@@ -572,9 +572,11 @@ _REVISION_WORDS = (
 _INSTEAD = r"\d[\d,.]*\s*[^\W\d_]{0,4}%?,?\s+not\s+[~≈$€£]?\d"
 REVISES = re.compile(rf"\b{_REVISION_WORDS}\b|~~|{_INSTEAD}", re.I)
 # ... saying so first, after its marks, a date or a label, as a marker ("# UPDATE 2024-09: now 64 GB", "NOTES:
-# correction - ...", "EDIT (Feb 13): ...", "actually no: ..."), not as a word of the line ("To update a template")
+# correction - ...", "EDIT (Feb 13): ...", "EDIT November 3rd, 2025: ...", "actually no: ..."), not as a word of
+# the line ("To update a template")
 _MARKED_REVISION = re.compile(
-    rf"^\W*(?:[\d/.-]+\s+|[a-z]+:\s*)?{_REVISION_WORDS}(?:\s+[\w/.-]+|\s*\([^)]{{0,20}}\)){{0,2}}\s*(?::|\s[-–—]\s)",
+    rf"^\W*(?:[\d/.-]+\s+|[a-z]+:\s*)?{_REVISION_WORDS}"
+    rf"(?:\s+(?:{DATE.pattern})|\s+[\w/.-]+|\s*\([^)]{{0,20}}\)){{0,2}}\s*(?::|\s[-–—]\s)",
     re.I,
 )
 # ... or naming the value it replaces ("12h, not 8h", "was $125")
