@@ -154,8 +154,21 @@ CURRENCY_SYMBOLS = {
     "₫": "VND",
     "₱": "PHP",
     "¤": "¤",  # the sign of a currency not named: also what an amount written "249,-" is in
-    **{f"{p}$": c for p, c in (("US", "USD"), ("R", "BRL"), ("A", "AUD"), ("AU", "AUD"), ("C", "CAD"))},
-    **{f"{p}$": c for p, c in (("CA", "CAD"), ("NZ", "NZD"), ("HK", "HKD"), ("S", "SGD"), ("MX", "MXN"))},
+    **{
+        f"{prefix}$": code
+        for prefix, code in (
+            ("US", "USD"),
+            ("R", "BRL"),
+            ("A", "AUD"),
+            ("AU", "AUD"),
+            ("C", "CAD"),
+            ("CA", "CAD"),
+            ("NZ", "NZD"),
+            ("HK", "HKD"),
+            ("S", "SGD"),
+            ("MX", "MXN"),
+        )
+    },
 }
 _ISO_CURRENCIES = frozenset(
     """USD EUR GBP JPY INR CHF CAD AUD NZD SEK NOK DKK ISK PLN CZK HUF RON BRL MXN ZAR SGD HKD CNY KRW TRY RUB
@@ -165,8 +178,8 @@ _ISO_CURRENCIES = frozenset(
 _CURRENCY_WORDS = {
     **dict.fromkeys(("usd", "dollar", "dollars", "bucks"), "USD"),
     **dict.fromkeys(("eur", "euro", "euros"), "EUR"),
-    **dict.fromkeys(("gbp",), "GBP"),
-    **dict.fromkeys(("yen",), "JPY"),
+    "gbp": "GBP",
+    "yen": "JPY",
     **dict.fromkeys(("rupee", "rupees"), "INR"),
     **dict.fromkeys(("chf", "franc", "francs"), "CHF"),
     **dict.fromkeys(("rmb", "yuan"), "CNY"),
@@ -266,7 +279,6 @@ def writes_decimal_comma(text: str) -> bool:
     """Whether a file writes its numbers with a decimal comma: more numbers that can only be read so than
     numbers that can only be read with a decimal point (outline numbers at the start of a line not counted),
     and two at least."""
-
     commas = sum(1 for _ in _COMMA_DECIMALS.finditer(text))
     if commas < 2:
         return False
@@ -628,9 +640,12 @@ def _currency_before(text: str, start: int) -> tuple[str | None, int]:
     m = _CURRENCY_BEFORE.search(text, max(0, start - 5), start)
     if not m:
         return None, start
-    spaced = m.group().endswith((" ", "\u00a0"))
-    if spaced and text[: m.start()].rstrip()[-1:].isdigit():
-        return None, start
+    if m.group().endswith((" ", "\u00a0")):  # spaced: is there a number right before the symbol?
+        k = m.start() - 1
+        while k >= 0 and text[k].isspace():
+            k -= 1
+        if k >= 0 and text[k].isdigit():
+            return None, start
     found = m.group("prefixed") or m.group("symbol") or ""
     return (CURRENCY_SYMBOLS[found] if found else m.group("iso")), m.start()
 
