@@ -169,6 +169,7 @@ CURRENCY_SYMBOLS = {
             ("MX", "MXN"),
         )
     },
+    **dict.fromkeys(("Rs", "Rs.", "RS.", "rs."), "INR"),  # "Rs. 50,000/-", "Rs 1.5 lakh"
 }
 _ISO_CURRENCIES = frozenset(
     """USD EUR GBP JPY INR CHF CAD AUD NZD SEK NOK DKK ISK PLN CZK HUF RON BRL MXN ZAR SGD HKD CNY KRW TRY RUB
@@ -189,6 +190,7 @@ _CURRENCY_WORDS = {
     "reais": "BRL",
 }
 _SYMBOL_CLASS = "".join(s for s in CURRENCY_SYMBOLS if len(s) == 1 and s != "$")
+CURRENCY_SIGNS = re.escape(_SYMBOL_CLASS + "$")  # the one-character signs, for a character class
 _CURRENCY_AFTER = re.compile(
     rf"\s?(?:(?P<symbol>[{_SYMBOL_CLASS}])|(?P<code>"
     + "|".join(sorted(map(re.escape, _CURRENCY_WORDS), key=lambda w: (-len(w), w)))
@@ -258,15 +260,28 @@ _IRREGULAR = {
     "az's": "az",
     "azs": "az",
 }
-SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+SCALE_WORDS = {
+    "thousand": 1e3,
+    "million": 1e6,
+    "billion": 1e9,
+    "trillion": 1e12,
+    # South Asian English: a lakh is a hundred thousand, a crore ten million ("Rs 1.5 lakh", "2 crores")
+    **dict.fromkeys(("lakh", "lakhs", "lac", "lacs"), 1e5),
+    **dict.fromkeys(("crore", "crores"), 1e7),
+}
 
-NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
+# "1,234,567.5", "12", "0.5"; and the Indian grouping, two digits between the commas before the last three
+# ("1,50,000", "1,00,00,000"), which no other grouping writes
+NUMBER = re.compile(
+    r"\d{1,2}(?:,\d\d)+,\d{3}(?:\.\d+)?(?![\d,])|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<![A-Za-z])\.\d+"
+)
 # Numbers as notes in most of Europe write them: a decimal comma ("0,2735", "34,5 %") and dots or single spaces
 # between thousands ("1.525 kWh", "7.450,00 EUR", "12 000 x g"); a whole amount may end ",-" ("€ 5.290,-").
 NUMBER_COMMA = re.compile(
     r"\d{1,3}(?:\.\d{3})+(?:,\d+)?(?!\d)|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?(?![\d.,])|\d+(?:,\d+)?|,\d+"
 )
 _WHOLE_AMOUNT = re.compile(r",[-–]{1,2}(?![\d-])")
+_WHOLE_RUPEES = re.compile(r"/-(?![\d-])")  # "Rs. 50,000/-", "12,500/-": a whole amount of money
 # What tells a file's numbers apart: "0,2735", "34,5 %", "1.899,00", "249,-" are written with a decimal comma;
 # "0.23", "3.5", "1,234.5" with a decimal point. "1.525" and "1,310" could be either and tell nothing.
 # (each opens with the number's first digit, a digit or mark before it ruled out after it: found fast)
@@ -303,7 +318,9 @@ _UNIT_AFTER = re.compile(
 _PLURAL_OF = re.compile(r"\s+of\b", re.I)
 _BRACKET = re.compile(r" ?[(\[] ?")  # "60 (seconds, default)", "5 [GB]": the unit in brackets after the number
 _DECADE = re.compile(r"(?<!\d)(?:19|20)\d0$")  # "the 1990s"
-_SCALE_AFTER = re.compile(r"\s+(?P<scale>thousand|million|billion|trillion)\b", re.I)
+_SCALE_AFTER = re.compile(r"\s+(?P<scale>" + "|".join(SCALE_WORDS) + r")\b", re.I)
+# after an amount of money only: "₹2.5L", "Rs 2 cr" (a lakh, a crore; "2.5L" alone is litres, "3 cr" credits)
+_MONEY_SCALE = re.compile(r" ?(?P<scale>L|[cC]r)(?![A-Za-z0-9])")
 _THOUSANDS = re.compile(r"[kK](?![A-Za-z0-9_])")  # "16k": a k glued to the number, no unit after
 _RATE_AFTER = re.compile(r"\s*(?:/\s*(?:s|sec|second)\b|\s+per\s+(?:second|sec)\b)", re.I)
 _WORD = re.compile(r"\s+(?P<word>[A-Za-z][A-Za-z'’-]*)")
@@ -514,7 +531,7 @@ def _number_ok(text: str, start: int, end: int) -> bool:
     """Reject digits that belong to a word or code: EC2, t2.small, AES-256, us-east-1, v2, 169.254.x."""
     before = text[start - 1] if start > 0 else " "
     if before.isalnum() or before in "._":
-        return False
+        return before == "." and text[max(0, start - 3) : start] in ("Rs.", "RS.", "rs.")  # "Rs.50,000"
     if before == "-" and start > 1 and text[start - 2].isalpha():
         return False
     after = text[end : end + 2]
@@ -606,12 +623,16 @@ def parse_quantity(text: str, comma: bool = False) -> list[Quantity]:
             continue
         digits = m.group()
         value = float(re.sub(r"[.\s]", "", digits).replace(",", ".") if comma else digits.replace(",", ""))
-        whole = _WHOLE_AMOUNT.match(text, end) if comma else None
+        whole = (_WHOLE_AMOUNT.match(text, end) if comma else None) or _WHOLE_RUPEES.match(text, end)
         if whole:
             end = whole.end()  # "249,- EUR", "(249,-)": an amount of money, whether its currency is named or not
         currency, start = _currency_before(text, start)
+        short = _MONEY_SCALE.match(text, end) if currency else None
         after = _CURRENCY_AFTER.match(text, end)
-        unit, uend, scale = (None, end, 1.0) if after else _read_unit(text, end)
+        if short:
+            unit, uend, scale = None, short.end(), SCALE_WORDS["lakh" if short.group("scale") == "L" else "crore"]
+        else:
+            unit, uend, scale = (None, end, 1.0) if after else _read_unit(text, end)
         if unit == "<word>":
             continue
         value *= scale

@@ -33,7 +33,7 @@ import json
 import logging
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ from api.corpora import corpus_engine, load_corpora  # noqa: E402
 from kg.errors import ConfigError  # noqa: E402
 from kg.model import QuestionKind  # noqa: E402
 from kg.qa.answer import rank  # noqa: E402
-from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration  # noqa: E402
+from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration, figure_signals, question_words  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
 from kg.qa.evaluate import answer_correct, ece, load_qa, reliability  # noqa: E402
 from kg.qa.question import analyse  # noqa: E402
@@ -217,10 +217,72 @@ def collect(
                     "type": item.get("type"),
                     "answerable": bool(item.get("answers")),
                     "right": bool(item.get("answers")) and answer_correct(item, ans),
+                    "question": item["question"],
+                    "figure": any(ch.isdigit() for a in item.get("answers") or [] for ch in a),
                     "signals": [sig.get(f, 0.0) for f in FEATURES],
                 }
             )
     return rows
+
+
+def _figure_data(rows: list[dict[str, Any]], vocab: list[str]) -> Any:
+    from scipy.sparse import lil_matrix
+
+    col = {w: j for j, w in enumerate(vocab)}
+    x = lil_matrix((len(rows), len(vocab)))
+    for i, r in enumerate(rows):
+        for w in question_words(r["question"]):
+            if w in col:
+                x[i, col[w]] = 1.0
+    return x.tocsr()
+
+
+def fit_figure_words(rows: list[dict[str, Any]], c: float) -> dict[str, float]:
+    """Which words of a question say its answer is a figure: a logistic model, over the answerable questions
+    of ``rows``, of whether an expected answer holds a digit; words of the questions of three corpora at least
+    (a word of one set of notes says nothing of others). Returns the nonzero weights, the intercept under ""."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [r for r in rows if r["answerable"]]
+    corpora_of: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        for w in question_words(r["question"]):
+            corpora_of[w].add(r["corpus"])
+    vocab = sorted(w for w, seen in corpora_of.items() if len(seen) >= 3)
+    y = np.array([r["figure"] for r in rows], dtype=int)
+    model = LogisticRegression(C=c, max_iter=5000).fit(_figure_data(rows, vocab), y)
+    weights = {w: round(float(v), 4) for w, v in zip(vocab, model.coef_[0], strict=True) if round(float(v), 4)}
+    return {"": round(float(model.intercept_[0]), 4), **weights}
+
+
+def fit_figure_words_loco(train: list[dict[str, Any]]) -> tuple[float, dict[str, dict[str, float]]]:
+    """The figure-words model's regularisation, by leave-one-corpus-out log loss over the train corpora's
+    answerable questions, and for each train corpus the model fitted without it."""
+    names = sorted({r["corpus"] for r in train})
+    answerable = [r for r in train if r["answerable"]]
+    y = np.array([r["figure"] for r in answerable], dtype=float)
+    losses, without = {}, {}
+    for c in C_GRID:
+        models = {n: fit_figure_words([r for r in train if r["corpus"] != n], c) for n in names}
+        cal = {n: replace(NEUTRAL, figure_words=m) for n, m in models.items()}
+        p = np.clip([cal[r["corpus"]].figure_wanted(r["question"]) for r in answerable], 1e-6, 1 - 1e-6)
+        losses[c] = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+        without[c] = models
+    best = min(C_GRID, key=lambda c: (losses[c], c))
+    return best, without[best]
+
+
+def with_figure_words(rows: list[dict[str, Any]], words: dict[str, float]) -> list[dict[str, Any]]:
+    """The rows with the signals the figure-words model gives (``figure_signals``)."""
+    cal = replace(NEUTRAL, figure_words=words)
+    i_wanted, i_unsaid, i_numberless = (FEATURES.index(f) for f in ("figure_wanted", "figure_unsaid", "numberless"))
+    out = []
+    for r in rows:
+        sig = list(r["signals"])
+        read = figure_signals(cal, r["question"], {"numberless": sig[i_numberless]})
+        sig[i_wanted], sig[i_unsaid] = read["figure_wanted"], read["figure_unsaid"]
+        out.append({**r, "signals": sig})
+    return out
 
 
 def _xy(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
@@ -336,6 +398,16 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
         print(f"pool {pool}: answering {corpus['name']} ...", flush=True)
         name = corpus["name"]
         rows += collect(corpus, cache, root, ranked_without.get(name, weights), pool, bridged_without.get(name, bridge))
+    # the figure-words model: a train corpus's questions read by the model fitted without it, the test split's
+    # by the one fitted on every train corpus
+    c_words, words_without = fit_figure_words_loco([r for r in rows if split[r["corpus"]] == "train"])
+    figure_words = fit_figure_words([r for r in rows if split[r["corpus"]] == "train"], c_words)
+    by_corpus: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_corpus[r["corpus"]].append(r)
+    rows = [
+        r for c in corpora for r in with_figure_words(by_corpus[c["name"]], words_without.get(c["name"], figure_words))
+    ]
     train = [r for r in rows if split[r["corpus"]] == "train"]
     test = [r for r in rows if split[r["corpus"]] == "test"]
     losses = {c: log_loss(out_of_corpus(train, c), train) for c in C_GRID}
@@ -357,7 +429,11 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
             "train_questions": len(train),
             "threshold_rule": "answer when the confidence p is at least u (1 - p), u the share of unanswerable "
             "questions among the training answers that are wrong with abstention off: t = u / (1 + u)",
+            "figure_words_model": "logistic regression over the words of the answerable train questions used in "
+            "three train corpora at least: is an expected answer a figure (holds a digit)",
+            "figure_words_C": c_words,
         },
+        figure_words=figure_words,
     )
     handled = handled_right(oof, train, threshold)
     return Fitted(

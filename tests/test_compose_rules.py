@@ -529,6 +529,18 @@ def test_a_number_the_question_types_and_the_answer_does_not_state_is_counted_mi
     assert number_missing(query(idx, "is postgres 16 supported 5 or 10 years?"), rows) == ["10"]
     assert number_missing(query(idx, "did 16 ship in 2,023"), rows) == []  # a thousands comma is no other number
     assert number_missing(query(idx, "postgres release #17 - when"), rows) == ["17"]  # a number after "#"
+    assert number_missing(query(idx, "postgres 16.0 support 5 years?"), rows) == []  # compared by value
+    # a file that writes decimal commas: "1.525" is fifteen hundred, "0,25" a quarter, in the question too
+    from dataclasses import replace
+
+    euro = [
+        replace(r, decimal_comma=True)
+        for r in notes("tariff.txt", [("tariff 0,25 EUR/kWh, 1.525 kWh a year", sec, "postgresql", False, "")])
+    ]
+    idx = small_index(euro)
+    assert number_missing(query(idx, "tariff 0,25 or 0,30?"), euro) == ["0,30"]
+    assert number_missing(query(idx, "was it 1525 kwh"), euro) == []
+    assert number_missing(query(idx, "was it 1.525 kwh"), euro) == []
 
 
 def test_a_date_with_a_month_name_is_no_quantity_and_a_year_asked_is_found_before_1900(index: Index) -> None:

@@ -73,8 +73,8 @@ def test_dev_set_quality_floor(engine: Engine) -> None:
 
 # Per corpus: answer accuracy and citation@1 measured with the fitted scoring, less two answerable
 # questions, so a regression on any style of notes fails the build (data/eval/corpora.json; the test
-# split is never fitted on). Pooled over the test split (64 corpora, 2,851 questions): abstention recall 0.433,
-# false abstention 0.122, ECE 0.046 when set (fitted on eighty train corpora); the bounds below sit a few
+# split is never fitted on). Pooled over the test split (66 corpora, 2,941 questions): abstention recall 0.436,
+# false abstention 0.127, ECE 0.046 when set (fitted on eighty train corpora); the bounds below sit a few
 # questions under (abstention recall) and over (false abstention) that.
 CORPUS_FLOORS = {
     "sample": (0.89, 0.91),
@@ -226,6 +226,10 @@ CORPUS_FLOORS = {
     "roam": (0.63, 0.52),
     "eurolab": (0.27, 0.30),
     "pandocdocx": (0.47, 0.50),
+    "wordtxt": (0.61, 0.63),
+    "inrtax": (0.33, 0.41),
+    "bearnotes": (0.36, 0.52),
+    "dendron": (0.58, 0.66),
 }
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.40), "false_abstention": ("<=", 0.13), "ece": ("<=", 0.08)}
 

@@ -253,6 +253,30 @@ def test_amounts_in_more_currencies_and_written_before_the_number() -> None:
     assert {q.family for q in parse_quantity("R$ 40, CHF 45, 250 kr")} == {"money"}
 
 
+def test_amounts_as_indian_english_writes_them() -> None:
+    text = (
+        "80C limit Rs. 1,50,000/- only; CTC Rs 22,50,000 p.a.; HRA ₹2.5L; cover ₹2 cr; loan 45 lakhs; "
+        "paid 12,500/- cash; Rs.50,000; 1,00,00,000"
+    )
+    got = [(q.value, q.unit) for q in parse_quantity(text)]
+    assert got == [
+        (150000, "INR"),  # two digits between the commas before the last three: the Indian grouping
+        (2250000, "INR"),
+        (250000, "INR"),  # an L after an amount of money is a lakh
+        (20000000, "INR"),  # a cr a crore
+        (4500000, None),
+        (12500, "¤"),  # "/-": a whole amount of money, its currency not named
+        (50000, "INR"),  # "Rs." glued to the amount
+        (10000000, None),
+    ]
+    # without money before them "L" is litres and "cr" no unit; a western grouping reads as before
+    assert [(q.value, q.unit) for q in parse_quantity("2L of water, a 3 cr course, 1,234,567 in all")] == [
+        (2, "L"),
+        (3, None),
+        (1234567, None),
+    ]
+
+
 def test_a_file_with_decimal_commas_reads_its_numbers_so() -> None:
     from kg.units import writes_decimal_comma
 

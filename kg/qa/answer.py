@@ -14,7 +14,7 @@ import numpy as np
 
 from kg.errors import BadRequest, PayloadTooLarge
 from kg.model import Answer, Citation, Fact, FactRef, Passage, QuestionKind
-from kg.qa.calibrate import Calibration, load_calibration, signals
+from kg.qa.calibrate import Calibration, figure_signals, load_calibration, signals
 from kg.qa.compose import compose
 from kg.qa.index import Index
 from kg.qa.question import Query, analyse
@@ -212,6 +212,7 @@ def answer(
     composed = compose(index, scored.query, ranked, facts) if ranked else None
     used = composed.passages if composed else ()
     read = signals(index, scored.query, ranked, used, asked)  # of the top passage and the lines the answer used
+    read.update(figure_signals(calibration, q, read))
     conf = confidence(scored, calibration, read)
     if signals_out is not None:  # what the confidence was read from: for fitting and evaluation
         signals_out.update(read)

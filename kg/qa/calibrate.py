@@ -81,6 +81,9 @@ FEATURES = (
     "code_missing",  # identifiers the question types (io1, fetch.max.bytes, ClientAliveCountMax) the answer lacks
     "number_missing",  # numbers the question types ("in 2025", "a /20", "30 mg") that the answer does not state
     "unsure",  # the answer's own lines say they do not know it ("price TBD", "forgot to look", "no figure given")
+    "numberless",  # the answer's lines state no number at all
+    "figure_wanted",  # how likely the question's words ask for a figure (a fitted model of question words)
+    "figure_unsaid",  # ... when the answer states no number: "janka rating of teak" answered "Teak"
     "answer_parts",  # how many lines the answer was composed of (a list gathered from siblings, a line and its parent)
     # what kind of answer the question wants (one of them is 1): how often each kind is answered right
     *(f"kind_{kind.value}" for kind in QuestionKind),
@@ -98,11 +101,21 @@ class Calibration:
     intercept: float
     threshold: float
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    # the words of a question that say it wants a figure as its answer, and their fitted weights (the
+    # intercept under ""): a logistic model of whether the right answer holds a number ("rate", "how much")
+    figure_words: dict[str, float] = field(default_factory=dict, compare=False)
 
     def probability(self, signals: dict[str, float]) -> float:
         z = self.intercept
         for name, m, s, w in zip(self.features, self.mean, self.scale, self.coef, strict=True):
             z += w * (signals.get(name, 0.0) - m) / (s or 1.0)
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def figure_wanted(self, question: str) -> float:
+        """The probability that the answer to ``question`` is a figure, by its words (0 when not fitted)."""
+        if not self.figure_words:
+            return 0.0
+        z = self.figure_words.get("", 0.0) + sum(self.figure_words.get(w, 0.0) for w in question_words(question))
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
     def to_json(self) -> dict[str, Any]:
@@ -113,6 +126,7 @@ class Calibration:
             "coef": list(self.coef),
             "intercept": self.intercept,
             "threshold": self.threshold,
+            "figure_words": self.figure_words,
             "meta": self.meta,
         }
 
@@ -129,12 +143,25 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
             intercept=float(doc["intercept"]),
             threshold=float(doc["threshold"]),
             meta=dict(doc.get("meta", {})),
+            figure_words={str(k): float(v) for k, v in doc.get("figure_words", {}).items()},
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"cannot read the confidence calibration {path}: {exc} (run `make fit`)") from exc
     if cal.features != FEATURES:
         raise ConfigError(f"{path} was fitted on other signals than this code measures (run `make fit`)")
     return cal
+
+
+def question_words(question: str) -> frozenset[str]:
+    """The words of a question as the figure-words model reads them: folded tokens, each once."""
+    return frozenset(words(question))
+
+
+def figure_signals(calibration: Calibration, question: str, read: dict[str, float]) -> dict[str, float]:
+    """The signals read from the question's words by the fitted figure-words model, given the answer's
+    ``numberless`` signal (``signals``)."""
+    wanted = calibration.figure_wanted(question)
+    return {"figure_wanted": wanted, "figure_unsaid": wanted * read.get("numberless", 0.0)}
 
 
 def signals(
@@ -204,6 +231,7 @@ def signals(
         code_missing=float(len(code_missing(index, query, answered))),
         number_missing=float(len(number_missing(query, answered))),
         unsure=float(any(UNSURE.search(p.text) for p in answered)),
+        numberless=float(not any(ch.isdigit() for p in answered for ch in p.text)),
         answer_parts=float(len(answer)),
         count_missing=float(
             bool(HOW_MANY.search(query.normalised))
@@ -215,24 +243,33 @@ def signals(
     return out
 
 
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
 _BARE_NUMBER = re.compile(r"^[/#$€£(]*(\d[\d,]*(?:\.\d+)?)[%)?!.,:;]*$")
 
 
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+def _value(number: str, comma: bool) -> float | None:
+    """A number's value as a file writes it: with a decimal comma ("1.525,5") or a decimal point ("1,525.5")."""
+    try:
+        return float(number.replace(".", "").replace(",", ".") if comma else number.replace(",", ""))
+    except ValueError:
+        return None  # "1.2.3": a version, no value
 
 
 def number_missing(q: Query, passages: Sequence[Passage]) -> list[str]:
     """Numbers the question types as words of their own ("rates for 2025", "a /20", "playtest #2") that the
-    passages and their headings do not state."""
-    asked = [m.group(1).replace(",", "") for t in q.text.split() if (m := _BARE_NUMBER.match(t))]
+    passages and their headings do not state (compared by value, each passage's numbers read as its file
+    writes them; a question's "0,25" is read with a decimal comma too when a passage's file writes so)."""
+    asked = [m.group(1) for t in q.text.split() if (m := _BARE_NUMBER.match(t))]
     if not asked:
         return []
-    said: set[str] = set()
-    for p in passages:
-        said |= _numbers(" ".join(_spoken(p)))
-    return [n for n in asked if n not in said]
+    said = {
+        v
+        for p in passages
+        for n in _NUMBER.findall(" ".join(_spoken(p)))
+        if (v := _value(n, p.decimal_comma)) is not None
+    }
+    readings = (False, True) if any(p.decimal_comma for p in passages) else (False,)
+    return [n for n in asked if not {_value(n, comma) for comma in readings} & said]
 
 
 def code_missing(index: Index, q: Query, passages: Sequence[Passage]) -> list[str]:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from kg.model import QuestionKind
 from kg.qa.lexicon import Lexicon, ServiceMention
 from kg.text import content_terms, fold, identifiers, squash, stem
-from kg.units import UNITS
+from kg.units import CURRENCY_SIGNS, UNITS
 from kg.vocab import FRAME_WORDS, MEASURE_ADJECTIVES, MEASURE_WORDS, PRICE_WORDS, word_pattern
 
-_PRICING = re.compile(word_pattern(PRICE_WORDS) + r"|[$€£¥₹]")
+_PRICING = re.compile(word_pattern(PRICE_WORDS) + rf"|[{CURRENCY_SIGNS}]")
 _NUMBER = re.compile(
     r"\bhow (?:many|much|long|big|large|fast|quickly|often|far)\b|\b(?:max|maximum|min|minimum|limit|limits|"
     r"largest|smallest|biggest|size|timeout|increments?|frequency|resolution|latency|length|"

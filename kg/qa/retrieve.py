@@ -20,7 +20,7 @@ from kg.model import Fact, FactKind, Passage, QuestionKind
 from kg.qa.index import MIN_SHORT, Index, section_key, term_key
 from kg.qa.question import Query
 from kg.text import initials, item_label, stem, terms, words
-from kg.units import BASE_UNITS, CURRENCIES, DATE, family_of, spoken_quantities, without_dates
+from kg.units import BASE_UNITS, CURRENCIES, CURRENCY_SIGNS, DATE, family_of, spoken_quantities, without_dates
 from kg.vocab import MEASURE_WORDS, PRICE_WORDS, STOP_INITIAL, STOPWORDS, word_pattern
 
 NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])\d")  # a quantity, not the 3 of S3
@@ -436,10 +436,8 @@ FORMULA = re.compile(
     re.I,
 )
 ASKS_WHEN = re.compile(r"^\s*when\s+(?:was|were|did|is|does)\b|\b(?:what|which) year\b", re.I)
-# "$0.20", "20 cents", and a table cell under a money header ("$/credit: 4.00")
-MONEY = re.compile(
-    r"[$€£¥₹]\s?\d|\d\s?(?:[€£¥₹]|(?:cents?|usd|eur|gbp|euros?|dollars?)\b)|\$[^\s:;\d]{0,20}:\s?\d", re.I
-)
+# a table cell under a money header ("$/credit: 4.00", "€/kWh: 0,27"): an amount whose currency is the header's
+MONEY_HEADER = re.compile(rf"[{CURRENCY_SIGNS}][^\s:;\d]{{0,20}}:\s?\d")
 
 
 _DEFINITION_FRAME = re.compile(
@@ -787,9 +785,9 @@ def shape_signals(index: Index, query: Query, p: Passage, facts: list[Fact], ter
         return out
     if kind is QuestionKind.PRICING:
         if (
-            MONEY.search(text)
+            MONEY_HEADER.search(text)
             or any(f.kind is FactKind.PRICING and f.unit in CURRENCIES for f in facts)
-            or "money" in families  # an amount said in words ("a hundred and thirty quid")
+            or "money" in families  # an amount the units reader reads ("$0.20", "Rs. 50,000/-", "a hundred quid")
         ):
             return ["money"]
         return ["price_word"] if PRICE_CUE.search(text) else []
