@@ -191,6 +191,7 @@ _CURRENCY_WORDS = {
 }
 _SYMBOL_CLASS = "".join(s for s in CURRENCY_SYMBOLS if len(s) == 1 and s != "$")
 CURRENCY_SIGNS = re.escape(_SYMBOL_CLASS + "$")  # the one-character signs, for a character class
+_DOTTED_SIGNS = tuple(s for s in CURRENCY_SYMBOLS if s.endswith("."))  # "Rs.": may be glued to the amount
 _CURRENCY_AFTER = re.compile(
     rf"\s?(?:(?P<symbol>[{_SYMBOL_CLASS}])|(?P<code>"
     + "|".join(sorted(map(re.escape, _CURRENCY_WORDS), key=lambda w: (-len(w), w)))
@@ -531,7 +532,7 @@ def _number_ok(text: str, start: int, end: int) -> bool:
     """Reject digits that belong to a word or code: EC2, t2.small, AES-256, us-east-1, v2, 169.254.x."""
     before = text[start - 1] if start > 0 else " "
     if before.isalnum() or before in "._":
-        return before == "." and text[max(0, start - 3) : start] in ("Rs.", "RS.", "rs.")  # "Rs.50,000"
+        return before == "." and text.endswith(_DOTTED_SIGNS, 0, start)  # "Rs.50,000"
     if before == "-" and start > 1 and text[start - 2].isalpha():
         return False
     after = text[end : end + 2]

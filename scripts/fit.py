@@ -251,8 +251,8 @@ def fit_figure_words(rows: list[dict[str, Any]], c: float) -> dict[str, float]:
     vocab = sorted(w for w, seen in corpora_of.items() if len(seen) >= 3)
     y = np.array([r["figure"] for r in rows], dtype=int)
     model = LogisticRegression(C=c, max_iter=5000).fit(_figure_data(rows, vocab), y)
-    weights = {w: round(float(v), 4) for w, v in zip(vocab, model.coef_[0], strict=True) if round(float(v), 4)}
-    return {"": round(float(model.intercept_[0]), 4), **weights}
+    rounded = {w: round(float(v), 4) for w, v in zip(vocab, model.coef_[0], strict=True)}
+    return {"": round(float(model.intercept_[0]), 4), **{w: v for w, v in rounded.items() if v}}
 
 
 def fit_figure_words_loco(train: list[dict[str, Any]]) -> tuple[float, dict[str, dict[str, float]]]:
@@ -260,13 +260,12 @@ def fit_figure_words_loco(train: list[dict[str, Any]]) -> tuple[float, dict[str,
     answerable questions, and for each train corpus the model fitted without it."""
     names = sorted({r["corpus"] for r in train})
     answerable = [r for r in train if r["answerable"]]
-    y = np.array([r["figure"] for r in answerable], dtype=float)
     losses, without = {}, {}
     for c in C_GRID:
         models = {n: fit_figure_words([r for r in train if r["corpus"] != n], c) for n in names}
         cal = {n: replace(NEUTRAL, figure_words=m) for n, m in models.items()}
-        p = np.clip([cal[r["corpus"]].figure_wanted(r["question"]) for r in answerable], 1e-6, 1 - 1e-6)
-        losses[c] = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+        probs = [cal[r["corpus"]].figure_wanted(r["question"]) for r in answerable]
+        losses[c] = log_loss(probs, answerable, label="figure")
         without[c] = models
     best = min(C_GRID, key=lambda c: (losses[c], c))
     return best, without[best]
@@ -321,9 +320,10 @@ def out_of_corpus(rows: list[dict[str, Any]], c: float) -> list[float]:
     return probs
 
 
-def log_loss(probs: list[float], rows: list[dict[str, Any]]) -> float:
+def log_loss(probs: list[float], rows: list[dict[str, Any]], label: str = "right") -> float:
+    """Mean log loss of ``probs`` against each row's ``label`` (whether the answer is right, by default)."""
     p = np.clip(np.array(probs), 1e-6, 1 - 1e-6)
-    y = np.array([r["right"] for r in rows], dtype=float)
+    y = np.array([r[label] for r in rows], dtype=float)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
@@ -400,8 +400,9 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
         rows += collect(corpus, cache, root, ranked_without.get(name, weights), pool, bridged_without.get(name, bridge))
     # the figure-words model: a train corpus's questions read by the model fitted without it, the test split's
     # by the one fitted on every train corpus
-    c_words, words_without = fit_figure_words_loco([r for r in rows if split[r["corpus"]] == "train"])
-    figure_words = fit_figure_words([r for r in rows if split[r["corpus"]] == "train"], c_words)
+    train = [r for r in rows if split[r["corpus"]] == "train"]
+    c_words, words_without = fit_figure_words_loco(train)
+    figure_words = fit_figure_words(train, c_words)
     by_corpus: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         by_corpus[r["corpus"]].append(r)

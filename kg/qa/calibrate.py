@@ -109,14 +109,14 @@ class Calibration:
         z = self.intercept
         for name, m, s, w in zip(self.features, self.mean, self.scale, self.coef, strict=True):
             z += w * (signals.get(name, 0.0) - m) / (s or 1.0)
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+        return _logistic(z)
 
     def figure_wanted(self, question: str) -> float:
         """The probability that the answer to ``question`` is a figure, by its words (0 when not fitted)."""
         if not self.figure_words:
             return 0.0
         z = self.figure_words.get("", 0.0) + sum(self.figure_words.get(w, 0.0) for w in question_words(question))
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+        return _logistic(z)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -129,6 +129,10 @@ class Calibration:
             "figure_words": self.figure_words,
             "meta": self.meta,
         }
+
+
+def _logistic(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
 @lru_cache(maxsize=4)
