@@ -7,8 +7,10 @@ HTML parser: entities resolved, tags, comments, scripts and styles dropped.
   its text (``<br>`` and inline tags inside it join its lines);
 - ``<li>``: an item (a step in an ``<ol>``) under the items it is nested in, led by a paragraph ending with
   ``:`` right over its list;
-- ``<tr>``: a table row, each cell read with its column's ``<th>`` header (a row of ``<th>`` cells, or the
-  rows of a ``<thead>``, is the header).
+- a block that opens with a checkbox (``<input type="checkbox">``, Evernote's ``<en-todo>``): an item of a
+  checklist, led like a list's;
+- ``<tr>``: a table row, each cell read with its column's ``<th>`` header (a row of ``<th>`` cells, the rows
+  of a ``<thead>``, or a first row whose cells are all bold type, as editors export a header, is the header).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ INLINE = frozenset(
 )
 SKIPPED = frozenset({"script", "style", "template", "head", "title"})
 LISTS = frozenset({"ul", "ol", "menu"})
+BOLD = frozenset({"b", "strong"})
+BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
+CHECKBOXES = frozenset({"en-todo", "input"})  # a checkbox before a block's text makes it a checklist's item
 TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 HTML_SUFFIXES = (".html", ".htm")  # notes saved or exported as a web page: the whole file is read as HTML
 
@@ -45,6 +50,8 @@ class _Table:
     row: list[str] = field(default_factory=list)
     cell: list[str] | None = None
     heads: bool = True  # every cell of the row so far is a <th>
+    bold: bool = True  # ... or all its text is bold (an editor's header row of <td><b>: Evernote, OneNote)
+    rows: int = 0  # rows read so far
     in_head: bool = False
     start: int = 0
     end: int = 0
@@ -63,14 +70,26 @@ class _Blocks(HTMLParser):
         self.tables: list[_Table] = []
         self.skip = 0
         self.lead = ""  # a paragraph ending with ':' that a list may follow
+        self.checkbox = False  # the open block opened with a checkbox
+        self.spans: list[bool] = []  # the open <span>s: whether each sets bold type
+        self.bold = 0  # open <b>, <strong> and bold <span>s
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIPPED:
             self.skip += 1
             return
+        if tag in CHECKBOXES:
+            opens = not self.tables and not "".join(self.text).strip()
+            if opens and (tag == "en-todo" or ("type", "checkbox") in attrs):
+                self.checkbox = True
+            return
         if tag == "br" or tag in INLINE:
             if tag == "br":
                 self._data(" ")
+            if tag == "span":
+                self.spans.append(self._bold_span(attrs))
+            if tag in BOLD or (tag == "span" and self.spans[-1]):
+                self.bold += 1
             return
         table = self.tables[-1] if self.tables else None
         if table is not None and tag in ("td", "th"):
@@ -80,7 +99,7 @@ class _Blocks(HTMLParser):
                 table.start = self.getpos()[0]
             return
         if table is not None and tag == "tr":
-            table.row, table.heads = [], True
+            table.row, table.heads, table.bold = [], True, True
             return
         if table is not None and tag == "thead":
             table.in_head = True
@@ -100,7 +119,9 @@ class _Blocks(HTMLParser):
         if tag in SKIPPED:
             self.skip = max(self.skip - 1, 0)
             return
-        if tag in INLINE:
+        if tag in INLINE or tag in CHECKBOXES:
+            if tag in BOLD or (tag == "span" and self.spans and self.spans.pop()):
+                self.bold = max(self.bold - 1, 0)
             return
         table = self.tables[-1] if self.tables else None
         if table is not None and tag in ("td", "th"):
@@ -135,6 +156,7 @@ class _Blocks(HTMLParser):
         table = self.tables[-1] if self.tables else None
         if table is not None and table.cell is not None:
             table.cell.append(data)
+            table.bold = table.bold and (self.bold > 0 or not data.strip())
             table.end = self.getpos()[0] + data.rstrip().count("\n")
             return
         if not data.strip():
@@ -147,11 +169,17 @@ class _Blocks(HTMLParser):
         self.text.append(data)
         self.end = line + data.rstrip().count("\n")
 
+    @staticmethod
+    def _bold_span(attrs: list[tuple[str, str | None]]) -> bool:
+        style = next((v or "" for k, v in attrs if k == "style"), "")
+        return bool(BOLD_STYLE.search(style))
+
     def table_row(self, table: _Table) -> None:
         row, table.row = table.row, []
         if not any(row):
             return
-        if table.in_head or (table.heads and not table.header):
+        table.rows += 1
+        if table.in_head or (not table.header and (table.heads or (table.bold and table.rows == 1 and len(row) > 1))):
             table.header = row
             return
         text = row_text(table.header, row)
@@ -162,6 +190,7 @@ class _Blocks(HTMLParser):
     def flush(self) -> None:
         text = clean("".join(self.text))
         self.text = []
+        checkbox, self.checkbox = self.checkbox, False
         if not text:
             return
         start, end = self.start + self.base, max(self.end, self.start) + self.base
@@ -174,6 +203,8 @@ class _Blocks(HTMLParser):
             kind = BlockKind.STEP if lst.ordered else BlockKind.ITEM
             self.blocks.append(Block(kind, text, start, end, parents=parents, lead=lst.lead))
             lst.item, self.in_item = item_label(text), False
+        elif checkbox:
+            self.blocks.append(Block(BlockKind.ITEM, text, start, end, parents=parents, lead=self.lead))
         else:
             inside = tuple(lst.item for lst in self.lists if lst.item)
             self.blocks.append(Block(BlockKind.PARAGRAPH, text, start, end, parents=inside))

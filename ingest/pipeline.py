@@ -62,7 +62,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "74"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "75"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (
     ".txt",

@@ -888,3 +888,23 @@ def test_a_revision_naming_the_old_figure_in_thousands_revises_the_line_that_wro
     assert out.revised is not None and out.revised.line_start == 4, out.text
     assert _figure("8k") == _figure("8,000") == "8000" and _figure("1234.5k") == _figure("1,234,500")
     assert "£8,600" in out.text, out.text
+
+
+def test_a_marked_line_under_the_same_heading_naming_what_the_answer_set_with_another_figure_revises_it() -> None:
+    loaf, rye = ("Country loaf",), ("Rye",)
+    rows = [
+        ("Country loaf", loaf, "", True, ""),
+        ("hydration: 75%", loaf, "", False, ""),
+        ("bake 45 min at 230 C, lid off after 20", loaf, "", False, ""),
+        ("scoring: one long ear cut", loaf, "", False, ""),
+        ("Sold 14 at the market on Saturday, all gone by 11", loaf, "", False, ""),
+        ("UPDATE 3 Mar: hydration up to 78% since switching flour, 75 felt stiff", loaf, "", False, ""),
+        ("Rye", rye, "", True, ""),
+        ("UPDATE 9 Mar: hydration up to 85% for the rye", rye, "", False, ""),
+    ]
+    out = _composed_from("bread.txt", rows, "country loaf hydration", 2)
+    assert out.revised is not None and out.revised.line_start == 6, out.text
+    assert "78%" in out.text, out.text
+    # with no new figure it revises no figure; under another heading it is about another thing
+    rows[5] = ("UPDATE 3 Mar: hydration felt stiff, try a wetter dough", loaf, "", False, "")
+    assert _composed_from("bread.txt", rows, "country loaf hydration", 2).revised is None

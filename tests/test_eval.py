@@ -73,8 +73,8 @@ def test_dev_set_quality_floor(engine: Engine) -> None:
 
 # Per corpus: answer accuracy and citation@1 measured with the fitted scoring, less two answerable
 # questions, so a regression on any style of notes fails the build (data/eval/corpora.json; the test
-# split is never fitted on). Pooled over the test split (66 corpora, 2,941 questions): abstention recall 0.436,
-# false abstention 0.127, ECE 0.046 when set (fitted on eighty train corpora); the bounds below sit a few
+# split is never fitted on). Pooled over the test split (68 corpora, 3,031 questions): abstention recall 0.461,
+# false abstention 0.137, ECE 0.035 when set (fitted on eighty-nine train corpora); the bounds below sit a few
 # questions under (abstention recall) and over (false abstention) that.
 CORPUS_FLOORS = {
     "sample": (0.89, 0.91),
@@ -230,8 +230,12 @@ CORPUS_FLOORS = {
     "inrtax": (0.33, 0.41),
     "bearnotes": (0.36, 0.52),
     "dendron": (0.58, 0.66),
+    "evernote": (0.72, 0.69),
+    "quarto": (0.66, 0.63),
+    "joplin": (0.58, 0.72),
+    "frenchtri": (0.61, 0.66),
 }
-TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.40), "false_abstention": ("<=", 0.13), "ece": ("<=", 0.08)}
+TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.44), "false_abstention": ("<=", 0.14), "ece": ("<=", 0.08)}
 
 
 @pytest.mark.slow

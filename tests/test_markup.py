@@ -510,3 +510,37 @@ def test_cooklang_marks_need_no_letter_before_them() -> None:
     assert (
         inline("mail bob@example.org, use @salt and #pot{} for C#") == "mail bob@example.org, use salt and pot for C#"
     )
+
+
+def test_a_block_that_opens_with_a_checkbox_is_an_item_of_a_checklist() -> None:
+    page = (
+        "<html><body>\n<h1>Permits</h1>\n<div><b>Renewal checklist (do in Feb):</b></div>\n"
+        '<div><en-todo checked="true"/>updated commissary letter</div>\n'
+        "<div><en-todo/>copy of food manager cert</div>\n"
+        '<div><input type="checkbox" checked/>menu list</div>\n<div><en-todo/></div>\n<div>Paid 3/18 by card.</div>\n'
+        '<div>Hours <input type="text"/> noted</div>\n</body></html>\n'
+    )
+    ps = parse_text(page, "truck.html")
+    items = [p for p in ps if p.kind is BlockKind.ITEM]
+    assert [p.text for p in items] == ["updated commissary letter", "copy of food manager cert", "menu list"]
+    assert {p.lead for p in items} == {"Renewal checklist (do in Feb)"}
+    # an empty checkbox's block leaves the next one a paragraph; a checkbox inside a line is no item's mark
+    assert at(ps, 8).kind is BlockKind.PARAGRAPH and at(ps, 8).text == "Paid 3/18 by card."
+    assert at(ps, 9).kind is BlockKind.PARAGRAPH and at(ps, 9).text == "Hours noted"
+
+
+def test_a_first_table_row_all_in_bold_is_the_header_an_editor_exported() -> None:
+    page = (
+        "<html><body>\n<table>\n"
+        '<tr><td><div><b>item</b></div></td><td><span style="font-weight: bold;">price</span></td>'
+        "<td><strong>FC %</strong></td></tr>\n"
+        "<tr><td><div>Carne asada taco</div></td><td>$4.00</td><td>32%</td></tr>\n"
+        "<tr><td><b>Al pastor</b></td><td><b>$3.75</b></td><td><b>24%</b></td></tr>\n"
+        "</table>\n<table>\n<tr><td><b>Size</b></td><td>12 in</td></tr>\n<tr><td>Weight</td><td>2 kg</td></tr>\n"
+        "</table>\n</body></html>\n"
+    )
+    ps = parse_text(page, "menu.html")
+    assert at(ps, 4).text == "Carne asada taco — price: $4.00; FC %: 32%"
+    # only the first row can be the header; a row with a bold label and a plain value is a row
+    assert at(ps, 5).text == "Al pastor — price: $3.75; FC %: 24%"
+    assert at(ps, 8).kind is BlockKind.TABLE_ROW and "12 in" in at(ps, 8).text

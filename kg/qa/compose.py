@@ -682,6 +682,8 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
             return q
         if r.marked and any(label in labels and (label, value) not in slots for label, value in r.slots):
             return q  # it sets again, to another figure, what they set
+        if r.marked and q.section == last.section and r.figures - figures and any(label <= r.names for label in labels):
+            return q  # under the same heading, it names what they set and gives another figure ("hydration up to 78%")
         if r.marked and (r.position == start or (rarest in r.names and {f for f in r.figures & figures if len(f) > 1})):
             return q
     return None
