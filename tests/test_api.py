@@ -96,15 +96,7 @@ def test_ask_get_matches_post(client: FlaskClient) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        # SQS is in the notes, its message size is not; the fitted confidence of the answer it gives (0.334)
-        # sits just over this fit's threshold (0.331): a known miss of this fit (last round's fit abstained),
-        # strict so the day it passes the build says so
-        pytest.param(
-            "what is the max message size in amazon sqs",
-            marks=pytest.mark.xfail(
-                strict=True, reason="fitted ranking/confidence: a known miss (docs/calibration.md)"
-            ),
-        ),
+        "what is the max message size in amazon sqs",  # SQS is in the notes, its message size is not
         "what is the maximum item size in google bigtable",  # a service the notes never mention
     ],
 )
