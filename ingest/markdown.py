@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ingest.cards import CardReader, is_card
@@ -30,7 +31,8 @@ from ingest.subjects import Evidence, SubjectStack, name_from_file
 from kg.model import BlockKind, Passage, content_id
 from kg.vocab import DOCUMENT_WORDS, OPEN_ENDINGS, POSSESSIVES
 
-MARKDOWN_SUFFIXES = (".md", ".markdown")
+# .qmd: Quarto, .rmd: R Markdown, .mdx: Markdown with components
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdx", ".qmd", ".rmd")
 LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
 
 BREAK_TAG = re.compile(r"<br\s*/?>", re.I)
@@ -41,8 +43,12 @@ PROPERTY = re.compile(r"^(?P<key>[A-Za-z][\w-]{0,40})::[ \t]+(?P<value>\S.*)$")
 OUTLINER_STATE = re.compile(r"^(?:collapsed::[ \t]*(?:true|false)|id::[ \t]*[0-9a-f]{8}-[0-9a-f-]{27})\s*$", re.I)
 
 
+# attributes after a heading, as Pandoc, kramdown and MkDocs write them: "## Fees {#fees}", "# Intro {: .lead }"
+HEADING_ATTRIBUTES = re.compile(r"\s+\{[:#.-][^{}]*\}$")
+
+
 def _md() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+    return MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(deflist_plugin)
 
 
 def inline_lines(token: Token) -> list[str]:
@@ -114,7 +120,7 @@ class _Reader:
         for i, t in enumerate(tokens):
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             if t.type == "heading_open" and nxt is not None and t.map:
-                text = " ".join(x for x in inline_lines(nxt) if x)
+                text = HEADING_ATTRIBUTES.sub("", " ".join(x for x in inline_lines(nxt) if x))
                 if text:
                     self.emit(Block(BlockKind.HEADING, text, t.map[0] + 1, t.map[1], level=int(t.tag[1:])))
                 self.pending_intro = ""
@@ -137,6 +143,22 @@ class _Reader:
                 if lst.raw.endswith(":") and not lst.has_children:
                     lst.intro = lst.item  # "- Options:" then flat siblings: it introduces them
                 lst.item = ""
+            elif t.type == "dl_open":  # a definition list: each term the parent of its definitions
+                if self.lists:
+                    self.lists[-1].has_children = True
+                self.lists.append(_List(ordered=False, intro=""))
+                self.pending_intro = ""
+            elif t.type == "dt_open" and nxt is not None and t.map:
+                term = " ".join(x for x in inline_lines(nxt) if x)
+                lst = self.lists[-1]
+                lst.item, lst.raw, lst.has_para, lst.has_children = term, term, True, True
+                if term:
+                    start = t.map[0] + 1
+                    self.emit(Block(BlockKind.ITEM, term, start, start, parents=self.parents(True)))
+            elif t.type == "dd_open":
+                self.lists.append(_List(ordered=False, intro=""))
+            elif t.type in ("dd_close", "dl_close"):
+                self.lists.pop()
             elif t.type == "blockquote_open":
                 self.quote += 1
                 self.quote_first = True
@@ -420,8 +442,82 @@ def _file_subject(blocks: list[Block], rel: str, evidence: Evidence) -> str | No
 
 def parse_markdown(text: str, rel: str) -> list[Passage]:
     """Passages of one Markdown file's text; ``rel`` is its path relative to the notes folder."""
-    source = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return blocks_to_passages(outliner_tables(_Reader(source).run(_md().parse("\n".join(source)))), rel)
+    source, grids = grid_tables(title_block(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")))
+    source, simple = simple_tables(source)
+    blocks = _Reader(source).run(_md().parse("\n".join(source)))
+    if grids or simple:  # each table's rows where the table stood, under the heading above it
+        blocks = sorted(blocks + grids + simple, key=lambda b: b.start)
+    return blocks_to_passages(outliner_tables(blocks), rel)
+
+
+def title_block(source: list[str]) -> list[str]:
+    """Pandoc's title block (``% Title``, ``% Author``, ``% Date`` as a file's first lines): the title is the
+    document's title, the lines after it are read without their mark."""
+    if not source or not source[0].startswith("% "):
+        return source
+    out = list(source)
+    out[0] = "# " + source[0][2:]
+    for i in range(1, min(3, len(source))):
+        if not source[i].startswith("%"):
+            break
+        out[i] = source[i][1:].strip()
+    return out
+
+
+_INLINE = MarkdownIt("commonmark")  # a table cell's inline markup: each call's state is its own
+
+
+def _inline(cell: str) -> str:
+    """A table cell's text with its inline Markdown read ("**$155**" is "$155")."""
+    tokens = _INLINE.parseInline(cell) if cell else []
+    return " ".join(x for x in inline_lines(tokens[0]) if x) if tokens else cell
+
+
+GRID_RULE = re.compile(r"^\s*\+(?:[-=:]+\+)+\s*$")  # "+-----+------+", "+=====+======+" under the header
+
+
+def grid_tables(source: list[str]) -> tuple[list[str], list[Block]]:
+    """Grid tables (Pandoc's, as reStructuredText writes them: ``+---+`` rules around ``|`` rows, ``+===+``
+    under the header), which CommonMark does not read: each body row one table row labelled by the header,
+    a cell written over several lines read as one. Returns the source with the tables' lines blank (the
+    Markdown reader skips them) and the rows."""
+    out, rows = list(source), []
+    i = 0
+    while i < len(source):
+        if not (GRID_RULE.match(source[i]) and i + 1 < len(source) and source[i + 1].lstrip().startswith("|")):
+            i += 1
+            continue
+        header: list[str] = []
+        body: list[tuple[int, int, list[str]]] = []
+        cells: list[list[str]] = []
+        first = i
+        j = i
+        while j < len(source) and (GRID_RULE.match(source[j]) or source[j].lstrip().startswith("|")):
+            if GRID_RULE.match(source[j]):
+                if cells:
+                    body.append((first, j, [" ".join(c) for c in cells]))
+                    cells = []
+                if "=" in source[j] and not header and body:
+                    header = body[-1][2]
+                    body.clear()
+            else:
+                if not cells:
+                    first = j
+                parts = [c.strip() for c in source[j].strip().strip("|").split("|")]  # markup read once joined
+                cells += [[] for _ in range(len(parts) - len(cells))]
+                for k, c in enumerate(parts):
+                    if c:
+                        cells[k].append(c)
+            out[j] = ""
+            j += 1
+        if cells:
+            body.append((first, j, [" ".join(c) for c in cells]))
+        for start, end, row in body:
+            text = row_text([_inline(c) for c in header], [_inline(c) for c in row])
+            if text:
+                rows.append(Block(BlockKind.TABLE_ROW, text, start + 1, end))
+        i = j
+    return out, rows
 
 
 OUTLINER_TABLE = re.compile(r"^\{\{\s*table\s*\}\}$", re.I)  # Roam's "{{[[table]]}}" once its link is read
@@ -477,3 +573,41 @@ def blocks_to_passages(blocks: list[Block], rel: str) -> list[Passage]:
             for p in passages
         ]
     return passages
+
+
+SIMPLE_RULE = re.compile(r"^\s*-{3,}(?:[ \t]+-{3,})+\s*$")  # "-------  ------  ----": a column's width each
+
+
+def simple_tables(source: list[str]) -> tuple[list[str], list[Block]]:
+    """Pandoc's simple tables: a header line over a rule of dash runs, one per column ("-----  ----"), then a
+    row per line up to a blank line or a closing rule; each cell is the text under its column's run (from its
+    start to the next one's). CommonMark reads the rule as a thematic break and the rows as one paragraph.
+    Returns the source with the tables' lines blank and the rows, labelled by the header."""
+    out, rows = list(source), []
+    i = 0
+    while i < len(source):
+        rule = SIMPLE_RULE.match(source[i])
+        above = source[i - 1] if i else ""
+        if not rule or not above.strip() or i + 1 >= len(source) or not source[i + 1].strip():
+            i += 1
+            continue
+        starts = [m.start() for m in re.finditer(r"-{3,}", source[i])]
+        spans = list(zip(starts, [*starts[1:], None], strict=True))
+        header = _cut(above, spans)
+        out[i - 1] = out[i] = ""
+        j = i + 1
+        while j < len(source) and source[j].strip() and not SIMPLE_RULE.match(source[j]):
+            text = row_text(header, _cut(source[j], spans))
+            if text:
+                rows.append(Block(BlockKind.TABLE_ROW, text, j + 1, j + 1))
+            out[j] = ""
+            j += 1
+        if j < len(source) and SIMPLE_RULE.match(source[j]):
+            out[j] = ""  # the closing rule
+        i = j
+    return out, rows
+
+
+def _cut(line: str, spans: list[tuple[int, int | None]]) -> list[str]:
+    """A simple table's line cut into its columns' cells."""
+    return [_inline(line[a:b].strip()) for a, b in spans]

@@ -30,7 +30,8 @@ OPEN_LAST_WORD = re.compile(r"\b(?:a|an|the|to|of|by|for|with|and|or|in|on|at|fr
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 TOKEN = re.compile(r"\w+")
-BULLET_CHARS = r"[-*•●○■▪]"  # what starts a bullet in plain-text notes, pasted slides included
+CHECKBOXES = "☐☑☒✓✔✗✘"  # a checklist's boxes and ticks, as note apps export them ("☑ fan belt $54")
+BULLET_CHARS = rf"[-*•●○■▪{CHECKBOXES}]"  # what starts a bullet in plain-text notes, pasted slides included
 BULLET_MARK = re.compile(rf"^\s*{BULLET_CHARS}(?:\s|$)")  # a line that is a bullet
 BULLET_START = re.compile(rf"^\s*{BULLET_CHARS}\s*")  # the mark to strip
 BULLET = re.compile(rf"^\s*{BULLET_CHARS}\s+(?P<body>\S.*)$")  # a bullet with its body

@@ -36,7 +36,7 @@ from ingest.htmlblock import HTML_SUFFIXES
 from ingest.markdown import MARKDOWN_SUFFIXES
 from ingest.orgmode import ORG_SUFFIXES
 from ingest.parser import UTF16_BOMS, decode_notes, parse_text
-from ingest.plaintext import ASCIIDOC_SUFFIXES
+from ingest.plaintext import ASCIIDOC_SUFFIXES, PLAIN_SUFFIXES
 from ingest.rst import RST_SUFFIXES
 from ingest.services import build_services
 from kg.counts import logic_digest as counts_digest
@@ -62,10 +62,10 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "75"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "77"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (
-    ".txt",
+    *PLAIN_SUFFIXES,
     *MARKDOWN_SUFFIXES,
     *ORG_SUFFIXES,
     *ASCIIDOC_SUFFIXES,

@@ -43,13 +43,13 @@ from ingest.cards import CARD, DEFINITION, CardReader
 from ingest.document import Block, Markup, bar_cells, clean, row_text
 from ingest.markdown import blocks_to_passages, is_open_line
 from ingest.markup import dialect, rewrite
-from ingest.outline import SENTENCE_BREAK, is_continuation_start, looks_like_heading
+from ingest.outline import CHECKBOXES, SENTENCE_BREAK, is_continuation_start, looks_like_heading
 from ingest.wrap import unhyphenate, wrapped_joins
 from kg.model import BlockKind, Passage
 from kg.text import item_label
 
 # ● ○ ■: a word processor's three levels; "**", "***": AsciiDoc's deeper levels
-BULLET = re.compile(r"(?P<mark>\*{1,5}|[-+•●○■▪◦‣o>])\s+(?=\S)")
+BULLET = re.compile(rf"(?P<mark>\*{{1,5}}|[-+•●○■▪◦‣o>{CHECKBOXES}])\s+(?=\S)")
 ROMAN = r"(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})"
 NUMBERED = re.compile(
     r"(?P<mark>(?P<num>\d{1,3}(?:\.\d{1,3})+[.)]?|\d{1,3}[.)]|\d{1,3}/(?=\s))"  # 1. 1) 2.1 2.1.3 2.1) 3/
@@ -75,6 +75,9 @@ LISTING = re.compile(r"^(?:-{4,}|\.{4,})$")  # AsciiDoc listing and literal bloc
 COMPOUND = re.compile(r"^(?:={4,}|\*{4,}|_{4,})$")  # example / admonition, sidebar and quote blocks: notes
 ASCIIDOC_TABLE = re.compile(r"^\|={3,}$")  # "|===" opens and closes an AsciiDoc table
 ASCIIDOC_SUFFIXES = (".adoc", ".asciidoc")  # read by this reader whatever their layout
+# notes kept as plain text under other names, read as a .txt file is: LaTeX and Typst source, wiki and Textile
+# markup, TiddlyWiki tiddlers, TaskPaper lists
+PLAIN_SUFFIXES = (".txt", ".text", ".tex", ".typ", ".wiki", ".mediawiki", ".textile", ".tid", ".taskpaper")
 # a fixed-width table: cells apart by two spaces or more (or a tab), in columns that start where the header's do
 CELL = re.compile(r"\S+(?: \S+)*")
 TABLE_RULE = re.compile(r"^[\s\-=+|:]+$")  # "-----  ------", "+----+----+", "|---|---|"

@@ -332,3 +332,15 @@ def test_the_confidence_reads_what_kind_of_answer_the_question_asked_for(engine:
         assert sum(read[f] for f in kinds) == 1.0
         if kind is QuestionKind.MULTI_HOP:
             assert ans.kind is not kind  # the answer's kind is its second step's
+
+
+def test_a_missing_figure_is_read_by_the_unit_family_the_question_asks_in(engine: Engine) -> None:
+    family = [f for f in FEATURES if f.startswith("family_missing_")]
+    for question, missing in (
+        ("what is the max lambda timeout", []),  # asked in time, stated in time
+        ("how much does the max lambda timeout cost", ["family_missing_money"]),
+        ("how many GB is the max lambda timeout", ["family_missing_size"]),
+    ):
+        read: dict[str, float] = {}
+        engine.answer(question, signals_out=read)
+        assert [f for f in family if read[f]] == missing, question

@@ -908,3 +908,25 @@ def test_a_marked_line_under_the_same_heading_naming_what_the_answer_set_with_an
     # with no new figure it revises no figure; under another heading it is about another thing
     rows[5] = ("UPDATE 3 Mar: hydration felt stiff, try a wetter dough", loaf, "", False, "")
     assert _composed_from("bread.txt", rows, "country loaf hydration", 2).revised is None
+
+
+def test_a_marked_line_under_the_same_heading_giving_another_figure_in_the_answers_unit_revises_it() -> None:
+    rng, water = ("Range (towing)",), ("Water",)
+    rows = [
+        ("Range (towing)", rng, "", True, ""),
+        ("tank: 138 L, 690km on paper", rng, "", False, ""),
+        ("safe range: about 520km, never under a quarter", rng, "", False, ""),
+        ("Fill at every servo once past the last town, whatever the gauge says", rng, "", False, ""),
+        ("Sold the old roof rack at the market on Saturday", rng, "", False, ""),
+        ("EDIT 10/05: headwinds, plan on 22 L/100, so 470km to be safe", rng, "", False, ""),
+        ("Water", water, "", True, ""),
+        ("EDIT 12/05: water use closer to 32 L a day", water, "", False, ""),
+    ]
+    out = _composed_from("trip.txt", rows, "safe towing range before refuelling", 3)
+    assert out.revised is not None and out.revised.line_start == 6, out.text
+    assert "470km" in out.text and "520km" in out.text, out.text
+    # a figure in another unit revises nothing the answer gives
+    rows[5] = ("EDIT 10/05: headwinds, plan on 22 L/100, carry 40 L more to be safe", rng, "", False, "")
+    assert _composed_from("trip.txt", rows, "safe towing range before refuelling", 3).revised is None
+    # under another heading it is about another thing
+    assert _composed_from("trip.txt", rows, "how much water a day", 8).revised is None

@@ -358,3 +358,101 @@ def test_an_outliner_export_reads_without_its_machinery() -> None:
     ]
     assert rows[0].section[-1] == "Budget" and not any("table" in t or t == "Thing" for t in texts)
     assert "why 8 ms: the Deck throttles" in texts
+
+
+PANDOC = """% Exam prep
+% me
+
+## Licensing {#licensing}
+
+Pre-licensing hours
+:   75 hours total
+:   course cert valid for **2 years**
+
+Time limit
+: 240 minutes
+
++-----------+-------------+-------------------+
+| Portion   | Questions   | Passing score     |
++===========+=============+===================+
+| National  | 80          | 56 correct        |
++-----------+-------------+-------------------+
+| State     | 40          | 30 correct        |
+|           |             | (75%)             |
++-----------+-------------+-------------------+
+
+After the table.
+"""
+
+
+def test_a_definition_list_term_is_the_parent_of_each_of_its_definitions_on_their_own_lines():
+    ps = parse_text(PANDOC, "p.md")
+    term, first, second = at(ps, 6), at(ps, 7), at(ps, 8)
+    assert term.text == "Pre-licensing hours" and term.section == ("Exam prep", "Licensing")
+    assert first.text == "75 hours total" and second.text == "course cert valid for 2 years"
+    assert first.section == second.section == ("Exam prep", "Licensing", "Pre-licensing hours")
+    assert at(ps, 11).text == "240 minutes" and at(ps, 11).section[-1] == "Time limit"
+
+
+def test_a_grid_table_reads_a_row_per_body_row_labelled_by_its_header_where_the_table_stood():
+    ps = parse_text(PANDOC, "p.md")
+    national, state = at(ps, 16), at(ps, 18)
+    assert national.kind is state.kind is BlockKind.TABLE_ROW
+    assert national.text == "National — Questions: 80; Passing score: 56 correct"
+    # a cell over two lines is one cell; the row spans both lines
+    assert state.text == "State — Questions: 40; Passing score: 30 correct (75%)" and state.line_end == 19
+    assert not [p for p in ps if "+---" in p.text or "+===" in p.text]
+    assert national.section == ("Exam prep", "Licensing") and at(ps, 22).text == "After the table."
+
+
+def test_a_pandoc_title_block_titles_the_document_and_its_other_lines_lose_their_mark():
+    ps = parse_text(PANDOC, "p.md")
+    assert at(ps, 1).kind is BlockKind.HEADING and at(ps, 1).text == "Exam prep" and at(ps, 2).text == "me"
+    assert at(parse_text("%%timeit f()\n", "n.md"), 1).text == "%%timeit f()", "a cell magic is no title block"
+
+
+def test_heading_attributes_are_not_part_of_the_heading():
+    assert at(parse_text(PANDOC, "p.md"), 4).text == "Licensing"
+    assert at(parse_text("# Intro {: .lead }\n\ntext\n", "i.md"), 1).text == "Intro"
+    assert at(parse_text("# Sets {x}\n", "s.md"), 1).text == "Sets {x}", "braces that are no attributes stay"
+
+
+@pytest.mark.parametrize("name", ["week3.qmd", "analysis.Rmd", "page.mdx", "notes.mkd"])
+def test_markdown_dialects_named_by_their_own_suffix_are_read_as_markdown(tmp_path, name):
+    (tmp_path / name).write_text(TABLE, encoding="utf-8")
+    ps = parse_file(tmp_path / name, tmp_path)
+    assert [p.kind for p in ps if p.line_start == 5] == [BlockKind.TABLE_ROW]
+
+
+@pytest.mark.parametrize("name", ["lecture.typ", "notes.tex", "page.wiki", "todo.taskpaper", "a.text"])
+def test_plain_text_notes_under_other_suffixes_are_notes_files(tmp_path, name):
+    from ingest.pipeline import note_files
+
+    (tmp_path / name).write_text("Storage\n- max 5 GB per user\n", encoding="utf-8")
+    (tmp_path / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert [p.name for p in note_files(tmp_path)] == [name]
+    assert any("5 GB" in p.text for p in parse_file(tmp_path / name, tmp_path))
+
+
+SIMPLE = """## Fees
+
+  Item                     Fee       Paid to
+  ------------------------ --------- -------------
+  Exam fee (per attempt)   $63       testing vendor
+  Licence application      **$140**  REC
+
+Some text after.
+
+A setext heading
+----------------
+"""
+
+
+def test_a_pandoc_simple_table_reads_a_row_per_line_cut_at_its_columns_and_labelled_by_its_header():
+    ps = parse_text(SIMPLE, "exam fees.md")
+    exam, licence = at(ps, 5), at(ps, 6)
+    assert exam.kind is licence.kind is BlockKind.TABLE_ROW and exam.section[-1] == "Fees"
+    assert exam.text == "Exam fee (per attempt) — Fee: $63; Paid to: testing vendor"
+    assert licence.text == "Licence application — Fee: $140; Paid to: REC"
+    assert not [p for p in ps if p.line_start in (3, 4)], "the header labels the rows; the rule says nothing"
+    assert at(ps, 8).text == "Some text after." and at(ps, 10).kind is BlockKind.HEADING

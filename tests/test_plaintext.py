@@ -747,3 +747,29 @@ def test_a_field_or_a_sentence_over_a_numbered_list_does_not_lead_it() -> None:
     ps = parse_text(text, "minutes.txt")
     assert at(ps, 4).kind is BlockKind.STEP and at(ps, 4).lead == ""
     assert at(ps, 8).lead == ""
+
+
+KEEP = """Van packing
+
+SPARES
+☑ spare fuel filter $68
+☐ fan belt $54
+✓ tyre plug kit
+
+rest of the notes
+"""
+
+
+def test_a_checklist_exported_with_boxes_and_ticks_reads_as_a_list_of_bullets_without_the_box() -> None:
+    def read(text: str) -> list[tuple[int, str, str, tuple[str, ...]]]:
+        return [(p.line_start, p.kind.value, p.text, p.section) for p in parse_text(text, "keep.txt")]
+
+    dashed = KEEP.replace("☑ ", "- ").replace("☐ ", "- ").replace("✓ ", "- ")
+    assert read(KEEP) == read(dashed)
+    assert [at(parse_text(KEEP, "keep.txt"), n).text for n in (4, 5, 6)] == [
+        "spare fuel filter $68",
+        "fan belt $54",
+        "tyre plug kit",
+    ]
+    laid_out = "BOX LIST\n========\n\n" + KEEP  # the layout reader: items under the title
+    assert [p.kind for p in parse_text(laid_out, "keep.txt") if "$" in p.text] == [BlockKind.ITEM] * 2

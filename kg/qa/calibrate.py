@@ -73,7 +73,13 @@ FEATURES = (
     "unknown_jargon",  # other words of the question the notes never use
     "all_unknown",  # everything asked beyond the service is absent from the notes
     "names_service",  # the question names a service of the notes
-    "family_missing",  # the question asks in a unit family (time, size, money) the passage states nothing in
+    # the question asks in a unit family the passage states nothing in: one signal for each of the families
+    # questions ask in most (how far a missing price tells an unanswerable question is not how far a missing
+    # size does: "how big" is asked of counts and lengths as much as of bytes), one for the others
+    "family_missing_money",
+    "family_missing_time",
+    "family_missing_size",
+    "family_missing_other",
     "side_missing",  # a comparison whose sides are not both in the top passages
     "asked_missing",  # the noun naming what is asked for ("which curve", "... default port") is not in the answer
     "count_missing",  # "how many" (no unit) is asked and the answer states no count (a bare number, of things)
@@ -224,7 +230,7 @@ def signals(
             bool(unknown) and not [t for t in query.terms if t not in query.service_terms and t not in unknown]
         ),
         names_service=float(bool(query.services)),
-        family_missing=float(bool(query.unit_family) and not _states(index, query.unit_family or "", answered)),
+        **_family_missing(index, query, answered),
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
         asked_missing=float(
             bool(query.asked)
@@ -311,6 +317,17 @@ def _words_of(passages: Sequence[Any]) -> set[str]:
     for p in passages:
         seen |= set(terms(" ".join(_spoken(p))))
     return seen
+
+
+OWN_FAMILY_SIGNALS = ("money", "time", "size")  # the unit families with a missing-figure signal of their own
+
+
+def _family_missing(index: Index, query: Query, answered: Sequence[Passage]) -> dict[str, float]:
+    """The family-missing signal of the unit family the question asks in, when the answer states nothing in it."""
+    family = query.unit_family
+    if not family or _states(index, family, answered):
+        return {}
+    return {f"family_missing_{family if family in OWN_FAMILY_SIGNALS else 'other'}": 1.0}
 
 
 def _states(index: Index, family: str, answered: Sequence[Passage]) -> bool:

@@ -23,7 +23,7 @@ from kg.qa.retrieve import (
     weight_in,
 )
 from kg.text import content_terms, item_label, terms, words
-from kg.units import DATE, UNCONVERTED, UNITS, family_of, without_dates
+from kg.units import DATE, UNCONVERTED, UNITS, family_of, parse_quantity, without_dates
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
 
 MAX_ANSWER = 300
@@ -602,6 +602,7 @@ class _Revising(NamedTuple):
     figures: frozenset[str]
     names: frozenset[str]
     slots: frozenset[tuple[frozenset[str], str]]  # (label, figure) it sets
+    measures: frozenset[tuple[str, float]]  # (unit, value) of the quantities it states in a unit ("470km")
 
 
 def _revising(index: Index) -> list[_Revising]:
@@ -616,6 +617,7 @@ def _revising(index: Index) -> list[_Revising]:
                 frozenset(_figures(p.text)),
                 frozenset(_named_terms(p.text)),
                 frozenset(_slots(p.text)),
+                _measures(p),
             )
             for i, p in enumerate(index.passages)
             if not p.is_heading and REVISES.search(p.text)
@@ -648,6 +650,12 @@ def _slots(text: str) -> set[tuple[frozenset[str], str]]:
     return found
 
 
+def _measures(p: Passage) -> frozenset[tuple[str, float]]:
+    """The quantities a line states in a unit, as (unit, value): a bare number or a count says no measure."""
+    read = parse_quantity(without_dates(p.text), p.decimal_comma)
+    return frozenset((q.unit, q.value) for q in read if q.unit and q.family not in ("none", "count"))
+
+
 def _named_terms(text: str) -> set[str]:
     """What a line names: its content terms without figures and revision words."""
     return {t for t in content_terms(REVISES.sub(" ", text)) if not any(ch.isdigit() for ch in t)}
@@ -674,6 +682,8 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
     rarest = max(named, key=lambda t: (index.lexicon.idf(t), t), default="")
     slots = set().union(*(_slots(p.text) for p in read))
     labels = {label for label, _ in slots}
+    measures = frozenset().union(*(_measures(p) for p in read))
+    units = {u for u, _ in measures}
     for r in later:
         q = index.passages[r.position]
         if q.file != last.file:
@@ -684,6 +694,8 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
             return q  # it sets again, to another figure, what they set
         if r.marked and q.section == last.section and r.figures - figures and any(label <= r.names for label in labels):
             return q  # under the same heading, it names what they set and gives another figure ("hydration up to 78%")
+        if r.marked and q.section == last.section and any(m[0] in units and m not in measures for m in r.measures):
+            return q  # under the same heading, another figure in a unit they give ("~520km" then "EDIT: ... 470km")
         if r.marked and (r.position == start or (rarest in r.names and {f for f in r.figures & figures if len(f) > 1})):
             return q
     return None
