@@ -42,8 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument(
         "notes_dir",
         nargs="?",
-        help="folder of .txt/.md/.org/.adoc/.rst/.html/.cook/.srt/.vtt notes and kin (.qmd, .tex, .typ ...; "
-        "default: KGQA_NOTES_DIR)",
+        help="folder of .txt/.md/.org/.adoc/.rst/.html/.cook/.srt/.vtt notes and kin "
+        "(.qmd, .mdx, .tex, .typ, .csv ...; default: KGQA_NOTES_DIR)",
     )
     ing.add_argument("--out", dest="index_dir", help="index folder to write (default: KGQA_INDEX_DIR)")
     ing.add_argument("--force", action="store_true", help="rebuild even when the notes are unchanged")

@@ -442,7 +442,8 @@ def _file_subject(blocks: list[Block], rel: str, evidence: Evidence) -> str | No
 
 def parse_markdown(text: str, rel: str) -> list[Passage]:
     """Passages of one Markdown file's text; ``rel`` is its path relative to the notes folder."""
-    source, grids = grid_tables(title_block(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    source, grids = grid_tables(colon_fences(title_block(lines)))
     source, simple = simple_tables(source)
     blocks = _Reader(source).run(_md().parse("\n".join(source)))
     if grids or simple:  # each table's rows where the table stood, under the heading above it
@@ -461,6 +462,66 @@ def title_block(source: list[str]) -> list[str]:
         if not source[i].startswith("%"):
             break
         out[i] = source[i][1:].strip()
+    return out
+
+
+# a container fenced by colons, as Docusaurus, VitePress, Pandoc and Quarto write admonitions and divs:
+# ":::tip Title", "::: warning", ":::note[Title]", "::: {.callout-note title=\"Tip\"}", closed by a bare ":::"
+FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*):{3,}\s*(?P<rest>\S.*)$")
+FENCE_CLOSE = re.compile(r"^[ \t]*:{3,}\s*$")
+CODE_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+_FENCE_NAME = re.compile(r"^(?P<name>[A-Za-z][\w-]*)?\s*(?:\[(?P<bracket>[^\]]*)\])?\s*(?P<title>.*)$")
+_DIV_TITLE = re.compile(r"""\btitle\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')""")
+_DIV_CLASS = re.compile(r"(?:^|\s)\.(?:callout-)?(?P<name>[A-Za-z][\w-]*)")
+
+
+def _fence_callout(rest: str) -> str:
+    """The callout line a container's opening fence reads as: ``[!tip] Title``."""
+    if rest.startswith("{"):  # Pandoc attributes: the first class names it, a title attribute titles it
+        attrs, _, after = rest[1:].partition("}")
+        cls, title = _DIV_CLASS.search(attrs), _DIV_TITLE.search(attrs)
+        name = cls.group("name") if cls else ""
+        said = (title.group("dq") or title.group("sq") or "") if title else ""
+        text = f"{said} {after.strip()}".strip()
+    else:
+        m = _FENCE_NAME.match(rest)  # matches any text: every part is optional
+        name = (m.group("name") or "") if m else ""
+        text = ((m.group("bracket") or m.group("title") or "") if m else rest).strip()
+    return f"[!{name or 'note'}] {text}".rstrip()
+
+
+def colon_fences(source: list[str]) -> list[str]:
+    """Containers fenced by colons (admonitions, callouts, divs), which CommonMark reads as text: each read as a
+    callout quote, its title heading its lines, the fence lines blank. A fence with no closing fence, or in a
+    code block, stays as written."""
+    pairs: list[tuple[int, int]] = []
+    stack: list[int] = []
+    code = ""
+    for i, line in enumerate(source):
+        fence = CODE_FENCE.match(line)
+        if fence:
+            code = "" if code and fence.group(1) == code else code or fence.group(1)
+            continue
+        if code:
+            continue
+        if FENCE_CLOSE.match(line):
+            if stack:
+                pairs.append((stack.pop(), i))
+        elif FENCE_OPEN.match(line):
+            stack.append(i)
+    if not pairs:
+        return source
+    out = list(source)
+    for start, end in sorted(pairs, reverse=True):  # inner containers first: their lines are quoted again
+        m = FENCE_OPEN.match(out[start])
+        if m is None:
+            continue
+        indent = m.group("indent")
+        out[start] = f"{indent}> {_fence_callout(m.group('rest').strip())}"
+        for k in range(start + 1, end):
+            line = out[k]
+            out[k] = f"{indent}> {line[len(indent) :]}" if line.startswith(indent) else f"> {line}"
+        out[end] = ""
     return out
 
 

@@ -77,7 +77,10 @@ ASCIIDOC_TABLE = re.compile(r"^\|={3,}$")  # "|===" opens and closes an AsciiDoc
 ASCIIDOC_SUFFIXES = (".adoc", ".asciidoc")  # read by this reader whatever their layout
 # notes kept as plain text under other names, read as a .txt file is: LaTeX and Typst source, wiki and Textile
 # markup, TiddlyWiki tiddlers, TaskPaper lists
-PLAIN_SUFFIXES = (".txt", ".text", ".tex", ".typ", ".wiki", ".mediawiki", ".textile", ".tid", ".taskpaper")
+PLAIN_SUFFIXES = (
+    *(".txt", ".text", ".tex", ".typ", ".wiki", ".mediawiki", ".textile", ".tid", ".taskpaper"),
+    *(".csv", ".tsv", ".tab"),  # a spreadsheet saved as text: its rows read as the table rows of a .txt
+)
 # a fixed-width table: cells apart by two spaces or more (or a tab), in columns that start where the header's do
 CELL = re.compile(r"\S+(?: \S+)*")
 TABLE_RULE = re.compile(r"^[\s\-=+|:]+$")  # "-----  ------", "+----+----+", "|---|---|"
@@ -598,10 +601,15 @@ class _Reader:
             if replaces:
                 self.blocks.pop()
             self.emit(block)
-            if text.endswith(":") or (self.numbers_from_one(i) and ": " not in text and _titles_remark(text)):
+            if (
+                text.endswith(":")
+                or (self.numbers_from_one(i) and ": " not in text and _titles_remark(text))
+                or (self.bullets_after(i, indent) and _titles(text))
+            ):
                 # "types:" over its items, or a line that reads as a title right over a list numbered from 1
                 # ("@finn - thread saved 2023-11-14" over "1/ ...", "2/ ..."; not "Attendees: Dan, Marta"
-                # over the agenda, nor a sentence): the list's lead
+                # over the agenda, nor a sentence), or a few words on a line of their own right over bullets
+                # ("what to bring (permit day)" over "* birth certificate"): the list's lead
                 self.open_intro(text, indent)
             elif self.indented_under(i, indent):
                 self.items.append(_Open(indent, (), item_label(text)))  # the lines indented under it are its points
@@ -616,6 +624,13 @@ class _Reader:
         """Whether the line after line ``i`` opens a numbered list: it is numbered 1 ("1.", "1)", "1/")."""
         found = NUMBERED.match(self.lines[i + 1].strip()) if i + 1 < len(self.lines) else None
         return bool(found and (found.group("num") or "").rstrip(".)/") == "1")
+
+    def bullets_after(self, i: int, indent: int) -> bool:
+        """Whether line ``i`` stands on its own (a blank line or nothing above it) right over a bulleted line
+        at its indentation or deeper."""
+        after = self.lines[i + 1] if i + 1 < len(self.lines) else ""
+        alone = i == 0 or not self.lines[i - 1].strip()
+        return alone and bool(BULLET.match(after.strip())) and _indent(after) >= indent
 
     def indented_under(self, i: int, indent: int) -> bool:
         """Whether the line after line ``i`` is indented deeper than ``indent`` and carries no mark: a point of an

@@ -256,6 +256,8 @@ _IRREGULAR = {
     "queries": "query",
     "batches": "batch",
     "deliveries": "delivery",
+    "req": "request",  # "100 req/s"
+    "reqs": "request",
     "statuses": "status",
     "aliases": "alias",
     "az's": "az",

@@ -31,7 +31,8 @@ FINITE_VERB = re.compile(
 # Function words that do not count when a phrase's initials spell an acronym ("Simple Queue Service" → SQS).
 STOP_INITIAL = _words("and of the for to in on a an")
 
-# Function words left out of search terms: they say nothing about what a question or a line is about.
+# Function words left out of search terms: they say nothing about what a question or a line is about (with
+# the ones typed on a phone: "ur", "pls", "abt", "idk").
 STOPWORDS = _words(
     """a about above after again against all also am an and any are aren't as at be because been before being
     below between both but by can can't cannot could did do does doing don't down during each either else
@@ -40,7 +41,8 @@ STOPWORDS = _words(
     now of off on once one or other our ours out over own per please same shall she should so some
     such than that that's the their theirs them then there these they this those through to too under until
     up upon us very via was we were what what's when where which while who whom whose why will with
-    within without would you your yours whats hows i'm i've ive im should've ex e.g eg i.e ie"""
+    within without would you your yours whats hows i'm i've ive im should've ex e.g eg i.e ie
+    ur pls plz thx cuz coz abt lol tbh ngl idk"""
 )
 
 # Words that make a number approximate ("about 100 ms", "roughly 5 GB"): the extractor marks the fact
@@ -111,7 +113,7 @@ MEASURE_WORDS = {
     "time": "timeout timeouts long duration period retention lag latency wait delay frequency often "
     "quickly fast soon expire expiry expiration interval",
     "size": "size big large largest biggest memory storage space disk",
-    "money": "cost costs price charge pay",
+    "money": "cost costs price charge pay fee fees fare fares fine fines toll tolls tuition",
     "temperature": "temperature temp temps hot",
     "mass": "weigh weighs weight heavy",
     "length": "distance altitude height tall",

@@ -930,3 +930,18 @@ def test_a_marked_line_under_the_same_heading_giving_another_figure_in_the_answe
     assert _composed_from("trip.txt", rows, "safe towing range before refuelling", 3).revised is None
     # under another heading it is about another thing
     assert _composed_from("trip.txt", rows, "how much water a day", 8).revised is None
+
+
+def test_a_line_opening_with_changed_and_a_date_is_a_marked_revision_while_a_changed_in_a_sentence_is_not() -> None:
+    hooks = ("Delivery rules",)
+    rows = [
+        ("Delivery rules", hooks, "", True, ""),
+        ("The endpoint has to answer with a 2xx status within 10 seconds.", hooks, "", False, ""),
+        ("We don't follow redirects; a 301 is a failure.", hooks, "", False, ""),
+        ("Changed 2025-05-12: the delivery timeout is now 15 seconds (was 10 s).", hooks, "", False, ""),
+    ]
+    out = _composed_from("webhooks.mdx", rows, "how long does the endpoint have to answer", 2)
+    assert out.revised is not None and out.revised.line_start == 4, out.text
+    assert "15 seconds" in out.text, out.text
+    rows[3] = ("We changed the dashboard colours to 15 shades of blue.", hooks, "", False, "")
+    assert _composed_from("webhooks.mdx", rows, "how long does the endpoint have to answer", 2).revised is None

@@ -73,8 +73,8 @@ def test_dev_set_quality_floor(engine: Engine) -> None:
 
 # Per corpus: answer accuracy and citation@1 measured with the fitted scoring, less two answerable
 # questions, so a regression on any style of notes fails the build (data/eval/corpora.json; the test
-# split is never fitted on). Pooled over the test split (70 corpora, 3,121 questions): abstention recall 0.473,
-# false abstention 0.141, ECE 0.039 when set (fitted on ninety-one train corpora); the bounds below sit a few
+# split is never fitted on). Pooled over the test split (72 corpora, 3,211 questions): abstention recall 0.479,
+# false abstention 0.141, ECE 0.036 when set (fitted on ninety-three train corpora); the bounds below sit a few
 # questions under (abstention recall) and over (false abstention) that.
 CORPUS_FLOORS = {
     "sample": (0.89, 0.91),
@@ -238,6 +238,10 @@ CORPUS_FLOORS = {
     "deflist": (0.72, 0.69),
     "typst": (0.55, 0.63),
     "mkdocs": (0.52, 0.50),
+    "docusaurus": (0.52, 0.52),
+    "dmvtext": (0.61, 0.55),
+    "gitbook": (0.50, 0.50),
+    "sheets": (0.27, 0.30),
 }
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.46), "false_abstention": ("<=", 0.15), "ece": ("<=", 0.08)}
 

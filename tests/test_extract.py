@@ -226,6 +226,15 @@ def test_a_question_asks_a_measure_by_its_word_or_unit() -> None:
     # a unit's letters that are another word in a question: a key-value store, a load balancer, machine learning
     assert question_unit("max number of keys in the consul kv store") == (None, None)
     assert question_unit("which lb for grpc") == (None, None)
+    # a fee, a fare or a fine is paid in money; "fine" as in all right asks for nothing
+    assert question_unit("fine for parking too close to a hydrant") == (None, "money")
+    assert question_unit("late fees on rent") == (None, "money")
+    assert question_unit("is it fine to park here") == (None, None)
+
+
+def test_requests_per_second_shortened_are_a_rate_of_requests() -> None:
+    short, long = parse_quantity("live: 100 req/s, burst 200")[0], parse_quantity("100 requests per second")[0]
+    assert (short.family, short.base_unit) == (long.family, long.base_unit) == ("rate", "request/second")
 
 
 def test_a_unit_in_brackets_after_the_number_is_its_unit() -> None:

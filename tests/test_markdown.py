@@ -424,7 +424,9 @@ def test_markdown_dialects_named_by_their_own_suffix_are_read_as_markdown(tmp_pa
     assert [p.kind for p in ps if p.line_start == 5] == [BlockKind.TABLE_ROW]
 
 
-@pytest.mark.parametrize("name", ["lecture.typ", "notes.tex", "page.wiki", "todo.taskpaper", "a.text"])
+@pytest.mark.parametrize(
+    "name", ["lecture.typ", "notes.tex", "page.wiki", "todo.taskpaper", "a.text", "flats.csv", "repairs.tsv"]
+)
 def test_plain_text_notes_under_other_suffixes_are_notes_files(tmp_path, name):
     from ingest.pipeline import note_files
 
@@ -456,3 +458,42 @@ def test_a_pandoc_simple_table_reads_a_row_per_line_cut_at_its_columns_and_label
     assert licence.text == "Licence application — Fee: $140; Paid to: REC"
     assert not [p for p in ps if p.line_start in (3, 4)], "the header labels the rows; the rule says nothing"
     assert at(ps, 8).text == "Some text after." and at(ps, 10).kind is BlockKind.HEADING
+
+
+FENCED = """# Webhooks
+
+:::tip Ack fast
+Return 200 straight away,
+then process async.
+:::
+
+::: {.callout-warning title="Old figure"}
+The timeout was 10 s.
+:::
+
+::::note[Outer]
+outer text
+:::danger
+inner text
+:::
+::::
+
+```text
+:::not a fence
+```
+
+:::info never closed
+"""
+
+
+def test_colon_fenced_admonitions_and_divs_read_as_callouts_titled_and_without_their_fences():
+    ps = parse_text(FENCED, "w.mdx")
+    assert at(ps, 3).kind is BlockKind.QUOTE and at(ps, 3).text == "Ack fast"
+    body = at(ps, 4)
+    assert body.kind is BlockKind.QUOTE and body.lead == "Ack fast"
+    assert "Return 200 straight away" in body.text and ":::" not in body.text
+    assert at(ps, 8).text == "Old figure" and at(ps, 9).text == "The timeout was 10 s."
+    assert at(ps, 12).text == "Outer" and at(ps, 13).text == "outer text" and at(ps, 15).text == "inner text"
+    assert not [p for p in ps if p.text.strip(":") == "" or p.text.startswith(":::danger")]
+    assert at(ps, 19).text == ":::not a fence", "a fence in a code block is code"
+    assert ":::info" in at(ps, 23).text, "a fence never closed stays as written"

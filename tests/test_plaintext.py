@@ -773,3 +773,17 @@ def test_a_checklist_exported_with_boxes_and_ticks_reads_as_a_list_of_bullets_wi
     ]
     laid_out = "BOX LIST\n========\n\n" + KEEP  # the layout reader: items under the title
     assert [p.kind for p in parse_text(laid_out, "keep.txt") if "$" in p.text] == [BlockKind.ITEM] * 2
+
+
+def test_a_few_words_on_a_line_of_their_own_over_bullets_lead_them_and_a_sentence_does_not() -> None:
+    text = (
+        "PERMIT FEES\n- application fee $45\n\n"
+        "what to bring (permit day)\n* birth certificate\n* 2 proofs of address\n\n"
+        "We got there late and the line was long.\n- took 2 hours\n\n"
+        "last line\nstill the same paragraph\n- an item\n"
+    )
+    ps = parse_text(text, "phone.txt")
+    assert [at(ps, n).lead for n in (5, 6)] == ["what to bring (permit day)"] * 2
+    assert at(ps, 5).kind is BlockKind.ITEM and at(ps, 5).text == "birth certificate"
+    assert at(ps, 9).lead == "", "a sentence over bullets is no lead"
+    assert at(ps, 13).lead == "", "the last line of a paragraph is no line of its own"

@@ -570,12 +570,14 @@ _REVISION_WORDS = (
 )
 # ... or a figure set right against the one it replaces: "sorry, £55 not £56", "it's 45 not 40"
 _INSTEAD = r"\d[\d,.]*\s*[^\W\d_]{0,4}%?,?\s+not\s+[~≈$€£]?\d"
-REVISES = re.compile(rf"\b{_REVISION_WORDS}\b|~~|{_INSTEAD}", re.I)
+# ... or a line that opens by saying what changed ("Changed 2025-06-02: live rate raised to 150 req/s")
+_CHANGED = r"(?:changed|amended)"
+REVISES = re.compile(rf"\b{_REVISION_WORDS}\b|~~|{_INSTEAD}|^\W*{_CHANGED}\b", re.I)
 # ... saying so first, after its marks, a date or a label, as a marker ("# UPDATE 2024-09: now 64 GB", "NOTES:
 # correction - ...", "EDIT (Feb 13): ...", "EDIT November 3rd, 2025: ...", "actually no: ..."), not as a word of
 # the line ("To update a template")
 _MARKED_REVISION = re.compile(
-    rf"^\W*(?:[\d/.-]+\s+|[a-z]+:\s*)?{_REVISION_WORDS}"
+    rf"^\W*(?:[\d/.-]+\s+|[a-z]+:\s*)?(?:{_REVISION_WORDS}|{_CHANGED})"
     rf"(?:\s+(?:{DATE.pattern})|\s+[\w/.-]+|\s*\([^)]{{0,20}}\)){{0,2}}\s*(?::|\s[-–—]\s)",
     re.I,
 )

@@ -238,6 +238,8 @@ def compared_sides(q: str) -> tuple[str, ...]:
     return (" ".join(a[-2:]), " ".join(b[:2])) if a and b else ()
 
 
+# "is it fine to park here": all right, not a fine to pay
+_FINE_AS_WELL = frozenset("is it its s be are am im was were feel feels felt look looks seem seems all that".split())
 # "how long can a table name be (in postgres)": how long a thing may be, not how long something lasts
 _LENGTH_ASKED = re.compile(
     r"\bhow long (?:can|could|may|must|should|will|is|are)\b[^?]*?\bbe(?:\s+(?:in|on|for|of|with)\b[^?]*)?\s*\??$"
@@ -274,6 +276,8 @@ def question_unit(q: str) -> tuple[str | None, str | None]:
     for i, tok in enumerate(toks):
         if tok not in _MEASURE or (tok == "long" and _LENGTH_ASKED.search(folded)):
             continue  # "how long can a table name be": a length, in characters or bytes as much as in time
+        if tok == "fine" and i and toks[i - 1] in _FINE_AS_WELL:
+            continue
         if tok in MEASURE_ADJECTIVES:
             if i and toks[i - 1] == "how":
                 return None, _MEASURE[tok]
