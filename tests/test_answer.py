@@ -334,6 +334,41 @@ def test_the_confidence_reads_what_kind_of_answer_the_question_asked_for(engine:
             assert ans.kind is not kind  # the answer's kind is its second step's
 
 
+INFRA = """# Infra
+
+## Services
+
+| service | what we run | size / notes |
+| --- | --- | --- |
+| api | the web image, 4 tasks | 1 vCPU / 2 GB each |
+| hooks-worker | same image, CMD=worker:hooks | 3 tasks (see webhooks) |
+| batch-worker | exports, PDFs, payouts | 2 tasks, 2 vCPU / 4 GB |
+
+## Deploys
+
+Deploys go out Tuesday and Thursday mornings.
+"""
+
+
+def test_a_figure_of_the_asked_family_only_on_a_line_the_answer_added_is_a_signal_of_its_own(tmp_path) -> None:
+    from ingest.pipeline import build_index
+    from kg.settings import Settings
+
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "infra.md").write_text(INFRA, encoding="utf-8")
+    settings = Settings(notes_dir=str(tmp_path / "notes"), index_dir=str(tmp_path / "index"))
+    build_index(settings, progress=False)
+    engine = Engine.load(settings)
+    for question, beside in (
+        ("how much memory does each hooks-worker task get", 1.0),  # its row says none; the next row's 4 GB
+        ("how much memory does each api task get", 0.0),  # its own row says 2 GB
+        ("how many tasks does hooks-worker run", 0.0),  # no unit family asked
+    ):
+        read: dict[str, float] = {}
+        engine.answer(question, threshold=0.0, signals_out=read)
+        assert read["family_beside"] == beside, question
+
+
 def test_a_missing_figure_is_read_by_the_unit_family_the_question_asks_in(engine: Engine) -> None:
     family = [f for f in FEATURES if f.startswith("family_missing_")]
     for question, missing in (

@@ -80,6 +80,9 @@ FEATURES = (
     "family_missing_time",
     "family_missing_size",
     "family_missing_other",
+    # ... or states it only on a line the answer added, not on its own line: "memory of each hooks-worker task"
+    # answered by the hooks-worker row and the next row's "4 GB"
+    "family_beside",
     "side_missing",  # a comparison whose sides are not both in the top passages
     "asked_missing",  # the noun naming what is asked for ("which curve", "... default port") is not in the answer
     "count_missing",  # "how many" (no unit) is asked and the answer states no count (a bare number, of things)
@@ -231,6 +234,11 @@ def signals(
         ),
         names_service=float(bool(query.services)),
         **_family_missing(index, query, answered),
+        family_beside=float(
+            bool(query.unit_family)
+            and not _states(index, query.unit_family or "", (top.passage,))
+            and _states(index, query.unit_family or "", extra)
+        ),
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
         asked_missing=float(
             bool(query.asked)
