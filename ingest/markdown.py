@@ -26,7 +26,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from ingest.cards import CardReader, is_card
 from ingest.document import Block, clean, row_text
 from ingest.htmlblock import html_blocks
-from ingest.outline import ACRONYM_TITLE, is_continuation_start, looks_like_heading, service_key
+from ingest.outline import ACRONYM_TITLE, is_continuation_start, looks_like_heading, names_items, service_key
 from ingest.subjects import Evidence, SubjectStack, name_from_file
 from kg.model import BlockKind, Passage, content_id
 from kg.vocab import DOCUMENT_WORDS, OPEN_ENDINGS, POSSESSIVES
@@ -242,7 +242,8 @@ class _Reader:
                 self.emit(Block(kind, text, start, end, parents=self.parents(beside), lead=lead))
                 if text.endswith(":") and lst is not None and k > 0:
                     lst.intro = text.rstrip(":").strip()
-                elif text.endswith(":") and lst is None:
+                elif lst is None and (text.endswith(":") or (b - a == 1 and not self.quote and names_items(text))):
+                    # "types:", or a few words on a line of their own ("curb colors"), over the list that follows
                     self.pending_intro = text.rstrip(":").strip()
                 else:
                     self.pending_intro = ""

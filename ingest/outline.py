@@ -46,6 +46,15 @@ def is_bullet(line: str) -> bool:
     return bool(BULLET_MARK.match(line))
 
 
+def names_items(label: str) -> bool:
+    """Whether a line reads as a title over the items after it: a few words, no sentence, no figure."""
+    return (
+        len(label.split()) <= 10
+        and not label.endswith((".", "!", "?", ";", ","))
+        and not any(ch.isdigit() for ch in label)
+    )
+
+
 def looks_like_heading(line: str, next_line: str, nested: bool = False) -> bool:
     """A short title-shaped line that is followed by content, judged from its own shape only. ``nested``: the
     next line is indented under this one, so it is this line's content even when it starts in lower case."""

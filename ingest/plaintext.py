@@ -43,7 +43,7 @@ from ingest.cards import CARD, DEFINITION, CardReader
 from ingest.document import Block, Markup, bar_cells, clean, row_text
 from ingest.markdown import blocks_to_passages, is_open_line
 from ingest.markup import dialect, rewrite
-from ingest.outline import CHECKBOXES, SENTENCE_BREAK, is_continuation_start, looks_like_heading
+from ingest.outline import CHECKBOXES, SENTENCE_BREAK, is_continuation_start, looks_like_heading, names_items
 from ingest.wrap import unhyphenate, wrapped_joins
 from kg.model import BlockKind, Passage
 from kg.text import item_label
@@ -202,15 +202,6 @@ def _separators(lines: list[str]) -> frozenset[str]:
         if text and UNDERLINE.match(rule) and not RULE.match(text) and not _boxed(over, text, rule):
             closing.setdefault(rule, []).append(not _titles_remark(text))
     return frozenset(rule for rule, prose in closing.items() if len(prose) >= 3 and 2 * sum(prose) > len(prose))
-
-
-def _titles(label: str) -> bool:
-    """Whether a numbered item reads as a title over the bullets after it: a few words, no sentence."""
-    return (
-        len(label.split()) <= TITLE_WORDS
-        and not label.endswith((".", "!", "?", ";", ","))
-        and not any(ch.isdigit() for ch in label)
-    )
 
 
 def _dashes(line: str) -> bool:
@@ -604,7 +595,7 @@ class _Reader:
             if (
                 text.endswith(":")
                 or (self.numbers_from_one(i) and ": " not in text and _titles_remark(text))
-                or (self.bullets_after(i, indent) and _titles(text))
+                or (self.bullets_after(i, indent) and names_items(text))
             ):
                 # "types:" over its items, or a line that reads as a title right over a list numbered from 1
                 # ("@finn - thread saved 2023-11-14" over "1/ ...", "2/ ..."; not "Attendees: Dan, Marta"
@@ -651,7 +642,7 @@ class _Reader:
         # same indentation: "3.1" sits under "3.", "3.1.2" under "3.1"; bullets under a numbered title
         # ("4. Retention & Compaction" then "● ..." lines, as a word processor exports its headings)
         if bullet:
-            return _titles(top.text)
+            return names_items(top.text)
         return bool(number) and len(number) > len(top.number) and number[: len(top.number)] == top.number
 
     def open_intro(self, text: str, indent: int) -> None:

@@ -497,3 +497,12 @@ def test_colon_fenced_admonitions_and_divs_read_as_callouts_titled_and_without_t
     assert not [p for p in ps if p.text.strip(":") == "" or p.text.startswith(":::danger")]
     assert at(ps, 19).text == ":::not a fence", "a fence in a code block is code"
     assert ":::info" in at(ps, 23).text, "a fence never closed stays as written"
+
+
+def test_a_few_words_on_a_line_of_their_own_lead_the_list_that_follows_and_a_sentence_does_not():
+    ps = parse_text(
+        "# Parking\n\ncurb colors\n- red = no stopping\n- white = drop off only\n\nWe parked badly.\n- it cost 20\n",
+        "p.md",
+    )
+    assert [at(ps, n).lead for n in (4, 5)] == ["curb colors"] * 2
+    assert at(ps, 8).lead == ""
