@@ -495,30 +495,28 @@ def colon_fences(source: list[str]) -> list[str]:
     """Containers fenced by colons (admonitions, callouts, divs), which CommonMark reads as text: each read as a
     callout quote, its title heading its lines, the fence lines blank. A fence with no closing fence, or in a
     code block, stays as written."""
-    pairs: list[tuple[int, int]] = []
-    stack: list[int] = []
+    pairs: list[tuple[int, re.Match[str], int]] = []  # (opening line, its fence, closing line)
+    stack: list[tuple[int, re.Match[str]]] = []
     code = ""
     for i, line in enumerate(source):
-        fence = CODE_FENCE.match(line)
-        if fence:
-            code = "" if code and fence.group(1) == code else code or fence.group(1)
+        mark = CODE_FENCE.match(line)
+        if mark:
+            code = "" if code and mark.group(1) == code else code or mark.group(1)
             continue
         if code:
             continue
         if FENCE_CLOSE.match(line):
             if stack:
-                pairs.append((stack.pop(), i))
-        elif FENCE_OPEN.match(line):
-            stack.append(i)
+                pairs.append((*stack.pop(), i))
+        elif opened := FENCE_OPEN.match(line):
+            stack.append((i, opened))
     if not pairs:
         return source
     out = list(source)
-    for start, end in sorted(pairs, reverse=True):  # inner containers first: their lines are quoted again
-        m = FENCE_OPEN.match(out[start])
-        if m is None:
-            continue
-        indent = m.group("indent")
-        out[start] = f"{indent}> {_fence_callout(m.group('rest').strip())}"
+    # inner containers first (they start later): their lines are quoted again by the container around them
+    for start, fence, end in sorted(pairs, key=lambda pair: pair[0], reverse=True):
+        indent = fence.group("indent")
+        out[start] = f"{indent}> {_fence_callout(fence.group('rest').strip())}"
         for k in range(start + 1, end):
             line = out[k]
             out[k] = f"{indent}> {line[len(indent) :]}" if line.startswith(indent) else f"> {line}"

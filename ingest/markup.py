@@ -37,11 +37,9 @@ from ingest.cooklang import is_cooklang, rewrite_cooklang
 from ingest.document import Markup
 from ingest.gitlog import is_git_log, rewrite_git_log
 from ingest.latex import is_latex, rewrite_latex
-from ingest.outline import SENTENCE_BREAK
+from ingest.outline import SENTENCE_BREAK, TITLE_WORDS
 from ingest.rst import is_rst, rewrite_rst
 from ingest.wrap import wrapped_joins
-
-TITLE_WORDS = 10  # as plaintext.TITLE_WORDS: the longest title
 
 # BBCode
 _BB_NAMES = r"b|i|u|s|list|quote|code|url|img|size|color|colour|font|center|left|right|sup|sub|spoiler|email|hr"

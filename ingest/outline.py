@@ -42,6 +42,9 @@ def strip_bullet(line: str) -> str:
     return BULLET_START.sub("", line).strip()
 
 
+TITLE_WORDS = 10  # the longest title: a line of more words is a sentence or a list of things
+
+
 def is_bullet(line: str) -> bool:
     return bool(BULLET_MARK.match(line))
 
@@ -49,7 +52,7 @@ def is_bullet(line: str) -> bool:
 def names_items(label: str) -> bool:
     """Whether a line reads as a title over the items after it: a few words, no sentence, no figure."""
     return (
-        len(label.split()) <= 10
+        len(label.split()) <= TITLE_WORDS
         and not label.endswith((".", "!", "?", ";", ","))
         and not any(ch.isdigit() for ch in label)
     )
@@ -60,7 +63,7 @@ def looks_like_heading(line: str, next_line: str, nested: bool = False) -> bool:
     next line is indented under this one, so it is this line's content even when it starts in lower case."""
     s = line.strip()
     words = s.split()
-    if not words or len(words) > 10 or len(s) > 80:
+    if not words or len(words) > TITLE_WORDS or len(s) > 80:
         return False
     if not (s[0].isupper() or s[0].isdigit()):
         return False

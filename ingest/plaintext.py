@@ -43,7 +43,14 @@ from ingest.cards import CARD, DEFINITION, CardReader
 from ingest.document import Block, Markup, bar_cells, clean, row_text
 from ingest.markdown import blocks_to_passages, is_open_line
 from ingest.markup import dialect, rewrite
-from ingest.outline import CHECKBOXES, SENTENCE_BREAK, is_continuation_start, looks_like_heading, names_items
+from ingest.outline import (
+    CHECKBOXES,
+    SENTENCE_BREAK,
+    TITLE_WORDS,
+    is_continuation_start,
+    looks_like_heading,
+    names_items,
+)
 from ingest.wrap import unhyphenate, wrapped_joins
 from kg.model import BlockKind, Passage
 from kg.text import item_label
@@ -59,7 +66,6 @@ NUMBERED = re.compile(
 )
 FRAMED = re.compile(r"^(?P<frame>={2,}|-{2,}|#{2,}|\*{2,}|~{2,})\s*(?P<title>[^=#*~\s].*?)\s*(?P=frame)$")
 LIST_ITEMS = (BlockKind.ITEM, BlockKind.STEP)
-TITLE_WORDS = 10  # the longest title, as in outline.looks_like_heading
 SHORT_TITLE_WORDS = 4  # the longest title over a paragraph with no mark (wrapped prose runs longer)
 UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
 RULE = re.compile(r"^([-=_~*#])\1{2,}$")  # a line of one mark repeated: "-----", "=====", "_____"

@@ -199,6 +199,7 @@ def signals(
     extra = [p for p in answer if p.id != top.passage.id]
     shown = {s for p in extra for s in shape_signals(index, query, p, index.facts_by_passage.get(p.id, []), [])}
     answered = (top.passage, *extra)
+    family = query.unit_family
     said = _words_of(answered)
     out.update(
         coverage_body=top.signal("coverage_body"),
@@ -235,9 +236,7 @@ def signals(
         names_service=float(bool(query.services)),
         **_family_missing(index, query, answered),
         family_beside=float(
-            bool(query.unit_family)
-            and not _states(index, query.unit_family or "", (top.passage,))
-            and _states(index, query.unit_family or "", extra)
+            family is not None and not _states(index, family, (top.passage,)) and _states(index, family, extra)
         ),
         side_missing=float(sum(1 for side in query.compared if not _mentioned(side, around))),
         asked_missing=float(
