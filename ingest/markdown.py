@@ -444,7 +444,7 @@ def _file_subject(blocks: list[Block], rel: str, evidence: Evidence) -> str | No
 def parse_markdown(text: str, rel: str) -> list[Passage]:
     """Passages of one Markdown file's text; ``rel`` is its path relative to the notes folder."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    source, grids = grid_tables(colon_fences(title_block(lines)))
+    source, grids = grid_tables(colon_fences(indented_containers(title_block(lines))))
     source, simple = simple_tables(source)
     blocks = _Reader(source).run(_md().parse("\n".join(source)))
     if grids or simple:  # each table's rows where the table stood, under the heading above it
@@ -522,6 +522,87 @@ def colon_fences(source: list[str]) -> list[str]:
             out[k] = f"{indent}> {line[len(indent) :]}" if line.startswith(indent) else f"> {line}"
         out[end] = ""
     return out
+
+
+# a block whose body is indented under it, as Python-Markdown and MkDocs Material write admonitions ('!!! note
+# "Title"'), collapsible ones ('??? tip', '???+ example') and content tabs ('=== "Linux"')
+INDENTED_OPEN = re.compile(
+    r"^(?P<indent>[ \t]*)(?:(?:!!!|\?\?\?\+?)[ \t]*(?P<type>[A-Za-z][\w-]*)(?:[ \t]+[\w-]+)*|===\+?)"
+    r"(?:[ \t]+\"(?P<title>[^\"]*)\")?[ \t]*$"
+)
+BODY_INDENT = 4  # the body's indent under its opening line
+# an icon as MkDocs Material writes one (":material-alert-octagon:", ":fontawesome-solid-user:",
+# ":octicons-check-16:", ":simple-github:"): nothing to read
+ICON = re.compile(r" ?:(?:material|fontawesome|octicons|simple)-[a-z0-9-]+:(?:\{[^}]*\})?")
+# an abbreviation's definition, as Python-Markdown, PHP Markdown Extra and MkDocs write them: "*[QOS]: Quality of
+# Service", most often a run of them at the end of a page
+ABBREVIATION = re.compile(r"^\*\[(?P<abbr>[^\]]+)\]:[ \t]*(?P<full>\S.*)$")
+
+
+def indented_containers(source: list[str]) -> list[str]:
+    """Admonitions and content tabs whose bodies are indented under their opening line, which CommonMark reads
+    as a paragraph running into an indented code block: each read as a callout quote, as ``colon_fences``
+    does, its title (a tab's label, else the admonition's type) heading its lines, the body brought to the
+    opening line's margin. An opening line with no indented body, or in a code block, stays as written. An
+    abbreviation's definition (``*[QOS]: Quality of Service``) is an item ``QOS: Quality of Service``; an icon
+    (``:material-alert:``) is no text."""
+    if any(":material-" in x or ":fontawesome-" in x or ":octicons-" in x or ":simple-" in x for x in source):
+        source = [ICON.sub("", x) for x in source]
+    if not any("!!!" in x or "???" in x or '=== "' in x or '===+ "' in x or x.startswith("*[") for x in source):
+        return source
+    out: list[str] = []
+    code = ""
+    i = 0
+    while i < len(source):
+        line = source[i]
+        mark = CODE_FENCE.match(line)
+        if mark:
+            code = "" if code and mark.group(1) == code else code or mark.group(1)
+        opened = None if code or mark else INDENTED_OPEN.match(line)
+        abbr = None if code or mark or opened else ABBREVIATION.match(line)
+        if abbr:  # an item of its own, "QOS: Quality of Service", not a run of them joined as one paragraph
+            out.append(f"- {abbr.group('abbr').strip()}: {abbr.group('full').strip()}")
+            i += 1
+            continue
+        end = _body_end(source, i, len(opened.group("indent").expandtabs(BODY_INDENT))) if opened else i + 1
+        if opened is None or end == i + 1:
+            out.append(line)
+            i += 1
+            continue
+        indent = opened.group("indent")
+        margin = len(indent.expandtabs(BODY_INDENT)) + BODY_INDENT
+        title = opened.group("title")
+        kind = opened.group("type") or "note"
+        said = title if title is not None else ("" if not opened.group("type") else kind.capitalize())
+        out.append(f"{indent}> [!{kind}] {said}".rstrip())
+        body = [_dedent(x, margin) for x in source[i + 1 : end]]
+        out += [f"{indent}> {x}".rstrip() for x in indented_containers(body)]
+        i = end
+    return out
+
+
+def _body_end(source: list[str], start: int, indent: int) -> int:
+    """The line after the body indented under line ``start`` (``start + 1`` when there is none): its lines
+    are indented past ``indent`` by ``BODY_INDENT`` or are blank, and it ends with a line of text."""
+    end = start + 1
+    k = start + 1
+    while k < len(source):
+        line = source[k]
+        if line.strip():
+            if len(line) - len(line.lstrip()) < indent + BODY_INDENT and _margin(line) < indent + BODY_INDENT:
+                break
+            end = k + 1
+        k += 1
+    return end
+
+
+def _margin(line: str) -> int:
+    return len(line.expandtabs(BODY_INDENT)) - len(line.expandtabs(BODY_INDENT).lstrip())
+
+
+def _dedent(line: str, margin: int) -> str:
+    expanded = line.expandtabs(BODY_INDENT)
+    return expanded[min(margin, _margin(expanded)) :]
 
 
 _INLINE = MarkdownIt("commonmark")  # a table cell's inline markup: each call's state is its own

@@ -39,6 +39,7 @@ from ingest.gitlog import is_git_log, rewrite_git_log
 from ingest.latex import is_latex, rewrite_latex
 from ingest.outline import SENTENCE_BREAK, TITLE_WORDS
 from ingest.rst import is_rst, rewrite_rst
+from ingest.rtf import is_rtf, rewrite_rtf
 from ingest.wrap import wrapped_joins
 
 # BBCode
@@ -89,8 +90,10 @@ TW_FIELDS = frozenset({"tags", "created", "modified", "type", "creator", "modifi
 
 
 def dialect(lines: list[str]) -> str:
-    """``"captions"``, ``"latex"``, ``"rst"``, ``"cooklang"``, ``"gitlog"``, ``"chat"``, ``"talk"``, ``"bbcode"``,
-    ``"tiddlywiki"`` or ``""``: the markup a file is written in, told by its own marks."""
+    """``"rtf"``, ``"captions"``, ``"latex"``, ``"rst"``, ``"cooklang"``, ``"gitlog"``, ``"chat"``, ``"talk"``,
+    ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is written in, told by its own marks."""
+    if is_rtf(lines):
+        return "rtf"
     if is_captions(lines):
         return "captions"
     if is_latex(lines):
@@ -118,6 +121,8 @@ def rewrite(lines: list[str], markup: str = "") -> Markup:
     """The lines of a file as the plain-text reader reads them (unchanged when no markup is recognised);
     ``markup`` names the dialect when the file's name already says it (``.rst``, ``.cook``)."""
     found = markup or dialect(lines)
+    if found == "rtf":
+        return rewrite_rtf(lines)
     if found == "captions":
         return rewrite_captions(lines)
     if found == "latex":

@@ -23,6 +23,7 @@ from ingest.orgmode import ORG_SUFFIXES, parse_org
 from ingest.outline import BULLET, LONE_BULLET, is_continuation_start, normalise_text
 from ingest.plaintext import ASCIIDOC_SUFFIXES, parse_plaintext, question_above, shows_layout
 from ingest.rst import RST_SUFFIXES
+from ingest.rtf import RTF_SUFFIXES, decode_rtf
 from kg.model import Passage, content_id
 from kg.units import writes_decimal_comma
 from kg.vocab import OPEN_ENDINGS
@@ -268,6 +269,8 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return blocks_to_passages(html_blocks(text.replace("\r\n", "\n").replace("\r", "\n"), 1), rel)
     if name.endswith(RST_SUFFIXES):
         return parse_plaintext(text, rel, "rst")
+    if name.endswith(RTF_SUFFIXES):
+        return parse_plaintext(text, rel, "rtf")
     if name.endswith(COOK_SUFFIXES):
         return parse_plaintext(text, rel, "cooklang")
     if name.endswith(ASCIIDOC_SUFFIXES) or shows_layout(text):
@@ -283,13 +286,18 @@ UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 def decode_notes(data: bytes) -> str:
     """A notes file's text: UTF-8 (with or without a byte-order mark), or UTF-16 that starts with its
-    byte-order mark, as Windows Notepad saves "Unicode" files. Raises UnicodeDecodeError for anything else
-    (binary files, other encodings)."""
+    byte-order mark, as Windows Notepad saves "Unicode" files, or Rich Text in its code page. Raises
+    UnicodeDecodeError for anything else (binary files, other encodings)."""
     if data.startswith(UTF16_BOMS):
         return data.decode("utf-16")
     if b"\x00" in data[:8192]:
         raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "binary file (NUL bytes)")
-    return data.decode("utf-8-sig")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        if data.lstrip().startswith(b"{\\rtf"):
+            return decode_rtf(data)
+        raise
 
 
 def parse_file(path: Path, root: Path) -> list[Passage]:

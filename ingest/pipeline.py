@@ -38,6 +38,7 @@ from ingest.orgmode import ORG_SUFFIXES
 from ingest.parser import UTF16_BOMS, decode_notes, parse_text
 from ingest.plaintext import ASCIIDOC_SUFFIXES, PLAIN_SUFFIXES
 from ingest.rst import RST_SUFFIXES
+from ingest.rtf import RTF_SUFFIXES
 from ingest.services import build_services
 from kg.counts import logic_digest as counts_digest
 from kg.counts import write_counts
@@ -62,7 +63,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "79"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "80"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (
     *PLAIN_SUFFIXES,
@@ -70,6 +71,7 @@ NOTE_SUFFIXES = (
     *ORG_SUFFIXES,
     *ASCIIDOC_SUFFIXES,
     *RST_SUFFIXES,
+    *RTF_SUFFIXES,
     *HTML_SUFFIXES,
     *COOK_SUFFIXES,
     *CAPTION_SUFFIXES,

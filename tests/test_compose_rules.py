@@ -945,3 +945,20 @@ def test_a_line_opening_with_changed_and_a_date_is_a_marked_revision_while_a_cha
     assert "15 seconds" in out.text, out.text
     rows[3] = ("We changed the dashboard colours to 15 shades of blue.", hooks, "", False, "")
     assert _composed_from("webhooks.mdx", rows, "how long does the endpoint have to answer", 2).revised is None
+
+
+def test_a_line_under_a_callout_titled_changed_is_a_marked_revision_and_one_under_another_title_is_not() -> None:
+    parts = ("Partitions",)
+    rows = [
+        ("Partitions", parts, "", True, ""),
+        ("gpu-long — Max wall time: 7 days; Default time: 24 h", parts, "", False, ""),
+        ("gpu-short — Max wall time: 4 h; Default time: 1 h", parts, "", False, ""),
+        ("Changed 2025-07-01", parts, "", False, ""),
+        ("The maximum wall time on gpu-long is now 5 days (120 h).", parts, "", False, "Changed 2025-07-01"),
+    ]
+    out = _composed_from("gpu-jobs.md", rows, "gpu-long max wall time", 2)
+    assert out.revised is not None and out.revised.line_start == 5, out.text
+    assert "5 days" in out.text, out.text
+    rows[3] = ("Why so long?", parts, "", False, "")
+    rows[4] = ("Most jobs on gpu-long run for 5 days (120 h) at most.", parts, "", False, "Why so long?")
+    assert _composed_from("gpu-jobs.md", rows, "gpu-long max wall time", 2).revised is None

@@ -506,3 +506,48 @@ def test_a_few_words_on_a_line_of_their_own_lead_the_list_that_follows_and_a_sen
     )
     assert [at(ps, n).lead for n in (4, 5)] == ["curb colors"] * 2
     assert at(ps, 8).lead == ""
+
+
+INDENTED = """# Running jobs :material-expansion-card:
+
+!!! warning "Changed 2025-07-01"
+    The maximum wall time is now **5 days**.
+    Most jobs never checkpointed.
+
+??? tip
+    Catch SIGTERM and checkpoint.
+
+    !!! note "Nested"
+        inner text
+
+=== "Slurm"
+
+    Submit with sbatch.
+
+!!! note
+Not indented: no body.
+
+```text
+!!! note "in code"
+    stays code
+```
+
+*[QOS]: Quality of Service
+*[DTN]: Data Transfer Node
+"""
+
+
+def test_indented_admonitions_and_tabs_read_as_callouts_titled_and_abbreviations_as_items():
+    ps = parse_text(INDENTED, "jobs.md")
+    assert at(ps, 1).text == "Running jobs", "an icon is no text"
+    assert at(ps, 3).kind is BlockKind.QUOTE and at(ps, 3).text == "Changed 2025-07-01"
+    body = at(ps, 4)
+    assert body.kind is BlockKind.QUOTE and body.lead == "Changed 2025-07-01" and "5 days" in body.text
+    assert at(ps, 7).text == "Tip", "an admonition with no title is titled by its type"
+    assert at(ps, 8).lead == "Tip" and at(ps, 10).text == "Nested" and at(ps, 11).lead == "Nested"
+    assert at(ps, 13).text == "Slurm" and at(ps, 15).lead == "Slurm" and at(ps, 15).text == "Submit with sbatch."
+    assert at(ps, 17).text == "!!! note", "an opening line with no indented body stays as written"
+    assert not [p for p in ps if p.text.startswith(("!!! warning", "??? tip", '=== "'))]
+    assert [p for p in ps if "stays code" in p.text and p.kind is BlockKind.CODE], "an admonition in code is code"
+    assert at(ps, 25).kind is BlockKind.ITEM and at(ps, 25).text == "QOS: Quality of Service"
+    assert at(ps, 26).text == "DTN: Data Transfer Node"

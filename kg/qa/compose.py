@@ -581,6 +581,15 @@ _MARKED_REVISION = re.compile(
     rf"(?:\s+(?:{DATE.pattern})|\s+[\w/.-]+|\s*\([^)]{{0,20}}\)){{0,2}}\s*(?::|\s[-–—]\s)",
     re.I,
 )
+# ... or standing under a title that says so: a callout titled "Changed 2025-07-01" or "Update" over its lines
+_REVISION_TITLE = re.compile(rf"^\W*(?:{_REVISION_WORDS}|{_CHANGED})\b", re.I)
+
+
+def _revises(p: Passage) -> bool:
+    """Whether a line says it revises something, by its words or by the title it stands under."""
+    return bool(REVISES.search(p.text) or (p.lead and _REVISION_TITLE.match(p.lead)))
+
+
 # ... or naming the value it replaces ("12h, not 8h", "was $125")
 # the value a line says it replaces: a figure ("not 8h", "was $12") or a model's code ("NOT the ST45SF")
 _OLD_VALUE = re.compile(
@@ -614,7 +623,7 @@ def _revising(index: Index) -> list[_Revising]:
         lines = [
             _Revising(
                 i,
-                bool(_MARKED_REVISION.search(p.text)),
+                bool(_MARKED_REVISION.search(p.text) or (p.lead and _REVISION_TITLE.match(p.lead))),
                 frozenset(_figure(v) for v in _OLD_VALUE.findall(p.text)),
                 frozenset(_figures(p.text)),
                 frozenset(_named_terms(p.text)),
@@ -622,7 +631,7 @@ def _revising(index: Index) -> list[_Revising]:
                 _measures(p),
             )
             for i, p in enumerate(index.passages)
-            if not p.is_heading and REVISES.search(p.text)
+            if not p.is_heading and _revises(p)
         ]
         found = index.derived["revising"] = lines
     return found
@@ -669,7 +678,7 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
     marked as a revision and comes right after them, or names the most specific thing they name with a figure
     they give ("UPDATE Jun: QIAprep 50-prep price went up to £134"), or sets again to another figure what they
     set ("UPDATE: ... so max HR = 191 now" after "max HR = 188 bpm")."""
-    if any(REVISES.search(p.text) for p in read):
+    if any(_revises(p) for p in read):
         return None  # the answer read the revision itself
     last = read[-1]
     start = index.position[last.id] + 1
