@@ -962,3 +962,23 @@ def test_a_line_under_a_callout_titled_changed_is_a_marked_revision_and_one_unde
     rows[3] = ("Why so long?", parts, "", False, "")
     rows[4] = ("Most jobs on gpu-long run for 5 days (120 h) at most.", parts, "", False, "Why so long?")
     assert _composed_from("gpu-jobs.md", rows, "gpu-long max wall time", 2).revised is None
+
+
+def test_a_comparison_says_which_side_wins_by_the_figure_the_question_weighs_them_by() -> None:
+    prices = ("Pricing",)
+    rows = [
+        ("Pricing", prices, "", True, ""),
+        ("H100 — Internal (per GPU-hour): £0.95; External academic: £2.10; Commercial: £4.20", prices, "", False, ""),
+        ("A100 — Internal (per GPU-hour): £0.55; External academic: £1.20; Commercial: £2.60", prices, "", False, ""),
+    ]
+    idx = small_index(notes("gpu.md", rows))
+    by_line = {p.line_start: p for p in idx.passages}
+    ranked = [Candidate(by_line[2], score=1.0), Candidate(by_line[3], score=0.9)]
+    out = compose(idx, query(idx, "a100 or h100 - which is cheaper per gpu hour for an external academic?"), ranked, [])
+    assert out.text.startswith("A100: £1.20 against £2.10 — "), out.text
+    assert len(out.text) <= 300
+    more = compose(idx, query(idx, "h100 or a100: which has the higher commercial rate?"), ranked, [])
+    assert more.text.startswith("H100: £4.20 against £2.60 — "), more.text
+    # no comparative, no winner: both sides are given
+    plain = compose(idx, query(idx, "h100 vs a100 for an external academic"), ranked, [])
+    assert "against" not in plain.text and "A100" in plain.text and "H100" in plain.text, plain.text

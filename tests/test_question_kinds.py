@@ -60,6 +60,10 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         # two named sides
         ("kafka vs rabbitmq", QuestionKind.COMPARISON),
         ("is kafka faster than rabbitmq", QuestionKind.COMPARISON),
+        # two sides and a comparative ask which side wins, though a price or a figure weighs them
+        ("kafka or rabbitmq - which is cheaper per broker hour", QuestionKind.COMPARISON),
+        ("more partitions: kafka or rabbitmq?", QuestionKind.COMPARISON),
+        ("how much is the kafka course for 1 or 2 people", QuestionKind.NUMBER),
         # several things of one sort: the answer gathers a list
         ("what are the types of indexes in postgresql", QuestionKind.LIST),
         ("postgresql index types", QuestionKind.LIST),  # terse plural, no question word

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from kg.model import BlockKind, Fact, Passage, QuestionKind
 from kg.qa.index import Index
@@ -22,7 +22,7 @@ from kg.qa.retrieve import (
     states_number,
     weight_in,
 )
-from kg.text import content_terms, item_label, terms, words
+from kg.text import content_terms, fold, item_label, terms, words
 from kg.units import DATE, UNCONVERTED, UNITS, family_of, parse_quantity, without_dates
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
 
@@ -725,9 +725,91 @@ def _comparison(index: Index, query: Query, top: Passage, ranked: list[Candidate
     other = _other_side(query, top, ranked)
     if other is None:
         return None
-    budget = MAX_ANSWER - len(prefix) - 3
+    said = _winner(query, top, other)
+    budget = MAX_ANSWER - len(prefix) - 3 - len(said)
     mine = excerpt(index, query, top.text, max(budget - len(other.text), budget // 2))
-    return Composed(f"{prefix}{mine} | {excerpt(index, query, other.text, budget - len(mine))}", (top, other))
+    return Composed(f"{said}{prefix}{mine} | {excerpt(index, query, other.text, budget - len(mine))}", (top, other))
+
+
+# the comparative a question weighs the sides by: the side with the lower figure wins, or the higher
+_LOWER_WINS = re.compile(
+    r"\b(?:cheaper|cheapest|less|least|fewer|fewest|smaller|smallest|lower|lowest|shorter|lighter)\b"
+)
+_HIGHER_WINS = re.compile(
+    r"\b(?:more|most|bigger|biggest|larger|largest|higher|highest|longer|heavier|pricier|dearer|costlier|greater|"
+    r"stronger|wider|warmer|hotter)\b"
+)
+_SPEED = re.compile(r"\b(?:faster|quicker|fastest|quickest)\b")  # less time, or a higher rate
+_MONEY_ASKED = re.compile(r"\b(?:cheaper|cheapest|pricier|dearer|costlier|price|cost|costs|fee|rate)\b")
+_CLAUSES = re.compile(r";|\|| [—–] ")
+
+
+def _winner(query: Query, top: Passage, other: Passage) -> str:
+    """ "A100: £1.20 against £2.10 — " when a comparison's two lines each give a figure for what the question
+    weighs the sides by ("which is cheaper for an external academic": the rows' "External academic" figures),
+    in one unit; "" when the question has no comparative, or the figures are not found, not alike or equal."""
+    q = fold(query.normalised)
+    sides = [s for s in query.compared]
+    weighed = [_weighed(query, p, sides, q) for p in (top, other)]
+    a, b = weighed
+    if a is None or b is None or a[0].family != b[0].family or a[0].base_unit != b[0].base_unit:
+        return ""
+    va, vb = (x[0].base_value if x[0].base_value is not None else x[0].value for x in (a, b))
+    if va == vb:
+        return ""
+    if _SPEED.search(q):
+        lower = a[0].family == "time"
+    elif _LOWER_WINS.search(q):
+        lower = True
+    elif _HIGHER_WINS.search(q):
+        lower = False
+    else:
+        return ""
+    first = (va < vb) == lower
+    win, lose = (a, b) if first else (b, a)
+    named = [[s for s in sides if _names_fully(x[2].text.lower(), s)] for x in (win, lose)]
+    if len(named[0]) != 1 or len(named[1]) != 1 or named[0] == named[1]:
+        return ""  # each line names one side in full, and not the other's ("strong white" is not "Marriage's white")
+    return f"{_side_named(win[2], named[0][0])}: {win[1]} against {lose[1]} — "
+
+
+def _weighed(query: Query, p: Passage, sides: list[str], q: str) -> tuple[Any, str, Passage] | None:
+    """The figure a comparison's line gives for what the question weighs: a ``label: figure`` whose label the
+    question names, else the line's one figure in the unit family asked (money for "cheaper"); with its text."""
+    side_terms = {t for side in sides for t in terms(side)}
+    asked = set(query.terms) - side_terms
+    family = query.unit_family or ("money" if _MONEY_ASKED.search(q) else None)
+    labelled = []  # (how many asked words the label has, and what share of its words they are), the figure
+    for clause in _CLAUSES.split(p.text):
+        label, colon, value = clause.partition(":")
+        named = set(terms(label))
+        if colon and asked & named:
+            found = [x for x in parse_quantity(value, p.decimal_comma) if family is None or x.family == family]
+            if found:
+                fit = (len(asked & named), len(asked & named) / len(named))
+                labelled.append((fit, found[0], value[found[0].span[0] : found[0].span[1]].strip()))
+    if labelled:
+        _, best, text = max(labelled, key=lambda x: x[0])
+        return best, text, p
+    if family is None:
+        return None
+    found = [x for x in parse_quantity(without_dates(p.text), p.decimal_comma) if x.family == family]
+    if len(found) != 1:
+        return None
+    text = without_dates(p.text)
+    return found[0], text[found[0].span[0] : found[0].span[1]].strip(), p
+
+
+def _names_fully(low: str, side: str) -> bool:
+    """Whether a line names every word of a side ("marriages white": both words)."""
+    words = [w for w in side.lower().split() if len(w) > 2] or side.lower().split()
+    return all(re.search(rf"\b{re.escape(w.rstrip('s'))}", low) for w in words)
+
+
+def _side_named(p: Passage, side: str) -> str:
+    """A side as the line spells it ("A100" for "a100")."""
+    m = re.search(rf"\b{re.escape(side)}\w*", p.text, re.I)
+    return m.group(0) if m else side
 
 
 def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fact]) -> Composed:

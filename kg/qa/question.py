@@ -225,6 +225,14 @@ _SIDES = re.compile(
 )
 
 
+# a comparative or "which": the question weighs one side against the other
+_WHICH_SIDE = re.compile(
+    r"\b(?:which|cheaper|pricier|dearer|costlier|more|less|fewer|bigger|larger|smaller|higher|lower|longer|shorter|"
+    r"faster|slower|quicker|heavier|lighter|better|worse|newer|older|stronger|weaker|wider|narrower|warmer|colder|"
+    r"hotter|cooler)\b"
+)
+
+
 def compared_sides(q: str) -> tuple[str, ...]:
     m = _SIDES.search(fold(q))
     if not m:
@@ -327,6 +335,15 @@ def analyse(question: str, lexicon: Lexicon, normalised_as: tuple[str, list[str]
     clauses = split_clauses(normalised)
     unit, family = question_unit(normalised)
     kind = detect_kind(normalised, len(clauses))
+    compared = compared_sides(normalised)
+    if (
+        kind in (QuestionKind.PRICING, QuestionKind.NUMBER, QuestionKind.FEATURE)
+        and compared
+        and _WHICH_SIDE.search(fold(normalised))
+    ):
+        # "a100 or h100 - which is cheaper per gpu hour", "more vram: l40s or a100?": two sides and a comparative
+        # ask which side wins, whatever the figure the sides are weighed by
+        kind = QuestionKind.COMPARISON
     asked = content_terms(normalised)
     content = [t for t in asked if t not in service_terms]
     if kind is QuestionKind.FEATURE and services and not content:
@@ -354,7 +371,7 @@ def analyse(question: str, lexicon: Lexicon, normalised_as: tuple[str, list[str]
         unit=unit,
         corrections=tuple(fixes),
         clauses=clauses,
-        compared=compared_sides(normalised),
+        compared=compared,
         asked=asked_noun(normalised, service_terms) if kind is not QuestionKind.DEFINITION else None,
         # a service's name is no identifier to look for ("EC2"): the service signals weigh it
         codes=tuple(c for c in identifiers(question) if c not in named),
