@@ -491,6 +491,14 @@ def _fence_callout(rest: str) -> str:
     return f"[!{name or 'note'}] {text}".rstrip()
 
 
+def _code_state(line: str, code: str) -> tuple[bool, str]:
+    """Whether a line is a code fence, and the fence of the code block open after it ("" outside one)."""
+    mark = CODE_FENCE.match(line)
+    if not mark:
+        return False, code
+    return True, "" if code and mark.group(1) == code else code or mark.group(1)
+
+
 def colon_fences(source: list[str]) -> list[str]:
     """Containers fenced by colons (admonitions, callouts, divs), which CommonMark reads as text: each read as a
     callout quote, its title heading its lines, the fence lines blank. A fence with no closing fence, or in a
@@ -499,11 +507,8 @@ def colon_fences(source: list[str]) -> list[str]:
     stack: list[tuple[int, re.Match[str]]] = []
     code = ""
     for i, line in enumerate(source):
-        mark = CODE_FENCE.match(line)
-        if mark:
-            code = "" if code and mark.group(1) == code else code or mark.group(1)
-            continue
-        if code:
+        at_fence, code = _code_state(line, code)
+        if at_fence or code:
             continue
         if FENCE_CLOSE.match(line):
             if stack:
@@ -555,11 +560,9 @@ def indented_containers(source: list[str]) -> list[str]:
     i = 0
     while i < len(source):
         line = source[i]
-        mark = CODE_FENCE.match(line)
-        if mark:
-            code = "" if code and mark.group(1) == code else code or mark.group(1)
-        opened = None if code or mark else INDENTED_OPEN.match(line)
-        abbr = None if code or mark or opened else ABBREVIATION.match(line)
+        at_fence, code = _code_state(line, code)
+        opened = None if code or at_fence else INDENTED_OPEN.match(line)
+        abbr = None if code or at_fence or opened else ABBREVIATION.match(line)
         if abbr:  # an item of its own, "QOS: Quality of Service", not a run of them joined as one paragraph
             out.append(f"- {abbr.group('abbr').strip()}: {abbr.group('full').strip()}")
             i += 1
@@ -571,10 +574,9 @@ def indented_containers(source: list[str]) -> list[str]:
             continue
         indent = opened.group("indent")
         margin = len(indent.expandtabs(BODY_INDENT)) + BODY_INDENT
-        title = opened.group("title")
-        kind = opened.group("type") or "note"
-        said = title if title is not None else ("" if not opened.group("type") else kind.capitalize())
-        out.append(f"{indent}> [!{kind}] {said}".rstrip())
+        title, kind = opened.group("title"), opened.group("type")
+        said = title if title is not None else (kind or "").capitalize()
+        out.append(f"{indent}> [!{kind or 'note'}] {said}".rstrip())
         body = [_dedent(x, margin) for x in source[i + 1 : end]]
         out += [f"{indent}> {x}".rstrip() for x in indented_containers(body)]
         i = end
@@ -589,7 +591,7 @@ def _body_end(source: list[str], start: int, indent: int) -> int:
     while k < len(source):
         line = source[k]
         if line.strip():
-            if len(line) - len(line.lstrip()) < indent + BODY_INDENT and _margin(line) < indent + BODY_INDENT:
+            if _margin(line) < indent + BODY_INDENT:
                 break
             end = k + 1
         k += 1

@@ -26,12 +26,13 @@ from ingest.document import Markup
 from ingest.outline import TITLE_WORDS
 
 RTF_SUFFIXES = (".rtf",)
+DEFAULT_SIZE = 24  # a font size in half-points: RTF's default, 12 pt
 TOKEN = re.compile(
     r"\\(?P<word>[a-zA-Z]+)(?P<arg>-?\d+)? ?"  # a control word, its delimiting space taken with it
     r"|\\'(?P<hex>[0-9a-fA-F]{2})"  # a byte in the code page
-    r"|\\(?P<symbol>\r\n|[^a-zA-Z'])"  # a control symbol: \\ \{ \} \~ \- \_ and \ at a line's end (a paragraph)
+    r"|\\(?P<symbol>[^a-zA-Z'])"  # a control symbol: \\ \{ \} \~ \- \_ and \ at a line's end (a paragraph)
     r"|(?P<brace>[{}])"
-    r"|(?P<newline>\r\n|\r|\n)"  # a line break in the source is no text
+    r"|(?P<newline>\n)"  # a line break in the source is no text (the lines are joined by \n)
     r"|(?P<text>[^\\{}\r\n]+)"
 )
 # groups of the header and of the document's machinery: no text of the notes
@@ -89,7 +90,7 @@ class _State:
     skip: bool = False
     marker: bool = False
     bold: bool = False
-    size: int = 24  # half-points: RTF's default 12 pt
+    size: int = DEFAULT_SIZE
     uc: int = 1  # how many fallback characters follow a \\u escape
 
 
@@ -99,14 +100,16 @@ class _Paragraph:
     parts: list[tuple[str, bool, int]] = field(default_factory=list)  # (text, bold, size)
     marker: str = ""
     level: int = 0  # its list level (\\ilvl)
-    lines: set[int] = field(default_factory=set)  # the source lines it has text on
+
+    @property
+    def text(self) -> str:
+        return "".join(t for t, _, _ in self.parts).strip()
 
 
 class _Reader:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.out = Markup(list(lines))
-        self.spoken: set[int] = set()  # source lines that carry text or end an empty paragraph
         self.paragraphs: list[_Paragraph] = []
         self.para = _Paragraph()
         self.level = 0  # the list level (\ilvl) of the paragraph being read
@@ -152,10 +155,10 @@ class _Reader:
                     state.skip = True
                     continue
                 if state.skip:
-                    if sym in ("\n", "\r\n"):
+                    if sym == "\n":
                         line += 1
                     continue
-                if sym in ("\n", "\r\n", "\r"):
+                if sym == "\n":
                     self._end(line)
                     line += 1
                     continue
@@ -198,7 +201,7 @@ class _Reader:
         elif word == "b":
             state.bold = arg != "0"
         elif word == "plain":
-            state.bold, state.size = False, 24
+            state.bold, state.size = False, DEFAULT_SIZE
         elif word == "fs" and arg:
             state.size = int(arg)
         elif word == "pard":
@@ -220,17 +223,14 @@ class _Reader:
                 return  # the space after a control word at a paragraph's start is no text
             self.para.line = line
         self.para.parts.append((text, state.bold, state.size))
-        self.para.lines.add(line)
 
     def _end(self, line: int) -> None:
         """A paragraph ends on ``line``; an empty one there is a blank line."""
         para, self.para = self.para, _Paragraph()
-        para.lines.add(line)
         para.level = self.level
         if para.line < 0:
             para.line = line
         self.paragraphs.append(para)
-        self.spoken.add(para.line)
 
     def _place(self) -> None:
         out = self.out
@@ -238,10 +238,10 @@ class _Reader:
         for para in self.paragraphs:
             for text, _, size in para.parts:
                 sizes[size] += len(text.strip())
-        body = sizes.most_common(1)[0][0] if sizes else 24
+        body = sizes.most_common(1)[0][0] if sizes else DEFAULT_SIZE
         said: dict[int, str] = {}
         for para in self.paragraphs:
-            text = "".join(t for t, _, _ in para.parts).strip()
+            text = para.text
             if para.line in said:
                 if text:  # paragraphs on one source line (no line break between them): one line of text
                     said[para.line] = f"{said[para.line]} {self._text(para, text)}".strip()
@@ -253,7 +253,7 @@ class _Reader:
         # a list ends where a paragraph with no marker follows its items: a line of control words between them
         # (the "\\pard" that set the list's indents back) is read as the blank line that ends it
         ends: set[int] = set()
-        items = [p for p in self.paragraphs if "".join(t for t, _, _ in p.parts).strip()]
+        items = [p for p in self.paragraphs if p.text]
         for before, after in zip(items, items[1:], strict=False):
             if before.marker.strip() and not after.marker.strip():
                 between = [k for k in range(before.line + 1, after.line) if k not in said]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from kg.model import BlockKind, Fact, Passage, QuestionKind
 from kg.qa.index import Index
@@ -23,7 +23,7 @@ from kg.qa.retrieve import (
     weight_in,
 )
 from kg.text import content_terms, fold, item_label, terms, words
-from kg.units import DATE, UNCONVERTED, UNITS, family_of, parse_quantity, without_dates
+from kg.units import DATE, UNCONVERTED, UNITS, Quantity, family_of, parse_quantity, without_dates
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
 
 MAX_ANSWER = 300
@@ -463,9 +463,15 @@ def _other_side(query: Query, top: Passage, ranked: list[Candidate]) -> Passage 
     return None
 
 
-def _mentions(low: str, side: str) -> bool:
+def _side_words(side: str) -> list[re.Pattern[str]]:
+    """A comparison side's words as a line may write them: the longer words, a plural's stem."""
     words = [w for w in side.lower().split() if len(w) > 2] or side.lower().split()
-    return any(re.search(rf"\b{re.escape(w.rstrip('s'))}", low) for w in words)
+    return [re.compile(rf"\b{re.escape(w.rstrip('s'))}") for w in words]
+
+
+def _mentions(low: str, side: str) -> bool:
+    """Whether a (lowercased) line names a side by any of its words."""
+    return any(w.search(low) for w in _side_words(side))
 
 
 def _advice_after(index: Index, query: Query, top: Passage) -> Passage | None:
@@ -585,9 +591,14 @@ _MARKED_REVISION = re.compile(
 _REVISION_TITLE = re.compile(rf"^\W*(?:{_REVISION_WORDS}|{_CHANGED})\b", re.I)
 
 
+def _titled_revision(p: Passage) -> bool:
+    """Whether a line stands under a title that says it revises something."""
+    return bool(p.lead and _REVISION_TITLE.match(p.lead))
+
+
 def _revises(p: Passage) -> bool:
     """Whether a line says it revises something, by its words or by the title it stands under."""
-    return bool(REVISES.search(p.text) or (p.lead and _REVISION_TITLE.match(p.lead)))
+    return bool(REVISES.search(p.text)) or _titled_revision(p)
 
 
 # ... or naming the value it replaces ("12h, not 8h", "was $125")
@@ -623,7 +634,7 @@ def _revising(index: Index) -> list[_Revising]:
         lines = [
             _Revising(
                 i,
-                bool(_MARKED_REVISION.search(p.text) or (p.lead and _REVISION_TITLE.match(p.lead))),
+                bool(_MARKED_REVISION.search(p.text)) or _titled_revision(p),
                 frozenset(_figure(v) for v in _OLD_VALUE.findall(p.text)),
                 frozenset(_figures(p.text)),
                 frozenset(_named_terms(p.text)),
@@ -749,9 +760,8 @@ def _winner(query: Query, top: Passage, other: Passage) -> str:
     weighs the sides by ("which is cheaper for an external academic": the rows' "External academic" figures),
     in one unit; "" when the question has no comparative, or the figures are not found, not alike or equal."""
     q = fold(query.normalised)
-    sides = [s for s in query.compared]
-    weighed = [_weighed(query, p, sides, q) for p in (top, other)]
-    a, b = weighed
+    sides = list(query.compared)
+    a, b = (_weighed(query, p, sides, q) for p in (top, other))
     if a is None or b is None or a[0].family != b[0].family or a[0].base_unit != b[0].base_unit:
         return ""
     va, vb = (x[0].base_value if x[0].base_value is not None else x[0].value for x in (a, b))
@@ -773,7 +783,7 @@ def _winner(query: Query, top: Passage, other: Passage) -> str:
     return f"{_side_named(win[2], named[0][0])}: {win[1]} against {lose[1]} — "
 
 
-def _weighed(query: Query, p: Passage, sides: list[str], q: str) -> tuple[Any, str, Passage] | None:
+def _weighed(query: Query, p: Passage, sides: list[str], q: str) -> tuple[Quantity, str, Passage] | None:
     """The figure a comparison's line gives for what the question weighs: a ``label: figure`` whose label the
     question names, else the line's one figure in the unit family asked (money for "cheaper"); with its text."""
     side_terms = {t for side in sides for t in terms(side)}
@@ -793,17 +803,16 @@ def _weighed(query: Query, p: Passage, sides: list[str], q: str) -> tuple[Any, s
         return best, text, p
     if family is None:
         return None
-    found = [x for x in parse_quantity(without_dates(p.text), p.decimal_comma) if x.family == family]
+    text = without_dates(p.text)
+    found = [x for x in parse_quantity(text, p.decimal_comma) if x.family == family]
     if len(found) != 1:
         return None
-    text = without_dates(p.text)
     return found[0], text[found[0].span[0] : found[0].span[1]].strip(), p
 
 
 def _names_fully(low: str, side: str) -> bool:
-    """Whether a line names every word of a side ("marriages white": both words)."""
-    words = [w for w in side.lower().split() if len(w) > 2] or side.lower().split()
-    return all(re.search(rf"\b{re.escape(w.rstrip('s'))}", low) for w in words)
+    """Whether a (lowercased) line names every word of a side ("marriages white": both words)."""
+    return all(w.search(low) for w in _side_words(side))
 
 
 def _side_named(p: Passage, side: str) -> str:
