@@ -446,10 +446,15 @@ def parse_markdown(text: str, rel: str) -> list[Passage]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     source, grids = grid_tables(colon_fences(indented_containers(title_block(lines))))
     source, simple = simple_tables(source)
-    blocks = _Reader(source).run(_md().parse("\n".join(source)))
+    blocks = markdown_blocks(source)
     if grids or simple:  # each table's rows where the table stood, under the heading above it
         blocks = sorted(blocks + grids + simple, key=lambda b: b.start)
     return blocks_to_passages(outliner_tables(blocks), rel)
+
+
+def markdown_blocks(source: list[str]) -> list[Block]:
+    """The blocks of Markdown lines, with the 1-based lines of ``source`` they came from."""
+    return _Reader(source).run(_md().parse("\n".join(source)))
 
 
 def title_block(source: list[str]) -> list[str]:

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest import outline
+from ingest.anki import parse_anki
 from ingest.cooklang import COOK_SUFFIXES
 from ingest.htmlblock import HTML_SUFFIXES, html_blocks
+from ingest.jsonnotes import JSON_SUFFIXES, parse_json_notes
 from ingest.markdown import MARKDOWN_SUFFIXES, blocks_to_passages, parse_markdown
+from ingest.opml import OPML_SUFFIXES, parse_opml
 from ingest.orgmode import ORG_SUFFIXES, parse_org
 from ingest.outline import BULLET, LONE_BULLET, is_continuation_start, normalise_text
 from ingest.plaintext import ASCIIDOC_SUFFIXES, parse_plaintext, question_above, shows_layout
@@ -273,6 +276,12 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return parse_plaintext(text, rel, "rtf")
     if name.endswith(COOK_SUFFIXES):
         return parse_plaintext(text, rel, "cooklang")
+    if name.endswith(JSON_SUFFIXES) and (read := parse_json_notes(text, rel)) is not None:
+        return read  # else no JSON after all: read as plain text
+    if name.endswith(OPML_SUFFIXES) and (read := parse_opml(text, rel)) is not None:
+        return read  # else no XML: read as plain text
+    if text.startswith("#") and (read := parse_anki(text, rel)) is not None:
+        return read  # flashcards exported from Anki
     if name.endswith(ASCIIDOC_SUFFIXES) or shows_layout(text):
         return parse_plaintext(text, rel)
     lines = text.split("\n")

@@ -33,7 +33,9 @@ from ingest.embedding import (
 )
 from ingest.filecache import Derived, FileCache, FileEntry, entry_key, parser_identity, passage_row, write_entries
 from ingest.htmlblock import HTML_SUFFIXES
+from ingest.jsonnotes import JSON_SUFFIXES
 from ingest.markdown import MARKDOWN_SUFFIXES
+from ingest.opml import OPML_SUFFIXES
 from ingest.orgmode import ORG_SUFFIXES
 from ingest.parser import UTF16_BOMS, decode_notes, parse_text
 from ingest.plaintext import ASCIIDOC_SUFFIXES, PLAIN_SUFFIXES
@@ -63,7 +65,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "80"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "81"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (
     *PLAIN_SUFFIXES,
@@ -75,6 +77,8 @@ NOTE_SUFFIXES = (
     *HTML_SUFFIXES,
     *COOK_SUFFIXES,
     *CAPTION_SUFFIXES,
+    *JSON_SUFFIXES,
+    *OPML_SUFFIXES,
 )
 
 

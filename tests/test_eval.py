@@ -246,6 +246,10 @@ CORPUS_FLOORS = {
     "rtfnotes": (0.55, 0.61),
     "matrix": (0.44, 0.47),
     "notioncsv": (0.19, 0.16),
+    "ankicloze": (0.52, 0.58),
+    "slackjson": (0.66, 0.69),
+    "gdocsmd": (0.61, 0.61),
+    "opml": (0.55, 0.69),
 }
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.46), "false_abstention": ("<=", 0.15), "ece": ("<=", 0.08)}
 

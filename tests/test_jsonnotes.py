@@ -1,0 +1,166 @@
+"""Notes kept as JSON (a Slack export, a notes app's records, JSON Lines) read as the text their strings hold,
+each passage on the line of the string it came from; ids, timestamps and user names say nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.jsonnotes import inline, parse_json_notes, scan
+from ingest.parser import parse_text
+from ingest.pipeline import NOTE_SUFFIXES, build_index
+from kg.model import BlockKind, Passage
+from kg.settings import Settings
+
+# as Slack exports a channel's day: a pretty-printed array of messages, a reply to the first one far below it
+SLACK = """[
+  {
+    "type": "message",
+    "text": "*Croissant spec* :croissant:\\n\u2022 proof 2.5 hrs at 26\u00b0C\\n\u2022 bake 175\u00b0C for 16 min\\n\
+ask <@U04ABCD12> if unsure",
+    "user": "U04BK7TQ3",
+    "ts": "1740987605.602233",
+    "user_profile": {
+      "real_name": "Tom Reilly"
+    }
+  },
+  {
+    "type": "message",
+    "text": "Pest control renewed: 8 visits a year, &amp; see <https://example.com/contract|the contract>",
+    "user": "U04BK7TQ3",
+    "ts": "1740990000.000100"
+  },
+  {
+    "type": "message",
+    "text": "correction: it's *170\u00b0C for 18 min*, not 175",
+    "user": "U04D9XPR1",
+    "ts": "1741000000.000200",
+    "thread_ts": "1740987605.602233"
+  }
+]
+"""
+
+
+def _lines(passages: list[Passage]) -> dict[str, int]:
+    return {p.text: p.line_start for p in passages}
+
+
+def test_scan_gives_each_string_its_line() -> None:
+    (top,) = scan(SLACK)
+    assert not isinstance(top, str) and not top.is_object
+    first = top.items[0][1]
+    assert first is not None and not isinstance(first, str)
+    texts = {k: v.line for k, v in first.strings()}  # type: ignore[union-attr]
+    assert texts == {"type": 3, "text": 4, "user": 5, "ts": 6}
+
+
+@pytest.mark.parametrize("bad", ["not json at all", '{"a": 1', '{"a" 1}', "[1, 2}", '{"a": "b"]'])
+def test_scan_refuses_what_is_no_json(bad: str) -> None:
+    with pytest.raises(ValueError):
+        scan(bad)
+
+
+def test_a_message_is_read_line_by_line_on_the_line_of_its_text() -> None:
+    passages = parse_json_notes(SLACK, "kitchen-ops 2025-03.json")
+    assert passages is not None
+    at = _lines(passages)
+    # the bold first line heads the bullets; every line of the message cites the message's text line
+    assert at["Croissant spec"] == 4
+    assert at["proof 2.5 hrs at 26°C"] == 4
+    assert at["bake 175°C for 16 min"] == 4
+    bullet = next(p for p in passages if p.text == "bake 175°C for 16 min")
+    assert bullet.kind is BlockKind.ITEM and bullet.section[-1] == "Croissant spec"
+    # a mention, an emoji code, an entity and a link read as nothing, nothing, the sign and the label
+    assert "ask if unsure" in at
+    assert at["Pest control renewed: 8 visits a year, & see the contract"] == 13
+    # ids, timestamps, types and user names are no text
+    assert not any(word in p.text for p in passages for word in ("U04BK7TQ3", "1740987605", "message", "Tom Reilly"))
+
+
+def test_a_reply_is_read_under_the_message_it_answers() -> None:
+    passages = parse_json_notes(SLACK, "kitchen-ops 2025-03.json")
+    assert passages is not None
+    texts = [p.text for p in passages]
+    reply = next(p for p in passages if p.text.startswith("correction:"))
+    assert reply.line_start == 19
+    assert reply.section[-1] == "Croissant spec"
+    # read right after the message it replies to, before the message posted between them
+    assert texts.index(reply.text) < texts.index("Pest control renewed: 8 visits a year, & see the contract")
+
+
+def test_a_message_does_not_sit_under_the_one_before_it() -> None:
+    passages = parse_json_notes(SLACK, "kitchen-ops 2025-03.json")
+    assert passages is not None
+    pest = next(p for p in passages if p.text.startswith("Pest control"))
+    assert "Croissant spec" not in pest.section
+
+
+def test_records_with_titles_head_their_text() -> None:
+    keep = json.dumps(
+        {
+            "title": "Van tyres",
+            "textContent": "bought 02/25, $255 each\nload rating 121/119",
+            "isPinned": True,
+            "labels": [{"name": "car"}],
+            "userEditedTimestampUsec": 1717000000000000,
+        },
+        indent=2,
+    )
+    passages = parse_json_notes(keep, "Van tyres.json")
+    assert passages is not None
+    heading = next(p for p in passages if p.is_heading)
+    assert heading.text == "Van tyres" and heading.line_start == 2
+    body = [p for p in passages if not p.is_heading]
+    assert [p.text for p in body] == ["bought 02/25, $255 each", "load rating 121/119"]
+    assert all(p.line_start == 3 and "Van tyres" in p.section for p in body)
+
+
+def test_json_lines_are_records_one_a_line() -> None:
+    text = "\n".join(
+        json.dumps(r)
+        for r in (
+            {"id": 1, "note": "pH of the nutrient mix: 5.8 to 6.2"},
+            {"id": 2, "note": "EC 1.2 for seedlings"},
+        )
+    )
+    passages = parse_json_notes(text, "hydro.jsonl")
+    assert passages is not None
+    assert _lines(passages) == {"pH of the nutrient mix: 5.8 to 6.2": 1, "EC 1.2 for seedlings": 2}
+
+
+def test_compact_json_cites_its_one_line() -> None:
+    text = json.dumps([{"text": "max fridge temp 5C"}, {"text": "freezer -18C or colder"}])
+    passages = parse_json_notes(text, "rules.json")
+    assert passages is not None
+    assert _lines(passages) == {"max fridge temp 5C": 1, "freezer -18C or colder": 1}
+
+
+def test_a_json_file_that_is_no_json_is_read_as_text() -> None:
+    passages = parse_text("Lambda max timeout: 15 minutes\n", "notes.json")
+    assert [p.text for p in passages] == ["Lambda max timeout: 15 minutes"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "read"),
+    [
+        ("\u2022 item one", "- item one"),
+        ("*bold title* :tada: done", "**bold title**  done"),
+        ("opens 7:00-17:00, Sat 8:00-17:00", "opens 7:00-17:00, Sat 8:00-17:00"),  # times are no emoji codes
+        ("#general is the channel", "\\#general is the channel"),
+        ("see <https://a.example/b|the docs> and <!channel>", "see the docs and"),
+    ],
+)
+def test_inline_reads_slack_marks(raw: str, read: str) -> None:
+    assert inline(raw) == read
+
+
+def test_json_notes_are_ingested(tmp_path: Path) -> None:
+    assert ".json" in NOTE_SUFFIXES and ".jsonl" in NOTE_SUFFIXES
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "kitchen-ops 2025-03.json").write_text(SLACK, encoding="utf-8")
+    report = build_index(Settings(notes_dir=notes, index_dir=tmp_path / "index"), progress=False)
+    assert [(f.path, f.status) for f in report.files] == [("kitchen-ops 2025-03.json", "ok")]
+    assert report.counts["passages"] >= 6, report.counts
