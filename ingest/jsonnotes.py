@@ -277,15 +277,16 @@ def parse_json_notes(text: str, rel: str) -> list[Passage] | None:
     """Passages of a JSON notes file, or None when the file is no JSON (to be read as plain text)."""
     try:
         values = scan(text)
-    except (ValueError, RecursionError):
+        out = _Writer()
+        objects = [v for v in values if isinstance(v, Node) and v.is_object]
+        if len(objects) > 1 and len(objects) == len(values):  # JSON Lines: a record a line
+            out.records(objects, 1)
+        else:
+            for value in values:
+                if isinstance(value, Node):
+                    out.node(value, 1)
+                elif _is_text(None, value.value):
+                    out.text(value)
+    except (ValueError, RecursionError):  # no JSON, or nested deeper than it can be read: its text as written
         return None
-    out = _Writer()
-    objects = [v for v in values if isinstance(v, Node) and v.is_object]
-    if len(objects) > 1 and len(objects) == len(values):  # JSON Lines: a record a line
-        out.records(objects, 1)
-    for value in values if len(objects) <= 1 or len(objects) < len(values) else ():
-        if isinstance(value, Node):
-            out.node(value, 1)
-        elif _is_text(None, value.value):
-            out.text(value)
     return blocks_to_passages(out.blocks, rel)

@@ -137,6 +137,12 @@ def test_compact_json_cites_its_one_line() -> None:
     assert _lines(passages) == {"max fridge temp 5C": 1, "freezer -18C or colder": 1}
 
 
+def test_json_nested_too_deep_is_read_as_text() -> None:
+    deep = '{"a": ' * 5000 + '"pH 5.8 to 6.2"' + "}" * 5000
+    assert parse_json_notes(deep, "deep.json") is None
+    assert parse_text(deep, "deep.json")  # read as the plain text it is, no error
+
+
 def test_a_json_file_that_is_no_json_is_read_as_text() -> None:
     passages = parse_text("Lambda max timeout: 15 minutes\n", "notes.json")
     assert [p.text for p in passages] == ["Lambda max timeout: 15 minutes"]
