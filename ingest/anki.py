@@ -35,9 +35,21 @@ MEDIA = re.compile(r"\[sound:[^\]]*\]|<img\b[^>]*>", re.I)
 
 
 def is_anki(lines: list[str]) -> bool:
-    """Whether a file opens with Anki's export header (``#separator:`` or ``#html:`` among its first lines)."""
-    head = [m.group("key") for line in lines[:8] if (m := HEADER.match(line))]
-    return "separator" in head or ("html" in head and len(head) >= 2)
+    """Whether a file opens with Anki's export header: a ``#separator:`` of Anki's (``tab``, ``comma`` ... or one
+    character) or ``#html:true`` / ``#html:false`` among its first lines, and its notes apart by that separator."""
+    head: dict[str, str] = {}
+    for line in lines[:8]:
+        if not (m := HEADER.match(line)):
+            break
+        head[m.group("key")] = m.group("value").strip()
+    sep = head.get("separator")
+    if sep is not None and sep.lower() not in SEPARATORS and len(sep) != 1:
+        return False  # "#separator:tab off - exported as plain text": a remark, no header
+    if sep is None and head.get("html", "").lower() not in ("true", "false"):
+        return False
+    char = SEPARATORS.get((sep or "tab").lower(), sep or "\t")
+    notes = [line for line in lines[len(head) :] if line.strip()]
+    return bool(notes) and sum(char in line for line in notes) * 2 >= len(notes)
 
 
 def field_lines(field: str, is_html: bool) -> list[str]:

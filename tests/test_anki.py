@@ -23,6 +23,9 @@ EXPORT = (
 def test_an_export_is_read_by_its_header() -> None:
     assert is_anki(EXPORT.split("\n"))
     assert not is_anki(["# Notes", "#tag line", "Lambda timeout: 15 min"])
+    # a remark that happens to start as Anki's header does, over notes with no tab between fields
+    assert not is_anki(["#separator:tab off - exported as plain text", "#deck: Networking", "Q: what is TCP?"])
+    assert not is_anki(["#separator:tab", "#html:true", "a card with no fields apart", "another one"])
 
 
 def test_notes_sit_under_their_decks_and_fronts() -> None:
