@@ -76,7 +76,7 @@ class Text:
 
 @dataclass
 class Node:
-    """An object (``keys`` set) or an array (``keys`` all None) and what is in it, in order."""
+    """An object or an array and what is in it, in order: (key, value) pairs, the key None in an array."""
 
     line: int
     is_object: bool
