@@ -11,6 +11,7 @@ from kg.errors import BadRequest, PayloadTooLarge
 from kg.model import Answer, QuestionKind
 from kg.qa.calibrate import FEATURES
 from kg.qa.engine import Engine
+from tests.conftest import FITTED_MISS
 
 
 def line_of(sample_lines: list[str], text: str) -> int:
@@ -18,11 +19,6 @@ def line_of(sample_lines: list[str], text: str) -> int:
     hits = [i + 1 for i, line in enumerate(sample_lines) if text in line]
     assert len(hits) == 1, f"{text!r} found on lines {hits}"
     return hits[0]
-
-
-# Known misses of the fitted ranking and confidence (make fit): kept as strict expected failures so the day
-# they pass, the build says so. See docs/calibration.md.
-FITTED_MISS = "fitted ranking/confidence: a known miss (docs/calibration.md)"
 
 
 def cites(ans: Answer, line: int, within: int = 1) -> bool:
