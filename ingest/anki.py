@@ -27,6 +27,7 @@ from kg.model import BlockKind, Passage
 HEADER = re.compile(r"^#(?P<key>[a-z ]+):(?P<value>.*)$")
 SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|", "colon": ":"}
 META_COLUMNS = ("notetype column", "deck column", "tags column", "guid column")
+HEADER_LINES = 8  # an export's header is a few lines: its settings, then its notes
 CLOZE = re.compile(r"\{\{c\d+::(?P<answer>.*?)(?:::(?P<hint>.*?))?\}\}", re.S)
 BREAK = re.compile(r"<br\s*/?>|</?(?:div|p|ul|ol|tr|h\d)\b[^>]*>", re.I)
 ITEM = re.compile(r"<li\b[^>]*>", re.I)
@@ -34,22 +35,34 @@ TAG = re.compile(r"<[^<>]*>")
 MEDIA = re.compile(r"\[sound:[^\]]*\]|<img\b[^>]*>", re.I)
 
 
-def is_anki(lines: list[str]) -> bool:
-    """Whether a file opens with Anki's export header: a ``#separator:`` of Anki's (``tab``, ``comma`` ... or one
-    character) or ``#html:true`` / ``#html:false`` among its first lines, and its notes apart by that separator."""
-    head: dict[str, str] = {}
-    for line in lines[:8]:
+def header(lines: list[str]) -> tuple[dict[str, str], int]:
+    """The ``#key:value`` lines a file opens with (an Anki export's settings), by key, and how many they are."""
+    out: dict[str, str] = {}
+    count = 0
+    for line in lines:
         if not (m := HEADER.match(line)):
             break
-        head[m.group("key")] = m.group("value").strip()
+        out[m.group("key")] = m.group("value").strip()
+        count += 1
+    return out, count
+
+
+def is_anki(lines: list[str]) -> bool:
+    """Whether a file opens with Anki's export header: a ``#separator:`` of Anki's (``tab``, ``comma`` ... or one
+    character) or ``#html:true`` / ``#html:false``, and its notes apart by that separator."""
+    head, count = header(lines[:HEADER_LINES])
     sep = head.get("separator")
     if sep is not None and sep.lower() not in SEPARATORS and len(sep) != 1:
         return False  # "#separator:tab off - exported as plain text": a remark, no header
     if sep is None and head.get("html", "").lower() not in ("true", "false"):
         return False
-    char = SEPARATORS.get((sep or "tab").lower(), sep or "\t")
-    notes = [line for line in lines[len(head) :] if line.strip()]
-    return bool(notes) and sum(char in line for line in notes) * 2 >= len(notes)
+    notes = [line for line in lines[count:] if line.strip()]
+    return bool(notes) and sum(_separator(head) in line for line in notes) * 2 >= len(notes)
+
+
+def _separator(head: dict[str, str]) -> str:
+    sep = head.get("separator", "tab")
+    return SEPARATORS.get(sep.lower(), sep[:1] or "\t")
 
 
 def field_lines(field: str, is_html: bool) -> list[str]:
@@ -72,21 +85,17 @@ def parse_anki(text: str, rel: str) -> list[Passage] | None:
     lines = text.split("\n")
     if not is_anki(lines):
         return None
-    settings: dict[str, str] = {}
-    first = 0
-    while first < len(lines) and (m := HEADER.match(lines[first])):
-        settings[m.group("key")] = m.group("value").strip()
-        first += 1
-    sep = settings.get("separator", "tab")
-    sep = SEPARATORS.get(sep.lower(), sep[:1] or "\t")
+    settings, first = header(lines)
     is_html = settings.get("html", "false").lower() == "true"
-    meta = {int(settings[k]) - 1 for k in META_COLUMNS if settings.get(k, "").isdigit()}
+    meta = {c for k in META_COLUMNS if (c := _column(settings, k)) is not None}
     deck_col = _column(settings, "deck column")
     type_col = _column(settings, "notetype column")
     blocks: list[Block] = []
     deck: list[str] = []
-    body = lines[first:]
-    reader = csv.reader(body, delimiter=sep, quotechar='"')
+    if deck_col is None and settings.get("deck"):  # "#deck:RE Exam::Math": every note in that one deck
+        at = next(i for i, line in enumerate(lines) if line.startswith("#deck:")) + 1
+        deck = _deck(blocks, deck, settings["deck"], at)
+    reader = csv.reader(lines[first:], delimiter=_separator(settings), quotechar='"')
     at = 0  # lines of the body read so far
     try:
         for row in reader:

@@ -48,6 +48,20 @@ def test_notes_sit_under_their_decks_and_fronts() -> None:
     ]
 
 
+def test_a_deck_named_in_the_header_heads_every_note() -> None:
+    export = "#separator:tab\n#html:false\n#deck:Spanish::Verbs\nhablar\tto speak\ncomer\tto eat\n"
+    got = [(p.line_start, p.kind, p.section, p.text) for p in parse_text(export, "verbs.txt")]
+    verbs = ("Spanish", "Verbs")
+    assert got == [
+        (3, BlockKind.HEADING, ("Spanish",), "Spanish"),
+        (3, BlockKind.HEADING, verbs, "Verbs"),
+        (4, BlockKind.ITEM, verbs, "hablar"),
+        (4, BlockKind.PARAGRAPH, (*verbs, "hablar"), "to speak"),
+        (5, BlockKind.ITEM, verbs, "comer"),
+        (5, BlockKind.PARAGRAPH, (*verbs, "comer"), "to eat"),
+    ]
+
+
 def test_field_lines_read_cloze_html_and_media() -> None:
     assert field_lines("{{c1::Part::top}} = {{c2::Whole}} × Rate [sound:x.mp3]", True) == ["Part = Whole × Rate"]
     assert field_lines("a&nbsp;b<div>c &amp; d</div><img src='x.png'>", True) == ["a b", "c & d"]
