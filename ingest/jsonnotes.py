@@ -268,25 +268,18 @@ class _Writer:
                 continue
             head = self.node(r, level, parents)
             first = first or head
+            under = (*parents, head) if head and _title(r) is None else parents
             for x in replies.get(id(r), []):
-                self.node(x, level, (*parents, head) if head and _title(r) is None else parents)
+                self.node(x, level, under)
         return first
 
 
 def parse_json_notes(text: str, rel: str) -> list[Passage] | None:
     """Passages of a JSON notes file, or None when the file is no JSON (to be read as plain text)."""
+    out = _Writer()
     try:
-        values = scan(text)
-        out = _Writer()
-        objects = [v for v in values if isinstance(v, Node) and v.is_object]
-        if len(objects) > 1 and len(objects) == len(values):  # JSON Lines: a record a line
-            out.records(objects, 1)
-        else:
-            for value in values:
-                if isinstance(value, Node):
-                    out.node(value, 1)
-                elif _is_text(None, value.value):
-                    out.text(value)
+        # the file's values read as one array: JSON Lines' objects are records in a row, as an array's are
+        out.node(Node(1, False, [(None, value) for value in scan(text)]), 1)
     except (ValueError, RecursionError):  # no JSON, or nested deeper than it can be read: its text as written
         return None
     return blocks_to_passages(out.blocks, rel)
