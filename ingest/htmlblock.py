@@ -1,6 +1,6 @@
 """Raw HTML inside Markdown notes (a web clipper's ``<h2>``, ``<p>``, ``<ul><li>``, ``<table>``; a README's
 ``<details>``) read as the blocks it marks up, each with its own source lines, by the standard library's
-HTML parser: entities resolved, tags, comments, scripts and styles dropped.
+HTML parser: entities resolved, tags, scripts and styles dropped, comments dropped unless they are words.
 
 - ``<h1>``-``<h6>``: a heading of that level;
 - ``<p>``, ``<div>``, ``<summary>``, ``<blockquote>``, ``<dt>`` / ``<dd>`` and any other block: a paragraph of
@@ -34,6 +34,12 @@ BOLD = frozenset({"b", "strong"})
 BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
 CHECKBOXES = frozenset({"en-todo", "input"})  # a checkbox before a block's text makes it a checklist's item
 TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
+# a comment in words is read (a slide's speaker notes, a writer's remark); a directive or a marker in one or two
+# ("_class: lead", "truncate", "clipped from https://...") says nothing
+COMMENT_WORDS = 3
+WORD = re.compile(r"[^\W\d_]{2,}")
+LINK = re.compile(r"\S+://\S+|\bwww\.\S+")
+SPEAKER_NOTES = re.compile(r"^(?:speaker\s+)?notes?\s*:\s*", re.I)  # the comment's label, not what it says
 HTML_SUFFIXES = (".html", ".htm")  # notes saved or exported as a web page: the whole file is read as HTML
 
 
@@ -55,6 +61,11 @@ class _Table:
     in_head: bool = False
     start: int = 0
     end: int = 0
+
+
+def in_words(comment: str) -> bool:
+    """Whether a comment's text is words to read (three or more, links aside), not a directive or a marker."""
+    return len(WORD.findall(LINK.sub(" ", comment))) >= COMMENT_WORDS
 
 
 class _Blocks(HTMLParser):
@@ -149,6 +160,18 @@ class _Blocks(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self._data(data)
+
+    def handle_comment(self, data: str) -> None:
+        """A comment of three words or more (Marp's and reveal.js's speaker notes, a writer's remark) is a
+        paragraph of its own, on the lines it spans; a directive or a marker says nothing."""
+        text = SPEAKER_NOTES.sub("", clean(data))
+        if self.skip or self.tables or not in_words(text):
+            return
+        self.flush()
+        start = self.getpos()[0] + data[: len(data) - len(data.lstrip())].count("\n") + self.base
+        end = self.getpos()[0] + data.rstrip().count("\n") + self.base
+        inside = tuple(lst.item for lst in self.lists if lst.item)
+        self.blocks.append(Block(BlockKind.PARAGRAPH, text, start, end, parents=inside))
 
     def _data(self, data: str) -> None:
         if self.skip:

@@ -25,8 +25,15 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ingest.cards import CardReader, is_card
 from ingest.document import Block, clean, row_text
-from ingest.htmlblock import html_blocks
-from ingest.outline import ACRONYM_TITLE, is_continuation_start, looks_like_heading, names_items, service_key
+from ingest.htmlblock import html_blocks, in_words
+from ingest.outline import (
+    ACRONYM_TITLE,
+    TASK_BOX,
+    is_continuation_start,
+    looks_like_heading,
+    names_items,
+    service_key,
+)
 from ingest.subjects import Evidence, SubjectStack, name_from_file
 from kg.model import BlockKind, Passage, content_id
 from kg.vocab import DOCUMENT_WORDS, OPEN_ENDINGS, POSSESSIVES
@@ -210,6 +217,8 @@ class _Reader:
         ]
         lst = self.lists[-1] if self.lists else None
         own_item = lst is not None and not lst.has_para
+        if own_item and lines:
+            lines[0] = TASK_BOX.sub("", lines[0])
         if not own_item and not self.quote and any(is_card(x) for x in lines):
             self.card_lines(lines, base)
             return
@@ -443,18 +452,44 @@ def _file_subject(blocks: list[Block], rel: str, evidence: Evidence) -> str | No
 
 def parse_markdown(text: str, rel: str) -> list[Passage]:
     """Passages of one Markdown file's text; ``rel`` is its path relative to the notes folder."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    source, grids = grid_tables(colon_fences(indented_containers(title_block(lines))))
+    return markdown_passages(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), rel)
+
+
+def markdown_passages(lines: list[str], rel: str, lines_at: list[int] | None = None) -> list[Passage]:
+    """Passages of Markdown lines; ``lines_at``: the line of the file each of them stands on, when the Markdown
+    was read out of another format (a notebook's cells), else a line is its own index."""
+    source, grids = grid_tables(colon_fences(indented_containers(title_block(obsidian_comments(lines)))))
     source, simple = simple_tables(source)
     blocks = markdown_blocks(source)
     if grids or simple:  # each table's rows where the table stood, under the heading above it
         blocks = sorted(blocks + grids + simple, key=lambda b: b.start)
-    return blocks_to_passages(outliner_tables(blocks), rel)
+    blocks = outliner_tables(blocks)
+    if lines_at is not None:
+        blocks = [replace(b, start=lines_at[b.start - 1], end=lines_at[b.end - 1]) for b in blocks]
+    return blocks_to_passages(blocks, rel)
 
 
 def markdown_blocks(source: list[str]) -> list[Block]:
     """The blocks of Markdown lines, with the 1-based lines of ``source`` they came from."""
     return _Reader(source).run(_md().parse("\n".join(source)))
+
+
+# an Obsidian comment's mark ("%% kanban:settings", "%%"), on a line of its own or around its words
+COMMENT_MARK = re.compile(r"^\s*%%(?=\s|$)|(?:^|\s)%%\s*$")  # not IPython's "%%timeit"
+
+
+def obsidian_comments(source: list[str]) -> list[str]:
+    """Obsidian's ``%%`` comments: the marks dropped, a mark line of fewer than three words blank (a plugin's
+    "%% kanban:settings"), a comment in words read as it is."""
+    out = []
+    code = ""
+    for line in source:
+        at_fence, code = _code_state(line, code)
+        if not (at_fence or code) and COMMENT_MARK.search(line):
+            rest = COMMENT_MARK.sub("", line).strip()
+            line = rest if in_words(rest) else ""
+        out.append(line)
+    return out
 
 
 def title_block(source: list[str]) -> list[str]:

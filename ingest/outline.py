@@ -36,6 +36,8 @@ BULLET_MARK = re.compile(rf"^\s*{BULLET_CHARS}(?:\s|$)")  # a line that is a bul
 BULLET_START = re.compile(rf"^\s*{BULLET_CHARS}\s*")  # the mark to strip
 BULLET = re.compile(rf"^\s*{BULLET_CHARS}\s+(?P<body>\S.*)$")  # a bullet with its body
 LONE_BULLET = re.compile(rf"^\s*{BULLET_CHARS}\s*$")  # a bullet mark alone on its line
+# a task list's checkbox ("- [ ] order stems", "- [x] paid deposit"): the item's mark, not its text
+TASK_BOX = re.compile(r"^\[[ xX]\]\s+(?=\S)")
 
 
 def strip_bullet(line: str) -> str:

@@ -21,9 +21,10 @@ from ingest.cooklang import COOK_SUFFIXES
 from ingest.htmlblock import HTML_SUFFIXES, html_blocks
 from ingest.jsonnotes import JSON_SUFFIXES, parse_json_notes
 from ingest.markdown import MARKDOWN_SUFFIXES, blocks_to_passages, parse_markdown
+from ingest.notebook import NOTEBOOK_SUFFIXES, parse_notebook
 from ingest.opml import OPML_SUFFIXES, parse_opml
 from ingest.orgmode import ORG_SUFFIXES, parse_org
-from ingest.outline import BULLET, LONE_BULLET, is_continuation_start, normalise_text
+from ingest.outline import BULLET, LONE_BULLET, TASK_BOX, is_continuation_start, normalise_text
 from ingest.plaintext import ASCIIDOC_SUFFIXES, parse_plaintext, question_above, shows_layout
 from ingest.rst import RST_SUFFIXES
 from ingest.rtf import RTF_SUFFIXES, decode_rtf
@@ -117,7 +118,7 @@ class _Parser:
                 continue
             bullet = BULLET.match(line)
             if bullet:
-                body = bullet.group("body")
+                body = TASK_BOX.sub("", bullet.group("body"))
                 if current is not None and current.state == "table" and "|" in line:
                     self._extend(current, n, line.strip(), False)
                     continue
@@ -276,7 +277,9 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return parse_plaintext(text, rel, "rtf")
     if name.endswith(COOK_SUFFIXES):
         return parse_plaintext(text, rel, "cooklang")
-    if name.endswith(JSON_SUFFIXES) and (read := parse_json_notes(text, rel)) is not None:
+    if name.endswith(NOTEBOOK_SUFFIXES) and (read := parse_notebook(text, rel)) is not None:
+        return read  # else no notebook: read as other JSON
+    if name.endswith((*JSON_SUFFIXES, *NOTEBOOK_SUFFIXES)) and (read := parse_json_notes(text, rel)) is not None:
         return read  # else no JSON after all: read as plain text
     if name.endswith(OPML_SUFFIXES) and (read := parse_opml(text, rel)) is not None:
         return read  # else no XML: read as plain text

@@ -35,6 +35,7 @@ from ingest.filecache import Derived, FileCache, FileEntry, entry_key, parser_id
 from ingest.htmlblock import HTML_SUFFIXES
 from ingest.jsonnotes import JSON_SUFFIXES
 from ingest.markdown import MARKDOWN_SUFFIXES
+from ingest.notebook import NOTEBOOK_SUFFIXES
 from ingest.opml import OPML_SUFFIXES
 from ingest.orgmode import ORG_SUFFIXES
 from ingest.parser import UTF16_BOMS, decode_notes, parse_text
@@ -65,7 +66,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "83"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "86"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (
     *PLAIN_SUFFIXES,
@@ -79,6 +80,7 @@ NOTE_SUFFIXES = (
     *CAPTION_SUFFIXES,
     *JSON_SUFFIXES,
     *OPML_SUFFIXES,
+    *NOTEBOOK_SUFFIXES,
 )
 
 

@@ -46,6 +46,7 @@ from ingest.markup import dialect, rewrite
 from ingest.outline import (
     CHECKBOXES,
     SENTENCE_BREAK,
+    TASK_BOX,
     TITLE_WORDS,
     is_continuation_start,
     looks_like_heading,
@@ -581,7 +582,7 @@ class _Reader:
             number = tuple(x for x in (num or "").rstrip(".)/").split(".") if x)
             body = body[numbered.end() :]
         elif bullet:
-            body = body[bullet.end() :]
+            body = TASK_BOX.sub("", body[bullet.end() :])
             indent += 2 * (len(bullet.group("mark")) - 1)  # "**" sits under "*" as if indented
         # leave the items this line is not under
         while self.items and not self.under(

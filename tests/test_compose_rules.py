@@ -982,3 +982,89 @@ def test_a_comparison_says_which_side_wins_by_the_figure_the_question_weighs_the
     # no comparative, no winner: both sides are given
     plain = compose(idx, query(idx, "h100 vs a100 for an external academic"), ranked, [])
     assert "against" not in plain.text and "A100" in plain.text and "H100" in plain.text, plain.text
+
+
+def test_an_update_dated_right_after_its_word_or_in_capitals_is_a_marked_revision() -> None:
+    water, solar = ("Water",), ("Electrics",)
+    rows = [
+        ("Water", water, "", True, ""),
+        ("usage est 25L/day for 2 (drinking 3L pp, cooking 4L)", water, "", False, ""),
+        ("Tank: 120L under the bench", water, "", False, ""),
+        ("update 14/05 real usage more like 32L/day incl showers", water, "", False, ""),
+        ("Electrics", solar, "", True, ""),
+        ("solar: 2x 200W = 400W", solar, "", False, ""),
+        (
+            "UPDATE (Ade, roof measured w/ the fan in the middle) 2x 200W don't fit -> 2x 175W = 350W",
+            solar,
+            "",
+            False,
+            "",
+        ),
+    ]
+    out = _composed_from("van.txt", rows, "realistic daily water use for 2 of us", 2)
+    assert out.revised is not None and out.revised.line_start == 4 and "32L/day" in out.text, out.text
+    out = _composed_from("van.txt", rows, "total solar wattage on the roof", 6)
+    assert out.revised is not None and out.revised.line_start == 7 and "350W" in out.text, out.text
+    # an instruction to update something is no revision
+    rows[3] = ("update the water log every 14 days, real usage varies 30L/day", water, "", False, "")
+    rows[6] = ("Update the charge controller firmware, 2x 175W panels later maybe", solar, "", False, "")
+    assert _composed_from("van.txt", rows, "realistic daily water use for 2 of us", 2).revised is None
+    assert _composed_from("van.txt", rows, "total solar wattage on the roof", 6).revised is None
+
+
+def test_a_line_naming_its_former_figure_in_brackets_revises_the_line_that_gave_it() -> None:
+    vat = ("VAT",)
+    rows = [
+        ("VAT", vat, "", True, ""),
+        ("registration threshold is £85,000 of VATable turnover in any rolling 12 months", vat, "", False, ""),
+        ("register within 30 days of the end of that month", vat, "", False, ""),
+        ("flat rate scheme: 16.5% for limited cost traders", vat, "", False, ""),
+        ("from 1 April 2024 the registration threshold is £90,000 (was £85k since 2017)", vat, "", False, ""),
+    ]
+    out = _composed_from("tax.txt", rows, "vat registration threshold", 2)
+    assert out.revised is not None and out.revised.line_start == 5 and "£90,000" in out.text, out.text
+
+
+def test_a_list_answer_is_followed_by_a_later_line_revising_one_of_its_items() -> None:
+    pull = ("Cold pull",)
+    rows = [
+        ("Cold pull", pull, "", True, ""),
+        ("heat nozzle to 250 °C", pull, "", False, ""),
+        ("push cleaning filament through by hand until it comes out clean", pull, "", False, ""),
+        ("set temp to 90 °C (for PLA), wait, keep slight pressure", pull, "", False, ""),
+        ("pull hard and fast when it reaches temp", pull, "", False, ""),
+        ("UPDATE 2024-02: 90 was too hot for PLA cold pulls, 80 °C works way better", pull, "", False, ""),
+    ]
+    idx = small_index(
+        [replace(p, kind=BlockKind.STEP) if 2 <= p.line_start <= 5 else p for p in notes("fix.txt", rows)]
+    )
+    by_line = {p.line_start: p for p in idx.passages}
+    out = compose(idx, query(idx, "list the cold pull steps"), [Candidate(by_line[3], score=1.0)], [])
+    assert out.is_list and out.revised is by_line[6], out.text
+    assert "heat nozzle" in out.text and "80 °C" in out.text and len(out.text) <= MAX_ANSWER, out.text
+    assert out.passages[-1] is by_line[6]
+
+
+def test_a_marked_line_right_after_the_answer_about_something_else_revises_nothing() -> None:
+    tools = ("Tools",)
+    rows = [
+        ("Tools", tools, "", True, ""),
+        ("Veritas low angle jack: £249 (birthday 2023), bed 12 deg", tools, "", False, ""),
+        ("UPDATE Mar 24: Domino price went up to £969", tools, "", False, ""),
+        ("Domino: £899 in the Axminster sale", tools, "", False, ""),
+        ("UPDATE Mar 24: the Domino went up to £969", tools, "", False, ""),
+    ]
+    assert _composed_from("tools.json", rows, "veritas jack plane price", 2).revised is None
+    out = _composed_from("tools.json", rows, "how much is the domino", 4)
+    assert out.revised is not None and out.revised.line_start == 5 and "£969" in out.text, out.text
+
+
+def test_a_marked_line_right_after_the_answer_naming_its_heading_revises_it() -> None:
+    fee = ("REINSPECTION FEE",)
+    rows = [
+        ("REINSPECTION FEE", fee, "", True, ""),
+        ("if you fail (below 70) or get a C you pay for the follow up visit: $150", fee, "", False, ""),
+        ("UPDATE (11/5 class): fee went up in July, it's $175 now", fee, "", False, ""),
+    ]
+    out = _composed_from("handout.txt", rows, "reinspection fee if you fail", 2)
+    assert out.revised is not None and out.revised.line_start == 3 and "$175" in out.text, out.text

@@ -551,3 +551,63 @@ def test_indented_admonitions_and_tabs_read_as_callouts_titled_and_abbreviations
     assert [p for p in ps if "stays code" in p.text and p.kind is BlockKind.CODE], "an admonition in code is code"
     assert at(ps, 25).kind is BlockKind.ITEM and at(ps, 25).text == "QOS: Quality of Service"
     assert at(ps, 26).text == "DTN: Data Transfer Node"
+
+
+def test_a_comment_in_words_is_read_as_a_paragraph_and_a_directive_is_not() -> None:
+    text = "\n".join(
+        [
+            "## Network Firewall",  # 1
+            "",
+            "- Pricing: $0.395 / endpoint-hour",  # 3
+            "",
+            "<!-- Speaker notes: that works out at roughly $288 per month",  # 5
+            "per AZ before traffic. -->",  # 6
+            "",
+            "<!-- _class: lead -->",  # 8
+            "<!-- clipped from https://example.com/pricing/firewall -->",  # 9
+            "",
+        ]
+    )
+    got = [(p.line_start, p.line_end, p.kind, p.text) for p in parse_text(text, "deck.md")]
+    assert got[1:] == [
+        (3, 3, BlockKind.ITEM, "Pricing: $0.395 / endpoint-hour"),
+        (5, 6, BlockKind.PARAGRAPH, "that works out at roughly $288 per month per AZ before traffic."),
+    ]
+
+
+def test_a_task_lists_checkboxes_are_the_items_marks_not_their_text() -> None:
+    md = "## Roses\n\n- [ ] White rose stems £1.35\n- [x] Order from the Dutch wholesaler\n1. [x] paid the deposit\n"
+    txt = "ROSES\n- [ ] White rose stems £1.35\n- [x] Order from the Dutch wholesaler\n  - [ ] ask about vase life\n"
+    assert [p.text for p in parse_text(md, "board.md")][1:] == [
+        "White rose stems £1.35",
+        "Order from the Dutch wholesaler",
+        "paid the deposit",
+    ]
+    assert [p.text for p in parse_text(txt, "board.txt")][1:] == [
+        "White rose stems £1.35",
+        "Order from the Dutch wholesaler",
+        "ask about vase life",
+    ]
+    # a link in brackets is text
+    assert [p.text for p in parse_text("- [link] to the price list\n", "b.md")] == ["[link] to the price list"]
+
+
+def test_an_obsidian_comment_in_words_is_read_and_a_plugins_marker_is_not() -> None:
+    text = "\n".join(
+        [
+            "## Roses",
+            "",
+            "- White rose stems £1.35",
+            "",
+            "%% ask Jo about the delivery fee %%",  # 5
+            "",
+            "```python",
+            "%%time",  # 8: a cell magic in code, not a comment
+            "```",
+            "",
+            "%% kanban:settings",
+            "%%",
+        ]
+    )
+    got = [(p.line_start, p.text) for p in parse_text(text, "board.md")]
+    assert got[1:] == [(3, "White rose stems £1.35"), (5, "ask Jo about the delivery fee"), (7, "%%time")]

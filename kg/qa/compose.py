@@ -22,8 +22,9 @@ from kg.qa.retrieve import (
     states_number,
     weight_in,
 )
+from kg.qa.revisions import REVISES, marked_revision, revises
 from kg.text import content_terms, fold, item_label, terms, words
-from kg.units import DATE, UNCONVERTED, UNITS, Quantity, family_of, parse_quantity, without_dates
+from kg.units import UNCONVERTED, UNITS, Quantity, family_of, parse_quantity, without_dates
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
 
 MAX_ANSWER = 300
@@ -267,8 +268,10 @@ def asked_item(index: Index, query: Query, named: dict[str, Passage]) -> Passage
 
 
 def compose_list(
-    index: Index, top: Passage, prefix: str, entries_only: bool = True, query: Query | None = None
+    index: Index, top: Passage, prefix: str, entries_only: bool = True, query: Query | None = None, room: int = 0
 ) -> Composed | None:
+    """The list ``top`` belongs to as the answer: its lead and its items, whole or by their names (``room``:
+    characters to leave free at the end, for a line that revises one of them)."""
     lead, items = sibling_group(index, top)
     if entries_only and query is not None:
         # a list asked by a name its list does not carry ("the three types of plate boundaries" from a detail
@@ -317,7 +320,7 @@ def compose_list(
     intro = lead_label(lead) if lead else (top.section[-1] if top.section else "")
     if len(intro) > 90:
         intro = top.section[-1] if top.section else ""
-    budget = MAX_ANSWER - len(prefix) - len(intro) - 2
+    budget = MAX_ANSWER - len(prefix) - len(intro) - 2 - room
     # whole items when they all fit (details may be what was asked), their names when they do not: every
     # item named beats some items in full
     whole = sum(len(it.text) + 2 for it in chosen) <= budget
@@ -350,7 +353,21 @@ def compose_list(
     if not body:
         return None  # not even the first item fits: paragraphs, not a list (the line that answers is cut instead)
     text = f"{intro}: {'; '.join(body)}" if intro else "; ".join(body)
-    return Composed(_clip(prefix + text), tuple(used), is_list=True)
+    return Composed(_clip(prefix + text, MAX_ANSWER - room), tuple(used), is_list=True)
+
+
+def revised_list(
+    index: Index, top: Passage, prefix: str, entries_only: bool = True, query: Query | None = None
+) -> Composed | None:
+    """``compose_list``, followed by a later line that revises what the list says ("set temp to 90 °C" in the
+    steps, then "UPDATE: 90 was too hot ... 80 °C works"), as a line's answer is."""
+    listed = compose_list(index, top, prefix, entries_only, query)
+    revised = revision(index, list(listed.passages)) if listed else None
+    if listed is None or revised is None:
+        return listed
+    tail = " — " + _clip(revised.text, MAX_ANSWER // 2)
+    listed = compose_list(index, top, prefix, entries_only, query, room=len(tail)) or listed
+    return Composed(listed.text + tail, (*listed.passages, revised), is_list=True, revised=revised)
 
 
 def _with_details(items: list[Passage], names: list[str], budget: int) -> list[str]:
@@ -570,39 +587,8 @@ def _continued(index: Index, query: Query, top: Passage) -> list[Passage]:
     return used
 
 
-# A line that revises an earlier one: "UPDATE: now 64 GB", "correction - it's 5,209 not 5,127", "~~30 s~~ 45 s"
-_REVISION_WORDS = (
-    r"(?:update[sd]?|correction|corrected|actually|edit(?:ed)?|erratum|errata|turns out|no longer|revised)"
-)
-# ... or a figure set right against the one it replaces: "sorry, £55 not £56", "it's 45 not 40"
-_INSTEAD = r"\d[\d,.]*\s*[^\W\d_]{0,4}%?,?\s+not\s+[~≈$€£]?\d"
-# ... or a line that opens by saying what changed ("Changed 2025-06-02: live rate raised to 150 req/s")
-_CHANGED = r"(?:changed|amended)"
-REVISES = re.compile(rf"\b{_REVISION_WORDS}\b|~~|{_INSTEAD}|^\W*{_CHANGED}\b", re.I)
-# ... saying so first, after its marks, a date or a label, as a marker ("# UPDATE 2024-09: now 64 GB", "NOTES:
-# correction - ...", "EDIT (Feb 13): ...", "EDIT November 3rd, 2025: ...", "actually no: ..."), not as a word of
-# the line ("To update a template")
-_MARKED_REVISION = re.compile(
-    rf"^\W*(?:[\d/.-]+\s+|[a-z]+:\s*)?(?:{_REVISION_WORDS}|{_CHANGED})"
-    rf"(?:\s+(?:{DATE.pattern})|\s+[\w/.-]+|\s*\([^)]{{0,20}}\)){{0,2}}\s*(?::|\s[-–—]\s)",
-    re.I,
-)
-# ... or standing under a title that says so: a callout titled "Changed 2025-07-01" or "Update" over its lines
-_REVISION_TITLE = re.compile(rf"^\W*(?:{_REVISION_WORDS}|{_CHANGED})\b", re.I)
-
-
-def _titled_revision(p: Passage) -> bool:
-    """Whether a line stands under a title that says it revises something."""
-    return bool(p.lead and _REVISION_TITLE.match(p.lead))
-
-
-def _revises(p: Passage) -> bool:
-    """Whether a line says it revises something, by its words or by the title it stands under."""
-    return bool(REVISES.search(p.text)) or _titled_revision(p)
-
-
-# ... or naming the value it replaces ("12h, not 8h", "was $125")
-# the value a line says it replaces: a figure ("not 8h", "was $12") or a model's code ("NOT the ST45SF")
+# the value a revising line (kg.qa.revisions) says it replaces: a figure ("not 8h", "was $12") or a model's code
+# ("NOT the ST45SF")
 _OLD_VALUE = re.compile(
     r"\b(?:not|was|instead of)\s+(?:the\s+|an?\s+)?[~≈$€£]?(\d[\d,]*(?:\.\d+)?(?:k\b)?|[a-z]+-?\d[\w-]*)", re.I
 )
@@ -634,7 +620,7 @@ def _revising(index: Index) -> list[_Revising]:
         lines = [
             _Revising(
                 i,
-                bool(_MARKED_REVISION.search(p.text)) or _titled_revision(p),
+                marked_revision(p),
                 frozenset(_figure(v) for v in _OLD_VALUE.findall(p.text)),
                 frozenset(_figures(p.text)),
                 frozenset(_named_terms(p.text)),
@@ -642,7 +628,7 @@ def _revising(index: Index) -> list[_Revising]:
                 _measures(p),
             )
             for i, p in enumerate(index.passages)
-            if not p.is_heading and _revises(p)
+            if not p.is_heading and revises(p)
         ]
         found = index.derived["revising"] = lines
     return found
@@ -689,7 +675,7 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
     marked as a revision and comes right after them, or names the most specific thing they name with a figure
     they give ("UPDATE Jun: QIAprep 50-prep price went up to £134"), or sets again to another figure what they
     set ("UPDATE: ... so max HR = 191 now" after "max HR = 188 bpm")."""
-    if any(_revises(p) for p in read):
+    if any(revises(p) for p in read):
         return None  # the answer read the revision itself
     last = read[-1]
     start = index.position[last.id] + 1
@@ -700,6 +686,7 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
     figures = set().union(*(_figures(p.text) for p in read))
     codes = {c.lower() for p in read for c in _CODE.findall(p.text)}
     named = set().union(*(_named_terms(p.text) for p in read))
+    headed = set().union(*(_named_terms(p.section[-1]) for p in read if p.section))  # "REINSPECTION FEE" over them
     # the most specific thing they name: "QIAprep", not "price" (a revision of another kit's price says "price")
     rarest = max(named, key=lambda t: (index.lexicon.idf(t), t), default="")
     slots = set().union(*(_slots(p.text) for p in read))
@@ -716,9 +703,18 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
             return q  # it sets again, to another figure, what they set
         if r.marked and q.section == last.section and r.figures - figures and any(label <= r.names for label in labels):
             return q  # under the same heading, it names what they set and gives another figure ("hydration up to 78%")
-        if r.marked and q.section == last.section and any(m[0] in units and m not in measures for m in r.measures):
+        shared = {f for f in r.figures & figures if len(f) > 1}
+        about = bool(r.names & (named | headed) or shared)  # it names what they or their heading name, or a figure
+        if (
+            r.marked
+            and about
+            and q.section == last.section
+            and any(m[0] in units and m not in measures for m in r.measures)
+        ):
             return q  # under the same heading, another figure in a unit they give ("~520km" then "EDIT: ... 470km")
-        if r.marked and (r.position == start or (rarest in r.names and {f for f in r.figures & figures if len(f) > 1})):
+        if r.marked and about and r.position == start:
+            return q  # right after them (not the next item of a list, about another thing: "UPDATE: Domino price")
+        if r.marked and rarest in r.names and shared:
             return q
     return None
 
@@ -837,7 +833,7 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
         weights = coverage_weights(index, query)
         inline = weight_in(weights, top.section[-1]) <= weight_in(weights, label or top.text)
     if (query.kind is QuestionKind.LIST or (opens and query.kind is not QuestionKind.COMPARISON)) and not inline:
-        listed = compose_list(index, top, prefix, entries_only=query.kind is QuestionKind.LIST, query=query)
+        listed = revised_list(index, top, prefix, entries_only=query.kind is QuestionKind.LIST, query=query)
         if listed:
             return listed
     if query.kind in (QuestionKind.FEATURE, QuestionKind.BEST_PRACTICE) and top.section and not opens:
@@ -846,7 +842,7 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
         weights = coverage_weights(index, query)
         named = weight_in(weights, top.section[-1])  # most of what the question asks is the list's name
         if not weight_in(weights, top.text) and 2 * named > sum(w for _, w, _ in weights):
-            listed = compose_list(index, top, prefix, entries_only=False, query=query)
+            listed = revised_list(index, top, prefix, entries_only=False, query=query)
             if listed:
                 return listed
     if inline:  # the items are the answer: nothing after them completes it

@@ -19,6 +19,7 @@ from kg.graph import PREFIXES, service_uri
 from kg.model import Fact, FactKind, Passage, QuestionKind
 from kg.qa.index import MIN_SHORT, Index, section_key, term_key
 from kg.qa.question import Query
+from kg.qa.revisions import marked_revision
 from kg.text import initials, item_label, stem, terms, words
 from kg.units import BASE_UNITS, CURRENCIES, CURRENCY_SIGNS, DATE, family_of, spoken_quantities, without_dates
 from kg.vocab import MEASURE_WORDS, PRICE_WORDS, STOP_INITIAL, STOPWORDS, word_pattern
@@ -75,6 +76,7 @@ RANK_FEATURES = (
     "fact_bound",  # a bound (max, min) is asked and a fact is one
     "fact_unit_other",  # a unit family is asked and the facts are in another
     "heading",  # the passage is a heading
+    "revision",  # the passage is marked as revising an earlier line ("UPDATE: now 64 GB", "EDIT 20-01-2025: -5 degC")
 )
 SHAPE_FEATURES = RANK_FEATURES[RANK_FEATURES.index("number") : RANK_FEATURES.index("under_term") + 1]
 DEFINITION_FEATURES = RANK_FEATURES[RANK_FEATURES.index("defines") : RANK_FEATURES.index("under_term") + 1]
@@ -1004,6 +1006,7 @@ def _add(index: Index, query: Query, found: Gathered, pid: str) -> None:
         "service_section": float(section),
         "service_other": float(other),
         "heading": float(c.passage.is_heading),
+        "revision": float(marked_revision(c.passage)),
     }
     sig.update(dict.fromkeys(shape_signals(index, query, c.passage, c.facts, found.defined), 1.0))
     if c.facts:
