@@ -37,7 +37,7 @@ from ingest.cooklang import is_cooklang, rewrite_cooklang
 from ingest.document import Markup
 from ingest.gitlog import is_git_log, rewrite_git_log
 from ingest.latex import is_latex, rewrite_latex
-from ingest.outline import SENTENCE_BREAK, TITLE_WORDS
+from ingest.outline import reads_as_title
 from ingest.rst import is_rst, rewrite_rst
 from ingest.rtf import is_rtf, rewrite_rtf
 from ingest.wrap import wrapped_joins
@@ -111,7 +111,7 @@ def dialect(lines: list[str]) -> str:
     closing = {m.group(0).lower() for line in lines if "[/" in line for m in BB_CLOSE.finditer(line)}
     if len(closing) >= 2:
         return "bbcode"
-    titles = sum(1 for line in lines if line.startswith("!") and _reads_as_title(line.lstrip("!")))
+    titles = sum(1 for line in lines if line.startswith("!") and _titled(line.lstrip("!")))
     if titles >= 2 and (_records(lines) or sum(any(m.search(x) for x in lines) for m in TW_MARKS) >= 2):
         return "tiddlywiki"
     return ""
@@ -221,9 +221,9 @@ def _chat(lines: list[str]) -> Markup:
     return out
 
 
-def _reads_as_title(text: str) -> bool:
+def _titled(text: str) -> bool:
     text = text.strip()
-    return bool(text) and len(text.split()) <= TITLE_WORDS and not SENTENCE_BREAK.search(text)
+    return bool(text) and reads_as_title(text)
 
 
 def _bbcode(lines: list[str]) -> Markup:
@@ -282,7 +282,7 @@ def _tiddlywiki(lines: list[str]) -> Markup:
         if i in out.titles or i in out.dropped:
             continue
         heading = TW_TITLE.match(line)
-        if heading and _reads_as_title(heading.group("title")):
+        if heading and _titled(heading.group("title")):
             level = min(len(heading.group("bangs")) + under, 6)
             out.titles[i] = (_inline(heading.group("title")), level)
             continue

@@ -40,6 +40,12 @@ LONE_BULLET = re.compile(rf"^\s*{BULLET_CHARS}\s*$")  # a bullet mark alone on i
 TASK_BOX = re.compile(r"^\[[ xX]\]\s+(?=\S)")
 
 
+def reads_as_title(text: str) -> bool:
+    """A few words with no sentence ending inside them: a title ("# Networking"), not a remark the way a "#"
+    starts comments in many files ("# Feb = 595 km ish. better. first 100k ...") nor a line of notes."""
+    return len(text.split()) <= TITLE_WORDS and not SENTENCE_BREAK.search(text)
+
+
 def strip_bullet(line: str) -> str:
     return BULLET_START.sub("", line).strip()
 

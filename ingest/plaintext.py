@@ -51,6 +51,7 @@ from ingest.outline import (
     is_continuation_start,
     looks_like_heading,
     names_items,
+    reads_as_title,
 )
 from ingest.wrap import unhyphenate, wrapped_joins
 from kg.model import BlockKind, Passage
@@ -169,12 +170,6 @@ def _names_columns(fields: list[str]) -> bool:
     return all(f and len(f.split()) <= 5 and not _FIGURE.match(f) and any(c.isalpha() for c in f) for f in fields)
 
 
-def _titles_remark(text: str) -> bool:
-    """Whether a line after one "#" reads as a title ("# Networking"), not as a remark the way a "#" starts
-    comments in many files ("# Feb = 595 km ish. better. first 100k ...")."""
-    return len(text.split()) <= TITLE_WORDS and not SENTENCE_BREAK.search(text)
-
-
 def _gives_units(fields: list[str]) -> bool:
     """A row under a header that names units, not values: no digit, a short word or nothing in each field."""
     return any(fields) and all(len(f) <= 6 and not any(c.isdigit() for c in f) for f in fields)
@@ -207,7 +202,7 @@ def _separators(lines: list[str]) -> frozenset[str]:
     for i in range(1, len(lines)):
         over, text, rule = lines[i - 2].strip() if i > 1 else "", lines[i - 1].strip(), lines[i].strip()
         if text and UNDERLINE.match(rule) and not RULE.match(text) and not _boxed(over, text, rule):
-            closing.setdefault(rule, []).append(not _titles_remark(text))
+            closing.setdefault(rule, []).append(not reads_as_title(text))
     return frozenset(rule for rule, prose in closing.items() if len(prose) >= 3 and 2 * sum(prose) > len(prose))
 
 
@@ -302,7 +297,7 @@ class _Reader:
             and (not above or bool(UNDERLINE.match(above)))
             and not UNDERLINE.match(s)
             and not _marked(s)
-            and _titles_remark(s)
+            and reads_as_title(s)
         ):
             return s, self.level(f"under{below[0]}"), i + 1
         if _boxed(above, s, below):  # a title between rules ("#####" over and under it)
@@ -319,7 +314,7 @@ class _Reader:
         if framed:
             return framed.group("title"), self.level(f"frame{framed.group('frame')[0]}"), i
         atx = ATX.match(s)
-        if atx and not self.hash_list(i) and (len(atx.group("hashes")) > 1 or _titles_remark(atx.group("title"))):
+        if atx and not self.hash_list(i) and (len(atx.group("hashes")) > 1 or reads_as_title(atx.group("title"))):
             return atx.group("title"), len(atx.group("hashes")), i
         textile = TEXTILE_TITLE.match(s) if s[0] == "h" else None
         if textile:
@@ -601,7 +596,7 @@ class _Reader:
             self.emit(block)
             if (
                 text.endswith(":")
-                or (self.numbers_from_one(i) and ": " not in text and _titles_remark(text))
+                or (self.numbers_from_one(i) and ": " not in text and reads_as_title(text))
                 or (self.bullets_after(i, indent) and names_items(text))
             ):
                 # "types:" over its items, or a line that reads as a title right over a list numbered from 1
