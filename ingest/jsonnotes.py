@@ -180,6 +180,15 @@ def _has_text(value: Node | Text | None, key: str | None = None) -> bool:
     return False
 
 
+def _opens_section(value: Node | Text | None) -> bool:
+    """Whether a value is read under a heading of its own: an object with a title and text, or an array of them."""
+    if not isinstance(value, Node):
+        return False
+    if value.is_object:
+        return _title(value) is not None and _has_text(value)
+    return any(_opens_section(v) for _, v in value.items)
+
+
 def inline(line: str) -> str:
     """One line of a string as Markdown: Slack's links, mentions, emoji codes, entities and bullets read."""
     line = LINK.sub(lambda m: m.group("label") or m.group("url"), MENTION.sub("", line))
@@ -239,7 +248,9 @@ class _Writer:
         if not node.is_object and records and len(records) == len(node.items):
             return self.records(records, level, parents)
         first = ""
-        for key, value in node.items:
+        # what opens a section of its own (an object with a title: an attached link's card, a board's list) comes
+        # after the object's own text, as a document's sub-sections do: its heading then heads nothing of the rest
+        for key, value in sorted(node.items, key=lambda item: _opens_section(item[1])):
             if isinstance(value, Text):
                 if value is not title and _is_text(key, value.value):
                     head = self.text(value, parents)

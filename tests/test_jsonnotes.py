@@ -170,3 +170,17 @@ def test_json_notes_are_ingested(tmp_path: Path) -> None:
     report = build_index(Settings(notes_dir=notes, index_dir=tmp_path / "index"), progress=False)
     assert [(f.path, f.status) for f in report.files] == [("kitchen-ops 2025-03.json", "ok")]
     assert report.counts["passages"] >= 6, report.counts
+
+
+def test_an_object_with_a_title_inside_a_note_heads_its_own_text_only() -> None:
+    # Google Keep writes its keys in order: an attached link's card ("annotations") comes before the checklist
+    note = {
+        "annotations": [{"description": "max rpm by cutter diameter", "source": "WEBLINK", "title": "Speed guide"}],
+        "listContent": [{"text": "riving knife is 2.5mm thick", "isChecked": False}],
+        "textContent": "blade kerf has to be wider than the riving knife",
+        "title": "Shop tools",
+    }
+    got = {p.text: p.section for p in parse_json_notes(json.dumps(note, indent=2), "Shop tools.json") or []}
+    assert got["riving knife is 2.5mm thick"] == ("Shop tools",)
+    assert got["blade kerf has to be wider than the riving knife"] == ("Shop tools",)
+    assert got["max rpm by cutter diameter"] == ("Shop tools", "Speed guide")
