@@ -85,6 +85,10 @@ class Node:
     def strings(self) -> list[tuple[str, Text]]:
         return [(k.lower(), v) for k, v in self.items if k is not None and isinstance(v, Text)]
 
+    def get(self, key: str) -> Node | Text | None:
+        """The value of a key of an object (None when it has no such key, or its value is a number, flag or null)."""
+        return next((v for k, v in self.items if k == key), None)
+
     def first(self, keys: tuple[str, ...]) -> Text | None:
         found = dict(self.strings())
         return next((found[k] for k in keys if k in found), None)

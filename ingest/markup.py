@@ -111,7 +111,7 @@ def dialect(lines: list[str]) -> str:
     closing = {m.group(0).lower() for line in lines if "[/" in line for m in BB_CLOSE.finditer(line)}
     if len(closing) >= 2:
         return "bbcode"
-    titles = sum(1 for line in lines if line.startswith("!") and _titled(line.lstrip("!")))
+    titles = sum(1 for line in lines if line.startswith("!") and reads_as_title(line.lstrip("!")))
     if titles >= 2 and (_records(lines) or sum(any(m.search(x) for x in lines) for m in TW_MARKS) >= 2):
         return "tiddlywiki"
     return ""
@@ -221,11 +221,6 @@ def _chat(lines: list[str]) -> Markup:
     return out
 
 
-def _titled(text: str) -> bool:
-    text = text.strip()
-    return bool(text) and reads_as_title(text)
-
-
 def _bbcode(lines: list[str]) -> Markup:
     out = Markup(list(lines))
     lists: list[list[str | int]] = []  # open lists: [style, items so far]
@@ -282,7 +277,7 @@ def _tiddlywiki(lines: list[str]) -> Markup:
         if i in out.titles or i in out.dropped:
             continue
         heading = TW_TITLE.match(line)
-        if heading and _titled(heading.group("title")):
+        if heading and reads_as_title(heading.group("title")):
             level = min(len(heading.group("bangs")) + under, 6)
             out.titles[i] = (_inline(heading.group("title")), level)
             continue

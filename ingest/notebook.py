@@ -16,10 +16,6 @@ NOTEBOOK_SUFFIXES = (".ipynb",)
 OUTPUT_KEYS = ("text", "text/plain")  # a stream's text, a result's plain-text form
 
 
-def _field(node: Node, key: str) -> Node | Text | None:
-    return next((v for k, v in node.items if k == key), None)
-
-
 def _lines(value: Node | Text | None) -> list[tuple[str, int]]:
     """A source or output field's lines, each with its file line: a list of strings (a line each, as Jupyter
     saves them) or one string of several lines (on one line of the file)."""
@@ -34,15 +30,15 @@ def _lines(value: Node | Text | None) -> list[tuple[str, int]]:
 def _outputs(cell: Node) -> list[tuple[str, int]]:
     """What a code cell printed: its streams' text and its results' plain-text form (no images, no HTML, no
     tracebacks)."""
-    found = _field(cell, "outputs")
+    found = cell.get("outputs")
     out: list[tuple[str, int]] = []
     for _, output in found.items if isinstance(found, Node) else []:
         if not isinstance(output, Node):
             continue
-        data = _field(output, "data")
+        data = output.get("data")
         holder = data if isinstance(data, Node) else output
         for key in OUTPUT_KEYS:
-            out += _lines(_field(holder, key))
+            out += _lines(holder.get(key))
     return out
 
 
@@ -53,7 +49,7 @@ def parse_notebook(text: str, rel: str) -> list[Passage] | None:
     except (ValueError, RecursionError):
         return None
     root = values[0] if len(values) == 1 and isinstance(values[0], Node) and values[0].is_object else None
-    cells = _field(root, "cells") if root is not None else None
+    cells = root.get("cells") if root is not None else None
     if not isinstance(cells, Node) or cells.is_object:
         return None
     source: list[str] = []
@@ -66,8 +62,8 @@ def parse_notebook(text: str, rel: str) -> list[Passage] | None:
     for _, cell in cells.items:
         if not isinstance(cell, Node):
             continue
-        kind = _field(cell, "cell_type")
-        lines = _lines(_field(cell, "source"))
+        kind = cell.get("cell_type")
+        lines = _lines(cell.get("source"))
         if not isinstance(kind, Text) or not any(line.strip() for line, _ in lines):
             continue
         put("", lines[0][1])  # a cell is a block of its own

@@ -41,9 +41,9 @@ TASK_BOX = re.compile(r"^\[[ xX]\]\s+(?=\S)")
 
 
 def reads_as_title(text: str) -> bool:
-    """A few words with no sentence ending inside them: a title ("# Networking"), not a remark the way a "#"
-    starts comments in many files ("# Feb = 595 km ish. better. first 100k ...") nor a line of notes."""
-    return len(text.split()) <= TITLE_WORDS and not SENTENCE_BREAK.search(text)
+    """A few words (one at least) with no sentence ending inside them: a title ("# Networking"), not a remark the
+    way a "#" starts comments in many files ("# Feb = 595 km ish. better. first 100k ...") nor a line of notes."""
+    return 0 < len(text.split()) <= TITLE_WORDS and not SENTENCE_BREAK.search(text)
 
 
 def strip_bullet(line: str) -> str:

@@ -19,7 +19,7 @@ from kg.graph import PREFIXES, service_uri
 from kg.model import Fact, FactKind, Passage, QuestionKind
 from kg.qa.index import MIN_SHORT, Index, section_key, term_key
 from kg.qa.question import Query
-from kg.qa.revisions import marked_revision
+from kg.qa.revisions import marked_revisions
 from kg.text import initials, item_label, stem, terms, words
 from kg.units import BASE_UNITS, CURRENCIES, CURRENCY_SIGNS, DATE, family_of, spoken_quantities, without_dates
 from kg.vocab import MEASURE_WORDS, PRICE_WORDS, STOP_INITIAL, STOPWORDS, word_pattern
@@ -1006,7 +1006,7 @@ def _add(index: Index, query: Query, found: Gathered, pid: str) -> None:
         "service_section": float(section),
         "service_other": float(other),
         "heading": float(c.passage.is_heading),
-        "revision": float(marked_revision(c.passage)),
+        "revision": float(pid in marked_revisions(index)),
     }
     sig.update(dict.fromkeys(shape_signals(index, query, c.passage, c.facts, found.defined), 1.0))
     if c.facts:

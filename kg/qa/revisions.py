@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from kg.model import Passage
+from kg.qa.index import Index
 from kg.units import DATE
 
 # A line that revises an earlier one: "UPDATE: now 64 GB", "correction - it's 5,209 not 5,127", "~~30 s~~ 45 s"
@@ -50,3 +51,12 @@ def marked_revision(p: Passage) -> bool:
     """Whether a line is marked as a revision at its start ("UPDATE:", "correction -", "EDIT 20-01-2025 ...") or
     stands under a title that says so."""
     return bool(MARKED_REVISION.search(p.text)) or titled_revision(p)
+
+
+def marked_revisions(index: Index) -> frozenset[str]:
+    """The ids of the passages marked as revisions (``marked_revision``), found once per index: the ranking reads
+    it for every candidate of every question."""
+    found: frozenset[str] | None = index.derived.get("marked_revisions")
+    if found is None:
+        found = index.derived["marked_revisions"] = frozenset(p.id for p in index.passages if marked_revision(p))
+    return found
