@@ -48,6 +48,9 @@ class _List:
     ordered: bool
     lead: str
     item: str = ""  # the open item's label, for the items nested under it
+    last: str = ""  # the label of the item closed last: a list opened right after it, inside this list (as
+    # Evernote and some editors nest lists: <ul><li>A</li><ul><li>A.1</li></ul></ul>), sits under it
+    reopened: bool = False  # this list sits under its parent list's closed item, reopened for it
 
 
 @dataclass
@@ -119,7 +122,11 @@ class _Blocks(HTMLParser):
         if tag in HEADINGS:
             self.heading = HEADINGS[tag]
         elif tag in LISTS:
-            self.lists.append(_List(ordered=tag == "ol", lead="" if self.lists else self.lead))
+            outer = self.lists[-1] if self.lists else None
+            reopened = outer is not None and not outer.item and bool(outer.last)
+            if outer is not None and reopened:
+                outer.item = outer.last
+            self.lists.append(_List(ordered=tag == "ol", lead="" if self.lists else self.lead, reopened=reopened))
             self.lead = ""
         elif tag == "li":
             self.in_item = bool(self.lists)
@@ -150,11 +157,12 @@ class _Blocks(HTMLParser):
         if tag in HEADINGS:
             self.heading = 0
         elif tag in LISTS and self.lists:
-            self.lists.pop()
+            if self.lists.pop().reopened and self.lists:
+                self.lists[-1].item = ""
         elif tag == "li":
             self.in_item = False
             if self.lists:
-                self.lists[-1].item = ""
+                self.lists[-1].last, self.lists[-1].item = self.lists[-1].item, ""
         elif tag == "table" and self.tables:
             self.tables.pop()
 

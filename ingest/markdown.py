@@ -458,6 +458,12 @@ def parse_markdown(text: str, rel: str) -> list[Passage]:
 def markdown_passages(lines: list[str], rel: str, lines_at: list[int] | None = None) -> list[Passage]:
     """Passages of Markdown lines; ``lines_at``: the line of the file each of them stands on, when the Markdown
     was read out of another format (a notebook's cells), else a line is its own index."""
+    return blocks_to_passages(markdown_source_blocks(lines, lines_at), rel)
+
+
+def markdown_source_blocks(lines: list[str], lines_at: list[int] | None = None) -> list[Block]:
+    """The blocks of Markdown lines, tables of every kind included, each on the lines of the file it stands on
+    (``lines_at``, as for ``markdown_passages``)."""
     source, grids = grid_tables(colon_fences(indented_containers(title_block(obsidian_comments(lines)))))
     source, simple = simple_tables(source)
     blocks = markdown_blocks(source)
@@ -466,7 +472,7 @@ def markdown_passages(lines: list[str], rel: str, lines_at: list[int] | None = N
     blocks = outliner_tables(blocks)
     if lines_at is not None:
         blocks = [replace(b, start=lines_at[b.start - 1], end=lines_at[b.end - 1]) for b in blocks]
-    return blocks_to_passages(blocks, rel)
+    return blocks
 
 
 def markdown_blocks(source: list[str]) -> list[Block]:

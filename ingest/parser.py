@@ -17,7 +17,9 @@ from pathlib import Path
 
 from ingest import outline
 from ingest.anki import parse_anki
+from ingest.canvas import CANVAS_SUFFIXES, parse_canvas
 from ingest.cooklang import COOK_SUFFIXES
+from ingest.enex import ENEX_SUFFIXES, parse_enex
 from ingest.htmlblock import HTML_SUFFIXES, html_blocks
 from ingest.jsonnotes import JSON_SUFFIXES, parse_json_notes
 from ingest.markdown import MARKDOWN_SUFFIXES, blocks_to_passages, parse_markdown
@@ -279,8 +281,15 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return parse_plaintext(text, rel, "cooklang")
     if name.endswith(NOTEBOOK_SUFFIXES) and (read := parse_notebook(text, rel)) is not None:
         return read  # else no notebook: read as other JSON
-    if name.endswith((*JSON_SUFFIXES, *NOTEBOOK_SUFFIXES)) and (read := parse_json_notes(text, rel)) is not None:
+    if name.endswith(CANVAS_SUFFIXES) and (read := parse_canvas(text, rel)) is not None:
+        return read  # else no board: read as other JSON
+    if (
+        name.endswith((*JSON_SUFFIXES, *NOTEBOOK_SUFFIXES, *CANVAS_SUFFIXES))
+        and (read := parse_json_notes(text, rel)) is not None
+    ):
         return read  # else no JSON after all: read as plain text
+    if name.endswith(ENEX_SUFFIXES) and (read := parse_enex(text, rel)) is not None:
+        return read  # else no note in it: read as plain text
     if name.endswith(OPML_SUFFIXES) and (read := parse_opml(text, rel)) is not None:
         return read  # else no XML: read as plain text
     if text.startswith("#") and (read := parse_anki(text, rel)) is not None:

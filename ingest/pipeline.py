@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.canvas import CANVAS_SUFFIXES
 from ingest.captions import CAPTION_SUFFIXES
 from ingest.cooklang import COOK_SUFFIXES
 from ingest.embedding import (
@@ -31,6 +32,7 @@ from ingest.embedding import (
     load_vector_cache,
     vector_identity,
 )
+from ingest.enex import ENEX_SUFFIXES
 from ingest.filecache import Derived, FileCache, FileEntry, entry_key, parser_identity, passage_row, write_entries
 from ingest.htmlblock import HTML_SUFFIXES
 from ingest.jsonnotes import JSON_SUFFIXES
@@ -66,7 +68,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "87"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "88"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (
     *PLAIN_SUFFIXES,
@@ -81,6 +83,8 @@ NOTE_SUFFIXES = (
     *JSON_SUFFIXES,
     *OPML_SUFFIXES,
     *NOTEBOOK_SUFFIXES,
+    *CANVAS_SUFFIXES,
+    *ENEX_SUFFIXES,
 )
 
 

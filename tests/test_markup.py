@@ -544,3 +544,22 @@ def test_a_first_table_row_all_in_bold_is_the_header_an_editor_exported() -> Non
     # only the first row can be the header; a row with a bold label and a plain value is a row
     assert at(ps, 5).text == "Al pastor — price: $3.75; FC %: 24%"
     assert at(ps, 8).kind is BlockKind.TABLE_ROW and "12 in" in at(ps, 8).text
+
+
+def test_a_list_opened_between_items_sits_under_the_item_before_it() -> None:
+    # Evernote and some editors nest a list beside the items, not inside one: <ul><li>A</li><ul>...</ul></ul>
+    page = (
+        "<html><body>\n<ul>\n<li><div>safety stop 3 min at 5 m</div></li>\n<li><div>stop REQUIRED when:</div></li>\n"
+        "<ul>\n<li><div>the dive was to 30 m or deeper</div></li>\n"
+        "<li><div>within 3 pressure groups</div></li>\n</ul>\n"
+        "<li><div>ascent 18 m/min max</div></li>\n</ul>\n</body></html>\n"
+    )
+    ps = parse_text(page, "rdp.html")
+    assert [(p.line_start, p.section, p.text) for p in ps] == [
+        (3, ("RDP",), "safety stop 3 min at 5 m"),
+        (4, ("RDP",), "stop REQUIRED when:"),
+        (6, ("RDP", "stop REQUIRED when"), "the dive was to 30 m or deeper"),
+        (7, ("RDP", "stop REQUIRED when"), "within 3 pressure groups"),
+        # after the nested list, the next item is back at the top
+        (9, ("RDP",), "ascent 18 m/min max"),
+    ]

@@ -285,10 +285,14 @@ def _citations(
 ) -> list[Citation]:
     out: list[Citation] = []
     seen: set[str] = set()
+    places: set[tuple[str, int, int]] = set()  # where the citations point: a line is cited once, though several
+    # passages stand on it (a board's card, a JSON note's string, a table row read as cells)
 
     def add(p: Passage, score: float) -> None:
-        if p.id not in seen and len(out) < top_k:
+        place = (p.file, p.line_start, p.line_end)
+        if p.id not in seen and place not in places and len(out) < top_k:
             seen.add(p.id)
+            places.add(place)
             out.append(_citation(index, p, score))
 
     top_score = ranked[0].score if ranked else 0.0
@@ -298,6 +302,7 @@ def _citations(
     if len(body) > 1 and _contiguous(index, body):
         out.append(_span(index, body, top_score))
         seen.update(p.id for p in body)
+        places.add((body[0].file, out[-1].lines[0], out[-1].lines[1]))
     elif is_list and len(body) > 1 and len({p.file for p in body}) == 1:
         # a list read from entries with details between them: cite the region the entries span
         region = index.span(body[0], body[-1])
@@ -305,6 +310,7 @@ def _citations(
             first = _span(index, region, top_score)
             out.append(replace(first, text="\n".join(p.text for p in body)))
             seen.update(p.id for p in body)
+            places.add((body[0].file, first.lines[0], first.lines[1]))
     for p in used:
         add(p, top_score)
     if ranked:
