@@ -1068,3 +1068,45 @@ def test_a_marked_line_right_after_the_answer_naming_its_heading_revises_it() ->
     ]
     out = _composed_from("handout.txt", rows, "reinspection fee if you fail", 2)
     assert out.revised is not None and out.revised.line_start == 3 and "$175" in out.text, out.text
+
+
+def test_a_marked_line_right_after_the_list_the_answer_is_in_revises_it() -> None:
+    # a board's next card, or a paragraph after the list: not right after the line read, but after its list
+    load, process = ("Process", "Fragrance load"), ("Process",)
+    rows = [
+        ("Fragrance load", load, "", True, ""),
+        ("FL = oil weight / wax weight x 100", load, "", False, ""),
+        ("plan: all candles at 10%", load, "", False, ""),
+        ("melts: 10% in the 4130 wax", load, "", False, ""),
+        ("180g wax x 10% = 18g oil per jar", load, "", False, ""),
+        ("UPDATE 3 Mar: candles dropped to 8% FL, they were sweating", process, "", False, ""),
+    ]
+    out = _composed_from("Product line.canvas", rows, "what load do the candles get", 3)
+    assert out.revised is not None and out.revised.line_start == 6 and "8%" in out.text, out.text
+
+
+def test_a_value_struck_through_is_the_value_a_line_replaces() -> None:
+    jars, tests = ("Jars",), ("Burn tests",)
+    rows = [
+        ("Jars", jars, "", True, ""),
+        ("Amber jar 20cl: wick CD 12, burn time about 40 hrs", jars, "", False, ""),
+        ("Tin 100ml: wick CD 6", jars, "", False, ""),
+        ("Burn tests", tests, "", True, ""),
+        ("amber jar wick ~~CD 12~~ CD 10 after burn test five, less soot", tests, "", False, ""),
+    ]
+    out = _composed_from("Product line.canvas", rows, "wick for the amber jar", 2)
+    assert out.revised is not None and out.revised.line_start == 5 and "CD 10" in out.text, out.text
+
+
+def test_a_marked_line_naming_the_most_specific_thing_the_answer_names_revises_it_without_a_shared_figure() -> None:
+    trials, notes_ = ("Landmark trials",), ("Lecture notes",)
+    rows = [
+        ("Landmark trials", trials, "", True, ""),
+        ("Salk polio trial: 1955, the polio pioneers", trials, "", False, ""),
+        ("Framingham heart study: started 1948", trials, "", False, ""),
+        ("Lecture notes", notes_, "", True, ""),
+        ("NOTES: correction - the Salk polio trial ran in spring 1954, the pioneers", notes_, "", False, ""),
+    ]
+    out = _composed_from("epi slides.md", rows, "what year was the salk trial", 2)
+    assert out.revised is not None and out.revised.line_start == 5 and "spring 1954" in out.text, out.text
+    assert _composed_from("epi slides.md", rows, "when did framingham start", 3).revised is None

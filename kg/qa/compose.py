@@ -592,6 +592,7 @@ def _continued(index: Index, query: Query, top: Passage) -> list[Passage]:
 _OLD_VALUE = re.compile(
     r"\b(?:not|was|instead of)\s+(?:the\s+|an?\s+)?[~≈$€£]?(\d[\d,]*(?:\.\d+)?(?:k\b)?|[a-z]+-?\d[\w-]*)", re.I
 )
+_STRUCK = re.compile(r"~~(.+?)~~")  # struck through: the value a line had before ("~~£1.20~~ £1.35")
 _CODE = re.compile(r"\b[a-z]+-?\d[\w-]*", re.I)  # a name with digits in it: "ST45SF", "RTX-4070", "v2"
 # ... or setting again what a line set: "max HR = 191" after "max HR = 188 bpm" (a label of four words or
 # fewer, at the start of a clause, then "=" or ":" and a figure)
@@ -621,7 +622,7 @@ def _revising(index: Index) -> list[_Revising]:
             _Revising(
                 i,
                 marked_revision(p),
-                frozenset(_figure(v) for v in _OLD_VALUE.findall(p.text)),
+                frozenset(_old_values(p.text)),
                 frozenset(_figures(p.text)),
                 frozenset(_named_terms(p.text)),
                 frozenset(_slots(p.text)),
@@ -632,6 +633,13 @@ def _revising(index: Index) -> list[_Revising]:
         ]
         found = index.derived["revising"] = lines
     return found
+
+
+def _old_values(text: str) -> set[str]:
+    """The figures and codes a line names as the values it replaces: "not 8h", "was the X5", "~~CD 12~~ CD 10"."""
+    struck = " ".join(_STRUCK.findall(text))
+    named = {_figure(v) for v in _OLD_VALUE.findall(text)}
+    return named | _figures(struck) | {c.lower() for c in _CODE.findall(struck)}
 
 
 def _figures(text: str) -> set[str]:
@@ -669,11 +677,17 @@ def _named_terms(text: str) -> set[str]:
     return {t for t in content_terms(REVISES.sub(" ", text)) if not any(ch.isdigit() for ch in t)}
 
 
+def _after_list(index: Index, p: Passage) -> int:
+    """The position right after the last item of the list a line is in (-1 when it is in none)."""
+    _, items = sibling_group(index, p)
+    return max(index.position[i.id] for i in items) + 1 if len(items) > 1 and any(i.id == p.id for i in items) else -1
+
+
 def revision(index: Index, read: list[Passage]) -> Passage | None:
     """A later line of the same file that revises the lines an answer read: it names a figure they give as the
     value it replaces and something they name ("correction - Framingham cohort is 5,209 not 5,127"), or it is
-    marked as a revision and comes right after them, or names the most specific thing they name with a figure
-    they give ("UPDATE Jun: QIAprep 50-prep price went up to £134"), or sets again to another figure what they
+    marked as a revision and comes right after them or after the list they are in, or names the most specific
+    thing they name ("UPDATE Jun: QIAprep 50-prep price went up to £134"), or sets again to another figure what they
     set ("UPDATE: ... so max HR = 191 now" after "max HR = 188 bpm")."""
     if any(revises(p) for p in read):
         return None  # the answer read the revision itself
@@ -712,10 +726,12 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
             and any(m[0] in units and m not in measures for m in r.measures)
         ):
             return q  # under the same heading, another figure in a unit they give ("~520km" then "EDIT: ... 470km")
-        if r.marked and about and r.position == start:
-            return q  # right after them (not the next item of a list, about another thing: "UPDATE: Domino price")
-        if r.marked and rarest in r.names and shared:
+        if r.marked and about and r.position in (start, _after_list(index, last)):
+            # right after them, or after the list they are in (a board's next card, a paragraph after the list),
+            # not the next item of a list about another thing ("UPDATE: Domino price")
             return q
+        if r.marked and rarest in r.names:
+            return q  # it names the most specific thing they name
     return None
 
 
