@@ -54,7 +54,7 @@ from kg.qa.answer import (  # noqa: E402
     two_steps,
     vector_fn,
 )
-from kg.qa.calibrate import signals  # noqa: E402
+from kg.qa.calibrate import figure_signals, signals  # noqa: E402
 from kg.qa.compose import compose  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
 from kg.qa.evaluate import load_qa  # noqa: E402
@@ -121,6 +121,7 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
     composed = timed("compose", lambda: compose(index, scored.query, ranked, facts) if ranked else None)
     used = composed.passages if composed else ()
     read = timed("confidence", signals, index, scored.query, ranked, used, asked)
+    read.update(timed("confidence", figure_signals, engine.calibration, q, read))
     conf = timed("confidence", confidence, scored, engine.calibration, read)
     threshold = engine.calibration.threshold if s.abstain_threshold < 0 else s.abstain_threshold
     t = clock()
