@@ -15,7 +15,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from ingest.pipeline import build_index  # noqa: E402
+from ingest.pipeline import NOTE_SUFFIXES, BuildReport, build_index  # noqa: E402
 from kg.manifest import verify_index  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
 from kg.settings import Settings  # noqa: E402
@@ -40,6 +40,19 @@ def index_without(index_dir: Path, tmp_path: Path, *names: str) -> Path:
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     verify_index(copy)
     return copy
+
+
+def ingest_one(tmp_path: Path, name: str, text: str) -> tuple[Settings, BuildReport]:
+    """One notes file of a format the pipeline reads, ingested: the index's settings and the build's report,
+    which read the file."""
+    assert name.endswith(NOTE_SUFFIXES), f"{name} has no notes suffix"
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / name).write_text(text, encoding="utf-8")
+    settings = Settings(notes_dir=str(notes), index_dir=str(tmp_path / "index"))
+    report = build_index(settings, progress=False)
+    assert [(f.path, f.status) for f in report.files] == [(name, "ok")]
+    return settings, report
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 from ingest.parser import parse_text
-from ingest.pipeline import NOTE_SUFFIXES, build_index
 from kg.model import BlockKind
 from kg.qa.engine import Engine
-from kg.settings import Settings
+from tests.conftest import ingest_one
 
 
 def board(nodes: list[dict[str, object]], edges: list[dict[str, object]] | None = None) -> str:
@@ -69,13 +68,7 @@ def test_json_that_is_no_board_is_read_as_other_json_and_no_json_as_text() -> No
 
 
 def test_boards_are_ingested(tmp_path: Path) -> None:
-    assert ".canvas" in NOTE_SUFFIXES
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "Product line.canvas").write_text(BOARD, encoding="utf-8")
-    settings = Settings(notes_dir=notes, index_dir=tmp_path / "index")
-    report = build_index(settings, progress=False)
-    assert [(f.path, f.status) for f in report.files] == [("Product line.canvas", "ok")]
+    settings, _ = ingest_one(tmp_path, "Product line.canvas", BOARD)
     # several passages stand on a card's one line: the answer cites each line once, so the other citations
     # point somewhere else
     cited = [(c.source, c.lines) for c in Engine.load(settings).answer("which wick goes in 3in jars").citations]

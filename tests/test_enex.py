@@ -6,9 +6,8 @@ import html
 from pathlib import Path
 
 from ingest.parser import parse_text
-from ingest.pipeline import NOTE_SUFFIXES, build_index
 from kg.model import BlockKind
-from kg.settings import Settings
+from tests.conftest import ingest_one
 
 BODY = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <!DOCTYPE en-note SYSTEM "http://xml.evernote.com/pub/enml2.dtd">
@@ -77,9 +76,5 @@ def test_a_file_with_no_note_is_read_as_text() -> None:
 
 
 def test_exports_are_ingested(tmp_path: Path) -> None:
-    assert ".enex" in NOTE_SUFFIXES
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "Dive Theory.enex").write_text(ENEX, encoding="utf-8")
-    report = build_index(Settings(notes_dir=notes, index_dir=tmp_path / "index"), progress=False)
-    assert [(f.path, f.status) for f in report.files] == [("Dive Theory.enex", "ok")]
+    _, report = ingest_one(tmp_path, "Dive Theory.enex", ENEX)
+    assert report.counts["passages"] == 8, report.counts

@@ -10,9 +10,9 @@ import pytest
 
 from ingest.jsonnotes import inline, parse_json_notes, scan
 from ingest.parser import parse_text
-from ingest.pipeline import NOTE_SUFFIXES, build_index
+from ingest.pipeline import NOTE_SUFFIXES
 from kg.model import BlockKind, Passage
-from kg.settings import Settings
+from tests.conftest import ingest_one
 
 # as Slack exports a channel's day: a pretty-printed array of messages, a reply to the first one far below it
 SLACK = """[
@@ -163,12 +163,8 @@ def test_inline_reads_slack_marks(raw: str, read: str) -> None:
 
 
 def test_json_notes_are_ingested(tmp_path: Path) -> None:
-    assert ".json" in NOTE_SUFFIXES and ".jsonl" in NOTE_SUFFIXES
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "kitchen-ops 2025-03.json").write_text(SLACK, encoding="utf-8")
-    report = build_index(Settings(notes_dir=notes, index_dir=tmp_path / "index"), progress=False)
-    assert [(f.path, f.status) for f in report.files] == [("kitchen-ops 2025-03.json", "ok")]
+    assert ".jsonl" in NOTE_SUFFIXES
+    _, report = ingest_one(tmp_path, "kitchen-ops 2025-03.json", SLACK)
     assert report.counts["passages"] >= 6, report.counts
 
 

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 from ingest.parser import parse_text
-from ingest.pipeline import NOTE_SUFFIXES, build_index
 from kg.model import BlockKind
-from kg.settings import Settings
+from tests.conftest import ingest_one
 
 
 def notebook(cells: list[dict[str, object]]) -> str:
@@ -83,9 +82,4 @@ def test_json_that_is_no_notebook_is_read_as_other_json_and_no_json_as_text() ->
 
 
 def test_notebooks_are_ingested(tmp_path: Path) -> None:
-    assert ".ipynb" in NOTE_SUFFIXES
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "wk2.ipynb").write_text(NOTEBOOK, encoding="utf-8")
-    report = build_index(Settings(notes_dir=notes, index_dir=tmp_path / "index"), progress=False)
-    assert [(f.path, f.status) for f in report.files] == [("wk2.ipynb", "ok")]
+    ingest_one(tmp_path, "wk2.ipynb", NOTEBOOK)

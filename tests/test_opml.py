@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.parser import parse_text
-from ingest.pipeline import NOTE_SUFFIXES, build_index
 from kg.model import BlockKind
-from kg.settings import Settings
+from tests.conftest import ingest_one
 
 OUTLINE = """<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">
@@ -52,10 +51,5 @@ def test_an_opml_file_that_is_no_xml_is_read_as_text() -> None:
 
 
 def test_opml_notes_are_ingested(tmp_path: Path) -> None:
-    assert ".opml" in NOTE_SUFFIXES
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "regs.opml").write_text(OUTLINE, encoding="utf-8")
-    report = build_index(Settings(notes_dir=notes, index_dir=tmp_path / "index"), progress=False)
-    assert [(f.path, f.status) for f in report.files] == [("regs.opml", "ok")]
+    _, report = ingest_one(tmp_path, "regs.opml", OUTLINE)
     assert report.counts["passages"] == 8, report.counts

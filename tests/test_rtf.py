@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from ingest.parser import decode_notes, parse_text
-from ingest.pipeline import NOTE_SUFFIXES, build_index
 from ingest.rtf import is_rtf, rewrite_rtf
 from kg.model import BlockKind, Passage
-from kg.settings import Settings
+from tests.conftest import ingest_one
 
 # as TextEdit saves a note: header tables, a bold title in a larger font, a bold section title, a bullet list,
 # an empty paragraph, a paragraph right after the list, escapes for the pound sign, a curly apostrophe and the euro
@@ -86,10 +85,5 @@ def test_rich_text_is_told_by_its_header_and_decoded_in_its_code_page() -> None:
 
 
 def test_rtf_files_are_notes_files_the_index_reads(tmp_path: Path) -> None:
-    assert ".rtf" in NOTE_SUFFIXES
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "pharmacy.rtf").write_text(TEXTEDIT, encoding="ascii")
-    settings = Settings().with_(notes_dir=str(notes), index_dir=str(tmp_path / "index"))
-    report = build_index(settings, progress=False)
+    _, report = ingest_one(tmp_path, "pharmacy.rtf", TEXTEDIT)
     assert report.counts["passages"] >= 8, report.counts
