@@ -1110,3 +1110,30 @@ def test_a_marked_line_naming_the_most_specific_thing_the_answer_names_revises_i
     out = _composed_from("epi slides.md", rows, "what year was the salk trial", 2)
     assert out.revised is not None and out.revised.line_start == 5 and "spring 1954" in out.text, out.text
     assert _composed_from("epi slides.md", rows, "when did framingham start", 3).revised is None
+
+
+def test_a_marked_line_right_after_the_answer_naming_a_heading_above_its_item_revises_it() -> None:
+    # OCR broke an item over two lines: the answer's line sits under the item, and the item under the heading
+    fee = ("REINSPECTION FEE",)
+    under = (*fee, "if you fail you pay for the follow")
+    rows = [
+        ("REINSPECTION FEE", fee, "", True, ""),
+        ("if you fail you pay for the follow", fee, "", False, ""),
+        ("up visit: $150", under, "", False, ""),
+        ("UPDATE (11/5 class): fee went up in July, it's $175 now", fee, "", False, ""),
+    ]
+    out = _composed_from("handout.txt", rows, "reinspection fee if you fail", 3)
+    assert out.revised is not None and out.revised.line_start == 4 and "$175" in out.text, out.text
+
+
+def test_a_marked_line_naming_the_answers_figure_as_the_one_it_replaces_revises_it() -> None:
+    slide, notes_ = ("Slide 12: Logistic regression",), ("Lecture notes",)
+    rows = [
+        ("Slide 12: Logistic regression", slide, "", True, ""),
+        ("need at least 20 events per predictor", slide, "", False, ""),
+        ("Hosmer-Lemeshow for calibration", slide, "", False, ""),
+        ("Lecture notes", notes_, "", True, ""),
+        ("NOTES: correction - EPV rule is 10 (Peduzzi 1996), not 20. use 10 on the exam", notes_, "", False, ""),
+    ]
+    out = _composed_from("epi slides.txt", rows, "min events per variable logistic regression", 2)
+    assert out.revised is not None and out.revised.line_start == 5 and "EPV rule is 10" in out.text, out.text

@@ -685,7 +685,8 @@ def _after_list(index: Index, p: Passage) -> int:
 
 def revision(index: Index, read: list[Passage]) -> Passage | None:
     """A later line of the same file that revises the lines an answer read: it names a figure they give as the
-    value it replaces and something they name ("correction - Framingham cohort is 5,209 not 5,127"), or it is
+    value it replaces and something they name ("correction - Framingham cohort is 5,209 not 5,127") or is marked
+    as a revision ("correction - EPV rule is 10, not 20"), or it is
     marked as a revision and comes right after them or after the list they are in, or names the most specific
     thing they name ("UPDATE Jun: QIAprep 50-prep price went up to £134"), or sets again to another figure what they
     set ("UPDATE: ... so max HR = 191 now" after "max HR = 188 bpm")."""
@@ -700,7 +701,9 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
     figures = set().union(*(_figures(p.text) for p in read))
     codes = {c.lower() for p in read for c in _CODE.findall(p.text)}
     named = set().union(*(_named_terms(p.text) for p in read))
-    headed = set().union(*(_named_terms(p.section[-1]) for p in read if p.section))  # "REINSPECTION FEE" over them
+    # what their headings and the items they sit under name ("REINSPECTION FEE" over "if you fail ... follow" over
+    # "up visit: $150"), as the answer shows them
+    headed = set().union(*(_named_terms(s) for p in read for s in p.local_section))
     # the most specific thing they name: "QIAprep", not "price" (a revision of another kit's price says "price")
     rarest = max(named, key=lambda t: (index.lexicon.idf(t), t), default="")
     slots = set().union(*(_slots(p.text) for p in read))
@@ -713,6 +716,8 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
             break
         if r.old_values & (figures | codes) and r.names & named:
             return q
+        if r.marked and any(len(f) > 1 for f in r.old_values & figures):
+            return q  # marked, it names a figure they give as the one it replaces ("UPDATE: ... 26.5 °C, not 26")
         if r.marked and any(label in labels and (label, value) not in slots for label, value in r.slots):
             return q  # it sets again, to another figure, what they set
         if r.marked and q.section == last.section and r.figures - figures and any(label <= r.names for label in labels):
