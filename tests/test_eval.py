@@ -254,6 +254,10 @@ CORPUS_FLOORS = {
     "keepjson": (0.77, 0.80),
     "ipynb": (0.47, 0.58),
     "kanban": (0.47, 0.50),
+    "canvas": (0.38, 0.41),
+    "enex": (0.47, 0.47),
+    "callouts": (0.52, 0.69),
+    "unibullet": (0.47, 0.47),
 }
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.46), "false_abstention": ("<=", 0.15), "ece": ("<=", 0.08)}
 
