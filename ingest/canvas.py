@@ -93,11 +93,10 @@ def _frames(box: _Box, groups: list[_Box]) -> list[_Box]:
     """The labelled frames around a card, outermost first: each the smallest group holding the one inside it."""
     out: list[_Box] = []
     inner = box
+    # a frame holds the one inside it and is not held by it, so the chain ends
     while holder := min(
         (g for g in groups if g.holds(inner) and not inner.holds(g)), key=lambda g: g.size, default=None
     ):
-        if holder in out:
-            break
         out.append(holder)
         inner = holder
     return [g for g in reversed(out) if clean(g.text)]

@@ -686,10 +686,10 @@ def _after_list(index: Index, p: Passage) -> int:
 def revision(index: Index, read: list[Passage]) -> Passage | None:
     """A later line of the same file that revises the lines an answer read: it names a figure they give as the
     value it replaces and something they name ("correction - Framingham cohort is 5,209 not 5,127") or is marked
-    as a revision ("correction - EPV rule is 10, not 20"), or it is
-    marked as a revision and comes right after them or after the list they are in, or names the most specific
-    thing they name ("UPDATE Jun: QIAprep 50-prep price went up to £134"), or sets again to another figure what they
-    set ("UPDATE: ... so max HR = 191 now" after "max HR = 188 bpm")."""
+    as a revision ("correction - EPV rule is 10, not 20"); or it is marked as a revision and comes right after
+    them or after the list they are in, or names the most specific thing they name ("UPDATE Jun: QIAprep 50-prep
+    price went up to £134"), or sets again to another figure what they set ("UPDATE: ... so max HR = 191 now"
+    after "max HR = 188 bpm")."""
     if any(revises(p) for p in read):
         return None  # the answer read the revision itself
     last = read[-1]
@@ -710,6 +710,7 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
     labels = {label for label, _ in slots}
     measures = frozenset().union(*(_measures(p) for p in read))
     units = {u for u, _ in measures}
+    after_list: int | None = None  # where the list they are in ends, looked up when a marked line needs it
     for r in later:
         q = index.passages[r.position]
         if q.file != last.file:
@@ -731,7 +732,9 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
             and any(m[0] in units and m not in measures for m in r.measures)
         ):
             return q  # under the same heading, another figure in a unit they give ("~520km" then "EDIT: ... 470km")
-        if r.marked and about and r.position in (start, _after_list(index, last)):
+        if r.marked and about and r.position != start and after_list is None:
+            after_list = _after_list(index, last)
+        if r.marked and about and r.position in (start, after_list):
             # right after them, or after the list they are in (a board's next card, a paragraph after the list),
             # not the next item of a list about another thing ("UPDATE: Domino price")
             return q
