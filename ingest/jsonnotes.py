@@ -72,6 +72,7 @@ BULLET = re.compile(r"^(?P<indent>\s*)[•◦▪‣·]\s*")
 class Text:
     value: str
     line: int
+    end: int = 0  # the last line of a text read from runs over several lines (``_runs``)
 
 
 @dataclass
@@ -184,6 +185,29 @@ def _has_text(value: Node | Text | None, key: str | None = None) -> bool:
     return False
 
 
+def _runs(value: Node | Text | None) -> Text | None:
+    """Rich text written as runs, read as the one text they make, on the line of its first run: an array of
+    strings and typed runs, objects with a ``type`` and the run's ``text`` (Telegram's ``text`` and
+    ``text_entities``: a bold or link run between plain ones). None for anything else (a list of strings, a
+    checklist's items)."""
+    if not isinstance(value, Node) or value.is_object or not value.items:
+        return None
+    parts: list[Text] = []
+    typed = False
+    for _, item in value.items:
+        if isinstance(item, Text):
+            parts.append(item)
+            continue
+        if not isinstance(item, Node) or not item.is_object:
+            return None
+        run, kind = item.get("text"), item.get("type")
+        if not isinstance(run, Text) or not isinstance(kind, Text) or any(isinstance(v, Node) for _, v in item.items):
+            return None
+        parts.append(run)
+        typed = True
+    return Text("".join(p.value for p in parts), parts[0].line, parts[-1].line) if typed else None
+
+
 def _opens_section(value: Node | Text | None) -> bool:
     """Whether a value is read under a heading of its own: an object with a title and text, or an array of them."""
     if not isinstance(value, Node):
@@ -239,7 +263,9 @@ class _Writer:
                 BlockKind.ITEM if b.kind is BlockKind.HEADING or (i == 0 and b.kind is BlockKind.PARAGRAPH) else b.kind
             )
             under = parents if i == 0 else (*parents, head, *b.parents)
-            self.blocks.append(replace(b, kind=kind, start=t.line, end=t.line, level=0, parents=under, lead=""))
+            self.blocks.append(
+                replace(b, kind=kind, start=t.line, end=max(t.end, t.line), level=0, parents=under, lead="")
+            )
         return head
 
     def node(self, node: Node, level: int, parents: tuple[str, ...] = ()) -> str:
@@ -252,11 +278,14 @@ class _Writer:
         if not node.is_object and records and len(records) == len(node.items):
             return self.records(records, level, parents)
         first = ""
+        read: set[str] = set()  # texts read of this object: the same text again (runs repeating it) is not read
         # what opens a section of its own (an object with a title: an attached link's card, a board's list) comes
         # after the object's own text, as a document's sub-sections do: its heading then heads nothing of the rest
-        for key, value in sorted(node.items, key=lambda item: _opens_section(item[1])):
+        for key, item in sorted(node.items, key=lambda item: _opens_section(item[1])):
+            value = _runs(item) or item
             if isinstance(value, Text):
-                if value is not title and _is_text(key, value.value):
+                if value is not title and _is_text(key, value.value) and value.value.strip() not in read:
+                    read.add(value.value.strip())
                     head = self.text(value, parents)
                     first = first or head
             elif isinstance(value, Node):

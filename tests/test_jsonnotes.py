@@ -180,3 +180,39 @@ def test_an_object_with_a_title_inside_a_note_heads_its_own_text_only() -> None:
     assert got["riving knife is 2.5mm thick"] == ("Shop tools",)
     assert got["blade kerf has to be wider than the riving knife"] == ("Shop tools",)
     assert got["max rpm by cutter diameter"] == ("Shop tools", "Speed guide")
+
+
+def test_rich_text_runs_are_read_as_one_text_over_their_lines_and_a_repeat_of_it_is_not_read() -> None:
+    # Telegram Desktop's export: "text" as runs (plain strings and typed runs), "text_entities" repeating them
+    message = {
+        "id": 2240,
+        "type": "message",
+        "from": "Dave",
+        "text": [
+            "Booking terms: ",
+            {"type": "bold", "text": "25% deposit"},
+            " secures the date, balance 14 days before",
+        ],
+        "text_entities": [
+            {"type": "plain", "text": "Booking terms: "},
+            {"type": "bold", "text": "25% deposit"},
+            {"type": "plain", "text": " secures the date, balance 14 days before"},
+        ],
+    }
+    chat = json.dumps({"name": "Band gigs", "type": "private_group", "messages": [message]}, indent=1)
+    read = [p for p in parse_text(chat, "gigs.json") if not p.is_heading]
+    lines = chat.split("\n")
+    first = next(i for i, line in enumerate(lines, 1) if "Booking terms" in line)
+    last = next(i for i, line in enumerate(lines, 1) if "secures the date" in line)
+    assert [(p.line_start, p.line_end, p.text) for p in read] == [
+        (first, last, "Booking terms: 25% deposit secures the date, balance 14 days before")
+    ]
+    # a checklist's items (objects with a text but no run type) are items, not one text
+    keep = {
+        "title": "Glue",
+        "listContent": [{"text": "clamp 30 min", "isChecked": False}, {"text": "cure 24 h", "isChecked": True}],
+    }
+    assert [p.text for p in parse_text(json.dumps(keep, indent=2), "Glue.json") if not p.is_heading] == [
+        "clamp 30 min",
+        "cure 24 h",
+    ]
