@@ -258,6 +258,10 @@ CORPUS_FLOORS = {
     "enex": (0.47, 0.47),
     "callouts": (0.52, 0.69),
     "unibullet": (0.47, 0.47),
+    "telegram": (0.55, 0.58),
+    "dokuwiki": (0.44, 0.55),
+    "notionhtml": (0.61, 0.66),
+    "lawoutline": (0.50, 0.50),
 }
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.46), "false_abstention": ("<=", 0.15), "ece": ("<=", 0.08)}
 
