@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from ingest.document import Block, clean
+from ingest.document import Block, clean, headings_down
 from ingest.jsonnotes import Node, Text, scan
 from ingest.markdown import blocks_to_passages, markdown_source_blocks
 from ingest.subjects import name_from_file
 from kg.model import BlockKind, Passage
 
 CANVAS_SUFFIXES = (".canvas",)
-MAX_LEVEL = 6
 
 
 @dataclass
@@ -78,15 +77,7 @@ def _card_blocks(card: _Box, depth: int) -> list[Block]:
     frames it sits in)."""
     blocks = markdown_source_blocks(card.text.replace("\r\n", "\n").split("\n"))
     top = min((b.level for b in blocks if b.is_heading and b.level), default=1)
-    return [
-        replace(
-            b,
-            start=card.line,
-            end=card.line,
-            level=min(b.level - top + depth + 1, MAX_LEVEL) if b.is_heading and b.level else b.level,
-        )
-        for b in blocks
-    ]
+    return headings_down([replace(b, start=card.line, end=card.line) for b in blocks], depth + 1 - top)
 
 
 def _frames(box: _Box, groups: list[_Box]) -> list[_Box]:

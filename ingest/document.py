@@ -8,12 +8,17 @@ list); the heading path and the subject are added afterwards, once the whole fil
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingest.outline import normalise_text
 from kg.model import BlockKind
 
 WIKILINK = re.compile(r"!?\[\[([^\]|#]*)(?:#([^\]|]*))?(?:\|([^\]]*))?\]\]")
+MAX_HEADING_LEVEL = 6  # HTML's and Markdown's deepest heading
+# words of a string that make it text to read, not a marker, an id or a directive: a JSON string whatever its
+# key, an HTML or Obsidian comment (a slide's speaker notes, not "_class: lead")
+WORD = re.compile(r"[^\W\d_]{2,}")
+TEXT_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -94,3 +99,9 @@ class Markup:
     titles: dict[int, tuple[str, int]] = field(default_factory=dict)
     joins: set[int] = field(default_factory=set)  # lines that continue the text of the line read before them
     breaks: set[int] = field(default_factory=set)  # lines of text, no title, that open a part (a chat's messages)
+
+
+def headings_down(blocks: list[Block], by: int) -> list[Block]:
+    """The blocks with their headings ``by`` levels deeper (down to the deepest level): a note's own headings
+    under the title or the frames a reader puts over them."""
+    return [replace(b, level=min(b.level + by, MAX_HEADING_LEVEL)) if b.is_heading and b.level else b for b in blocks]

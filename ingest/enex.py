@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import replace
+from bisect import bisect_right
 
-from ingest.document import Block, clean
+from ingest.document import Block, clean, headings_down
 from ingest.htmlblock import html_blocks
 from ingest.markdown import blocks_to_passages
 from kg.model import BlockKind, Passage
@@ -23,22 +23,21 @@ NOTE = re.compile(r"<note>(?P<note>.*?)</note>", re.S)
 TITLE = re.compile(r"<title>(?P<title>.*?)</title>", re.S)
 CONTENT = re.compile(r"<content>(?P<content>.*?)</content>", re.S)
 CDATA = re.compile(r"^\s*<!\[CDATA\[(?P<body>.*?)\]\]>\s*$", re.S)
-MAX_LEVEL = 6
 
 
-def _line(text: str, at: int) -> int:
-    return text.count("\n", 0, at) + 1
-
-
-def _body_blocks(text: str, start: int, body: str) -> list[Block]:
-    """The blocks of a note's ENML body found at offset ``start`` of the file, headings one level down."""
-    blocks = html_blocks(body, _line(text, start))
-    return [replace(b, level=min(b.level + 1, MAX_LEVEL)) if b.is_heading and b.level else b for b in blocks]
+def _body_blocks(body: str, line: int) -> list[Block]:
+    """The blocks of a note's ENML body, whose first line is line ``line`` of the file, headings one level down."""
+    return headings_down(html_blocks(body, line), 1)
 
 
 def parse_enex(text: str, rel: str) -> list[Passage] | None:
     """Passages of an Evernote export, or None when the file holds no note."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    breaks = [m.start() for m in re.finditer("\n", text)]  # a note's line, found without counting from the top
+
+    def line(at: int) -> int:
+        return bisect_right(breaks, at - 1) + 1
+
     blocks: list[Block] = []
     found = False
     for note in NOTE.finditer(text):
@@ -46,16 +45,16 @@ def parse_enex(text: str, rel: str) -> list[Passage] | None:
         inner, offset = note.group("note"), note.start("note")
         if title := TITLE.search(inner):
             name = clean(html.unescape(title.group("title")))
-            line = _line(text, offset + title.start("title"))
+            at = line(offset + title.start("title"))
             if name:
-                blocks.append(Block(BlockKind.HEADING, name, line, line, 1))
+                blocks.append(Block(BlockKind.HEADING, name, at, at, 1))
         content = CONTENT.search(inner)
         if content is None:
             continue
         start = offset + content.start("content")
         raw = content.group("content")
         if cdata := CDATA.match(raw):
-            blocks += _body_blocks(text, start + cdata.start("body"), cdata.group("body"))
+            blocks += _body_blocks(cdata.group("body"), line(start + cdata.start("body")))
         else:  # the ENML escaped as XML text: unescaping keeps its line breaks where they were
-            blocks += _body_blocks(text, start, html.unescape(raw))
+            blocks += _body_blocks(html.unescape(raw), line(start))
     return blocks_to_passages(blocks, rel) if found else None

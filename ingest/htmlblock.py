@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from ingest.document import Block, clean, row_text
+from ingest.document import TEXT_WORDS, WORD, Block, clean, row_text
 from kg.model import BlockKind
 from kg.text import item_label
 
@@ -34,10 +34,6 @@ BOLD = frozenset({"b", "strong"})
 BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
 CHECKBOXES = frozenset({"en-todo", "input"})  # a checkbox before a block's text makes it a checklist's item
 TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
-# a comment in words is read (a slide's speaker notes, a writer's remark); a directive or a marker in one or two
-# ("_class: lead", "truncate", "clipped from https://...") says nothing
-COMMENT_WORDS = 3
-WORD = re.compile(r"[^\W\d_]{2,}")
 LINK = re.compile(r"\S+://\S+|\bwww\.\S+")
 SPEAKER_NOTES = re.compile(r"^(?:speaker\s+)?notes?\s*:\s*", re.I)  # the comment's label, not what it says
 HTML_SUFFIXES = (".html", ".htm")  # notes saved or exported as a web page: the whole file is read as HTML
@@ -68,7 +64,7 @@ class _Table:
 
 def in_words(comment: str) -> bool:
     """Whether a comment's text is words to read (three or more, links aside), not a directive or a marker."""
-    return len(WORD.findall(LINK.sub(" ", comment))) >= COMMENT_WORDS
+    return len(WORD.findall(LINK.sub(" ", comment))) >= TEXT_WORDS
 
 
 class _Blocks(HTMLParser):

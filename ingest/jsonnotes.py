@@ -23,7 +23,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
-from ingest.document import Block, clean
+from ingest.document import TEXT_WORDS, WORD, Block, clean
 from ingest.markdown import LIST_LINE, blocks_to_passages, markdown_blocks
 from kg.model import BlockKind, Passage
 
@@ -54,10 +54,8 @@ TEXT_KEYS = frozenset(
 TITLE_KEYS = ("title", "name", "subject", "heading", "topic", "label")
 ID_KEYS = ("ts", "id", "uuid", "guid")
 REPLY_KEYS = ("thread_ts", "parent_id", "parentid", "parent", "in_reply_to", "reply_to", "replyto")
-TEXT_WORDS = 3  # a string of this many words is text whatever its key
 TITLE_WORDS = 12  # the longest title an object's name may be
 TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[{}\[\]:,]|-?\d[\w.+-]*|true|false|null|\s+')
-WORD = re.compile(r"[^\W\d_]{2,}")
 URLISH = re.compile(r"^\S*(?:://|\\|/)\S*$|^[\w.+-]+@[\w.-]+$")  # a link, a path, an address: no text
 
 # Slack's mrkdwn

@@ -34,7 +34,7 @@ import re
 
 from ingest.captions import is_captions, rewrite_captions
 from ingest.cooklang import is_cooklang, rewrite_cooklang
-from ingest.document import Markup
+from ingest.document import MAX_HEADING_LEVEL, Markup
 from ingest.gitlog import is_git_log, rewrite_git_log
 from ingest.latex import is_latex, rewrite_latex
 from ingest.outline import reads_as_title
@@ -278,7 +278,7 @@ def _tiddlywiki(lines: list[str]) -> Markup:
             continue
         heading = TW_TITLE.match(line)
         if heading and reads_as_title(heading.group("title")):
-            level = min(len(heading.group("bangs")) + under, 6)
+            level = min(len(heading.group("bangs")) + under, MAX_HEADING_LEVEL)
             out.titles[i] = (_inline(heading.group("title")), level)
             continue
         if TW_MACRO_LINE.match(line):

@@ -35,7 +35,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from ingest.cards import CardReader, is_card
-from ingest.document import Block, bar_cells, clean, row_text
+from ingest.document import MAX_HEADING_LEVEL, Block, bar_cells, clean, row_text
 from ingest.markdown import blocks_to_passages
 from kg.model import BlockKind, Passage
 
@@ -261,7 +261,7 @@ class _Reader:
                 j += 1
             return j
         if text:
-            level = min(stars + 1 if self.titled else stars, 6)
+            level = min(stars + 1 if self.titled else stars, MAX_HEADING_LEVEL)
             self.emit(Block(BlockKind.HEADING, text, i + 1, i + 1, level=level))
         return i + 1
 

@@ -40,7 +40,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.cards import CARD, DEFINITION, CardReader
-from ingest.document import Block, Markup, bar_cells, clean, row_text
+from ingest.document import MAX_HEADING_LEVEL, Block, Markup, bar_cells, clean, row_text
 from ingest.markdown import blocks_to_passages, is_open_line
 from ingest.markup import dialect, rewrite
 from ingest.outline import (
@@ -273,7 +273,7 @@ class _Reader:
     def level(self, style: str) -> int:
         if style not in self.styles:
             self.styles.append(style)
-        return min(self.styles.index(style) + 1, 6)
+        return min(self.styles.index(style) + 1, MAX_HEADING_LEVEL)
 
     def title(self, i: int) -> tuple[str, int, int] | None:
         """(title, level, last line) when line ``i`` is a title line."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.document import Markup
+from ingest.document import MAX_HEADING_LEVEL, Markup
 
 RST_SUFFIXES = (".rst", ".rest")
 
@@ -136,7 +136,7 @@ def rewrite_rst(lines: list[str]) -> Markup:
         style = (lines[under].strip()[0], over)
         if style not in styles:
             styles.append(style)
-        out.titles[i] = (inline(lines[i].strip()), min(styles.index(style) + 1, 6))
+        out.titles[i] = (inline(lines[i].strip()), min(styles.index(style) + 1, MAX_HEADING_LEVEL))
         out.dropped.add(under)
         if over:
             out.dropped.add(i - 1)
