@@ -18,6 +18,7 @@ line into the layout the plain-text reader reads, as ``ingest.markup`` does for 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ingest.document import Markup
 
@@ -53,6 +54,7 @@ SILENT = re.compile(
 RULES = re.compile(r"\\(?:hline|toprule|midrule|bottomrule|cline\{[^}]*\})")
 DISPLAY = re.compile(r"^\s*(?:\\\[|\\\]|\$\$)\s*$")
 COMMENT = re.compile(r"(?<!\\)%")
+TILDE = "\x01"  # "\\sim" read as "~", kept apart from the "~" of a tie, which is a space
 SIGNS = {
     "le": "≤",
     "leq": "≤",
@@ -75,7 +77,7 @@ SIGNS = {
     "partial": "∂",
     "deg": "°",
     "circ": "°",
-    "sim": "~",
+    "sim": TILDE,
     "propto": "∝",
     "alpha": "α",
     "beta": "β",
@@ -141,6 +143,7 @@ SI = re.compile(r"\\(?:SI|qty)\{([^{}]*)\}\{([^{}]*)\}")
 FOOTNOTE = re.compile(r"\\footnote\{([^{}]*)\}")
 DROPPED_ARG = re.compile(r"\\(?:label|ref|eqref|cite|pageref|index|hspace|vspace)\*?\{[^{}]*\}")
 WITH_ARG = re.compile(r"\\[A-Za-z]+\*?(?:\[[^\]]*\])?\{([^{}]*)\}")
+COMMAND_RUN = re.compile(r"(\\[A-Za-z]+)(?=\\[A-Za-z]+\*?(?:\[[^\]]*\])?\{)")  # a command right before one with text
 BARE = re.compile(r"\\([A-Za-z]+)\*?")
 
 
@@ -257,10 +260,21 @@ def _braced(line: str, at: int) -> tuple[str, str]:
     return line[at + 1 :], ""
 
 
+# accents over a letter ("{\\"u}", "\\'{e}", "\\c{c}") and the combining marks they stand for
+ACCENT = re.compile(r"\{?\\(?P<mark>[\"'`^~=.]|[cvuHk](?=\{))\s*\{?(?P<letter>[A-Za-z])\}?\}?")
+MARKS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304", ".": "\u0307"}
+MARKS |= {"c": "\u0327", "v": "\u030c", "u": "\u0306", "H": "\u030b", "k": "\u0328"}
+
+
+def _accented(m: re.Match[str]) -> str:
+    return unicodedata.normalize("NFC", m.group("letter") + MARKS[m.group("mark")])
+
+
 def inline(text: str, macros: dict[str, str] | None = None) -> str:
     """A line of LaTeX as the text it typesets: commands read as their text or sign (or as the file's own
-    ``\\newcommand`` says), escapes resolved."""
-    text = DROPPED_ARG.sub("", text).replace("\\$", "\x00")
+    ``\\newcommand`` says), accents over their letter, escapes resolved."""
+    text = ACCENT.sub(_accented, DROPPED_ARG.sub("", text)).replace("\\$", "\x00")
+    text = COMMAND_RUN.sub(r"\1 ", text)  # "\\sim\\text{Bin}": the sign stays apart from the text after it
     text = SI.sub(r"\1 \2", text)
     text = FOOTNOTE.sub(r" (\1)", text)
     for _ in range(3):  # nested commands, innermost first
@@ -271,7 +285,7 @@ def inline(text: str, macros: dict[str, str] | None = None) -> str:
     text = BARE.sub(lambda m: own.get(m.group(1), SIGNS.get(m.group(1), "")), text.replace("\\\\", " "))
     for escaped, plain in ESCAPES.items():
         text = text.replace(escaped, plain)
-    text = text.replace("$", "").replace("{", "").replace("}", "").replace("\x00", "$")
+    text = text.replace("$", "").replace("{", "").replace("}", "").replace("\x00", "$").replace(TILDE, "~")
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.bibtex import is_bibtex, rewrite_bibtex
 from ingest.captions import is_captions, rewrite_captions
 from ingest.cooklang import is_cooklang, rewrite_cooklang
 from ingest.document import MAX_HEADING_LEVEL, Markup
@@ -90,12 +91,14 @@ TW_FIELDS = frozenset({"tags", "created", "modified", "type", "creator", "modifi
 
 
 def dialect(lines: list[str]) -> str:
-    """``"rtf"``, ``"captions"``, ``"latex"``, ``"rst"``, ``"cooklang"``, ``"gitlog"``, ``"chat"``, ``"talk"``,
-    ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is written in, told by its own marks."""
+    """``"rtf"``, ``"captions"``, ``"bibtex"``, ``"latex"``, ``"rst"``, ``"cooklang"``, ``"gitlog"``, ``"chat"``,
+    ``"talk"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is written in, told by its own marks."""
     if is_rtf(lines):
         return "rtf"
     if is_captions(lines):
         return "captions"
+    if is_bibtex(lines):
+        return "bibtex"
     if is_latex(lines):
         return "latex"
     if is_rst(lines):
@@ -127,6 +130,8 @@ def rewrite(lines: list[str], markup: str = "") -> Markup:
         return rewrite_captions(lines)
     if found == "latex":
         return rewrite_latex(lines)
+    if found == "bibtex":
+        return rewrite_bibtex(lines)
     if found == "rst":
         return rewrite_rst(lines)
     if found == "cooklang":

@@ -17,12 +17,16 @@ from pathlib import Path
 
 from ingest import outline
 from ingest.anki import parse_anki
+from ingest.bibtex import BIBTEX_SUFFIXES
 from ingest.canvas import CANVAS_SUFFIXES, parse_canvas
 from ingest.cooklang import COOK_SUFFIXES
+from ingest.document import Block, headings_down
 from ingest.enex import ENEX_SUFFIXES, parse_enex
 from ingest.htmlblock import HTML_SUFFIXES, html_blocks
 from ingest.jsonnotes import JSON_SUFFIXES, parse_json_notes
+from ingest.mail import MAIL_SUFFIXES, Mail, Part, read_mail, unquoted, without_signatures
 from ingest.markdown import MARKDOWN_SUFFIXES, blocks_to_passages, parse_markdown
+from ingest.mindmap import MINDMAP_SUFFIXES, parse_mindmap
 from ingest.notebook import NOTEBOOK_SUFFIXES, parse_notebook
 from ingest.opml import OPML_SUFFIXES, parse_opml
 from ingest.orgmode import ORG_SUFFIXES, parse_org
@@ -30,7 +34,8 @@ from ingest.outline import BULLET, LONE_BULLET, TASK_BOX, is_continuation_start,
 from ingest.plaintext import ASCIIDOC_SUFFIXES, parse_plaintext, question_above, shows_layout
 from ingest.rst import RST_SUFFIXES
 from ingest.rtf import RTF_SUFFIXES, decode_rtf
-from kg.model import Passage, content_id
+from ingest.trello import parse_trello
+from kg.model import BlockKind, Passage, content_id
 from kg.units import writes_decimal_comma
 from kg.vocab import OPEN_ENDINGS
 
@@ -275,6 +280,8 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return blocks_to_passages(html_blocks(text.replace("\r\n", "\n").replace("\r", "\n"), 1), rel)
     if name.endswith(RST_SUFFIXES):
         return parse_plaintext(text, rel, "rst")
+    if name.endswith(BIBTEX_SUFFIXES):
+        return parse_plaintext(text, rel, "bibtex")
     if name.endswith(RTF_SUFFIXES):
         return parse_plaintext(text, rel, "rtf")
     if name.endswith(COOK_SUFFIXES):
@@ -282,6 +289,8 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
     if name.endswith(NOTEBOOK_SUFFIXES) and (read := parse_notebook(text, rel)) is not None:
         return read  # else no notebook: read as other JSON
     if name.endswith(CANVAS_SUFFIXES) and (read := parse_canvas(text, rel)) is not None:
+        return read  # else no board: read as other JSON
+    if name.endswith(JSON_SUFFIXES) and (read := parse_trello(text, rel)) is not None:
         return read  # else no board: read as other JSON
     if (
         name.endswith((*JSON_SUFFIXES, *NOTEBOOK_SUFFIXES, *CANVAS_SUFFIXES))
@@ -292,14 +301,59 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return read  # else no note in it: read as plain text
     if name.endswith(OPML_SUFFIXES) and (read := parse_opml(text, rel)) is not None:
         return read  # else no XML: read as plain text
+    if name.endswith(MINDMAP_SUFFIXES) and (read := parse_mindmap(text, rel)) is not None:
+        return read  # else no map: read as plain text
+    if name.endswith(MAIL_SUFFIXES) and (mails := read_mail(text)) is not None:
+        return _mail_passages(mails, rel)  # else no email: read as plain text
+    return _plain_notes(text, rel, layout=name.endswith(ASCIIDOC_SUFFIXES))
+
+
+def _plain_notes(text: str, rel: str, layout: bool = False) -> list[Passage]:
+    """Passages of notes in plain text: Anki's export, text that shows its structure by layout (or is
+    ``layout``: AsciiDoc) by ``ingest.plaintext``, flat notes by the outline here."""
     if text.startswith("#") and (read := parse_anki(text, rel)) is not None:
         return read  # flashcards exported from Anki
-    if name.endswith(ASCIIDOC_SUFFIXES) or shows_layout(text):
+    if layout or shows_layout(text):
         return parse_plaintext(text, rel)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # a final newline does not make an extra line
     return _Parser(lines, rel).run()
+
+
+def _mail_passages(mails: list[Mail], rel: str) -> list[Passage]:
+    """Passages of the messages of an email file: each text part read as plain notes or as a web page under
+    its message's Subject, each line citing the file lines it was decoded from."""
+    out: dict[str, Passage] = {}
+    for mail in mails:
+        for part in mail.parts:
+            for p in _part_passages(mail, part, rel):
+                out.setdefault(p.id, p)
+    return list(out.values())
+
+
+def _part_passages(mail: Mail, part: Part, rel: str) -> list[Passage]:
+    title = [mail.subject] if mail.subject else []
+    spans = [(mail.subject_line, mail.subject_line)] * (2 * len(title)) + list(part.spans)
+
+    def span(start: int, end: int) -> tuple[int, int]:
+        last = len(spans) - 1
+        return spans[min(max(start, 1), last + 1) - 1][0], spans[min(max(end, 1), last + 1) - 1][1]
+
+    if part.subtype == "html":
+        read = headings_down(html_blocks("\n".join(part.lines), 1 + 2 * len(title)), len(title))
+        heads = [Block(BlockKind.HEADING, t, 1, 1, 1) for t in title]
+        blocks = [replace(b, start=a, end=z) for b in (*heads, *read) for a, z in [span(b.start, b.end)]]
+        return blocks_to_passages(blocks, rel)
+    body = without_signatures(part.lines)
+    text = "\n".join([*(t for t in title for t in (t, "")), *(unquoted(line) for line in body)])
+    out = []
+    for p in _plain_notes(text, rel):
+        a, z = span(p.line_start, p.line_end)
+        if title and p.section[:1] != (title[0],):  # the Subject titles the whole message
+            p = replace(p, section=(title[0], *p.section), subject_depth=p.subject_depth + 1 if p.subject_depth else 0)
+        out.append(replace(p, line_start=a, line_end=z, id=content_id(rel, a, z, p.text, prefix="p-")))
+    return out
 
 
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.bibtex import BIBTEX_SUFFIXES
 from ingest.canvas import CANVAS_SUFFIXES
 from ingest.captions import CAPTION_SUFFIXES
 from ingest.cooklang import COOK_SUFFIXES
@@ -36,7 +37,9 @@ from ingest.enex import ENEX_SUFFIXES
 from ingest.filecache import Derived, FileCache, FileEntry, entry_key, parser_identity, passage_row, write_entries
 from ingest.htmlblock import HTML_SUFFIXES
 from ingest.jsonnotes import JSON_SUFFIXES
+from ingest.mail import MAIL_SUFFIXES
 from ingest.markdown import MARKDOWN_SUFFIXES
+from ingest.mindmap import MINDMAP_SUFFIXES
 from ingest.notebook import NOTEBOOK_SUFFIXES
 from ingest.opml import OPML_SUFFIXES
 from ingest.orgmode import ORG_SUFFIXES
@@ -68,7 +71,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "89"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "90"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (
     *PLAIN_SUFFIXES,
@@ -85,6 +88,9 @@ NOTE_SUFFIXES = (
     *NOTEBOOK_SUFFIXES,
     *CANVAS_SUFFIXES,
     *ENEX_SUFFIXES,
+    *MINDMAP_SUFFIXES,
+    *MAIL_SUFFIXES,
+    *BIBTEX_SUFFIXES,
 )
 
 

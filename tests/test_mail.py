@@ -1,0 +1,130 @@
+"""Emails saved as files: the Subject over the decoded text of the message, every line citing the lines of the
+file it was decoded from."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from ingest.mail import read_mail
+from ingest.parser import parse_text
+from tests.conftest import ingest_one
+
+SUBJECT = "Budget and reserve notes – 2025"
+EML = """Return-Path: <dana@example.com>
+Received: from mail.example.com by mx.example.com; Tue, 4 Mar 2025 09:12:00 -0500
+Message-ID: <abc@example.com>
+Date: Tue, 4 Mar 2025 09:12:00 -0500
+From: Dana Ruiz <dana@example.com>
+To: board@example.com
+Subject: =?utf-8?Q?Budget_and_reserve_notes_=E2=80=93_2025?=
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="000000000000abcd"
+
+--000000000000abcd
+Content-Type: text/plain; charset="UTF-8"
+Content-Transfer-Encoding: quoted-printable
+
+RESERVES
+- Reserve fund balance: $412,300 as of Feb 28 (61% funded per the 2023 stud=
+y)
+- Monthly dues: $385/unit, going to $410 in July
+- It=E2=80=99s the board=E2=80=99s call on the special assessment
+
+> On Mon, Mar 3, 2025 at 8:00 PM Sam wrote:
+> pool opens May 24, guest limit 4 per unit
+
+--=20
+Dana Ruiz, Treasurer
+--000000000000abcd
+Content-Type: text/html; charset="UTF-8"
+Content-Transfer-Encoding: quoted-printable
+
+<div>RESERVES</div><ul><li>Reserve fund balance: $412,300</li></ul>
+--000000000000abcd--
+"""
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.split("\n"), 1) if needle in line)
+
+
+def test_the_plain_version_decoded_under_the_subject_citing_the_file_lines() -> None:
+    got = [(p.line_start, p.line_end, p.section, p.text) for p in parse_text(EML, "Budget.eml")]
+    at = lambda needle: line_of(EML, needle)  # noqa: E731
+    under = (SUBJECT, "RESERVES")
+    assert got == [
+        (at("Subject:"), at("Subject:"), (SUBJECT,), SUBJECT),
+        (at("RESERVES"), at("RESERVES"), under, "RESERVES"),
+        # a soft line break joins two lines of the file into one line of text, which cites both
+        (
+            at("fund balance"),
+            at("y)"),
+            under,
+            "Reserve fund balance: $412,300 as of Feb 28 (61% funded per the 2023 study)",
+        ),
+        (at("Monthly dues"), at("Monthly dues"), under, "Monthly dues: $385/unit, going to $410 in July"),
+        # "=E2=80=99" is a curly apostrophe, which the reader writes straight
+        (at("It=E2"), at("It=E2"), under, "It's the board's call on the special assessment"),
+        # a quoted reply is read as text; the signature is not
+        (
+            at("On Mon"),
+            at("pool opens"),
+            under,
+            "On Mon, Mar 3, 2025 at 8:00 PM Sam wrote: pool opens May 24, guest limit 4 per unit",
+        ),
+    ]
+
+
+def test_html_only_and_base64_parts_cite_their_lines() -> None:
+    body = base64.encodebytes(b"<h2>Pool</h2>\n<p>Guest limit: 4 per unit</p>\n").decode()
+    eml = (
+        "From: a@example.com\nSubject: Rules\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n"
+        f"Content-Transfer-Encoding: base64\n\n{body}"
+    )
+    got = [(p.line_start, p.section, p.text) for p in parse_text(eml, "rules.eml")]
+    assert got == [
+        (2, ("Rules",), "Rules"),
+        (7, ("Rules", "Pool"), "Pool"),
+        (7, ("Rules", "Pool"), "Guest limit: 4 per unit"),
+    ]
+
+
+def test_an_mbox_holds_messages_one_after_another() -> None:
+    mbox = (
+        "From dana@example.com Tue Mar  4 09:12:00 2025\nFrom: dana@example.com\nSubject: Dues\n\nDues are $385\n\n"
+        "From sam@example.com Wed Mar  5 10:00:00 2025\nFrom: sam@example.com\nSubject: Pool\n\nPool opens May 24\n"
+    )
+    mails = read_mail(mbox)
+    assert mails is not None and [m.subject for m in mails] == ["Dues", "Pool"]
+    assert [(p.line_start, p.text) for p in parse_text(mbox, "board.mbox") if not p.is_heading] == [
+        (5, "Dues are $385"),
+        (11, "Pool opens May 24"),
+    ]
+
+
+def test_a_file_that_is_no_email_is_read_as_text() -> None:
+    assert read_mail("pool opens May 24\nguest limit 4\n") is None
+    assert [p.text for p in parse_text("pool opens May 24\n", "pool.eml")] == ["pool opens May 24"]
+
+
+def test_emails_are_ingested(tmp_path: Path) -> None:
+    _, report = ingest_one(tmp_path, "Budget.eml", EML)
+    assert report.counts["passages"] == 6, report.counts
+
+
+def test_a_reply_quotes_the_earlier_message_under_the_signature() -> None:
+    reply = (
+        "From: dana@example.com\nSubject: Re: Pool\n\nCorrection: pool closes at 9 pm, not 10 pm\n\n-- \nDana Ruiz\n"
+        "HOA Treasurer\n\nOn Mon, Mar 3, 2025 at 8:00 PM Sam wrote:\n> Pool closes at 10 pm\n>\n> -- \n> Sam\n"
+        "> >> Guest limit: 4 per unit\n"
+    )
+    said = [(p.line_start, p.text) for p in parse_text(reply, "pool.eml")]
+    assert said == [
+        (2, "Re: Pool"),
+        (4, "Correction: pool closes at 9 pm, not 10 pm"),
+        # the signatures are gone, the quoted messages under them are read
+        (10, "On Mon, Mar 3, 2025 at 8:00 PM Sam wrote:"),
+        (11, "Pool closes at 10 pm"),
+        (15, "Guest limit: 4 per unit"),
+    ]
