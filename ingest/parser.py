@@ -359,20 +359,32 @@ def _part_passages(mail: Mail, part: Part, rel: str) -> list[Passage]:
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
+LEGACY_ENCODING = "cp1252"  # what Windows Notepad saved as "ANSI" for English text before it saved UTF-8
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # characters no text file holds (tab, breaks, form feed do)
+MOST_CONTROL = 0.001  # the share of such characters a text may hold (a stray escape) and still be text
+
+
 def decode_notes(data: bytes) -> str:
     """A notes file's text: UTF-8 (with or without a byte-order mark), or UTF-16 that starts with its
-    byte-order mark, as Windows Notepad saves "Unicode" files, or Rich Text in its code page. Raises
-    UnicodeDecodeError for anything else (binary files, other encodings)."""
+    byte-order mark, as Windows Notepad saves "Unicode" files, or Rich Text in its code page, or else
+    Windows-1252, as Notepad saved "ANSI" files, when that reads as text. Raises UnicodeDecodeError for anything
+    else (binary files, other encodings)."""
     if data.startswith(UTF16_BOMS):
         return data.decode("utf-16")
     if b"\x00" in data[:8192]:
         raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "binary file (NUL bytes)")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         if data.lstrip().startswith(b"{\\rtf"):
             return decode_rtf(data)
-        raise
+        try:
+            text = data.decode(LEGACY_ENCODING)
+        except UnicodeDecodeError:
+            raise exc from None
+        if len(CONTROL.findall(text)) > MOST_CONTROL * len(text):
+            raise exc from None
+        return text
 
 
 def parse_file(path: Path, root: Path) -> list[Passage]:

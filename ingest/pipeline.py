@@ -151,7 +151,7 @@ def check_file(path: Path, data: bytes, max_line_chars: int) -> str:
     try:
         text = decode_notes(data)
     except UnicodeDecodeError as exc:
-        return f"not UTF-8 text (invalid byte at offset {exc.start}); save it as UTF-8"
+        return f"not UTF-8 or Windows-1252 text (invalid byte at offset {exc.start}); save it as UTF-8"
     if not text.strip():
         return "empty file"
     longest = max((len(line) for line in text.split("\n")), default=0)

@@ -202,7 +202,8 @@ def test_temp_folder_of_a_killed_build_is_cleaned_up(built):
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 BAD_FILES = {
     "binary": ("diagram.md", PNG, "binary"),
-    "latin-1": ("old.txt", "Caf\u00e9 notes: SQS d\u00e9lai maximum 15 minutes\n".encode("latin-1"), "UTF-8"),
+    # Shift JIS: neither UTF-8 nor Windows-1252 ("\u3001" is 0x81 0x41, and 0x81 is no Windows-1252 character)
+    "shift-jis": ("old.txt", "SQS\u3001 maximum 15 minutes\n".encode("shift_jis"), "UTF-8"),
     "empty": ("empty.md", b"", "empty"),
     "10 MB line": ("huge.txt", b"SQS " + b"x" * 10_000_000 + b"\n", "exceeds"),
 }
@@ -230,6 +231,15 @@ def test_a_bad_file_is_skipped_with_a_warning_and_the_rest_builds(tmp_path, caps
     assert files["queues.md"]["status"] == "ok"
     assert manifest(index)["counts"]["skipped_files"] == 1
     assert "Limitation of 256 KB per message sent" in passage_texts(index)
+
+
+def test_a_file_saved_by_notepad_as_ansi_is_read(tmp_path, capsys):
+    ansi = "Caf\u00e9 notes \u2013 SQS d\u00e9lai maximum 15 minutes, \u00a30.40 per million\r\n".encode("cp1252")
+    notes = make_notes(tmp_path / "notes", {"queues.md": QUEUES, "old.txt": ansi})
+    index = tmp_path / "index"
+    code, _, err = ingest(capsys, str(notes), "--out", str(index))
+    assert code == 0 and "warning" not in err, err
+    assert "Caf\u00e9 notes \u2013 SQS d\u00e9lai maximum 15 minutes, \u00a30.40 per million" in passage_texts(index)
 
 
 def test_only_bad_files_is_a_one_line_error(tmp_path, capsys):

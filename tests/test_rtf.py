@@ -80,8 +80,13 @@ def test_rich_text_is_told_by_its_header_and_decoded_in_its_code_page() -> None:
     assert is_rtf(["", "{\\rtf1\\ansi"]) and not is_rtf(["{\\bf not rich text}"])
     raw = b"{\\rtf1\\ansi\\ansicpg1252 \\pard Price: \xa34.50\\par\n}"  # a writer that left a byte unescaped
     assert "\u00a34.50" in decode_notes(raw)
+    # text that is not UTF-8 is read as Windows Notepad saved "ANSI" text; bytes that are no text are refused
+    ansi = b"Heater 2 kW \x96 \xa34.50 a week at 5\xb0C\r\n"
+    assert decode_notes(ansi) == "Heater 2 kW \u2013 \u00a34.50 a week at 5\u00b0C\r\n"
     with pytest.raises(UnicodeDecodeError):
-        decode_notes(b"plain text \xa3 that is not UTF-8")
+        decode_notes(bytes(range(1, 256)) * 4)
+    with pytest.raises(UnicodeDecodeError):
+        decode_notes(b"undefined in Windows-1252 \x81\xa3")
 
 
 def test_rtf_files_are_notes_files_the_index_reads(tmp_path: Path) -> None:
