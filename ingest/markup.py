@@ -39,6 +39,7 @@ from ingest.document import MAX_HEADING_LEVEL, Markup
 from ingest.gitlog import is_git_log, rewrite_git_log
 from ingest.latex import is_latex, rewrite_latex
 from ingest.outline import reads_as_title
+from ingest.pdftext import is_pdf_text, rewrite_pdf_text
 from ingest.rst import is_rst, rewrite_rst
 from ingest.rtf import is_rtf, rewrite_rtf
 from ingest.wrap import wrapped_joins
@@ -91,12 +92,15 @@ TW_FIELDS = frozenset({"tags", "created", "modified", "type", "creator", "modifi
 
 
 def dialect(lines: list[str]) -> str:
-    """``"rtf"``, ``"captions"``, ``"bibtex"``, ``"latex"``, ``"rst"``, ``"cooklang"``, ``"gitlog"``, ``"chat"``,
-    ``"talk"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is written in, told by its own marks."""
+    """``"rtf"``, ``"captions"``, ``"pdftext"``, ``"bibtex"``, ``"latex"``, ``"rst"``, ``"cooklang"``, ``"gitlog"``,
+    ``"chat"``, ``"talk"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is written in, told by its
+    own marks."""
     if is_rtf(lines):
         return "rtf"
     if is_captions(lines):
         return "captions"
+    if is_pdf_text(lines):
+        return "pdftext"
     if is_bibtex(lines):
         return "bibtex"
     if is_latex(lines):
@@ -132,6 +136,8 @@ def rewrite(lines: list[str], markup: str = "") -> Markup:
         return rewrite_latex(lines)
     if found == "bibtex":
         return rewrite_bibtex(lines)
+    if found == "pdftext":
+        return rewrite_pdf_text(lines)
     if found == "rst":
         return rewrite_rst(lines)
     if found == "cooklang":
