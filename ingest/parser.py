@@ -34,6 +34,7 @@ from ingest.outline import BULLET, LONE_BULLET, TASK_BOX, is_continuation_start,
 from ingest.plaintext import ASCIIDOC_SUFFIXES, parse_plaintext, question_above, shows_layout
 from ingest.rst import RST_SUFFIXES
 from ingest.rtf import RTF_SUFFIXES, decode_rtf
+from ingest.sqlnotes import SQL_SUFFIXES
 from ingest.trello import parse_trello
 from kg.model import BlockKind, Passage, content_id
 from kg.units import writes_decimal_comma
@@ -282,6 +283,8 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return parse_plaintext(text, rel, "rst")
     if name.endswith(BIBTEX_SUFFIXES):
         return parse_plaintext(text, rel, "bibtex")
+    if name.endswith(SQL_SUFFIXES):
+        return parse_plaintext(text, rel, "sql")
     if name.endswith(RTF_SUFFIXES):
         return parse_plaintext(text, rel, "rtf")
     if name.endswith(COOK_SUFFIXES):

@@ -48,6 +48,7 @@ from ingest.plaintext import ASCIIDOC_SUFFIXES, PLAIN_SUFFIXES
 from ingest.rst import RST_SUFFIXES
 from ingest.rtf import RTF_SUFFIXES
 from ingest.services import build_services
+from ingest.sqlnotes import SQL_SUFFIXES
 from kg.counts import logic_digest as counts_digest
 from kg.counts import write_counts
 from kg.definitions import logic_digest as definitions_digest
@@ -71,7 +72,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "90"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "91"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (
     *PLAIN_SUFFIXES,
@@ -91,6 +92,7 @@ NOTE_SUFFIXES = (
     *MINDMAP_SUFFIXES,
     *MAIL_SUFFIXES,
     *BIBTEX_SUFFIXES,
+    *SQL_SUFFIXES,
 )
 
 
