@@ -64,6 +64,7 @@ LINK = re.compile(r"<(?P<url>[a-z][\w+.-]*:[^>|]*)(?:\|(?P<label>[^>]*))?>", re.
 EMOJI = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])")
 BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 BULLET = re.compile(r"^(?P<indent>\s*)[•◦▪‣·]\s*")
+HEADING = re.compile(r"^#{1,6}\s+\S")  # a Markdown heading: "# Trip day", not "#general"
 
 
 @dataclass
@@ -160,7 +161,8 @@ def _is_text(key: str | None, value: str) -> bool:
     s = value.strip()
     if not s or URLISH.match(s):
         return False
-    return (key or "").lower() in TEXT_KEYS or len(WORD.findall(s)) >= TEXT_WORDS
+    # three words or more, apart: "partly-cloudy-day" and a hex id ("582FA7BE9D9D...") are one token, no text
+    return (key or "").lower() in TEXT_KEYS or (len(WORD.findall(s)) >= TEXT_WORDS and len(s.split()) > 1)
 
 
 def _title(node: Node) -> Text | None:
@@ -215,15 +217,16 @@ def _opens_section(value: Node | Text | None) -> bool:
     return any(_opens_section(v) for _, v in value.items)
 
 
-def inline(line: str) -> str:
-    """One line of a string as Markdown: Slack's links, mentions, emoji codes, entities and bullets read."""
+def inline(line: str, title: bool = False) -> str:
+    """One line of a string as Markdown: Slack's links, mentions, emoji codes, entities and bullets read; a
+    line opening with "#" is a hashtag or a channel, no heading, unless it is the ``title`` of a note."""
     line = LINK.sub(lambda m: m.group("label") or m.group("url"), MENTION.sub("", line))
     line = html.unescape(EMOJI.sub("", line))
     line = BOLD.sub(r"**\1**", line)
     bullet = BULLET.match(line)
     if bullet:
         line = bullet.group("indent") * 2 + "- " + line[bullet.end() :]
-    elif line.lstrip().startswith("#"):
+    elif line.lstrip().startswith("#") and not (title and HEADING.match(line)):
         line = "\\" + line.lstrip()  # a hashtag or a channel opens no heading
     return line.rstrip()
 
@@ -232,8 +235,11 @@ def _lines(value: str) -> list[str]:
     """A text's lines as Markdown: each line of its own, as an app's line breaks are the writer's (a list's
     items and a table's rows still run on together)."""
     out: list[str] = []
-    for raw in value.replace("\r\n", "\n").split("\n"):
-        line = inline(raw)
+    raws = value.replace("\r\n", "\n").split("\n")
+    # a note that opens with a Markdown heading over more lines ("# Trip day\n\n88 went"): its title
+    titled = sum(1 for raw in raws if raw.strip()) > 1 and bool(HEADING.match(raws[0]))
+    for i, raw in enumerate(raws):
+        line = inline(raw, title=titled and i == 0)
         last = out[-1] if out else ""
         together = LIST_LINE.match(last) and LIST_LINE.match(line) or last.startswith("|") and line.startswith("|")
         if last and line and not together:

@@ -99,6 +99,7 @@ MIN_COLUMNS = 3  # two columns read well as lines already ("t2.micro   1 GiB")
 LEADER = re.compile(r"^(?P<label>[^\s.:][^:]*?)(?:\s\.{4,}|\.{6,})\s*(?P<value>[^\s.].*)$")
 ENTRY_TITLE_WORDS = 2 * TITLE_WORDS  # an entry's name may be a book's full title and its author
 LEADER_WORDS = 6  # the longest label a leader follows: a sentence trailing off in dots is no label
+INNER_LEADER = re.compile(r"\s\.{4,}\s*")  # a leader further on the line, before a result ("... = 9.27 m²")
 
 
 @dataclass
@@ -175,12 +176,18 @@ def _gives_units(fields: list[str]) -> bool:
     return any(fields) and all(len(f) <= 6 and not any(c.isdigit() for c in f) for f in fields)
 
 
-def _leader(body: str) -> str:
-    """A line with a dotted leader read as the label and value it sets out ("PSU: 750W gold")."""
+def _leader_match(body: str) -> re.Match[str] | None:
     found = LEADER.match(body)
-    if not found or len(found.group("label").split()) > LEADER_WORDS:
+    return found if found and len(found.group("label").split()) <= LEADER_WORDS else None
+
+
+def _leader(body: str) -> str:
+    """A line with a dotted leader read as the label and value it sets out ("PSU: 750W gold"); a leader inside
+    the value goes too ("2 × 3.05 × 1.52 ......... = 9.27 m²")."""
+    found = _leader_match(body)
+    if not found:
         return body
-    return f"{found.group('label').rstrip()}: {found.group('value')}"
+    return f"{found.group('label').rstrip()}: {INNER_LEADER.sub(' ', found.group('value'))}"
 
 
 def _boxed(above: str, line: str, below: str) -> bool:
@@ -258,6 +265,7 @@ class _Reader:
         self.intro_deeper = False  # whether lines indented under it have come
         self.last: Block | None = None  # the block that the next line may continue
         self.last_line = -1
+        self.value_column = -1  # where the value of the last line's dotted leader starts: its wrapped lines align
         # lines that say nothing: markup alone on its line, delimiters of blocks whose lines are read as notes
         self.dropped: set[int] = set(self.markup.dropped)
         self.attach = False  # a lone "+" came: the next line belongs to the item above
@@ -383,6 +391,16 @@ class _Reader:
         self.blocks.append(block)
         self.last = block
         self.last_line = block.end
+        self.value_column = self._value_column(block)
+
+    def _value_column(self, block: Block) -> int:
+        """Where the value of a dotted leader's line starts ("Supply ...... 2.5mm² cable" → the 2), or -1."""
+        raw = self.lines[block.start - 1] if 0 < block.start <= len(self.lines) else ""
+        body = raw.strip()
+        if mark := BULLET.match(body):
+            body = body[mark.end() :]
+        found = _leader_match(body)
+        return raw.find(found.group("value")) if found and not block.is_heading else -1
 
     def parents(self) -> tuple[str, ...]:
         return tuple(o.text for o in self.items)
@@ -677,6 +695,9 @@ class _Reader:
             return False
         if NUMBERED.match(body) or BULLET.match(body) or CARD.match(body) or DEFINITION.match(body):
             return False
+        if indent == self.value_column:  # "Supply ...... 2.5mm² cable from the garage," / "  along the lawn"
+            self.join(n, body)
+            return True
         if last.kind in LIST_ITEMS and self.items and indent <= self.items[-1].indent:
             return False
         opened = is_open_line(last.text) or body[:1] in ",;)]}"

@@ -162,6 +162,21 @@ def test_inline_reads_slack_marks(raw: str, read: str) -> None:
     assert inline(raw) == read
 
 
+def test_a_journal_entry_opens_with_its_title_and_ids_and_slugs_are_no_text() -> None:
+    entry = {
+        "uuid": "582FA7BE9D9D9254F52286E87FCE1D9C",
+        "weather": {"conditionsDescription": "Partly Cloudy", "weatherCode": "partly-cloudy-day"},
+        "text": "# Trip day - National Space Centre\n\n88 went, back at 4:10.\n\n#general is the channel",
+    }
+    got = [(p.section, p.text) for p in parse_text(json.dumps({"entries": [entry]}, indent=2), "Journal.json")]
+    title = "Trip day - National Space Centre"
+    assert got == [
+        (("Journal",), title),
+        (("Journal", title), "88 went, back at 4:10."),
+        (("Journal", title), "#general is the channel"),
+    ]
+
+
 def test_json_notes_are_ingested(tmp_path: Path) -> None:
     assert ".jsonl" in NOTE_SUFFIXES
     _, report = ingest_one(tmp_path, "kitchen-ops 2025-03.json", SLACK)

@@ -631,6 +631,27 @@ def test_a_dotted_leader_reads_as_a_label_and_its_value_and_an_ellipsis_does_not
     assert at(ps, 14).text == "we left at 6... and came back late"
 
 
+def test_a_leader_value_wrapped_under_itself_goes_on_and_a_leader_inside_it_goes() -> None:
+    text = (
+        "ELECTRIC\n========\n"
+        "Supply .............. 2.5mm2 SWA cable from the garage, 22 m run, buried 450mm\n"
+        "                      along the lawn edge. 30mA RCD at the garage end.\n"
+        "Heater .............. Palma 2 kW fan heater, 89.95\n"
+        "  o roof ...... 2 x 3.05 x 1.33 (slope length) ........... = 8.11 m2\n"
+    )
+    got = [(p.line_start, p.line_end, p.text) for p in parse_plaintext(text, "greenhouse.txt") if not p.is_heading]
+    assert got == [
+        (
+            3,
+            4,
+            "Supply: 2.5mm2 SWA cable from the garage, 22 m run, buried 450mm along the lawn edge. 30mA RCD at the "
+            "garage end.",
+        ),
+        (5, 5, "Heater: Palma 2 kW fan heater, 89.95"),
+        (6, 6, "roof: 2 x 3.05 x 1.33 (slope length) = 8.11 m2"),
+    ]
+
+
 def test_a_table_without_a_header_rule_still_needs_names_that_state_no_figure() -> None:
     text = "pantry\n\nolive oil      ~ 250     (1 oz packets)\nrice           2 kg      basmati\n"
     ps = parse_plaintext(text, "pantry.txt")
