@@ -120,6 +120,20 @@ _PHYSICAL: dict[str, tuple[str, str, float]] = {
     **dict.fromkeys(("cup", "cups"), ("cups", "volume", 236.58824)),
     **dict.fromkeys(("gal", "gallon", "gallons"), ("gal", "volume", 3785.4118)),
     **dict.fromkeys(("m3", "m³"), ("m3", "volume", 1e6)),
+    # areas: a flat's floor, a plot, a greenhouse's glass, a solar array
+    **dict.fromkeys(
+        ("m²", "m2", "sqm", "sq m", "sq. m", "square meter", "square meters", "square metre", "square metres"),
+        ("m²", "area", 1.0),
+    ),
+    **dict.fromkeys(("cm²", "cm2", "sq cm", "square centimeters", "square centimetres"), ("cm²", "area", 1e-4)),
+    **dict.fromkeys(("km²", "km2", "sq km", "square kilometers", "square kilometres"), ("km²", "area", 1e6)),
+    **dict.fromkeys(
+        ("ft²", "ft2", "sq ft", "sqft", "sq. ft", "sq. ft.", "square foot", "square feet"),
+        ("sq ft", "area", 0.09290304),
+    ),
+    **dict.fromkeys(("in²", "sq in", "square inch", "square inches"), ("sq in", "area", 0.00064516)),
+    **dict.fromkeys(("acre", "acres"), ("acres", "area", 4046.8564224)),
+    **dict.fromkeys(("ha", "hectare", "hectares"), ("ha", "area", 1e4)),
     # a concentration in blood or a dose by weight: each is its own measure
     **{u.lower(): (u, "concentration", 1.0) for u in ("mg/dL", "g/dL", "mmol/L", "mEq/L", "mg/L", "ng/mL", "mg/kg")},
 }
@@ -134,7 +148,7 @@ UNITS: dict[str, tuple[str, str, float]] = {
 # "plan B 2 l"; "100 g", not "5G"; "20 kV", not "3 KV stores"; "2 lb", not "2 LB" (load balancers).
 _CASED = {
     **{u.lower(): u for u in ("V", "W", "L", "mA", "mW", "mV", "kV", "kW", "hPa")},
-    **{u: u for u in ("g", "lb", "lbs", "ml", "cm", "mm", "cl", "dl", "atm", "ul")},
+    **{u: u for u in ("g", "lb", "lbs", "ml", "cm", "mm", "cl", "dl", "atm", "ul", "m2", "ha")},
 }
 # One-letter symbols read only right after a spaced number ("29 s", "24 h"), never as words of a question.
 SYMBOLS = {"s": "seconds", "h": "hours"}

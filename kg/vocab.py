@@ -119,6 +119,7 @@ MEASURE_WORDS = {
     "length": "distance altitude height tall",
     "speed": "speed velocity",
     "pressure": "pressure",
+    "area": "area acreage footprint",
 }
 # Of those, the words that ask for a quantity only after "how" ("how long", "how big"): elsewhere they describe
 # a thing ("long polling", "a big capacitor", "the hot break").

@@ -201,6 +201,14 @@ def test_measures_of_the_physical_world_have_their_family_and_base_unit() -> Non
     assert [(q.value, q.family) for q in parse_quantity("2 LB, 3 KV stores, 5G")] == [(2, "none"), (3, "none")]
 
 
+def test_areas_are_a_measure_of_their_own() -> None:
+    got = [(q.value, q.unit, q.family) for q in parse_quantity("glass 26.1 m² (281 sq ft), plot 0.5 ha, flat 65 m2")]
+    assert got == [(26.1, "m²", "area"), (281, "sq ft", "area"), (0.5, "ha", "area"), (65, "m²", "area")]
+    assert parse_quantity("281 sq ft")[0].base_value == pytest.approx(26.105, abs=0.001)
+    # an M.2 drive is no area
+    assert [(q.value, q.family) for q in parse_quantity("2 M2 SSDs")] == [(2, "none")]
+
+
 def test_amounts_in_other_currencies_are_money() -> None:
     got = [(q.value, q.unit, q.family) for q in parse_quantity("25€/hour, 5-pack = 110 €, £40 a year, 100 EUR, $9")]
     assert got == [

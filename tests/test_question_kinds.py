@@ -178,6 +178,9 @@ def test_a_name_typed_right_is_never_corrected(lexicon: Lexicon) -> None:
         # ... and an adjective asks for one only after "how"
         ("what is long polling in kafka", None, None),
         ("how long does a kafka broker wait", None, "time"),
+        # a length unit squared asks for an area
+        ("total glass area of the kafka greenhouse in square metres", "m²", "area"),
+        ("how many sq ft is the postgres office", "sq ft", "area"),
     ],
 )
 def test_unit_asked(lexicon: Lexicon, question: str, unit: str | None, family: str | None) -> None:

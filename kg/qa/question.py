@@ -217,6 +217,8 @@ _NOT_UNITS_ASKED = frozenset(
     ounce ul""".split()
 )
 _MEASURE = {w: fam for fam, ws in MEASURE_WORDS.items() for w in ws.split()}
+_SQUARE = frozenset(("square", "sq"))  # before a length unit, an area's: "square metres", "sq ft"
+_SQUARED = {"meters": "m²", "cm": "cm²", "km": "km²", "ft": "sq ft", "inches": "sq in"}
 
 
 _SIDES = re.compile(
@@ -278,6 +280,8 @@ def question_unit(q: str) -> tuple[str | None, str | None]:
         before = toks[i - 1] if i else ""
         if before[:1].isdigit() or before in _UNIT_CONTEXT or tok in _PERIODS_SINGULAR:
             continue  # also "what year ...": a date is asked, not a length of time
+        if before in _SQUARE and tok in UNITS and UNITS[tok][1] == "length":
+            return _SQUARED.get(UNITS[tok][0]), "area"  # "in square metres", "how many sq ft"
         if tok in UNITS and tok not in _NOT_UNITS_ASKED:
             unit, family, _factor = UNITS[tok]
             return unit, family
