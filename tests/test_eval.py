@@ -266,6 +266,10 @@ CORPUS_FLOORS = {
     "trello": (0.58, 0.83),
     "bibtex": (0.47, 0.58),
     "eml": (0.41, 0.44),
+    "ansi": (0.44, 0.58),
+    "dayone": (0.41, 0.72),
+    "pdftext": (0.41, 0.47),
+    "sqlnotes": (0.41, 0.52),
 }
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.46), "false_abstention": ("<=", 0.15), "ece": ("<=", 0.08)}
 
