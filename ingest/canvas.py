@@ -10,11 +10,11 @@ next card's lines. Link, file and edge entries carry no notes. A file that is no
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from ingest.document import Block, clean, headings_down
+from ingest.document import Block, clean
 from ingest.jsonnotes import Node, Text, scan
-from ingest.markdown import blocks_to_passages, markdown_source_blocks
+from ingest.markdown import distinct_passages, string_blocks
 from ingest.subjects import name_from_file
 from kg.model import BlockKind, Passage
 
@@ -72,14 +72,6 @@ def _boxes(text: str) -> list[_Box] | None:
     return boxes
 
 
-def _card_blocks(card: _Box, depth: int) -> list[Block]:
-    """A card's blocks on its file line, its headings ``depth`` levels down (under the board's title and the
-    frames it sits in)."""
-    blocks = markdown_source_blocks(card.text.replace("\r\n", "\n").split("\n"))
-    top = min((b.level for b in blocks if b.is_heading and b.level), default=1)
-    return headings_down([replace(b, start=card.line, end=card.line) for b in blocks], depth + 1 - top)
-
-
 def _frames(box: _Box, groups: list[_Box]) -> list[_Box]:
     """The labelled frames around a card, outermost first: each the smallest group holding the one inside it."""
     out: list[_Box] = []
@@ -113,10 +105,7 @@ def parse_canvas(text: str, rel: str) -> list[Passage] | None:
             heads = [Block(BlockKind.HEADING, clean(f.text), f.line, f.line, i + 2) for i, f in enumerate(frames)]
             blocks += heads or [title]
             open_frames = frames
-        read = _card_blocks(card, depth)
+        read = string_blocks(card.text, card.line, card.line, depth)  # under the board's title and its frames
         blocks += read
         deepest = max((b.level for b in read if b.is_heading and b.level), default=depth)
-    out: dict[str, Passage] = {}
-    for p in blocks_to_passages(blocks, rel):
-        out.setdefault(p.id, p)  # a heading read again is the passage read before
-    return list(out.values())
+    return distinct_passages(blocks, rel)  # a heading read again is the passage read before

@@ -24,7 +24,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ingest.cards import CardReader, is_card
-from ingest.document import Block, clean, row_text
+from ingest.document import Block, clean, headings_down, row_text
 from ingest.htmlblock import html_blocks, in_words
 from ingest.outline import (
     ACRONYM_TITLE,
@@ -459,6 +459,24 @@ def markdown_passages(lines: list[str], rel: str, lines_at: list[int] | None = N
     """Passages of Markdown lines; ``lines_at``: the line of the file each of them stands on, when the Markdown
     was read out of another format (a notebook's cells), else a line is its own index."""
     return blocks_to_passages(markdown_source_blocks(lines, lines_at), rel)
+
+
+def string_blocks(text: str, start: int, end: int, depth: int) -> list[Block]:
+    """The blocks of a note's Markdown kept in one string of a file (a board's card, a JSON field) on the file
+    lines the string stands on, its top headings at level ``depth + 1``: under the ``depth`` headings a reader
+    puts over it."""
+    blocks = markdown_source_blocks(text.replace("\r\n", "\n").split("\n"))
+    top = min((b.level for b in blocks if b.is_heading and b.level), default=1)
+    return headings_down([replace(b, start=start, end=end) for b in blocks], depth + 1 - top)
+
+
+def distinct_passages(blocks: list[Block], rel: str) -> list[Passage]:
+    """Passages of blocks among which a reader read a heading again (to head what follows it once more): each
+    passage once, the one read first."""
+    out: dict[str, Passage] = {}
+    for p in blocks_to_passages(blocks, rel):
+        out.setdefault(p.id, p)
+    return list(out.values())
 
 
 def markdown_source_blocks(lines: list[str], lines_at: list[int] | None = None) -> list[Block]:

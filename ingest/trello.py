@@ -10,11 +10,11 @@ is no board is read as other JSON is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from ingest.document import Block, clean, headings_down
+from ingest.document import Block, clean
 from ingest.jsonnotes import Node, Text, scan
-from ingest.markdown import blocks_to_passages, markdown_source_blocks
+from ingest.markdown import distinct_passages, string_blocks
 from kg.model import BlockKind, Passage
 
 
@@ -46,14 +46,9 @@ def _board(text: str) -> Node | None:
     return root if any(_text(card, "idList") for card in _objects(root.get("cards"))) else None
 
 
-def _markdown(t: Text, depth: int, parents: tuple[str, ...] = ()) -> list[Block]:
+def _markdown(t: Text, depth: int) -> list[Block]:
     """A description's or comment's Markdown on its file line, its headings under ``depth`` levels."""
-    blocks = markdown_source_blocks(t.value.replace("\r\n", "\n").split("\n"))
-    top = min((b.level for b in blocks if b.is_heading and b.level), default=1)
-    return headings_down(
-        [replace(b, start=t.line, end=max(t.end, t.line), parents=(*parents, *b.parents)) for b in blocks],
-        depth + 1 - top,
-    )
+    return string_blocks(t.value, t.line, max(t.end, t.line), depth)
 
 
 def _heading(t: Text, level: int) -> Block:
@@ -131,7 +126,4 @@ def parse_trello(text: str, rel: str) -> list[Passage] | None:
     for card in order:
         if id(card) not in placed:
             blocks += _card_blocks(card, 2)
-    out: dict[str, Passage] = {}
-    for p in blocks_to_passages(blocks, rel):
-        out.setdefault(p.id, p)  # a heading read again is the passage read before
-    return list(out.values())
+    return distinct_passages(blocks, rel)  # a heading read again is the passage read before
