@@ -22,6 +22,7 @@ MAIL_SUFFIXES = (".eml", ".mbox")
 HEADER = re.compile(r"^[!-9;-~]+:")  # "Subject: ...": a field name, then a colon
 MBOX_FROM = re.compile(r"^From \S+ .*\d{4}\s*$")  # the line an mbox opens each message with
 MAIL_FIELDS = frozenset(("from", "to", "subject", "date", "message-id", "mime-version", "content-type", "received"))
+BASE64_LINE = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
 QUOTE = re.compile(r"^(?:> ?)+")  # the marks of a quoted reply ("> ", ">> ")
 SIGNATURE = re.compile(r"^(?P<marks>(?:> ?)*)-- ?$")  # the line a signature opens with (RFC 3676: "-- ")
 # what ends a signature in a reply or a forward: the quoted or forwarded message under it
@@ -97,6 +98,8 @@ def _parts(lines: list[str], start: int, end: int, header: Message) -> tuple[Par
         if not isinstance(boundary, str) or not boundary:
             return ()
         delimiters = [i for i in range(start, end) if lines[i].rstrip() in (f"--{boundary}", f"--{boundary}--")]
+        if delimiters and not lines[delimiters[-1]].rstrip().endswith(f"{boundary}--"):
+            delimiters.append(end)  # a message cut short, its closing delimiter lost: its last part runs to the end
         found = []
         for a, b in zip(delimiters, delimiters[1:], strict=False):
             if lines[a].rstrip().endswith(f"{boundary}--"):
@@ -155,6 +158,8 @@ def _quoted_printable(lines: list[str], start: int, end: int, charset: str) -> t
 def _base64(lines: list[str], start: int, end: int, charset: str) -> tuple[list[str], list[tuple[int, int]]]:
     """Base64 lines decoded; each decoded line cites the encoded lines its bytes stand on."""
     raw = [line.strip() for line in lines[start:end]]
+    if not all(BASE64_LINE.match(line) for line in raw):
+        return [], []  # no base64, whatever the part says: nothing to decode
     try:
         data = binascii.a2b_base64("".join(raw))
     except binascii.Error:

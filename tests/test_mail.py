@@ -128,3 +128,15 @@ def test_a_reply_quotes_the_earlier_message_under_the_signature() -> None:
         (11, "Pool closes at 10 pm"),
         (15, "Guest limit: 4 per unit"),
     ]
+
+
+def test_a_message_cut_short_keeps_what_it_has() -> None:
+    cut = EML[: EML.index("--000000000000abcd\nContent-Type: text/html")]  # no HTML part, no closing delimiter
+    cut = cut.replace("multipart/alternative", "multipart/mixed")
+    texts = [p.text for p in parse_text(cut, "cut.eml")]
+    assert "Monthly dues: $385/unit, going to $410 in July" in texts
+    # a part that says base64 but is not: nothing of it read, the rest is; an unknown charset read as UTF-8
+    assert [p.text for p in parse_text(cut.replace("quoted-printable", "base64"), "b.eml")] == [SUBJECT]
+    unknown = [p.text for p in parse_text(EML.replace('charset="UTF-8"', "charset=x-nope"), "c.eml")]
+    assert "Monthly dues: $385/unit, going to $410 in July" in unknown
+    assert [p.text for p in parse_text("From: a@example.com\nSubject: Pool\n", "d.eml")] == ["Pool"]
