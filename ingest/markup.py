@@ -43,6 +43,7 @@ from ingest.pdftext import is_pdf_text, rewrite_pdf_text
 from ingest.rst import is_rst, rewrite_rst
 from ingest.rtf import is_rtf, rewrite_rtf
 from ingest.sqlnotes import rewrite_sql
+from ingest.wikitext import rewrite_wikitext
 from ingest.wrap import wrapped_joins
 
 # BBCode
@@ -141,6 +142,8 @@ def rewrite(lines: list[str], markup: str = "") -> Markup:
         return rewrite_pdf_text(lines)
     if found == "sql":
         return rewrite_sql(lines)
+    if found == "mediawiki":
+        return rewrite_wikitext(lines)
     if found == "rst":
         return rewrite_rst(lines)
     if found == "cooklang":

@@ -36,6 +36,8 @@ from ingest.rst import RST_SUFFIXES
 from ingest.rtf import RTF_SUFFIXES, decode_rtf
 from ingest.sqlnotes import SQL_SUFFIXES
 from ingest.trello import parse_trello
+from ingest.wikitext import MEDIAWIKI_SUFFIXES
+from ingest.xmlnotes import XML_SUFFIXES, parse_xml_notes
 from kg.model import BlockKind, Passage, content_id
 from kg.units import writes_decimal_comma
 from kg.vocab import OPEN_ENDINGS
@@ -285,6 +287,8 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return parse_plaintext(text, rel, "bibtex")
     if name.endswith(SQL_SUFFIXES):
         return parse_plaintext(text, rel, "sql")
+    if name.endswith(MEDIAWIKI_SUFFIXES):
+        return parse_plaintext(text, rel, "mediawiki")
     if name.endswith(RTF_SUFFIXES):
         return parse_plaintext(text, rel, "rtf")
     if name.endswith(COOK_SUFFIXES):
@@ -306,6 +310,8 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return read  # else no XML: read as plain text
     if name.endswith(MINDMAP_SUFFIXES) and (read := parse_mindmap(text, rel)) is not None:
         return read  # else no map: read as plain text
+    if name.endswith(XML_SUFFIXES) and (read := parse_xml_notes(text, rel)) is not None:
+        return read  # else no XML: read as plain text
     if name.endswith(MAIL_SUFFIXES) and (mails := read_mail(text)) is not None:
         return _mail_passages(mails, rel)  # else no email: read as plain text
     return _plain_notes(text, rel, layout=name.endswith(ASCIIDOC_SUFFIXES))

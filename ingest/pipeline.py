@@ -49,6 +49,7 @@ from ingest.rst import RST_SUFFIXES
 from ingest.rtf import RTF_SUFFIXES
 from ingest.services import build_services
 from ingest.sqlnotes import SQL_SUFFIXES
+from ingest.xmlnotes import XML_SUFFIXES
 from kg.counts import logic_digest as counts_digest
 from kg.counts import write_counts
 from kg.definitions import logic_digest as definitions_digest
@@ -72,7 +73,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "93"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "94"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (
     *PLAIN_SUFFIXES,
@@ -93,6 +94,7 @@ NOTE_SUFFIXES = (
     *MAIL_SUFFIXES,
     *BIBTEX_SUFFIXES,
     *SQL_SUFFIXES,
+    *XML_SUFFIXES,
 )
 
 

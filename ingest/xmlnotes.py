@@ -1,0 +1,169 @@
+"""XML files of notes (``.xml``), read by what their root element says they are:
+
+- a MediaWiki export (``<mediawiki>``, Special:Export): each page's title heads its newest revision's wikitext,
+  read by ``ingest.wikitext`` on the file lines it stands on, the page's own headings one level under the title;
+- an SMS backup (``<smses>``, SMS Backup & Restore): each message's text (``body``, an MMS's text parts) on the
+  line of its element, under the name of the contact it was sent to or received from;
+- any other XML: the text of its elements, as the HTML reader reads a page's.
+
+A file that is no XML is read as plain text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from xml.parsers import expat
+
+from ingest.document import Block, clean, headings_down
+from ingest.htmlblock import html_blocks
+from ingest.markdown import distinct_passages, string_blocks
+from ingest.plaintext import read_blocks
+from kg.model import BlockKind, Passage
+
+XML_SUFFIXES = (".xml",)
+ROOT = re.compile(r"<(?!\?|!)(?P<name>[\w:.-]+)")  # the first element's tag, after the declaration and comments
+
+
+@dataclass
+class _Revision:
+    timestamp: str = ""
+    line: int = 0  # the file line the text starts on
+    text: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Page:
+    title: str = ""
+    line: int = 0
+    revisions: list[_Revision] = field(default_factory=list)
+
+
+def _root(text: str) -> str:
+    body = re.sub(r"<!--.*?-->", "", text[:20000], flags=re.S)
+    found = ROOT.search(body)
+    return found.group("name").split(":")[-1].lower() if found else ""
+
+
+def _well_formed(text: str) -> bool:
+    try:
+        expat.ParserCreate().Parse(text.lstrip("\ufeff"), True)
+    except expat.ExpatError:
+        return False
+    return True
+
+
+def _wiki_pages(text: str) -> list[_Page] | None:
+    pages: list[_Page] = []
+    open_tags: list[str] = []
+    parser_box: dict[str, expat.XMLParserType] = {}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        open_tags.append(name)
+        line = parser_box["p"].CurrentLineNumber
+        if name == "page":
+            pages.append(_Page(line=line))
+        elif name == "revision" and pages:
+            pages[-1].revisions.append(_Revision())
+        elif name == "text" and pages and pages[-1].revisions:
+            pages[-1].revisions[-1].line = line
+        elif name == "title" and pages:
+            pages[-1].line = line
+
+    def end(name: str) -> None:
+        if open_tags:
+            open_tags.pop()
+
+    def chars(data: str) -> None:
+        if not pages or not open_tags:
+            return
+        tag, page = open_tags[-1], pages[-1]
+        if tag == "title" and len(open_tags) >= 2 and open_tags[-2] == "page":
+            page.title += data
+        elif tag == "timestamp" and page.revisions:
+            page.revisions[-1].timestamp += data
+        elif "text" in open_tags and page.revisions:  # markup left unescaped inside the text is text too
+            page.revisions[-1].text.append(data)
+
+    parser = expat.ParserCreate()
+    parser_box["p"] = parser
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    try:
+        parser.Parse(text.lstrip("\ufeff"), True)
+    except expat.ExpatError:
+        return None
+    return pages
+
+
+def _wiki_blocks(pages: list[_Page]) -> list[Block]:
+    blocks: list[Block] = []
+    for page in pages:
+        title = clean(page.title)
+        if title:
+            blocks.append(Block(BlockKind.HEADING, title, page.line, page.line, 1))
+        if not page.revisions:
+            continue
+        newest = max(page.revisions, key=lambda r: r.timestamp)  # the page as it reads now
+        read = read_blocks("".join(newest.text), "mediawiki")
+        shift = newest.line - 1
+        blocks += headings_down([replace(b, start=b.start + shift, end=b.end + shift) for b in read], 1 if title else 0)
+    return blocks
+
+
+def _sms_blocks(text: str) -> list[Block] | None:
+    blocks: list[Block] = []
+    heard: list[str] = []  # the contact whose messages are being read
+    mms: dict[str, object] = {}
+    parser_box: dict[str, expat.XMLParserType] = {}
+
+    def said(body: str, line: int, who: str) -> None:
+        if not body.strip():
+            return
+        if who != (heard[-1] if heard else None):
+            heard.append(who)
+            blocks.append(Block(BlockKind.HEADING, who, line, line, 1))
+        blocks.extend(string_blocks(body, line, line, 1))
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        line = parser_box["p"].CurrentLineNumber
+        who = clean(attrs.get("contact_name", "")) or clean(attrs.get("address", ""))
+        if who in ("", "(Unknown)", "null"):
+            who = clean(attrs.get("address", "")) or "Messages"
+        if name == "sms":
+            said(attrs.get("body", ""), line, who)
+        elif name == "mms":
+            mms.update(who=who, line=line)
+        elif name == "part" and mms and attrs.get("ct", "") == "text/plain":
+            said(attrs.get("text", ""), line, str(mms["who"]))
+
+    def end(name: str) -> None:
+        if name == "mms":
+            mms.clear()
+
+    parser = expat.ParserCreate()
+    parser_box["p"] = parser
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(text.lstrip("\ufeff"), True)
+    except expat.ExpatError:
+        return None
+    return blocks
+
+
+def parse_xml_notes(text: str, rel: str) -> list[Passage] | None:
+    """Passages of an XML file, or None when it is no XML (to be read as plain text)."""
+    root = _root(text)
+    if not root:
+        return None
+    if root == "mediawiki":
+        pages = _wiki_pages(text)
+        return None if pages is None else distinct_passages(_wiki_blocks(pages), rel)
+    if root == "smses":
+        messages = _sms_blocks(text)
+        return None if messages is None else distinct_passages(messages, rel)
+    if not _well_formed(text):
+        return None
+    return distinct_passages(html_blocks(text.replace("\r\n", "\n").replace("\r", "\n"), 1), rel)
