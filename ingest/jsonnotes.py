@@ -65,6 +65,7 @@ EMOJI = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])")
 BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 BULLET = re.compile(r"^(?P<indent>\s*)[•◦▪‣·]\s*")
 HEADING = re.compile(r"^#{1,6}\s+\S")  # a Markdown heading: "# Trip day", not "#general"
+SECTION_HEADING = re.compile(r"^#{2,6}\s+\S")  # a heading under a note's title: "### Key temperatures"
 
 
 @dataclass
@@ -236,10 +237,11 @@ def _lines(value: str) -> list[str]:
     items and a table's rows still run on together)."""
     out: list[str] = []
     raws = value.replace("\r\n", "\n").split("\n")
-    # a note that opens with a Markdown heading over more lines ("# Trip day\n\n88 went"): its title
-    titled = sum(1 for raw in raws if raw.strip()) > 1 and bool(HEADING.match(raws[0]))
+    # a note of more lines opens with a Markdown heading ("# Trip day\n\n88 went": its title) and has its sections
+    # under "## ..." to "###### ..." headings ("### Key temperatures"); "# of guests" further on is no heading
+    noted = sum(1 for raw in raws if raw.strip()) > 1
     for i, raw in enumerate(raws):
-        line = inline(raw, title=titled and i == 0)
+        line = inline(raw, title=noted and (i == 0 or bool(SECTION_HEADING.match(raw))))
         last = out[-1] if out else ""
         together = LIST_LINE.match(last) and LIST_LINE.match(line) or last.startswith("|") and line.startswith("|")
         if last and line and not together:
@@ -261,15 +263,21 @@ class _Writer:
         if not read:
             return ""
         head = read[0].text.rstrip(":").strip()  # a list's lead, as it names what is under it
+        sections: list[Block] = []  # the text's own headings open over the block being read, outermost first
         for i, b in enumerate(read):
-            # the first line opens the text's part, as a new item of an outline closes the one before it
+            # the first line opens the text's part, as a new item of an outline closes the one before it; a heading
+            # further on is an item of it that what follows sits under, up to the next heading of its level
             kind = (
                 BlockKind.ITEM if b.kind is BlockKind.HEADING or (i == 0 and b.kind is BlockKind.PARAGRAPH) else b.kind
             )
-            under = parents if i == 0 else (*parents, head, *b.parents)
+            if i and b.is_heading:
+                sections = [h for h in sections if h.level < b.level]
+            under = parents if i == 0 else (*parents, head, *(h.text for h in sections), *b.parents)
             self.blocks.append(
                 replace(b, kind=kind, start=t.line, end=max(t.end, t.line), level=0, parents=under, lead="")
             )
+            if i and b.is_heading:
+                sections.append(b)
         return head
 
     def node(self, node: Node, level: int, parents: tuple[str, ...] = ()) -> str:

@@ -166,7 +166,8 @@ def test_a_journal_entry_opens_with_its_title_and_ids_and_slugs_are_no_text() ->
     entry = {
         "uuid": "582FA7BE9D9D9254F52286E87FCE1D9C",
         "weather": {"conditionsDescription": "Partly Cloudy", "weatherCode": "partly-cloudy-day"},
-        "text": "# Trip day - National Space Centre\n\n88 went, back at 4:10.\n\n#general is the channel",
+        "text": "# Trip day - National Space Centre\n\n88 went, back at 4:10.\n\n#general is the channel\n\n"
+        "### Costs\n\n- coach: £22 a pupil\n\n### Staff\n\nratio 1:10",
     }
     got = [(p.section, p.text) for p in parse_text(json.dumps({"entries": [entry]}, indent=2), "Journal.json")]
     title = "Trip day - National Space Centre"
@@ -174,6 +175,11 @@ def test_a_journal_entry_opens_with_its_title_and_ids_and_slugs_are_no_text() ->
         (("Journal",), title),
         (("Journal", title), "88 went, back at 4:10."),
         (("Journal", title), "#general is the channel"),
+        # the note's own sections: what follows a heading sits under it, up to the next one
+        (("Journal", title), "Costs"),
+        (("Journal", title, "Costs"), "coach: £22 a pupil"),
+        (("Journal", title), "Staff"),
+        (("Journal", title, "Staff"), "ratio 1:10"),
     ]
 
 
