@@ -22,6 +22,12 @@ from ingest.plaintext import read_blocks
 from kg.model import BlockKind, Passage
 
 XML_SUFFIXES = (".xml",)
+# a character beyond the Basic Multilingual Plane written as the two UTF-16 halves it is made of, each a character
+# reference ("&#55357;&#56397;", as SMS Backup & Restore writes an emoji): no XML parser reads it
+SURROGATES = re.compile(
+    r"&#(?:(?P<hi>5[56]\d{3})|x(?P<hix>[dD][89abAB][0-9a-fA-F]{2}));&#(?:(?P<lo>5[67]\d{3})|x(?P<lox>[dD][c-fC-F][0-9a-fA-F]{2}));"
+)
+LONE_SURROGATE = re.compile(r"&#(?:5[5-7]\d{3}|x[dD][89a-fA-F][0-9a-fA-F]{2});")
 ROOT = re.compile(r"<(?!\?|!)(?P<name>[\w:.-]+)")  # the first element's tag, after the declaration and comments
 
 
@@ -37,6 +43,20 @@ class _Page:
     title: str = ""
     line: int = 0
     revisions: list[_Revision] = field(default_factory=list)
+
+
+def _joined(m: re.Match[str]) -> str:
+    hi = int(m.group("hi")) if m.group("hi") else int(m.group("hix"), 16)
+    lo = int(m.group("lo")) if m.group("lo") else int(m.group("lox"), 16)
+    if not (0xD800 <= hi <= 0xDBFF and 0xDC00 <= lo <= 0xDFFF):
+        return m.group(0)
+    return f"&#{0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)};"
+
+
+def readable(text: str) -> str:
+    """The XML with characters written as UTF-16 halves referenced one by one written as the character they
+    make, and a half left alone as nothing: what a parser can read, on the same lines."""
+    return LONE_SURROGATE.sub("", SURROGATES.sub(_joined, text))
 
 
 def _root(text: str) -> str:
@@ -158,6 +178,7 @@ def parse_xml_notes(text: str, rel: str) -> list[Passage] | None:
     root = _root(text)
     if not root:
         return None
+    text = readable(text)
     if root == "mediawiki":
         pages = _wiki_pages(text)
         return None if pages is None else distinct_passages(_wiki_blocks(pages), rel)

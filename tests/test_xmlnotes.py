@@ -96,6 +96,14 @@ def test_an_sms_backup_reads_each_message_under_its_contact() -> None:
     ]
 
 
+def test_an_emoji_written_as_two_utf16_halves_is_read() -> None:
+    # SMS Backup & Restore writes a character beyond the BMP as two character references, which no XML allows
+    sms = SMS.replace("fitted", "fitted &#55357;&#56397;").replace("Its 3.2m", "&#55357; Its 3.2m")
+    texts = [p.text for p in parse_text(sms, "sms.xml")]
+    assert "Quote: units £2,400, worktop £1,420 fitted \U0001f44d" in texts
+    assert "Can you quote for the kitchen? Its 3.2m of worktop" in texts
+
+
 def test_other_xml_is_its_text_and_no_xml_is_plain_text() -> None:
     other = '<?xml version="1.0"?>\n<notes>\n  <note>Kiln fires at 1,240 C for cone 6</note>\n</notes>\n'
     assert [(p.line_start, p.text) for p in parse_text(other, "kiln.xml")] == [(3, "Kiln fires at 1,240 C for cone 6")]
