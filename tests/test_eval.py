@@ -270,6 +270,10 @@ CORPUS_FLOORS = {
     "dayone": (0.41, 0.72),
     "pdftext": (0.41, 0.47),
     "sqlnotes": (0.41, 0.52),
+    "chatgpt": (0.61, 0.77),
+    "webpage": (0.61, 0.63),
+    "mediawiki": (0.47, 0.52),
+    "smsxml": (0.33, 0.38),
 }
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.46), "false_abstention": ("<=", 0.15), "ece": ("<=", 0.08)}
 
