@@ -12,6 +12,7 @@ A file that is no XML is read as plain text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from xml.parsers import expat
 
@@ -65,9 +66,20 @@ def _root(text: str) -> str:
     return found.group("name").split(":")[-1].lower() if found else ""
 
 
-def _well_formed(text: str) -> bool:
+def _expat(
+    text: str,
+    start: Callable[[int, str, dict[str, str]], None],
+    end: Callable[[str], None],
+    chars: Callable[[str], None] | None = None,
+) -> bool:
+    """Parse the XML, ``start`` told each element's line, name and attributes; False when it is no XML."""
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = lambda name, attrs: start(parser.CurrentLineNumber, name, attrs)
+    parser.EndElementHandler = end
+    if chars is not None:
+        parser.CharacterDataHandler = chars
     try:
-        expat.ParserCreate().Parse(text.lstrip("\ufeff"), True)
+        parser.Parse(text.lstrip("\ufeff"), True)
     except expat.ExpatError:
         return False
     return True
@@ -76,11 +88,9 @@ def _well_formed(text: str) -> bool:
 def _wiki_pages(text: str) -> list[_Page] | None:
     pages: list[_Page] = []
     open_tags: list[str] = []
-    parser_box: dict[str, expat.XMLParserType] = {}
 
-    def start(name: str, attrs: dict[str, str]) -> None:
+    def start(line: int, name: str, attrs: dict[str, str]) -> None:
         open_tags.append(name)
-        line = parser_box["p"].CurrentLineNumber
         if name == "page":
             pages.append(_Page(line=line))
         elif name == "revision" and pages:
@@ -105,16 +115,7 @@ def _wiki_pages(text: str) -> list[_Page] | None:
         elif "text" in open_tags and page.revisions:  # markup left unescaped inside the text is text too
             page.revisions[-1].text.append(data)
 
-    parser = expat.ParserCreate()
-    parser_box["p"] = parser
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    try:
-        parser.Parse(text.lstrip("\ufeff"), True)
-    except expat.ExpatError:
-        return None
-    return pages
+    return pages if _expat(text, start, end, chars) else None
 
 
 def _wiki_blocks(pages: list[_Page]) -> list[Block]:
@@ -136,7 +137,6 @@ def _sms_blocks(text: str) -> list[Block] | None:
     blocks: list[Block] = []
     heard: list[str] = []  # the contact whose messages are being read
     mms: dict[str, object] = {}
-    parser_box: dict[str, expat.XMLParserType] = {}
 
     def said(body: str, line: int, who: str) -> None:
         if not body.strip():
@@ -146,8 +146,7 @@ def _sms_blocks(text: str) -> list[Block] | None:
             blocks.append(Block(BlockKind.HEADING, who, line, line, 1))
         blocks.extend(string_blocks(body, line, line, 1))
 
-    def start(name: str, attrs: dict[str, str]) -> None:
-        line = parser_box["p"].CurrentLineNumber
+    def start(line: int, name: str, attrs: dict[str, str]) -> None:
         who = clean(attrs.get("contact_name", "")) or clean(attrs.get("address", ""))
         if who in ("", "(Unknown)", "null"):
             who = clean(attrs.get("address", "")) or "Messages"
@@ -162,15 +161,7 @@ def _sms_blocks(text: str) -> list[Block] | None:
         if name == "mms":
             mms.clear()
 
-    parser = expat.ParserCreate()
-    parser_box["p"] = parser
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    try:
-        parser.Parse(text.lstrip("\ufeff"), True)
-    except expat.ExpatError:
-        return None
-    return blocks
+    return blocks if _expat(text, start, end) else None
 
 
 def parse_xml_notes(text: str, rel: str) -> list[Passage] | None:
@@ -185,6 +176,6 @@ def parse_xml_notes(text: str, rel: str) -> list[Passage] | None:
     if root == "smses":
         messages = _sms_blocks(text)
         return None if messages is None else distinct_passages(messages, rel)
-    if not _well_formed(text):
-        return None
+    if not _expat(text, lambda line, name, attrs: None, lambda name: None):
+        return None  # no XML
     return distinct_passages(html_blocks(text.replace("\r\n", "\n").replace("\r", "\n"), 1), rel)
