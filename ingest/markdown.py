@@ -16,6 +16,7 @@ Markdown (a web clipper's ``<h2>``, ``<p>``, ``<li>``, ``<tr>``) is read as the 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from markdown_it import MarkdownIt
@@ -473,8 +474,13 @@ def string_blocks(text: str, start: int, end: int, depth: int) -> list[Block]:
 def distinct_passages(blocks: list[Block], rel: str) -> list[Passage]:
     """Passages of blocks among which a reader read a heading again (to head what follows it once more): each
     passage once, the one read first."""
+    return unique_passages(blocks_to_passages(blocks, rel))
+
+
+def unique_passages(passages: Iterable[Passage]) -> list[Passage]:
+    """Each passage once (by its id, which its file, lines and text make), the one read first."""
     out: dict[str, Passage] = {}
-    for p in blocks_to_passages(blocks, rel):
+    for p in passages:
         out.setdefault(p.id, p)
     return list(out.values())
 

@@ -48,7 +48,7 @@ class _Map:
         elif name == "attribute" and self.nodes and self.rich is None:
             key, value = clean(attrs.get("NAME", "")), clean(attrs.get("VALUE", ""))
             if key and value:
-                self.blocks.append(Block(BlockKind.PARAGRAPH, f"{key}: {value}", line, line, parents=self._under()))
+                self.blocks.append(Block(BlockKind.PARAGRAPH, f"{key}: {value}", line, line, parents=tuple(self.path)))
 
     def _open(self, text: str, line: int) -> None:
         if not self.nodes:  # the root: the map's title
@@ -61,9 +61,6 @@ class _Map:
             self.path.append(text)
         else:  # its text may come in a richcontent of TYPE NODE
             self.nodes.append((-1, False))
-
-    def _under(self) -> tuple[str, ...]:
-        return tuple(self.path)
 
     def end(self, parser: expat.XMLParserType, name: str) -> None:
         if self.in_hook:
@@ -94,7 +91,7 @@ class _Map:
             self.blocks.append(Block(BlockKind.ITEM, text, line, blocks[-1].end, parents=tuple(self.path)))
             self.path.append(text)
             return
-        under = self._under()
+        under = tuple(self.path)
         for b in blocks:
             kind_of = BlockKind.PARAGRAPH if b.is_heading else b.kind
             self.blocks.append(replace(b, kind=kind_of, level=0, parents=(*under, *b.parents)))

@@ -25,7 +25,7 @@ from ingest.enex import ENEX_SUFFIXES, parse_enex
 from ingest.htmlblock import HTML_SUFFIXES, html_blocks
 from ingest.jsonnotes import JSON_SUFFIXES, parse_json_notes
 from ingest.mail import MAIL_SUFFIXES, Mail, Part, read_mail, unquoted, without_signatures
-from ingest.markdown import MARKDOWN_SUFFIXES, blocks_to_passages, parse_markdown
+from ingest.markdown import MARKDOWN_SUFFIXES, blocks_to_passages, parse_markdown, unique_passages
 from ingest.mindmap import MINDMAP_SUFFIXES, parse_mindmap
 from ingest.notebook import NOTEBOOK_SUFFIXES, parse_notebook
 from ingest.opml import OPML_SUFFIXES, parse_opml
@@ -333,12 +333,7 @@ def _plain_notes(text: str, rel: str, layout: bool = False) -> list[Passage]:
 def _mail_passages(mails: list[Mail], rel: str) -> list[Passage]:
     """Passages of the messages of an email file: each text part read as plain notes or as a web page under
     its message's Subject, each line citing the file lines it was decoded from."""
-    out: dict[str, Passage] = {}
-    for mail in mails:
-        for part in mail.parts:
-            for p in _part_passages(mail, part, rel):
-                out.setdefault(p.id, p)
-    return list(out.values())
+    return unique_passages(p for mail in mails for part in mail.parts for p in _part_passages(mail, part, rel))
 
 
 def _part_passages(mail: Mail, part: Part, rel: str) -> list[Passage]:
