@@ -822,6 +822,30 @@ def test_a_revision_marked_with_a_date_in_words_revises_the_line_before_it() -> 
     assert "94 MB" in out.text and "118 MB" in out.text and out.revised is by_line[3]
 
 
+def test_a_later_unmarked_line_giving_a_new_figure_revises_the_answer() -> None:
+    sec = ("Taproom", "Staff")
+    rows = [
+        ("Staff", sec[:1], "", True, ""),
+        ("shift lead: $18.50/hr + tips", sec, "", False, ""),
+        ("barback: $14.00/hr", sec, "", False, ""),
+        ("capacity: 40 seated / 60 standing", ("Taproom", "Barrel Room"), "", False, ""),
+        ("cleaning: caustic at 2% for 20 min", ("Taproom", "Cellar"), "", False, ""),
+        ("Reviews done. shift lead rate goes to $19.25/hr starting the next pay period", sec, "", False, ""),
+        ("fire marshal walk-thru: Barrel Room seated occupancy is now 35 with the new bar rail", sec, "", False, ""),
+        ("the new keg washer is now 3 weeks late", sec, "", False, ""),
+        ("it is now 10:30 and the barback has not shown up", sec, "", False, ""),
+    ]
+    out = _composed_from("board.json", rows, "what does a shift lead make an hour", 2)
+    assert "$18.50" in out.text and "$19.25" in out.text and out.revised is not None
+    assert out.revised.line_start == 6
+    out = _composed_from("board.json", rows, "seated capacity of the barrel room", 4)
+    assert out.revised is not None and out.revised.line_start == 7 and "now 35" in out.text
+    # another thing's new figure ("keg washer ... 3 weeks"), a time of day, or a figure in another unit is none
+    for question, line in (("barback hourly rate", 3), ("caustic strength for cleaning", 5)):
+        out = _composed_from("board.json", rows, question, line)
+        assert out.revised is None, (question, out.text)
+
+
 def test_a_later_line_naming_the_model_it_replaces_revises_the_answer() -> None:
     sec = ("Garage",)
     rows = [

@@ -22,7 +22,7 @@ from kg.qa.retrieve import (
     states_number,
     weight_in,
 )
-from kg.qa.revisions import REVISES, marked_revision, revises
+from kg.qa.revisions import REVISES, marked_revision, restated_figures, revises
 from kg.text import content_terms, fold, item_label, terms, words
 from kg.units import UNCONVERTED, UNITS, Quantity, family_of, parse_quantity, without_dates
 from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
@@ -612,6 +612,7 @@ class _Revising(NamedTuple):
     names: frozenset[str]
     slots: frozenset[tuple[frozenset[str], str]]  # (label, figure) it sets
     measures: frozenset[tuple[str, float]]  # (unit, value) of the quantities it states in a unit ("470km")
+    restated: frozenset[str]  # figures it gives as something's new value, unmarked ("occupancy is now 35")
 
 
 def _revising(index: Index) -> list[_Revising]:
@@ -627,9 +628,10 @@ def _revising(index: Index) -> list[_Revising]:
                 frozenset(_named_terms(p.text)),
                 frozenset(_slots(p.text)),
                 _measures(p),
+                frozenset(_figure(f) for f in restated_figures(p.text)),
             )
             for i, p in enumerate(index.passages)
-            if not p.is_heading and revises(p)
+            if not p.is_heading and (revises(p) or restated_figures(p.text))
         ]
         found = index.derived["revising"] = lines
     return found
@@ -740,7 +742,19 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
             return q
         if r.marked and rarest in r.names:
             return q  # it names the most specific thing they name
+        if _restates(r, figures, units) and (
+            any(label <= r.names for label in labels) or (r.names & named and r.names & (headed - named))
+        ):
+            return q  # unmarked, it gives what they name a new figure ("Barrel Room seated occupancy is now 35")
     return None
+
+
+def _restates(r: _Revising, figures: set[str], units: set[str]) -> bool:
+    """Whether a later line gives, unmarked, another figure than lines giving ``figures``, in a unit they give
+    if they give one ("now 35 kg" does not revise a price)."""
+    if not r.restated or not figures or r.restated & figures:
+        return False
+    return not units or any(u in units for u, _ in r.measures)
 
 
 def _comparison(index: Index, query: Query, top: Passage, ranked: list[Candidate], prefix: str) -> Composed | None:

@@ -33,6 +33,16 @@ MARKED_REVISION = re.compile(
     r"|^\W*(?:[\d/.-]+\s+)?(?-i:UPDATED?|CORRECTION|CORRECTED|EDIT(?:ED)?|ERRATUM|ERRATA|REVISED|CHANGED)\b",
     re.I,
 )
+# A line that gives something a new figure without marking itself a revision, as a later comment or message does:
+# "seated occupancy is now 35", "shift lead rate goes to $19.25/hr", "price put up to £7.50", "raised to 30 s".
+# "up to 10 GB" alone is a limit, not a change; the figure right after the phrase is the new value.
+RESTATES = re.compile(
+    r"\b(?:now(?:\s+(?:at|on|only|about|just))?"
+    r"|(?:go(?:es|ing)?|went|gone|put|coming|came)\s+(?:up\s+|down\s+)?to"
+    r"|(?:raised|increased|bumped|dropped|reduced|lowered|cut|changed|moved|rose|risen|fell|fallen)\s+(?:up\s+|down\s+)?to)"
+    r"\s+(?:\*\*)?[~≈$€£]?(?P<new>\d[\d,]*(?:\.\d+)?)(?!\d|[.,:/]\d)",  # not a time or date
+    re.I,
+)
 # ... or standing under a title that says so: a callout titled "Changed 2025-07-01" or "Update" over its lines
 REVISION_TITLE = re.compile(rf"^\W*(?:{_REVISION_WORDS}|{_CHANGED})\b", re.I)
 
@@ -45,6 +55,12 @@ def titled_revision(p: Passage) -> bool:
 def revises(p: Passage) -> bool:
     """Whether a line says it revises something, by its words or by the title it stands under."""
     return bool(REVISES.search(p.text)) or titled_revision(p)
+
+
+def restated_figures(text: str) -> frozenset[str]:
+    """The figures a line gives as something's new value without marking itself a revision (``RESTATES``), as
+    written ("19.25")."""
+    return frozenset(m.group("new").replace(",", "") for m in RESTATES.finditer(text))
 
 
 def marked_revision(p: Passage) -> bool:
