@@ -28,7 +28,7 @@ INLINE = frozenset(
     "a abbr b bdi bdo br cite code data del dfn em font i img ins kbd mark q s samp small span strong sub sup "
     "time u var wbr".split()
 )
-SKIPPED = frozenset({"script", "style", "template", "head", "title"})
+SKIPPED = frozenset({"script", "style", "template", "head", "title", "xml"})  # "xml": Word's data islands
 LISTS = frozenset({"ul", "ol", "menu"})
 BOLD = frozenset({"b", "strong"})
 BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
@@ -36,6 +36,10 @@ CHECKBOXES = frozenset({"en-todo", "input"})  # a checkbox before a block's text
 TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 LINK = re.compile(r"\S+://\S+|\bwww\.\S+")
 SPEAKER_NOTES = re.compile(r"^(?:speaker\s+)?notes?\s*:\s*", re.I)  # the comment's label, not what it says
+# Word's list paragraph ("Save as Web Page", OneNote, Outlook): <p class=MsoListParagraphCxSpFirst
+# style='mso-list:l0 level2 lfo1'>, its bullet or number in an <![if !supportLists]> section before its text
+WORD_LIST_STYLE = re.compile(r"mso-list\s*:\s*l\d+\s+level(\d+)", re.I)
+NUMBERED = re.compile(r"^\s*\(?[0-9a-z]{1,4}[.)]", re.I)  # "1.", "a)", "iv.": a numbered list's marker
 HTML_SUFFIXES = (".html", ".htm")  # notes saved or exported as a web page: the whole file is read as HTML
 
 
@@ -47,6 +51,7 @@ class _List:
     last: str = ""  # the label of the item closed last: a list opened right after it, inside this list (as
     # Evernote and some editors nest lists: <ul><li>A</li><ul><li>A.1</li></ul></ul>), sits under it
     reopened: bool = False  # this list sits under its parent list's closed item, reopened for it
+    word: bool = False  # Word's list paragraphs at one level, no <ul> or <ol> of their own
 
 
 @dataclass
@@ -83,8 +88,11 @@ class _Blocks(HTMLParser):
         self.checkbox = False  # the open block opened with a checkbox
         self.spans: list[bool] = []  # the open <span>s: whether each sets bold type
         self.bold = 0  # open <b>, <strong> and bold <span>s
+        self.marker: list[str] | None = None  # the text of Word's list marker section, while in it
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if ":" in tag:
+            return  # Office's own elements (<o:p>, <v:shape>): no block, their text read where it stands
         if tag in SKIPPED:
             self.skip += 1
             return
@@ -115,6 +123,9 @@ class _Blocks(HTMLParser):
             table.in_head = True
             return
         self.flush()
+        level = self._word_list_level(attrs) if not self.tables else 0
+        if level or (self.lists and self.lists[-1].word):
+            self._word_lists(level)
         if tag in HEADINGS:
             self.heading = HEADINGS[tag]
         elif tag in LISTS:
@@ -130,6 +141,8 @@ class _Blocks(HTMLParser):
             self.tables.append(_Table())
 
     def handle_endtag(self, tag: str) -> None:
+        if ":" in tag:
+            return
         if tag in SKIPPED:
             self.skip = max(self.skip - 1, 0)
             return
@@ -163,13 +176,47 @@ class _Blocks(HTMLParser):
             self.tables.pop()
 
     def handle_data(self, data: str) -> None:
+        if self.marker is not None:
+            self.marker.append(data)
+            return
         self._data(data)
+
+    def unknown_decl(self, data: str) -> None:
+        """Word's ``<![if !supportLists]>`` … ``<![endif]>`` around a list paragraph's bullet or number: the
+        marker tells a numbered list, and is no text."""
+        said = data.strip().lower()
+        if said.startswith("if") and "supportlists" in said:
+            self.marker = []
+        elif said == "endif" and self.marker is not None:
+            marker, self.marker = "".join(self.marker), None
+            if self.lists and self.lists[-1].word and NUMBERED.match(marker):
+                self.lists[-1].ordered = True
+
+    @staticmethod
+    def _word_list_level(attrs: list[tuple[str, str | None]]) -> int:
+        """The level of Word's list paragraph (1 for the outermost), or 0 for another block."""
+        style = next((v or "" for k, v in attrs if k == "style"), "")
+        found = WORD_LIST_STYLE.search(style)
+        if found:
+            return max(int(found.group(1)), 1)
+        css = next((v or "" for k, v in attrs if k == "class"), "")
+        return 1 if css.lower().startswith("msolistparagraph") else 0
+
+    def _word_lists(self, level: int) -> None:
+        """Open or close Word's list levels for a block at ``level`` (0: no list paragraph, all close)."""
+        while self.lists and self.lists[-1].word and len(self.lists) > level:
+            self.lists.pop()
+        while level and len(self.lists) < level:
+            self.lists.append(_List(ordered=False, lead="" if self.lists else self.lead, word=True))
+            self.lead = ""
+        self.in_item = bool(level)
 
     def handle_comment(self, data: str) -> None:
         """A comment of three words or more (Marp's and reveal.js's speaker notes, a writer's remark) is a
         paragraph of its own, on the lines it spans; a directive or a marker says nothing."""
         text = SPEAKER_NOTES.sub("", clean(data))
-        if self.skip or self.tables or not in_words(text):
+        if self.skip or self.tables or data.lstrip().startswith("[if") or not in_words(text):
+            # "<!--[if gte mso 9]><xml>…": Office's conditional markup, no words of the writer
             return
         self.flush()
         start = self.getpos()[0] + data[: len(data) - len(data.lstrip())].count("\n") + self.base

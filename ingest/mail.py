@@ -18,7 +18,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import HeaderParser
 
-MAIL_SUFFIXES = (".eml", ".mbox")
+MAIL_SUFFIXES = (".eml", ".mbox", ".mht", ".mhtml")  # a web page saved as one file (Word, OneNote) is MIME too
 HEADER = re.compile(r"^[!-9;-~]+:")  # "Subject: ...": a field name, then a colon
 MBOX_FROM = re.compile(r"^From \S+ .*\d{4}\s*$")  # the line an mbox opens each message with
 MAIL_FIELDS = frozenset(("from", "to", "subject", "date", "message-id", "mime-version", "content-type", "received"))

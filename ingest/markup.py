@@ -42,7 +42,8 @@ from ingest.outline import reads_as_title
 from ingest.pdftext import is_pdf_text, rewrite_pdf_text
 from ingest.rst import is_rst, rewrite_rst
 from ingest.rtf import is_rtf, rewrite_rtf
-from ingest.sqlnotes import rewrite_sql
+from ingest.scriptnotes import SHELL, SQL, rewrite_comments
+from ingest.todotxt import is_todo_txt, rewrite_todo_txt
 from ingest.wikitext import rewrite_wikitext
 from ingest.wrap import wrapped_joins
 
@@ -95,8 +96,8 @@ TW_FIELDS = frozenset({"tags", "created", "modified", "type", "creator", "modifi
 
 def dialect(lines: list[str]) -> str:
     """``"rtf"``, ``"captions"``, ``"pdftext"``, ``"bibtex"``, ``"latex"``, ``"rst"``, ``"cooklang"``, ``"gitlog"``,
-    ``"chat"``, ``"talk"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is written in, told by its
-    own marks."""
+    ``"todotxt"``, ``"chat"``, ``"talk"``, ``"bbcode"``, ``"tiddlywiki"`` or ``""``: the markup a file is written
+    in, told by its own marks."""
     if is_rtf(lines):
         return "rtf"
     if is_captions(lines):
@@ -113,6 +114,8 @@ def dialect(lines: list[str]) -> str:
         return "cooklang"
     if is_git_log(lines):
         return "gitlog"
+    if is_todo_txt(lines):
+        return "todotxt"
     if _is_chat(lines):
         return "chat"
     if _timed_turns(lines):
@@ -141,7 +144,11 @@ def rewrite(lines: list[str], markup: str = "") -> Markup:
     if found == "pdftext":
         return rewrite_pdf_text(lines)
     if found == "sql":
-        return rewrite_sql(lines)
+        return rewrite_comments(lines, SQL)
+    if found == "todotxt":
+        return rewrite_todo_txt(lines)
+    if found == "shell":
+        return rewrite_comments(lines, SHELL)
     if found == "mediawiki":
         return rewrite_wikitext(lines)
     if found == "rst":

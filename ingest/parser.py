@@ -23,6 +23,7 @@ from ingest.cooklang import COOK_SUFFIXES
 from ingest.document import Block, headings_down
 from ingest.enex import ENEX_SUFFIXES, parse_enex
 from ingest.htmlblock import HTML_SUFFIXES, html_blocks
+from ingest.icalendar import ICS_SUFFIXES, read_calendar
 from ingest.jsonnotes import JSON_SUFFIXES, parse_json_notes
 from ingest.mail import MAIL_SUFFIXES, Mail, Part, read_mail, unquoted, without_signatures
 from ingest.markdown import MARKDOWN_SUFFIXES, blocks_to_passages, parse_markdown, unique_passages
@@ -34,7 +35,7 @@ from ingest.outline import BULLET, LONE_BULLET, TASK_BOX, is_continuation_start,
 from ingest.plaintext import ASCIIDOC_SUFFIXES, parse_plaintext, question_above, shows_layout
 from ingest.rst import RST_SUFFIXES
 from ingest.rtf import RTF_SUFFIXES, decode_rtf
-from ingest.sqlnotes import SQL_SUFFIXES
+from ingest.scriptnotes import SHELL_SUFFIXES, SQL_SUFFIXES
 from ingest.trello import parse_trello
 from ingest.wikitext import MEDIAWIKI_SUFFIXES
 from ingest.xmlnotes import XML_SUFFIXES, parse_xml_notes
@@ -287,6 +288,8 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return parse_plaintext(text, rel, "bibtex")
     if name.endswith(SQL_SUFFIXES):
         return parse_plaintext(text, rel, "sql")
+    if name.endswith(SHELL_SUFFIXES):
+        return parse_plaintext(text, rel, "shell")
     if name.endswith(MEDIAWIKI_SUFFIXES):
         return parse_plaintext(text, rel, "mediawiki")
     if name.endswith(RTF_SUFFIXES):
@@ -314,6 +317,8 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return read  # else no XML: read as plain text
     if name.endswith(MAIL_SUFFIXES) and (mails := read_mail(text)) is not None:
         return _mail_passages(mails, rel)  # else no email: read as plain text
+    if name.endswith(ICS_SUFFIXES) and (events := read_calendar(text)) is not None:
+        return _mail_passages(events, rel)  # an event is read as a message: its summary over its notes
     return _plain_notes(text, rel, layout=name.endswith(ASCIIDOC_SUFFIXES))
 
 

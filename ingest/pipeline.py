@@ -36,6 +36,7 @@ from ingest.embedding import (
 from ingest.enex import ENEX_SUFFIXES
 from ingest.filecache import Derived, FileCache, FileEntry, entry_key, parser_identity, passage_row, write_entries
 from ingest.htmlblock import HTML_SUFFIXES
+from ingest.icalendar import ICS_SUFFIXES
 from ingest.jsonnotes import JSON_SUFFIXES
 from ingest.mail import MAIL_SUFFIXES
 from ingest.markdown import MARKDOWN_SUFFIXES
@@ -47,8 +48,8 @@ from ingest.parser import UTF16_BOMS, decode_notes, parse_text
 from ingest.plaintext import ASCIIDOC_SUFFIXES, PLAIN_SUFFIXES
 from ingest.rst import RST_SUFFIXES
 from ingest.rtf import RTF_SUFFIXES
+from ingest.scriptnotes import SHELL_SUFFIXES, SQL_SUFFIXES
 from ingest.services import build_services
-from ingest.sqlnotes import SQL_SUFFIXES
 from ingest.xmlnotes import XML_SUFFIXES
 from kg.counts import logic_digest as counts_digest
 from kg.counts import write_counts
@@ -73,7 +74,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "95"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "96"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (
     *PLAIN_SUFFIXES,
@@ -92,8 +93,10 @@ NOTE_SUFFIXES = (
     *ENEX_SUFFIXES,
     *MINDMAP_SUFFIXES,
     *MAIL_SUFFIXES,
+    *ICS_SUFFIXES,
     *BIBTEX_SUFFIXES,
     *SQL_SUFFIXES,
+    *SHELL_SUFFIXES,
     *XML_SUFFIXES,
 )
 

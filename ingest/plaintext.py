@@ -38,6 +38,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.cards import CARD, DEFINITION, CardReader
 from ingest.document import MAX_HEADING_LEVEL, Block, Markup, bar_cells, clean, row_text
@@ -176,6 +177,7 @@ def _gives_units(fields: list[str]) -> bool:
     return any(fields) and all(len(f) <= 6 and not any(c.isdigit() for c in f) for f in fields)
 
 
+@lru_cache(maxsize=4096)  # a line's leader is read as the line is told and again when its block is emitted
 def _leader_match(body: str) -> re.Match[str] | None:
     found = LEADER.match(body)
     return found if found and len(found.group("label").split()) <= LEADER_WORDS else None
@@ -188,6 +190,12 @@ def _leader(body: str) -> str:
     if not found:
         return body
     return f"{found.group('label').rstrip()}: {INNER_LEADER.sub(' ', found.group('value'))}"
+
+
+def _unframed(title: str) -> str:
+    """A title without the marks it is framed in: "===== PODS =====" is "PODS"."""
+    framed = FRAMED.match(title)
+    return framed.group("title") if framed else title
 
 
 def _boxed(above: str, line: str, below: str) -> bool:
@@ -307,12 +315,12 @@ class _Reader:
             and not _marked(s)
             and reads_as_title(s)
         ):
-            return s, self.level(f"under{below[0]}"), i + 1
+            return _unframed(s), self.level(f"under{below[0]}"), i + 1
         if _boxed(above, s, below):  # a title between rules ("#####" over and under it)
             atx = ATX.match(s)
             if atx:
                 return atx.group("title"), len(atx.group("hashes")), i + 1
-            return s, self.level(f"{'under' if UNDERLINE.match(below) else 'box'}{below[0]}"), i + 1
+            return _unframed(s), self.level(f"{'under' if UNDERLINE.match(below) else 'box'}{below[0]}"), i + 1
         if self.separators and (above in self.separators or i <= self.first_text):
             # the first line of an entry parted from the one before by a separator rule names the entry
             # ("Deep Night: The New Science of Sleep (Harriet Okafor)" over each clipping of that book)

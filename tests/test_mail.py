@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ingest.mail import read_mail
 from ingest.parser import parse_text
+from kg.model import BlockKind
 from tests.conftest import ingest_one
 
 SUBJECT = "Budget and reserve notes – 2025"
@@ -140,3 +141,88 @@ def test_a_message_cut_short_keeps_what_it_has() -> None:
     unknown = [p.text for p in parse_text(EML.replace('charset="UTF-8"', "charset=x-nope"), "c.eml")]
     assert "Monthly dues: $385/unit, going to $410 in July" in unknown
     assert [p.text for p in parse_text("From: a@example.com\nSubject: Pool\n", "d.eml")] == ["Pool"]
+
+
+MHT = """MIME-Version: 1.0
+Content-Type: multipart/related; boundary="----=_NextPart_01DA1234.5678ABCD"
+
+This document is a Single File Web Page, also known as a Web Archive file.
+
+------=_NextPart_01DA1234.5678ABCD
+Content-Location: file:///C:/Users/x/Documents/Notes.htm
+Content-Transfer-Encoding: quoted-printable
+Content-Type: text/html; charset="windows-1252"
+
+<html xmlns:o=3D"urn:schemas-microsoft-com:office:office"
+xmlns=3D"http://www.w3.org/TR/REC-html40">
+<head>
+<meta http-equiv=3DContent-Type content=3D"text/html; charset=3Dwindows-1252">
+<title>Front desk</title>
+<!--[if gte mso 9]><xml>
+ <o:DocumentProperties>
+  <o:Author>Pat Smith</o:Author>
+  <o:Pages>3</o:Pages>
+ </o:DocumentProperties>
+</xml><![endif]-->
+<style>
+p.MsoNormal {margin:0in;}
+</style>
+</head>
+<body lang=3DEN-US style=3D'tab-interval:.5in'>
+<div class=3DWordSection1>
+<h1>Front desk procedures<o:p></o:p></h1>
+<p class=3DMsoNormal>New patient visits are booked for 40 minutes, follow-up=
+s for 20 minutes.<o:p></o:p></p>
+<p class=3DMsoNormal>Check-in steps:<o:p></o:p></p>
+<p class=3DMsoListParagraphCxSpFirst style=3D'text-indent:-.25in;mso-list:l0 =
+level1 lfo1'><![if !supportLists]><span style=3D'mso-list:Ignore'>1.<span
+style=3D'font:7.0pt "Times New Roman"'>&nbsp;&nbsp;&nbsp; </span></span><![en=
+dif]>Scan the insurance card<o:p></o:p></p>
+<p class=3DMsoListParagraphCxSpLast style=3D'text-indent:-.25in;mso-list:l0 l=
+evel1 lfo1'><![if !supportLists]><span style=3D'mso-list:Ignore'>2.<span
+style=3D'font:7.0pt "Times New Roman"'>&nbsp;&nbsp;&nbsp; </span></span><![en=
+dif]>Collect the co-pay ($25 for PCP, $45 specialist)<o:p></o:p></p>
+<p class=3DMsoNormal>Supplies:</p>
+<p class=3DMsoListParagraph style=3D'mso-list:l1 level1 lfo2'><![if !sup=
+portLists]><span style=3D'font-family:Symbol'>=B7<span>&nbsp;&nbsp; </sp=
+an></span><![endif]>Gloves from Henry Schein</p>
+<p class=3DMsoListParagraph style=3D'mso-list:l1 level2 lfo2'><![if !sup=
+portLists]><span style=3D'font-family:"Courier New"'>o<span>&nbsp;&nbsp;=
+ </span></span><![endif]>lead time 5 days, min order $150</p>
+<table class=3DMsoTableGrid border=3D1>
+<tr><td><p class=3DMsoNormal><b>Item<o:p></o:p></b></p></td><td><p class=
+=3DMsoNormal><b>Temp<o:p></o:p></b></p></td></tr>
+<tr><td><p class=3DMsoNormal>Vaccine fridge<o:p></o:p></p></td><td><p cl=
+ass=3DMsoNormal>2&#8211;8 =B0C</p></td></tr>
+</table>
+<p class=3DMsoNormal>UPDATE: follow-ups are 25 minutes from May.<o:p></o:p></p>
+</div>
+</body>
+</html>
+
+------=_NextPart_01DA1234.5678ABCD
+Content-Location: file:///C:/Users/x/Documents/Notes_files/filelist.xml
+Content-Transfer-Encoding: quoted-printable
+Content-Type: text/xml; charset="utf-8"
+
+<xml xmlns:o=3D"urn:schemas-microsoft-com:office:office">
+ <o:File HRef=3D"filelist.xml"/>
+</xml>
+------=_NextPart_01DA1234.5678ABCD--
+"""
+
+
+def test_a_page_saved_by_word_as_one_file_is_read_as_its_html() -> None:
+    got = {p.line_start: p for p in parse_text(MHT, "Front desk.mht")}
+    texts = {p.text for p in got.values()}
+    assert got[28].is_heading and got[28].text == "Front desk procedures"
+    assert "New patient visits are booked for 40 minutes, follow-ups for 20 minutes." in texts
+    # Word's list paragraphs are the items of a list, numbered or not, their markers ("1.", "·") no text
+    steps = [p for p in got.values() if p.kind is BlockKind.STEP]
+    assert [p.text for p in steps] == ["Scan the insurance card", "Collect the co-pay ($25 for PCP, $45 specialist)"]
+    assert all(p.lead == "Check-in steps" for p in steps)
+    nested = next(p for p in got.values() if p.text.startswith("lead time"))
+    assert nested.kind is BlockKind.ITEM and nested.section[-1] == "Gloves from Henry Schein"
+    assert "Vaccine fridge: 2–8 °C" in texts
+    # the document's properties, its styles and Office's own elements say nothing
+    assert not any("Pat Smith" in t or "MsoNormal" in t or "=3D" in t or "<" in t for t in texts)
