@@ -274,6 +274,10 @@ CORPUS_FLOORS = {
     "webpage": (0.61, 0.63),
     "mediawiki": (0.47, 0.52),
     "smsxml": (0.33, 0.38),
+    "todotxt": (0.47, 0.41),
+    "shnotes": (0.63, 0.72),
+    "ics": (0.30, 0.41),
+    "mht": (0.63, 0.66),
 }
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.46), "false_abstention": ("<=", 0.15), "ece": ("<=", 0.08)}
 
