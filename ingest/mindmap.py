@@ -11,11 +11,11 @@ its tag opens on. A file that is no XML, or holds no node, is read as plain text
 from __future__ import annotations
 
 from dataclasses import replace
-from xml.parsers import expat
 
 from ingest.document import Block, clean
 from ingest.htmlblock import TAG, html_blocks
 from ingest.markdown import blocks_to_passages
+from ingest.xmlscan import At, scan_xml, xml_bytes
 from kg.model import BlockKind, Passage
 
 MINDMAP_SUFFIXES = (".mm",)
@@ -34,17 +34,16 @@ class _Map:
         self.rich: tuple[str, int, int] | None = None  # an open richcontent: its type, where its content starts
         self.in_hook = 0
 
-    def start(self, parser: expat.XMLParserType, name: str, attrs: dict[str, str]) -> None:
-        line = parser.CurrentLineNumber
+    def start(self, at: At, name: str, attrs: dict[str, str]) -> None:
+        line = at.line
         if name == "hook" or self.in_hook:
             self.in_hook += 1
             return
         if name == "node":
             self._open(_node_text(attrs.get("TEXT", "")), line)
         elif name == "richcontent" and self.nodes and self.rich is None:
-            at = parser.CurrentByteIndex
-            end = self.data.find(b">", at) + 1
-            self.rich = ((attrs.get("TYPE") or "NOTE").upper(), end, line + self.data.count(b"\n", at, end))
+            end = self.data.find(b">", at.byte) + 1
+            self.rich = ((attrs.get("TYPE") or "NOTE").upper(), end, line + self.data.count(b"\n", at.byte, end))
         elif name == "attribute" and self.nodes and self.rich is None:
             key, value = clean(attrs.get("NAME", "")), clean(attrs.get("VALUE", ""))
             if key and value:
@@ -62,7 +61,7 @@ class _Map:
         else:  # its text may come in a richcontent of TYPE NODE
             self.nodes.append((-1, False))
 
-    def end(self, parser: expat.XMLParserType, name: str) -> None:
+    def end(self, at: At, name: str) -> None:
         if self.in_hook:
             self.in_hook -= 1
             return
@@ -73,7 +72,7 @@ class _Map:
         elif name == "richcontent" and self.rich is not None:
             kind, start, line = self.rich
             self.rich = None
-            self._content(kind, self.data[start : parser.CurrentByteIndex].decode("utf-8", "replace"), line)
+            self._content(kind, self.data[start : at.byte].decode("utf-8", "replace"), line)
 
     def _content(self, kind: str, source: str, line: int) -> None:
         """A richcontent's HTML (or plain text): the text of a node that has none yet, or blocks under it."""
@@ -100,14 +99,9 @@ class _Map:
 def parse_mindmap(text: str, rel: str) -> list[Passage] | None:
     """Passages of a Freeplane or FreeMind map, or None when it is no XML or holds no node (to be read as plain
     text)."""
-    data = text.lstrip("\ufeff").encode("utf-8")
+    data = xml_bytes(text)
     out = _Map(data)
-    parser = expat.ParserCreate("UTF-8")
-    parser.StartElementHandler = lambda name, attrs: out.start(parser, name, attrs)
-    parser.EndElementHandler = lambda name: out.end(parser, name)
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError:
+    if not scan_xml(data, out.start, out.end):
         return None
     blocks = [b for b in out.blocks if b.text]
     if not blocks:

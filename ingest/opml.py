@@ -8,10 +8,10 @@ is read as plain text.
 from __future__ import annotations
 
 import re
-from xml.parsers import expat
 
 from ingest.document import Block, clean
 from ingest.markdown import blocks_to_passages
+from ingest.xmlscan import At, scan_xml, xml_bytes
 from kg.model import BlockKind, Passage
 
 OPML_SUFFIXES = (".opml",)
@@ -31,8 +31,8 @@ class _Outline:
         self.title: list[str] = []
         self.title_line = 0
 
-    def start(self, parser: expat.XMLParserType, name: str, attrs: dict[str, str]) -> None:
-        line = parser.CurrentLineNumber
+    def start(self, at: At, name: str, attrs: dict[str, str]) -> None:
+        line = at.line
         if name == "title" and not self.opened:
             self.in_title, self.title_line = True, line
             return
@@ -50,7 +50,7 @@ class _Outline:
         if text:
             self.path.append(text)
 
-    def end(self, name: str) -> None:
+    def end(self, at: At, name: str) -> None:
         if name == "title":
             self.in_title = False
         elif name == "outline" and self.opened:
@@ -65,13 +65,7 @@ class _Outline:
 def parse_opml(text: str, rel: str) -> list[Passage] | None:
     """Passages of an OPML file, or None when it is no XML (to be read as plain text)."""
     out = _Outline()
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = lambda name, attrs: out.start(parser, name, attrs)
-    parser.EndElementHandler = out.end
-    parser.CharacterDataHandler = out.chars
-    try:
-        parser.Parse(text.lstrip("\ufeff"), True)
-    except expat.ExpatError:
+    if not scan_xml(xml_bytes(text), out.start, out.end, out.chars):
         return None
     blocks = out.blocks
     title = _text("".join(out.title))

@@ -12,14 +12,13 @@ A file that is no XML is read as plain text.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from xml.parsers import expat
 
 from ingest.document import Block, clean, headings_down
 from ingest.htmlblock import html_blocks
 from ingest.markdown import distinct_passages, string_blocks
 from ingest.plaintext import read_blocks
+from ingest.xmlscan import At, scan_xml, xml_bytes
 from kg.model import BlockKind, Passage
 
 XML_SUFFIXES = (".xml",)
@@ -66,30 +65,12 @@ def _root(text: str) -> str:
     return found.group("name").split(":")[-1].lower() if found else ""
 
 
-def _expat(
-    text: str,
-    start: Callable[[int, str, dict[str, str]], None],
-    end: Callable[[str], None],
-    chars: Callable[[str], None] | None = None,
-) -> bool:
-    """Parse the XML, ``start`` told each element's line, name and attributes; False when it is no XML."""
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = lambda name, attrs: start(parser.CurrentLineNumber, name, attrs)
-    parser.EndElementHandler = end
-    if chars is not None:
-        parser.CharacterDataHandler = chars
-    try:
-        parser.Parse(text.lstrip("\ufeff"), True)
-    except expat.ExpatError:
-        return False
-    return True
-
-
 def _wiki_pages(text: str) -> list[_Page] | None:
     pages: list[_Page] = []
     open_tags: list[str] = []
 
-    def start(line: int, name: str, attrs: dict[str, str]) -> None:
+    def start(at: At, name: str, attrs: dict[str, str]) -> None:
+        line = at.line
         open_tags.append(name)
         if name == "page":
             pages.append(_Page(line=line))
@@ -100,7 +81,7 @@ def _wiki_pages(text: str) -> list[_Page] | None:
         elif name == "title" and pages:
             pages[-1].line = line
 
-    def end(name: str) -> None:
+    def end(at: At, name: str) -> None:
         if open_tags:
             open_tags.pop()
 
@@ -115,7 +96,7 @@ def _wiki_pages(text: str) -> list[_Page] | None:
         elif "text" in open_tags and page.revisions:  # markup left unescaped inside the text is text too
             page.revisions[-1].text.append(data)
 
-    return pages if _expat(text, start, end, chars) else None
+    return pages if scan_xml(xml_bytes(text), start, end, chars) else None
 
 
 def _wiki_blocks(pages: list[_Page]) -> list[Block]:
@@ -146,7 +127,8 @@ def _sms_blocks(text: str) -> list[Block] | None:
             blocks.append(Block(BlockKind.HEADING, who, line, line, 1))
         blocks.extend(string_blocks(body, line, line, 1))
 
-    def start(line: int, name: str, attrs: dict[str, str]) -> None:
+    def start(at: At, name: str, attrs: dict[str, str]) -> None:
+        line = at.line
         who = clean(attrs.get("contact_name", "")) or clean(attrs.get("address", ""))
         if who in ("", "(Unknown)", "null"):
             who = clean(attrs.get("address", "")) or "Messages"
@@ -157,11 +139,11 @@ def _sms_blocks(text: str) -> list[Block] | None:
         elif name == "part" and mms and attrs.get("ct", "") == "text/plain":
             said(attrs.get("text", ""), line, str(mms["who"]))
 
-    def end(name: str) -> None:
+    def end(at: At, name: str) -> None:
         if name == "mms":
             mms.clear()
 
-    return blocks if _expat(text, start, end) else None
+    return blocks if scan_xml(xml_bytes(text), start, end) else None
 
 
 def parse_xml_notes(text: str, rel: str) -> list[Passage] | None:
@@ -176,6 +158,6 @@ def parse_xml_notes(text: str, rel: str) -> list[Passage] | None:
     if root == "smses":
         messages = _sms_blocks(text)
         return None if messages is None else distinct_passages(messages, rel)
-    if not _expat(text, lambda line, name, attrs: None, lambda name: None):
+    if not scan_xml(xml_bytes(text), lambda at, name, attrs: None, lambda at, name: None):
         return None  # no XML
     return distinct_passages(html_blocks(text.replace("\r\n", "\n").replace("\r", "\n"), 1), rel)
