@@ -9,11 +9,10 @@ next card's lines. Link, file and edge entries carry no notes. A file that is no
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from ingest.document import Block, clean
-from ingest.jsonnotes import Node, Text, scan
+from ingest.jsonnotes import Node, Text, read_json
 from ingest.markdown import distinct_passages, string_blocks
 from ingest.subjects import name_from_file
 from kg.model import BlockKind, Passage
@@ -47,8 +46,7 @@ def _number(value: object) -> float:
 def _boxes(text: str) -> list[_Box] | None:
     """The board's cards and groups in file order, or None when the JSON is no canvas."""
     try:
-        data = json.loads(text)
-        values = scan(text)
+        data, values = read_json(text)
     except (ValueError, RecursionError):
         return None
     nodes = data.get("nodes") if isinstance(data, dict) else None

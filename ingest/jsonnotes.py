@@ -22,6 +22,7 @@ import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from ingest.document import TEXT_WORDS, WORD, Block, clean
 from ingest.markdown import LIST_LINE, blocks_to_passages, markdown_blocks
@@ -98,7 +99,17 @@ class Node:
 def scan(text: str) -> list[Node | Text]:
     """The JSON values of a file, each string with its 1-based line (JSON Lines: one value a line). Raises
     ValueError when the text is no JSON."""
-    _check(text)
+    return read_json(text)[1]
+
+
+@lru_cache(maxsize=1)  # a .json file is tried as a Trello board, then as notes: one reading serves both
+def read_json(text: str) -> tuple[object, list[Node | Text]]:
+    """A file's JSON value (JSON Lines: the list of its lines' values) and its values as ``scan`` gives them,
+    read once. Raises ValueError when the text is no JSON."""
+    return _check(text), _scan(text)
+
+
+def _scan(text: str) -> list[Node | Text]:
     breaks = [m.start() for m in re.finditer("\n", text)]
     top: list[Node | Text] = []
     stack: list[Node] = []
@@ -148,14 +159,13 @@ def scan(text: str) -> list[Node | Text]:
     return top
 
 
-def _check(text: str) -> None:
-    """Raise ValueError unless the text is one JSON value or JSON Lines (a value on each line)."""
+def _check(text: str) -> object:
+    """The text's JSON value, or the list of its lines' values when it is JSON Lines (a value on each line);
+    raises ValueError when it is neither."""
     try:
-        json.loads(text)
+        return json.loads(text)
     except ValueError:
-        for line in text.splitlines():
-            if line.strip():
-                json.loads(line)
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def _is_text(key: str | None, value: str) -> bool:
