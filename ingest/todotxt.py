@@ -5,7 +5,8 @@ first, its completion mark, priority and dates after it.
 ``x 2025-01-03 2024-12-28 (B) Charge all 8 batteries +kit @studio due:2025-02-01`` reads as
 ``- Charge all 8 batteries +kit @studio due:2025-02-01 (done 2025-01-03; added 2024-12-28; priority B)``: a
 task's words open its line, where a definition ("3-2-1 = 3 copies ...") or a label ("Pic-Time: ...") is told, and
-the dates still say when it was added and done.
+the dates still say when it was added and done. A task in capitals of a few words (``2025-02-01 VENUES +venues
+@ref``), as a reference list parts its tasks, is a title over the tasks under it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ TASK = re.compile(
 )
 MARKED = re.compile(rf"^(?:x\s+{DATE}\s|\([A-Z]\)\s|{DATE}\s)")  # a done mark, a priority or a date first
 TAGS = re.compile(r"(?:^|\s)[+@][\w.-]+|\s[a-z]+:[^\s/]\S*")  # +project, @context, due:2025-05-01
+TITLE_WORDS = 4  # the most words of a task in capitals that heads the tasks under it ("VENUES +venues @ref")
 TASK_SHARE = 0.6  # the least share of a file's lines that are tasks, for it to be read as a todo.txt list
 TAGGED_SHARE = 0.3  # ... and of its tasks that carry a project, context or key:value tag
 
@@ -51,5 +53,9 @@ def rewrite_todo_txt(lines: list[str]) -> Markup:
             f"priority {found.group('priority')}" if found.group("priority") else "",
         ]
         when = "; ".join(s for s in said if s)
+        words = TAGS.sub(" ", found.group("text")).split()
+        if not found.group("done") and len(words) <= TITLE_WORDS and " ".join(words).isupper():
+            out.append(" ".join(words))  # a task in capitals, its tags aside, heads the tasks under it
+            continue
         out.append(f"- {found.group('text')}" + (f" ({when})" if when else ""))
     return Markup(out)
