@@ -59,14 +59,14 @@ def read_calendar(text: str) -> list[Mail] | None:
 
 def _unfolded(text: str) -> list[tuple[str, list[int]]]:
     """The content lines with their folds joined, each with the file line of each of its characters."""
-    out: list[tuple[str, list[int]]] = []
+    out: list[tuple[list[str], list[int]]] = []
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
         if raw[:1] in (" ", "\t") and out:
-            line, where = out[-1]
-            out[-1] = (line + raw[1:], where + [number] * (len(raw) - 1))
+            out[-1][0].append(raw[1:])
+            out[-1][1].extend([number] * (len(raw) - 1))
         elif raw.strip():
-            out.append((raw, [number] * len(raw)))
-    return out
+            out.append(([raw], [number] * len(raw)))
+    return [("".join(parts), where) for parts, where in out]
 
 
 def _entry(fields: dict[str, Value], notes: list[Value], end_line: int) -> Mail:

@@ -616,23 +616,27 @@ class _Revising(NamedTuple):
 
 
 def _revising(index: Index) -> list[_Revising]:
-    """The lines that say they revise something, in file order (found once per index)."""
+    """The lines that say they revise something, or give something a new figure unmarked, in file order (found
+    once per index)."""
     found: list[_Revising] | None = index.derived.get("revising")
     if found is None:
-        lines = [
-            _Revising(
-                i,
-                marked_revision(p),
-                frozenset(_old_values(p.text)),
-                frozenset(_figures(p.text)),
-                frozenset(_named_terms(p.text)),
-                frozenset(_slots(p.text)),
-                _measures(p),
-                frozenset(_figure(f) for f in restated_figures(p.text)),
+        lines: list[_Revising] = []
+        for i, p in enumerate(index.passages):
+            restated = frozenset() if p.is_heading else restated_figures(p.text)
+            if p.is_heading or not (restated or revises(p)):
+                continue
+            lines.append(
+                _Revising(
+                    i,
+                    marked_revision(p),
+                    frozenset(_old_values(p.text)),
+                    frozenset(_figures(p.text)),
+                    frozenset(_named_terms(p.text)),
+                    frozenset(_slots(p.text)),
+                    _measures(p),
+                    frozenset(_figure(f) for f in restated),
+                )
             )
-            for i, p in enumerate(index.passages)
-            if not p.is_heading and (revises(p) or restated_figures(p.text))
-        ]
         found = index.derived["revising"] = lines
     return found
 
@@ -691,7 +695,9 @@ def revision(index: Index, read: list[Passage]) -> Passage | None:
     as a revision ("correction - EPV rule is 10, not 20"); or it is marked as a revision and comes right after
     them or after the list they are in, or names the most specific thing they name ("UPDATE Jun: QIAprep 50-prep
     price went up to £134"), or sets again to another figure what they set ("UPDATE: ... so max HR = 191 now"
-    after "max HR = 188 bpm")."""
+    after "max HR = 188 bpm"). Unmarked, a later line that gives another figure in their unit with "now", "goes to"
+    or "raised to" revises them when it names one of their labels, or what they and their heading name ("Barrel
+    Room seated occupancy is now 35" after "capacity: 40 seated" under "Barrel Room")."""
     if any(revises(p) for p in read):
         return None  # the answer read the revision itself
     last = read[-1]
