@@ -31,6 +31,8 @@ to it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 
 from ingest.bibtex import is_bibtex, rewrite_bibtex
 from ingest.captions import is_captions, rewrite_captions
@@ -132,39 +134,9 @@ def dialect(lines: list[str]) -> str:
 def rewrite(lines: list[str], markup: str = "") -> Markup:
     """The lines of a file as the plain-text reader reads them (unchanged when no markup is recognised);
     ``markup`` names the dialect when the file's name already says it (``.rst``, ``.cook``)."""
-    found = markup or dialect(lines)
-    if found == "rtf":
-        return rewrite_rtf(lines)
-    if found == "captions":
-        return rewrite_captions(lines)
-    if found == "latex":
-        return rewrite_latex(lines)
-    if found == "bibtex":
-        return rewrite_bibtex(lines)
-    if found == "pdftext":
-        return rewrite_pdf_text(lines)
-    if found == "sql":
-        return rewrite_comments(lines, SQL)
-    if found == "todotxt":
-        return rewrite_todo_txt(lines)
-    if found == "shell":
-        return rewrite_comments(lines, SHELL)
-    if found == "mediawiki":
-        return rewrite_wikitext(lines)
-    if found == "rst":
-        return rewrite_rst(lines)
-    if found == "cooklang":
-        return rewrite_cooklang(lines)
-    if found == "gitlog":
-        return rewrite_git_log(lines)
-    if found == "chat":
-        return _chat(lines)
-    if found == "talk":
-        return _talk(lines)
-    if found == "bbcode":
-        return _bbcode(lines)
-    if found == "tiddlywiki":
-        return _tiddlywiki(lines)
+    rewriter = REWRITERS.get(markup or dialect(lines))
+    if rewriter is not None:
+        return rewriter(lines)
     return Markup(list(lines), joins=wrapped_joins(lines))  # hard-wrapped text carries on over its lines
 
 
@@ -328,3 +300,24 @@ def _tiddlywiki(lines: list[str]) -> Markup:
 
 def _inline(text: str) -> str:
     return TW_UNDERLINE.sub(r"\1", TW_ITALIC.sub(r"\1", TW_BOLD.sub(r"\1", text)))
+
+
+# each dialect's rewriter (``dialect`` tells the markup, or a file's suffix names it: ``ingest.parser``)
+REWRITERS: dict[str, Callable[[list[str]], Markup]] = {
+    "rtf": rewrite_rtf,
+    "captions": rewrite_captions,
+    "latex": rewrite_latex,
+    "bibtex": rewrite_bibtex,
+    "pdftext": rewrite_pdf_text,
+    "sql": partial(rewrite_comments, syntax=SQL),
+    "todotxt": rewrite_todo_txt,
+    "shell": partial(rewrite_comments, syntax=SHELL),
+    "mediawiki": rewrite_wikitext,
+    "rst": rewrite_rst,
+    "cooklang": rewrite_cooklang,
+    "gitlog": rewrite_git_log,
+    "chat": _chat,
+    "talk": _talk,
+    "bbcode": _bbcode,
+    "tiddlywiki": _tiddlywiki,
+}

@@ -274,6 +274,18 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+# files whose suffix names their markup, read by the plain-text reader in that dialect (``ingest.markup``)
+MARKUP_BY_SUFFIX = (
+    (RST_SUFFIXES, "rst"),
+    (BIBTEX_SUFFIXES, "bibtex"),
+    (SQL_SUFFIXES, "sql"),
+    (SHELL_SUFFIXES, "shell"),
+    (MEDIAWIKI_SUFFIXES, "mediawiki"),
+    (RTF_SUFFIXES, "rtf"),
+    (COOK_SUFFIXES, "cooklang"),
+)
+
+
 def _parse_text(text: str, rel: str) -> list[Passage]:
     name = rel.lower()
     if name.endswith(MARKDOWN_SUFFIXES):
@@ -282,20 +294,9 @@ def _parse_text(text: str, rel: str) -> list[Passage]:
         return parse_org(text, rel)
     if name.endswith(HTML_SUFFIXES):
         return blocks_to_passages(html_blocks(text.replace("\r\n", "\n").replace("\r", "\n"), 1), rel)
-    if name.endswith(RST_SUFFIXES):
-        return parse_plaintext(text, rel, "rst")
-    if name.endswith(BIBTEX_SUFFIXES):
-        return parse_plaintext(text, rel, "bibtex")
-    if name.endswith(SQL_SUFFIXES):
-        return parse_plaintext(text, rel, "sql")
-    if name.endswith(SHELL_SUFFIXES):
-        return parse_plaintext(text, rel, "shell")
-    if name.endswith(MEDIAWIKI_SUFFIXES):
-        return parse_plaintext(text, rel, "mediawiki")
-    if name.endswith(RTF_SUFFIXES):
-        return parse_plaintext(text, rel, "rtf")
-    if name.endswith(COOK_SUFFIXES):
-        return parse_plaintext(text, rel, "cooklang")
+    for suffixes, markup in MARKUP_BY_SUFFIX:
+        if name.endswith(suffixes):
+            return parse_plaintext(text, rel, markup)
     if name.endswith(NOTEBOOK_SUFFIXES) and (read := parse_notebook(text, rel)) is not None:
         return read  # else no notebook: read as other JSON
     if name.endswith(CANVAS_SUFFIXES) and (read := parse_canvas(text, rel)) is not None:
