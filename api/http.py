@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from api import sparql_protocol, validate
 from api.deps import get_engine, get_settings
+from ingest.parser import decode_notes
 from kg.errors import BadRequest
 
 logger = logging.getLogger(__name__)
@@ -69,4 +70,4 @@ def source() -> Response:
     start = validate.int_arg("start", request.args.get("start"), low=1)
     end = validate.int_arg("end", request.args.get("end"), default=start, low=start)
     context = validate.int_arg("context", request.args.get("context"), default=3, high=SOURCE_CONTEXT_MAX)
-    return jsonify(get_engine().source(file, start, end, context=context))
+    return jsonify(get_engine().source(file, start, end, context=context, decode=decode_notes))

@@ -29,6 +29,7 @@ from ingest.mail import MAIL_SUFFIXES, Mail, Part, read_mail, unquoted, without_
 from ingest.markdown import MARKDOWN_SUFFIXES, blocks_to_passages, parse_markdown, unique_passages
 from ingest.mindmap import MINDMAP_SUFFIXES, parse_mindmap
 from ingest.notebook import NOTEBOOK_SUFFIXES, parse_notebook
+from ingest.officedoc import is_office, office_blocks, office_text
 from ingest.opml import OPML_SUFFIXES, parse_opml
 from ingest.orgmode import ORG_SUFFIXES, parse_org
 from ingest.outline import BULLET, LONE_BULLET, TASK_BOX, is_continuation_start, normalise_text
@@ -248,6 +249,18 @@ def _join(parts: list[str]) -> str:
     return " ".join(out.split())
 
 
+def parse_bytes(data: bytes, rel: str) -> list[Passage]:
+    """Passages of one notes file's bytes: a Word or OpenDocument document by its paragraphs
+    (``ingest.officedoc``), any other file by its text (``decode_notes``, ``parse_text``)."""
+    if is_office(data):
+        with _no_cycle_collection():
+            passages = blocks_to_passages(office_blocks(data), rel)
+        if writes_decimal_comma(office_text(data)):
+            return [replace(p, decimal_comma=True) for p in passages]
+        return passages
+    return parse_text(decode_notes(data), rel)
+
+
 def parse_text(text: str, rel: str) -> list[Passage]:
     """Passages of one file's text; ``rel`` is the file's path relative to the notes folder.
     Markdown files (by suffix) are read by a real Markdown parser, Org files by Org's syntax
@@ -376,9 +389,12 @@ MOST_CONTROL = 0.001  # the share of such characters a text may hold (a stray es
 
 def decode_notes(data: bytes) -> str:
     """A notes file's text: UTF-8 (with or without a byte-order mark), or UTF-16 that starts with its
-    byte-order mark, as Windows Notepad saves "Unicode" files, or Rich Text in its code page, or else
-    Windows-1252, as Notepad saved "ANSI" files, when that reads as text. Raises UnicodeDecodeError for anything
-    else (binary files, other encodings)."""
+    byte-order mark, as Windows Notepad saves "Unicode" files, or Rich Text in its code page, or a Word or
+    OpenDocument document's paragraphs a line each (``ingest.officedoc``), or else Windows-1252, as Notepad
+    saved "ANSI" files, when that reads as text. Raises UnicodeDecodeError for anything else (binary files,
+    other encodings) and ``officedoc.OfficeError`` for a document that cannot be read."""
+    if is_office(data):
+        return office_text(data)
     if data.startswith(UTF16_BOMS):
         return data.decode("utf-16")
     if b"\x00" in data[:8192]:
@@ -400,4 +416,4 @@ def decode_notes(data: bytes) -> str:
 def parse_file(path: Path, root: Path) -> list[Passage]:
     """Passages of a notes file (see ``decode_notes``); raises UnicodeDecodeError for binary files and
     encodings other than UTF-8 and UTF-16."""
-    return parse_text(decode_notes(path.read_bytes()), path.relative_to(root).as_posix())
+    return parse_bytes(path.read_bytes(), path.relative_to(root).as_posix())

@@ -42,9 +42,10 @@ from ingest.mail import MAIL_SUFFIXES
 from ingest.markdown import MARKDOWN_SUFFIXES
 from ingest.mindmap import MINDMAP_SUFFIXES
 from ingest.notebook import NOTEBOOK_SUFFIXES
+from ingest.officedoc import OFFICE_SUFFIXES, ZIP_MAGIC, OfficeError, is_office, office_text
 from ingest.opml import OPML_SUFFIXES
 from ingest.orgmode import ORG_SUFFIXES
-from ingest.parser import UTF16_BOMS, decode_notes, parse_text
+from ingest.parser import UTF16_BOMS, decode_notes, parse_bytes
 from ingest.plaintext import ASCIIDOC_SUFFIXES, PLAIN_SUFFIXES
 from ingest.rst import RST_SUFFIXES
 from ingest.rtf import RTF_SUFFIXES
@@ -98,6 +99,7 @@ NOTE_SUFFIXES = (
     *SQL_SUFFIXES,
     *SHELL_SUFFIXES,
     *XML_SUFFIXES,
+    *OFFICE_SUFFIXES,
 )
 
 
@@ -153,12 +155,21 @@ def link_outside(path: Path, notes_dir: Path) -> bool:
 
 def check_file(path: Path, data: bytes, max_line_chars: int) -> str:
     """Why a notes file cannot be ingested, or '' when it can."""
-    if b"\x00" in data and not data.startswith(UTF16_BOMS):
+    suffix = path.suffix.lower()
+    if data.startswith(ZIP_MAGIC) and suffix in OFFICE_SUFFIXES:
+        if not is_office(data):
+            return f"a zip archive without a word-processor document in it, not a {suffix} file"
+        try:
+            text = office_text(data)
+        except OfficeError as exc:
+            return f"a {suffix} document that cannot be read ({exc}); open it and save it again"
+    elif b"\x00" in data and not data.startswith(UTF16_BOMS):
         return "binary file (contains NUL bytes), not text notes"
-    try:
-        text = decode_notes(data)
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8 or Windows-1252 text (invalid byte at offset {exc.start}); save it as UTF-8"
+    else:
+        try:
+            text = decode_notes(data)
+        except UnicodeDecodeError as exc:
+            return f"not UTF-8 or Windows-1252 text (invalid byte at offset {exc.start}); save it as UTF-8"
     if not text.strip():
         return "empty file"
     longest = max((len(line) for line in text.split("\n")), default=0)
@@ -250,7 +261,7 @@ def build_index(
         rel = path.relative_to(notes_dir).as_posix()
         digest = by_file[rel].sha256
         key = entry_key(identity, rel, digest)
-        entry = cache.get(rel, key) or FileEntry(key, rel, digest, parse_text(decode_notes(data), rel))
+        entry = cache.get(rel, key) or FileEntry(key, rel, digest, parse_bytes(data, rel))
         parsed += entry.source is None
         by_file[rel].passages = len(entry.passages)
         entries.append(entry)

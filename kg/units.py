@@ -462,6 +462,25 @@ DATE = re.compile(
 )
 
 
+# "Weeks: 12", "Duration (mins) = 45", a table row's "Half term: 18 Feb; Weeks: 12": a figure whose unit is the
+# label it is given under (a column header, a key), not a word after it
+LABELLED_FIGURE = re.compile(r"(?:^|[;—|,]\s*)([^\W\d][\w' -]{0,40}?)\s*(?:\(([^()]{1,16})\))?\s*[:=]\s*[~≈]?\d")
+NOT_UNIT_LABELS = frozenset({"min", "max", "m", "s", "h", "d", "t"})  # "Min: 5" is a minimum, not minutes
+
+
+def labelled_families(text: str) -> frozenset[str]:
+    """Unit families of the figures a text states under a label that is a unit ("Weeks: 12", "Time (hrs): 3")."""
+    found = set()
+    for m in LABELLED_FIGURE.finditer(text):
+        words = [m.group(2) or "", (m.group(1).split() or [""])[-1]]
+        for word in (w.strip().lower() for w in words):
+            unit = UNITS.get(word) if word not in NOT_UNIT_LABELS else None
+            if unit:
+                found.add(unit[1])
+                break
+    return frozenset(found)
+
+
 def without_dates(text: str) -> str:
     """The text without its years and dates; a year-like number with a unit is a quantity ("2048 MB")."""
     return DATE.sub(lambda m: m.group(0) if m.group(0).isdigit() and unit_after(text, m.end()) else " ", text)

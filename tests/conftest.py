@@ -42,13 +42,16 @@ def index_without(index_dir: Path, tmp_path: Path, *names: str) -> Path:
     return copy
 
 
-def ingest_one(tmp_path: Path, name: str, text: str) -> tuple[Settings, BuildReport]:
+def ingest_one(tmp_path: Path, name: str, text: str | bytes) -> tuple[Settings, BuildReport]:
     """One notes file of a format the pipeline reads, ingested: the index's settings and the build's report,
     which read the file."""
     assert name.endswith(NOTE_SUFFIXES), f"{name} has no notes suffix"
     notes = tmp_path / "notes"
     notes.mkdir()
-    (notes / name).write_text(text, encoding="utf-8")
+    if isinstance(text, bytes):
+        (notes / name).write_bytes(text)
+    else:
+        (notes / name).write_text(text, encoding="utf-8")
     settings = Settings(notes_dir=str(notes), index_dir=str(tmp_path / "index"))
     report = build_index(settings, progress=False)
     assert [(f.path, f.status) for f in report.files] == [(name, "ok")]

@@ -278,6 +278,8 @@ CORPUS_FLOORS = {
     "shnotes": (0.63, 0.72),
     "ics": (0.30, 0.41),
     "mht": (0.63, 0.66),
+    "odt": (0.58, 0.72),
+    "docx": (0.58, 0.72),
 }
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.46), "false_abstention": ("<=", 0.15), "ece": ("<=", 0.08)}
 

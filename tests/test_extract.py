@@ -8,7 +8,7 @@ import pytest
 
 from ingest.extract import extract_facts
 from kg.model import Fact, Passage
-from kg.units import format_alt, parse_quantity, to_base
+from kg.units import format_alt, labelled_families, parse_quantity, to_base
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests/fixtures/notes_other/messaging-notes.md"
@@ -153,6 +153,14 @@ def test_parse_quantity_forms():
     assert parse_quantity("5 gb")[0].base_value == 5 * 1024**3
     assert parse_quantity("claims 5x performance")[0].unit == "x"
     assert parse_quantity("EC2 t2.small AES-256 us-east-1 v2 1st") == []
+
+
+def test_a_figure_under_a_label_that_is_a_unit_is_of_that_units_family():
+    assert labelled_families("Spring — First reh: 7 Jan; Weeks: 12; Half term (no reh): 18 Feb") == {"time"}
+    assert labelled_families("Duration (mins) = 45") == {"time"}
+    assert labelled_families("Disk size (GB): 30") == {"size"}
+    assert labelled_families("Min: 5; Max: 9") == set()  # a minimum, not minutes
+    assert labelled_families("Weeks: twelve") == set()
 
 
 def test_fixture_notes_give_facts_for_four_services():

@@ -48,6 +48,9 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         ("what does a kafka broker cost per hour", QuestionKind.PRICING),
         ("is there a free tier for rabbitmq", QuestionKind.PRICING),
         ("how much cash does a kafka support contract take", QuestionKind.PRICING),  # money by its name
+        # how one pays is no price; how much one pays is
+        ("can people pay by card for the kafka course", QuestionKind.FEATURE),
+        ("how much do i pay by card for the kafka course", QuestionKind.PRICING),
         # "what is X" and "what does X stand for" want a definition
         ("what is a consumer group", QuestionKind.DEFINITION),
         ("what does WAL stand for", QuestionKind.DEFINITION),

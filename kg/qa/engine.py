@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -221,8 +222,11 @@ class Engine:
                 out[KIND_KEYS[f.kind]].append(self._fact_json(f))
         return out
 
-    def source(self, file: str, start: int, end: int, context: int = 3) -> dict[str, Any]:
-        """Lines of a notes file the index was built from, named as its citations name it."""
+    def source(
+        self, file: str, start: int, end: int, context: int = 3, decode: Callable[[bytes], str] | None = None
+    ) -> dict[str, Any]:
+        """Lines of a notes file the index was built from, named as its citations name it; ``decode`` reads the
+        file's bytes as ingest read them (a Rich Text or Word file's text, not its markup)."""
         if not file or "\x00" in file:
             raise BadRequest("missing 'file' parameter", code="bad_source")
         shown = file if len(file) <= 80 else file[:79] + "…"
@@ -239,9 +243,14 @@ class Engine:
         if start < 1 or end < start:
             raise BadRequest(f"bad line range {start}-{end}: need 1 <= start <= end", code="bad_range")
         try:
-            lines = path.read_text(encoding="utf-8-sig", errors="replace").split("\n")
+            data = path.read_bytes()
         except OSError as exc:
             raise NotFound(f"notes file {shown!r} cannot be read: {exc.strerror or exc}") from exc
+        try:
+            text = decode(data) if decode else data.decode("utf-8-sig", errors="replace")
+        except ValueError:  # changed since it was indexed into something unreadable: shown as it is
+            text = data.decode("utf-8-sig", errors="replace")
+        lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()  # a final newline ends the last line; it does not start another
         if start > len(lines):

@@ -80,11 +80,11 @@ class PassageFamilies(Mapping[str, frozenset[str]]):
     def __getitem__(self, pid: str) -> frozenset[str]:
         found = self._known.get(pid)
         if found is None:
-            from kg.units import parse_quantity, without_dates
+            from kg.units import labelled_families, parse_quantity, without_dates
 
             p = self._by_id[pid]  # KeyError: not a passage of this index
             read = parse_quantity(without_dates(p.text), p.decimal_comma)
-            found = self._known[pid] = frozenset(q.family for q in read)
+            found = self._known[pid] = frozenset(q.family for q in read) | labelled_families(p.text)
         return found
 
     def __iter__(self) -> Iterator[str]:

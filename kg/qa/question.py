@@ -12,6 +12,10 @@ from kg.units import CURRENCY_SIGNS, UNITS
 from kg.vocab import FRAME_WORDS, MEASURE_ADJECTIVES, MEASURE_WORDS, PRICE_WORDS, word_pattern
 
 _PRICING = re.compile(word_pattern(PRICE_WORDS) + rf"|[{CURRENCY_SIGNS}]")
+# "can people pay by card", "pay with cash or online": how one pays, not how much
+_PAY_MEANS = re.compile(
+    r"\bpay(?:s|ing)?\s+(?:by|with|via|using|through|online\b|in\s+(?:cash|card|person)\b)(?:\s+\w+)?"
+)
 _NUMBER = re.compile(
     r"\bhow (?:many|much|long|big|large|fast|quickly|often|far)\b|\b(?:max|maximum|min|minimum|limit|limits|"
     r"largest|smallest|biggest|size|timeout|increments?|frequency|resolution|latency|length|"
@@ -116,7 +120,7 @@ def detect_kind(q: str, n_clauses: int) -> QuestionKind:
         return QuestionKind.MULTI_HOP
     if _VERSUS.search(q):
         return QuestionKind.COMPARISON
-    if _PRICING.search(q):
+    if _PRICING.search(q if "how much" in q else _PAY_MEANS.sub(" ", q)):
         return QuestionKind.PRICING
     if _COMPARISON.search(q):
         return QuestionKind.COMPARISON
