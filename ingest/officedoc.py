@@ -1,18 +1,22 @@
-"""Word (.docx) and OpenDocument (.odt) documents: their paragraphs as the lines citations count, and their
-blocks (headings by style or outline level, list items at their level, table rows under their header).
+"""Word (.docx) and OpenDocument (.odt) documents and PowerPoint (.pptx) decks: their paragraphs as the lines
+citations count, and their blocks (headings by style or outline level, list items at their level, table rows under
+their header).
 
 Such a file has no text lines, so its lines are its body's paragraphs in document order (an empty paragraph
 too, each list item too) and its table rows (one line a row, the cells joined by " | "), as Word's "Save as
-Plain Text" writes one paragraph a line. Text deleted in tracked changes, field instructions, comments,
-footnotes, headers and footers are no lines and say nothing. ``office_text`` is that rendering (what
-``/api/v1/source`` shows), ``office_blocks`` the document read for passages. A table-of-contents entry is a
-line but says nothing: it repeats a heading.
+Plain Text" writes one paragraph a line; a deck's are its slides' paragraphs, slide after slide in the
+presentation's order, each slide's speaker notes after it. Text deleted in tracked changes, field instructions,
+comments, footnotes, headers and footers are no lines and say nothing. ``office_text`` is that rendering (what
+``/api/v1/source`` shows), ``office_blocks`` the document read for passages. A table-of-contents entry is a line
+but says nothing (it repeats a heading), and so are a slide's footer, number and date.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
@@ -22,7 +26,7 @@ from ingest.document import Block, clean, row_text
 from kg.model import BlockKind
 from kg.text import item_label
 
-OFFICE_SUFFIXES = (".docx", ".odt")
+OFFICE_SUFFIXES = (".docx", ".odt", ".pptx")
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_PART_BYTES = 64 * 1024 * 1024  # a part that unpacks larger is refused: no notes document is, a zip bomb is
 MAX_HEADING_LEVEL = 6
@@ -38,7 +42,22 @@ FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 
 WORD_HEADING = re.compile(r"heading\s*(\d)", re.IGNORECASE)
 LIST_STYLE = re.compile(r"list(?: bullet| number| continue)?\s*(\d)", re.IGNORECASE)  # "List Bullet 2"
+BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 TOC_STYLE = re.compile(r"^(?:toc|contents)[\s_]*(?:\d|heading)?", re.IGNORECASE)
+
+
+# what a damaged archive or part raises: a bad header or checksum, broken compressed data, an unknown compression
+# method, XML that does not parse
+UNREADABLE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    ElementTree.ParseError,
+    NotImplementedError,
+    OSError,
+    ValueError,
+    EOFError,
+    RuntimeError,
+)
 
 
 class OfficeError(ValueError):
@@ -57,7 +76,7 @@ class Line:
     header_row: bool = False  # a row marked as the table's header
     table: int = 0  # which table a row belongs to (1..)
     bold: bool = False  # every character bold: a paragraph set as a heading by hand
-    toc: bool = False  # a table-of-contents entry
+    silent: bool = False  # says nothing: a table-of-contents entry, a slide's footer, number or date
 
 
 @dataclass
@@ -67,15 +86,15 @@ class _Doc:
 
 
 def is_office(data: bytes) -> bool:
-    """Whether the bytes are a zip holding a Word or OpenDocument text document."""
+    """Whether the bytes are a zip holding a Word or OpenDocument text document or a PowerPoint deck."""
     if not data.startswith(ZIP_MAGIC):
         return False
     try:
         with zipfile.ZipFile(BytesIO(data)) as z:
             names = set(z.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except UNREADABLE:
         return False
-    return "word/document.xml" in names or "content.xml" in names
+    return bool(names & {"word/document.xml", "content.xml", "ppt/presentation.xml"})
 
 
 def _part(z: zipfile.ZipFile, name: str, required: bool = True) -> ElementTree.Element | None:
@@ -92,7 +111,7 @@ def _part(z: zipfile.ZipFile, name: str, required: bool = True) -> ElementTree.E
         if b"<!DOCTYPE" in raw[:4096] or b"<!ENTITY" in raw:
             raise OfficeError(f"{name} declares a document type (no office program writes one)")
         return ElementTree.fromstring(raw)
-    except (zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError, EOFError, RuntimeError) as exc:
+    except UNREADABLE as exc:
         if isinstance(exc, OfficeError):
             raise
         raise OfficeError(f"{name} cannot be read: {exc}") from exc
@@ -100,7 +119,8 @@ def _part(z: zipfile.ZipFile, name: str, required: bool = True) -> ElementTree.E
 
 @lru_cache(maxsize=2)
 def office_lines(data: bytes) -> tuple[Line, ...]:
-    """The lines of a Word or OpenDocument text document; raises OfficeError when it cannot be read."""
+    """The lines of a Word or OpenDocument text document or a PowerPoint deck; raises OfficeError when it cannot
+    be read."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as z:
             names = set(z.namelist())
@@ -108,11 +128,13 @@ def office_lines(data: bytes) -> tuple[Line, ...]:
                 return tuple(_word(z))
             if "content.xml" in names:
                 return tuple(_odf(z))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            if "ppt/presentation.xml" in names:
+                return tuple(_slides(z))
+    except UNREADABLE as exc:
         if isinstance(exc, OfficeError):
             raise
         raise OfficeError(f"not a readable zip archive: {exc}") from exc
-    raise OfficeError("neither word/document.xml nor content.xml in it")
+    raise OfficeError("neither word/document.xml, content.xml nor ppt/presentation.xml in it")
 
 
 def office_text(data: bytes) -> str:
@@ -229,8 +251,8 @@ def _word(z: zipfile.ZipFile) -> list[Line]:
         out: list[str] = []
         bold: list[bool] = []
         _word_text(p, out, bold)
-        text = "".join(out)
-        line = Line(text, toc=sid in toc, bold=bool(bold) and all(bold))
+        text = BREAKS.sub(" ", "".join(out))  # a paragraph is one line, whatever its text holds
+        line = Line(text, silent=sid in toc, bold=bool(bold) and all(bold))
         outline = _attr(ppr.find(W + "outlineLvl") if ppr is not None else None, "val")
         if sid in titles:
             line.heading = 1
@@ -366,7 +388,7 @@ def _odf(z: zipfile.ZipFile) -> list[Line]:
         _odf_text(p, bold_styles, out, bold, False)
         text = " ".join("".join(out).split())
         style = p.get(TEXT + "style-name", "")
-        line = Line(text, toc=in_toc, bold=bool(bold) and all(bold) and style not in headings)
+        line = Line(text, silent=in_toc, bold=bool(bold) and all(bold) and style not in headings)
         if p.tag == TEXT + "h":
             level = p.get(TEXT + "outline-level", "")
             line.heading = min(int(level) if level.isdigit() else headings.get(style, 1), MAX_HEADING_LEVEL)
@@ -413,6 +435,101 @@ def _odf(z: zipfile.ZipFile) -> list[Line]:
     return doc.lines
 
 
+# --- PowerPoint -------------------------------------------------------------------------------------------
+
+DML = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+PML = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+TITLES = {"title", "ctrTitle"}
+FURNITURE = {"ftr", "sldNum", "dt", "hdr"}  # a slide's footer, number, date and header placeholders
+
+
+def _rels(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id → (type's last word, target part)."""
+    folder, name = posixpath.split(part)
+    root = _part(z, f"{folder}/_rels/{name}.rels", required=False)
+    if root is None:
+        return {}
+    return {
+        r.get("Id", ""): (
+            r.get("Type", "").rsplit("/", 1)[-1],
+            posixpath.normpath(posixpath.join(folder, r.get("Target", ""))),
+        )
+        for r in root.iter(PACKAGE_REL + "Relationship")
+    }
+
+
+def _dml_text(p: ElementTree.Element) -> str:
+    return BREAKS.sub(
+        " ", "".join(t.text or "" if t.tag == DML + "t" else " " for t in p.iter() if t.tag in (DML + "t", DML + "br"))
+    )
+
+
+def _slides(z: zipfile.ZipFile) -> list[Line]:
+    """A deck's lines: slide after slide in the presentation's order, each slide's paragraphs in the order its
+    shape tree holds them (a table's row one line), then its speaker notes. A slide's title is a heading (under the
+    deck's title when a title slide gives one), its body placeholders' paragraphs are list items at their level,
+    its own text boxes paragraphs."""
+    pres = _part(z, "ppt/presentation.xml")
+    assert pres is not None
+    by_id = _rels(z, "ppt/presentation.xml")
+    order = [by_id[s.get(REL + "id", "")][1] for s in pres.iter(PML + "sldId") if s.get(REL + "id", "") in by_id]
+    trees = [(slide, _part(z, slide)) for slide in order]
+    titled = any(ph.get("type") == "ctrTitle" for _, root in trees if root is not None for ph in root.iter(PML + "ph"))
+    doc = _Doc()
+
+    def shapes(el: ElementTree.Element, notes: bool) -> None:
+        for c in el:
+            if c.tag == PML + "sp":
+                ph = c.find(f"{PML}nvSpPr/{PML}nvPr/{PML}ph")
+                kind = ph.get("type", "body") if ph is not None else ""
+                if notes and kind != "body":
+                    continue  # a notes page's slide image and number say nothing
+                for p in c.iter(DML + "p"):
+                    line = Line(_dml_text(p), silent=kind in FURNITURE)
+                    ppr = p.find(DML + "pPr")
+                    if kind in TITLES and not notes:
+                        line.heading = 1 if kind == "ctrTitle" or not titled else 2
+                    elif kind in ("body", "obj", "") and not notes and ph is not None:
+                        level = ppr.get("lvl", "0") if ppr is not None else "0"
+                        bullet = ppr is None or ppr.find(DML + "buNone") is None
+                        if bullet:
+                            line.list_level = int(level) if level.isdigit() else 0
+                            line.ordered = ppr is not None and ppr.find(DML + "buAutoNum") is not None
+                    elif ppr is not None and (
+                        ppr.find(DML + "buChar") is not None or ppr.find(DML + "buAutoNum") is not None
+                    ):
+                        level = ppr.get("lvl", "0")
+                        line.list_level = int(level) if level.isdigit() else 0
+                        line.ordered = ppr.find(DML + "buAutoNum") is not None
+                    doc.lines.append(line)
+            elif c.tag == PML + "graphicFrame":
+                for tbl in c.iter(DML + "tbl"):
+                    doc.tables += 1
+                    first = tbl.find(f"{DML}tblPr")
+                    for n, tr in enumerate(tbl.findall(DML + "tr")):
+                        cells = [
+                            " ".join(_dml_text(p) for p in tc.iter(DML + "p")).strip() for tc in tr.findall(DML + "tc")
+                        ]
+                        header = n == 0 and (first is None or first.get("firstRow", "1") in ("1", "true"))
+                        doc.lines.append(Line(" | ".join(cells), cells=cells, header_row=header, table=doc.tables))
+            elif c.tag in (PML + "grpSp", PML + "spTree"):
+                shapes(c, notes)
+
+    for slide, root in trees:
+        tree = root.find(f"{PML}cSld/{PML}spTree") if root is not None else None
+        if tree is not None:
+            shapes(tree, False)
+        for kind, target in _rels(z, slide).values():
+            if kind == "notesSlide":
+                notes = _part(z, target, required=False)
+                tree = notes.find(f"{PML}cSld/{PML}spTree") if notes is not None else None
+                if tree is not None:
+                    shapes(tree, True)
+    return doc.lines
+
+
 # --- blocks -----------------------------------------------------------------------------------------------
 
 
@@ -427,7 +544,7 @@ def office_blocks(data: bytes) -> list[Block]:
     header: dict[int, list[str]] = {}
     for n, line in enumerate(office_lines(data), start=1):
         text = clean(line.text)
-        if line.toc or not text:
+        if line.silent or not text:
             continue
         if line.cells is not None:
             cells = [clean(c) for c in line.cells]

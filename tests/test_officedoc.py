@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import docx  # python-docx: writes from Word's own template (a test dependency)
+import pptx  # python-pptx: writes from PowerPoint's own template (a test dependency)
 import pytest
 from odf import opendocument as odf_opendocument  # odfpy (a test dependency)
 
@@ -85,6 +86,31 @@ def open_document() -> bytes:
     return out.getvalue()
 
 
+def slide_deck() -> bytes:
+    deck = pptx.Presentation()
+    first = deck.slides.add_slide(deck.slide_layouts[0])  # a title slide: the deck's title
+    first.shapes.title.text = "Pharmacology wk 3"  # line 1
+    first.placeholders[1].text = "Beta blockers"  # 2: its subtitle
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Atenolol"  # 3
+    body = slide.placeholders[1].text_frame
+    body.text = "Dose 50 mg once daily"  # 4
+    deeper = body.add_paragraph()
+    deeper.text, deeper.level = "max 100 mg", 1  # 5
+    slide.notes_slide.notes_text_frame.text = "NB hold if HR < 60"  # 6: her speaker notes
+    table_slide = deck.slides.add_slide(deck.slide_layouts[5])
+    table_slide.shapes.title.text = "Normal ranges"  # 7
+    table = table_slide.shapes.add_table(
+        2, 2, pptx.util.Inches(1), pptx.util.Inches(2), pptx.util.Inches(4), pptx.util.Inches(1)
+    ).table
+    for r, row in enumerate([("Obs", "Range"), ("Resp rate", "12-20")]):  # 8, 9
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    out = io.BytesIO()
+    deck.save(out)
+    return out.getvalue()
+
+
 def by_line(blocks):  # type: ignore[no-untyped-def]
     return {b.start: b for b in blocks}
 
@@ -122,6 +148,20 @@ def test_an_opendocument_text_is_read_by_its_paragraphs() -> None:
     assert passages[9].section == ("Spring concert", "Repertoire")
 
 
+def test_a_slide_deck_is_read_by_its_paragraphs_and_speaker_notes() -> None:
+    data = slide_deck()
+    assert is_office(data)
+    assert office_text(data).split("\n")[5] == "NB hold if HR < 60"
+    blocks = by_line(office_blocks(data))
+    assert blocks[1].kind is BlockKind.HEADING and blocks[1].level == 1
+    assert blocks[3].kind is BlockKind.HEADING and blocks[3].level == 2  # a slide's title under the deck's
+    assert blocks[4].kind is BlockKind.ITEM and blocks[5].parents == ("Dose 50 mg once daily",)
+    assert blocks[6].kind is BlockKind.PARAGRAPH
+    assert blocks[9].kind is BlockKind.TABLE_ROW and blocks[9].text == "Resp rate: 12-20"
+    passages = {p.line_start: p for p in parse_bytes(data, "pharm.pptx")}
+    assert passages[6].section == ("Pharmacology wk 3", "Atenolol")
+
+
 WORD_XML = (
     '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
     '<w:p><w:pPr><w:pStyle w:val="TOC1"/></w:pPr><w:r><w:t>Flues 3</w:t></w:r></w:p>'
@@ -151,6 +191,12 @@ def test_deleted_text_field_codes_and_contents_entries_say_nothing() -> None:
     lines = office_lines(data)
     assert [line.text for line in lines] == ["Flues 3", "Ventilation 235 cm², re-check"]
     assert [(b.start, b.text) for b in office_blocks(data)] == [(2, "Ventilation 235 cm², re-check")]
+
+
+def test_a_paragraph_is_one_line_whatever_its_text_holds() -> None:
+    xml = WORD_XML.replace("<w:t>Vent</w:t>", "<w:t>Vent\n\u2028</w:t>")
+    data = zipped({"word/document.xml": xml, "word/styles.xml": WORD_STYLES})
+    assert office_text(data).split("\n") == ["Flues 3", "Vent  ilation 235 cm², re-check"]
 
 
 def test_broken_documents_are_refused_with_a_reason(tmp_path: Path) -> None:

@@ -99,8 +99,8 @@ def test_reingest_equals_a_build_from_scratch(tmp_path: Path, monkeypatch: pytes
     change, parsed, moves = EDITS[edit]
     change(notes)
     seen: list[str] = []
-    real_parse = ingest.pipeline.parse_text
-    monkeypatch.setattr(ingest.pipeline, "parse_text", lambda text, rel: seen.append(rel) or real_parse(text, rel))
+    real_parse = ingest.pipeline.parse_bytes
+    monkeypatch.setattr(ingest.pipeline, "parse_bytes", lambda data, rel: seen.append(rel) or real_parse(data, rel))
     counted: list[str] = []
     real_count = kg.counts.count_part
     monkeypatch.setattr(
