@@ -130,6 +130,33 @@ class BuildReport:
         return skipped + ([f"rebuilt the index: {self.rebuilt_because}"] if self.rebuilt_because else [])
 
 
+# files people keep notes in that are not read, with what to do instead: reported, not passed over in silence
+UNREAD_SUFFIXES = {
+    ".pdf": "PDF is not read; convert it to text first (pdftotext -layout FILE.pdf) and keep the .txt here",
+    ".doc": "the old Word format is not read; save it as .docx",
+    ".ppt": "the old PowerPoint format is not read; save it as .pptx",
+    ".xls": "spreadsheets are not read; save each sheet as .csv",
+    ".xlsx": "spreadsheets are not read; save each sheet as .csv",
+    ".ods": "spreadsheets are not read; save each sheet as .csv",
+    ".odp": "OpenDocument presentations are not read; save it as .pptx",
+    ".pages": "Pages documents are not read; export it as .docx",
+    ".key": "Keynote decks are not read; export it as .pptx",
+    ".epub": "e-books are not read; export your highlights as text",
+}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: an encrypted Office file, or the old formats
+
+
+def unread_files(notes_dir: Path) -> list[tuple[Path, str]]:
+    """Files of the notes folder that hold notes in a format ingest does not read, with what to do instead."""
+    return [
+        (p, UNREAD_SUFFIXES[p.suffix.lower()])
+        for p in sorted(notes_dir.rglob("*"))
+        if p.is_file()
+        and p.suffix.lower() in UNREAD_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(notes_dir).parts)
+    ]
+
+
 def note_files(notes_dir: Path) -> list[Path]:
     if not notes_dir.exists():
         raise IngestError(f"notes folder not found: {notes_dir}", code="notes_missing", status=400)
@@ -156,6 +183,8 @@ def link_outside(path: Path, notes_dir: Path) -> bool:
 def check_file(path: Path, data: bytes, max_line_chars: int) -> str:
     """Why a notes file cannot be ingested, or '' when it can."""
     suffix = path.suffix.lower()
+    if data.startswith(OLE_MAGIC) and suffix in OFFICE_SUFFIXES:
+        return "a password-protected document (or an old format renamed); save it again without a password"
     if data.startswith(ZIP_MAGIC) and suffix in OFFICE_SUFFIXES:
         if not is_office(data):
             return f"a zip archive without a word-processor document in it, not a {suffix} file"
@@ -195,7 +224,10 @@ def build_index(
     recover_interrupted_swap(index_dir)
     report = BuildReport(index_dir=str(index_dir), up_to_date=False)
     good: list[tuple[Path, bytes]] = []
-    for path in note_files(notes_dir):
+    files = note_files(notes_dir)
+    for path, why in unread_files(notes_dir):
+        report.files.append(FileReport(path.relative_to(notes_dir).as_posix(), "skipped", why))
+    for path in files:
         rel = path.relative_to(notes_dir).as_posix()
         if link_outside(path, notes_dir):
             report.files.append(

@@ -206,6 +206,10 @@ BAD_FILES = {
     "shift-jis": ("old.txt", "SQS\u3001 maximum 15 minutes\n".encode("shift_jis"), "UTF-8"),
     "empty": ("empty.md", b"", "empty"),
     "10 MB line": ("huge.txt", b"SQS " + b"x" * 10_000_000 + b"\n", "exceeds"),
+    # notes in a format not read: said so, with what to do, not passed over in silence
+    "pdf": ("lecture 3.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "pdftotext"),
+    "old word": ("week 2.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "save it as .docx"),
+    "password": ("locked.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "password-protected"),
 }
 
 
