@@ -489,20 +489,15 @@ def _slides(z: zipfile.ZipFile) -> list[Line]:
                 for p in c.iter(DML + "p"):
                     line = Line(_dml_text(p), silent=kind in FURNITURE)
                     ppr = p.find(DML + "pPr")
+                    marks = {m.tag for m in ppr} if ppr is not None else set()
+                    # a body placeholder's paragraphs are bulleted unless told not to be; others when told to be
+                    listed = ph is not None and kind in ("body", "obj") and not notes and DML + "buNone" not in marks
                     if kind in TITLES and not notes:
                         line.heading = 1 if kind == "ctrTitle" or not titled else 2
-                    elif kind in ("body", "obj", "") and not notes and ph is not None:
+                    elif listed or marks & {DML + "buChar", DML + "buAutoNum"}:
                         level = ppr.get("lvl", "0") if ppr is not None else "0"
-                        bullet = ppr is None or ppr.find(DML + "buNone") is None
-                        if bullet:
-                            line.list_level = int(level) if level.isdigit() else 0
-                            line.ordered = ppr is not None and ppr.find(DML + "buAutoNum") is not None
-                    elif ppr is not None and (
-                        ppr.find(DML + "buChar") is not None or ppr.find(DML + "buAutoNum") is not None
-                    ):
-                        level = ppr.get("lvl", "0")
                         line.list_level = int(level) if level.isdigit() else 0
-                        line.ordered = ppr.find(DML + "buAutoNum") is not None
+                        line.ordered = DML + "buAutoNum" in marks
                     doc.lines.append(line)
             elif c.tag == PML + "graphicFrame":
                 for tbl in c.iter(DML + "tbl"):

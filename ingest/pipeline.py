@@ -146,30 +146,27 @@ UNREAD_SUFFIXES = {
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file: an encrypted Office file, or the old formats
 
 
-def unread_files(notes_dir: Path) -> list[tuple[Path, str]]:
-    """Files of the notes folder that hold notes in a format ingest does not read, with what to do instead."""
-    return [
-        (p, UNREAD_SUFFIXES[p.suffix.lower()])
-        for p in sorted(notes_dir.rglob("*"))
-        if p.is_file()
-        and p.suffix.lower() in UNREAD_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(notes_dir).parts)
-    ]
-
-
-def note_files(notes_dir: Path) -> list[Path]:
+def folder_files(notes_dir: Path) -> list[Path]:
+    """Every file of the notes folder outside hidden folders, sorted: what the readers are matched against."""
     if not notes_dir.exists():
         raise IngestError(f"notes folder not found: {notes_dir}", code="notes_missing", status=400)
     if not notes_dir.is_dir():
         raise IngestError(f"notes path is not a folder: {notes_dir}", code="notes_missing", status=400)
-    files = [
+    return [
         p
         for p in sorted(notes_dir.rglob("*"))
-        if p.is_file()
-        and p.suffix.lower() in NOTE_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(notes_dir).parts)
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(notes_dir).parts)
     ]
-    return files
+
+
+def note_files(notes_dir: Path, found: list[Path] | None = None) -> list[Path]:
+    """The files of the notes folder a reader reads (``found``: the folder's files, when already listed)."""
+    return [p for p in (folder_files(notes_dir) if found is None else found) if p.suffix.lower() in NOTE_SUFFIXES]
+
+
+def unread_files(found: list[Path]) -> list[tuple[Path, str]]:
+    """Of the folder's files, those that hold notes in a format ingest does not read, with what to do instead."""
+    return [(p, UNREAD_SUFFIXES[p.suffix.lower()]) for p in found if p.suffix.lower() in UNREAD_SUFFIXES]
 
 
 def link_outside(path: Path, notes_dir: Path) -> bool:
@@ -224,10 +221,10 @@ def build_index(
     recover_interrupted_swap(index_dir)
     report = BuildReport(index_dir=str(index_dir), up_to_date=False)
     good: list[tuple[Path, bytes]] = []
-    files = note_files(notes_dir)
-    for path, why in unread_files(notes_dir):
+    found = folder_files(notes_dir)
+    for path, why in unread_files(found):
         report.files.append(FileReport(path.relative_to(notes_dir).as_posix(), "skipped", why))
-    for path in files:
+    for path in note_files(notes_dir, found):
         rel = path.relative_to(notes_dir).as_posix()
         if link_outside(path, notes_dir):
             report.files.append(
