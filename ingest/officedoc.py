@@ -17,19 +17,19 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
 from xml.etree import ElementTree
 
-from ingest.document import Block, clean, row_text
+from ingest.document import MAX_HEADING_LEVEL, Block, clean, row_text
 from kg.model import BlockKind
 from kg.text import item_label
 
 OFFICE_SUFFIXES = (".docx", ".odt", ".pptx")
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_PART_BYTES = 64 * 1024 * 1024  # a part that unpacks larger is refused: no notes document is, a zip bomb is
-MAX_HEADING_LEVEL = 6
 FAKE_HEADING_WORDS = 8  # a bold paragraph of at most this many words, no sentence, stands as a heading
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -94,7 +94,7 @@ def is_office(data: bytes) -> bool:
             names = set(z.namelist())
     except UNREADABLE:
         return False
-    return bool(names & {"word/document.xml", "content.xml", "ppt/presentation.xml"})
+    return any(name in names for name in READERS)
 
 
 def _part(z: zipfile.ZipFile, name: str, required: bool = True) -> ElementTree.Element | None:
@@ -124,12 +124,9 @@ def office_lines(data: bytes) -> tuple[Line, ...]:
     try:
         with zipfile.ZipFile(BytesIO(data)) as z:
             names = set(z.namelist())
-            if "word/document.xml" in names:
-                return tuple(_word(z))
-            if "content.xml" in names:
-                return tuple(_odf(z))
-            if "ppt/presentation.xml" in names:
-                return tuple(_slides(z))
+            for name, read in READERS.items():
+                if name in names:
+                    return tuple(read(z))
     except UNREADABLE as exc:
         if isinstance(exc, OfficeError):
             raise
@@ -523,6 +520,14 @@ def _slides(z: zipfile.ZipFile) -> list[Line]:
                 if tree is not None:
                     shapes(tree, True)
     return doc.lines
+
+
+# the part that tells each kind of file, and its reader
+READERS: dict[str, Callable[[zipfile.ZipFile], list[Line]]] = {
+    "word/document.xml": _word,
+    "content.xml": _odf,
+    "ppt/presentation.xml": _slides,
+}
 
 
 # --- blocks -----------------------------------------------------------------------------------------------
