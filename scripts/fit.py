@@ -14,13 +14,18 @@ the train split is fitted on:
    → ``kg/qa/calibration.json``
 
 Between the two, **the two-step hand-over** (``Bridge``: how what the first step of a two-step question finds is
-passed to its second step) is chosen from ``BRIDGE_GRID`` by the most train two-step questions answered right,
-each train corpus answered with the ranking weights fitted without it; the confidence is then collected with
-it (a train corpus with the hand-over chosen without it). → ``kg/qa/ranking.json``
+passed to its second step, and how many of the first step's best passages are followed, the reading whose two
+steps rank their passages highest together kept) is chosen from ``BRIDGE_GRID`` by the most train two-step questions
+answered right, each train corpus answered with the ranking weights fitted without it; the confidence is then collected
+with it (a train corpus with the hand-over chosen without it). → ``kg/qa/ranking.json``
 
 All steps run once for each pool size of ``POOL_GRID`` (passages taken from each of the vector and the keyword
 search); the pool kept is the one whose leave-one-corpus-out probabilities handle the most train questions
 right (the smaller on ties), stored with the ranking weights.
+
+``--only-bridge`` refits the hand-over alone, every train corpus answered with the committed ranking weights and
+pool; the ranking and the confidence stay as they are (for a change to two-step answering that computes no new
+signal).
 
 The per-corpus figures (fitted, leave-one-corpus-out, test) go to ``docs/calibration.md``. Deterministic:
 same code and data, same files.
@@ -463,6 +468,54 @@ def handled_right(probs: list[float], rows: list[dict[str, Any]], t: float) -> i
     )
 
 
+BRIDGE_LINE = "Two-step hand-over: "  # how the report's line on the hand-over opens
+
+
+def bridge_line(bridge: Bridge, figures: dict[str, int]) -> str:
+    """The report's line on the two-step hand-over."""
+    return (
+        f"{BRIDGE_LINE}labels of up to {bridge.label_words} words name the thing the first step found, else its "
+        f"{bridge.new_words} rarest new words; the second step gets the first {bridge.names} of the names; the first "
+        f"step's {bridge.readings} best passages are each followed and the reading whose two steps rank their "
+        f"passages highest together kept. Chosen from {len(BRIDGES)} settings by the train two-step questions "
+        f"answered right: {figures['right']} of {figures['questions']} ({figures['left_out']} with each corpus left "
+        "out of the choice)."
+    )
+
+
+def refit_bridge(corpora: list[dict[str, Any]], cache: Path, root: Path, ranking: Path, report: Path) -> int:
+    """The two-step hand-over alone refitted (``--only-bridge``): every train corpus is answered with the committed
+    ranking weights and pool, which stay as they are, as does the confidence; the hand-over is written into
+    ``ranking`` and its line of ``report``."""
+    weights, pool = load_ranking()
+    hits: dict[str, list[dict[Bridge, bool]]] = {}
+    for corpus in corpora:
+        if corpus["split"] == "train":
+            print(f"two-step questions of {corpus['name']} ...", flush=True)
+            hits[corpus["name"]] = bridge_hits(corpus, cache, root, weights, pool)
+    bridge, _, left_out, right = fit_bridge_loco(hits)
+    questions = sum(map(len, hits.values()))
+    doc = json.loads(RANKING.read_text(encoding="utf-8"))
+    doc["bridge"] = bridge._asdict()
+    doc["meta"]["bridge_rule"] = (
+        "most train two-step questions answered right (abstention off) over the grid "
+        + json.dumps(BRIDGE_GRID)
+        + f": {right} of {questions}; each corpus left out of the choice: {left_out}; refitted alone on the "
+        f"committed ranking weights, over {len(hits)} train corpora"
+    )
+    ranking.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    load_ranking.cache_clear()
+    load_bridge.cache_clear()
+    line = bridge_line(bridge, {"right": right, "questions": questions, "left_out": left_out})
+    line += f" Refitted alone on the committed ranking weights, over {len(hits)} train corpora."
+    if report.exists():
+        text = report.read_text(encoding="utf-8").split("\n")
+        text = [line if t.startswith(BRIDGE_LINE) else t for t in text]
+        report.write_text("\n".join(text), encoding="utf-8")
+    print(line)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpora", type=Path, default=ROOT / "data" / "eval" / "corpora.json")
@@ -475,6 +528,11 @@ def main() -> int:
         default=",".join(map(str, POOL_GRID)),
         help="pool sizes to try, comma-separated (default: %(default)s; one size skips the choice)",
     )
+    ap.add_argument(
+        "--only-bridge",
+        action="store_true",
+        help="refit only the two-step hand-over, on the committed ranking weights and pool (the confidence is kept)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     try:
@@ -484,6 +542,8 @@ def main() -> int:
     except ValueError:
         ap.error(f"--pools wants positive whole numbers, comma-separated, got {args.pools!r}")
     root, corpora = load_corpora(args.corpora)
+    if args.only_bridge:
+        return refit_bridge(corpora, args.cache, root, args.ranking, args.report)
     try:
         previous: tuple[float, ...] | None = load_weights()
     except ConfigError:  # fitted on other signals than the code now computes
@@ -520,18 +580,12 @@ def main() -> int:
         + ", ".join(f"{k}: {fits[k].handled} of {len(fits[k].train)}" for k in pools)
         + ").\n"
     )
-    figures_b = best.bridge_figures
-    bridge_line = (
-        f"\nTwo-step hand-over: labels of up to {best.bridge.label_words} words name the thing the first step "
-        f"found, else its {best.bridge.new_words} rarest new words; the second step gets the first "
-        f"{best.bridge.names} of the names. Chosen from {len(BRIDGES)} settings by the train two-step questions "
-        f"answered right: {figures_b['right']} of {figures_b['questions']} ({figures_b['left_out']} with each "
-        "corpus left out of the choice).\n"
-    )
     report = (
         _report(corpora, best.rows, best.train, best.test, best.calibration, best.oof, best.losses)
         + pool_line
-        + bridge_line
+        + "\n"
+        + bridge_line(best.bridge, best.bridge_figures)
+        + "\n"
         + _rank_report(corpora, best.cand_rows, previous, best.weights, best.c_rank, best.loco_rank)
     )
     args.report.write_text(report, encoding="utf-8")

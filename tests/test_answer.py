@@ -168,6 +168,31 @@ def test_the_second_step_gets_as_many_names_as_the_fitted_hand_over_gives(chemis
     assert handed[0] != handed[2] and all(b.startswith(a) for a, b in zip(handed, handed[1:], strict=False))
 
 
+def test_a_two_step_question_follows_each_of_the_first_steps_best_passages_and_keeps_the_best_ranked_path(
+    chemistry: Engine,
+) -> None:
+    from kg.qa.answer import Scored, rank, two_steps
+    from kg.qa.retrieve import load_bridge
+
+    question = "melting point of the compound that kitchen salt is made of"
+    scored = rank(chemistry.index, chemistry.embed, question)
+    steps: dict[str, Scored] = {}
+
+    def rank_text(text: str) -> Scored:
+        steps[text] = rank(chemistry.index, chemistry.embed, text)
+        return steps[text]
+
+    kept, hops = two_steps(chemistry.index, rank_text, scored, load_bridge()._replace(readings=2))
+    first = steps.pop(scored.query.clauses[0]).ranked
+    # the first clause is ranked once, then the second once for each of the first step's two best passages
+    assert len(steps) == 2 and hops[0].passage.id in {c.passage.id for c in first[:2]}
+    # the reading whose two steps rank their passages highest together
+    path = {c.passage.id: c.score for c in first[:2]}
+    assert len(path) == 2
+    kept_path = hops[0].score + kept.ranked[0].score
+    assert kept_path == max(path[h] + s.ranked[0].score for h, s in zip(path, steps.values(), strict=True))
+
+
 @pytest.mark.parametrize(
     ("question", "expected", "line"),
     [

@@ -117,6 +117,37 @@ def test_the_hand_over_choice_counts_right_answers_and_prefers_handing_over_less
     assert without == {"a": small, "b": large} and loco == 1
 
 
+def test_the_hand_over_alone_is_refitted_on_the_committed_ranking_weights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kg.qa.retrieve import RANKING, load_ranking
+
+    fit = _fit_script()
+    weights, pool = load_ranking()
+    large = max(fit.BRIDGES)
+    asked = []
+
+    def hits(corpus, cache, root, w, p):  # type: ignore[no-untyped-def]
+        asked.append((corpus["name"], w, p))
+        return [{b: b == large for b in fit.BRIDGES}]  # one two-step question, answered by the largest hand-over
+
+    monkeypatch.setattr(fit, "bridge_hits", hits)
+    out, report = tmp_path / "ranking.json", tmp_path / "calibration.md"
+    report.write_text("# Fit\n\nTwo-step hand-over: the old one.\n\nRanking\n")
+    corpora = [{"name": "a", "split": "train"}, {"name": "b", "split": "train"}, {"name": "c", "split": "test"}]
+    assert fit.refit_bridge(corpora, tmp_path, tmp_path, out, report) == 0
+    lines = report.read_text().split("\n")
+    assert lines[:2] == ["# Fit", ""] and lines[3:] == ["", "Ranking", ""], "only the hand-over's line is rewritten"
+    assert lines[2].startswith("Two-step hand-over: ") and "2 of 2" in lines[2] and "refitted alone" in lines[2].lower()
+    doc, before = json.loads(out.read_text()), json.loads(RANKING.read_text())
+    assert asked == [("a", weights, pool), ("b", weights, pool)], "the train corpora, on the committed ranking"
+    assert doc["bridge"] == large._asdict()
+    assert {k: v for k, v in doc.items() if k != "bridge" and k != "meta"} == {
+        k: v for k, v in before.items() if k != "bridge" and k != "meta"
+    }
+    assert "2 of 2" in doc["meta"]["bridge_rule"] and "refitted alone" in doc["meta"]["bridge_rule"]
+
+
 def _fit_script():  # type: ignore[no-untyped-def]
     import importlib.util
     import sys

@@ -152,8 +152,10 @@ def two_steps(
     index: Index, rank_text: Callable[[str], Scored], scored: Scored, bridge: Bridge | None = None
 ) -> tuple[Scored, list[Candidate]]:
     """A two-step question ("the X that does Y - what is its Z") answered in two steps: its first clause is
-    ranked, what the best passage is about is added to the second clause, and that is ranked in its place.
-    The candidates to answer from, and the first step's passage when there was one (cited too)."""
+    ranked, what one of its best passages is about is added to the second clause, and that is ranked in its
+    place. Each of the first step's ``readings`` best passages is followed so; the reading whose two steps rank
+    their passages highest together is kept. The candidates to answer from, and the first step's passage when there was
+    one (cited too)."""
     if scored.query.kind is not QuestionKind.MULTI_HOP or not scored.query.clauses:
         return scored, []
     fitted = bridge or load_bridge()
@@ -167,11 +169,18 @@ def two_steps(
         asked = content_terms(scored.query.clauses[1])
         if asked and set(asked) <= set(terms(found.context_text())):
             return scored, []
-    names = _bridge(index, first.query, found, fitted)
-    second = rank_text(" ".join([scored.query.clauses[1], *names[: fitted.names]]))
-    if not second.ranked:
-        return scored, []
-    return Scored(second.query, second.ranked, second.sparql or first.sparql), [first.ranked[0]]
+    best: tuple[Scored, list[Candidate]] | None = None
+    for step in first.ranked[: fitted.readings]:
+        names = _bridge(index, first.query, step.passage, fitted)
+        second = rank_text(" ".join([scored.query.clauses[1], *names[: fitted.names]]))
+        if second.ranked and (best is None or step.score + second.ranked[0].score > _path_score(*best)):
+            best = Scored(second.query, second.ranked, second.sparql or first.sparql), [step]
+    return best or (scored, [])
+
+
+def _path_score(second: Scored, hops: list[Candidate]) -> float:
+    """How well a two-step reading ranks its passages: its first step's passage and its second step's best."""
+    return hops[0].score + second.ranked[0].score
 
 
 def confidence(scored: Scored, calibration: Calibration, signals_read: dict[str, float]) -> float:

@@ -105,9 +105,11 @@ class Bridge(NamedTuple):
     label_words: int  # the longest label of a line (in words) taken as the name of the thing it is about
     new_words: int  # the first step's rarest new words handed on when its passage names nothing
     names: int  # how many of the names found are added to the second step's question
+    readings: int  # how many of the first step's best passages are each followed (the best second step is kept)
 
 
-BRIDGE_GRID = {"label_words": (2, 3, 4, 5, 6), "new_words": (1, 2, 3), "names": (1, 2, 3)}  # what make fit tries
+# what make fit tries
+BRIDGE_GRID = {"label_words": (2, 3, 4, 5, 6), "new_words": (1, 2, 3), "names": (1, 2, 3), "readings": (1, 2, 3)}
 
 
 @lru_cache(maxsize=4)
