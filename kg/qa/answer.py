@@ -154,8 +154,8 @@ def two_steps(
     """A two-step question ("the X that does Y - what is its Z") answered in two steps: its first clause is
     ranked, what one of its best passages is about is added to the second clause, and that is ranked in its
     place. Each of the first step's ``readings`` best passages is followed so; the reading whose two steps rank
-    their passages highest together is kept. The candidates to answer from, and the first step's passage when there was
-    one (cited too)."""
+    their passages highest together is kept. The candidates to answer from, and the first step's passage when
+    there was one (cited too)."""
     if scored.query.kind is not QuestionKind.MULTI_HOP or not scored.query.clauses:
         return scored, []
     fitted = bridge or load_bridge()

@@ -105,7 +105,7 @@ class Bridge(NamedTuple):
     label_words: int  # the longest label of a line (in words) taken as the name of the thing it is about
     new_words: int  # the first step's rarest new words handed on when its passage names nothing
     names: int  # how many of the names found are added to the second step's question
-    readings: int  # how many of the first step's best passages are each followed (the best second step is kept)
+    readings: int  # how many of the first step's best passages are followed (the best-ranked reading is kept)
 
 
 # what make fit tries
