@@ -82,7 +82,10 @@ class Line:
 @dataclass
 class _Doc:
     lines: list[Line] = field(default_factory=list)
-    tables: int = 0
+    tables: int = 0  # the tables begun so far; a row belongs to the last
+
+    def row(self, cells: list[str], header: bool) -> None:
+        self.lines.append(Line(" | ".join(cells), cells=cells, header_row=header, table=self.tables))
 
 
 def is_office(data: bytes) -> bool:
@@ -111,9 +114,9 @@ def _part(z: zipfile.ZipFile, name: str, required: bool = True) -> ElementTree.E
         if b"<!DOCTYPE" in raw[:4096] or b"<!ENTITY" in raw:
             raise OfficeError(f"{name} declares a document type (no office program writes one)")
         return ElementTree.fromstring(raw)
+    except OfficeError:
+        raise
     except UNREADABLE as exc:
-        if isinstance(exc, OfficeError):
-            raise
         raise OfficeError(f"{name} cannot be read: {exc}") from exc
 
 
@@ -127,9 +130,9 @@ def office_lines(data: bytes) -> tuple[Line, ...]:
             for name, read in READERS.items():
                 if name in names:
                     return tuple(read(z))
+    except OfficeError:
+        raise
     except UNREADABLE as exc:
-        if isinstance(exc, OfficeError):
-            raise
         raise OfficeError(f"not a readable zip archive: {exc}") from exc
     raise OfficeError("neither word/document.xml, content.xml nor ppt/presentation.xml in it")
 
@@ -179,12 +182,10 @@ def _word_styles(z: zipfile.ZipFile) -> tuple[dict[str, int], set[str], dict[str
             nth = LIST_STYLE.fullmatch(name.strip())
             numbered[sid] = (_attr(num, "val"), int(nth.group(1)) - 1 if nth else 0)
     for sid in list(based):  # a style based on a heading style is that heading
-        seen, cur = set(), based.get(sid, "")
-        while cur and cur not in seen and sid not in levels:
-            seen.add(cur)
-            if cur in levels:
-                levels[sid] = levels[cur]
-            cur = based.get(cur, "")
+        if sid not in levels:
+            level = next((levels[a] for a in _ancestors(based, sid) if a in levels), None)
+            if level is not None:
+                levels[sid] = level
     return levels, toc, numbered, titles
 
 
@@ -276,7 +277,7 @@ def _word(z: zipfile.ZipFile) -> list[Line]:
                 out: list[str] = []
                 _word_text(tc, out, [])
                 cells.append(" ".join("".join(out).split()))
-            doc.lines.append(Line(" | ".join(cells), cells=cells, header_row=header, table=doc.tables))
+            doc.row(cells, header)
 
     def walk(el: ElementTree.Element) -> None:
         for c in el:
@@ -325,27 +326,23 @@ def _odf_styles(*roots: ElementTree.Element | None) -> tuple[dict[str, int], set
                 if lv.isdigit():
                     levels[int(lv) - 1] = c.tag == TEXT + "list-level-style-number"
             lists[ls.get(STYLE + "name", "")] = levels
-    headings = {}
+    headings: dict[str, int] = {}
     for name in parent:
-        seen, cur = set(), name
-        while cur and cur not in seen:
-            seen.add(cur)
-            if cur in outline:
-                headings[name] = outline[cur]
-                break
-            cur = parent.get(cur, "")
-    bold_all = {n for n in parent if any(b == n or _inherits(parent, n, b) for b in bold)}
+        found = next((outline[a] for a in (name, *_ancestors(parent, name)) if a in outline), None)
+        if found is not None:
+            headings[name] = found
+    bold_all = {n for n in parent if n in bold or any(a in bold for a in _ancestors(parent, n))}
     return headings, bold_all | bold, lists
 
 
-def _inherits(parent: dict[str, str], name: str, ancestor: str) -> bool:
-    seen, cur = set(), parent.get(name, "")
-    while cur and cur not in seen:
-        if cur == ancestor:
-            return True
-        seen.add(cur)
+def _ancestors(parent: dict[str, str], name: str) -> list[str]:
+    """The styles a style is based on, nearest first (a loop of styles based on each other ends it)."""
+    out: list[str] = []
+    cur = parent.get(name, "")
+    while cur and cur != name and cur not in out:
+        out.append(cur)
         cur = parent.get(cur, "")
-    return False
+    return out
 
 
 def _odf_text(
@@ -405,7 +402,7 @@ def _odf(z: zipfile.ZipFile) -> list[Line]:
                         out: list[str] = []
                         _odf_text(tc, bold_styles, out, [], False)
                         cells.append(" ".join("".join(out).split()))
-                doc.lines.append(Line(" | ".join(cells), cells=cells, header_row=header, table=doc.tables))
+                doc.row(cells, header)
             elif tr.tag in (TABLE + "table-header-rows", TABLE + "table-rows", TABLE + "table-row-group"):
                 rows(tr, header or tr.tag == TABLE + "table-header-rows")
 
@@ -505,7 +502,7 @@ def _slides(z: zipfile.ZipFile) -> list[Line]:
                             " ".join(_dml_text(p) for p in tc.iter(DML + "p")).strip() for tc in tr.findall(DML + "tc")
                         ]
                         header = n == 0 and (first is None or first.get("firstRow", "1") in ("1", "true"))
-                        doc.lines.append(Line(" | ".join(cells), cells=cells, header_row=header, table=doc.tables))
+                        doc.row(cells, header)
             elif c.tag in (PML + "grpSp", PML + "spTree"):
                 shapes(c, notes)
 
