@@ -471,6 +471,15 @@ def handled_right(probs: list[float], rows: list[dict[str, Any]], t: float) -> i
 BRIDGE_LINE = "Two-step hand-over: "  # how the report's line on the hand-over opens
 
 
+def bridge_rule(figures: dict[str, int]) -> str:
+    """How the hand-over was chosen, as the ranking file's meta tells it."""
+    return (
+        "most train two-step questions answered right (abstention off) over the grid "
+        + json.dumps(BRIDGE_GRID)
+        + f": {figures['right']} of {figures['questions']}; each corpus left out of the choice: {figures['left_out']}"
+    )
+
+
 def bridge_line(bridge: Bridge, figures: dict[str, int]) -> str:
     """The report's line on the two-step hand-over."""
     return (
@@ -494,20 +503,15 @@ def refit_bridge(corpora: list[dict[str, Any]], cache: Path, root: Path, ranking
             print(f"two-step questions of {corpus['name']} ...", flush=True)
             hits[corpus["name"]] = bridge_hits(corpus, cache, root, weights, pool)
     bridge, _, left_out, right = fit_bridge_loco(hits)
-    questions = sum(map(len, hits.values()))
+    figures = {"right": right, "questions": sum(map(len, hits.values())), "left_out": left_out}
+    alone = f"refitted alone on the committed ranking weights, over {len(hits)} train corpora"
     doc = json.loads(RANKING.read_text(encoding="utf-8"))
     doc["bridge"] = bridge._asdict()
-    doc["meta"]["bridge_rule"] = (
-        "most train two-step questions answered right (abstention off) over the grid "
-        + json.dumps(BRIDGE_GRID)
-        + f": {right} of {questions}; each corpus left out of the choice: {left_out}; refitted alone on the "
-        f"committed ranking weights, over {len(hits)} train corpora"
-    )
+    doc["meta"]["bridge_rule"] = f"{bridge_rule(figures)}; {alone}"
     ranking.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     load_ranking.cache_clear()
     load_bridge.cache_clear()
-    line = bridge_line(bridge, {"right": right, "questions": questions, "left_out": left_out})
-    line += f" Refitted alone on the committed ranking weights, over {len(hits)} train corpora."
+    line = f"{bridge_line(bridge, figures)} {alone[0].upper()}{alone[1:]}."
     if report.exists():
         text = report.read_text(encoding="utf-8").split("\n")
         text = [line if t.startswith(BRIDGE_LINE) else t for t in text]
@@ -564,10 +568,7 @@ def main() -> int:
             + ", ".join(f"{k}: {fits[k].handled}" for k in pools),
             "train_corpora": sorted({r["corpus"] for r in best.cand_train}),
             "train_questions": len(best.cand_train),
-            "bridge_rule": "most train two-step questions answered right (abstention off) over the grid "
-            + json.dumps(BRIDGE_GRID)
-            + f": {best.bridge_figures['right']} of {best.bridge_figures['questions']}; each corpus left out of "
-            f"the choice: {best.bridge_figures['left_out']}",
+            "bridge_rule": bridge_rule(best.bridge_figures),
         },
     }
     args.ranking.write_text(json.dumps(ranking_doc, indent=1) + "\n", encoding="utf-8")
