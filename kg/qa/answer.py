@@ -173,8 +173,11 @@ def two_steps(
     for step in first.ranked[: fitted.readings]:
         names = _bridge(index, first.query, step.passage, fitted)
         second = rank_text(" ".join([scored.query.clauses[1], *names[: fitted.names]]))
-        if second.ranked and (best is None or step.score + second.ranked[0].score > _path_score(*best)):
-            best = Scored(second.query, second.ranked, second.sparql or first.sparql), [step]
+        if not second.ranked:
+            continue
+        reading = Scored(second.query, second.ranked, second.sparql or first.sparql), [step]
+        if best is None or _path_score(*reading) > _path_score(*best):
+            best = reading
     return best or (scored, [])
 
 
