@@ -216,6 +216,28 @@ def test_a_long_line_is_cut_to_the_part_that_answers(index: Index) -> None:
     assert short.text == "PostgreSQL — Statement timeout defaults to 900 seconds"
 
 
+DOC = (
+    "Immediately after a message is received, it remains in the queue. To prevent other consumers from "
+    "processing the message again, the broker sets a visibility timeout, a period of time during which it "
+    "prevents other consumers from receiving and processing the message. The default visibility timeout for a "
+    "message is 30 seconds. The minimum is 0 seconds. The maximum is 12 hours. For information about configuring "
+    "the visibility timeout for a queue using the console, see the chapter on configuring queue parameters."
+)
+
+
+def test_a_long_paragraph_is_cut_to_the_sentences_that_cover_the_question() -> None:
+    # documentation writes a paragraph of sentences on one line: the sentence covering most of the question
+    # ("visibility timeout") and its neighbours are not enough when the asked bound ("max") is further on
+    idx = small_index(notes("visibility.md", [(DOC, ("Visibility timeout",), "rabbitmq", False, "")]))
+    _, out = answered(idx, "max visibility timeout i can set on a queue?", idx.passages[0])
+    assert len(out.text) <= MAX_ANSWER
+    assert "The maximum is 12 hours." in out.text and "visibility timeout" in out.text
+    assert "… " in out.text  # a sentence left out is marked
+    # each sentence shown once, in the paragraph's order
+    shown = [DOC.index(part) for part in ("Immediately", "The default", "The maximum") if part in out.text]
+    assert shown == sorted(shown)
+
+
 def test_paragraphs_too_long_to_list_are_not_answered_with_their_heading_alone() -> None:
     # a list question over prose paragraphs: no paragraph fits as a list item, so the answer is the
     # paragraph that says it, cut to the part that answers, not "Replication:" with nothing after it

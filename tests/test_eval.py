@@ -156,7 +156,7 @@ CORPUS_FLOORS = {
     "dogcare": (0.62, 0.64),
     "android": (0.78, 0.86),
     "microbio": (0.56, 0.64),
-    "nutrition": (0.62, 0.72),
+    "nutrition": (0.56, 0.72),  # 0.62 until the excerpt covered the question's terms (24 of 37 right; test +3)
     "mortgage": (0.48, 0.45),
     "coffee": (0.37, 0.51),
     "devopsadoc": (0.83, 0.86),
@@ -318,3 +318,20 @@ def test_a_bad_corpora_file_is_a_clear_error(tmp_path: Path) -> None:
         load_corpora(bad)
     root, corpora = load_corpora(ROOT / "data" / "eval" / "corpora.json")
     assert root == ROOT and all((root / c["notes"]).is_dir() for c in corpora)
+
+
+def test_the_real_documentation_corpora_are_held_out() -> None:
+    """data/eval/corpora_awsdocs.json: three AWS guides read from ../shared, the two largest held out, and no
+    name or question set shared with the corpora that are fitted on."""
+    from api.corpora import load_corpora
+
+    root, corpora = load_corpora(ROOT / "data" / "eval" / "corpora_awsdocs.json")
+    _, fitted = load_corpora(ROOT / "data" / "eval" / "corpora.json")
+    assert root == ROOT and len(corpora) == 3
+    assert [c["split"] for c in corpora] == ["train", "test", "test"]
+    assert not {c["name"] for c in corpora} & {c["name"] for c in fitted}
+    assert not {q for c in corpora for q in c["qa"]} & {q for c in fitted for q in c["qa"]}
+    for c in corpora:
+        assert c["notes"].startswith("../shared/corpus/awsdocs/")
+        items = [i for q in c["qa"] for i in load_qa(root / q)]
+        assert len(items) >= 50 and sum(not i["answers"] for i in items) >= 0.15 * len(items)

@@ -26,6 +26,16 @@ def test_every_answerable_item_is_stated_on_its_cited_lines(style: str, capsys: 
     assert _checker().main([style]) == 0, capsys.readouterr().out
 
 
+@pytest.mark.parametrize("style", sorted(_checker().EXTERNAL))
+def test_the_question_sets_over_real_documentation_are_stated_on_their_cited_lines(
+    style: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = Path(_checker().EXTERNAL[style])
+    if not folder.is_dir():
+        pytest.skip(f"the shared corpus is not beside the checkout ({folder})")
+    assert _checker().main([style]) == 0, capsys.readouterr().out
+
+
 def test_the_checker_catches_a_wrong_line() -> None:
     check = _checker()
     lines = ["# Pods", "- max 110 pods per node", "- other"]

@@ -79,12 +79,16 @@ def test_lines_that_say_the_figure_was_not_given_are_unsure() -> None:
         "Leo Triplet - M65 (mag 9.3), NGC 3628 (faint, no mag written down)",
         "garbage patch: Prof K refused to give a size",
         "listener Qs: VCTs - income tax relief but high risk. they gave NO numbers",
+        "bought the blue one, dont know the price",
     ):
         assert UNSURE.search(line), line
     for line in (
         "if you don't specify a region the SDK uses us-east-1",
         "price is set per seat",
         "doesn't cover wellness or vaccines",  # what a policy covers is said, not left out
+        # advice to a reader who does not know, not the writer not knowing
+        "If you don't know how long it takes to process a message, create a heartbeat for your consumer",
+        "if u dont know the port, it's in the config",
     ):
         assert not UNSURE.search(line), line
 

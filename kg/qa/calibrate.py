@@ -29,9 +29,10 @@ FIGURE_SIGNALS = ("number", "year", "money", "price_word")  # the passage states
 DEFAULT_ASKED = re.compile(r"\bdefaults?\b|\bout of the box\b|\bif (?:not|un)set\b", re.I)
 HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 # the notes say they do not have what they are about: "price TBD", "forgot to look", "didn't write it down",
-# "no figure given", "temps weren't covered", "refused to give a size", "look it up", "??"
+# "no figure given", "temps weren't covered", "refused to give a size", "look it up", "??"; not advice to a reader
+# who does not know ("If you don't know how long it takes to process a message, ...")
 UNSURE = re.compile(
-    r"\b(?:tb[dca]|forgot|not sure|no idea|(?:do|did)n'?t know"
+    r"\b(?:tb[dca]|forgot|not sure|(?<!\byou )(?<!\bu )(?:no idea|(?:do|did)n'?t know)"
     r"|(?:did|have|has)(?:n'?t| not) (?:looked|look|checked|check|asked|ask|noted|note|written|write|found|got round)"
     r"|(?:did|does|do)(?:n'?t| not) (?:say|said|mention|give|gave|state)"  # "she didnt say how much"
     r"|not (?:weighed|measured|priced|tested|timed|counted|confirmed|decided|agreed) yet"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from kg.model import BlockKind, Fact, Passage, QuestionKind
-from kg.qa.index import Index
+from kg.qa.index import Index, term_key
 from kg.qa.question import Query
 from kg.qa.retrieve import (
     DEFINITION_FEATURES,
@@ -49,14 +49,17 @@ _PARTS = (re.compile(r"(?<=[.;!?])\s+(?=\S)"), re.compile(r"(?<=,)\s+(?=\S)"))
 
 
 def excerpt(index: Index, query: Query, text: str, budget: int) -> str:
-    """A text longer than the answer can hold, cut to the part that answers: the sentence or clause covering
+    """A text longer than the answer can hold, cut to the parts that answer: the sentence or clause covering
     most of the question's term weight (one defining the term first when a definition is asked; of two as
-    near, one stating a figure when a figure is asked, else the earlier), with its neighbours while they
-    fit and what follows as far as it fits. "…" marks what was left out."""
+    near, one stating a figure when a figure is asked, else the earlier), then the parts that add the most
+    weight of the question's terms it lacks ("The maximum is 12 hours." after a sentence about the visibility
+    timeout, for "max visibility timeout"), then their neighbours while they fit, and what follows as far as
+    it fits. "…" marks what was left out."""
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) <= budget:
         return text
     weights = coverage_weights(index, query)
+    weight = {key: w for key, w, _ in weights}
     figure = query.kind in (QuestionKind.NUMBER, QuestionKind.PRICING)
 
     defined = defined_terms(index, query) if query.kind is QuestionKind.DEFINITION else []
@@ -74,31 +77,59 @@ def excerpt(index: Index, query: Query, text: str, budget: int) -> str:
         if len(parts) < 2:
             continue
         best = max(range(len(parts)), key=lambda i: (score(parts[i]), -i))
-        lo = hi = best
-        size = len(parts[best])
-        while True:  # the next part first: a clause is explained by what follows it more often than not
-            if hi + 1 < len(parts) and size + 1 + len(parts[hi + 1]) <= budget - 4:
-                hi += 1
-                size += 1 + len(parts[hi])
-            elif lo > 0 and size + 1 + len(parts[lo - 1]) <= budget - 4:
-                lo -= 1
-                size += 1 + len(parts[lo])
-            else:
-                break
-        if size > budget - 4:  # the best part alone is too long: cut it at its commas
+        if len(parts[best]) > budget - 4:  # the best part alone is too long: cut it at its commas
             cut = (
                 excerpt(index, query, parts[best], budget - 2) if split is _PARTS[0] else _clip(parts[best], budget - 2)
             )
             return cut if best == 0 or cut.startswith("…") else "… " + cut
-        shown = ("… " if lo > 0 else "") + " ".join(parts[lo : hi + 1])
-        if hi == len(parts) - 1:
+        chosen = _covering(parts, best, weight, figure, budget - 4)
+        shown = "… " if chosen[0] > 0 else ""
+        for before, i in zip([-1, *chosen], chosen, strict=False):
+            shown += ("" if before < 0 else " " if i == before + 1 else " … ") + parts[i]
+        if chosen[-1] == len(parts) - 1:
             return shown
-        rest = " ".join(parts[hi + 1 :])
+        rest = " ".join(parts[chosen[-1] + 1 :])
         room = budget - len(shown) - 1
         if room < len(rest.split()[0]) + 2:  # not even its first word fits
             return shown + " …"
         return shown + " " + _clip(rest, room)
     return _clip(text, budget)
+
+
+def _covering(parts: list[str], best: int, weight: dict[str, float], figure: bool, room: int) -> list[int]:
+    """The parts to show, in text order: ``best``, then each part that adds the most weight of the question's
+    terms not yet shown (of two adding as much, one stating a figure when a figure is asked, else the earlier),
+    then the neighbours of those shown, the next part first, while the shown text fits in ``room``."""
+    keys = [{term_key(t) for t in terms(part)} & weight.keys() for part in parts]
+
+    def size(shown: set[int]) -> int:  # the parts, a space between neighbours and "… " before a gap
+        at = sorted(shown)
+        gaps = sum(1 for a, b in zip(at, at[1:], strict=False) if b > a + 1) + (at[0] > 0)
+        return sum(len(parts[i]) for i in at) + len(at) - 1 + 2 * gaps
+
+    chosen = {best}
+    covered = set(keys[best])
+    while True:
+        adds = [
+            (sum(weight[k] for k in keys[i] - covered), figure and any(ch.isdigit() for ch in parts[i]), -i)
+            for i in range(len(parts))
+            if i not in chosen and keys[i] - covered and size(chosen | {i}) <= room
+        ]
+        if not adds:
+            break
+        i = -max(adds)[2]
+        chosen.add(i)
+        covered |= keys[i]
+    grown = True
+    while grown:
+        grown = False
+        for i in sorted(chosen):
+            near = [j for j in (i + 1, i - 1) if 0 <= j < len(parts) and j not in chosen]
+            fits = [j for j in near if size(chosen | {j}) <= room]
+            if fits:
+                chosen.add(fits[0])
+                grown = True
+    return sorted(chosen)
 
 
 def is_introducer(p: Passage) -> bool:
