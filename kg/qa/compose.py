@@ -83,9 +83,9 @@ def excerpt(index: Index, query: Query, text: str, budget: int) -> str:
             )
             return cut if best == 0 or cut.startswith("…") else "… " + cut
         chosen = _covering(parts, best, weight, figure, budget - 4)
-        shown = "… " if chosen[0] > 0 else ""
-        for before, i in zip([-1, *chosen], chosen, strict=False):
-            shown += ("" if before < 0 else " " if i == before + 1 else " … ") + parts[i]
+        shown = ("… " if chosen[0] > 0 else "") + parts[chosen[0]]
+        for before, i in zip(chosen, chosen[1:], strict=False):
+            shown += (" " if i == before + 1 else " … ") + parts[i]
         if chosen[-1] == len(parts) - 1:
             return shown
         rest = " ".join(parts[chosen[-1] + 1 :])
@@ -99,7 +99,8 @@ def excerpt(index: Index, query: Query, text: str, budget: int) -> str:
 def _covering(parts: list[str], best: int, weight: dict[str, float], figure: bool, room: int) -> list[int]:
     """The parts to show, in text order: ``best``, then each part that adds the most weight of the question's
     terms not yet shown (of two adding as much, one stating a figure when a figure is asked, else the earlier),
-    then the neighbours of those shown, the next part first, while the shown text fits in ``room``."""
+    then the neighbours of those shown, while the shown text fits in ``room``: of each part shown, the next one
+    first (a clause is explained by what follows it more often than not)."""
     keys = [{term_key(t) for t in terms(part)} & weight.keys() for part in parts]
 
     def size(shown: set[int]) -> int:  # the parts, a space between neighbours and "… " before a gap
