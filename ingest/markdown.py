@@ -68,8 +68,10 @@ def inline_lines(token: Token) -> list[str]:
         elif c.type == "text":
             # "**Visibility timeout **" is no emphasis in CommonMark: its stray markers are still markup
             lines[-1] += re.sub(r"\*\*+|__+", "", c.content)
-        elif c.type in ("text_special", "code_inline"):
+        elif c.type == "text_special":
             lines[-1] += c.content
+        elif c.type == "code_inline":
+            lines[-1] += _code_text(c.content)
         elif c.type == "html_inline" and BREAK_TAG.fullmatch(c.content.strip()):
             # "Sverdrup<br>all the world's rivers": a break inside a line (a table cell's) parts two points
             text = lines[-1].rstrip()
@@ -77,6 +79,18 @@ def inline_lines(token: Token) -> list[str]:
         elif c.type == "image":  # its alt text, escapes resolved
             lines[-1] += "".join(x.content for x in c.children or [] if x.type in ("text", "text_special"))
     return [clean(x) for x in lines]
+
+
+# a code span that holds nothing but a link, as documentation converted from HTML writes an API name
+# ("`[get\-queue\-attributes](https://...)`"): the reader sees the link's text, not its markup
+CODE_LINK = re.compile(r"\[([^\[\]]+)\]\([^()\s]+\)")
+MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _code_text(code: str) -> str:
+    """What an inline code span shows: its text, or the text of the one link it wraps, escapes resolved."""
+    link = CODE_LINK.fullmatch(code.strip())
+    return MD_ESCAPE.sub(r"\1", link.group(1)) if link else code
 
 
 def is_open_line(line: str) -> bool:

@@ -122,6 +122,19 @@ def test_code_blocks_are_kept_verbatim_and_give_no_facts():
     assert extract_facts(fenced, "x") == [] and extract_facts(indented, "x") == []
 
 
+def test_a_code_span_wrapping_a_link_reads_as_the_links_text():
+    # documentation converted from HTML wraps API names in a code span around a link, its text escaped
+    text = (
+        "1. Run one of the following commands:\n"
+        "   + AWS CLI: `[get\\-queue\\-attributes](https://docs.aws.amazon.com/cli/get-queue-attributes.html)`\n"
+        "   + AWS API: `GetQueueAttributes` with `a\\-b` and `[x](not a link)`\n"
+    )
+    texts = [p.text for p in parse_text(text, "q.md")]
+    assert "AWS CLI: get-queue-attributes" in texts
+    # any other code span is shown as written: CommonMark resolves no escape inside one
+    assert "AWS API: GetQueueAttributes with a\\-b and [x](not a link)" in texts
+
+
 MIXED = """---
 title: ignored front matter
 tags: [a, b]
