@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -81,16 +83,22 @@ def inline_lines(token: Token) -> list[str]:
     return [clean(x) for x in lines]
 
 
-# a code span that holds nothing but a link, as documentation converted from HTML writes an API name
-# ("`[get\-queue\-attributes](https://...)`"): the reader sees the link's text, not its markup
-CODE_LINK = re.compile(r"\[([^\[\]]+)\]\([^()\s]+\)")
+# a code span that holds nothing but a link to the page its text names, as documentation converted from HTML
+# writes an API name linked to its reference ("`[get\-queue\-attributes](https://.../get-queue-attributes.html)`"):
+# the reader sees the name. A link to anything else stays as written: notes on Markdown show its syntax in code.
+CODE_LINK = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
 MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _code_text(code: str) -> str:
-    """What an inline code span shows: its text, or the text of the one link it wraps, escapes resolved."""
+    """What an inline code span shows: its text as written, or the name of the page the one link it wraps leads
+    to, when the link's text is that name (escapes resolved)."""
     link = CODE_LINK.fullmatch(code.strip())
-    return MD_ESCAPE.sub(r"\1", link.group(1)) if link else code
+    if link:
+        name = MD_ESCAPE.sub(r"\1", link.group(1))
+        if name in PurePosixPath(urlsplit(link.group(2)).path).name:
+            return name
+    return code
 
 
 def is_open_line(line: str) -> bool:

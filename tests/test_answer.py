@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from ingest.pipeline import build_index
 from kg.errors import BadRequest, PayloadTooLarge
 from kg.model import Answer, QuestionKind
 from kg.qa.calibrate import FEATURES
 from kg.qa.engine import Engine
-from tests.conftest import FITTED_MISS
+from kg.settings import Settings
+from tests.conftest import FITTED_MISS, FIXTURES, NOTES, ROOT
 
 
 def line_of(sample_lines: list[str], text: str) -> int:
@@ -400,3 +406,43 @@ def test_a_missing_figure_is_read_by_the_unit_family_the_question_asks_in(engine
         read: dict[str, float] = {}
         engine.answer(question, signals_out=read)
         assert [f for f in family if read[f]] == missing, question
+
+
+DETERMINISM_PROBE = """
+import json, sys
+from kg.qa.engine import Engine
+from kg.settings import Settings
+engine = Engine.load(Settings(notes_dir=sys.argv[1], index_dir=sys.argv[2]))
+out = []
+for line in open(sys.argv[3], encoding="utf-8"):
+    a = engine.answer(json.loads(line)["question"], threshold=0.0)
+    out.append([a.answer, a.confidence, [[c.source, *c.lines] for c in a.citations]])
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("corpus", ["sample", "shnotes"])
+def test_deterministic_across_processes(corpus: str, index_dir: Path, tmp_path: Path) -> None:
+    """Each process orders sets of strings by its own hash seed: no answer, confidence or citation may depend on
+    that order (a service's names of one length once did, through the keyword query's added names)."""
+    if corpus == "sample":
+        notes, index, qa = NOTES, index_dir, ROOT / "data" / "eval" / "qa_dev.jsonl"
+    else:
+        notes, index = FIXTURES / "notes_shnotes", tmp_path / "index"
+        build_index(Settings(notes_dir=str(notes), index_dir=str(index)), progress=False)
+        qa = FIXTURES / "qa_shnotes.jsonl"
+    runs = set()
+    for seed in ("0", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", DETERMINISM_PROBE, str(notes), str(index), str(qa)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=True,
+            timeout=600,
+        )
+        runs.add(done.stdout)
+    assert len(runs) == 1, "answers, confidences or citations differ between two hash seeds"

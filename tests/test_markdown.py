@@ -122,17 +122,26 @@ def test_code_blocks_are_kept_verbatim_and_give_no_facts():
     assert extract_facts(fenced, "x") == [] and extract_facts(indented, "x") == []
 
 
-def test_a_code_span_wrapping_a_link_reads_as_the_links_text():
-    # documentation converted from HTML wraps API names in a code span around a link, its text escaped
+def test_a_code_span_wrapping_a_link_to_the_page_it_names_reads_as_the_name():
+    # documentation converted from HTML wraps API names in a code span around a link to their reference page
     text = (
         "1. Run one of the following commands:\n"
         "   + AWS CLI: `[get\\-queue\\-attributes](https://docs.aws.amazon.com/cli/get-queue-attributes.html)`\n"
-        "   + AWS API: `GetQueueAttributes` with `a\\-b` and `[x](not a link)`\n"
+        "   + AWS API: `[GetQueueAttributes](https://docs.aws.amazon.com/API_GetQueueAttributes.html#x)`\n"
+        "   + keep `a\\-b` and `[x](not a link)`\n"
     )
     texts = [p.text for p in parse_text(text, "q.md")]
     assert "AWS CLI: get-queue-attributes" in texts
+    assert "AWS API: GetQueueAttributes" in texts
     # any other code span is shown as written: CommonMark resolves no escape inside one
-    assert "AWS API: GetQueueAttributes with a\\-b and [x](not a link)" in texts
+    assert "keep a\\-b and [x](not a link)" in texts
+
+
+def test_markdown_syntax_shown_in_code_stays_as_written():
+    # notes on Markdown itself show a link's syntax in a code span: its text does not name the page it leads to
+    text = "- a link: `[text](https://example.com/page.html)`\n- or `[Google](https://www.google.com/)`\n"
+    texts = [p.text for p in parse_text(text, "md-cheatsheet.md")]
+    assert texts == ["a link: [text](https://example.com/page.html)", "or [Google](https://www.google.com/)"]
 
 
 MIXED = """---

@@ -158,7 +158,7 @@ class Lexicon:
         s = self.services.get(service_id)
         if not s:
             return []
-        names = sorted({s.label, *s.aliases}, key=len)
+        names = sorted({s.label, *s.aliases}, key=lambda n: (len(n), n))  # by name too: a set has no order
         acr = [n for n in names if n.isupper() and " " not in n]
         longest = [n for n in names if " " in n][-1:]
         return list(dict.fromkeys([s.label, *acr[:1], *longest]))
