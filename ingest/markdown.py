@@ -95,8 +95,12 @@ def _code_text(code: str) -> str:
     to, when the link's text is that name (escapes resolved)."""
     link = CODE_LINK.fullmatch(code.strip())
     if link:
+        try:
+            page = PurePosixPath(urlsplit(link.group(2)).path).name
+        except ValueError:  # no address ("http://[x": an IPv6 host never closed)
+            return code
         name = MD_ESCAPE.sub(r"\1", link.group(1))
-        if name in PurePosixPath(urlsplit(link.group(2)).path).name:
+        if name in page:
             return name
     return code
 

@@ -139,9 +139,16 @@ def test_a_code_span_wrapping_a_link_to_the_page_it_names_reads_as_the_name():
 
 def test_markdown_syntax_shown_in_code_stays_as_written():
     # notes on Markdown itself show a link's syntax in a code span: its text does not name the page it leads to
-    text = "- a link: `[text](https://example.com/page.html)`\n- or `[Google](https://www.google.com/)`\n"
+    text = (
+        "- a link: `[text](https://example.com/page.html)`\n- or `[Google](https://www.google.com/)`\n"
+        "- not an address: `[a](http://[x)`\n"
+    )
     texts = [p.text for p in parse_text(text, "md-cheatsheet.md")]
-    assert texts == ["a link: [text](https://example.com/page.html)", "or [Google](https://www.google.com/)"]
+    assert texts == [
+        "a link: [text](https://example.com/page.html)",
+        "or [Google](https://www.google.com/)",
+        "not an address: [a](http://[x)",
+    ]
 
 
 MIXED = """---
