@@ -285,6 +285,13 @@ CORPUS_FLOORS = {
 TEST_SPLIT_POOLED = {"abstention_recall": (">=", 0.46), "false_abstention": ("<=", 0.15), "ece": ("<=", 0.08)}
 
 
+def hold_floors(by_name: dict[str, dict[str, float]], floors: dict[str, tuple[float, float]], text: str) -> None:
+    """Each corpus's answer accuracy and citation@1 at least its floor (``text``: the report, shown on failure)."""
+    for name, (accuracy, citation) in floors.items():
+        assert by_name[name]["answer_accuracy"] >= accuracy, f"{name}: answer accuracy fell\n{text}"
+        assert by_name[name]["citation_at_1"] >= citation, f"{name}: citation@1 fell\n{text}"
+
+
 @pytest.mark.slow
 def test_every_style_of_notes_keeps_its_floor(tmp_path_factory: pytest.TempPathFactory) -> None:
     from api.corpora import evaluate_corpora
@@ -296,9 +303,7 @@ def test_every_style_of_notes_keeps_its_floor(tmp_path_factory: pytest.TempPathF
     text = format_corpora_report(report)
     by_name = {c["name"]: c["ours"] for c in report["corpora"]}
     assert set(CORPUS_FLOORS) <= set(by_name), text
-    for name, (accuracy, citation) in CORPUS_FLOORS.items():
-        assert by_name[name]["answer_accuracy"] >= accuracy, f"{name}: answer accuracy fell\n{text}"
-        assert by_name[name]["citation_at_1"] >= citation, f"{name}: citation@1 fell\n{text}"
+    hold_floors(by_name, CORPUS_FLOORS, text)
     pooled = report["pooled"]["test"]
     for metric, (op, bound) in TEST_SPLIT_POOLED.items():
         ok = pooled[metric] >= bound if op == ">=" else pooled[metric] <= bound
@@ -362,6 +367,4 @@ def test_real_documentation_keeps_its_floor(tmp_path_factory: pytest.TempPathFac
     text = format_corpora_report(report)
     by_name = {c["name"]: c["ours"] for c in report["corpora"]}
     assert set(by_name) == set(GUIDE_FLOORS), text
-    for name, (accuracy, citation) in GUIDE_FLOORS.items():
-        assert by_name[name]["answer_accuracy"] >= accuracy, f"{name}: answer accuracy fell\n{text}"
-        assert by_name[name]["citation_at_1"] >= citation, f"{name}: citation@1 fell\n{text}"
+    hold_floors(by_name, GUIDE_FLOORS, text)
