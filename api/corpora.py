@@ -35,11 +35,16 @@ def load_corpora(path: Path) -> tuple[Path, list[dict[str, Any]]]:
         ) from exc
 
 
+def corpus_settings(settings: Settings, root: Path, corpus: dict[str, Any], cache: Path) -> Settings:
+    """The settings of one corpus: its notes, and its index in ``cache/<name>``."""
+    return settings.with_(notes_dir=str((root / corpus["notes"]).resolve()), index_dir=str(cache / corpus["name"]))
+
+
 def corpus_engine(
     settings: Settings, root: Path, corpus: dict[str, Any], cache: Path, calibration: Calibration | None = None
 ) -> Engine:
     """The engine over one corpus's notes, its index built into ``cache/<name>`` (a no-op when unchanged)."""
-    here = settings.with_(notes_dir=str((root / corpus["notes"]).resolve()), index_dir=str(cache / corpus["name"]))
+    here = corpus_settings(settings, root, corpus, cache)
     build_index(here, progress=False)
     return Engine.load(here, calibration)
 

@@ -218,3 +218,43 @@ def test_the_confidence_reads_how_far_the_best_passage_leads_the_field(engine: E
         mean = sum(c.score for c in ranked) / len(ranked)
         assert len(ranked) > 5 and read["lead"] == pytest.approx(ranked[0].score - mean)
         assert read["lead"] >= read["margin"] >= 0, "the best leads the field's mean by more than the second"
+
+
+def test_the_ranking_is_fitted_listwise_so_each_question_counts_once() -> None:
+    fit = _fit_script()
+    # thirty questions whose right passage is the one with the first signal; one question with two hundred
+    # wrong passages that have it and a right one that does not. A pairwise model sees 200 pairs against 60 and
+    # turns the first signal down; the listwise model weighs each question once and keeps it.
+    rows = [
+        {"corpus": "abc"[i % 3], "candidates": [([1.0, 0.0], True), ([0.0, 0.0], False), ([0.0, 0.0], False)]}
+        for i in range(30)
+    ]
+    odd = {"corpus": "a", "candidates": [([0.0, 0.0], True)] + [([1.0, 0.0], False)] * 200}
+    weights = fit.fit_ranking([*rows, odd], 1e-5)
+    assert weights[0] > 0 and sum(abs(w) for w in weights) == pytest.approx(1.0)
+    assert fit.top1_hits(rows, weights) == 1.0 and fit.top1_hits([odd], weights) == 0.0
+    assert fit.fit_ranking([*rows, odd], 1e-5) == weights, "the same rows give the same weights"
+    best, l2, loco, without = fit.fit_ranking_loco([*rows, odd])
+    assert l2 in fit.L2_GRID and set(loco) == set(fit.L2_GRID) and set(without) == {"a", "b", "c"}
+    assert loco[l2] == pytest.approx(30 / 31) and best == fit.fit_ranking([*rows, odd], l2)
+
+
+def test_the_fit_reads_several_corpora_files_and_refuses_a_corpus_whose_notes_are_absent(tmp_path: Path) -> None:
+    fit = _fit_script()
+    (tmp_path / "notes").mkdir()
+    one, two = tmp_path / "one.json", tmp_path / "sub" / "two.json"
+    two.parent.mkdir()
+    one.write_text(json.dumps({"corpora": [{"name": "x", "notes": "notes", "qa": ["x.jsonl"], "split": "train"}]}))
+    two.write_text(
+        json.dumps({"root": "..", "corpora": [{"name": "y", "notes": "notes", "qa": ["y.jsonl"], "split": "test"}]})
+    )
+    _, corpora = fit.load_all([one, two])
+    assert [(c["name"], c["notes"], c["qa"]) for c in corpora] == [
+        ("x", str(tmp_path / "notes"), [str(tmp_path / "x.jsonl")]),
+        ("y", str(tmp_path / "notes"), [str(tmp_path / "y.jsonl")]),
+    ]
+    with pytest.raises(ConfigError, match="repeat"):
+        fit.load_all([one, one])
+    (tmp_path / "notes").rmdir()
+    with pytest.raises(ConfigError, match="not on this machine"):
+        fit.load_all([one])

@@ -32,7 +32,7 @@ def test_the_question_sets_over_real_documentation_are_stated_on_their_cited_lin
 ) -> None:
     folder = Path(_checker().EXTERNAL[style])
     if not folder.is_dir():
-        pytest.skip(f"the shared corpus is not beside the checkout ({folder})")
+        pytest.skip(f"the documentation folder is not on this machine ({folder})")
     assert _checker().main([style]) == 0, capsys.readouterr().out
 
 

@@ -125,8 +125,9 @@ class Calibration:
         """The probability that the answer to ``question`` is a figure, by its words (0 when not fitted)."""
         if not self.figure_words:
             return 0.0
-        z = self.figure_words.get("", 0.0) + sum(self.figure_words.get(w, 0.0) for w in question_words(question))
-        return _logistic(z)
+        # fsum: the exact sum, whatever order the set of words is walked in (which changes with the hash seed)
+        got = self.figure_words.get
+        return _logistic(math.fsum([got("", 0.0), *(got(w, 0.0) for w in question_words(question))]))
 
     def to_json(self) -> dict[str, Any]:
         return {
