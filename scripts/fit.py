@@ -181,10 +181,8 @@ def fit_ranking_loco(
     top-1 of every one tried, and for each corpus the weights fitted without it (for the cross-fitting)."""
     names = sorted({r["corpus"] for r in rows})
     loco: dict[float, float] = {}
-    every: dict[float, tuple[float, ...]] = {}
     without: dict[float, dict[str, tuple[float, ...]]] = {}
     for l2 in L2_GRID:
-        every[l2] = fit_ranking(rows, l2)
         hits = 0.0
         without[l2] = {}
         for name in names:
@@ -193,7 +191,7 @@ def fit_ranking_loco(
             hits += top1_hits(held, without[l2][name]) * len(held)
         loco[l2] = hits / len(rows)
     best = max(L2_GRID, key=lambda l2: (round(loco[l2], 9), l2))
-    return every[best], best, loco, without[best]
+    return fit_ranking(rows, best), best, loco, without[best]
 
 
 BRIDGES = tuple(Bridge(*values) for values in product(*(BRIDGE_GRID[f] for f in Bridge._fields)))  # every setting
@@ -665,12 +663,12 @@ def main() -> int:
     return 0
 
 
-def _rank_report(corpora, rows, previous, weights, c, loco) -> str:  # type: ignore[no-untyped-def]
+def _rank_report(corpora, rows, previous, weights, l2, loco) -> str:  # type: ignore[no-untyped-def]
     lines = [
         "",
         "## Ranking",
         "",
-        f"Listwise linear model (top-one loss), L2 penalty {c} (leave-one-corpus-out top-1 hits on the train split: "
+        f"Listwise linear model (top-one loss), L2 penalty {l2} (leave-one-corpus-out top-1 hits on the train split: "
         + ", ".join(f"{k}: {v:.3f}" for k, v in loco.items())
         + "). Top-1 hits: the best-scored passage holds a gold line (answerable questions whose candidates "
         "hold one).",
