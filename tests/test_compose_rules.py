@@ -1030,6 +1030,31 @@ def test_a_comparison_says_which_side_wins_by_the_figure_the_question_weighs_the
     assert "against" not in plain.text and "A100" in plain.text and "H100" in plain.text, plain.text
 
 
+def test_a_line_that_names_both_sides_with_their_figures_says_which_side_wins() -> None:
+    host, db, bike = ("Gallery",), ("Postgres",), ("Bike test",)
+    rows = [
+        ("Gallery", host, "", True, ""),
+        ("host: Pic-Time Pro £22/mo (annual) vs Pixieset Pro £20/mo (annual), staying put", host, "", False, ""),
+        ("Postgres", db, "", True, ""),
+        ("14 -> 15 on my 180k rows: dump/restore 31 min vs pg_upgrade 4 min", db, "", False, ""),
+        ("Bike test", bike, "", True, ""),
+        ("Ridewise £1,050; Moto Academy £1,010 with the bike hire, so £40 cheaper than Ridewise", bike, "", False, ""),
+    ]
+    idx = small_index(notes("upgrades.md", rows))
+    by_line = {p.line_start: p for p in idx.passages}
+
+    def said(question: str, line: int) -> str:
+        return compose(idx, query(idx, question), [Candidate(by_line[line], score=1.0)], []).text
+
+    assert said("pixieset vs pic-time, which one is cheaper a month", 2).startswith("Pixieset: £20 against £22 — ")
+    assert said("pic-time or pixieset: which costs more?", 2).startswith("Pic-Time: £22 against £20 — ")
+    assert said("dump/restore or pg_upgrade, which was faster", 4).startswith("pg_upgrade: 4 min against 31 min — ")
+    # no comparative, no winner; a line that weighs the sides itself ("cheaper than") is left to say so
+    assert " against " not in said("pixieset vs pic-time", 2)
+    out = said("ridewise or moto academy, which is cheaper", 6)
+    assert " against " not in out and "£40 cheaper than Ridewise" in out, out
+
+
 def test_an_update_dated_right_after_its_word_or_in_capitals_is_a_marked_revision() -> None:
     water, solar = ("Water",), ("Electrics",)
     rows = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import permutations
 from typing import NamedTuple
 
 from kg.model import BlockKind, Fact, Passage, QuestionKind
@@ -805,6 +806,9 @@ def _comparison(index: Index, query: Query, top: Passage, ranked: list[Candidate
             listed = compose_list(index, top, prefix, entries_only=False)
             if listed:
                 return listed
+    said = _winner_in_line(query, top)
+    if said:  # "dump/restore 31 min vs pg_upgrade 4 min", asked which was faster: the line weighs both sides
+        return Composed(said + prefix + excerpt(index, query, top.text, MAX_ANSWER - len(prefix) - len(said)), (top,))
     other = _other_side(query, top, ranked)
     if other is None:
         return None
@@ -825,6 +829,7 @@ _HIGHER_WINS = re.compile(
 _SPEED = re.compile(r"\b(?:faster|quicker|fastest|quickest)\b")  # less time, or a higher rate
 _MONEY_ASKED = re.compile(r"\b(?:cheaper|cheapest|pricier|dearer|costlier|price|cost|costs|fee|rate)\b")
 _CLAUSES = re.compile(r";|\|| [—–] ")
+_SIDE_BOUNDARY = re.compile(r";|\|| [—–] |\bvs\b\.?|\bversus\b|\n")  # where what a line says of one side ends
 
 
 def _winner(query: Query, top: Passage, other: Passage) -> str:
@@ -834,7 +839,49 @@ def _winner(query: Query, top: Passage, other: Passage) -> str:
     q = fold(query.normalised)
     sides = list(query.compared)
     a, b = (_weighed(query, p, sides, q) for p in (top, other))
-    if a is None or b is None or a[0].family != b[0].family or a[0].base_unit != b[0].base_unit:
+    if a is None or b is None:
+        return ""
+    named = [[s for s in sides if _names_fully(x[2].text.lower(), s)] for x in (a, b)]
+    if len(named[0]) != 1 or len(named[1]) != 1 or named[0] == named[1]:
+        return ""  # each line names one side in full, and not the other's ("strong white" is not "Marriage's white")
+    return _said(q, (a[0], a[1], _side_named(a[2], named[0][0])), (b[0], b[1], _side_named(b[2], named[1][0])))
+
+
+def _winner_in_line(query: Query, top: Passage) -> str:
+    """The same as ``_winner`` for one line that names both sides, each followed by its figure in the unit family
+    asked ("my 180k: dump/restore 31 min vs pg_upgrade 4 min", asked which was faster)."""
+    if query.kind is not QuestionKind.COMPARISON or len(query.compared) != 2:
+        return ""
+    if any(a.lower() in b.lower() for a, b in permutations(query.compared)):
+        return ""  # "lambda" is named in every "lambda edge"
+    q = fold(query.normalised)
+    text = without_dates(top.text)
+    if re.search(r"\bthan\b", text, re.I):
+        return ""  # "£40 cheaper than Ridewise (£110 after their price rise)": the line weighs them itself
+    family = query.unit_family or ("money" if _MONEY_ASKED.search(q) else None)
+    mentions = sorted((m.start(), m.end(), side) for side in query.compared for m in _side_at(side).finditer(text))
+    ends = [m.start() for m in _SIDE_BOUNDARY.finditer(text)]
+    figures: dict[str, tuple[Quantity, str, str]] = {}
+    for i, (start, end, side) in enumerate(mentions):
+        if side in figures:
+            continue
+        # up to the next side named or the end of the clause
+        stop = min([mentions[i + 1][0] if i + 1 < len(mentions) else len(text), *(e for e in ends if e >= end)])
+        window = text[end:stop]
+        found = [x for x in parse_quantity(window, top.decimal_comma) if x.family == (family or x.family) != "none"]
+        if found:  # a figure in the family asked, or with a unit when none is asked ("27 items", not "24")
+            figures[side] = (found[0], window[found[0].span[0] : found[0].span[1]].strip(), text[start:end])
+    if len(figures) != 2:
+        return ""
+    a, b = (figures[side] for side in query.compared)
+    return _said(q, a, b)
+
+
+def _said(q: str, a: tuple[Quantity, str, str], b: tuple[Quantity, str, str]) -> str:
+    """ "side: figure against figure — " for two sides' figures (quantity, as written, the side as written),
+    the winner first by the question's comparative; "" when the figures are not alike or equal, or the
+    question has no comparative."""
+    if a[0].family != b[0].family or a[0].base_unit != b[0].base_unit:
         return ""
     va, vb = (x[0].base_value if x[0].base_value is not None else x[0].value for x in (a, b))
     if va == vb:
@@ -847,12 +894,8 @@ def _winner(query: Query, top: Passage, other: Passage) -> str:
         lower = False
     else:
         return ""
-    first = (va < vb) == lower
-    win, lose = (a, b) if first else (b, a)
-    named = [[s for s in sides if _names_fully(x[2].text.lower(), s)] for x in (win, lose)]
-    if len(named[0]) != 1 or len(named[1]) != 1 or named[0] == named[1]:
-        return ""  # each line names one side in full, and not the other's ("strong white" is not "Marriage's white")
-    return f"{_side_named(win[2], named[0][0])}: {win[1]} against {lose[1]} — "
+    win, lose = (a, b) if (va < vb) == lower else (b, a)
+    return f"{win[2]}: {win[1]} against {lose[1]} — "
 
 
 def _weighed(query: Query, p: Passage, sides: list[str], q: str) -> tuple[Quantity, str, Passage] | None:
@@ -889,8 +932,13 @@ def _names_fully(low: str, side: str) -> bool:
 
 def _side_named(p: Passage, side: str) -> str:
     """A side as the line spells it ("A100" for "a100")."""
-    m = re.search(rf"\b{re.escape(side)}\w*", p.text, re.I)
+    m = _side_at(side).search(p.text)
     return m.group(0) if m else side
+
+
+def _side_at(side: str) -> re.Pattern[str]:
+    """Where a line names a side, as one phrase, and the rest of its last word ("a100" in "A100s")."""
+    return re.compile(rf"\b{re.escape(side)}\w*", re.I)
 
 
 def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fact]) -> Composed:
