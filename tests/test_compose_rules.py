@@ -1040,11 +1040,9 @@ def test_a_line_that_names_both_sides_with_their_figures_says_which_side_wins() 
         ("Bike test", bike, "", True, ""),
         ("Ridewise £1,050; Moto Academy £1,010 with the bike hire, so £40 cheaper than Ridewise", bike, "", False, ""),
     ]
-    idx = small_index(notes("upgrades.md", rows))
-    by_line = {p.line_start: p for p in idx.passages}
 
     def said(question: str, line: int) -> str:
-        return compose(idx, query(idx, question), [Candidate(by_line[line], score=1.0)], []).text
+        return _composed_from("upgrades.md", rows, question, line).text
 
     assert said("pixieset vs pic-time, which one is cheaper a month", 2).startswith("Pixieset: £20 against £22 — ")
     assert said("pic-time or pixieset: which costs more?", 2).startswith("Pic-Time: £22 against £20 — ")
