@@ -174,6 +174,58 @@ def test_the_second_step_gets_as_many_names_as_the_fitted_hand_over_gives(chemis
     assert handed[0] != handed[2] and all(b.startswith(a) for a, b in zip(handed, handed[1:], strict=False))
 
 
+def test_a_reading_whose_second_step_comes_back_to_its_first_line_ranks_below_one_that_reaches_another() -> None:
+    from kg.model import Passage
+    from kg.qa.answer import Scored, _path_key
+    from kg.qa.question import Query
+    from kg.qa.retrieve import Candidate
+
+    def line(n: int, score: float) -> Candidate:
+        return Candidate(Passage(f"p{n}", "notes.md", n, n, f"line {n}", ()), score=score)
+
+    query = Query(text="q", normalised="q", kind=QuestionKind.MULTI_HOP, services=())
+    back = Scored(query, [line(4, 0.9), line(9, 0.5)], "")  # lands on the first step's own line again
+    onward = Scored(query, [line(9, 0.3), line(4, 0.2)], "")
+    assert _path_key(back, [line(4, 0.5)]) < _path_key(onward, [line(4, 0.5)])
+    assert _path_key(onward, [line(4, 0.5)]) < _path_key(Scored(query, [line(9, 0.4)], ""), [line(4, 0.5)])
+
+
+HOUSE = """# House notes
+
+## Appliances
+- UPDATE 3 May: the old kettle died (scale in the element). new one is a Brevik K2, got it on sale
+- fridge: Arctis 300, A++ rated, bought 2021
+- toaster: two slots, crumb tray at the back
+
+## Power draw
+- Brevik K2 draws 2200 W at full boil
+- Arctis 300 draws 90 W on average
+- the microwave draws 800 W on high
+"""
+
+
+def test_a_two_step_question_follows_the_words_that_link_its_first_line_to_another(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The first step's line is labelled by a date that names nothing ("UPDATE 3 May"); the name that leads on
+    ("Brevik K2") is the line's rarest word the notes use again."""
+    from kg.qa.answer import _linking_words, rank
+
+    root = tmp_path_factory.mktemp("house")
+    (root / "notes").mkdir()
+    (root / "notes" / "house.md").write_text(HOUSE, encoding="utf-8")
+    settings = Settings(notes_dir=str(root / "notes"), index_dir=str(root / "index"))
+    build_index(settings, progress=False)
+    house = Engine.load(settings)
+    question = "the kettle that replaced the old one - how many watts does it draw"
+    first = rank(house.index, house.embed, "the kettle that replaced the old one")
+    assert first.ranked[0].passage.line_start == 4
+    assert _linking_words(house.index, first.query, first.ranked[0].passage, 2) == ["brevik", "k2"]
+    ans = house.answer(question)
+    assert "2200 W" in ans.answer and not ans.abstained, ans.answer
+    assert ans.citations[0].lines == (9, 9) and any(c.lines[0] <= 4 <= c.lines[1] for c in ans.citations)
+
+
 def test_a_two_step_question_follows_each_of_the_first_steps_best_passages_and_keeps_the_best_ranked_path(
     chemistry: Engine,
 ) -> None:

@@ -222,6 +222,23 @@ def test_two_step_questions_are_split_into_their_clauses(lexicon: Lexicon) -> No
             "the queue that keeps messages in order - what is its throughput limit",
             ("the queue that keeps messages in order", "what is its throughput limit"),
         ),
+        # ... that ends the question ("the kettle we bought")
+        ("wattage of the kettle we bought", ("kettle we bought", "wattage of the kettle")),
+        # ... or with a subject of its own ("the shed the mower is kept in")
+        (
+            "padlock code of the shed the mower is kept in",
+            ("shed the mower is kept in", "padlock code of the shed"),
+        ),
+        # "thats" written without its apostrophe
+        (
+            "opening hours for the bakery thats closed on tuesdays",
+            ("bakery thats closed on tuesdays", "opening hours for the bakery"),
+        ),
+        # a bare noun and its clause, set apart before a question about it
+        (
+            "router that dropped wifi last week - what firmware is on it",
+            ("router that dropped wifi last week", "what firmware is on it"),
+        ),
         # a thing named by what is said of it, set apart before what is asked of it, no pronoun needed
         ("the PFP marathoner - what's the real race date", ("the PFP marathoner", "what's the real race date")),
         (
@@ -245,6 +262,8 @@ def test_a_thing_described_by_a_clause_is_found_first(
         "which region does the sdk use if I set none",  # "if I ...": a condition, not a described thing
         "lambda - what is its max timeout",  # the first part names the thing, it describes nothing
         "what does the base image in my dockerfile weigh",  # "in my ...": no clause after the noun
+        "accuracy of the model once the bug was fixed",  # "once ...": a time, not a described thing
+        "error codes that come back from the upload api, in order",  # asks for the described things
     ],
 )
 def test_one_step_questions_are_not_split(lexicon: Lexicon, question: str) -> None:

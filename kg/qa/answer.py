@@ -148,13 +148,28 @@ def _bridge(index: Index, first: Query, passage: Passage, fitted: Bridge) -> lis
     return list(dict.fromkeys(names))
 
 
+def _linking_words(index: Index, first: Query, passage: Passage, n: int) -> list[str]:
+    """The first hop's rarest words that the first clause did not use and that other passages use too: what
+    can link it to the line that answers the second clause ("new one Chihiros C2" under an "UPDATE 14/09"
+    label, where the label names nothing the notes say again)."""
+    asked = set(content_terms(first.normalised))
+    lexicon = index.lexicon
+    new: dict[str, str] = {}
+    for w in words(passage.text):
+        t = stem(w)
+        if len(w) > 1 and w not in FRAME_WORDS and t not in asked and lexicon.df.get(t, 0) >= 2:
+            new.setdefault(t, w)
+    return [new[t] for t in sorted(new, key=lambda t: (-lexicon.idf(t), t))[:n]]
+
+
 def two_steps(
     index: Index, rank_text: Callable[[str], Scored], scored: Scored, bridge: Bridge | None = None
 ) -> tuple[Scored, list[Candidate]]:
     """A two-step question ("the X that does Y - what is its Z") answered in two steps: its first clause is
     ranked, what one of its best passages is about is added to the second clause, and that is ranked in its
-    place. Each of the first step's ``readings`` best passages is followed so; the reading whose two steps rank
-    their passages highest together is kept. The candidates to answer from, and the first step's passage when
+    place. Each of the first step's ``readings`` best passages is followed so, once with the names it is about
+    and once with its linking words when they differ; the reading whose two steps rank their passages highest
+    together is kept. The candidates to answer from, and the first step's passage when
     there was one (cited too)."""
     if scored.query.kind is not QuestionKind.MULTI_HOP or not scored.query.clauses:
         return scored, []
@@ -171,19 +186,23 @@ def two_steps(
             return scored, []
     best: tuple[Scored, list[Candidate]] | None = None
     for step in first.ranked[: fitted.readings]:
-        names = _bridge(index, first.query, step.passage, fitted)
-        second = rank_text(" ".join([scored.query.clauses[1], *names[: fitted.names]]))
-        if not second.ranked:
-            continue
-        reading = Scored(second.query, second.ranked, second.sparql or first.sparql), [step]
-        if best is None or _path_score(*reading) > _path_score(*best):
-            best = reading
+        names = _bridge(index, first.query, step.passage, fitted)[: fitted.names]
+        links = _linking_words(index, first.query, step.passage, fitted.new_words)
+        for handed in (names, links) if links and links != names else (names,):
+            second = rank_text(" ".join([scored.query.clauses[1], *handed]))
+            if not second.ranked:
+                continue
+            reading = Scored(second.query, second.ranked, second.sparql or first.sparql), [step]
+            if best is None or _path_key(*reading) > _path_key(*best):
+                best = reading
     return best or (scored, [])
 
 
-def _path_score(second: Scored, hops: list[Candidate]) -> float:
-    """How well a two-step reading ranks its passages: its first step's passage and its second step's best."""
-    return hops[0].score + second.ranked[0].score
+def _path_key(second: Scored, hops: list[Candidate]) -> tuple[bool, float]:
+    """How well a two-step reading ranks its passages: its first step's passage and its second step's best. A
+    reading whose second step comes back to the first step's passage ranks below those that reach another
+    line: that one passage was the whole question's reading, not a second step."""
+    return second.ranked[0].passage.id != hops[0].passage.id, hops[0].score + second.ranked[0].score
 
 
 def confidence(scored: Scored, calibration: Calibration, signals_read: dict[str, float]) -> float:

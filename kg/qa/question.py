@@ -159,10 +159,16 @@ _DESCRIBED = [
 
 # A thing described by a clause of its own: "the verb whose preterite stem is pus", "the fund my HSA is
 # invested in", "the oil I sear the steak in".
-_CLAUSE = r"(?:that|which|whose|who|where|(?:i|we|you|my|our|your)\s+[\w'-]+)"
+# ... or by a clause with a subject of its own: "the instance type the app servers were moved to", "the band the
+# club net is on"
+_CLAUSE = (
+    r"(?:that|thats|which|whose|who|where|(?:i|we|you|my|our|your)\s+[\w'-]+"
+    r"|(?:the|a|an|my|our|your)\s+(?:[\w'-]+\s+){0,2}?[\w'-]+\s+(?:was|were|is|are|got|gets|had|has|did|does)"
+    r")"
+)
 _WORD = (
     r"(?!(?:in|of|on|for|at|to|with|by|from|and|or|if|when|as|than|not|can|could|do|does|did|is|are|was|were|"
-    r"will|would|should|has|have|had)\b)[\w/@.-]+"
+    r"will|would|should|has|have|had|once|since|after|before|until|while|because)\b)[\w/@.-]+"
 )
 _NOUN = r"(?P<noun>(?:" + _WORD + r"\s+){0,3}?" + _WORD + ")"
 _DESCRIBED_THING = re.compile(r"^(?:the|a|an)\s+" + _NOUN + r"\s+(?P<desc>" + _CLAUSE + r"\b.+)$", re.I)
@@ -170,7 +176,7 @@ _DESCRIBED_THING = re.compile(r"^(?:the|a|an)\s+" + _NOUN + r"\s+(?P<desc>" + _C
 # whose ...": a preposition or a verb before it, not "what is the thing that ..." (which asks for the thing)
 _ASKED_OF_THING = re.compile(
     r"^(?P<head>.*?\b(?:of|for|in|on|at|from|by|with|to|into|does|do|did|is|are|was|were|has|have|had))\s+"
-    r"(?P<article>the|that)\s+" + _NOUN + r"\s+(?P<desc>" + _CLAUSE + r"\b[^,?;]+)",
+    r"(?P<article>the|that)\s+" + _NOUN + r"\s+(?P<desc>" + _CLAUSE + r"\b[^,?;]*)",
     re.I,
 )
 _ONLY_ASKS_THING = re.compile(r"^(?:what|which|who)(?:'s|\s+is|\s+are|\s+was|\s+were)?$", re.I)
@@ -180,6 +186,10 @@ _PRONOUN = re.compile(r"\b(?:its|it|their|they|them|he|she|his|her|him)\b")
 
 _SET_APART = re.compile(r"\s+-\s+|,\s+|;\s+")
 _NAMED_THING = re.compile(r"^(?:the|that|whatever|whichever)\s+\S+\s+\S", re.I)  # three words or more
+# ... or a bare noun and its clause, when what follows asks of it ("printer that threw thermal runaway in nov -
+# what nozzle size is on it"; not "lifecycle scripts that fire on npm pack, in order", which asks for them)
+_BARE_THING = re.compile(r"^[\w-]+(?:\s+[\w-]+){0,2}\s+(?:that|which|who)\b", re.I)
+_ASKS = re.compile(r"\b(?:what|whats|which|how|when|who|where)\b", re.I)
 
 
 def split_clauses(q: str) -> tuple[str, ...]:
@@ -203,7 +213,14 @@ def split_clauses(q: str) -> tuple[str, ...]:
     # "the PFP marathoner - what's the real race date", "the printer next to the window, how hot can its
     # hotend go": a thing named by what is said of it, set apart before what is asked of it
     apart = _SET_APART.split(q.strip(), maxsplit=1)
-    if len(apart) == 2 and _NAMED_THING.match(apart[0]) and apart[1].strip(" ?"):
+    if (
+        len(apart) == 2
+        and apart[1].strip(" ?")
+        and (
+            _NAMED_THING.match(apart[0])
+            or (_BARE_THING.match(apart[0]) and (_ASKS.search(apart[1]) or _PRONOUN.search(fold(apart[1]))))
+        )
+    ):
         return (apart[0].strip(), apart[1].strip())
     return ()
 
