@@ -150,7 +150,7 @@ def _bridge(index: Index, first: Query, passage: Passage, fitted: Bridge) -> lis
 
 def _linking_words(index: Index, first: Query, passage: Passage, n: int) -> list[str]:
     """The first hop's rarest words that the first clause did not use and that other passages use too: what
-    can link it to the line that answers the second clause ("new one Chihiros C2" under an "UPDATE 14/09"
+    can link it to the line that answers the second clause ("new one is a Brevik K2" under an "UPDATE 3 May"
     label, where the label names nothing the notes say again)."""
     asked = set(content_terms(first.normalised))
     lexicon = index.lexicon
