@@ -17,6 +17,7 @@ from kg.model import Answer, Citation, Fact, FactRef, Passage, QuestionKind
 from kg.qa.calibrate import Calibration, figure_signals, load_calibration, signals
 from kg.qa.compose import compose
 from kg.qa.index import Index
+from kg.qa.lexicon import Lexicon
 from kg.qa.question import Query, analyse
 from kg.qa.retrieve import (
     Bridge,
@@ -144,7 +145,7 @@ def _bridge(index: Index, first: Query, passage: Passage, fitted: Bridge) -> lis
     lexicon = index.lexicon
     new = {stem(w): w for w in words(passage.text) if w.isalpha() and len(w) > 2 and w not in FRAME_WORDS}
     new = {t: w for t, w in new.items() if t not in asked_terms and lexicon.known(t)}
-    names += [new[t] for t in sorted(new, key=lambda t: (-lexicon.idf(t), t))[: fitted.new_words]]
+    names += _rarest_first(lexicon, new, fitted.new_words)
     return list(dict.fromkeys(names))
 
 
@@ -159,7 +160,12 @@ def _linking_words(index: Index, first: Query, passage: Passage, n: int) -> list
         t = stem(w)
         if len(w) > 1 and w not in FRAME_WORDS and t not in asked and lexicon.df.get(t, 0) >= 2:
             new.setdefault(t, w)
-    return [new[t] for t in sorted(new, key=lambda t: (-lexicon.idf(t), t))[:n]]
+    return _rarest_first(lexicon, new, n)
+
+
+def _rarest_first(lexicon: Lexicon, by_term: dict[str, str], n: int) -> list[str]:
+    """The words of the ``n`` rarest terms in the notes (ties by term): what a first step hands on."""
+    return [by_term[t] for t in sorted(by_term, key=lambda t: (-lexicon.idf(t), t))[:n]]
 
 
 def two_steps(
