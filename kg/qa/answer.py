@@ -6,7 +6,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from kg.errors import BadRequest, PayloadTooLarge
 from kg.model import Answer, Citation, Fact, FactRef, Passage, QuestionKind
-from kg.qa.calibrate import Calibration, figure_signals, load_calibration, signals
+from kg.qa.calibrate import Calibration, figure_signals, load_calibration, signals, without_unsaid
 from kg.qa.compose import compose
 from kg.qa.index import Index
 from kg.qa.lexicon import Lexicon
@@ -211,6 +211,20 @@ def _path_key(second: Scored, hops: list[Candidate]) -> tuple[bool, float]:
     return second.ranked[0].passage.id != hops[0].passage.id, hops[0].score + second.ranked[0].score
 
 
+def _dropped_rise(index: Index, embed: object, query: Query, ranked: list[Candidate], used: Sequence[Passage]) -> float:
+    """How much the question's similarity to the top passage's own text rises when the words of the question
+    the answer does not say are dropped (one more question embedding; 0 when it says them all)."""
+    if not ranked or index.line_vectors is None or not (query.terms or query.services):
+        return 0.0
+    top = ranked[0]
+    dropped = without_unsaid(query, [top.passage, *[p for p in used if p.id != top.passage.id]])
+    if dropped is None:
+        return 0.0
+    vector = np.asarray(embed(dropped), dtype=np.float32)  # type: ignore[operator]
+    line = index.line_vectors[index.position[top.passage.id]].astype(np.float32)
+    return float(line @ vector) - top.line_dense
+
+
 def confidence(scored: Scored, calibration: Calibration, signals_read: dict[str, float]) -> float:
     """The probability that the answer is right, from the fitted calibration over the signals read of it."""
     if not scored.ranked or not (scored.query.terms or scored.query.services):
@@ -249,6 +263,7 @@ def answer(
     composed = compose(index, scored.query, ranked, facts) if ranked else None
     used = composed.passages if composed else ()
     read = signals(index, scored.query, ranked, used, asked)  # of the top passage and the lines the answer used
+    read["dropped_rise"] = _dropped_rise(index, embed, scored.query, ranked, used)
     read.update(figure_signals(calibration, q, read))
     conf = confidence(scored, calibration, read)
     if signals_out is not None:  # what the confidence was read from: for fitting and evaluation

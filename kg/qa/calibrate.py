@@ -21,8 +21,9 @@ from kg.model import Passage, QuestionKind
 from kg.qa.index import Index, term_key
 from kg.qa.question import Query
 from kg.qa.retrieve import Candidate, shape_signals, shortened
-from kg.text import content_terms, squash, stem, terms, words
+from kg.text import content_terms, squash, stem, terms, word_terms, words
 from kg.units import UNITS
+from kg.vocab import FRAME_WORDS
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
 FIGURE_SIGNALS = ("number", "year", "money", "price_word")  # the passage states a figure of the asked kind
@@ -56,6 +57,7 @@ FEATURES = (
     "coverage_short",  # share found only shortened or spelt out ("docs" / "documents")
     "dense",  # cosine similarity of question and top passage
     "line_dense",  # ... and of question and the top passage's own text, without its headings
+    "dropped_rise",  # how much line_dense rises when the question's words the answer does not say are dropped
     "keyword",  # BM25 score of the top passage, scaled to the best of the run
     "service_own",  # the passage belongs to a service the question names
     "service_section",  # its section names one
@@ -318,6 +320,22 @@ def _mentioned(side: str, passages: list[Any]) -> bool:
     for p in passages:
         seen |= set(content_terms(" ".join([p.text, *p.local_section])))
     return wanted <= seen
+
+
+def without_unsaid(query: Query, answered: Sequence[Passage]) -> str | None:
+    """The question without its words that the answer's lines, headings and lists do not say (None when it
+    says them all, or says none of them): what the answer would fit if those words were not asked. An
+    unanswerable near miss fits its line better without the word it asks that the line lacks ("... for the sql
+    server db" against "sqlite 2GB, postgres 1GB"); a right answer in other words loses little."""
+    said = _words_of(answered)
+    unsaid = {w for w, t in word_terms(query.normalised) if w not in FRAME_WORDS and t not in said}
+    if not unsaid:
+        return None
+    text = query.normalised
+    for w in sorted(unsaid):
+        text = re.sub(rf"(?<!\w){re.escape(w)}(?!\w)", " ", text, flags=re.I)
+    text = " ".join(text.split())
+    return text if text and text != " ".join(query.normalised.split()) else None
 
 
 def _words_of(passages: Sequence[Any]) -> set[str]:
