@@ -258,3 +258,18 @@ def test_the_fit_reads_several_corpora_files_and_refuses_a_corpus_whose_notes_ar
     (tmp_path / "notes").rmdir()
     with pytest.raises(ConfigError, match="not on this machine"):
         fit.load_all([one])
+
+
+def test_the_question_without_the_words_its_answer_does_not_say() -> None:
+    from kg.model import Passage, QuestionKind
+    from kg.qa.calibrate import without_unsaid
+    from kg.qa.question import Query
+
+    line = Passage("p", "db.md", 3, 3, "max size depends on the db: sqlite 2GB, postgres 1GB, mysql 64KB", ("XCom",))
+    query = Query(text="q", normalised="xcom max size if the db is sql server", kind=QuestionKind.NUMBER, services=())
+    # "sql" and "server" are not said; "xcom" is, by the heading; question words stay
+    assert without_unsaid(query, [line]) == "xcom max size if the db is"
+    said = Query(text="q", normalised="max size of a postgres db", kind=QuestionKind.NUMBER, services=())
+    assert without_unsaid(said, [line]) is None  # the answer says every word asked
+    other = Passage("o", "db.md", 9, 9, "sql server caps it at 1 GB", ())
+    assert without_unsaid(query, [line, other]) is None  # ... counting the lines the answer added
