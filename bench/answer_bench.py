@@ -48,6 +48,7 @@ from kg.qa.answer import (  # noqa: E402
     NOT_IN_NOTES,
     Scored,
     _citations,
+    _dropped_rise,
     _fact_refs,
     check_question,
     confidence,
@@ -67,7 +68,7 @@ IMPORT_S = time.perf_counter() - _t_import
 STAGES = ("analyse", "embed", "vector search", "sparql", "candidates", "confidence", "compose", "other")
 STAGE_LABELS = {
     "analyse": "question analysis (kg.qa.question.analyse)",
-    "embed": "query embedding (embedder.encode, uncached)",
+    "embed": "query embeddings (embedder.encode, uncached; the question, then without the words its answer lacks)",
     "vector search": "nearest passages (index.vectors.search)",
     "sparql": "SPARQL fact query (kg.qa.retrieve.sparql_facts)",
     "candidates": "keyword search and candidate scoring (kg.qa.retrieve.candidates)",
@@ -121,6 +122,11 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
     composed = timed("compose", lambda: compose(index, scored.query, ranked, facts) if ranked else None)
     used = composed.passages if composed else ()
     read = timed("confidence", signals, index, scored.query, ranked, used, asked)
+    # the question again without the words the answer does not say: its embedding timed as one, the rest as confidence
+    t, embedded = clock(), acc["embed"]
+    vector = lambda text: timed("embed", lambda x: engine.embedder.encode([x])[0], text)  # noqa: E731
+    read["dropped_rise"] = _dropped_rise(index, vector, scored.query, ranked, used)
+    acc["confidence"] += (clock() - t) * 1000 - (acc["embed"] - embedded)
     read.update(timed("confidence", figure_signals, engine.calibration, q, read))
     conf = timed("confidence", confidence, scored, engine.calibration, read)
     threshold = engine.calibration.threshold if s.abstain_threshold < 0 else s.abstain_threshold
