@@ -51,6 +51,15 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         # how one pays is no price; how much one pays is
         ("can people pay by card for the kafka course", QuestionKind.FEATURE),
         ("how much do i pay by card for the kafka course", QuestionKind.PRICING),
+        # a thing's "how much" is its price, and so is what one spends, sells it for or earns ...
+        ("how much was the kafka streams book", QuestionKind.PRICING),
+        ("how much are rabbitmq support hours now", QuestionKind.PRICING),
+        ("how much did we spend on the postgres training", QuestionKind.PRICING),
+        ("how much would the spare broker have set us back", QuestionKind.PRICING),
+        # ... unless another measure is named
+        ("how much is the kafka message size limit", QuestionKind.NUMBER),
+        ("how much is the postgres storage on the replica", QuestionKind.NUMBER),
+        ("how much does the kafka broker rack weigh", QuestionKind.NUMBER),
         # "what is X" and "what does X stand for" want a definition
         ("what is a consumer group", QuestionKind.DEFINITION),
         ("what does WAL stand for", QuestionKind.DEFINITION),
@@ -66,7 +75,7 @@ def ask(lexicon: Lexicon, question: str) -> Query:
         # two sides and a comparative ask which side wins, though a price or a figure weighs them
         ("kafka or rabbitmq - which is cheaper per broker hour", QuestionKind.COMPARISON),
         ("more partitions: kafka or rabbitmq?", QuestionKind.COMPARISON),
-        ("how much is the kafka course for 1 or 2 people", QuestionKind.NUMBER),
+        ("how much is the kafka course for 1 or 2 people", QuestionKind.PRICING),  # a price, not two sides
         # several things of one sort: the answer gathers a list
         ("what are the types of indexes in postgresql", QuestionKind.LIST),
         ("postgresql index types", QuestionKind.LIST),  # terse plural, no question word

@@ -16,6 +16,19 @@ _PRICING = re.compile(word_pattern(PRICE_WORDS) + rf"|[{CURRENCY_SIGNS}]")
 _PAY_MEANS = re.compile(
     r"\bpay(?:s|ing)?\s+(?:by|with|via|using|through|online\b|in\s+(?:cash|card|person)\b)(?:\s+\w+)?"
 )
+# "how much was the ph meter", "how much are lessons with dave now": a thing's "how much" is its price, and so is
+# what one spends, sells it for or earns; unless another measure is named ("how much is the storage limit")
+_PRICE_ASKED = re.compile(
+    r"\bhow much (?:is|was|are|were|would|will)\b"
+    r"|\bhow much\b.*\b(?:spend|spends|spent|sell|sells|sold|earn|earns|earned|owe|owes|owed|quote|quoted|"
+    r"set (?:me|us|you|him|her|them) back)\b"
+)
+_OTHER_MEASURE = re.compile(
+    word_pattern(
+        {w for family, said in MEASURE_WORDS.items() if family != "money" for w in said.split()}
+        | {"limit", "limits", "max", "maximum", "min", "minimum", "worth", "left", "in it", "in there", "difference"}
+    )
+)
 _NUMBER = re.compile(
     r"\bhow (?:many|much|long|big|large|fast|quickly|often|far)\b|\b(?:max|maximum|min|minimum|limit|limits|"
     r"largest|smallest|biggest|size|timeout|increments?|frequency|resolution|latency|length|"
@@ -121,6 +134,8 @@ def detect_kind(q: str, n_clauses: int) -> QuestionKind:
     if _VERSUS.search(q):
         return QuestionKind.COMPARISON
     if _PRICING.search(q if "how much" in q else _PAY_MEANS.sub(" ", q)):
+        return QuestionKind.PRICING
+    if _PRICE_ASKED.search(q) and not _OTHER_MEASURE.search(q):
         return QuestionKind.PRICING
     if _COMPARISON.search(q):
         return QuestionKind.COMPARISON
