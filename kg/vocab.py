@@ -125,6 +125,9 @@ MEASURE_WORDS = {
 # a thing ("long polling", "a big capacitor", "the hot break").
 MEASURE_ADJECTIVES = _words("long big large largest biggest fast quickly soon often hot heavy tall")
 
+# A question asking for a setting's default value: "default port", "out of the box", "if unset".
+DEFAULT_ASKED = re.compile(r"\bdefaults?\b|\bout of the box\b|\bif (?:not|un)set\b", re.I)
+
 # Billing periods: "$0.0065 per hour" is a price even without a currency unit after the number.
 PERIODS = _words("hour hours month months day days year years second seconds minute minutes")
 

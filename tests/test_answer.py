@@ -512,3 +512,44 @@ def test_deterministic_across_processes(corpus: str, index_dir: Path, tmp_path: 
         )
         runs.add(done.stdout)
     assert len(runs) == 1, "answers, confidences or citations differ between two hash seeds"
+
+
+SETTINGS_REFERENCE = """# Backup tool settings
+
+## retries
+- Default: 5
+- Type: Number
+
+How often a failed upload is tried again before the run gives up.
+
+## chunk-size
+- Default: 8 MiB
+- Type: Size
+
+The size of each piece an upload is split into.
+
+## verify
+- Default: false
+- Type: Boolean
+
+Whether each piece is read back after it is written.
+"""
+
+
+def test_an_entry_field_the_question_asks_for_joins_the_line_that_describes_the_entry(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Reference entries share fields ("Default:", "Type:" under each heading); the question's words find the
+    description, and the default it asks for is the entry's "Default:" field."""
+    root = tmp_path_factory.mktemp("reference")
+    (root / "notes").mkdir()
+    (root / "notes" / "settings.md").write_text(SETTINGS_REFERENCE, encoding="utf-8")
+    settings = Settings(notes_dir=str(root / "notes"), index_dir=str(root / "index"))
+    build_index(settings, progress=False)
+    reference = Engine.load(settings)
+    ans = reference.answer("how often is a failed upload tried again by default", threshold=0.0)
+    assert ans.answer.startswith("Default: 5"), ans.answer
+    assert "tried again" in ans.answer and ans.citations[0].lines == (4, 4), ans.citations
+    # a question that asks for no field of the entry gets the description alone
+    plain = reference.answer("what is read back after it is written", threshold=0.0)
+    assert "Default" not in plain.answer and "read back" in plain.answer, plain.answer

@@ -23,11 +23,10 @@ from kg.qa.question import Query
 from kg.qa.retrieve import Candidate, shape_signals, shortened
 from kg.text import content_terms, squash, stem, terms, word_terms, words
 from kg.units import UNITS
-from kg.vocab import FRAME_WORDS
+from kg.vocab import DEFAULT_ASKED, FRAME_WORDS
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
 FIGURE_SIGNALS = ("number", "year", "money", "price_word")  # the passage states a figure of the asked kind
-DEFAULT_ASKED = re.compile(r"\bdefaults?\b|\bout of the box\b|\bif (?:not|un)set\b", re.I)
 HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 # the notes say they do not have what they are about: "price TBD", "forgot to look", "didn't write it down",
 # "no figure given", "temps weren't covered", "refused to give a size", "look it up", "??"; not advice to a reader

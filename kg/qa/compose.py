@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from itertools import permutations
+from itertools import chain, permutations, takewhile, zip_longest
 from typing import NamedTuple
 
 from kg.model import BlockKind, Fact, Passage, QuestionKind
@@ -26,7 +26,7 @@ from kg.qa.retrieve import (
 from kg.qa.revisions import REVISES, marked_revision, restated_figures, revises
 from kg.text import content_terms, fold, item_label, terms, words
 from kg.units import UNCONVERTED, UNITS, Quantity, family_of, parse_quantity, without_dates
-from kg.vocab import ASKS_NAME, FINITE_VERB, FRAME_WORDS
+from kg.vocab import ASKS_NAME, DEFAULT_ASKED, FINITE_VERB, FRAME_WORDS
 
 MAX_ANSWER = 300
 _ENTRY_LABEL = re.compile(r"^([^:]{1,48}):\s+\S")  # "SSE-KMS: keys in KMS"
@@ -595,6 +595,51 @@ def _figure_before(index: Index, query: Query, top: Passage) -> tuple[str, tuple
     return (f"{prev.text} — {top.text}", (prev, top)) if prev is not None and states_number(prev.text) else None
 
 
+# a field of an entry: "Default: 3", "Type: null or Number", "Owner: platform" (a label of up to four words)
+_FIELD = re.compile(r"^\s*(?P<label>[^\W\d_][\w'/-]*(?:\s+[\w'/-]+){0,3}?)\s*:\s+\S")
+
+
+def _field_label(p: Passage) -> str:
+    m = None if p.is_heading else _FIELD.match(p.text)
+    return " ".join(m.group("label").lower().split()) if m else ""
+
+
+def _fields(index: Index) -> set[tuple[str, str]]:
+    """(file, label) of the labels that open lines in more than one section of a file: the fields its entries
+    share ("Default:" and "Type:" under each setting's heading), not a name that opens one line ("I bonds: ...")."""
+    found: set[tuple[str, str]] | None = index.derived.get("fields")
+    if found is None:
+        sections: dict[tuple[str, str], set[tuple[str, ...]]] = {}
+        for p in index.passages:
+            label = _field_label(p)
+            if label:
+                sections.setdefault((p.file, label), set()).add(p.section)
+        found = {key for key, seen in sections.items() if len(seen) > 1}
+        index.derived["fields"] = found
+    return found
+
+
+def _field_asked(index: Index, query: Query, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
+    """A field of the entry the line describes that names what the question asks for, which the line does not
+    say ("how deep does npm ls recurse by default" answered by "The depth to go when recursing packages" under the
+    heading "depth", whose "Default: Infinity ..." line is the answer): the nearest such field of the line's
+    section, then the line."""
+    if top.is_heading or not top.section:
+        return None
+    asked, said, fields = set(terms(query.normalised)), set(terms(top.text)), _fields(index)
+    # what the question asks for: its asked noun, or a default
+    wanted = set(terms(query.asked or "")) | ({"default"} if DEFAULT_ASKED.search(query.normalised) else set())
+    ps, i = index.passages, index.position[top.id]
+    same = lambda q: q.file == top.file and q.section == top.section  # noqa: E731
+    sides = [list(takewhile(same, (ps[j] for j in span))) for span in (range(i - 1, -1, -1), range(i + 1, len(ps)))]
+    for q in chain.from_iterable(zip_longest(*sides)):  # nearest first, one side then the other
+        label = _field_label(q) if q is not None else ""
+        named = set(terms(label))
+        if named & wanted and named <= asked and not named & said and (q.file, label) in fields:
+            return f"{q.text} — {top.text}", (q, top)
+    return None
+
+
 def _advice(index: Index, query: Query, top: Passage) -> tuple[str, tuple[Passage, ...]] | None:
     """ "You get a ThrottlingException" ... "To respond, use exponential backoff"."""
     advice = _advice_after(index, query, top)
@@ -975,7 +1020,7 @@ def compose(index: Index, query: Query, ranked: list[Candidate], facts: list[Fac
         found = rule(index, top)
         if found:
             return Composed(prefix + excerpt(index, query, found[0], MAX_ANSWER - len(prefix)), found[1])
-    found = _figure_before(index, query, top) or _advice(index, query, top)
+    found = _figure_before(index, query, top) or _field_asked(index, query, top) or _advice(index, query, top)
     if found:
         return Composed(prefix + excerpt(index, query, found[0], MAX_ANSWER - len(prefix)), found[1])
     used = _continued(index, query, top)
