@@ -600,6 +600,7 @@ _FIELD = re.compile(r"^\s*(?P<label>[^\W\d_][\w'/-]*(?:\s+[\w'/-]+){0,3}?)\s*:\s
 
 
 def _field_label(p: Passage) -> str:
+    """The label a line opens with ("default" of "Default: 3"), lowercased; "" when it opens with none."""
     m = None if p.is_heading else _FIELD.match(p.text)
     return " ".join(m.group("label").lower().split()) if m else ""
 
