@@ -17,7 +17,7 @@ from kg.model import Answer, QuestionKind
 from kg.qa.calibrate import FEATURES
 from kg.qa.engine import Engine
 from kg.settings import Settings
-from tests.conftest import FITTED_MISS, FIXTURES, NOTES, ROOT
+from tests.conftest import FITTED_MISS, FIXTURES, NOTES, ROOT, ingest_one
 
 
 def line_of(sample_lines: list[str], text: str) -> int:
@@ -100,14 +100,7 @@ CHEMISTRY = """# Chemistry notes
 @pytest.fixture(scope="module")
 def chemistry(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """A small index of notes that name things in one list and give their figures in another."""
-    from ingest.pipeline import build_index
-    from kg.settings import Settings
-
-    root = tmp_path_factory.mktemp("chemistry")
-    (root / "notes").mkdir()
-    (root / "notes" / "chemistry.md").write_text(CHEMISTRY, encoding="utf-8")
-    settings = Settings(notes_dir=str(root / "notes"), index_dir=str(root / "index"))
-    build_index(settings, progress=False)
+    settings, _ = ingest_one(tmp_path_factory.mktemp("chemistry"), "chemistry.md", CHEMISTRY)
     return Engine.load(settings)
 
 
@@ -211,11 +204,7 @@ def test_a_two_step_question_follows_the_words_that_link_its_first_line_to_anoth
     ("Brevik K2") is the line's rarest word the notes use again."""
     from kg.qa.answer import _linking_words, rank
 
-    root = tmp_path_factory.mktemp("house")
-    (root / "notes").mkdir()
-    (root / "notes" / "house.md").write_text(HOUSE, encoding="utf-8")
-    settings = Settings(notes_dir=str(root / "notes"), index_dir=str(root / "index"))
-    build_index(settings, progress=False)
+    settings, _ = ingest_one(tmp_path_factory.mktemp("house"), "house.md", HOUSE)
     house = Engine.load(settings)
     question = "the kettle that replaced the old one - how many watts does it draw"
     first = rank(house.index, house.embed, "the kettle that replaced the old one")
@@ -438,13 +427,7 @@ Deploys go out Tuesday and Thursday mornings.
 
 
 def test_a_figure_of_the_asked_family_only_on_a_line_the_answer_added_is_a_signal_of_its_own(tmp_path) -> None:
-    from ingest.pipeline import build_index
-    from kg.settings import Settings
-
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "infra.md").write_text(INFRA, encoding="utf-8")
-    settings = Settings(notes_dir=str(tmp_path / "notes"), index_dir=str(tmp_path / "index"))
-    build_index(settings, progress=False)
+    settings, _ = ingest_one(tmp_path, "infra.md", INFRA)
     engine = Engine.load(settings)
     for question, beside in (
         ("how much memory does each hooks-worker task get", 1.0),  # its row says none; the next row's 4 GB
@@ -541,11 +524,7 @@ def test_an_entry_field_the_question_asks_for_joins_the_line_that_describes_the_
 ) -> None:
     """Reference entries share fields ("Default:", "Type:" under each heading); the question's words find the
     description, and the default it asks for is the entry's "Default:" field."""
-    root = tmp_path_factory.mktemp("reference")
-    (root / "notes").mkdir()
-    (root / "notes" / "settings.md").write_text(SETTINGS_REFERENCE, encoding="utf-8")
-    settings = Settings(notes_dir=str(root / "notes"), index_dir=str(root / "index"))
-    build_index(settings, progress=False)
+    settings, _ = ingest_one(tmp_path_factory.mktemp("reference"), "settings.md", SETTINGS_REFERENCE)
     reference = Engine.load(settings)
     ans = reference.answer("how often is a failed upload tried again by default", threshold=0.0)
     assert ans.answer.startswith("Default: 5"), ans.answer
