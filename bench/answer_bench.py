@@ -55,7 +55,7 @@ from kg.qa.answer import (  # noqa: E402
     two_steps,
     vector_fn,
 )
-from kg.qa.calibrate import figure_signals, signals  # noqa: E402
+from kg.qa.calibrate import signals, word_signals  # noqa: E402
 from kg.qa.compose import compose  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
 from kg.qa.evaluate import load_qa  # noqa: E402
@@ -127,7 +127,7 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
     vector = lambda text: timed("embed", lambda x: engine.embedder.encode([x])[0], text)  # noqa: E731
     read["dropped_rise"] = _dropped_rise(index, vector, scored.query, ranked, used)
     acc["confidence"] += (clock() - t) * 1000 - (acc["embed"] - embedded)
-    read.update(timed("confidence", figure_signals, engine.calibration, q, read))
+    read.update(timed("confidence", word_signals, engine.calibration, q, read))
     conf = timed("confidence", confidence, scored, engine.calibration, read)
     threshold = engine.calibration.threshold if s.abstain_threshold < 0 else s.abstain_threshold
     t = clock()

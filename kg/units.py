@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.vocab import NUMBER_GAP_WORDS
+from kg.vocab import MEASURE_WORDS, NUMBER_GAP_WORDS
 
 # unit spelling (lower case) -> (canonical unit, family, factor to the family's base unit)
 _TIME = {
@@ -468,8 +468,13 @@ LABELLED_FIGURE = re.compile(r"(?:^|[;—|,]\s*)([^\W\d][\w' -]{0,40}?)\s*(?:\((
 NOT_UNIT_LABELS = frozenset({"min", "max", "m", "s", "h", "d", "t"})  # "Min: 5" is a minimum, not minutes
 
 
+# a label naming a price states an amount of money, with or without its currency ("Price: 34.00 each")
+MONEY_LABELS = frozenset(MEASURE_WORDS["money"].split())
+
+
 def labelled_families(text: str) -> frozenset[str]:
-    """Unit families of the figures a text states under a label that is a unit ("Weeks: 12", "Time (hrs): 3")."""
+    """Unit families of the figures a text states under a label that is a unit ("Weeks: 12", "Time (hrs): 3")
+    or names a price ("Price: 34.00", "Hire fee (Sat): 1,200")."""
     found = set()
     for m in LABELLED_FIGURE.finditer(text):
         words = [m.group(2) or "", (m.group(1).split() or [""])[-1]]
@@ -478,6 +483,9 @@ def labelled_families(text: str) -> frozenset[str]:
             if unit:
                 found.add(unit[1])
                 break
+        else:
+            if re.split(r"[_\s]", words[1].lower())[-1] in MONEY_LABELS:  # "Price", "entry_fee"
+                found.add("money")
     return frozenset(found)
 
 

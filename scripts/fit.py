@@ -11,8 +11,9 @@ the train split is fitted on:
    and whether the answer is right; a train corpus is ranked by weights fitted on the other train corpora
    (cross-fitting: the confidence learns how a ranking behaves on notes it was not fitted on); a logistic
    model, its regularisation chosen by leave-one-corpus-out log loss, its abstention threshold the confidence
-   from which answering handles a question right more often than abstaining (``decision_threshold``).
-   → ``kg/qa/calibration.json``
+   from which answering handles a question right more often than abstaining (``decision_threshold``). Two
+   of its signals are logistic models of the question's words, fitted on the train questions first: whether
+   the answer is a figure, and whether the notes hold an answer at all. → ``kg/qa/calibration.json``
 
 Between the two, **the two-step hand-over** (``Bridge``: how what the first step of a two-step question finds is
 passed to its second step, and how many of the first step's best passages are followed, the reading whose two
@@ -57,7 +58,14 @@ from ingest.pipeline import build_index  # noqa: E402
 from kg.errors import ConfigError, KgqaError  # noqa: E402
 from kg.model import QuestionKind  # noqa: E402
 from kg.qa.answer import rank  # noqa: E402
-from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration, figure_signals, question_words  # noqa: E402
+from kg.qa.calibrate import (  # noqa: E402
+    CALIBRATION,
+    FEATURES,
+    Calibration,
+    question_words,
+    word_signals,
+    words_probability,
+)
 from kg.qa.engine import Engine  # noqa: E402
 from kg.qa.evaluate import answer_correct, ece, load_qa, reliability  # noqa: E402
 from kg.qa.question import analyse  # noqa: E402
@@ -272,7 +280,7 @@ def collect(
     return rows
 
 
-def _figure_data(rows: list[dict[str, Any]], vocab: list[str]) -> Any:
+def _words_data(rows: list[dict[str, Any]], vocab: list[str]) -> Any:
     from scipy.sparse import lil_matrix
 
     col = {w: j for j, w in enumerate(vocab)}
@@ -284,49 +292,55 @@ def _figure_data(rows: list[dict[str, Any]], vocab: list[str]) -> Any:
     return x.tocsr()
 
 
-def fit_figure_words(rows: list[dict[str, Any]], c: float) -> dict[str, float]:
-    """Which words of a question say its answer is a figure: a logistic model, over the answerable questions
-    of ``rows``, of whether an expected answer holds a digit; words of the questions of three corpora at least
-    (a word of one set of notes says nothing of others). Returns the nonzero weights, the intercept under ""."""
+# What each words model predicts from a question's words, and of which train questions: whether an expected
+# answer is a figure (holds a digit), of the answerable questions; whether the notes answer it, of all.
+WORDS_LABELS = {"figure": lambda r: r["answerable"], "answerable": lambda r: True}
+
+
+def fit_words(rows: list[dict[str, Any]], c: float, label: str = "figure") -> dict[str, float]:
+    """Which words of a question tell ``label`` (``WORDS_LABELS``): a logistic model over the questions it is
+    fitted on, of the words of the questions of three corpora at least (a word of one set of notes says
+    nothing of others). Returns the nonzero weights, the intercept under ""."""
     from sklearn.linear_model import LogisticRegression
 
-    rows = [r for r in rows if r["answerable"]]
+    rows = [r for r in rows if WORDS_LABELS[label](r)]
     corpora_of: dict[str, set[str]] = defaultdict(set)
     for r in rows:
         for w in question_words(r["question"]):
             corpora_of[w].add(r["corpus"])
     vocab = sorted(w for w, seen in corpora_of.items() if len(seen) >= 3)
-    y = np.array([r["figure"] for r in rows], dtype=int)
-    model = LogisticRegression(C=c, max_iter=5000).fit(_figure_data(rows, vocab), y)
+    y = np.array([r[label] for r in rows], dtype=int)
+    model = LogisticRegression(C=c, max_iter=5000).fit(_words_data(rows, vocab), y)
     rounded = {w: round(float(v), 4) for w, v in zip(vocab, model.coef_[0], strict=True)}
     return {"": round(float(model.intercept_[0]), 4), **{w: v for w, v in rounded.items() if v}}
 
 
-def fit_figure_words_loco(train: list[dict[str, Any]]) -> tuple[float, dict[str, dict[str, float]]]:
-    """The figure-words model's regularisation, by leave-one-corpus-out log loss over the train corpora's
-    answerable questions, and for each train corpus the model fitted without it."""
+def fit_words_loco(train: list[dict[str, Any]], label: str = "figure") -> tuple[float, dict[str, dict[str, float]]]:
+    """A words model's regularisation, by leave-one-corpus-out log loss over the train questions it reads,
+    and for each train corpus the model fitted without it."""
     names = sorted({r["corpus"] for r in train})
-    answerable = [r for r in train if r["answerable"]]
+    read = [r for r in train if WORDS_LABELS[label](r)]
     losses, without = {}, {}
     for c in C_GRID:
-        models = {n: fit_figure_words([r for r in train if r["corpus"] != n], c) for n in names}
-        cal = {n: replace(NEUTRAL, figure_words=m) for n, m in models.items()}
-        probs = [cal[r["corpus"]].figure_wanted(r["question"]) for r in answerable]
-        losses[c] = log_loss(probs, answerable, label="figure")
+        models = {n: fit_words([r for r in train if r["corpus"] != n], c, label) for n in names}
+        probs = [words_probability(models[r["corpus"]], r["question"]) for r in read]
+        losses[c] = log_loss(probs, read, label=label)
         without[c] = models
     best = min(C_GRID, key=lambda c: (losses[c], c))
     return best, without[best]
 
 
-def with_figure_words(rows: list[dict[str, Any]], words: dict[str, float]) -> list[dict[str, Any]]:
-    """The rows with the signals the figure-words model gives (``figure_signals``)."""
-    cal = replace(NEUTRAL, figure_words=words)
-    i_wanted, i_unsaid, i_numberless = (FEATURES.index(f) for f in ("figure_wanted", "figure_unsaid", "numberless"))
+def with_word_signals(
+    rows: list[dict[str, Any]], figure_words: dict[str, float], answerable_words: dict[str, float]
+) -> list[dict[str, Any]]:
+    """The rows with the signals the words models give (``word_signals``)."""
+    cal = replace(NEUTRAL, figure_words=figure_words, answerable_words=answerable_words)
+    at = {name: i for i, name in enumerate(FEATURES)}
     out = []
     for r in rows:
         sig = list(r["signals"])
-        read = figure_signals(cal, r["question"], {"numberless": sig[i_numberless]})
-        sig[i_wanted], sig[i_unsaid] = read["figure_wanted"], read["figure_unsaid"]
+        for name, value in word_signals(cal, r["question"], {"numberless": sig[at["numberless"]]}).items():
+            sig[at[name]] = value
         out.append({**r, "signals": sig})
     return out
 
@@ -445,16 +459,24 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
         print(f"pool {pool}: answering {corpus['name']} ...", flush=True)
         name = corpus["name"]
         rows += collect(corpus, cache, root, ranked_without.get(name, weights), pool, bridged_without.get(name, bridge))
-    # the figure-words model: a train corpus's questions read by the model fitted without it, the test split's
-    # by the one fitted on every train corpus
+    # the words models (does the question ask for a figure; do the notes answer it): a train corpus's questions
+    # read by the models fitted without it, the test split's by the ones fitted on every train corpus
     train = [r for r in rows if split[r["corpus"]] == "train"]
-    c_words, words_without = fit_figure_words_loco(train)
-    figure_words = fit_figure_words(train, c_words)
+    c_words, words_without = fit_words_loco(train, "figure")
+    figure_words = fit_words(train, c_words, "figure")
+    c_answerable, answerable_without = fit_words_loco(train, "answerable")
+    answerable_words = fit_words(train, c_answerable, "answerable")
     by_corpus: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         by_corpus[r["corpus"]].append(r)
     rows = [
-        r for c in corpora for r in with_figure_words(by_corpus[c["name"]], words_without.get(c["name"], figure_words))
+        r
+        for c in corpora
+        for r in with_word_signals(
+            by_corpus[c["name"]],
+            words_without.get(c["name"], figure_words),
+            answerable_without.get(c["name"], answerable_words),
+        )
     ]
     train = [r for r in rows if split[r["corpus"]] == "train"]
     test = [r for r in rows if split[r["corpus"]] == "test"]
@@ -477,11 +499,15 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
             "train_questions": len(train),
             "threshold_rule": "answer when the confidence p is at least u (1 - p), u the share of unanswerable "
             "questions among the training answers that are wrong with abstention off: t = u / (1 + u)",
-            "figure_words_model": "logistic regression over the words of the answerable train questions used in "
+            "figurewords_probability": "logistic regression over the words of the answerable train questions used in "
             "three train corpora at least: is an expected answer a figure (holds a digit)",
             "figure_words_C": c_words,
+            "answerablewords_probability": "logistic regression over the words of the train questions used in three "
+            "train corpora at least: do the notes answer it",
+            "answerable_words_C": c_answerable,
         },
         figure_words=figure_words,
+        answerable_words=answerable_words,
     )
     handled = handled_right(oof, train, threshold)
     return Fitted(

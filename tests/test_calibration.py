@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import ConfigError
-from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration, figure_signals, load_calibration
+from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration, load_calibration, word_signals
 from kg.qa.engine import Engine
 from kg.qa.evaluate import ece, reliability
 
@@ -171,23 +171,49 @@ def test_the_words_that_ask_for_a_figure_are_fitted_on_the_train_questions_of_th
             {"corpus": corpus, "answerable": False, "question": "max unasked", "figure": False},  # no answer: unread
         ]
     rows.append({"corpus": "a", "answerable": True, "question": "zebra", "figure": True})  # one corpus's word
-    words = fit.fit_figure_words(rows, 1.0)
+    words = fit.fit_words(rows, 1.0)
     assert "zebra" not in words and "asize" not in words and "unasked" not in words
     assert words["max"] > 0 > words["mean"]
     cal = Calibration(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES), 0.0, 0.5)
     assert cal.figure_wanted("max size") == 0.0, "no model fitted: no signal"
     fitted = fit.replace(cal, figure_words=words)
     assert fitted.figure_wanted("Max size?") > 0.5 > fitted.figure_wanted("what does it mean")
-    c, without = fit.fit_figure_words_loco(rows)
+    c, without = fit.fit_words_loco(rows)
     assert c in fit.C_GRID and set(without) == {"a", "b", "c", "d"}
     # the answer says no number: the figure the question wants is unsaid
-    read = figure_signals(fitted, "how much is it", {"numberless": 1.0})
+    read = word_signals(fitted, "how much is it", {"numberless": 1.0})
     assert read["figure_unsaid"] == read["figure_wanted"] > 0.5
-    assert figure_signals(fitted, "how much is it", {"numberless": 0.0})["figure_unsaid"] == 0.0
+    assert word_signals(fitted, "how much is it", {"numberless": 0.0})["figure_unsaid"] == 0.0
     # stored with the calibration and read back
     assert Calibration(**{**fitted.to_json(), "features": FEATURES}).figure_wanted("max size") == pytest.approx(
         fitted.figure_wanted("max size")
     )
+
+
+def test_the_words_of_questions_the_notes_do_not_answer_are_fitted_on_every_train_question() -> None:
+    fit = _fit_script()
+    rows = []
+    for corpus in ("a", "b", "c", "d"):
+        rows += [
+            {"corpus": corpus, "answerable": False, "question": f"{corpus}kit price", "figure": False},
+            {"corpus": corpus, "answerable": False, "question": "default port of it", "figure": False},
+            {"corpus": corpus, "answerable": True, "question": "what does it mean", "figure": False},
+            {"corpus": corpus, "answerable": True, "question": "stove price", "figure": True},
+            {"corpus": corpus, "answerable": True, "question": "tent vs tarp", "figure": False},
+        ]
+    words = fit.fit_words(rows, 1.0, "answerable")
+    assert "akit" not in words, "a word of one corpus"
+    assert words["default"] < 0 < words["mean"] and words["vs"] > words["price"]
+    cal = Calibration(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES), 0.0, 0.5)
+    assert cal.answerable("default port") == 0.0, "no model fitted: no signal"
+    fitted = fit.replace(cal, answerable_words=words)
+    assert fitted.answerable("what is the default port") < 0.5 < fitted.answerable("tarp vs bivvy")
+    assert word_signals(fitted, "default port", {})["words_answerable"] == fitted.answerable("default port")
+    c, without = fit.fit_words_loco(rows, "answerable")
+    assert c in fit.C_GRID and set(without) == {"a", "b", "c", "d"}
+    assert without["a"] != words  # fitted without corpus a's questions
+    read = Calibration(**{**fitted.to_json(), "features": FEATURES})
+    assert read.answerable("default port") == pytest.approx(fitted.answerable("default port"))
 
 
 def test_the_threshold_is_where_answering_and_abstaining_handle_a_question_right_equally_often() -> None:

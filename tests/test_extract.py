@@ -161,6 +161,11 @@ def test_a_figure_under_a_label_that_is_a_unit_is_of_that_units_family():
     assert labelled_families("Disk size (GB): 30") == {"size"}
     assert labelled_families("Min: 5; Max: 9") == set()  # a minimum, not minutes
     assert labelled_families("Weeks: twelve") == set()
+    # a label naming a price states money, with or without its currency
+    assert labelled_families("Moes TRV (x5) — Price: 34.00 each; Shop: AliExpress") == {"money"}
+    assert labelled_families("routes: long; entry_fee=45 (long, early bird)") == {"money"}
+    assert labelled_families("Hire fee (Sat): 1,200") == {"money"}
+    assert labelled_families("Shop: 34") == set()
 
 
 def test_fixture_notes_give_facts_for_four_services():

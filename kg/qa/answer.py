@@ -14,7 +14,7 @@ import numpy as np
 
 from kg.errors import BadRequest, PayloadTooLarge
 from kg.model import Answer, Citation, Fact, FactRef, Passage, QuestionKind
-from kg.qa.calibrate import Calibration, figure_signals, load_calibration, signals, without_unsaid
+from kg.qa.calibrate import Calibration, load_calibration, signals, without_unsaid, word_signals
 from kg.qa.compose import compose
 from kg.qa.index import Index
 from kg.qa.lexicon import Lexicon
@@ -264,7 +264,7 @@ def answer(
     used = composed.passages if composed else ()
     read = signals(index, scored.query, ranked, used, asked)  # of the top passage and the lines the answer used
     read["dropped_rise"] = _dropped_rise(index, embed, scored.query, ranked, used)
-    read.update(figure_signals(calibration, q, read))
+    read.update(word_signals(calibration, q, read))
     conf = confidence(scored, calibration, read)
     if signals_out is not None:  # what the confidence was read from: for fitting and evaluation
         signals_out.update(read)

@@ -91,10 +91,16 @@ FEATURES = (
     "default_missing",  # the default is asked and the answer does not say one ("max 5" is no default)
     "code_missing",  # identifiers the question types (io1, fetch.max.bytes, ClientAliveCountMax) the answer lacks
     "number_missing",  # numbers the question types ("in 2025", "a /20", "30 mg") that the answer does not state
-    "unsure",  # the answer's own lines say they do not know it ("price TBD", "forgot to look", "no figure given")
+    "unsure",  # the answer's own line says it does not know it ("price TBD", "forgot to look", "no figure given")
+    # ... or only a line the answer added does ("fee 0.75%; dealing £5?? they weren't sure"): an aside beside
+    # what the top line states as often as the figure left out
+    "unsure_beside",
     "numberless",  # the answer's lines state no number at all
     "figure_wanted",  # how likely the question's words ask for a figure (a fitted model of question words)
     "figure_unsaid",  # ... when the answer states no number: "janka rating of teak" answered "Teak"
+    # how often questions in these words have their answer in the notes (a fitted model of question words): a
+    # price, a default, a version or a maximum is asked of notes that lack it more often than a meaning is
+    "words_answerable",
     "answer_parts",  # how many lines the answer was composed of (a list gathered from siblings, a line and its parent)
     # what kind of answer the question wants (one of them is 1): how often each kind is answered right
     *(f"kind_{kind.value}" for kind in QuestionKind),
@@ -115,6 +121,9 @@ class Calibration:
     # the words of a question that say it wants a figure as its answer, and their fitted weights (the
     # intercept under ""): a logistic model of whether the right answer holds a number ("rate", "how much")
     figure_words: dict[str, float] = field(default_factory=dict, compare=False)
+    # the same for whether the notes hold the answer at all: which words the train questions the notes do not
+    # answer use more often than those they do ("price", "default" against "meaning", "vs")
+    answerable_words: dict[str, float] = field(default_factory=dict, compare=False)
 
     def probability(self, signals: dict[str, float]) -> float:
         z = self.intercept
@@ -124,11 +133,11 @@ class Calibration:
 
     def figure_wanted(self, question: str) -> float:
         """The probability that the answer to ``question`` is a figure, by its words (0 when not fitted)."""
-        if not self.figure_words:
-            return 0.0
-        # fsum: the exact sum, whatever order the set of words is walked in (which changes with the hash seed)
-        got = self.figure_words.get
-        return _logistic(math.fsum([got("", 0.0), *(got(w, 0.0) for w in question_words(question))]))
+        return words_probability(self.figure_words, question)
+
+    def answerable(self, question: str) -> float:
+        """The probability that the notes answer ``question``, by its words alone (0 when not fitted)."""
+        return words_probability(self.answerable_words, question)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -139,12 +148,23 @@ class Calibration:
             "intercept": self.intercept,
             "threshold": self.threshold,
             "figure_words": self.figure_words,
+            "answerable_words": self.answerable_words,
             "meta": self.meta,
         }
 
 
 def _logistic(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def words_probability(weights: dict[str, float], question: str) -> float:
+    """What a fitted logistic model of a question's words (``weights``, its intercept under "") gives the
+    question; 0 when none is fitted."""
+    if not weights:
+        return 0.0
+    # fsum: the exact sum, whatever order the set of words is walked in (which changes with the hash seed)
+    got = weights.get
+    return _logistic(math.fsum([got("", 0.0), *(got(w, 0.0) for w in question_words(question))]))
 
 
 @lru_cache(maxsize=4)
@@ -160,6 +180,7 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
             threshold=float(doc["threshold"]),
             meta=dict(doc.get("meta", {})),
             figure_words={str(k): float(v) for k, v in doc.get("figure_words", {}).items()},
+            answerable_words={str(k): float(v) for k, v in doc.get("answerable_words", {}).items()},
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"cannot read the confidence calibration {path}: {exc} (run `make fit`)") from exc
@@ -169,15 +190,19 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
 
 
 def question_words(question: str) -> frozenset[str]:
-    """The words of a question as the figure-words model reads them: folded tokens, each once."""
+    """The words of a question as the words models read them: folded tokens, each once."""
     return frozenset(words(question))
 
 
-def figure_signals(calibration: Calibration, question: str, read: dict[str, float]) -> dict[str, float]:
-    """The signals read from the question's words by the fitted figure-words model, given the answer's
+def word_signals(calibration: Calibration, question: str, read: dict[str, float]) -> dict[str, float]:
+    """The signals read from the question's words by the fitted words models, given the answer's
     ``numberless`` signal (``signals``)."""
     wanted = calibration.figure_wanted(question)
-    return {"figure_wanted": wanted, "figure_unsaid": wanted * read.get("numberless", 0.0)}
+    return {
+        "figure_wanted": wanted,
+        "figure_unsaid": wanted * read.get("numberless", 0.0),
+        "words_answerable": calibration.answerable(question),
+    }
 
 
 def signals(
@@ -250,7 +275,8 @@ def signals(
         default_missing=float(bool(DEFAULT_ASKED.search(query.normalised)) and not _says("default", said)),
         code_missing=float(len(code_missing(index, query, answered))),
         number_missing=float(len(number_missing(query, answered))),
-        unsure=float(any(UNSURE.search(p.text) for p in answered)),
+        unsure=float(bool(UNSURE.search(top.passage.text))),
+        unsure_beside=float(not UNSURE.search(top.passage.text) and any(UNSURE.search(p.text) for p in extra)),
         numberless=float(not any(ch.isdigit() for p in answered for ch in p.text)),
         answer_parts=float(len(answer)),
         count_missing=float(
