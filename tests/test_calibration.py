@@ -174,7 +174,7 @@ def test_the_words_that_ask_for_a_figure_are_fitted_on_the_train_questions_of_th
     words = fit.fit_words(rows, 1.0)
     assert "zebra" not in words and "asize" not in words and "unasked" not in words
     assert words["max"] > 0 > words["mean"]
-    cal = Calibration(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES), 0.0, 0.5)
+    cal = fit.NEUTRAL  # every weight zero, no words model
     assert cal.figure_wanted("max size") == 0.0, "no model fitted: no signal"
     fitted = fit.replace(cal, figure_words=words)
     assert fitted.figure_wanted("Max size?") > 0.5 > fitted.figure_wanted("what does it mean")
@@ -204,7 +204,7 @@ def test_the_words_of_questions_the_notes_do_not_answer_are_fitted_on_every_trai
     words = fit.fit_words(rows, 1.0, "answerable")
     assert "akit" not in words, "a word of one corpus"
     assert words["default"] < 0 < words["mean"] and words["vs"] > words["price"]
-    cal = Calibration(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES), 0.0, 0.5)
+    cal = fit.NEUTRAL  # every weight zero, no words model
     assert cal.answerable("default port") == 0.0, "no model fitted: no signal"
     fitted = fit.replace(cal, answerable_words=words)
     assert fitted.answerable("what is the default port") < 0.5 < fitted.answerable("tarp vs bivvy")

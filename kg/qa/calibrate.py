@@ -229,6 +229,7 @@ def signals(
     answered = (top.passage, *extra)
     family = query.unit_family
     said = _words_of(answered)
+    unsure = bool(UNSURE.search(top.passage.text))
     out.update(
         coverage_body=top.signal("coverage_body"),
         coverage_head=top.signal("coverage_head") + top.signal("coverage_head_list"),
@@ -275,8 +276,8 @@ def signals(
         default_missing=float(bool(DEFAULT_ASKED.search(query.normalised)) and not _says("default", said)),
         code_missing=float(len(code_missing(index, query, answered))),
         number_missing=float(len(number_missing(query, answered))),
-        unsure=float(bool(UNSURE.search(top.passage.text))),
-        unsure_beside=float(not UNSURE.search(top.passage.text) and any(UNSURE.search(p.text) for p in extra)),
+        unsure=float(unsure),
+        unsure_beside=float(not unsure and any(UNSURE.search(p.text) for p in extra)),
         numberless=float(not any(ch.isdigit() for p in answered for ch in p.text)),
         answer_parts=float(len(answer)),
         count_missing=float(
