@@ -75,7 +75,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "98"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "99"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (
     *PLAIN_SUFFIXES,

@@ -67,7 +67,8 @@ _PHYSICAL: dict[str, tuple[str, str, float]] = {
     **dict.fromkeys(("oz", "ounce", "ounces"), ("oz", "mass", 28.349523)),
     **dict.fromkeys(("mm", "millimeter", "millimeters", "millimetre", "millimetres"), ("mm", "length", 0.001)),
     **dict.fromkeys(("cm", "centimeter", "centimeters", "centimetre", "centimetres"), ("cm", "length", 0.01)),
-    **dict.fromkeys(("meter", "meters", "metre", "metres"), ("meters", "length", 1.0)),
+    # "m" only after a space ("at 30 m", "1.42 m"): glued on it is as often minutes or millions ("45m", "$5m")
+    **dict.fromkeys(("m", "meter", "meters", "metre", "metres"), ("meters", "length", 1.0)),
     **dict.fromkeys(("km", "kilometer", "kilometers", "kilometre", "kilometres"), ("km", "length", 1000.0)),
     **dict.fromkeys(("inch", "inches"), ("inches", "length", 0.0254)),
     **dict.fromkeys(("ft", "foot", "feet"), ("ft", "length", 0.3048)),
@@ -136,6 +137,29 @@ _PHYSICAL: dict[str, tuple[str, str, float]] = {
     **dict.fromkeys(("ha", "hectare", "hectares"), ("ha", "area", 1e4)),
     # a concentration in blood or a dose by weight: each is its own measure
     **{u.lower(): (u, "concentration", 1.0) for u in ("mg/dL", "g/dL", "mmol/L", "mEq/L", "mg/L", "ng/mL", "mg/kg")},
+    **{u: (u, "concentration", 1.0) for u in ("ppm", "ppb")},  # CO2 in a room, nitrate in a tank
+    # a diving cylinder's fill, a tyre, an espresso machine's pump
+    "bar": ("bar", "pressure", 100.0),
+    "mbar": ("mbar", "pressure", 0.1),
+    "m/s": ("m/s", "speed", 3.6),
+    # times shorter than a millisecond (a memory's latency, a clock's period), and months shortened ("6 mo")
+    **dict.fromkeys(("ns", "nsec", "nanosecond", "nanoseconds"), ("ns", "time", 1e-9)),
+    **dict.fromkeys(("µs", "μs", "usec", "microsecond", "microseconds"), ("µs", "time", 1e-6)),
+    **dict.fromkeys(("mo", "mos"), ("months", "time", 2592000.0)),
+    # a network link's or a disk's bandwidth in bits per second
+    **{u.lower(): (u, "bandwidth", f) for u, f in (("bps", 1.0), ("kbps", 1e3), ("Mbps", 1e6), ("Gbps", 1e9))},
+    # a battery's charge
+    "mah": ("mAh", "charge", 1.0),
+    "ah": ("Ah", "charge", 1000.0),
+    # a sound's or a signal's level: decibels relative to another level, so no factor turns one into another
+    **dict.fromkeys(("db", "dba"), ("dB", "level", 1.0)),
+    "dbm": ("dBm", "level", 1.0),
+    "fps": ("fps", "frequency", 1.0),
+    "cc": ("cc", "volume", 1.0),
+    **dict.fromkeys(("qt", "quart", "quarts"), ("qt", "volume", 946.35295)),
+    **dict.fromkeys(("pint", "pints"), ("pints", "volume", 568.26125)),  # an imperial pint (a US one is 473 ml)
+    "fl oz": ("fl oz", "volume", 29.573530),
+    **dict.fromkeys(("tonne", "tonnes"), ("tonnes", "mass", 1e6)),
 }
 UNITS: dict[str, tuple[str, str, float]] = {
     **{k: (u, "time", f) for k, (u, f) in _TIME.items()},
@@ -145,10 +169,11 @@ UNITS: dict[str, tuple[str, str, float]] = {
     **_PHYSICAL,
 }
 # Spellings read after a number only in this case, where another case is another word: "5 V" and "2 L", not
-# "plan B 2 l"; "100 g", not "5G"; "20 kV", not "3 KV stores"; "2 lb", not "2 LB" (load balancers).
+# "plan B 2 l"; "100 g", not "5G"; "20 kV", not "3 KV stores"; "2 lb", not "2 LB" (load balancers); "60 dB", not "2 DB"
+# or "2 db" (databases); "5 ns", not "2 NS records"; "6 mo", not "MO".
 _CASED = {
-    **{u.lower(): u for u in ("V", "W", "L", "mA", "mW", "mV", "kV", "kW", "hPa")},
-    **{u: u for u in ("g", "lb", "lbs", "ml", "cm", "mm", "cl", "dl", "atm", "ul", "m2", "ha")},
+    **{u.lower(): u for u in ("V", "W", "L", "mA", "mW", "mV", "kV", "kW", "hPa", "dB", "dBA", "dBm", "Ah")},
+    **{u: u for u in ("g", "lb", "lbs", "ml", "cm", "mm", "cl", "dl", "atm", "ul", "m2", "ha", "m", "ns", "mo", "mos")},
 }
 # One-letter symbols read only right after a spaced number ("29 s", "24 h"), never as words of a question.
 SYMBOLS = {"s": "seconds", "h": "hours"}
@@ -241,10 +266,12 @@ BASE_UNITS: dict[str, str] = {
     "resistance": "ohm",
     "energy": "J",
     "volume": "ml",
+    "bandwidth": "bps",
+    "charge": "mAh",
 }
 _BASE_FAMILY = {base: family for family, base in BASE_UNITS.items()}
-# Families whose units no factor converts between (°F and °C)
-UNCONVERTED = frozenset({"temperature"})
+# Families whose units no factor converts between (°F and °C, dB and dBm)
+UNCONVERTED = frozenset({"temperature", "level"})
 
 # Things notes count: a number before one of these (or before an adjective or two and one of these)
 # is a count whose base unit is the singular noun.
@@ -591,6 +618,8 @@ def _read_unit(text: str, pos: int) -> tuple[str | None, int, float]:
     if m:
         scale, pos = SCALE_WORDS[m.group("scale").lower()], m.end()
     u = _UNIT_AFTER.match(text, pos)
+    if u and u.group("unit") == "m" and not u.group("sep"):
+        return "<word>", pos, scale  # "45m", "250m", "$5m": minutes, millicores or millions as much as metres
     if (
         u
         and u.group("unit") in ("s", "h")

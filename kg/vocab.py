@@ -116,14 +116,14 @@ MEASURE_WORDS = {
     "money": "cost costs price charge pay fee fees fare fares fine fines toll tolls tuition",
     "temperature": "temperature temp temps hot",
     "mass": "weigh weighs weight heavy",
-    "length": "distance altitude height tall",
+    "length": "distance altitude height tall depth deep",
     "speed": "speed velocity",
     "pressure": "pressure",
     "area": "area acreage footprint",
 }
 # Of those, the words that ask for a quantity only after "how" ("how long", "how big"): elsewhere they describe
 # a thing ("long polling", "a big capacitor", "the hot break").
-MEASURE_ADJECTIVES = _words("long big large largest biggest fast quickly soon often hot heavy tall")
+MEASURE_ADJECTIVES = _words("long big large largest biggest fast quickly soon often hot heavy tall deep")
 
 # A question asking for a setting's default value: "default port", "out of the box", "if unset".
 DEFAULT_ASKED = re.compile(r"\bdefaults?\b|\bout of the box\b|\bif (?:not|un)set\b", re.I)

@@ -214,6 +214,32 @@ def test_measures_of_the_physical_world_have_their_family_and_base_unit() -> Non
     assert [(q.value, q.family) for q in parse_quantity("2 LB, 3 KV stores, 5G")] == [(2, "none"), (3, "none")]
 
 
+def test_pressures_in_bar_short_times_bandwidths_and_charges_are_measures() -> None:
+    """A diving cylinder's fill, a memory's latency, a link's bandwidth, a battery: units notes state them in."""
+    text = "fill 232 bar, CL36 = 12.9 ns, link 10 Gbps, 3000 mAh, 400 ppm, 60 dBA, 2 tonnes, 6 mo, at 30 m"
+    assert [(q.value, q.unit, q.family) for q in parse_quantity(text)] == [
+        (232, "bar", "pressure"),
+        (12.9, "ns", "time"),
+        (10, "Gbps", "bandwidth"),
+        (3000, "mAh", "charge"),
+        (400, "ppm", "concentration"),
+        (60, "dB", "level"),
+        (2, "tonnes", "mass"),
+        (6, "months", "time"),
+        (30, "meters", "length"),
+    ]
+    assert parse_quantity("232 bar")[0].base_value == pytest.approx(23200)  # kPa
+    assert parse_quantity("100 Mbps")[0].base_value == pytest.approx(1e8)  # bits per second
+    # the same letters in another case, or glued on, are other things: 2 name-server records, 3 databases, a
+    # 45-minute timeout, 250 millicores, five million
+    assert [(q.value, q.family) for q in parse_quantity("2 NS records, 3 DB, MO 5")] == [
+        (2, "count"),
+        (3, "none"),
+        (5, "none"),
+    ]
+    assert parse_quantity("timeout 45m, cpu 250m, $5m") == []
+
+
 def test_areas_are_a_measure_of_their_own() -> None:
     got = [(q.value, q.unit, q.family) for q in parse_quantity("glass 26.1 m² (281 sq ft), plot 0.5 ha, flat 65 m2")]
     assert got == [(26.1, "m²", "area"), (281, "sq ft", "area"), (0.5, "ha", "area"), (65, "m²", "area")]
@@ -244,6 +270,12 @@ def test_a_question_asks_a_measure_by_its_word_or_unit() -> None:
     assert question_unit("what temp do i pull a medium-rare steak at") == (None, "temperature")
     assert question_unit("how many mg of lorazepam") == ("mg", "mass")
     assert question_unit("minimum altitude over a city") == (None, "length")
+    assert question_unit("how deep is the safety stop") == (None, "length")
+    assert question_unit("max fill pressure in bar") == (None, "pressure")  # by its word: "bar" is a word too
+    assert question_unit("deep learning rate") == (None, None)  # "deep" asks for a depth only after "how"
+    # a bar, a db or an m in a question is no unit asked for
+    assert question_unit("buy from the barn bar") == (None, None)
+    assert question_unit("which db for sessions") == (None, None)
     # a unit's letters that are another word in a question: a key-value store, a load balancer, machine learning
     assert question_unit("max number of keys in the consul kv store") == (None, None)
     assert question_unit("which lb for grpc") == (None, None)

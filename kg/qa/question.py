@@ -250,7 +250,7 @@ UNIT_TERMS = frozenset(
 # Unit spellings that are other words in a question ("mi", "g", "v") or name a thing more than a measure ("a mile").
 _NOT_UNITS_ASKED = frozenset(
     """x min mi g v w l ma mw mv kv kw wh hpa ml cm cl dl lb ft atm deg kt mile foot inch yard kilo gram cup
-    ounce ul""".split()
+    ounce ul m bar db ah ns mo cc""".split()
 )
 _MEASURE = {w: fam for fam, ws in MEASURE_WORDS.items() for w in ws.split()}
 _SQUARE = frozenset(("square", "sq"))  # before a length unit, an area's: "square metres", "sq ft"
