@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,17 +160,25 @@ def _fit_script():  # type: ignore[no-untyped-def]
     return fit
 
 
+def _four_corpora(*questions: tuple[bool, str, bool]) -> list[dict[str, Any]]:
+    """Train rows of the same questions (whether answerable, the question, whether its answer is a figure) in
+    corpora a to d; "{c}" in a question is its corpus's name (a word of one corpus only)."""
+    return [
+        {"corpus": c, "answerable": answerable, "question": question.format(c=c), "figure": figure}
+        for c in "abcd"
+        for answerable, question, figure in questions
+    ]
+
+
 def test_the_words_that_ask_for_a_figure_are_fitted_on_the_train_questions_of_three_corpora_at_least() -> None:
     fit = _fit_script()
-    rows = []
-    for corpus in ("a", "b", "c", "d"):
-        rows += [
-            {"corpus": corpus, "answerable": True, "question": f"max {corpus}size", "figure": True},
-            {"corpus": corpus, "answerable": True, "question": "how much is it", "figure": True},
-            {"corpus": corpus, "answerable": True, "question": "what does it mean", "figure": False},
-            {"corpus": corpus, "answerable": True, "question": "meaning of it", "figure": False},
-            {"corpus": corpus, "answerable": False, "question": "max unasked", "figure": False},  # no answer: unread
-        ]
+    rows = _four_corpora(
+        (True, "max {c}size", True),
+        (True, "how much is it", True),
+        (True, "what does it mean", False),
+        (True, "meaning of it", False),
+        (False, "max unasked", False),  # no answer: unread
+    )
     rows.append({"corpus": "a", "answerable": True, "question": "zebra", "figure": True})  # one corpus's word
     words = fit.fit_words(rows, 1.0)
     assert "zebra" not in words and "asize" not in words and "unasked" not in words
@@ -192,15 +201,13 @@ def test_the_words_that_ask_for_a_figure_are_fitted_on_the_train_questions_of_th
 
 def test_the_words_of_questions_the_notes_do_not_answer_are_fitted_on_every_train_question() -> None:
     fit = _fit_script()
-    rows = []
-    for corpus in ("a", "b", "c", "d"):
-        rows += [
-            {"corpus": corpus, "answerable": False, "question": f"{corpus}kit price", "figure": False},
-            {"corpus": corpus, "answerable": False, "question": "default port of it", "figure": False},
-            {"corpus": corpus, "answerable": True, "question": "what does it mean", "figure": False},
-            {"corpus": corpus, "answerable": True, "question": "stove price", "figure": True},
-            {"corpus": corpus, "answerable": True, "question": "tent vs tarp", "figure": False},
-        ]
+    rows = _four_corpora(
+        (False, "{c}kit price", False),
+        (False, "default port of it", False),
+        (True, "what does it mean", False),
+        (True, "stove price", True),
+        (True, "tent vs tarp", False),
+    )
     words = fit.fit_words(rows, 1.0, "answerable")
     assert "akit" not in words, "a word of one corpus"
     assert words["default"] < 0 < words["mean"] and words["vs"] > words["price"]
