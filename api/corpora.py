@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ingest.pipeline import build_index
 from kg.errors import BadRequest
 from kg.qa.calibrate import Calibration
 from kg.qa.engine import Engine
 from kg.qa.evaluate import pool, reliability, run_eval
+from kg.qa.question_map import QuestionMap
 from kg.settings import Settings
 
 
@@ -41,12 +42,18 @@ def corpus_settings(settings: Settings, root: Path, corpus: dict[str, Any], cach
 
 
 def corpus_engine(
-    settings: Settings, root: Path, corpus: dict[str, Any], cache: Path, calibration: Calibration | None = None
+    settings: Settings,
+    root: Path,
+    corpus: dict[str, Any],
+    cache: Path,
+    calibration: Calibration | None = None,
+    question_map: QuestionMap | None | Literal["fitted"] = "fitted",
 ) -> Engine:
-    """The engine over one corpus's notes, its index built into ``cache/<name>`` (a no-op when unchanged)."""
+    """The engine over one corpus's notes, its index built into ``cache/<name>`` (a no-op when unchanged);
+    ``calibration`` and ``question_map`` replace the fitted ones (for fitting)."""
     here = corpus_settings(settings, root, corpus, cache)
     build_index(here, progress=False)
-    return Engine.load(here, calibration)
+    return Engine.load(here, calibration, question_map=question_map)
 
 
 def evaluate_corpora(settings: Settings, path: Path, cache: Path, baselines: bool = False) -> dict[str, Any]:

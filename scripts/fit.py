@@ -3,6 +3,13 @@
 Every corpus of ``data/eval/corpora.json`` is ingested (into ``.cache/fit``, a no-op when unchanged). Only
 the train split is fitted on:
 
+0. **Question map**, with ``--question-map`` only (measured and not kept: ``docs/evaluation.md``): a matrix
+   read over every question's vector, fitted so that the mapped vector sits nearer the passages holding the
+   question's gold lines than the other passages of its notes; its temperature and penalty chosen by held-out
+   top-1 hits over groups of train corpora (``scripts/question_map_fit.py``). The steps below read a train
+   corpus's questions with the map fitted without its group, the test split's with the one fitted on every
+   train corpus. → ``kg/qa/question_map.npy`` (how: ``kg/qa/ranking.json``); without the option, a map file
+   left by an earlier fit is removed, since the weights fitted now do not read questions through it.
 1. **Ranking**: for every answerable question, the signals of each candidate passage and whether it holds a
    gold line; a listwise linear model (a softmax over each question's candidates, its loss minus the log of what
    the right passages get) gives the weights of the fused score, its penalty chosen by leave-one-corpus-out
@@ -69,6 +76,7 @@ from kg.qa.calibrate import (  # noqa: E402
 from kg.qa.engine import Engine  # noqa: E402
 from kg.qa.evaluate import answer_correct, ece, load_qa, reliability  # noqa: E402
 from kg.qa.question import analyse  # noqa: E402
+from kg.qa.question_map import QUESTION_MAP, QuestionMap, question_map_for, save_question_map  # noqa: E402
 from kg.qa.retrieve import (  # noqa: E402
     BRIDGE_GRID,
     RANK_FEATURES,
@@ -79,6 +87,7 @@ from kg.qa.retrieve import (  # noqa: E402
     load_weights,
 )
 from kg.settings import Settings  # noqa: E402
+from scripts.question_map_fit import MapFit, corpus_data, fit_question_map  # noqa: E402
 
 NEUTRAL = Calibration(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES), 0.0, 0.0)
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # regularisation strengths of the confidence tried; the data picks one
@@ -109,14 +118,17 @@ def load_all(paths: list[Path]) -> tuple[Path, list[dict[str, Any]]]:
     return ROOT, corpora
 
 
-def _engine(corpus: dict[str, Any], cache: Path, root: Path) -> Engine:
+def _engine(corpus: dict[str, Any], cache: Path, root: Path, qmap: QuestionMap | None) -> Engine:
     # abstention is off while fitting: the calibration is not read
-    return corpus_engine(Settings.from_env(), root, corpus, cache, calibration=NEUTRAL)
+    return corpus_engine(Settings.from_env(), root, corpus, cache, calibration=NEUTRAL, question_map=qmap)
 
 
-def collect_candidates(corpus: dict[str, Any], cache: Path, root: Path, pool: int) -> list[dict[str, Any]]:
-    """One row per answerable question: each candidate's ranking signals and whether it holds a gold line."""
-    engine = _engine(corpus, cache, root)
+def collect_candidates(
+    corpus: dict[str, Any], cache: Path, root: Path, pool: int, qmap: QuestionMap | None
+) -> list[dict[str, Any]]:
+    """One row per answerable question: each candidate's ranking signals and whether it holds a gold line, its
+    question read through ``qmap``."""
+    engine = _engine(corpus, cache, root, qmap)
     out = []
     for qa in corpus["qa"]:
         for item in load_qa(root / qa):
@@ -206,11 +218,11 @@ BRIDGES = tuple(Bridge(*values) for values in product(*(BRIDGE_GRID[f] for f in 
 
 
 def bridge_hits(
-    corpus: dict[str, Any], cache: Path, root: Path, weights: tuple[float, ...], pool: int
+    corpus: dict[str, Any], cache: Path, root: Path, weights: tuple[float, ...], pool: int, qmap: QuestionMap | None
 ) -> list[dict[Bridge, bool]]:
     """For each answerable question of the corpus that is answered in two steps: whether its answer (abstention
     off) is right with each hand-over of the grid."""
-    engine = _engine(corpus, cache, root)
+    engine = _engine(corpus, cache, root, qmap)
     lexicon = engine.index.lexicon
     out = []
     for qa in corpus["qa"]:
@@ -252,12 +264,13 @@ def collect(
     root: Path,
     weights: tuple[float, ...] | None,
     pool: int,
-    bridge: Bridge | None = None,
+    bridge: Bridge | None,
+    qmap: QuestionMap | None,
 ) -> list[dict[str, Any]]:
     """One row per question: signals, whether the never-abstaining answer is right, and labels; ranked by
     ``weights`` (None: the fitted ones) over pools of ``pool`` passages, two-step questions handed over by
-    ``bridge`` (None: the fitted one)."""
-    engine = _engine(corpus, cache, root)
+    ``bridge`` (None: the fitted one), questions read through ``qmap``."""
+    engine = _engine(corpus, cache, root, qmap)
     rows = []
     for qa in corpus["qa"]:
         for item in load_qa(root / qa):
@@ -434,13 +447,15 @@ class Fitted:
     handled: int  # train questions handled right on leave-one-corpus-out probabilities
 
 
-def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) -> Fitted:
+def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int, maps: MapFit | None) -> Fitted:
     split = {c["name"]: c["split"] for c in corpora}
+    # a train corpus's questions are read by the question map fitted without it, the test split's by the final one
+    qmap = {c["name"]: maps.without.get(c["name"], maps.final) if maps else None for c in corpora}
     # 1. ranking weights, from the train split's candidates
     cand_rows: list[dict[str, Any]] = []
     for corpus in corpora:
         print(f"pool {pool}: ranking {corpus['name']} ...", flush=True)
-        cand_rows += collect_candidates(corpus, cache, root, pool)
+        cand_rows += collect_candidates(corpus, cache, root, pool, qmap[corpus["name"]])
     cand_train = [r for r in cand_rows if split[r["corpus"]] == "train"]
     weights, rank_l2, loco_rank, ranked_without = fit_ranking_loco(cand_train)
     # 2. the two-step hand-over, each train corpus ranked by the weights fitted without it
@@ -448,7 +463,9 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
     for corpus in corpora:
         if split[corpus["name"]] == "train":
             print(f"pool {pool}: two-step questions of {corpus['name']} ...", flush=True)
-            hits[corpus["name"]] = bridge_hits(corpus, cache, root, ranked_without[corpus["name"]], pool)
+            hits[corpus["name"]] = bridge_hits(
+                corpus, cache, root, ranked_without[corpus["name"]], pool, qmap[corpus["name"]]
+            )
     bridge, bridged_without, bridge_loco, bridge_right = fit_bridge_loco(hits)
     bridge_figures = {"questions": sum(map(len, hits.values())), "right": bridge_right, "left_out": bridge_loco}
     # 3. confidence, under the new ranking. A train corpus is answered with ranking weights fitted without it
@@ -458,7 +475,9 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int) 
     for corpus in corpora:
         print(f"pool {pool}: answering {corpus['name']} ...", flush=True)
         name = corpus["name"]
-        rows += collect(corpus, cache, root, ranked_without.get(name, weights), pool, bridged_without.get(name, bridge))
+        rows += collect(
+            corpus, cache, root, ranked_without.get(name, weights), pool, bridged_without.get(name, bridge), qmap[name]
+        )
     # the words models (does the question ask for a figure; do the notes answer it): a train corpus's questions
     # read by the models fitted without it, the test split's by the ones fitted on every train corpus
     train = [r for r in rows if split[r["corpus"]] == "train"]
@@ -569,7 +588,9 @@ def refit_bridge(corpora: list[dict[str, Any]], cache: Path, root: Path, ranking
     for corpus in corpora:
         if corpus["split"] == "train":
             print(f"two-step questions of {corpus['name']} ...", flush=True)
-            hits[corpus["name"]] = bridge_hits(corpus, cache, root, weights, pool)
+            hits[corpus["name"]] = bridge_hits(
+                corpus, cache, root, weights, pool, question_map_for(Settings.from_env().model)
+            )
     bridge, _, left_out, right = fit_bridge_loco(hits)
     figures = {"right": right, "questions": sum(map(len, hits.values())), "left_out": left_out}
     alone = f"refitted alone on the committed ranking weights, over {len(hits)} train corpora"
@@ -601,6 +622,12 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "fit", help="indexes of the corpora")
     ap.add_argument("--out", type=Path, default=CALIBRATION, help="the calibration file to write")
     ap.add_argument("--ranking", type=Path, default=RANKING, help="the ranking weights file to write")
+    ap.add_argument(
+        "--question-map",
+        action="store_true",
+        help=f"also fit the map of question vectors (step 0) and write it to {QUESTION_MAP.relative_to(ROOT)}; "
+        "measured and not kept by default (docs/evaluation.md)",
+    )
     ap.add_argument("--report", type=Path, default=ROOT / "docs" / "calibration.md")
     ap.add_argument(
         "--pools",
@@ -637,15 +664,22 @@ def main() -> int:
         previous: tuple[float, ...] | None = load_weights()
     except ConfigError:  # fitted on other signals than the code now computes
         previous = None
+    # 0. the question map, from the train split's questions and passages (every index built first)
+    maps = None
+    if args.question_map:
+        maps = fit_question_map([corpus_data(c, args.cache, root, NEUTRAL) for c in corpora if c["split"] == "train"])
+        save_question_map(maps.final, QUESTION_MAP)
+    else:
+        QUESTION_MAP.unlink(missing_ok=True)  # the weights fitted now read the model's own question vectors
     jobs = max(1, min(args.jobs, len(pools)))
     if jobs == 1:
-        fits = {k: fit_pool(corpora, args.cache, root, k) for k in pools}
+        fits = {k: fit_pool(corpora, args.cache, root, k, maps) for k in pools}
     else:
         # every index built first, one at a time, so that the processes only read them
         for corpus in corpora:
             build_index(corpus_settings(Settings.from_env(), root, corpus, args.cache), progress=False)
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as ex:
-            futures = {k: ex.submit(fit_pool, corpora, args.cache, root, k) for k in pools}
+            futures = {k: ex.submit(fit_pool, corpora, args.cache, root, k, maps) for k in pools}
             fits = {k: f.result() for k, f in futures.items()}
     best = fits[max(pools, key=lambda k: (fits[k].handled, -k))]
     (args.cache / "candidates.json").write_text(json.dumps(best.cand_rows), encoding="utf-8")  # for inspection
@@ -666,6 +700,8 @@ def main() -> int:
             "bridge_rule": bridge_rule(best.bridge_figures),
         },
     }
+    if maps:
+        ranking_doc["question_map"] = maps.meta()
     args.ranking.write_text(json.dumps(ranking_doc, indent=1) + "\n", encoding="utf-8")
     args.out.write_text(json.dumps(best.calibration.to_json(), indent=1) + "\n", encoding="utf-8")
     load_ranking.cache_clear()
@@ -679,6 +715,7 @@ def main() -> int:
     report = (
         _report(corpora, best.rows, best.train, best.test, best.calibration, best.oof, best.losses)
         + pool_line
+        + (f"\n{map_line(maps)}" if maps else "")
         + "\n"
         + bridge_line(best.bridge, best.bridge_figures)
         + "\n"
@@ -687,6 +724,16 @@ def main() -> int:
     args.report.write_text(report, encoding="utf-8")
     print(report)
     return 0
+
+
+def map_line(maps: MapFit) -> str:
+    """The report's line on the question map."""
+    tried = ", ".join(f"{k}: {v}" for k, v in maps.held_out.items())
+    return (
+        f"Question map: temperature {maps.temperature}, penalty {maps.l2}, chosen by held-out top-1 hits of the "
+        f"nearest passage over {maps.questions} answerable train questions (temperature / penalty: hits; none is "
+        f"the model's own vectors): {tried}.\n"
+    )
 
 
 def _rank_report(corpora, rows, previous, weights, l2, loco) -> str:  # type: ignore[no-untyped-def]

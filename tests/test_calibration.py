@@ -13,6 +13,7 @@ from kg.errors import ConfigError
 from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration, load_calibration, word_signals
 from kg.qa.engine import Engine
 from kg.qa.evaluate import ece, reliability
+from kg.qa.question_map import load_question_map
 
 
 def test_the_shipped_calibration_was_fitted_on_these_signals_and_the_train_split_only() -> None:
@@ -128,8 +129,9 @@ def test_the_hand_over_alone_is_refitted_on_the_committed_ranking_weights(
     large = max(fit.BRIDGES)
     asked = []
 
-    def hits(corpus, cache, root, w, p):  # type: ignore[no-untyped-def]
+    def hits(corpus, cache, root, w, p, qmap):  # type: ignore[no-untyped-def]
         asked.append((corpus["name"], w, p))
+        assert qmap is load_question_map(), "questions read as the committed ranking weights were fitted on them"
         return [{b: b == large for b in fit.BRIDGES}]  # one two-step question, answered by the largest hand-over
 
     monkeypatch.setattr(fit, "bridge_hits", hits)

@@ -19,6 +19,7 @@ from kg.qa.compose import compose
 from kg.qa.index import Index
 from kg.qa.lexicon import Lexicon
 from kg.qa.question import Query, analyse
+from kg.qa.question_map import QuestionMap
 from kg.qa.retrieve import (
     Bridge,
     Candidate,
@@ -394,14 +395,17 @@ def _fact_refs(index: Index, facts: list[Fact]) -> list[FactRef]:
     return refs
 
 
-def vector_fn(embedder: object) -> object:
-    """A cached single-question encoder: repeated questions (Slack retries, eval baselines) embed once."""
+def vector_fn(embedder: object, question_map: QuestionMap | None = None) -> object:
+    """A cached single-question encoder: repeated questions (Slack retries, eval baselines) embed once; with a
+    ``question_map``, each vector is read through it (``kg.qa.question_map``)."""
     cache: dict[str, np.ndarray] = {}
 
     def embed(text: str) -> np.ndarray:
         v = cache.get(text)
         if v is None:
             v = embedder.encode([text])[0]  # type: ignore[attr-defined]
+            if question_map is not None:
+                v = question_map.apply(v)
             if len(cache) > 4096:
                 cache.clear()
             cache[text] = v

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 
 from kg.embed import load_embedder
 from kg.errors import BadRequest, Forbidden, IndexCorrupt, NotFound
@@ -20,6 +20,7 @@ from kg.model import Answer, Fact, FactKind
 from kg.qa.answer import answer, vector_fn
 from kg.qa.calibrate import Calibration, load_calibration
 from kg.qa.index import Index, missing_parts
+from kg.qa.question_map import QuestionMap, question_map_for
 from kg.qa.retrieve import Bridge
 from kg.settings import Settings
 from kg.sparql_guard import check_query
@@ -43,12 +44,21 @@ class SparqlResult:
 class Engine:
     """An index loaded once, with the query embedder: the one object every surface calls."""
 
-    def __init__(self, settings: Settings, index: Index, embedder: Any, calibration: Calibration | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        index: Index,
+        embedder: Any,
+        calibration: Calibration | None = None,
+        question_map: QuestionMap | None | Literal["fitted"] = "fitted",
+    ) -> None:
         self.settings = settings
         self.index = index
         self.calibration = calibration or load_calibration()  # fitted by `make fit`
         self.embedder = embedder
-        self.embed = vector_fn(embedder)
+        # questions are read through the fitted map (`make fit`) when it was fitted for this model
+        self.question_map = question_map_for(settings.model) if question_map == "fitted" else question_map
+        self.embed = vector_fn(embedder, self.question_map)
         self.manifest: dict[str, Any] = index.manifest
         self.notes_dir = Path(settings.notes_dir).resolve()
         # The files ingest indexed, by the names citations use: the only files /source serves.
@@ -71,14 +81,16 @@ class Engine:
         *,
         embedder: Any = None,
         recover: bool = True,
+        question_map: QuestionMap | None | Literal["fitted"] = "fitted",
     ) -> Engine:
         """Load the index at settings.index_dir; raises IndexNotReady naming what is missing. ``embedder``
-        reuses an embedder already loaded (a live reload: same settings, same model)."""
+        reuses an embedder already loaded (a live reload: same settings, same model); ``question_map`` replaces
+        the fitted map of question vectors (None: questions read as the model embeds them; for fitting)."""
         index = Index.load(
             Path(settings.index_dir), settings.triple_store, settings.model, settings.vector_store, recover=recover
         )
         if embedder is not None:
-            return cls(settings, index, embedder, calibration)
+            return cls(settings, index, embedder, calibration, question_map)
         try:
             embedder = load_embedder(
                 settings.model, settings.embed_backend, threads=max(0, settings.embed_threads) or None
@@ -88,7 +100,7 @@ class Engine:
                 raise
             log.warning("ONNX embedder unavailable (%s); using torch", exc)
             embedder = load_embedder(settings.model, "torch")
-        return cls(settings, index, embedder, calibration)
+        return cls(settings, index, embedder, calibration, question_map)
 
     @property
     def generation(self) -> str:

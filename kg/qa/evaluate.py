@@ -101,9 +101,11 @@ def _run(items: list[dict[str, Any]], fn: Callable[[str], Answer]) -> tuple[list
 
 def baseline_fn(engine: Any, mode: str) -> Callable[[str], Answer]:
     """Top passage as the answer, never abstaining: the plain retrievers the graph has to beat."""
+    from kg.qa.answer import vector_fn
     from kg.qa.retrieve import keyword_scores
 
     index = engine.index
+    embed = vector_fn(engine.embedder)  # the model's own vectors: no fitted question map
 
     def run(question: str) -> Answer:
         if mode == "bm25":
@@ -111,7 +113,7 @@ def baseline_fn(engine: Any, mode: str) -> Callable[[str], Answer]:
             order = [int(i) for i in np.argsort(-scores, kind="stable")[:5]]
             ps = [index.passages[i] for i in order]
         else:
-            ps = [index.by_id[pid] for pid, _ in index.vectors.search(engine.embed(question), 5)]
+            ps = [index.by_id[pid] for pid, _ in index.vectors.search(embed(question), 5)]  # type: ignore[operator]
         cites = tuple(Citation(p.file, (p.line_start, p.line_end), p.heading, p.text) for p in ps)
         return Answer(question, ps[0].text if ps else "", False, 0.0, cites)
 
