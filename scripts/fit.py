@@ -74,7 +74,7 @@ from kg.qa.calibrate import (  # noqa: E402
     words_probability,
 )
 from kg.qa.engine import Engine  # noqa: E402
-from kg.qa.evaluate import answer_correct, ece, load_qa, reliability  # noqa: E402
+from kg.qa.evaluate import answer_correct, ece, holds_gold, load_qa, reliability  # noqa: E402
 from kg.qa.question import analyse  # noqa: E402
 from kg.qa.question_map import QUESTION_MAP, QuestionMap, question_map_for, save_question_map  # noqa: E402
 from kg.qa.retrieve import (  # noqa: E402
@@ -132,19 +132,11 @@ def collect_candidates(
     out = []
     for qa in corpus["qa"]:
         for item in load_qa(root / qa):
-            gold = set(item.get("source_lines") or [])
-            if not gold or not item.get("answers"):
+            if not item.get("source_lines") or not item.get("answers"):
                 continue
             # the signals do not depend on the weights: any will do, even before a first fit
             scored = rank(engine.index, engine.embed, item["question"], (1.0,) * len(RANK_FEATURES), pool)
-            cands = [
-                (
-                    list(c.features),
-                    c.passage.file == item.get("source_file", c.passage.file)
-                    and any(c.passage.line_start <= g <= c.passage.line_end for g in gold),
-                )
-                for c in scored.ranked
-            ]
+            cands = [(list(c.features), holds_gold(item, c.passage)) for c in scored.ranked]
             if any(hit for _, hit in cands):
                 out.append({"corpus": corpus["name"], "id": item.get("id"), "candidates": cands})
     return out
@@ -668,9 +660,6 @@ def main() -> int:
     maps = None
     if args.question_map:
         maps = fit_question_map([corpus_data(c, args.cache, root, NEUTRAL) for c in corpora if c["split"] == "train"])
-        save_question_map(maps.final, QUESTION_MAP)
-    else:
-        QUESTION_MAP.unlink(missing_ok=True)  # the weights fitted now read the model's own question vectors
     jobs = max(1, min(args.jobs, len(pools)))
     if jobs == 1:
         fits = {k: fit_pool(corpora, args.cache, root, k, maps) for k in pools}
@@ -700,8 +689,12 @@ def main() -> int:
             "bridge_rule": bridge_rule(best.bridge_figures),
         },
     }
+    # the map is written, or an earlier one removed, with the weights fitted over it: never one without the other
     if maps:
         ranking_doc["question_map"] = maps.meta()
+        save_question_map(maps.final, QUESTION_MAP)
+    else:
+        QUESTION_MAP.unlink(missing_ok=True)  # the weights fitted now read the model's own question vectors
     args.ranking.write_text(json.dumps(ranking_doc, indent=1) + "\n", encoding="utf-8")
     args.out.write_text(json.dumps(best.calibration.to_json(), indent=1) + "\n", encoding="utf-8")
     load_ranking.cache_clear()

@@ -25,7 +25,7 @@ import numpy as np
 
 from api.corpora import corpus_engine
 from kg.qa.calibrate import Calibration
-from kg.qa.evaluate import load_qa
+from kg.qa.evaluate import holds_gold, load_qa
 from kg.qa.question_map import QuestionMap
 from kg.settings import Settings
 
@@ -54,13 +54,9 @@ def corpus_data(corpus: dict[str, Any], cache: Path, root: Path, calibration: Ca
     texts, gold = [], []
     for qa in corpus["qa"]:
         for item in load_qa(root / qa):
-            lines = set(item.get("source_lines") or [])
-            if not lines or not item.get("answers"):
+            if not item.get("source_lines") or not item.get("answers"):
                 continue
-            hits = [
-                p.file == item.get("source_file", p.file) and any(p.line_start <= g <= p.line_end for g in lines)
-                for p in index.passages
-            ]
+            hits = [holds_gold(item, p) for p in index.passages]
             if any(hits):
                 texts.append(item["question"])
                 gold.append(hits)

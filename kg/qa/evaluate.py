@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from kg.errors import BadRequest
-from kg.model import Answer, Citation
+from kg.model import Answer, Citation, Passage
 from kg.text import fold_quotes
 
 MAX_SCORED_ANSWER = 400
@@ -53,6 +53,13 @@ def answer_correct(item: dict[str, Any], ans: Answer) -> bool:
     text = fold(ans.answer)
     hits = [a in text for a in expected]
     return all(hits) if item.get("type") == "list" else any(hits)
+
+
+def holds_gold(item: dict[str, Any], p: Passage) -> bool:
+    """Whether the passage holds one of the question's gold lines, in its source file when it names one: a right
+    passage for the fit (ranking candidates, the question map)."""
+    gold = item.get("source_lines") or []
+    return p.file == item.get("source_file", p.file) and any(p.line_start <= g <= p.line_end for g in gold)
 
 
 def citation_hit(item: dict[str, Any], citations: Sequence[Citation], k: int) -> bool:
@@ -105,7 +112,8 @@ def baseline_fn(engine: Any, mode: str) -> Callable[[str], Answer]:
     from kg.qa.retrieve import keyword_scores
 
     index = engine.index
-    embed = vector_fn(engine.embedder)  # the model's own vectors: no fitted question map
+    # the model's own vectors: without a fitted question map they are the engine's (embedded once for both)
+    embed = engine.embed if engine.question_map is None else vector_fn(engine.embedder)
 
     def run(question: str) -> Answer:
         if mode == "bm25":
