@@ -48,20 +48,24 @@ def corpus_engine(
     cache: Path,
     calibration: Calibration | None = None,
     question_map: QuestionMap | None | Literal["fitted"] = "fitted",
+    embedder: Any = None,
 ) -> Engine:
     """The engine over one corpus's notes, its index built into ``cache/<name>`` (a no-op when unchanged);
-    ``calibration`` and ``question_map`` replace the fitted ones (for fitting)."""
+    ``calibration`` and ``question_map`` replace the fitted ones (for fitting); ``embedder`` reuses a question
+    embedder already loaded for these settings (None: one is loaded)."""
     here = corpus_settings(settings, root, corpus, cache)
     build_index(here, progress=False)
-    return Engine.load(here, calibration, question_map=question_map)
+    return Engine.load(here, calibration, embedder=embedder, question_map=question_map)
 
 
 def evaluate_corpora(settings: Settings, path: Path, cache: Path, baselines: bool = False) -> dict[str, Any]:
     """Per-corpus reports, pooled figures per split and the reliability of each split."""
     root, corpora = load_corpora(path)
     reports = []
+    embedder = None  # loaded with the first engine, shared by the others
     for corpus in corpora:
-        engine = corpus_engine(settings, root, corpus, cache)
+        engine = corpus_engine(settings, root, corpus, cache, embedder=embedder)
+        embedder = engine.embedder
         report = run_eval(engine, [root / q for q in corpus["qa"]], baselines=baselines)
         reports.append({"name": corpus["name"], "split": corpus["split"], **report})
     splits = sorted({r["split"] for r in reports}, key=lambda s: (s != "train", s))

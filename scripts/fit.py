@@ -36,13 +36,16 @@ right (the smaller on ties), stored with the ranking weights.
 pool; the ranking and the confidence stay as they are (for a change to two-step answering that computes no new
 signal).
 
-The per-corpus figures (fitted, leave-one-corpus-out, test) go to ``docs/calibration.md``. Deterministic:
-same code and data, same files.
+The per-corpus figures (fitted, leave-one-corpus-out, test) go to ``docs/calibration.md``; the rows fitted on
+stay in the cache for inspection, one file per split (``train-candidates.json``, ``train-signals.json``; the
+test split's beside them, never to be read for fitting). Every corpus engine of a process shares one loaded
+question embedder. Deterministic: same code and data, same files.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import multiprocessing
@@ -64,7 +67,7 @@ from api.corpora import corpus_engine, corpus_settings, load_corpora  # noqa: E4
 from ingest.pipeline import build_index  # noqa: E402
 from kg.errors import ConfigError, KgqaError  # noqa: E402
 from kg.model import QuestionKind  # noqa: E402
-from kg.qa.answer import rank  # noqa: E402
+from kg.qa.answer import Scored, rank  # noqa: E402
 from kg.qa.calibrate import (  # noqa: E402
     CALIBRATION,
     FEATURES,
@@ -73,7 +76,7 @@ from kg.qa.calibrate import (  # noqa: E402
     word_signals,
     words_probability,
 )
-from kg.qa.engine import Engine  # noqa: E402
+from kg.qa.engine import Engine, query_embedder  # noqa: E402
 from kg.qa.evaluate import answer_correct, ece, holds_gold, load_qa, reliability  # noqa: E402
 from kg.qa.question import analyse  # noqa: E402
 from kg.qa.question_map import QUESTION_MAP, QuestionMap, question_map_for, save_question_map  # noqa: E402
@@ -118,9 +121,17 @@ def load_all(paths: list[Path]) -> tuple[Path, list[dict[str, Any]]]:
     return ROOT, corpora
 
 
+@functools.cache
+def _embedder() -> Any:
+    """The question embedder, loaded once in each process: every corpus engine of the fit shares it."""
+    return query_embedder(Settings.from_env())
+
+
 def _engine(corpus: dict[str, Any], cache: Path, root: Path, qmap: QuestionMap | None) -> Engine:
     # abstention is off while fitting: the calibration is not read
-    return corpus_engine(Settings.from_env(), root, corpus, cache, calibration=NEUTRAL, question_map=qmap)
+    return corpus_engine(
+        Settings.from_env(), root, corpus, cache, calibration=NEUTRAL, question_map=qmap, embedder=_embedder()
+    )
 
 
 def collect_candidates(
@@ -225,9 +236,13 @@ def bridge_hits(
             query = analyse(q, lexicon, lexicon.normalise(q))
             if query.kind is not QuestionKind.MULTI_HOP or not query.clauses:
                 continue
+            # every hand-over ranks the question and its first clause alike, and many hand the same words on
+            rankings: dict[str, Scored] = {}
             out.append(
                 {
-                    b: answer_correct(item, engine.answer(q, threshold=0.0, weights=weights, pool=pool, bridge=b))
+                    b: answer_correct(
+                        item, engine.answer(q, threshold=0.0, weights=weights, pool=pool, bridge=b, rankings=rankings)
+                    )
                     for b in BRIDGES
                 }
             )
@@ -659,7 +674,9 @@ def main() -> int:
     # 0. the question map, from the train split's questions and passages (every index built first)
     maps = None
     if args.question_map:
-        maps = fit_question_map([corpus_data(c, args.cache, root, NEUTRAL) for c in corpora if c["split"] == "train"])
+        maps = fit_question_map(
+            [corpus_data(c, args.cache, root, NEUTRAL, _embedder()) for c in corpora if c["split"] == "train"]
+        )
     jobs = max(1, min(args.jobs, len(pools)))
     if jobs == 1:
         fits = {k: fit_pool(corpora, args.cache, root, k, maps) for k in pools}
@@ -671,8 +688,12 @@ def main() -> int:
             futures = {k: ex.submit(fit_pool, corpora, args.cache, root, k, maps) for k in pools}
             fits = {k: f.result() for k, f in futures.items()}
     best = fits[max(pools, key=lambda k: (fits[k].handled, -k))]
-    (args.cache / "candidates.json").write_text(json.dumps(best.cand_rows), encoding="utf-8")  # for inspection
-    (args.cache / "signals.json").write_text(json.dumps(best.rows), encoding="utf-8")  # kept for inspection
+    # kept for inspection, one file per split, so that reading the train rows never takes in the test split's
+    split = {c["name"]: c["split"] for c in corpora}
+    for name in sorted(set(split.values())):
+        for kind, rows in (("candidates", best.cand_rows), ("signals", best.rows)):
+            mine = [r for r in rows if split[r["corpus"]] == name]
+            (args.cache / f"{name}-{kind}.json").write_text(json.dumps(mine), encoding="utf-8")
     ranking_doc = {
         "features": list(RANK_FEATURES),
         "weights": list(best.weights),

@@ -8,7 +8,7 @@ import pytest
 
 from kg.qa.engine import Engine
 from kg.qa.question import analyse
-from kg.qa.retrieve import sparql_facts
+from kg.qa.retrieve import load_bridge, sparql_facts
 
 # two questions about one service and kind (one fact query), and one about another
 QUESTIONS = ["lambda memory increment step size", "How many layers can I attach to a single Lambda function?",
@@ -61,3 +61,32 @@ def test_embedding_the_question_while_reading_the_rest_ranks_as_one_step_after_a
         assert [(c.passage.id, c.score, c.signals) for c in overlapped] == [
             (c.passage.id, c.score, c.signals) for c in serial
         ]
+
+
+def test_texts_ranked_once_for_every_hand_over_give_the_answers_ranked_anew(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fitting answers a two-step question with every hand-over of the grid; kept in ``rankings``, each text
+    is ranked once, and every answer is the one ranking anew gives."""
+    import kg.qa.answer as answering
+    from kg.qa.answer import Scored
+
+    question = (
+        "Cognito Identity Pools get IAM credentials through some service. "
+        "Which CLI command of that service decodes encoded error messages?"
+    )
+    query = analyse(question, engine.index.lexicon)
+    assert query.clauses, "a two-step question"
+    grid = [load_bridge()._replace(readings=r, names=n) for r in (1, 2, 3) for n in (1, 2)]
+    anew = [replace(engine.answer(question, threshold=0.0, bridge=b), timings_ms={}) for b in grid]
+    ranked: list[str] = []
+    rank = answering.rank
+    monkeypatch.setattr(
+        answering, "rank", lambda index, embed, text, *a: ranked.append(text) or rank(index, embed, text, *a)
+    )
+    rankings: dict[str, Scored] = {}
+    kept = [replace(engine.answer(question, threshold=0.0, bridge=b, rankings=rankings), timings_ms={}) for b in grid]
+    assert kept == anew
+    assert len(ranked) == len(set(ranked)) == len(rankings)  # each text once
+    assert {question, query.clauses[0]} <= set(rankings)  # the question and its first step, for every hand-over
+    assert len(rankings) > 2  # and the second steps the hand-overs gave

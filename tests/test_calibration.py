@@ -308,3 +308,20 @@ def test_the_question_without_the_words_its_answer_does_not_say() -> None:
     assert without_unsaid(said, [line]) is None  # the answer says every word asked
     other = Passage("o", "db.md", 9, 9, "sql server caps it at 1 GB", ())
     assert without_unsaid(query, [line, other]) is None  # ... counting the lines the answer added
+
+
+def test_every_corpus_engine_of_the_fit_shares_one_question_embedder(tmp_path: Path, engine: Engine) -> None:
+    """The fit builds an engine per corpus and step; the question model is loaded once in each process and
+    embeds as an engine loaded on its own does."""
+    import numpy as np
+
+    fit = _fit_script()
+    corpora = []
+    for name, line in (("a", "- lambda timeout: max 15 min"), ("b", "- sqs message size: max 256 KB")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "notes.txt").write_text(f"{name.upper()}\n{line}\n", encoding="utf-8")
+        corpora.append({"name": name, "notes": str(tmp_path / name), "qa": [], "split": "train"})
+    first, second = (fit._engine(c, tmp_path / "cache", tmp_path, None) for c in corpora)
+    assert first.index is not second.index and first.embedder is second.embedder
+    question = "what is the max lambda timeout"
+    assert np.allclose(first.embed(question), engine.embed(question), atol=1e-5)

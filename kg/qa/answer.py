@@ -246,18 +246,29 @@ def answer(
     weights: tuple[float, ...] | None = None,
     pool: int | None = None,
     bridge: Bridge | None = None,
+    rankings: dict[str, Scored] | None = None,
 ) -> Answer:
     """Answer a question from the index; ``threshold`` (default: the fitted one) is the confidence under
     which the engine says the answer is not in the notes; ``weights``, ``pool`` and ``bridge`` replace the
-    fitted ranking weights, pool size and two-step hand-over (for fitting)."""
+    fitted ranking weights, pool size and two-step hand-over (for fitting). ``rankings`` keeps each text
+    ranked, for calls that rank the same texts with the same weights and pool again (fitting answers one
+    question with every hand-over of its grid)."""
     calibration = calibration or load_calibration()
     threshold = calibration.threshold if threshold is None or threshold < 0 else threshold
     t0 = time.perf_counter()
     q = check_question(question, max_chars)
     timings: dict[str, float] = {}
-    scored = rank(index, embed, q, weights, pool)
+
+    def rank_text(text: str) -> Scored:
+        if rankings is None:
+            return rank(index, embed, text, weights, pool)
+        if text not in rankings:
+            rankings[text] = rank(index, embed, text, weights, pool)
+        return rankings[text]
+
+    scored = rank_text(q)
     asked = scored.query.kind  # a question answered in two steps is read by its second step's query
-    scored, hops = two_steps(index, lambda text: rank(index, embed, text, weights, pool), scored, bridge)
+    scored, hops = two_steps(index, rank_text, scored, bridge)
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     ranked = scored.ranked
     facts = list(ranked[0].facts) if ranked else []

@@ -17,7 +17,7 @@ from kg.embed import load_embedder
 from kg.errors import BadRequest, Forbidden, IndexCorrupt, NotFound
 from kg.manifest import generation, verify_index
 from kg.model import Answer, Fact, FactKind
-from kg.qa.answer import answer, vector_fn
+from kg.qa.answer import Scored, answer, vector_fn
 from kg.qa.calibrate import Calibration, load_calibration
 from kg.qa.index import Index, missing_parts
 from kg.qa.question_map import QuestionMap, question_map_for
@@ -39,6 +39,17 @@ class SparqlResult:
     payload: bytes
     content_type: str
     truncated: bool = False  # more rows (or triples) matched than KGQA_SPARQL_MAX_ROWS; the first ones are here
+
+
+def query_embedder(settings: Settings) -> Any:
+    """The model that embeds questions, as the settings name it; torch when the ONNX backend cannot load."""
+    try:
+        return load_embedder(settings.model, settings.embed_backend, threads=max(0, settings.embed_threads) or None)
+    except Exception as exc:  # an ONNX export problem must not take the service down
+        if settings.embed_backend == "torch":
+            raise
+        log.warning("ONNX embedder unavailable (%s); using torch", exc)
+        return load_embedder(settings.model, "torch")
 
 
 class Engine:
@@ -89,17 +100,8 @@ class Engine:
         index = Index.load(
             Path(settings.index_dir), settings.triple_store, settings.model, settings.vector_store, recover=recover
         )
-        if embedder is not None:
-            return cls(settings, index, embedder, calibration, question_map)
-        try:
-            embedder = load_embedder(
-                settings.model, settings.embed_backend, threads=max(0, settings.embed_threads) or None
-            )
-        except Exception as exc:  # an ONNX export problem must not take the service down
-            if settings.embed_backend == "torch":
-                raise
-            log.warning("ONNX embedder unavailable (%s); using torch", exc)
-            embedder = load_embedder(settings.model, "torch")
+        if embedder is None:
+            embedder = query_embedder(settings)
         return cls(settings, index, embedder, calibration, question_map)
 
     @property
@@ -117,11 +119,13 @@ class Engine:
         weights: tuple[float, ...] | None = None,
         pool: int | None = None,
         bridge: Bridge | None = None,
+        rankings: dict[str, Scored] | None = None,
     ) -> Answer:
         """Answer a question. Raises BadRequest (empty / not text) or PayloadTooLarge (too long).
         ``threshold`` overrides the abstention threshold (0: never abstain, for evaluation and fitting);
         ``signals_out`` receives the signals the confidence was computed from; ``weights``, ``pool`` and
-        ``bridge`` replace the fitted ranking weights, pool size and two-step hand-over (for fitting)."""
+        ``bridge`` replace the fitted ranking weights, pool size and two-step hand-over (for fitting);
+        ``rankings`` keeps the texts ranked for calls that rank them again with the same weights and pool."""
         k = self.settings.top_k if top_k is None else top_k
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 20:
             raise BadRequest(f"top_k must be an integer from 1 to 20, got {k!r}", code="bad_top_k")
@@ -137,6 +141,7 @@ class Engine:
             weights=weights,
             pool=pool,
             bridge=bridge,
+            rankings=rankings,
         )
 
     def sparql(self, query: str, accept: str = "application/sparql-results+json") -> SparqlResult:
