@@ -67,7 +67,7 @@ from api.corpora import corpus_engine, corpus_settings, load_corpora  # noqa: E4
 from ingest.pipeline import build_index  # noqa: E402
 from kg.errors import ConfigError, KgqaError  # noqa: E402
 from kg.model import QuestionKind  # noqa: E402
-from kg.qa.answer import Scored, rank  # noqa: E402
+from kg.qa.answer import Rankings, rank  # noqa: E402
 from kg.qa.calibrate import (  # noqa: E402
     CALIBRATION,
     FEATURES,
@@ -237,7 +237,7 @@ def bridge_hits(
             if query.kind is not QuestionKind.MULTI_HOP or not query.clauses:
                 continue
             # every hand-over ranks the question and its first clause alike, and many hand the same words on
-            rankings: dict[str, Scored] = {}
+            rankings: Rankings = {}
             out.append(
                 {
                     b: answer_correct(

@@ -8,7 +8,7 @@ import pytest
 
 from kg.qa.engine import Engine
 from kg.qa.question import analyse
-from kg.qa.retrieve import load_bridge, sparql_facts
+from kg.qa.retrieve import load_bridge, load_weights, sparql_facts
 
 # two questions about one service and kind (one fact query), and one about another
 QUESTIONS = ["lambda memory increment step size", "How many layers can I attach to a single Lambda function?",
@@ -69,7 +69,7 @@ def test_texts_ranked_once_for_every_hand_over_give_the_answers_ranked_anew(
     """Fitting answers a two-step question with every hand-over of the grid; kept in ``rankings``, each text
     is ranked once, and every answer is the one ranking anew gives."""
     import kg.qa.answer as answering
-    from kg.qa.answer import Scored
+    from kg.qa.answer import Rankings
 
     question = (
         "Cognito Identity Pools get IAM credentials through some service. "
@@ -84,9 +84,15 @@ def test_texts_ranked_once_for_every_hand_over_give_the_answers_ranked_anew(
     monkeypatch.setattr(
         answering, "rank", lambda index, embed, text, *a: ranked.append(text) or rank(index, embed, text, *a)
     )
-    rankings: dict[str, Scored] = {}
+    rankings: Rankings = {}
     kept = [replace(engine.answer(question, threshold=0.0, bridge=b, rankings=rankings), timings_ms={}) for b in grid]
     assert kept == anew
     assert len(ranked) == len(set(ranked)) == len(rankings)  # each text once
-    assert {question, query.clauses[0]} <= set(rankings)  # the question and its first step, for every hand-over
-    assert len(rankings) > 2  # and the second steps the hand-overs gave
+    texts = {text for text, _, _ in rankings}
+    assert {question, query.clauses[0]} <= texts  # the question and its first step, for every hand-over
+    assert len(texts) > 2  # and the second steps the hand-overs gave
+    # other weights rank anew: a text is kept with the weights and pool it was ranked by
+    other = tuple(-w for w in load_weights())
+    ranked.clear()
+    engine.answer(question, threshold=0.0, weights=other, rankings=rankings)
+    assert question in ranked

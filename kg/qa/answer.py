@@ -47,6 +47,10 @@ class Scored:
     sparql: str
 
 
+# texts ranked, by the text, the ranking weights and the pool size they were ranked with (None: the fitted ones)
+Rankings = dict[tuple[str, tuple[float, ...] | None, int | None], Scored]
+
+
 def check_question(question: object, max_chars: int) -> str:
     if not isinstance(question, str):
         raise BadRequest(f"the question must be a string, got {type(question).__name__}", code="bad_question")
@@ -246,13 +250,13 @@ def answer(
     weights: tuple[float, ...] | None = None,
     pool: int | None = None,
     bridge: Bridge | None = None,
-    rankings: dict[str, Scored] | None = None,
+    rankings: Rankings | None = None,
 ) -> Answer:
     """Answer a question from the index; ``threshold`` (default: the fitted one) is the confidence under
     which the engine says the answer is not in the notes; ``weights``, ``pool`` and ``bridge`` replace the
     fitted ranking weights, pool size and two-step hand-over (for fitting). ``rankings`` keeps each text
-    ranked, for calls that rank the same texts with the same weights and pool again (fitting answers one
-    question with every hand-over of its grid)."""
+    ranked, with the weights and pool it was ranked by, for calls that rank the same texts again (fitting
+    answers one question with every hand-over of its grid)."""
     calibration = calibration or load_calibration()
     threshold = calibration.threshold if threshold is None or threshold < 0 else threshold
     t0 = time.perf_counter()
@@ -262,9 +266,10 @@ def answer(
     def rank_text(text: str) -> Scored:
         if rankings is None:
             return rank(index, embed, text, weights, pool)
-        if text not in rankings:
-            rankings[text] = rank(index, embed, text, weights, pool)
-        return rankings[text]
+        key = (text, weights, pool)
+        if key not in rankings:
+            rankings[key] = rank(index, embed, text, weights, pool)
+        return rankings[key]
 
     scored = rank_text(q)
     asked = scored.query.kind  # a question answered in two steps is read by its second step's query

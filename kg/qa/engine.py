@@ -17,7 +17,7 @@ from kg.embed import load_embedder
 from kg.errors import BadRequest, Forbidden, IndexCorrupt, NotFound
 from kg.manifest import generation, verify_index
 from kg.model import Answer, Fact, FactKind
-from kg.qa.answer import Scored, answer, vector_fn
+from kg.qa.answer import Rankings, answer, vector_fn
 from kg.qa.calibrate import Calibration, load_calibration
 from kg.qa.index import Index, missing_parts
 from kg.qa.question_map import QuestionMap, question_map_for
@@ -119,13 +119,13 @@ class Engine:
         weights: tuple[float, ...] | None = None,
         pool: int | None = None,
         bridge: Bridge | None = None,
-        rankings: dict[str, Scored] | None = None,
+        rankings: Rankings | None = None,
     ) -> Answer:
         """Answer a question. Raises BadRequest (empty / not text) or PayloadTooLarge (too long).
         ``threshold`` overrides the abstention threshold (0: never abstain, for evaluation and fitting);
         ``signals_out`` receives the signals the confidence was computed from; ``weights``, ``pool`` and
         ``bridge`` replace the fitted ranking weights, pool size and two-step hand-over (for fitting);
-        ``rankings`` keeps the texts ranked for calls that rank them again with the same weights and pool."""
+        ``rankings`` keeps the texts ranked for calls that rank them again."""
         k = self.settings.top_k if top_k is None else top_k
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 20:
             raise BadRequest(f"top_k must be an integer from 1 to 20, got {k!r}", code="bad_top_k")
