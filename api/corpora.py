@@ -14,7 +14,7 @@ from typing import Any, Literal
 from ingest.pipeline import build_index
 from kg.errors import BadRequest
 from kg.qa.calibrate import Calibration
-from kg.qa.engine import Engine
+from kg.qa.engine import Engine, query_embedder
 from kg.qa.evaluate import pool, reliability, run_eval
 from kg.qa.question_map import QuestionMap
 from kg.settings import Settings
@@ -48,24 +48,33 @@ def corpus_engine(
     cache: Path,
     calibration: Calibration | None = None,
     question_map: QuestionMap | None | Literal["fitted"] = "fitted",
-    embedder: Any = None,
 ) -> Engine:
     """The engine over one corpus's notes, its index built into ``cache/<name>`` (a no-op when unchanged);
-    ``calibration`` and ``question_map`` replace the fitted ones (for fitting); ``embedder`` reuses a question
-    embedder already loaded for these settings (None: one is loaded)."""
+    ``calibration`` and ``question_map`` replace the fitted ones (for fitting). Every corpus engine of a
+    process shares one question embedder for each model setting (``shared_embedder``)."""
     here = corpus_settings(settings, root, corpus, cache)
     build_index(here, progress=False)
-    return Engine.load(here, calibration, embedder=embedder, question_map=question_map)
+    return Engine.load(here, calibration, embedder=shared_embedder(here), question_map=question_map)
+
+
+_EMBEDDERS: dict[tuple[str, str, int], Any] = {}
+
+
+def shared_embedder(settings: Settings) -> Any:
+    """The question embedder of these settings' model, backend and threads, loaded once in this process: the
+    corpora differ in their notes and index, not in the model that reads their questions."""
+    key = (settings.model, settings.embed_backend, settings.embed_threads)
+    if key not in _EMBEDDERS:
+        _EMBEDDERS[key] = query_embedder(settings)
+    return _EMBEDDERS[key]
 
 
 def evaluate_corpora(settings: Settings, path: Path, cache: Path, baselines: bool = False) -> dict[str, Any]:
     """Per-corpus reports, pooled figures per split and the reliability of each split."""
     root, corpora = load_corpora(path)
     reports = []
-    embedder = None  # loaded with the first engine, shared by the others
     for corpus in corpora:
-        engine = corpus_engine(settings, root, corpus, cache, embedder=embedder)
-        embedder = engine.embedder
+        engine = corpus_engine(settings, root, corpus, cache)
         report = run_eval(engine, [root / q for q in corpus["qa"]], baselines=baselines)
         reports.append({"name": corpus["name"], "split": corpus["split"], **report})
     splits = sorted({r["split"] for r in reports}, key=lambda s: (s != "train", s))

@@ -58,10 +58,8 @@ def dump_corpora(corpora: Path, cache: Path) -> dict[str, Any]:
     settings = Settings.from_env()
     root, entries = load_corpora(corpora)
     doc: dict[str, Any] = {}
-    embedder = None  # loaded with the first engine, shared by the others
     for corpus in entries:
-        engine = corpus_engine(settings, root, corpus, cache, embedder=embedder)
-        embedder = engine.embedder
+        engine = corpus_engine(settings, root, corpus, cache)
         try:
             questions = [q for qa in corpus["qa"] for q in read_questions(root / qa)]
             doc[corpus["name"]] = answers(engine, questions)

@@ -38,14 +38,12 @@ signal).
 
 The per-corpus figures (fitted, leave-one-corpus-out, test) go to ``docs/calibration.md``; the rows fitted on
 stay in the cache for inspection, one file per split (``train-candidates.json``, ``train-signals.json``; the
-test split's beside them, never to be read for fitting). Every corpus engine of a process shares one loaded
-question embedder. Deterministic: same code and data, same files.
+test split's beside them, never to be read for fitting). Deterministic: same code and data, same files.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import logging
 import multiprocessing
@@ -76,7 +74,7 @@ from kg.qa.calibrate import (  # noqa: E402
     word_signals,
     words_probability,
 )
-from kg.qa.engine import Engine, query_embedder  # noqa: E402
+from kg.qa.engine import Engine  # noqa: E402
 from kg.qa.evaluate import answer_correct, ece, holds_gold, load_qa, reliability  # noqa: E402
 from kg.qa.question import analyse  # noqa: E402
 from kg.qa.question_map import QUESTION_MAP, QuestionMap, question_map_for, save_question_map  # noqa: E402
@@ -121,17 +119,9 @@ def load_all(paths: list[Path]) -> tuple[Path, list[dict[str, Any]]]:
     return ROOT, corpora
 
 
-@functools.cache
-def _embedder() -> Any:
-    """The question embedder, loaded once in each process: every corpus engine of the fit shares it."""
-    return query_embedder(Settings.from_env())
-
-
 def _engine(corpus: dict[str, Any], cache: Path, root: Path, qmap: QuestionMap | None) -> Engine:
     # abstention is off while fitting: the calibration is not read
-    return corpus_engine(
-        Settings.from_env(), root, corpus, cache, calibration=NEUTRAL, question_map=qmap, embedder=_embedder()
-    )
+    return corpus_engine(Settings.from_env(), root, corpus, cache, calibration=NEUTRAL, question_map=qmap)
 
 
 def collect_candidates(
@@ -674,9 +664,7 @@ def main() -> int:
     # 0. the question map, from the train split's questions and passages (every index built first)
     maps = None
     if args.question_map:
-        maps = fit_question_map(
-            [corpus_data(c, args.cache, root, NEUTRAL, _embedder()) for c in corpora if c["split"] == "train"]
-        )
+        maps = fit_question_map([corpus_data(c, args.cache, root, NEUTRAL) for c in corpora if c["split"] == "train"])
     jobs = max(1, min(args.jobs, len(pools)))
     if jobs == 1:
         fits = {k: fit_pool(corpora, args.cache, root, k, maps) for k in pools}

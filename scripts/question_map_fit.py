@@ -46,14 +46,9 @@ class Corpus:
     gold: np.ndarray  # (m, n) bool
 
 
-def corpus_data(
-    corpus: dict[str, Any], cache: Path, root: Path, calibration: Calibration, embedder: Any = None
-) -> Corpus:
-    """What the map is fitted on, of one corpus: questions embedded by the engine's own model (``embedder``,
-    when one is already loaded)."""
-    engine = corpus_engine(
-        Settings.from_env(), root, corpus, cache, calibration=calibration, question_map=None, embedder=embedder
-    )
+def corpus_data(corpus: dict[str, Any], cache: Path, root: Path, calibration: Calibration) -> Corpus:
+    """What the map is fitted on, of one corpus: questions embedded by the engine's own model."""
+    engine = corpus_engine(Settings.from_env(), root, corpus, cache, calibration=calibration, question_map=None)
     index = engine.index
     passages = np.asarray(index.vectors.fetch([p.id for p in index.passages]), dtype=np.float32)
     texts, gold = [], []
