@@ -1,0 +1,106 @@
+"""Where questions are lost: by the confidence, or before it by the ranking and the answer composition.
+
+Every question of every corpus (of one split) is answered with abstention off, then read at the engine's
+abstention threshold. A confidence that knew which answers are right would answer exactly those and abstain on
+everything else; the count it would handle right (the right answers with abstention off and the unanswerable
+questions) bounds what any confidence can reach over this ranking. What the shipped confidence falls short of
+it is lost by the confidence (right answers withheld, unanswerable questions answered); the answerable
+questions answered wrong even with abstention off are lost before it.
+
+Run:
+  .venv/bin/python bench/losses.py --corpora data/eval/corpora.json --cache .cache/fit --split train
+
+Read the train split only when deciding anything (``docs/evaluation.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROWS = ("questions", "answerable", "right, abstention off", "handled right", "best a confidence can do")
+
+
+def losses(rows: list[dict[str, Any]], threshold: float) -> dict[str, int]:
+    """The counts of ``ROWS`` and of the losses, from rows of ``answerable``, ``right`` (with abstention off)
+    and ``confidence``."""
+    answered = [r for r in rows if r["confidence"] >= threshold]
+    unanswerable = sum(1 for r in rows if not r["answerable"])
+    right = sum(1 for r in rows if r["right"])
+    return {
+        "questions": len(rows),
+        "answerable": len(rows) - unanswerable,
+        "right, abstention off": right,
+        "handled right": sum(1 for r in answered if r["right"])
+        + sum(1 for r in rows if not r["answerable"] and r["confidence"] < threshold),
+        "best a confidence can do": right + unanswerable,
+        "confidence: right answers withheld": sum(1 for r in rows if r["right"] and r["confidence"] < threshold),
+        "confidence: unanswerable answered": sum(1 for r in answered if not r["answerable"]),
+        "before it: answerable, wrong with abstention off": sum(1 for r in rows if r["answerable"] and not r["right"]),
+    }
+
+
+def answer_rows(corpora: Path, cache: Path, split: str) -> tuple[list[dict[str, Any]], float]:
+    """Every question of the split's corpora answered with abstention off, and the engines' threshold."""
+    from api.corpora import corpus_engine, load_corpora
+    from kg.qa.evaluate import answer_correct, load_qa
+    from kg.settings import Settings
+
+    settings = Settings.from_env()
+    root, entries = load_corpora(corpora)
+    rows, thresholds = [], set()
+    for corpus in (c for c in entries if c["split"] == split):
+        engine = corpus_engine(settings, root, corpus, cache)
+        thresholds.add(settings.abstain_threshold if settings.abstain_threshold >= 0 else engine.calibration.threshold)
+        for qa in corpus["qa"]:
+            for item in load_qa(root / qa):
+                ans = engine.answer(item["question"], threshold=0.0)
+                answerable = bool(item.get("answers"))
+                rows.append(
+                    {
+                        "type": item.get("type", ""),
+                        "answerable": answerable,
+                        "right": answerable and answer_correct(item, ans),
+                        "confidence": ans.confidence,
+                    }
+                )
+    if len(thresholds) != 1:
+        raise SystemExit(f"the corpora's engines read {len(thresholds)} thresholds; expected one")
+    return rows, thresholds.pop()
+
+
+def report(rows: list[dict[str, Any]], threshold: float) -> str:
+    """The counts, for all questions and by labelled kind, as a Markdown table."""
+    kinds = sorted(Counter(r["type"] for r in rows))
+    table = {
+        "all": losses(rows, threshold),
+        **{k: losses([r for r in rows if r["type"] == k], threshold) for k in kinds},
+    }
+    head = ["", *table]
+    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
+    lines += ["| " + " | ".join([name, *(str(t[name]) for t in table.values())]) + " |" for name in table["all"]]
+    return f"Threshold {threshold}.\n\n" + "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpora", type=Path, default=ROOT / "data/eval/corpora.json", help="a corpora file")
+    ap.add_argument("--cache", type=Path, default=ROOT / ".cache/eval", help="indexes of the corpora")
+    ap.add_argument("--split", default="train", help="the corpora of this split (default: train)")
+    args = ap.parse_args()
+    rows, threshold = answer_rows(args.corpora, args.cache, args.split)
+    print(report(rows, threshold))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

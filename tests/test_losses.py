@@ -1,0 +1,53 @@
+"""``bench/losses.py``: where questions are lost, by the confidence or before it."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+
+def _losses():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("kgqa_losses", Path(__file__).parent.parent / "bench" / "losses.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _row(kind: str, answerable: bool, right: bool, confidence: float) -> dict[str, Any]:
+    return {"type": kind, "answerable": answerable, "right": right, "confidence": confidence}
+
+
+def test_the_questions_lost_are_told_apart_by_the_confidence_and_before_it() -> None:
+    rows = [
+        _row("number", True, True, 0.9),  # answered right
+        _row("number", True, True, 0.2),  # right, withheld: the confidence's loss
+        _row("number", True, False, 0.8),  # wrong with abstention off: lost before the confidence
+        _row("list", True, False, 0.1),  # ... abstained on, still lost before it
+        _row("unanswerable", False, False, 0.1),  # abstained on: handled right
+        _row("unanswerable", False, False, 0.7),  # answered: the confidence's loss
+    ]
+    counts = _losses().losses(rows, 0.5)
+    assert counts == {
+        "questions": 6,
+        "answerable": 4,
+        "right, abstention off": 2,
+        "handled right": 2,
+        "best a confidence can do": 4,
+        "confidence: right answers withheld": 1,
+        "confidence: unanswerable answered": 1,
+        "before it: answerable, wrong with abstention off": 2,
+    }
+    # what the confidence falls short of its best is exactly what it loses
+    assert counts["best a confidence can do"] - counts["handled right"] == 2
+    # a threshold of 0 answers everything: nothing withheld, every unanswerable question answered
+    assert _losses().losses(rows, 0.0)["confidence: unanswerable answered"] == 2
+
+
+def test_the_report_counts_every_kind_apart() -> None:
+    rows = [_row("number", True, True, 0.9), _row("list", True, False, 0.9), _row("unanswerable", False, False, 0.1)]
+    text = _losses().report(rows, 0.5)
+    header = next(line for line in text.splitlines() if line.startswith("|  |"))
+    assert header == "|  | all | list | number | unanswerable |"
+    assert "| handled right | 2 | 0 | 1 | 1 |" in text
