@@ -23,16 +23,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-ROWS = ("questions", "answerable", "right, abstention off", "handled right", "best a confidence can do")
+from fit import handled_right  # noqa: E402  (the measure the fit chooses by)
 
 
 def losses(rows: list[dict[str, Any]], threshold: float) -> dict[str, int]:
-    """The counts of ``ROWS`` and of the losses, from rows of ``answerable``, ``right`` (with abstention off)
-    and ``confidence``."""
+    """The questions, the right answers and the questions handled right, the best a confidence can do, and the
+    losses, from rows of ``answerable``, ``right`` (with abstention off) and ``confidence``."""
     answered = [r for r in rows if r["confidence"] >= threshold]
     unanswerable = sum(1 for r in rows if not r["answerable"])
     right = sum(1 for r in rows if r["right"])
@@ -40,8 +40,7 @@ def losses(rows: list[dict[str, Any]], threshold: float) -> dict[str, int]:
         "questions": len(rows),
         "answerable": len(rows) - unanswerable,
         "right, abstention off": right,
-        "handled right": sum(1 for r in answered if r["right"])
-        + sum(1 for r in rows if not r["answerable"] and r["confidence"] < threshold),
+        "handled right": handled_right([r["confidence"] for r in rows], rows, threshold),
         "best a confidence can do": right + unanswerable,
         "confidence: right answers withheld": sum(1 for r in rows if r["right"] and r["confidence"] < threshold),
         "confidence: unanswerable answered": sum(1 for r in answered if not r["answerable"]),
