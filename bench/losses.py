@@ -51,6 +51,7 @@ def losses(rows: list[dict[str, Any]], threshold: float) -> dict[str, int]:
 def answer_rows(corpora: Path, cache: Path, split: str) -> tuple[list[dict[str, Any]], float]:
     """Every question of the split's corpora answered with abstention off, and the engines' threshold."""
     from api.corpora import corpus_engine, load_corpora
+    from kg.qa.answer import abstain_threshold
     from kg.qa.evaluate import answer_correct, load_qa
     from kg.settings import Settings
 
@@ -59,7 +60,7 @@ def answer_rows(corpora: Path, cache: Path, split: str) -> tuple[list[dict[str, 
     rows, thresholds = [], set()
     for corpus in (c for c in entries if c["split"] == split):
         engine = corpus_engine(settings, root, corpus, cache)
-        thresholds.add(settings.abstain_threshold if settings.abstain_threshold >= 0 else engine.calibration.threshold)
+        thresholds.add(abstain_threshold(engine.calibration, settings.abstain_threshold))
         for qa in corpus["qa"]:
             for item in load_qa(root / qa):
                 ans = engine.answer(item["question"], threshold=0.0)

@@ -230,6 +230,12 @@ def _dropped_rise(index: Index, embed: object, query: Query, ranked: list[Candid
     return float(line @ vector) - top.line_dense
 
 
+def abstain_threshold(calibration: Calibration, threshold: float | None) -> float:
+    """The confidence under which the engine abstains: ``threshold`` when given and not negative (a setting of
+    -1 means unset), else the fitted one."""
+    return calibration.threshold if threshold is None or threshold < 0 else threshold
+
+
 def confidence(scored: Scored, calibration: Calibration, signals_read: dict[str, float]) -> float:
     """The probability that the answer is right, from the fitted calibration over the signals read of it."""
     if not scored.ranked or not (scored.query.terms or scored.query.services):
@@ -258,7 +264,7 @@ def answer(
     ranked, with the weights and pool it was ranked by, for calls that rank the same texts again (fitting
     answers one question with every hand-over of its grid)."""
     calibration = calibration or load_calibration()
-    threshold = calibration.threshold if threshold is None or threshold < 0 else threshold
+    threshold = abstain_threshold(calibration, threshold)
     t0 = time.perf_counter()
     q = check_question(question, max_chars)
     timings: dict[str, float] = {}
