@@ -150,20 +150,24 @@ def fit_question_map(data: list[Corpus], progress: bool = True) -> MapFit:
     maps fitted without each group at it, and the map fitted on every train corpus."""
     group = folds([c.name for c in data])
     held: dict[tuple[float, float], int] = {}
-    maps: dict[tuple[float, float], dict[int, np.ndarray]] = {}
+    best: tuple[int, tuple[float, float]] | None = None  # the most hits so far (on ties, the smoother setting)
+    kept: dict[int, np.ndarray] = {}  # ... and its group maps: those of a setting that loses are dropped
     for temperature, l2 in product(TEMPERATURES, PENALTIES):
-        maps[temperature, l2] = {}
+        maps: dict[int, np.ndarray] = {}
         hits = 0
         for k in range(FOLDS):
-            maps[temperature, l2][k] = fit_map([c for c in data if group[c.name] != k], temperature, l2)
-            hits += top1([c for c in data if group[c.name] == k], maps[temperature, l2][k])
+            maps[k] = fit_map([c for c in data if group[c.name] != k], temperature, l2)
+            hits += top1([c for c in data if group[c.name] == k], maps[k])
+        if best is None or (hits, (temperature, l2)) > best:
+            best, kept = (hits, (temperature, l2)), maps
         held[temperature, l2] = hits
         if progress:
             print(f"question map: temperature {temperature}, l2 {l2}: {hits} held-out top-1 hits", flush=True)
-    temperature, l2 = max(held, key=lambda s: (held[s], s))
+    assert best is not None  # the grids are not empty
+    temperature, l2 = best[1]
     return MapFit(
         final=QuestionMap(fit_map(data, temperature, l2)),
-        without={c.name: QuestionMap(maps[temperature, l2][group[c.name]]) for c in data},
+        without={c.name: QuestionMap(kept[group[c.name]]) for c in data},
         temperature=temperature,
         l2=l2,
         held_out={"none": top1(data, None), **{f"{t} / {p}": h for (t, p), h in held.items()}},

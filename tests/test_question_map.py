@@ -82,6 +82,9 @@ def test_the_setting_is_chosen_on_held_out_groups_and_each_corpus_gets_the_map_f
     # corpora of one group share the map fitted without that group, other groups have another one
     assert fitted.without["c0"] is not fitted.without["c1"]
     assert np.array_equal(fitted.without["c0"].matrix, fitted.without["c5"].matrix)
+    # ... and it is the map of the chosen setting, not of another one tried
+    others = [c for c in data if group[c.name] != group["c0"]]
+    assert np.array_equal(fitted.without["c0"].matrix, fit_map(others, fitted.temperature, fitted.l2))
     best = fitted.held_out[f"{fitted.temperature} / {fitted.l2}"]
     assert best == max(v for k, v in fitted.held_out.items() if k != "none")
     assert best > fitted.held_out["none"]
