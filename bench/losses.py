@@ -5,7 +5,9 @@ abstention threshold. A confidence that knew which answers are right would answe
 everything else; the count it would handle right (the right answers with abstention off and the unanswerable
 questions) bounds what any confidence can reach over this ranking. What the shipped confidence falls short of
 it is lost by the confidence (right answers withheld, unanswerable questions answered); the answerable
-questions answered wrong even with abstention off are lost before it.
+questions answered wrong even with abstention off are lost before it. Those are told apart by where the first
+candidate holding a gold line ranks among the candidates the answer was composed from: first (the composition
+lost it), second to fifth or lower (the ranking did), or not among them (the search did not find it).
 
 Run:
   .venv/bin/python bench/losses.py --corpora data/eval/corpora.json --cache .cache/fit --split train
@@ -32,8 +34,10 @@ from fit import handled_right  # noqa: E402  (the measure the fit chooses by)
 
 def losses(rows: list[dict[str, Any]], threshold: float) -> dict[str, int]:
     """The questions, the right answers and the questions handled right, the best a confidence can do, and the
-    losses, from rows of ``answerable``, ``right`` (with abstention off) and ``confidence``."""
+    losses, from rows of ``answerable``, ``right`` (with abstention off), ``confidence`` and ``gold_rank`` (where
+    the first candidate holding a gold line ranks, from 1; 0 when none does)."""
     answered = [r for r in rows if r["confidence"] >= threshold]
+    wrong = [r for r in rows if r["answerable"] and not r["right"]]
     unanswerable = sum(1 for r in rows if not r["answerable"])
     right = sum(1 for r in rows if r["right"])
     return {
@@ -44,15 +48,19 @@ def losses(rows: list[dict[str, Any]], threshold: float) -> dict[str, int]:
         "best a confidence can do": right + unanswerable,
         "confidence: right answers withheld": sum(1 for r in rows if r["right"] and r["confidence"] < threshold),
         "confidence: unanswerable answered": sum(1 for r in answered if not r["answerable"]),
-        "before it: answerable, wrong with abstention off": sum(1 for r in rows if r["answerable"] and not r["right"]),
+        "before it: answerable, wrong with abstention off": len(wrong),
+        "... gold line first": sum(1 for r in wrong if r["gold_rank"] == 1),
+        "... gold line 2nd to 5th": sum(1 for r in wrong if 2 <= r["gold_rank"] <= 5),
+        "... gold line 6th or lower": sum(1 for r in wrong if r["gold_rank"] > 5),
+        "... gold line not among the candidates": sum(1 for r in wrong if not r["gold_rank"]),
     }
 
 
 def answer_rows(corpora: Path, cache: Path, split: str) -> tuple[list[dict[str, Any]], float]:
     """Every question of the split's corpora answered with abstention off, and the engines' threshold."""
     from api.corpora import corpus_engine, load_corpora
-    from kg.qa.answer import abstain_threshold
-    from kg.qa.evaluate import answer_correct, load_qa
+    from kg.qa.answer import Rankings, abstain_threshold, retrieve
+    from kg.qa.evaluate import answer_correct, holds_gold, load_qa
     from kg.settings import Settings
 
     settings = Settings.from_env()
@@ -63,7 +71,11 @@ def answer_rows(corpora: Path, cache: Path, split: str) -> tuple[list[dict[str, 
         thresholds.add(abstain_threshold(engine.calibration, settings.abstain_threshold))
         for qa in corpus["qa"]:
             for item in load_qa(root / qa):
-                ans = engine.answer(item["question"], threshold=0.0)
+                rankings: Rankings = {}
+                ans = engine.answer(item["question"], threshold=0.0, rankings=rankings)
+                # the candidates the answer was composed from, as answer() ranked them (read from its rankings)
+                ranked = retrieve(engine.index, engine.embed, ans.question, rankings=rankings)[0].ranked
+                gold = [i for i, c in enumerate(ranked, 1) if item.get("source_lines") and holds_gold(item, c.passage)]
                 answerable = bool(item.get("answers"))
                 rows.append(
                     {
@@ -71,6 +83,7 @@ def answer_rows(corpora: Path, cache: Path, split: str) -> tuple[list[dict[str, 
                         "answerable": answerable,
                         "right": answerable and answer_correct(item, ans),
                         "confidence": ans.confidence,
+                        "gold_rank": gold[0] if gold else 0,
                     }
                 )
     if len(thresholds) != 1:

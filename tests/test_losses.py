@@ -15,29 +15,35 @@ def _losses():  # type: ignore[no-untyped-def]
     return module
 
 
-def _row(kind: str, answerable: bool, right: bool, confidence: float) -> dict[str, Any]:
-    return {"type": kind, "answerable": answerable, "right": right, "confidence": confidence}
+def _row(kind: str, answerable: bool, right: bool, confidence: float, gold_rank: int = 1) -> dict[str, Any]:
+    return {"type": kind, "answerable": answerable, "right": right, "confidence": confidence, "gold_rank": gold_rank}
 
 
 def test_the_questions_lost_are_told_apart_by_the_confidence_and_before_it() -> None:
     rows = [
         _row("number", True, True, 0.9),  # answered right
         _row("number", True, True, 0.2),  # right, withheld: the confidence's loss
-        _row("number", True, False, 0.8),  # wrong with abstention off: lost before the confidence
-        _row("list", True, False, 0.1),  # ... abstained on, still lost before it
+        _row("number", True, False, 0.8, 3),  # wrong with abstention off: lost before the confidence, by the ranking
+        _row("list", True, False, 0.1),  # ... abstained on, still lost before it; the gold line first: composition
+        _row("feature", True, False, 0.9, 6),  # the gold line ranked sixth
+        _row("feature", True, False, 0.9, 0),  # ... or not among the candidates at all
         _row("unanswerable", False, False, 0.1),  # abstained on: handled right
         _row("unanswerable", False, False, 0.7),  # answered: the confidence's loss
     ]
     counts = _losses().losses(rows, 0.5)
     assert counts == {
-        "questions": 6,
-        "answerable": 4,
+        "questions": 8,
+        "answerable": 6,
         "right, abstention off": 2,
         "handled right": 2,
         "best a confidence can do": 4,
         "confidence: right answers withheld": 1,
         "confidence: unanswerable answered": 1,
-        "before it: answerable, wrong with abstention off": 2,
+        "before it: answerable, wrong with abstention off": 4,
+        "... gold line first": 1,
+        "... gold line 2nd to 5th": 1,
+        "... gold line 6th or lower": 1,
+        "... gold line not among the candidates": 1,
     }
     # what the confidence falls short of its best is exactly what it loses
     assert counts["best a confidence can do"] - counts["handled right"] == 2

@@ -243,6 +243,34 @@ def confidence(scored: Scored, calibration: Calibration, signals_read: dict[str,
     return calibration.probability(signals_read)
 
 
+def retrieve(
+    index: Index,
+    embed: object,
+    question: str,
+    weights: tuple[float, ...] | None = None,
+    pool: int | None = None,
+    bridge: Bridge | None = None,
+    rankings: Rankings | None = None,
+) -> tuple[Scored, list[Candidate], QuestionKind]:
+    """The candidates a checked question is answered from (``check_question``): its own ranking, or its second
+    step's when it is answered in two (``two_steps``); the first step's passage when there was one; and what kind
+    of answer the question asked for (a question answered in two steps is read by its second step's query).
+    ``weights``, ``pool``, ``bridge`` and ``rankings`` as for ``answer``."""
+
+    def rank_text(text: str) -> Scored:
+        if rankings is None:
+            return rank(index, embed, text, weights, pool)
+        key = (text, weights, pool)
+        if key not in rankings:
+            rankings[key] = rank(index, embed, text, weights, pool)
+        return rankings[key]
+
+    scored = rank_text(question)
+    asked = scored.query.kind
+    scored, hops = two_steps(index, rank_text, scored, bridge)
+    return scored, hops, asked
+
+
 def answer(
     index: Index,
     embed: object,
@@ -268,18 +296,7 @@ def answer(
     t0 = time.perf_counter()
     q = check_question(question, max_chars)
     timings: dict[str, float] = {}
-
-    def rank_text(text: str) -> Scored:
-        if rankings is None:
-            return rank(index, embed, text, weights, pool)
-        key = (text, weights, pool)
-        if key not in rankings:
-            rankings[key] = rank(index, embed, text, weights, pool)
-        return rankings[key]
-
-    scored = rank_text(q)
-    asked = scored.query.kind  # a question answered in two steps is read by its second step's query
-    scored, hops = two_steps(index, rank_text, scored, bridge)
+    scored, hops, asked = retrieve(index, embed, q, weights, pool, bridge, rankings)
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     ranked = scored.ranked
     facts = list(ranked[0].facts) if ranked else []
