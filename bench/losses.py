@@ -7,7 +7,7 @@ questions) bounds what any confidence can reach over this ranking. What the ship
 it is lost by the confidence (right answers withheld, unanswerable questions answered); the answerable
 questions answered wrong even with abstention off are lost before it. Those are told apart by where the first
 candidate holding a gold line ranks among the candidates the answer was composed from: first (the composition
-lost it), second to fifth or lower (the ranking did), or not among them (the search did not find it).
+lost it), second to fifth, sixth or lower (the ranking did), or not among them (the search did not find it).
 
 Run:
   .venv/bin/python bench/losses.py --corpora data/eval/corpora.json --cache .cache/fit --split train
