@@ -75,7 +75,7 @@ def answer_rows(corpora: Path, cache: Path, split: str) -> tuple[list[dict[str, 
                 ans = engine.answer(item["question"], threshold=0.0, rankings=rankings)
                 # the candidates the answer was composed from, as answer() ranked them (read from its rankings)
                 ranked = retrieve(engine.index, engine.embed, ans.question, rankings=rankings)[0].ranked
-                gold = [i for i, c in enumerate(ranked, 1) if item.get("source_lines") and holds_gold(item, c.passage)]
+                gold = next((i for i, c in enumerate(ranked, 1) if holds_gold(item, c.passage)), 0)  # 0: none
                 answerable = bool(item.get("answers"))
                 rows.append(
                     {
@@ -83,7 +83,7 @@ def answer_rows(corpora: Path, cache: Path, split: str) -> tuple[list[dict[str, 
                         "answerable": answerable,
                         "right": answerable and answer_correct(item, ans),
                         "confidence": ans.confidence,
-                        "gold_rank": gold[0] if gold else 0,
+                        "gold_rank": gold,
                     }
                 )
     if len(thresholds) != 1:
