@@ -50,6 +50,7 @@ from kg.qa.answer import (  # noqa: E402
     _citations,
     _dropped_rise,
     _fact_refs,
+    abstain_threshold,
     check_question,
     confidence,
     two_steps,
@@ -129,7 +130,7 @@ def staged_answer(engine: Engine, question: str, acc: dict[str, float]) -> str:
     acc["confidence"] += (clock() - t) * 1000 - (acc["embed"] - embedded)
     read.update(timed("confidence", word_signals, engine.calibration, q, read))
     conf = timed("confidence", confidence, scored, engine.calibration, read)
-    threshold = engine.calibration.threshold if s.abstain_threshold < 0 else s.abstain_threshold
+    threshold = abstain_threshold(engine.calibration, s.abstain_threshold, read)
     t = clock()
     if composed is None or conf < threshold:
         cited = _citations(index, scored.query, ranked, hops, s.top_k)

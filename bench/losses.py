@@ -1,13 +1,14 @@
 """Where questions are lost: by the confidence, or before it by the ranking and the answer composition.
 
 Every question of every corpus (of one split) is answered with abstention off, then read at the engine's
-abstention threshold. A confidence that knew which answers are right would answer exactly those and abstain on
-everything else; the count it would handle right (the right answers with abstention off and the unanswerable
-questions) bounds what any confidence can reach over this ranking. What the shipped confidence falls short of
-it is lost by the confidence (right answers withheld, unanswerable questions answered); the answerable
-questions answered wrong even with abstention off are lost before it. Those are told apart by where the first
-candidate holding a gold line ranks among the candidates the answer was composed from: first (the composition
-lost it), second to fifth, sixth or lower (the ranking did), or not among them (the search did not find it).
+abstention threshold for the kind of answer it asked for. A confidence that knew which answers are right would
+answer exactly those and abstain on everything else; the count it would handle right (the right answers with
+abstention off and the unanswerable questions) bounds what any confidence can reach over this ranking. What the
+shipped confidence falls short of it is lost by the confidence (right answers withheld, unanswerable questions
+answered); the answerable questions answered wrong even with abstention off are lost before it. Those are told
+apart by where the first candidate holding a gold line ranks among the candidates the answer was composed from:
+first (the composition lost it), second to fifth, sixth or lower (the ranking did), or not among them (the
+search did not find it).
 
 Run:
   .venv/bin/python bench/losses.py --corpora data/eval/corpora.json --cache .cache/fit --split train
@@ -32,11 +33,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from fit import handled_right  # noqa: E402  (the measure the fit chooses by)
 
 
-def losses(rows: list[dict[str, Any]], threshold: float) -> dict[str, int]:
+def losses(rows: list[dict[str, Any]], threshold: float | None = None) -> dict[str, int]:
     """The questions, the right answers and the questions handled right, the best a confidence can do, and the
-    losses, from rows of ``answerable``, ``right`` (with abstention off), ``confidence`` and ``gold_rank`` (where
-    the first candidate holding a gold line ranks, from 1; 0 when none does)."""
-    answered = [r for r in rows if r["confidence"] >= threshold]
+    losses, from rows of ``answerable``, ``right`` (with abstention off), ``confidence``, ``gold_rank`` (where
+    the first candidate holding a gold line ranks, from 1; 0 when none does) and ``threshold`` (the one the
+    engine abstains under for the row's question), each row read at its own or at ``threshold`` when given."""
+    ts = [r["threshold"] if threshold is None else threshold for r in rows]
+    answered = [r for r, t in zip(rows, ts, strict=True) if r["confidence"] >= t]
     wrong = [r for r in rows if r["answerable"] and not r["right"]]
     unanswerable = sum(1 for r in rows if not r["answerable"])
     right = sum(1 for r in rows if r["right"])
@@ -44,9 +47,11 @@ def losses(rows: list[dict[str, Any]], threshold: float) -> dict[str, int]:
         "questions": len(rows),
         "answerable": len(rows) - unanswerable,
         "right, abstention off": right,
-        "handled right": handled_right([r["confidence"] for r in rows], rows, threshold),
+        "handled right": handled_right([r["confidence"] for r in rows], rows, ts),
         "best a confidence can do": right + unanswerable,
-        "confidence: right answers withheld": sum(1 for r in rows if r["right"] and r["confidence"] < threshold),
+        "confidence: right answers withheld": sum(
+            1 for r, t in zip(rows, ts, strict=True) if r["right"] and r["confidence"] < t
+        ),
         "confidence: unanswerable answered": sum(1 for r in answered if not r["answerable"]),
         "before it: answerable, wrong with abstention off": len(wrong),
         "... gold line first": sum(1 for r in wrong if r["gold_rank"] == 1),
@@ -56,8 +61,9 @@ def losses(rows: list[dict[str, Any]], threshold: float) -> dict[str, int]:
     }
 
 
-def answer_rows(corpora: Path, cache: Path, split: str) -> tuple[list[dict[str, Any]], float]:
-    """Every question of the split's corpora answered with abstention off, and the engines' threshold."""
+def answer_rows(corpora: Path, cache: Path, split: str) -> list[dict[str, Any]]:
+    """Every question of the split's corpora answered with abstention off, with the threshold the engine
+    abstains under for it."""
     from api.corpora import corpus_engine, load_corpora
     from kg.qa.answer import Rankings, abstain_threshold, retrieve
     from kg.qa.evaluate import answer_correct, holds_gold, load_qa
@@ -65,14 +71,14 @@ def answer_rows(corpora: Path, cache: Path, split: str) -> tuple[list[dict[str, 
 
     settings = Settings.from_env()
     root, entries = load_corpora(corpora)
-    rows, thresholds = [], set()
+    rows = []
     for corpus in (c for c in entries if c["split"] == split):
         engine = corpus_engine(settings, root, corpus, cache)
-        thresholds.add(abstain_threshold(engine.calibration, settings.abstain_threshold))
         for qa in corpus["qa"]:
             for item in load_qa(root / qa):
                 rankings: Rankings = {}
-                ans = engine.answer(item["question"], threshold=0.0, rankings=rankings)
+                read: dict[str, float] = {}
+                ans = engine.answer(item["question"], threshold=0.0, rankings=rankings, signals_out=read)
                 # the candidates the answer was composed from, as answer() ranked them (read from its rankings)
                 ranked = retrieve(engine.index, engine.embed, ans.question, rankings=rankings)[0].ranked
                 gold = next((i for i, c in enumerate(ranked, 1) if holds_gold(item, c.passage)), 0)  # 0: none
@@ -84,15 +90,15 @@ def answer_rows(corpora: Path, cache: Path, split: str) -> tuple[list[dict[str, 
                         "right": answerable and answer_correct(item, ans),
                         "confidence": ans.confidence,
                         "gold_rank": gold,
+                        "threshold": abstain_threshold(engine.calibration, settings.abstain_threshold, read),
                     }
                 )
-    if len(thresholds) != 1:
-        raise SystemExit(f"the corpora's engines read {len(thresholds)} thresholds; expected one")
-    return rows, thresholds.pop()
+    return rows
 
 
-def report(rows: list[dict[str, Any]], threshold: float) -> str:
-    """The counts, for all questions and by labelled kind, as a Markdown table."""
+def report(rows: list[dict[str, Any]], threshold: float | None = None) -> str:
+    """The counts, for all questions and by labelled kind, as a Markdown table (each row read at its own
+    threshold, or at ``threshold`` when given)."""
     kinds = sorted(Counter(r["type"] for r in rows))
     table = {
         "all": losses(rows, threshold),
@@ -101,7 +107,8 @@ def report(rows: list[dict[str, Any]], threshold: float) -> str:
     head = ["", *table]
     lines = ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
     lines += ["| " + " | ".join([name, *(str(t[name]) for t in table.values())]) + " |" for name in table["all"]]
-    return f"Threshold {threshold}.\n\n" + "\n".join(lines)
+    used = sorted({r["threshold"] for r in rows} if threshold is None else {threshold})
+    return f"Thresholds {', '.join(map(str, used))}.\n\n" + "\n".join(lines)
 
 
 def main() -> int:
@@ -110,8 +117,7 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, default=ROOT / ".cache/eval", help="indexes of the corpora")
     ap.add_argument("--split", default="train", help="the corpora of this split (default: train)")
     args = ap.parse_args()
-    rows, threshold = answer_rows(args.corpora, args.cache, args.split)
-    print(report(rows, threshold))
+    print(report(answer_rows(args.corpora, args.cache, args.split)))
     return 0
 
 

@@ -126,8 +126,8 @@ SETTINGS_TABLE: list[tuple[str, Any, str]] = [
     (
         "abstain_threshold",
         -1.0,
-        "Answers with a confidence under this say 'not in your notes'; negative: the threshold fitted by "
-        "`make fit` (kg/qa/calibration.json).",
+        "Answers with a confidence under this say 'not in your notes'; negative: the thresholds fitted by "
+        "`make fit`, one for each kind of answer asked for (kg/qa/calibration.json).",
     ),
     (
         "slack_signing_secret_env",

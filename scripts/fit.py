@@ -17,8 +17,10 @@ the train split is fitted on:
 2. **Confidence**: every question answered with abstention off, recording the signals the confidence reads
    and whether the answer is right; a train corpus is ranked by weights fitted on the other train corpora
    (cross-fitting: the confidence learns how a ranking behaves on notes it was not fitted on); a logistic
-   model, its regularisation chosen by leave-one-corpus-out log loss, its abstention threshold the confidence
-   from which answering handles a question right more often than abstaining (``decision_threshold``). Two
+   model, its regularisation chosen by leave-one-corpus-out log loss, its abstention thresholds the confidence
+   from which answering handles a question right more often than abstaining, one for each kind of answer asked
+   for (``kind_thresholds``: how often a wrong answer is to a question the notes do not answer differs by kind),
+   each drawn toward the one over all questions by a smoothing chosen by leave-one-corpus-out. Two
    of its signals are logistic models of the question's words, fitted on the train questions first: whether
    the answer is a figure, and whether the notes hold an answer at all. → ``kg/qa/calibration.json``
 
@@ -70,6 +72,7 @@ from kg.qa.calibrate import (  # noqa: E402
     CALIBRATION,
     FEATURES,
     Calibration,
+    asked_kind,
     question_words,
     word_signals,
     words_probability,
@@ -92,6 +95,9 @@ from scripts.question_map_fit import MapFit, corpus_data, fit_question_map  # no
 
 NEUTRAL = Calibration(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES), 0.0, 0.0)
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # regularisation strengths of the confidence tried; the data picks one
+# How far each kind's abstention threshold is drawn toward the one over all questions, as a count of wrong answers
+# at the overall share of unanswerable questions added to the kind's own; the data picks one
+SMOOTHING_GRID = (0, 10, 30, 100, 300, 1000)
 L2_GRID = (1e-6, 1e-5, 1e-4)  # penalties on the squared ranking weights tried; the data picks one
 # Pool sizes tried; the data picks one. 60 handled 4 more of 905 train questions than 40 on eighteen corpora,
 # but at x86 (126,055 lines) it took answer() p50 to 15.8 ms against the 15 ms target (13.8 ms with 40):
@@ -398,6 +404,46 @@ def log_loss(probs: list[float], rows: list[dict[str, Any]], label: str = "right
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
+def row_kind(row: dict[str, Any]) -> str | None:
+    """The kind of answer a row's question asked for, read from its signals as the engine reads it (None for a
+    row without them)."""
+    return asked_kind(dict(zip(FEATURES, row["signals"], strict=True))) if "signals" in row else None
+
+
+Counts = dict[str | None, tuple[int, int]]  # by kind asked for (None: every kind): wrong answers, unanswerable ones
+
+
+def _counts(rows: list[dict[str, Any]]) -> Counts:
+    """The answers wrong with abstention off, and how many of them are to unanswerable questions, by kind."""
+    out: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows:
+        if not r["right"]:
+            for key in {None, row_kind(r)}:
+                out[key][0] += 1
+                out[key][1] += not r["answerable"]
+    return {k: (w, u) for k, (w, u) in out.items()}
+
+
+def _less(a: Counts, b: Counts) -> Counts:
+    return {k: (w - b.get(k, (0, 0))[0], u - b.get(k, (0, 0))[1]) for k, (w, u) in a.items()}
+
+
+def _break_even(share: float) -> float:
+    return round(share / (1 + share), 4)
+
+
+def _thresholds(counts: Counts, smoothing: float) -> tuple[float, dict[str, float]]:
+    """The threshold over all questions, and each kind's drawn toward it by ``smoothing`` wrong answers."""
+    wrong, unanswerable = counts.get(None, (0, 0))
+    overall = unanswerable / max(1, wrong)
+    by_kind = {
+        kind: _break_even((u + smoothing * overall) / max(1e-9, w + smoothing))
+        for kind, (w, u) in counts.items()
+        if kind is not None
+    }
+    return _break_even(overall), by_kind
+
+
 def decision_threshold(rows: list[dict[str, Any]]) -> float:
     """The confidence from which answering handles a question right more often than abstaining. An answer of
     confidence p (a calibrated probability) is right with probability p; an abstention is right when the
@@ -405,20 +451,67 @@ def decision_threshold(rows: list[dict[str, Any]]) -> float:
     (abstention off), so about u (1 - p). Answering wins from p = u (1 - p), at t = u / (1 + u). A ratio of
     two large counts, t is steady, where the count of questions handled right is flat over a wide range of
     thresholds and its best point moves with single questions."""
-    wrong = sum(1 for r in rows if not r["right"])
-    unanswerable = sum(1 for r in rows if not r["answerable"])
-    u = unanswerable / max(1, wrong)
-    return round(u / (1 + u), 4)
+    return _thresholds(_counts(rows), 0)[0]
 
 
-def figures(probs: list[float], rows: list[dict[str, Any]], t: float) -> dict[str, float]:
-    ans = [(p, r) for p, r in zip(probs, rows, strict=True) if r["answerable"]]
-    una = [(p, r) for p, r in zip(probs, rows, strict=True) if not r["answerable"]]
+def kind_thresholds(rows: list[dict[str, Any]], smoothing: float) -> dict[str, float]:
+    """The abstention threshold for each kind of answer asked for: ``decision_threshold``'s rule within the
+    kind, u_k the share of unanswerable questions among its wrong answers, drawn toward the share over all
+    questions as if ``smoothing`` more wrong answers at that share were counted (unsmoothed, a kind the training
+    questions rarely ask of notes that lack the answer, such as a two-step question, gets a threshold near 0)."""
+    return _thresholds(_counts(rows), smoothing)[1]
+
+
+def fit_thresholds(probs: list[float], rows: list[dict[str, Any]]) -> tuple[int, dict[str, float], dict[int, int], int]:
+    """The smoothing of the kinds' thresholds, chosen by the most rows handled right with each corpus read at
+    thresholds counted without it (the more smoothing on ties); the kinds' thresholds counted on all rows;
+    that count for each smoothing tried; and the leave-one-corpus-out count, each corpus read at thresholds
+    counted without it, with the smoothing chosen without it."""
+    by: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        by[r["corpus"]].append(i)
+    every = _counts(rows)
+    own = {name: _counts([rows[i] for i in idx]) for name, idx in by.items()}
+    kinds = [row_kind(r) for r in rows]
+
+    def handled(names: list[str], smoothing: float, without: str | None = None) -> int:
+        """The rows of corpora ``names`` handled right, each corpus read at thresholds counted without it (and
+        without corpus ``without``)."""
+        n = 0
+        for name in names:
+            counts = _less(every, own[name])
+            if without is not None:
+                counts = _less(counts, own[without])
+            overall, by_kind = _thresholds(counts, smoothing)
+            ts = [by_kind.get(kinds[i] or "", overall) for i in by[name]]
+            n += handled_right([probs[i] for i in by[name]], [rows[i] for i in by[name]], ts)
+        return n
+
+    def best(names: list[str], without: str | None = None) -> int:
+        return max(SMOOTHING_GRID, key=lambda m: (handled(names, m, without), m))
+
+    names = sorted(by)
+    curve = {m: handled(names, m) for m in SMOOTHING_GRID}
+    chosen = max(SMOOTHING_GRID, key=lambda m: (curve[m], m))
+    loco = sum(handled([name], best([c for c in names if c != name], name)) for name in names)
+    return chosen, kind_thresholds(rows, chosen), curve, loco
+
+
+def row_thresholds(cal: Calibration, rows: list[dict[str, Any]]) -> list[float]:
+    """Each row's abstention threshold: the calibration's for the kind its question asked for."""
+    return [cal.threshold_for(dict(zip(FEATURES, r["signals"], strict=True))) for r in rows]
+
+
+def figures(probs: list[float], rows: list[dict[str, Any]], ts: list[float]) -> dict[str, float]:
+    """Answer accuracy, abstention recall and false abstention of ``rows`` read at their thresholds ``ts``, and
+    the calibration error of ``probs``."""
+    ans = [(p, r, t) for p, r, t in zip(probs, rows, ts, strict=True) if r["answerable"]]
+    una = [(p, t) for p, r, t in zip(probs, rows, ts, strict=True) if not r["answerable"]]
     return {
         "questions": len(rows),
-        "answer_accuracy": round(sum(1 for p, r in ans if r["right"] and p >= t) / max(1, len(ans)), 3),
-        "abstention_recall": round(sum(1 for p, _ in una if p < t) / max(1, len(una)), 3),
-        "false_abstention": round(sum(1 for p, _ in ans if p < t) / max(1, len(ans)), 3),
+        "answer_accuracy": round(sum(1 for p, r, t in ans if r["right"] and p >= t) / max(1, len(ans)), 3),
+        "abstention_recall": round(sum(1 for p, t in una if p < t) / max(1, len(una)), 3),
+        "false_abstention": round(sum(1 for p, _, t in ans if p < t) / max(1, len(ans)), 3),
         "ece": round(ece(probs, [r["right"] for r in rows]), 3),
     }
 
@@ -441,7 +534,9 @@ class Fitted:
     losses: dict[float, float]
     oof: list[float]
     calibration: Calibration
-    handled: int  # train questions handled right on leave-one-corpus-out probabilities
+    handled: int  # train questions handled right on leave-one-corpus-out probabilities and thresholds
+    handled_overall: int  # ... read at the threshold over all kinds instead of the kind's
+    smoothing_curve: dict[int, int]  # train questions handled right (thresholds counted without each corpus)
 
 
 def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int, maps: MapFit | None) -> Fitted:
@@ -500,6 +595,7 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int, 
     c_best = min(C_GRID, key=lambda c: (losses[c], c))
     oof = out_of_corpus(train, c_best)
     threshold = decision_threshold(train)
+    smoothing, thresholds, smoothing_curve, handled = fit_thresholds(oof, train)
     final = fit_model(train, c_best)
     final = Calibration(
         final.features,
@@ -514,7 +610,12 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int, 
             "train_corpora": sorted({r["corpus"] for r in train}),
             "train_questions": len(train),
             "threshold_rule": "answer when the confidence p is at least u (1 - p), u the share of unanswerable "
-            "questions among the training answers that are wrong with abstention off: t = u / (1 + u)",
+            "questions among the training answers that are wrong with abstention off: t = u / (1 + u); by the kind "
+            "of answer asked for (thresholds), u counted among that kind's wrong answers with `smoothing` more "
+            "at the share over all kinds; threshold: over all kinds, for a kind the train questions never asked",
+            "smoothing": smoothing,
+            "smoothing_rule": "most train questions handled right, each corpus read at thresholds counted without "
+            "it (the more smoothing on ties), of " + ", ".join(f"{m}: {n}" for m, n in smoothing_curve.items()),
             "figurewords_probability": "logistic regression over the words of the answerable train questions used in "
             "three train corpora at least: is an expected answer a figure (holds a digit)",
             "figure_words_C": c_words,
@@ -524,8 +625,8 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int, 
         },
         figure_words=figure_words,
         answerable_words=answerable_words,
+        thresholds=thresholds,
     )
-    handled = handled_right(oof, train, threshold)
     return Fitted(
         pool,
         cand_rows,
@@ -542,13 +643,17 @@ def fit_pool(corpora: list[dict[str, Any]], cache: Path, root: Path, pool: int, 
         oof,
         final,
         handled,
+        handled_right(oof, train, threshold),
+        smoothing_curve,
     )
 
 
-def handled_right(probs: list[float], rows: list[dict[str, Any]], t: float) -> int:
-    """Questions answered right, or abstained on when the notes do not say."""
+def handled_right(probs: list[float], rows: list[dict[str, Any]], t: float | list[float]) -> int:
+    """Questions answered right, or abstained on when the notes do not say, each read at threshold ``t`` (or at
+    its own, a list of one for each row)."""
+    ts = t if isinstance(t, list) else [t] * len(rows)
     return sum(
-        1 for p, r in zip(probs, rows, strict=True) if (r["right"] and p >= t) or (not r["answerable"] and p < t)
+        1 for p, r, t in zip(probs, rows, ts, strict=True) if (r["right"] and p >= t) or (not r["answerable"] and p < t)
     )
 
 
@@ -712,6 +817,8 @@ def main() -> int:
         f"\nPool size {best.pool} (passages taken from each of the vector and the keyword search; train questions "
         "handled right on leave-one-corpus-out probabilities: "
         + ", ".join(f"{k}: {fits[k].handled} of {len(fits[k].train)}" for k in pools)
+        + "; read at the threshold over all kinds instead of the kind's: "
+        + ", ".join(f"{k}: {fits[k].handled_overall}" for k in pools)
         + ").\n"
     )
     report = (
@@ -766,8 +873,8 @@ def _rank_report(corpora, rows, previous, weights, l2, loco) -> str:  # type: ig
 
 
 def _report(corpora, rows, train, test, final, oof, losses) -> str:  # type: ignore[no-untyped-def]
-    t = final.threshold
     fit_probs = probabilities(final, rows)
+    ts = row_thresholds(final, rows)
     by: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         by[r["corpus"]].append(i)
@@ -789,7 +896,7 @@ def _report(corpora, rows, train, test, final, oof, losses) -> str:  # type: ign
         "",
         f"Regularisation C = {final.meta['C']} (leave-one-corpus-out log loss: "
         + ", ".join(f"{c}: {v:.3f}" for c, v in losses.items())
-        + f"); threshold {t:.4f}.",
+        + f"); threshold over all kinds {final.threshold:.4f}, by kind in the table below the weights.",
         "",
         "| corpus | split | questions | answer acc (fitted) | answer acc (left out) | abstention recall "
         "| false abstention | ECE |",
@@ -798,14 +905,14 @@ def _report(corpora, rows, train, test, final, oof, losses) -> str:  # type: ign
     for c in corpora:
         idx = by[c["name"]]
         sub = [rows[i] for i in idx]
-        f = figures([fit_probs[i] for i in idx], sub, t)
-        left = figures([oof_by[id(r)] for r in sub], sub, t) if c["split"] == "train" else f
+        f = figures([fit_probs[i] for i in idx], sub, [ts[i] for i in idx])
+        left = figures([oof_by[id(r)] for r in sub], sub, [ts[i] for i in idx]) if c["split"] == "train" else f
         lines.append(
             f"| {c['name']} | {c['split']} | {f['questions']} | {f['answer_accuracy']} | {left['answer_accuracy']} "
             f"| {left['abstention_recall']} | {left['false_abstention']} | {left['ece']} |"
         )
     test_probs = probabilities(final, test)
-    ft = figures(test_probs, test, t)
+    ft = figures(test_probs, test, row_thresholds(final, test))
     lines += [
         "",
         f"Test split ({ft['questions']} questions, never used for fitting): answer accuracy {ft['answer_accuracy']}, "
@@ -821,6 +928,21 @@ def _report(corpora, rows, train, test, final, oof, losses) -> str:  # type: ign
     lines += ["", "Fitted weights (on standardised signals):", "", "| signal | weight |", "| --- | --- |"]
     lines += [f"| {f} | {w:+.3f} |" for f, w in zip(final.features, final.coef, strict=True)]
     lines.append(f"| (intercept) | {final.intercept:+.3f} |")
+    counts = _counts(train)
+    lines += [
+        "",
+        f"Abstention thresholds by the kind of answer asked for (smoothing {final.meta['smoothing']}: "
+        + final.meta["smoothing_rule"]
+        + "):",
+        "",
+        "| kind asked for | train answers wrong with abstention off | of them unanswerable | threshold |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {kind} | {counts.get(kind, (0, 0))[0]} | {counts.get(kind, (0, 0))[1]} | {t:.4f} |"
+        for kind, t in sorted(final.thresholds.items())
+    ]
+    lines.append(f"| (all kinds) | {counts[None][0]} | {counts[None][1]} | {final.threshold:.4f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -24,9 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTES = ROOT / "data" / "notes"
 SAMPLE = NOTES / "aws-developer-associate-notes.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# Known misses of the fitted ranking and confidence (make fit): kept as strict expected failures so the day
-# they pass, the build says so. See docs/calibration.md.
-FITTED_MISS = "fitted ranking/confidence: a known miss (docs/calibration.md)"
 
 
 def index_without(index_dir: Path, tmp_path: Path, *names: str) -> Path:

@@ -289,11 +289,12 @@ def test_unit_conversion_uses_graph_facts(engine: Engine) -> None:
     ],
 )
 def test_abstains_when_notes_do_not_say(engine: Engine, question: str) -> None:
-    ans = engine.answer(question)
+    read: dict[str, float] = {}
+    ans = engine.answer(question, signals_out=read)
     assert ans.abstained, ans.answer
     assert ans.answer.startswith("That is not in your notes")
     assert ans.citations, "an abstention still points at the nearest passages"
-    assert ans.confidence < engine.calibration.threshold
+    assert ans.confidence < engine.calibration.threshold_for(read)  # the threshold of the kind asked for
 
 
 def test_answer_shape_and_json(engine: Engine) -> None:

@@ -242,6 +242,87 @@ def test_the_threshold_is_where_answering_and_abstaining_handle_a_question_right
     assert t < fit.decision_threshold(more) < 0.5
 
 
+def _kind_row(corpus: str, kind: str, answerable: bool, right: bool) -> dict[str, Any]:
+    return {
+        "corpus": corpus,
+        "answerable": answerable,
+        "right": right,
+        "signals": [float(f == f"kind_{kind}") for f in FEATURES],
+    }
+
+
+def test_each_kind_asked_for_gets_the_threshold_its_own_wrong_answers_call_for() -> None:
+    fit = _fit_script()
+    # number questions: of 4 wrong answers 3 are to unanswerable questions (u = 3/4, t = 3/7); two-step questions:
+    # of 4 wrong answers none is (u = 0, t = 0); over all kinds 3 of 8 (u = 3/8, t = 3/11)
+    rows = [_kind_row("a", "number", False, False)] * 3 + [_kind_row("a", "number", True, False)]
+    rows += [_kind_row("a", "multi_hop", True, False)] * 4 + [_kind_row("a", "number", True, True)] * 5
+    assert fit.decision_threshold(rows) == pytest.approx(3 / 11, abs=1e-4)
+    alone = fit.kind_thresholds(rows, 0)
+    assert alone == {"number": pytest.approx(3 / 7, abs=1e-4), "multi_hop": 0.0}
+    # smoothed: as if 4 more wrong answers at the overall share were counted in each kind
+    drawn = fit.kind_thresholds(rows, 4)
+    assert drawn["multi_hop"] == pytest.approx((1.5 / 8) / (1 + 1.5 / 8), abs=1e-4)
+    assert drawn["multi_hop"] < fit.decision_threshold(rows) < drawn["number"] < alone["number"]
+    assert fit.kind_thresholds(rows, 10**9) == {
+        "number": pytest.approx(3 / 11, abs=1e-4),
+        "multi_hop": pytest.approx(3 / 11, abs=1e-4),
+    }
+
+
+def test_the_smoothing_is_chosen_without_the_corpus_it_is_counted_on() -> None:
+    fit = _fit_script()
+    # in every corpus, number questions answered wrong are mostly unanswerable ones and two-step questions
+    # never are: each kind's own threshold handles more right than the overall one
+    rows, probs = [], []
+    for corpus in "abcd":
+        for kind, answerable, right, p in [
+            ("number", False, False, 0.45),  # abstained on at the number threshold (0.5), answered at the overall
+            ("number", False, False, 0.1),
+            ("number", True, True, 0.9),
+            ("multi_hop", True, True, 0.25),  # answered at the two-step threshold (near 0), withheld at the overall
+            ("multi_hop", True, False, 0.2),
+        ]:
+            rows.append(_kind_row(corpus, kind, answerable, right))
+            probs.append(p)
+    overall = fit.handled_right(probs, rows, fit.decision_threshold(rows))
+    smoothing, thresholds, curve, loco = fit.fit_thresholds(probs, rows)
+    assert set(curve) == set(fit.SMOOTHING_GRID) and curve[smoothing] == max(curve.values())
+    assert thresholds == fit.kind_thresholds(rows, smoothing)
+    assert loco == 16 > overall == 8  # every question but the wrong two-step answers handled right
+    # the per-row count matches one threshold given to every row
+    assert fit.handled_right(probs, rows, [0.3] * len(rows)) == fit.handled_right(probs, rows, 0.3)
+
+
+def test_the_engine_abstains_under_the_threshold_of_the_kind_asked_for() -> None:
+    cal = Calibration(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES), 0.0, 0.5)
+    cal = Calibration(
+        *[getattr(cal, f) for f in ("features", "mean", "scale", "coef", "intercept", "threshold")],
+        thresholds={"number": 0.7, "multi_hop": 0.1},
+    )
+    from kg.qa.answer import abstain_threshold
+
+    number = {**dict.fromkeys(FEATURES, 0.0), "kind_number": 1.0}
+    assert cal.threshold_for(number) == 0.7
+    assert cal.threshold_for({**number, "kind_number": 0.0, "kind_multi_hop": 1.0}) == 0.1
+    assert cal.threshold_for({**number, "kind_number": 0.0, "kind_list": 1.0}) == 0.5  # a kind never fitted
+    assert cal.threshold_for(dict.fromkeys(FEATURES, 0.0)) == 0.5  # no kind read
+    assert abstain_threshold(cal, -1.0, number) == 0.7 and abstain_threshold(cal, None, number) == 0.7
+    assert abstain_threshold(cal, 0.2, number) == 0.2, "a threshold set by the user holds for every kind"
+    assert abstain_threshold(cal, None) == 0.5
+
+
+def test_the_kinds_thresholds_are_written_and_read_back(tmp_path: Path) -> None:
+    cal = load_calibration()
+    assert cal.thresholds and set(cal.thresholds) <= {
+        f.removeprefix("kind_") for f in FEATURES if f.startswith("kind_")
+    }
+    assert all(0.0 <= t < 1.0 for t in cal.thresholds.values())
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps(cal.to_json()))
+    assert load_calibration(path).thresholds == cal.thresholds
+
+
 def test_the_confidence_reads_how_far_the_best_passage_leads_the_field(engine: Engine) -> None:
     from kg.qa.answer import rank
     from kg.qa.calibrate import signals

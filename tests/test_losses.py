@@ -57,3 +57,21 @@ def test_the_report_counts_every_kind_apart() -> None:
     header = next(line for line in text.splitlines() if line.startswith("|  |"))
     assert header == "|  | all | list | number | unanswerable |"
     assert "| handled right | 2 | 0 | 1 | 1 |" in text
+
+
+def test_each_question_is_read_at_its_own_threshold_unless_one_is_given() -> None:
+    # the engine abstains under 0.4 on a number question and under 0.2 on a feature question
+    rows = [
+        {**_row("number", True, True, 0.3), "threshold": 0.4},  # withheld at its kind's threshold
+        {**_row("feature", True, True, 0.3), "threshold": 0.2},  # answered at its kind's
+        {**_row("unanswerable", False, False, 0.3), "threshold": 0.4},  # abstained on
+        {**_row("unanswerable", False, False, 0.3), "threshold": 0.2},  # answered
+    ]
+    own = _losses().losses(rows)
+    assert own["handled right"] == 2
+    assert own["confidence: right answers withheld"] == 1
+    assert own["confidence: unanswerable answered"] == 1
+    # one threshold for every question, as given
+    assert _losses().losses(rows, 0.25)["confidence: right answers withheld"] == 0
+    assert _losses().losses(rows, 0.25)["confidence: unanswerable answered"] == 2
+    assert _losses().report(rows).startswith("Thresholds 0.2, 0.4.")

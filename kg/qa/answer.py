@@ -230,10 +230,13 @@ def _dropped_rise(index: Index, embed: object, query: Query, ranked: list[Candid
     return float(line @ vector) - top.line_dense
 
 
-def abstain_threshold(calibration: Calibration, threshold: float | None) -> float:
+def abstain_threshold(calibration: Calibration, threshold: float | None, read: dict[str, float] | None = None) -> float:
     """The confidence under which the engine abstains: ``threshold`` when given and not negative (a setting of
-    -1 means unset), else the fitted one."""
-    return calibration.threshold if threshold is None or threshold < 0 else threshold
+    -1 means unset), else the fitted one for the kind of answer the question asked for (``read``: the signals the
+    confidence was read from; without them, the one over all questions)."""
+    if threshold is not None and threshold >= 0:
+        return threshold
+    return calibration.threshold_for(read) if read is not None else calibration.threshold
 
 
 def confidence(scored: Scored, calibration: Calibration, signals_read: dict[str, float]) -> float:
@@ -292,7 +295,6 @@ def answer(
     ranked, with the weights and pool it was ranked by, for calls that rank the same texts again (fitting
     answers one question with every hand-over of its grid)."""
     calibration = calibration or load_calibration()
-    threshold = abstain_threshold(calibration, threshold)
     t0 = time.perf_counter()
     q = check_question(question, max_chars)
     timings: dict[str, float] = {}
@@ -306,6 +308,7 @@ def answer(
     read["dropped_rise"] = _dropped_rise(index, embed, scored.query, ranked, used)
     read.update(word_signals(calibration, q, read))
     conf = confidence(scored, calibration, read)
+    threshold = abstain_threshold(calibration, threshold, read)
     if signals_out is not None:  # what the confidence was read from: for fitting and evaluation
         signals_out.update(read)
     abstained = composed is None or conf < threshold

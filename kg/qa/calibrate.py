@@ -109,7 +109,8 @@ FEATURES = (
 
 @dataclass(frozen=True)
 class Calibration:
-    """A fitted logistic model over standardised signals, and the fitted abstention threshold."""
+    """A fitted logistic model over standardised signals, and the fitted abstention thresholds: one for each kind
+    of answer a question asks for, and one over all questions for a kind the training questions never asked."""
 
     features: tuple[str, ...]
     mean: tuple[float, ...]
@@ -124,6 +125,15 @@ class Calibration:
     # the same for whether the notes hold the answer at all: which words the train questions the notes do not
     # answer use more often than those they do ("price", "default" against "meaning", "vs")
     answerable_words: dict[str, float] = field(default_factory=dict, compare=False)
+    # the threshold for each kind of answer asked for (QuestionKind values): how often a wrong answer is to a
+    # question the notes do not answer differs by kind, and with it where abstaining starts to pay
+    thresholds: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def threshold_for(self, signals: dict[str, float]) -> float:
+        """The abstention threshold for the kind of answer the question asked for (its ``kind_`` signal), else
+        the one over all questions."""
+        kind = asked_kind(signals)
+        return self.thresholds.get(kind, self.threshold) if kind else self.threshold
 
     def probability(self, signals: dict[str, float]) -> float:
         z = self.intercept
@@ -147,10 +157,17 @@ class Calibration:
             "coef": list(self.coef),
             "intercept": self.intercept,
             "threshold": self.threshold,
+            "thresholds": self.thresholds,
             "figure_words": self.figure_words,
             "answerable_words": self.answerable_words,
             "meta": self.meta,
         }
+
+
+def asked_kind(signals: dict[str, float]) -> str | None:
+    """The kind of answer the question asked for, as its signals say (the ``kind_`` one that is set); None when
+    none is (a question of nothing but question words)."""
+    return next((k.value for k in QuestionKind if signals.get(f"kind_{k.value}")), None)
 
 
 def _logistic(z: float) -> float:
@@ -181,6 +198,7 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
             meta=dict(doc.get("meta", {})),
             figure_words={str(k): float(v) for k, v in doc.get("figure_words", {}).items()},
             answerable_words={str(k): float(v) for k, v in doc.get("answerable_words", {}).items()},
+            thresholds={str(k): float(v) for k, v in doc.get("thresholds", {}).items()},
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"cannot read the confidence calibration {path}: {exc} (run `make fit`)") from exc
