@@ -31,8 +31,8 @@ answered right, each train corpus answered with the ranking weights fitted witho
 with it (a train corpus with the hand-over chosen without it). → ``kg/qa/ranking.json``
 
 All steps run once for each pool size of ``POOL_GRID`` (passages taken from each of the vector and the keyword
-search); the pool kept is the one whose leave-one-corpus-out probabilities handle the most train questions
-right (the smaller on ties), stored with the ranking weights.
+search); the pool kept is the one whose leave-one-corpus-out probabilities and thresholds handle the most train
+questions right (the smaller on ties), stored with the ranking weights.
 
 ``--only-bridge`` refits the hand-over alone, every train corpus answered with the committed ranking weights and
 pool; the ranking and the confidence stay as they are (for a change to two-step answering that computes no new
@@ -796,8 +796,8 @@ def main() -> int:
             "model": "listwise linear model (softmax over each question's candidates, top-one loss, L2 penalty), "
             "weights L1-normalised",
             "l2": best.rank_l2,
-            "pool_rule": "most train questions handled right on leave-one-corpus-out probabilities, of the pools "
-            + ", ".join(f"{k}: {fits[k].handled}" for k in pools),
+            "pool_rule": "most train questions handled right on leave-one-corpus-out probabilities and thresholds by "
+            "kind, of the pools " + ", ".join(f"{k}: {fits[k].handled}" for k in pools),
             "train_corpora": sorted({r["corpus"] for r in best.cand_train}),
             "train_questions": len(best.cand_train),
             "bridge_rule": bridge_rule(best.bridge_figures),
@@ -815,7 +815,7 @@ def main() -> int:
     load_bridge.cache_clear()
     pool_line = (
         f"\nPool size {best.pool} (passages taken from each of the vector and the keyword search; train questions "
-        "handled right on leave-one-corpus-out probabilities: "
+        "handled right on leave-one-corpus-out probabilities and thresholds by kind: "
         + ", ".join(f"{k}: {fits[k].handled} of {len(fits[k].train)}" for k in pools)
         + "; read at the threshold over all kinds instead of the kind's: "
         + ", ".join(f"{k}: {fits[k].handled_overall}" for k in pools)
