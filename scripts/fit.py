@@ -382,8 +382,13 @@ def fit_model(rows: list[dict[str, Any]], c: float) -> Calibration:
     )
 
 
+def row_signals(row: dict[str, Any]) -> dict[str, float]:
+    """A row's signals by name, as the engine hands them to the calibration."""
+    return dict(zip(FEATURES, row["signals"], strict=True))
+
+
 def probabilities(cal: Calibration, rows: list[dict[str, Any]]) -> list[float]:
-    return [cal.probability(dict(zip(FEATURES, r["signals"], strict=True))) for r in rows]
+    return [cal.probability(row_signals(r)) for r in rows]
 
 
 def out_of_corpus(rows: list[dict[str, Any]], c: float) -> list[float]:
@@ -407,7 +412,7 @@ def log_loss(probs: list[float], rows: list[dict[str, Any]], label: str = "right
 def row_kind(row: dict[str, Any]) -> str | None:
     """The kind of answer a row's question asked for, read from its signals as the engine reads it (None for a
     row without them)."""
-    return asked_kind(dict(zip(FEATURES, row["signals"], strict=True))) if "signals" in row else None
+    return asked_kind(row_signals(row)) if "signals" in row else None
 
 
 Counts = dict[str | None, tuple[int, int]]  # by kind asked for (None: every kind): wrong answers, unanswerable ones
@@ -499,7 +504,7 @@ def fit_thresholds(probs: list[float], rows: list[dict[str, Any]]) -> tuple[int,
 
 def row_thresholds(cal: Calibration, rows: list[dict[str, Any]]) -> list[float]:
     """Each row's abstention threshold: the calibration's for the kind its question asked for."""
-    return [cal.threshold_for(dict(zip(FEATURES, r["signals"], strict=True))) for r in rows]
+    return [cal.threshold_for(row_signals(r)) for r in rows]
 
 
 def figures(probs: list[float], rows: list[dict[str, Any]], ts: list[float]) -> dict[str, float]:
