@@ -26,6 +26,19 @@ SAMPLE = NOTES / "aws-developer-associate-notes.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def load_script(path: str, name: str) -> Any:
+    """A script of the project (``bench/losses.py``, ``scripts/fit.py``) loaded as module ``name``, registered in
+    ``sys.modules`` so that its dataclasses can look themselves up."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / path)
+    assert spec is not None and spec.loader is not None
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def index_without(index_dir: Path, tmp_path: Path, *names: str) -> Path:
     """A copy of the index without some of its files, checksums to match (as an older ingest wrote it)."""
     copy = tmp_path / "bare"

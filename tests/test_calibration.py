@@ -14,6 +14,7 @@ from kg.qa.calibrate import CALIBRATION, FEATURES, Calibration, load_calibration
 from kg.qa.engine import Engine
 from kg.qa.evaluate import ece, reliability
 from kg.qa.question_map import load_question_map
+from tests.conftest import load_script
 
 
 def test_the_shipped_calibration_was_fitted_on_these_signals_and_the_train_split_only() -> None:
@@ -152,14 +153,7 @@ def test_the_hand_over_alone_is_refitted_on_the_committed_ranking_weights(
 
 
 def _fit_script():  # type: ignore[no-untyped-def]
-    import importlib.util
-    import sys
-
-    spec = importlib.util.spec_from_file_location("kgqa_fit", Path(__file__).parent.parent / "scripts" / "fit.py")
-    assert spec is not None and spec.loader is not None
-    fit = sys.modules["kgqa_fit"] = importlib.util.module_from_spec(spec)  # its dataclasses look themselves up
-    spec.loader.exec_module(fit)
-    return fit
+    return load_script("scripts/fit.py", "kgqa_fit")
 
 
 def _four_corpora(*questions: tuple[bool, str, bool]) -> list[dict[str, Any]]:

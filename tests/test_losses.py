@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
+
+from tests.conftest import load_script
 
 
 def _losses():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("kgqa_losses", Path(__file__).parent.parent / "bench" / "losses.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench/losses.py", "kgqa_losses")
 
 
 def _row(kind: str, answerable: bool, right: bool, confidence: float, gold_rank: int = 1) -> dict[str, Any]:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import load_script
+
 
 def _bench():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "kgqa_term_weights", Path(__file__).parent.parent / "bench" / "term_weights.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench/term_weights.py", "kgqa_term_weights")
 
 
 def _row(corpus: str, keys: list[tuple[str, float]], candidates: list[tuple[bool, set[str]]]) -> dict[str, Any]:

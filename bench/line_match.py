@@ -1,0 +1,241 @@
+"""The question matched piece by piece against the answer's own line, as a confidence signal: measured
+outside the fit, on the train split only.
+
+The confidence reads how near the question is to the answer's line as wholes (one vector each: ``line_dense``)
+and which of the question's words the line lacks, word by word. Nothing says whether each part of the question
+is said somewhere in the line in other words ("how far back" against "retention", "pricier" against "the
+expensive one"). This script measures that as late interaction (as ColBERT scores): the question and the first
+citation's text are read through the model, each piece in its context; for each of the question's content
+pieces, its best cosine against the line's pieces; the signal is their mean (with the least of them and the
+share under 0.6 as a second variant).
+
+Every train question is answered with abstention off, as ``make fit`` answers it. The confidence is then
+refitted with each corpus left out in turn, with and without the signal, on the rows ``make fit`` kept
+(``CACHE/train-signals.json``, whose words models' signals were fitted without each corpus), at each
+regularisation of the fit's grid; at the one with the least leave-one-corpus-out log loss, train questions
+handled right are counted as the fit counts them (thresholds by kind, the smoothing chosen without each corpus).
+
+The line's pieces are read in four ways, for what keeping them in the index would cost: as the model gives them
+(float, 384 dimensions), the first 64 pieces only, in 8-bit integers, and projected onto the 64 principal axes of
+the train lines' pieces.
+
+With ``--index DIR``, what the pieces would cost on a built index instead: the pieces of every passage's own
+text, their size kept in 8 bits on 384 dimensions and on 64 axes, and the time the query encoder (ONNX, as
+``answer()`` loads it) takes to read one passage's own text, as reading the answer's line at question time
+would.
+
+Run (after ``scripts/fit.py --cache CACHE``, which writes ``CACHE/train-signals.json``):
+  .venv/bin/python bench/line_match.py --corpora data/eval/corpora.json --cache .cache/fit
+  .venv/bin/python bench/line_match.py --index data/index
+
+Read the train split only when deciding anything (``docs/evaluation.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from fit import C_GRID, fit_thresholds, log_loss  # noqa: E402  (the fit's own grid, threshold rule and loss)
+
+LOW = 0.6  # a piece "not said" in the line below this cosine (the second variant's share)
+KEEP = 64  # pieces of a line kept in the truncated variant
+AXES = 64  # principal axes of the projected variant
+
+
+def answer_lines(corpora: Path, cache: Path) -> list[dict[str, Any]]:
+    """Every train question answered with abstention off: its corpus, question and first citation's text."""
+    from api.corpora import corpus_engine, load_corpora
+    from kg.qa.evaluate import load_qa
+    from kg.settings import Settings
+
+    settings = Settings.from_env()
+    root, entries = load_corpora(corpora)
+    out = []
+    for corpus in (c for c in entries if c["split"] == "train"):
+        engine = corpus_engine(settings, root, corpus, cache)
+        for qa in corpus["qa"]:
+            for item in load_qa(root / qa):
+                ans = engine.answer(item["question"], threshold=0.0)
+                line = ans.citations[0].text if ans.citations else ""
+                out.append({"corpus": corpus["name"], "question": item["question"], "line": line})
+    return out
+
+
+def content_pieces(pieces: list[str], stopwords: frozenset[str]) -> list[int]:
+    """The positions of a question's content pieces: not the model's markers, not punctuation, and not a stop
+    word standing whole (a piece continued by the next, "time" of "time ##out", is kept)."""
+    keep = []
+    for i, p in enumerate(pieces):
+        if p in ("[CLS]", "[SEP]") or not any(ch.isalnum() for ch in p):
+            continue
+        whole = not p.startswith("##") and not (i + 1 < len(pieces) and pieces[i + 1].startswith("##"))
+        if whole and p in stopwords:
+            continue
+        keep.append(i)
+    return keep
+
+
+def token_vectors(texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
+    """Each text's pieces and their contextual vectors (the markers included), unit length."""
+    from sentence_transformers import SentenceTransformer
+
+    from kg.embed import model_path
+
+    model = SentenceTransformer(str(model_path()), device="cpu")
+    tok = model.tokenizer
+    out = []
+    vecs = model.encode(texts, output_value="token_embeddings", batch_size=64, convert_to_numpy=False)
+    for text, v in zip(texts, vecs, strict=True):
+        ids = tok(text, truncation=True, max_length=tok.model_max_length)["input_ids"]
+        m = v.numpy().astype(np.float32)
+        out.append((tok.convert_ids_to_tokens(ids), m / np.linalg.norm(m, axis=1, keepdims=True)))
+    return out
+
+
+def match(
+    q: tuple[list[str], np.ndarray],
+    line: tuple[list[str], np.ndarray],
+    stopwords: frozenset[str],
+    keep: int | None = None,
+    basis: tuple[np.ndarray, np.ndarray] | None = None,
+    int8: bool = False,
+) -> list[float]:
+    """The mean, the least and the share under ``LOW`` of the question's content pieces' best cosines against
+    the line's pieces (markers left out); zeros for a question of no content pieces or an empty line."""
+    idx = content_pieces(q[0], stopwords)
+    lv = line[1][1:-1][:keep]
+    if not idx or not len(lv):
+        return [0.0, 0.0, 0.0]
+    qv = q[1][idx]
+    if basis is not None:
+        mean, axes = basis
+        qv, lv = (qv - mean) @ axes, (lv - mean) @ axes
+        qv = qv / np.linalg.norm(qv, axis=1, keepdims=True)
+        lv = lv / np.linalg.norm(lv, axis=1, keepdims=True)
+    if int8:  # each piece's vector scaled to its largest value, as an index would keep it
+        step = np.abs(lv).max(axis=1, keepdims=True) / 127
+        lv = np.round(lv / step) * step
+    best = (qv @ lv.T).max(axis=1)
+    return [float(best.mean()), float(best.min()), float((best < LOW).mean())]
+
+
+def principal_axes(lines: list[tuple[list[str], np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The mean and the first ``n`` principal axes of the lines' pieces (markers left out)."""
+    x = np.concatenate([v[1:-1] for _, v in lines if len(v) > 2])
+    mean = x.mean(axis=0)
+    _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
+    return mean, vt[:n].T
+
+
+def loco_probs(x: np.ndarray, rows: list[dict[str, Any]], c: float) -> list[float]:
+    """Each corpus's probabilities from a logistic model fitted on the other corpora (as make fit's
+    out_of_corpus, on a matrix of signals)."""
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.array([r["right"] for r in rows], dtype=int)
+    corpus = np.array([r["corpus"] for r in rows])
+    probs = np.zeros(len(rows))
+    for name in sorted(set(corpus)):
+        out = corpus == name
+        mean, scale = x[~out].mean(axis=0), x[~out].std(axis=0)
+        scale[scale == 0] = 1.0
+        model = LogisticRegression(C=c, max_iter=3000).fit((x[~out] - mean) / scale, y[~out])
+        probs[out] = model.predict_proba((x[out] - mean) / scale)[:, 1]
+    return [float(p) for p in probs]
+
+
+def measure(x: np.ndarray, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The regularisation of least leave-one-corpus-out log loss, that loss, and train questions handled right
+    as make fit counts them (its smoothing curve and the count with the smoothing chosen without each corpus)."""
+    losses = {c: (probs := loco_probs(x, rows, c), log_loss(probs, rows)) for c in C_GRID}
+    c = min(C_GRID, key=lambda k: (losses[k][1], k))
+    smoothing, _, curve, loco = fit_thresholds(losses[c][0], rows)
+    return {"c": c, "log_loss": round(losses[c][1], 4), "smoothing": smoothing, "curve": curve, "handled": loco}
+
+
+def index_costs(folder: Path, rounds: int = 3) -> str:
+    """The pieces of every passage's own text in the index at ``folder``, what keeping them would take, and the
+    query encoder's time for one passage's own text (each passage once a round, after one warm-up pass)."""
+    import time
+
+    from kg.qa.engine import query_embedder
+    from kg.qa.index import Index
+    from kg.settings import Settings
+
+    texts = [p.text for p in Index.load(folder).passages]
+    embedder = query_embedder(Settings.from_env())
+    tokenizer = embedder.tokenizer if hasattr(embedder, "session") else None
+    if tokenizer is None:
+        raise SystemExit("the ONNX query encoder did not load: this measures its time")
+    pieces = np.array([len(e.ids) - 2 for e in tokenizer.encode_batch(texts)])
+    for t in texts:
+        embedder.encode([t])
+    times = []
+    for _ in range(rounds):
+        for t in texts:
+            start = time.perf_counter()
+            embedder.encode([t])
+            times.append((time.perf_counter() - start) * 1000)
+    kept = int(np.minimum(pieces, KEEP).sum())
+    return "\n".join(
+        [
+            f"{len(texts)} passages, {int(pieces.sum())} pieces in their own texts ({pieces.mean():.1f} a passage, "
+            f"p95 {np.percentile(pieces, 95):.0f}); the first {KEEP} of each: {kept}",
+            f"kept in 8 bits with one scale a piece: {kept * (384 + 4) / 1e6:.1f} MB on 384 dimensions, "
+            f"{kept * (AXES + 4) / 1e6:.1f} MB on {AXES} axes",
+            f"one passage's own text through the query encoder: p50 {np.percentile(times, 50):.2f} ms, "
+            f"p95 {np.percentile(times, 95):.2f} ms ({len(times)} reads)",
+        ]
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpora", type=Path, default=ROOT / "data/eval/corpora.json", help="a corpora file")
+    ap.add_argument("--cache", type=Path, default=ROOT / ".cache/fit", help="make fit's cache (its indexes and rows)")
+    ap.add_argument("--index", type=Path, help="measure what the pieces would cost on this built index instead")
+    args = ap.parse_args()
+    if args.index:
+        print(index_costs(args.index))
+        return 0
+    from kg.vocab import STOPWORDS
+
+    rows = json.loads((args.cache / "train-signals.json").read_text(encoding="utf-8"))
+    answered = answer_lines(args.corpora, args.cache)
+    if [(r["corpus"], r["question"]) for r in rows] != [(a["corpus"], a["question"]) for a in answered]:
+        raise SystemExit("train-signals.json holds other questions than the corpora file: run make fit on it first")
+    questions = token_vectors([r["question"] for r in rows])
+    lines = token_vectors([a["line"] for a in answered])
+    stop = frozenset(STOPWORDS)
+    basis = principal_axes(lines, AXES)
+    variants = {
+        "as the model gives them": {},
+        f"first {KEEP} pieces": {"keep": KEEP},
+        "8-bit": {"int8": True},
+        f"{AXES} principal axes": {"basis": basis},
+        f"{AXES} principal axes, 8-bit, first {KEEP} pieces": {"basis": basis, "int8": True, "keep": KEEP},
+    }
+    x = np.array([r["signals"] for r in rows], dtype=float)
+    base = measure(x, rows)
+    print(f"{len(rows)} train questions; committed signals: {base}")
+    for name, kw in variants.items():
+        m = np.array([match(q, line, stop, **kw) for q, line in zip(questions, lines, strict=True)])
+        for label, cols in (("mean", m[:, :1]), ("mean, least, share under 0.6", m)):
+            print(f"{name}, {label}: {measure(np.c_[x, cols], rows)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
