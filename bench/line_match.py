@@ -54,8 +54,10 @@ KEEP = 64  # pieces of a line kept in the truncated variant
 AXES = 64  # principal axes of the projected variant
 
 
-def answer_lines(corpora: Path, cache: Path) -> list[dict[str, Any]]:
-    """Every train question answered with abstention off: its corpus, question and first citation's text."""
+def answer_lines(corpora: Path, cache: Path, read: str = "line") -> list[dict[str, Any]]:
+    """Every train question answered with abstention off: its corpus, question and the text read against it:
+    the first citation's (``line``) or the own text of the passage it cites (``passage``, what an index keeps
+    for each passage)."""
     from api.corpora import corpus_engine, load_corpora
     from kg.qa.evaluate import load_qa
     from kg.settings import Settings
@@ -68,7 +70,10 @@ def answer_lines(corpora: Path, cache: Path) -> list[dict[str, Any]]:
         for qa in corpus["qa"]:
             for item in load_qa(root / qa):
                 ans = engine.answer(item["question"], threshold=0.0)
-                line = ans.citations[0].text if ans.citations else ""
+                first = ans.citations[0] if ans.citations else None
+                line = "" if first is None else first.text
+                if read == "passage" and first is not None and first.passage_id in engine.index.by_id:
+                    line = engine.index.by_id[first.passage_id].text
                 out.append({"corpus": corpus["name"], "question": item["question"], "line": line})
     return out
 
@@ -205,6 +210,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpora", type=Path, default=ROOT / "data/eval/corpora.json", help="a corpora file")
     ap.add_argument("--cache", type=Path, default=ROOT / ".cache/fit", help="make fit's cache (its indexes and rows)")
+    ap.add_argument(
+        "--read",
+        choices=("line", "passage"),
+        default="line",
+        help="the text matched: the answer's first citation (default) or the own text of the passage it cites",
+    )
     ap.add_argument("--index", type=Path, help="measure what the pieces would cost on this built index instead")
     args = ap.parse_args()
     if args.index:
@@ -213,7 +224,7 @@ def main() -> int:
     from kg.vocab import STOPWORDS
 
     rows = json.loads((args.cache / "train-signals.json").read_text(encoding="utf-8"))
-    answered = answer_lines(args.corpora, args.cache)
+    answered = answer_lines(args.corpora, args.cache, args.read)
     if [(r["corpus"], r["question"]) for r in rows] != [(a["corpus"], a["question"]) for a in answered]:
         raise SystemExit("train-signals.json holds other questions than the corpora file: run make fit on it first")
     questions = token_vectors([r["question"] for r in rows])
