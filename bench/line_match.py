@@ -103,7 +103,7 @@ def token_vectors(texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
     out = []
     vecs = model.encode(texts, output_value="token_embeddings", batch_size=64, convert_to_numpy=False)
     for text, v in zip(texts, vecs, strict=True):
-        ids = tok(text, truncation=True, max_length=tok.model_max_length)["input_ids"]
+        ids = tok(text, truncation=True, max_length=model.max_seq_length)["input_ids"]  # as the model read it
         m = v.numpy().astype(np.float32)
         out.append((tok.convert_ids_to_tokens(ids), m / np.linalg.norm(m, axis=1, keepdims=True)))
     return out

@@ -57,3 +57,8 @@ def test_nothing_to_match_reads_zero(bench, pieces) -> None:  # type: ignore[no-
     stops = bench.token_vectors(["what is it?", ""])
     assert bench.match(stops[0], pieces[1], STOP) == [0.0, 0.0, 0.0]
     assert bench.match(pieces[0], stops[1], STOP) == [0.0, 0.0, 0.0]
+
+
+def test_a_long_text_has_one_name_for_each_vector_the_model_gives(bench) -> None:  # type: ignore[no-untyped-def]
+    [(names, vectors)] = bench.token_vectors(["timeout " * 400])
+    assert len(names) == len(vectors) < 400
