@@ -24,9 +24,14 @@ text, their size kept in 8 bits on 384 dimensions and on 64 axes, and the time t
 ``answer()`` loads it) takes to read one passage's own text, as reading the answer's line at question time
 would.
 
+With ``--ranking``, each candidate's match (the question against the candidate's own text) as a ranking signal
+instead: right passage first, each corpus ranked by ``make fit``'s listwise weights fitted without it, with the
+committed ranking signals and with the match added.
+
 Run (after ``scripts/fit.py --cache CACHE``, which writes ``CACHE/train-signals.json``):
   .venv/bin/python bench/line_match.py --corpora data/eval/corpora.json --cache .cache/fit
   .venv/bin/python bench/line_match.py --index data/index
+  .venv/bin/python bench/line_match.py --corpora data/eval/corpora.json --cache .cache/fit --ranking
 
 Read the train split only when deciding anything (``docs/evaluation.md``).
 """
@@ -47,7 +52,12 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from fit import C_GRID, fit_thresholds, log_loss  # noqa: E402  (the fit's own grid, threshold rule and loss)
+from fit import (  # noqa: E402  (the fit's own grids, threshold rule, loss and ranking fit)
+    C_GRID,
+    fit_ranking_loco,
+    fit_thresholds,
+    log_loss,
+)
 
 LOW = 0.6  # a piece "not said" in the line below this cosine (the second variant's share)
 KEEP = 64  # pieces of a line kept in the truncated variant
@@ -206,6 +216,54 @@ def index_costs(folder: Path, rounds: int = 3) -> str:
     )
 
 
+def ranking_rows(corpora: Path, cache: Path) -> list[dict[str, Any]]:
+    """make fit's ranking rows (each answerable train question with a gold line among its candidates: every
+    candidate's ranking signals and whether it holds a gold line), at the committed pool, with the question and
+    each candidate's own text."""
+    from api.corpora import corpus_engine, load_corpora
+    from kg.qa.answer import rank
+    from kg.qa.evaluate import holds_gold, load_qa
+    from kg.qa.retrieve import RANK_FEATURES
+    from kg.settings import Settings
+
+    pool = json.loads((ROOT / "kg" / "qa" / "ranking.json").read_text(encoding="utf-8"))["pool"]
+    settings = Settings.from_env()
+    root, entries = load_corpora(corpora)
+    out = []
+    for corpus in (c for c in entries if c["split"] == "train"):
+        engine = corpus_engine(settings, root, corpus, cache)
+        for qa in corpus["qa"]:
+            for item in load_qa(root / qa):
+                if not item.get("source_lines") or not item.get("answers"):
+                    continue
+                scored = rank(engine.index, engine.embed, item["question"], (1.0,) * len(RANK_FEATURES), pool)
+                cands = [(list(c.features), holds_gold(item, c.passage), c.passage.text) for c in scored.ranked]
+                if any(hit for _, hit, _ in cands):
+                    out.append({"corpus": corpus["name"], "question": item["question"], "candidates": cands})
+    return out
+
+
+def ranking_gain(corpora: Path, cache: Path, stop: frozenset[str]) -> str:
+    """Right passage first with each corpus ranked by weights fitted without it (make fit's listwise ranking),
+    with the committed ranking signals and with each candidate's match added."""
+    rows = ranking_rows(corpora, cache)
+    texts = sorted({t for r in rows for _, _, t in r["candidates"]})
+    pieces = dict(zip(texts, token_vectors(texts), strict=True))
+    questions = token_vectors([r["question"] for r in rows])
+    out = []
+    for label, signals in (("committed signals", 0), ("+ mean", 1), ("+ mean, least, share under 0.6", 3)):
+        fit_rows = [
+            {
+                "corpus": r["corpus"],
+                "candidates": [(f + match(q, pieces[t], stop)[:signals], hit) for f, hit, t in r["candidates"]],
+            }
+            for r, q in zip(rows, questions, strict=True)
+        ]
+        _, l2, loco, _ = fit_ranking_loco(fit_rows)
+        out.append(f"{label}: right passage first {round(loco[l2] * len(rows))} of {len(rows)} (penalty {l2})")
+    return "\n".join(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpora", type=Path, default=ROOT / "data/eval/corpora.json", help="a corpora file")
@@ -217,11 +275,16 @@ def main() -> int:
         help="the text matched: the answer's first citation (default) or the own text of the passage it cites",
     )
     ap.add_argument("--index", type=Path, help="measure what the pieces would cost on this built index instead")
+    ap.add_argument("--ranking", action="store_true", help="measure each candidate's match as a ranking signal instead")
     args = ap.parse_args()
     if args.index:
         print(index_costs(args.index))
         return 0
     from kg.vocab import STOPWORDS
+
+    if args.ranking:
+        print(ranking_gain(args.corpora, args.cache, frozenset(STOPWORDS)))
+        return 0
 
     rows = json.loads((args.cache / "train-signals.json").read_text(encoding="utf-8"))
     answered = answer_lines(args.corpora, args.cache, args.read)
