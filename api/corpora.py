@@ -8,6 +8,7 @@ when the notes are unchanged.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,7 +16,7 @@ from ingest.pipeline import build_index
 from kg.errors import BadRequest
 from kg.qa.calibrate import Calibration
 from kg.qa.engine import Engine, query_embedder
-from kg.qa.evaluate import pool, reliability, run_eval
+from kg.qa.evaluate import load_qa, pool, reliability, run_eval
 from kg.qa.question_map import QuestionMap
 from kg.settings import Settings
 
@@ -55,6 +56,19 @@ def corpus_engine(
     here = corpus_settings(settings, root, corpus, cache)
     build_index(here, progress=False)
     return Engine.load(here, calibration, embedder=shared_embedder(here), question_map=question_map)
+
+
+def split_questions(
+    settings: Settings, path: Path, cache: Path, split: str
+) -> Iterator[tuple[dict[str, Any], Engine, dict[str, Any]]]:
+    """Every question of the corpora of one split of the corpora file at ``path``, in file order: the corpus, its
+    engine (``corpus_engine``, one for each corpus) and the question's item."""
+    root, corpora = load_corpora(path)
+    for corpus in (c for c in corpora if c["split"] == split):
+        engine = corpus_engine(settings, root, corpus, cache)
+        for qa in corpus["qa"]:
+            for item in load_qa(root / qa):
+                yield corpus, engine, item
 
 
 _EMBEDDERS: dict[tuple[str, str, int], Any] = {}

@@ -68,23 +68,17 @@ def answer_lines(corpora: Path, cache: Path, read: str = "line") -> list[dict[st
     """Every train question answered with abstention off: its corpus, question and the text read against it:
     the first citation's (``line``) or the own text of the passage it cites (``passage``, what an index keeps
     for each passage)."""
-    from api.corpora import corpus_engine, load_corpora
-    from kg.qa.evaluate import load_qa
+    from api.corpora import split_questions
     from kg.settings import Settings
 
-    settings = Settings.from_env()
-    root, entries = load_corpora(corpora)
     out = []
-    for corpus in (c for c in entries if c["split"] == "train"):
-        engine = corpus_engine(settings, root, corpus, cache)
-        for qa in corpus["qa"]:
-            for item in load_qa(root / qa):
-                ans = engine.answer(item["question"], threshold=0.0)
-                first = ans.citations[0] if ans.citations else None
-                line = "" if first is None else first.text
-                if read == "passage" and first is not None and first.passage_id in engine.index.by_id:
-                    line = engine.index.by_id[first.passage_id].text
-                out.append({"corpus": corpus["name"], "question": item["question"], "line": line})
+    for corpus, engine, item in split_questions(Settings.from_env(), corpora, cache, "train"):
+        ans = engine.answer(item["question"], threshold=0.0)
+        first = ans.citations[0] if ans.citations else None
+        line = "" if first is None else first.text
+        if read == "passage" and first is not None and first.passage_id in engine.index.by_id:
+            line = engine.index.by_id[first.passage_id].text
+        out.append({"corpus": corpus["name"], "question": item["question"], "line": line})
     return out
 
 
@@ -220,26 +214,21 @@ def ranking_rows(corpora: Path, cache: Path) -> list[dict[str, Any]]:
     """make fit's ranking rows (each answerable train question with a gold line among its candidates: every
     candidate's ranking signals and whether it holds a gold line), at the committed pool, with the question and
     each candidate's own text."""
-    from api.corpora import corpus_engine, load_corpora
+    from api.corpora import split_questions
     from kg.qa.answer import rank
-    from kg.qa.evaluate import holds_gold, load_qa
+    from kg.qa.evaluate import holds_gold
     from kg.qa.retrieve import RANK_FEATURES
     from kg.settings import Settings
 
     pool = json.loads((ROOT / "kg" / "qa" / "ranking.json").read_text(encoding="utf-8"))["pool"]
-    settings = Settings.from_env()
-    root, entries = load_corpora(corpora)
     out = []
-    for corpus in (c for c in entries if c["split"] == "train"):
-        engine = corpus_engine(settings, root, corpus, cache)
-        for qa in corpus["qa"]:
-            for item in load_qa(root / qa):
-                if not item.get("source_lines") or not item.get("answers"):
-                    continue
-                scored = rank(engine.index, engine.embed, item["question"], (1.0,) * len(RANK_FEATURES), pool)
-                cands = [(list(c.features), holds_gold(item, c.passage), c.passage.text) for c in scored.ranked]
-                if any(hit for _, hit, _ in cands):
-                    out.append({"corpus": corpus["name"], "question": item["question"], "candidates": cands})
+    for corpus, engine, item in split_questions(Settings.from_env(), corpora, cache, "train"):
+        if not item.get("source_lines") or not item.get("answers"):
+            continue
+        scored = rank(engine.index, engine.embed, item["question"], (1.0,) * len(RANK_FEATURES), pool)
+        cands = [(list(c.features), holds_gold(item, c.passage), c.passage.text) for c in scored.ranked]
+        if any(hit for _, hit, _ in cands):
+            out.append({"corpus": corpus["name"], "question": item["question"], "candidates": cands})
     return out
 
 

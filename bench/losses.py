@@ -64,35 +64,31 @@ def losses(rows: list[dict[str, Any]], threshold: float | None = None) -> dict[s
 def answer_rows(corpora: Path, cache: Path, split: str) -> list[dict[str, Any]]:
     """Every question of the split's corpora answered with abstention off, with the threshold the engine
     abstains under for it."""
-    from api.corpora import corpus_engine, load_corpora
+    from api.corpora import split_questions
     from kg.qa.answer import Rankings, abstain_threshold, retrieve
-    from kg.qa.evaluate import answer_correct, holds_gold, load_qa
+    from kg.qa.evaluate import answer_correct, holds_gold
     from kg.settings import Settings
 
     settings = Settings.from_env()
-    root, entries = load_corpora(corpora)
     rows = []
-    for corpus in (c for c in entries if c["split"] == split):
-        engine = corpus_engine(settings, root, corpus, cache)
-        for qa in corpus["qa"]:
-            for item in load_qa(root / qa):
-                rankings: Rankings = {}
-                read: dict[str, float] = {}
-                ans = engine.answer(item["question"], threshold=0.0, rankings=rankings, signals_out=read)
-                # the candidates the answer was composed from, as answer() ranked them (read from its rankings)
-                ranked = retrieve(engine.index, engine.embed, ans.question, rankings=rankings)[0].ranked
-                gold = next((i for i, c in enumerate(ranked, 1) if holds_gold(item, c.passage)), 0)  # 0: none
-                answerable = bool(item.get("answers"))
-                rows.append(
-                    {
-                        "type": item.get("type", ""),
-                        "answerable": answerable,
-                        "right": answerable and answer_correct(item, ans),
-                        "confidence": ans.confidence,
-                        "gold_rank": gold,
-                        "threshold": abstain_threshold(engine.calibration, settings.abstain_threshold, read),
-                    }
-                )
+    for _, engine, item in split_questions(settings, corpora, cache, split):
+        rankings: Rankings = {}
+        read: dict[str, float] = {}
+        ans = engine.answer(item["question"], threshold=0.0, rankings=rankings, signals_out=read)
+        # the candidates the answer was composed from, as answer() ranked them (read from its rankings)
+        ranked = retrieve(engine.index, engine.embed, ans.question, rankings=rankings)[0].ranked
+        gold = next((i for i, c in enumerate(ranked, 1) if holds_gold(item, c.passage)), 0)  # 0: none
+        answerable = bool(item.get("answers"))
+        rows.append(
+            {
+                "type": item.get("type", ""),
+                "answerable": answerable,
+                "right": answerable and answer_correct(item, ans),
+                "confidence": ans.confidence,
+                "gold_rank": gold,
+                "threshold": abstain_threshold(engine.calibration, settings.abstain_threshold, read),
+            }
+        )
     return rows
 
 
