@@ -59,6 +59,8 @@ from fit import (  # noqa: E402  (the fit's own grids, threshold rule, loss and 
     log_loss,
 )
 
+from kg.qa.pieces import content_pieces  # noqa: E402  (the engine's own choice of a question's pieces)
+
 LOW = 0.6  # a piece "not said" in the line below this cosine (the second variant's share)
 KEEP = 64  # pieces of a line kept in the truncated variant
 AXES = 64  # principal axes of the projected variant
@@ -80,20 +82,6 @@ def answer_lines(corpora: Path, cache: Path, read: str = "line") -> list[dict[st
             line = engine.index.by_id[first.passage_id].text
         out.append({"corpus": corpus["name"], "question": item["question"], "line": line})
     return out
-
-
-def content_pieces(pieces: list[str], stopwords: frozenset[str]) -> list[int]:
-    """The positions of a question's content pieces: not the model's markers, not punctuation, and not a stop
-    word standing whole (a piece continued by the next, "time" of "time ##out", is kept)."""
-    keep = []
-    for i, p in enumerate(pieces):
-        if p in ("[CLS]", "[SEP]") or not any(ch.isalnum() for ch in p):
-            continue
-        whole = not p.startswith("##") and not (i + 1 < len(pieces) and pieces[i + 1].startswith("##"))
-        if whole and p in stopwords:
-            continue
-        keep.append(i)
-    return keep
 
 
 def token_vectors(texts: list[str]) -> list[tuple[list[str], np.ndarray]]:

@@ -32,6 +32,9 @@ class Embedded:
     keys: list[str]  # per passage: content hash of its embedded text under ``identity``
     line_vectors: Any = None  # float32 (passages, dim): each passage's own text, without its headings
     line_keys: list[str] = field(default_factory=list)  # per passage: content hash of that text
+    # per passage: that text's word pieces in 8 bits (int8 codes, float32 scales); empty when the embedder
+    # does not give pieces
+    line_pieces: list[tuple[Any, Any]] = field(default_factory=list)
     embedded: int = 0  # distinct context texts run through the model
     lines_embedded: int = 0  # distinct own texts run through the model (not also a context text)
     reused: int = 0  # passages whose vector came from the previous index
@@ -67,17 +70,35 @@ def load_vector_cache(index_dir: Path, identity: str) -> dict[str, Any]:
     return dict(zip((str(k) for k in keys), vectors, strict=True))
 
 
+def load_piece_cache(index_dir: Path, identity: str) -> dict[str, tuple[Any, Any]]:
+    """{own-text key: (int8 codes, scales)} of a verified index built by the same embedder, memory-mapped;
+    empty when there is none."""
+    from kg.vectors import read_line_pieces
+
+    try:
+        meta = json.loads((index_dir / VECTOR_KEYS).read_text(encoding="utf-8"))
+        keys = meta.get("line_keys")
+        if meta.get("embedder") != identity or not isinstance(keys, list):
+            return {}
+        pieces = read_line_pieces(index_dir, len(keys))
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {} if pieces is None else {str(k): pieces.of(i) for i, k in enumerate(keys)}
+
+
 def embed_passages(
     passages: list[Passage],
     settings: Settings,
     progress: bool,
     embedder_factory: Callable[[], Any] | None = None,
     cache: dict[str, Any] | None = None,
+    piece_cache: dict[str, tuple[Any, Any]] | None = None,
 ) -> Embedded:
     """Vectors of every passage's context text, and of its own text alone (how near a question is to what the
-    line itself says, its headings aside): taken from ``cache`` (content hash -> vector) when the text was
-    embedded before, else computed, each distinct text once, in one call so the embedder can batch by length.
-    The embedder is not even loaded when every vector is cached."""
+    line itself says, its headings aside), and that own text's word pieces (how each part of a question is said
+    in it): taken from ``cache`` (content hash -> vector) and ``piece_cache`` (content hash -> pieces) when the
+    text was embedded before, else computed, each distinct text once, in one call so the embedder can batch by
+    length. The embedder is not even loaded when everything is cached."""
     import numpy as np
 
     from kg.embed import model_name
@@ -89,26 +110,40 @@ def embed_passages(
     lines = [unicodedata.normalize("NFKC", p.text) for p in passages]
     line_keys = [text_key(identity, t) for t in lines]
     cache = cache or {}
-    todo: dict[str, str] = {}  # key -> text, first occurrence order
+    piece_cache = piece_cache or {}
+    own = set(line_keys)
+    todo: dict[str, str] = {}  # key -> text, first occurrence order: texts whose vector is not cached
+    todo_pieces: dict[str, str] = {}  # own texts whose pieces are not cached (run through the model with them)
     for key, text in zip([*keys, *line_keys], [*texts, *lines], strict=True):
-        if key not in cache and key not in todo:
+        if key in own and key not in piece_cache:
+            todo_pieces[key] = text
+        elif key not in cache:
             todo[key] = text
     # the name the embedder reports (kg.embed_onnx adds "+int8"), for a build that does not load it
     name = model_name(settings.model) + ("+int8" if settings.embed_backend == "onnx-int8" else "")
     dim = int(len(next(iter(cache.values())))) if cache else 0
     tokens = 0
     fresh: dict[str, Any] = {}
-    if todo or not passages:
+    fresh_pieces: dict[str, tuple[Any, Any]] = {}
+    if todo or todo_pieces or not passages:
         embedder = embedder_factory() if embedder_factory else _load_passage_embedder(settings)
         name, dim = embedder.name, int(embedder.dim)
         before = int(getattr(embedder, "tokens", 0))
+        if todo_pieces and hasattr(embedder, "encode_pieces"):
+            vecs, pieces = embedder.encode_pieces(list(todo_pieces.values()), int8=True, progress=progress)
+            fresh_pieces = {k: (p.vectors, p.scales) for k, p in zip(todo_pieces, pieces, strict=True)}
+            fresh = dict(zip(todo_pieces, np.asarray(vecs, dtype=np.float32), strict=True))
+        else:  # an embedder without pieces: vectors only, and an index without line pieces
+            todo = todo_pieces | todo
         vecs = embedder.encode(list(todo.values()), progress=progress) if todo else np.zeros((0, dim))
         tokens = int(getattr(embedder, "tokens", 0)) - before
-        fresh = dict(zip(todo, np.asarray(vecs, dtype=np.float32), strict=True))
+        fresh.update(zip(todo, np.asarray(vecs, dtype=np.float32), strict=True))
     vectors, line_vectors = (np.empty((len(keys), dim), dtype=np.float32) for _ in range(2))
     for i, (k, lk) in enumerate(zip(keys, line_keys, strict=True)):  # row by row: stacking costs more
         vectors[i] = fresh[k] if k in fresh else cache[k]
         line_vectors[i] = fresh[lk] if lk in fresh else cache[lk]
+    have = piece_cache | fresh_pieces
+    line_pieces = [have[k] for k in line_keys] if all(k in have for k in line_keys) else []
     reused = sum(1 for k in keys if k not in fresh)
     embedded = {k for k in keys if k in fresh}
     return Embedded(
@@ -119,6 +154,7 @@ def embed_passages(
         keys,
         line_vectors,
         line_keys,
+        line_pieces,
         embedded=len(embedded),
         lines_embedded=len({k for k in line_keys if k in fresh} - embedded),
         reused=reused,

@@ -30,6 +30,7 @@ from ingest.embedding import (
     VECTOR_KEYS,
     Embedded,
     embed_passages,
+    load_piece_cache,
     load_vector_cache,
     vector_identity,
 )
@@ -75,7 +76,7 @@ from kg.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "99"  # bump when parsing or extraction changes, so old indexes are rebuilt
+PIPELINE_VERSION = "100"  # bump when parsing or extraction changes, so old indexes are rebuilt
 # the files the readers read
 NOTE_SUFFIXES = (
     *PLAIN_SUFFIXES,
@@ -334,7 +335,8 @@ def build_index(
 
     t = time.perf_counter()
     cache_vectors = load_vector_cache(previous, vector_identity(settings)) if previous else {}
-    emb = embed_passages(passages, settings, progress, embedder_factory, cache_vectors)
+    cache_pieces = load_piece_cache(previous, vector_identity(settings)) if previous else {}
+    emb = embed_passages(passages, settings, progress, embedder_factory, cache_vectors, cache_pieces)
     timings["embed"] = time.perf_counter() - t
 
     fact_kinds = [kind for d in derived for _id, kind in d.facts]
@@ -472,7 +474,7 @@ def write_index(
     work may be reused."""
     import numpy as np
 
-    from kg.vectors import open_vectors, retire_vectors, write_line_vectors
+    from kg.vectors import open_vectors, retire_vectors, write_line_pieces, write_line_vectors
 
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = index_dir.with_name(f".{index_dir.name}.building-{os.getpid()}")
@@ -499,6 +501,8 @@ def write_index(
         index.upsert([p.id for p in passages], emb.vectors, [p.file for p in passages])
         index.save()
         write_line_vectors(tmp, emb.line_vectors)
+        if emb.line_pieces:
+            write_line_pieces(tmp, emb.line_pieces, emb.dim)
         # the vector cache: one row per distinct embedded text of this index, so nothing deleted lingers
         rows: dict[str, int] = {}  # key -> its first row, counting the line vectors' rows after the others
         for i, key in enumerate([*emb.keys, *emb.line_keys]):
@@ -508,7 +512,8 @@ def write_index(
         kept = [emb.vectors[[i for i in first if i < n]], emb.line_vectors[[i - n for i in first if i >= n]]]
         with (tmp / VECTOR_CACHE).open("wb") as fh:
             np.save(fh, np.ascontiguousarray(np.concatenate(kept), dtype=np.float32))
-        (tmp / VECTOR_KEYS).write_text(json.dumps({"embedder": emb.identity, "keys": list(rows)}), encoding="utf-8")
+        meta = {"embedder": emb.identity, "keys": list(rows), "line_keys": emb.line_keys}  # line_keys: the pieces'
+        (tmp / VECTOR_KEYS).write_text(json.dumps(meta), encoding="utf-8")
         write_entries(tmp, entries)  # the per-file cache of the next build (a folder: not in the checksums)
         manifest[CHECKSUMS] = index_checksums(tmp)  # checked at every load and before "up to date"
         # which build this is: a running `kgqa serve` loads the new index when the generation changes

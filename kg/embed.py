@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -30,6 +31,35 @@ class Embedder(Protocol):
     def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Float32 matrix (len(texts), dim), rows L2-normalised."""
         ...
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """A text's word pieces as the model read them, each in its context, the model's markers ([CLS], [SEP])
+    left out: unit vectors in float32, or in 8 bits (``scales`` given: a row is its codes times its scale)."""
+
+    names: tuple[str, ...]
+    vectors: np.ndarray  # (pieces, dim) float32 unit rows, or int8 codes
+    scales: np.ndarray | None = None  # float32 (pieces,) when ``vectors`` holds 8-bit codes
+
+
+def quantize(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows in 8 bits, each scaled to its largest value: (int8 codes, float32 scale of each row)."""
+    rows = np.asarray(rows, dtype=np.float32)
+    scales = np.abs(rows).max(axis=1) / 127 if len(rows) else np.zeros(0, dtype=np.float32)
+    scales[scales == 0] = 1.0
+    codes = np.rint(rows / scales[:, None]).astype(np.int8)
+    return codes, scales.astype(np.float32)
+
+
+def text_pieces(names: list[str], rows: np.ndarray, int8: bool) -> Pieces:
+    """The pieces of one text from the model's per-piece output (markers included), made unit length."""
+    rows = np.asarray(rows[1:-1], dtype=np.float32)
+    rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    if int8:
+        codes, scales = quantize(rows)
+        return Pieces(tuple(names[1:-1]), codes, scales)
+    return Pieces(tuple(names[1:-1]), np.ascontiguousarray(rows))
 
 
 def model_path(configured: str = "") -> Path:
@@ -73,6 +103,19 @@ class TorchEmbedder:
             normalize_embeddings=True,
         )
         return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def encode_pieces(
+        self, texts: list[str], *, int8: bool = False, batch_size: int = 64, progress: bool = False
+    ) -> tuple[np.ndarray, list[Pieces]]:
+        """``encode``'s vectors and each text's word pieces (``Pieces``; in 8 bits with ``int8``)."""
+        vecs = self.encode(texts, batch_size=batch_size, progress=progress)
+        rows = self.model.encode(texts, output_value="token_embeddings", batch_size=batch_size, convert_to_numpy=False)
+        tok = self.model.tokenizer
+        out = []
+        for text, r in zip(texts, rows, strict=True):
+            ids = tok(text, truncation=True, max_length=self.model.max_seq_length)["input_ids"]
+            out.append(text_pieces(tok.convert_ids_to_tokens(ids), r.float().numpy(), int8))
+        return vecs, out
 
 
 BACKENDS = ("onnx", "onnx-int8", "torch")

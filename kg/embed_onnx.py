@@ -15,16 +15,18 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from kg.embed import model_name, model_path
+from kg.embed import Pieces, model_name, model_path, text_pieces
 
 log = logging.getLogger(__name__)
 
 # Bump when the exported graph changes (wrapper, opset) so stale cache entries are not reused.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: each word piece's vector beside the pooled one
 OPSET = 17
 # Measured on the 2-core target (bench/embed_bench.py): one short query p50 ~3.0 ms with 2 threads vs
 # ~4.9 ms with 1. Several processes sharing the 2 cores (e.g. gunicorn workers) may prefer threads=1.
@@ -62,7 +64,8 @@ def _atomic_target(target: Path) -> Path:
 
 
 def export_onnx(folder: Path, target: Path) -> list[str]:
-    """Export transformer + mean pooling + normalisation to ``target``; returns the graph's input names."""
+    """Export transformer + mean pooling + normalisation to ``target``, with the transformer's vector of each
+    word piece as a second output (``pieces``, read only when asked for); returns the graph's input names."""
     import torch
     from transformers import AutoModel
 
@@ -79,16 +82,16 @@ def export_onnx(folder: Path, target: Path) -> list[str]:
             super().__init__()
             self.model = model
 
-        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        def forward(self, *inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             tokens = self.model(**dict(zip(names, inputs, strict=True))).last_hidden_state
             mask = inputs[1].unsqueeze(-1).to(tokens.dtype)
             mean = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(mean, p=2.0, dim=1)
+            return torch.nn.functional.normalize(mean, p=2.0, dim=1), tokens
 
     # Trace with a padded batch so the attention mask is a real input, not a constant folded away.
     ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])
     example = (ids, (ids != 0).long(), torch.zeros_like(ids))[: len(names)]
-    axes = {n: {0: "batch", 1: "sequence"} for n in names} | {"embedding": {0: "batch"}}
+    axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "pieces"]} | {"embedding": {0: "batch"}}
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _atomic_target(target)
     try:
@@ -100,7 +103,7 @@ def export_onnx(folder: Path, target: Path) -> list[str]:
                 example,
                 str(tmp),
                 input_names=names,
-                output_names=["embedding"],
+                output_names=["embedding", "pieces"],
                 dynamic_axes=axes,
                 opset_version=OPSET,
                 do_constant_folding=True,
@@ -222,19 +225,16 @@ class OnnxEmbedder:
             batches.append(current)
         return batches
 
-    def encode(self, texts: list[str], *, batch_size: int = BATCH_SIZE, progress: bool = False) -> np.ndarray:
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
+    def _runs(self, texts: list[str], outputs: list[str], batch_size: int, progress: bool) -> Iterator[Any]:
+        """(row indices, their encodings, the graph's ``outputs``) for each length bucket of ``texts``."""
         enc = self.tokenizer.encode_batch(texts)
         lengths = [len(e.ids) for e in enc]
-        batches = self.buckets(lengths, max(1, batch_size))
         bar = None
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=len(texts), desc="embedding passages", unit="passage")
-        for idx in batches:
+        for idx in self.buckets(lengths, max(1, batch_size)):
             width = max(lengths[i] for i in idx)
             ids = np.full((len(idx), width), self.pad_id, dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
@@ -245,10 +245,27 @@ class OnnxEmbedder:
                 mask[row, :n] = 1
                 types[row, :n] = enc[i].type_ids
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            out[idx] = self.session.run(None, {k: feeds[k] for k in self.inputs})[0]
+            yield idx, [enc[i] for i in idx], self.session.run(outputs, {k: feeds[k] for k in self.inputs})
             if bar is not None:
                 bar.update(len(idx))
         if bar is not None:
             bar.close()
         self.tokens += sum(lengths)
+
+    def encode(self, texts: list[str], *, batch_size: int = BATCH_SIZE, progress: bool = False) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for idx, _, (vectors,) in self._runs(texts, ["embedding"], batch_size, progress):
+            out[idx] = vectors
         return out
+
+    def encode_pieces(
+        self, texts: list[str], *, int8: bool = False, batch_size: int = BATCH_SIZE, progress: bool = False
+    ) -> tuple[np.ndarray, list[Pieces]]:
+        """``encode``'s vectors and each text's word pieces (``Pieces``; in 8 bits with ``int8``), one pass."""
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        pieces: list[Pieces | None] = [None] * len(texts)
+        for idx, encs, (vectors, rows) in self._runs(texts, ["embedding", "pieces"], batch_size, progress):
+            out[idx] = vectors
+            for row, (i, e) in enumerate(zip(idx, encs, strict=True)):
+                pieces[i] = text_pieces(e.tokens, rows[row, : len(e.ids)], int8)
+        return out, [p for p in pieces if p is not None]

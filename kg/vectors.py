@@ -10,6 +10,7 @@ Passage vectors are unit length, so inner product and cosine similarity are the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -142,16 +143,75 @@ def read_line_vectors(folder: Path, passages: int) -> np.ndarray | None:
     return vectors
 
 
+# Each passage's own text as the model read it, word piece by word piece (its markers left out), in passage
+# order: 8-bit codes, one scale for each piece, and where each passage's pieces start (passages + 1 offsets).
+# Read memory-mapped: an answer reads the pieces of one passage.
+LINE_PIECES = "line_pieces.npy"
+LINE_PIECE_SCALES = "line_piece_scales.npy"
+LINE_PIECE_STARTS = "line_piece_starts.npy"
+
+
+@dataclass(frozen=True)
+class LinePieces:
+    """The word pieces of every passage's own text (``kg.embed.Pieces`` in 8 bits, stored together)."""
+
+    codes: np.ndarray  # int8 (all pieces, dim)
+    scales: np.ndarray  # float32 (all pieces,)
+    starts: np.ndarray  # int64 (passages + 1,): passage i's pieces are rows starts[i]:starts[i + 1]
+
+    def of(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Passage ``i``'s pieces: (int8 codes, float32 scales)."""
+        a, b = int(self.starts[i]), int(self.starts[i + 1])
+        return self.codes[a:b], self.scales[a:b]
+
+
+def write_line_pieces(folder: Path, pieces: list[tuple[np.ndarray, np.ndarray]], dim: int) -> None:
+    """Each passage's (int8 codes, scales), in passage order, written row by row (no copy of them all joined)."""
+    from numpy.lib.format import open_memmap
+
+    starts = np.zeros(len(pieces) + 1, dtype=np.int64)
+    starts[1:] = np.cumsum([len(c) for c, _ in pieces])
+    total = int(starts[-1])
+    codes = open_memmap(folder / LINE_PIECES, mode="w+", dtype=np.int8, shape=(total, dim))
+    scales = np.empty(total, dtype=np.float32)
+    for (c, s), a in zip(pieces, starts[:-1], strict=True):
+        codes[a : a + len(c)] = c
+        scales[a : a + len(c)] = s
+    codes.flush()
+    del codes
+    for name, array in ((LINE_PIECE_SCALES, scales), (LINE_PIECE_STARTS, starts)):
+        with (folder / name).open("wb") as fh:
+            np.save(fh, array)
+
+
+def read_line_pieces(folder: Path, passages: int) -> LinePieces | None:
+    """The line pieces of an index of ``passages`` passages, memory-mapped; None when the index has none."""
+    if not (folder / LINE_PIECES).exists():
+        return None
+    codes = np.load(folder / LINE_PIECES, mmap_mode="r", allow_pickle=False)
+    scales = np.load(folder / LINE_PIECE_SCALES, allow_pickle=False)
+    starts = np.load(folder / LINE_PIECE_STARTS, allow_pickle=False)
+    if starts.shape != (passages + 1,) or codes.ndim != 2 or not len(codes) == len(scales) == int(starts[-1]):
+        raise ValueError(f"{LINE_PIECES} does not hold the pieces of {passages} passages")
+    return LinePieces(codes, scales, starts)
+
+
 from kg.vectors_faiss import FaissIndex  # noqa: E402  (re-exported: the default backend)
 
 __all__ = [
+    "LINE_PIECES",
+    "LINE_PIECE_SCALES",
+    "LINE_PIECE_STARTS",
     "LINE_VECTORS",
+    "LinePieces",
     "VectorIndex",
     "open_vectors",
+    "read_line_pieces",
     "read_line_vectors",
     "retire_vectors",
     "required_files",
     "vector_kind",
+    "write_line_pieces",
     "write_line_vectors",
     "FaissIndex",
 ]

@@ -126,3 +126,21 @@ def test_the_engine_embeds_questions_with_the_configured_threads(settings: Setti
             assert engine.embedder.session.get_session_options().intra_op_num_threads == threads
         finally:
             engine.close()
+
+
+def test_word_pieces_match_sentence_transformers_in_the_same_pass(onnx_embedder: OnnxEmbedder) -> None:
+    texts = [s for s in SENTENCES if s.strip()]
+    vectors, pieces = onnx_embedder.encode_pieces(texts, batch_size=3)
+    np.testing.assert_array_equal(vectors, onnx_embedder.encode(texts, batch_size=3))
+    torch_vectors, torch_pieces = TorchEmbedder().encode_pieces(texts)
+    assert (vectors * torch_vectors).sum(axis=1).min() >= 0.999
+    for text, mine, theirs in zip(texts, pieces, torch_pieces, strict=True):
+        assert mine.names == theirs.names and "[CLS]" not in mine.names and "[SEP]" not in mine.names, text
+        assert mine.vectors.shape == (len(mine.names), 384) and mine.scales is None
+        assert np.allclose(np.linalg.norm(mine.vectors, axis=1), 1.0, atol=1e-5)
+        assert (mine.vectors * theirs.vectors).sum(axis=1).min() >= 0.999, text
+    assert len(pieces[-1].names) == 254  # a text past max_seq_length: its 256 pieces read, markers left out
+    _, coded = onnx_embedder.encode_pieces(texts[:4], int8=True)
+    for exact, small in zip(pieces[:4], coded, strict=True):
+        assert small.vectors.dtype == np.int8 and small.scales is not None
+        assert np.abs(small.vectors * small.scales[:, None] - exact.vectors).max() < 0.005

@@ -18,7 +18,7 @@ from ingest.pipeline import BuildReport, build_index
 from kg.manifest import verify_index
 from kg.model import Passage
 from kg.settings import Settings
-from kg.vectors import FaissIndex
+from kg.vectors import FaissIndex, read_line_pieces
 
 QUEUES = (
     "SQS: Simple Queue Service\n"
@@ -75,6 +75,12 @@ def assert_same_as_from_scratch(notes: Path, index: Path, tmp_path: Path) -> Non
     scratch_ids, scratch_vecs = vectors(scratch)
     assert ids == scratch_ids
     np.testing.assert_allclose(vecs, scratch_vecs, atol=1e-6, rtol=0)
+    pieces, scratch_pieces = (read_line_pieces(i, len(ids)) for i in (index, scratch))
+    assert pieces is not None and scratch_pieces is not None
+    np.testing.assert_array_equal(pieces.starts, scratch_pieces.starts)  # each passage's own pieces, reused or not
+    np.testing.assert_allclose(
+        pieces.codes * pieces.scales[:, None], scratch_pieces.codes * scratch_pieces.scales[:, None], atol=0.01
+    )
     assert facts(index) == facts(scratch)
     assert isomorphic(Graph().parse(index / "graph.ttl"), Graph().parse(scratch / "graph.ttl"))
 

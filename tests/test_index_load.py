@@ -21,10 +21,11 @@ from kg.qa import retrieve
 from kg.qa.answer import rank
 from kg.qa.engine import Engine
 from kg.qa.index import Index
+from kg.qa.pieces import piece_match
 from kg.qa.question import analyse
 from kg.text import stem
 from kg.units import parse_quantity, without_dates
-from kg.vectors import LINE_VECTORS
+from kg.vectors import LINE_PIECE_SCALES, LINE_PIECE_STARTS, LINE_PIECES, LINE_VECTORS
 from tests.conftest import index_without
 
 STRONG = (retrieve.DEFINES, retrieve.DEFINES_NAMED)  # the definition signals that make a candidate
@@ -262,3 +263,34 @@ def test_counts_of_other_passages_are_not_used(index_dir: Path, tmp_path: Path) 
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert read_counts(copy, verify_index(copy)) is None
     assert Index.load(copy).lexicon.df == Index.load(index_dir).lexicon.df
+
+
+def test_each_passage_keeps_the_word_pieces_of_its_own_text(engine: Engine, index_dir: Path) -> None:
+    index = engine.index
+    assert index.line_pieces is not None and LINE_PIECES in verify_index(index_dir)["sha256"]
+    assert len(index.line_pieces.starts) == len(index.passages) + 1
+    for p in [p for p in index.passages if p.local_section][:8]:
+        codes, scales = index.line_pieces.of(index.position[p.id])
+        own = engine.embed.pieces(unicodedata.normalize("NFKC", p.text))  # type: ignore[attr-defined]
+        assert codes.dtype == np.int8 and len(codes) == len(own.names) > 0
+        assert ((codes * scales[:, None]) * own.vectors).sum(axis=1).min() > 0.999  # stored in 8 bits
+
+
+def test_the_answer_reads_the_question_matched_piece_by_piece_against_its_top_passage(engine: Engine) -> None:
+    question = "what is the max lambda timeout"
+    read: dict[str, float] = {}
+    engine.answer(question, signals_out=read)
+    scored = rank(engine.index, engine.embed, question)
+    assert engine.index.line_pieces is not None
+    q = engine.embed.pieces(scored.query.normalised)  # type: ignore[attr-defined]
+    top = engine.index.line_pieces.of(engine.index.position[scored.ranked[0].passage.id])
+    assert (read["piece_mean"], read["piece_least"]) == pytest.approx(piece_match(q, *top), abs=1e-6)
+    assert read["piece_mean"] > 0.4 and read["piece_least"] <= read["piece_mean"]
+    unrelated = piece_match(engine.embed.pieces("how tall is mount everest"), *top)  # type: ignore[attr-defined]
+    assert unrelated[0] < read["piece_mean"] - 0.1
+    assert piece_match(engine.embed.pieces("what is it?"), *top) == (0.0, 0.0)  # type: ignore[attr-defined]
+
+
+def test_an_index_built_without_pieces_loads_and_reads_no_match(index_dir: Path, tmp_path: Path) -> None:
+    bare = index_without(index_dir, tmp_path, LINE_PIECES, LINE_PIECE_SCALES, LINE_PIECE_STARTS)
+    assert Index.load(bare).line_pieces is None

@@ -12,12 +12,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from kg.embed import Pieces
 from kg.errors import BadRequest, PayloadTooLarge
 from kg.model import Answer, Citation, Fact, FactRef, Passage, QuestionKind
 from kg.qa.calibrate import Calibration, load_calibration, signals, without_unsaid, word_signals
 from kg.qa.compose import compose
 from kg.qa.index import Index
 from kg.qa.lexicon import Lexicon
+from kg.qa.pieces import piece_match
 from kg.qa.question import Query, analyse
 from kg.qa.question_map import QuestionMap
 from kg.qa.retrieve import (
@@ -216,6 +218,17 @@ def _path_key(second: Scored, hops: list[Candidate]) -> tuple[bool, float]:
     return second.ranked[0].passage.id != hops[0].passage.id, hops[0].score + second.ranked[0].score
 
 
+def _piece_signals(index: Index, embed: object, query: Query, ranked: list[Candidate]) -> dict[str, float]:
+    """The question matched piece by piece against the top passage's own text (``kg.qa.pieces``): the mean and
+    the least of its content pieces' best cosines; 0 without pieces (an index or an encoder without them)."""
+    pieces = getattr(embed, "pieces", None)
+    q = pieces(query.normalised) if pieces is not None and ranked and (query.terms or query.services) else None
+    if q is None or index.line_pieces is None:
+        return {"piece_mean": 0.0, "piece_least": 0.0}
+    mean, least = piece_match(q, *index.line_pieces.of(index.position[ranked[0].passage.id]))
+    return {"piece_mean": mean, "piece_least": least}
+
+
 def _dropped_rise(index: Index, embed: object, query: Query, ranked: list[Candidate], used: Sequence[Passage]) -> float:
     """How much the question's similarity to the top passage's own text rises when the words of the question
     the answer does not say are dropped (one more question embedding; 0 when it says them all)."""
@@ -306,6 +319,7 @@ def answer(
     used = composed.passages if composed else ()
     read = signals(index, scored.query, ranked, used, asked)  # of the top passage and the lines the answer used
     read["dropped_rise"] = _dropped_rise(index, embed, scored.query, ranked, used)
+    read.update(_piece_signals(index, embed, scored.query, ranked))
     read.update(word_signals(calibration, q, read))
     conf = confidence(scored, calibration, read)
     threshold = abstain_threshold(calibration, threshold, read)
@@ -437,20 +451,39 @@ def _fact_refs(index: Index, facts: list[Fact]) -> list[FactRef]:
     return refs
 
 
-def vector_fn(embedder: object, question_map: QuestionMap | None = None) -> object:
-    """A cached single-question encoder: repeated questions (Slack retries, eval baselines) embed once; with a
-    ``question_map``, each vector is read through it (``kg.qa.question_map``)."""
-    cache: dict[str, np.ndarray] = {}
+class QueryEncoder:
+    """A cached single-question encoder, called as ``embed(text)``: repeated questions (Slack retries, eval
+    baselines) embed once; with a ``question_map``, each vector is read through it (``kg.qa.question_map``).
+    ``pieces(text)``: the question's word pieces, from the same pass of the model (None from an embedder that
+    does not give them)."""
 
-    def embed(text: str) -> np.ndarray:
-        v = cache.get(text)
-        if v is None:
-            v = embedder.encode([text])[0]  # type: ignore[attr-defined]
-            if question_map is not None:
-                v = question_map.apply(v)
-            if len(cache) > 4096:
-                cache.clear()
-            cache[text] = v
-        return v
+    def __init__(self, embedder: object, question_map: QuestionMap | None = None) -> None:
+        self.embedder = embedder
+        self.question_map = question_map
+        self.cache: dict[str, tuple[np.ndarray, Pieces | None]] = {}
 
-    return embed
+    def read(self, text: str) -> tuple[np.ndarray, Pieces | None]:
+        hit = self.cache.get(text)
+        if hit is None:
+            if hasattr(self.embedder, "encode_pieces"):
+                vectors, pieces = self.embedder.encode_pieces([text])
+                v, p = vectors[0], pieces[0]
+            else:
+                v, p = self.embedder.encode([text])[0], None  # type: ignore[attr-defined]
+            if self.question_map is not None:
+                v = self.question_map.apply(v)
+            if len(self.cache) > 4096:
+                self.cache.clear()
+            hit = self.cache[text] = (v, p)
+        return hit
+
+    def __call__(self, text: str) -> np.ndarray:
+        return self.read(text)[0]
+
+    def pieces(self, text: str) -> Pieces | None:
+        return self.read(text)[1]
+
+
+def vector_fn(embedder: object, question_map: QuestionMap | None = None) -> QueryEncoder:
+    """The query encoder ``answer()`` and ``rank()`` call (``QueryEncoder``)."""
+    return QueryEncoder(embedder, question_map)

@@ -57,6 +57,10 @@ FEATURES = (
     "dense",  # cosine similarity of question and top passage
     "line_dense",  # ... and of question and the top passage's own text, without its headings
     "dropped_rise",  # how much line_dense rises when the question's words the answer does not say are dropped
+    # the question matched piece by piece against the top passage's own text (kg.qa.pieces): the mean and the
+    # least of its content pieces' best cosines, how much of the question the line says in any words
+    "piece_mean",
+    "piece_least",
     "keyword",  # BM25 score of the top passage, scaled to the best of the run
     "service_own",  # the passage belongs to a service the question names
     "service_section",  # its section names one

@@ -23,7 +23,7 @@ from kg.names import read_mentions, text_key
 from kg.qa.lexicon import Lexicon
 from kg.text import stem, terms
 from kg.triples import TripleStore, open_store
-from kg.vectors import VectorIndex, open_vectors, read_line_vectors, required_files
+from kg.vectors import LinePieces, VectorIndex, open_vectors, read_line_pieces, read_line_vectors, required_files
 from kg.vocab import STOPWORDS
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ class Index:
     facts_by_passage: dict[str, list[Fact]] = field(default_factory=dict)
     passage_vectors: np.ndarray | None = None
     line_vectors: np.ndarray | None = None  # kg.vectors.LINE_VECTORS; None for an index built before them
+    line_pieces: LinePieces | None = None  # kg.vectors.LINE_PIECES; None for an index built without them
     _keys: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
     _words: dict[str, frozenset[str]] = field(default_factory=dict)
     # services named anywhere in a passage's section: notes about CloudFormation may sit under "CICD"
@@ -172,6 +173,7 @@ class Index:
             ids = [p.id for p in passages]
             passage_vectors = vectors.fetch(ids) if ids else None
             line_vectors = read_line_vectors(folder, len(passages))
+            line_pieces = read_line_pieces(folder, len(passages))
         except (OSError, ValueError, RuntimeError, KeyError) as exc:
             raise IndexCorrupt(
                 f"the vectors of index file {vector_file} cannot be loaded from {vectors_url(vector_store, folder)}: "
@@ -225,6 +227,7 @@ class Index:
         index.families = PassageFamilies(index.by_id)
         index.passage_vectors = passage_vectors
         index.line_vectors = line_vectors
+        index.line_pieces = line_pieces
         if line_vectors is None and passages:
             log.warning(
                 "index %s has no vectors of the lines alone (built before them): confidences run low until "
