@@ -18,7 +18,7 @@ import pytest
 from kg.manifest import verify_index
 from kg.names import MENTIONS
 from kg.qa import retrieve
-from kg.qa.answer import rank
+from kg.qa.answer import answer, rank
 from kg.qa.engine import Engine
 from kg.qa.index import Index
 from kg.qa.pieces import piece_match
@@ -291,6 +291,11 @@ def test_the_answer_reads_the_question_matched_piece_by_piece_against_its_top_pa
     assert piece_match(engine.embed.pieces("what is it?"), *top) == (0.0, 0.0)  # type: ignore[attr-defined]
 
 
-def test_an_index_built_without_pieces_loads_and_reads_no_match(index_dir: Path, tmp_path: Path) -> None:
-    bare = index_without(index_dir, tmp_path, LINE_PIECES, LINE_PIECE_SCALES, LINE_PIECE_STARTS)
-    assert Index.load(bare).line_pieces is None
+def test_an_index_built_without_pieces_loads_and_reads_no_match(
+    engine: Engine, index_dir: Path, tmp_path: Path
+) -> None:
+    bare = Index.load(index_without(index_dir, tmp_path, LINE_PIECES, LINE_PIECE_SCALES, LINE_PIECE_STARTS))
+    assert bare.line_pieces is None
+    read: dict[str, float] = {}
+    answer(bare, engine.embed, "what is the max lambda timeout", signals_out=read)
+    assert read["piece_mean"] == 0.0 and read["piece_least"] == 0.0
