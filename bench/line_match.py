@@ -1,32 +1,24 @@
-"""The question matched piece by piece against the answer's own line, as a confidence signal: measured
-outside the fit, on the train split only.
+"""The question matched piece by piece against the answer's own text (``kg.qa.pieces``, built into the
+confidence as ``piece_mean`` and ``piece_least``): what the stored form of the pieces costs or keeps, and the
+match as a ranking signal, measured outside the fit, on the train split only.
 
-The confidence reads how near the question is to the answer's line as wholes (one vector each: ``line_dense``)
-and which of the question's words the line lacks, word by word. Nothing says whether each part of the question
-is said somewhere in the line in other words ("how far back" against "retention", "pricier" against "the
-expensive one"). This script measures that as late interaction (as ColBERT scores): the question and the first
-citation's text are read through the model, each piece in its context; for each of the question's content
-pieces, its best cosine against the line's pieces; the signal is their mean (with the least of them and the
-share under 0.6 as a second variant).
+The index keeps each passage's pieces in 8 bits on the model's 384 dimensions. This script reads the question
+and the first citation's text through the model piece by piece (torch, float) and recomputes the two confidence
+signals in other stored forms: as the model gives them, the first 64 pieces only, in 8 bits, on the 64 principal
+axes of the train lines' pieces, and all three together; and without the match (both signals 0). Each form
+replaces the two built-in columns of the rows ``make fit`` kept (``CACHE/train-signals.json``, whose words
+models' signals were fitted without each corpus); the confidence is refitted with each corpus left out in turn
+(``make fit``'s ``out_of_corpus``) at each regularisation of the fit's grid, and at the one with the least
+leave-one-corpus-out log loss, train questions are counted handled right as the fit counts them (thresholds by
+kind, the smoothing chosen without each corpus).
 
-Every train question is answered with abstention off, as ``make fit`` answers it. The confidence is then
-refitted with each corpus left out in turn, with and without the signal, on the rows ``make fit`` kept
-(``CACHE/train-signals.json``, whose words models' signals were fitted without each corpus), at each
-regularisation of the fit's grid; at the one with the least leave-one-corpus-out log loss, train questions
-handled right are counted as the fit counts them (thresholds by kind, the smoothing chosen without each corpus).
+With ``--index DIR``, what the pieces cost on a built index: the pieces of every passage's own text, their size
+in 8 bits on 384 dimensions and on 64 axes, and the time the query encoder (ONNX, as ``answer()`` loads it)
+takes to read one passage's own text.
 
-The line's pieces are read in four ways, for what keeping them in the index would cost: as the model gives them
-(float, 384 dimensions), the first 64 pieces only, in 8-bit integers, and projected onto the 64 principal axes of
-the train lines' pieces.
-
-With ``--index DIR``, what the pieces would cost on a built index instead: the pieces of every passage's own
-text, their size kept in 8 bits on 384 dimensions and on 64 axes, and the time the query encoder (ONNX, as
-``answer()`` loads it) takes to read one passage's own text, as reading the answer's line at question time
-would.
-
-With ``--ranking``, each candidate's match (the question against the candidate's own text) as a ranking signal
-instead: right passage first, each corpus ranked by ``make fit``'s listwise weights fitted without it, with the
-committed ranking signals and with the match added.
+With ``--ranking``, each candidate's match (the question against the candidate's own text, read by the model)
+as a ranking signal: right passage first, each corpus ranked by ``make fit``'s listwise weights fitted without
+it, with the committed ranking signals and with the match added.
 
 Run (after ``scripts/fit.py --cache CACHE``, which writes ``CACHE/train-signals.json``):
   .venv/bin/python bench/line_match.py --corpora data/eval/corpora.json --cache .cache/fit
@@ -52,14 +44,18 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from fit import (  # noqa: E402  (the fit's own grids, threshold rule, loss and ranking fit)
+from fit import (  # noqa: E402  (the fit's own grids, threshold rule, loss and fits)
     C_GRID,
     fit_ranking_loco,
     fit_thresholds,
     log_loss,
+    out_of_corpus,
 )
 
+from kg.qa.calibrate import FEATURES  # noqa: E402
 from kg.qa.pieces import content_pieces  # noqa: E402  (the engine's own choice of a question's pieces)
+
+BUILT_IN = [FEATURES.index("piece_mean"), FEATURES.index("piece_least")]  # the confidence's columns of the match
 
 LOW = 0.6  # a piece "not said" in the line below this cosine (the second variant's share)
 KEEP = 64  # pieces of a line kept in the truncated variant
@@ -136,30 +132,24 @@ def principal_axes(lines: list[tuple[list[str], np.ndarray]], n: int) -> tuple[n
     return mean, vt[:n].T
 
 
-def loco_probs(x: np.ndarray, rows: list[dict[str, Any]], c: float) -> list[float]:
-    """Each corpus's probabilities from a logistic model fitted on the other corpora (as make fit's
-    out_of_corpus, on a matrix of signals)."""
-    from sklearn.linear_model import LogisticRegression
-
-    y = np.array([r["right"] for r in rows], dtype=int)
-    corpus = np.array([r["corpus"] for r in rows])
-    probs = np.zeros(len(rows))
-    for name in sorted(set(corpus)):
-        out = corpus == name
-        mean, scale = x[~out].mean(axis=0), x[~out].std(axis=0)
-        scale[scale == 0] = 1.0
-        model = LogisticRegression(C=c, max_iter=3000).fit((x[~out] - mean) / scale, y[~out])
-        probs[out] = model.predict_proba((x[out] - mean) / scale)[:, 1]
-    return [float(p) for p in probs]
-
-
-def measure(x: np.ndarray, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def measure(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The regularisation of least leave-one-corpus-out log loss, that loss, and train questions handled right
     as make fit counts them (its smoothing curve and the count with the smoothing chosen without each corpus)."""
-    losses = {c: (probs := loco_probs(x, rows, c), log_loss(probs, rows)) for c in C_GRID}
+    losses = {c: (probs := out_of_corpus(rows, c), log_loss(probs, rows)) for c in C_GRID}
     c = min(C_GRID, key=lambda k: (losses[k][1], k))
     smoothing, _, curve, loco = fit_thresholds(losses[c][0], rows)
     return {"c": c, "log_loss": round(losses[c][1], 4), "smoothing": smoothing, "curve": curve, "handled": loco}
+
+
+def with_match(rows: list[dict[str, Any]], values: list[list[float]]) -> list[dict[str, Any]]:
+    """``rows`` with the confidence's two columns of the match (mean, least) replaced by ``values``."""
+    out = []
+    for r, v in zip(rows, values, strict=True):
+        sig = list(r["signals"])
+        for col, x in zip(BUILT_IN, v, strict=True):
+            sig[col] = x
+        out.append({**r, "signals": sig})
+    return out
 
 
 def index_costs(folder: Path, rounds: int = 3) -> str:
@@ -271,20 +261,18 @@ def main() -> int:
     lines = token_vectors([a["line"] for a in answered])
     stop = frozenset(STOPWORDS)
     basis = principal_axes(lines, AXES)
-    variants = {
+    variants: dict[str, dict[str, Any]] = {
         "as the model gives them": {},
         f"first {KEEP} pieces": {"keep": KEEP},
         "8-bit": {"int8": True},
         f"{AXES} principal axes": {"basis": basis},
-        f"{AXES} principal axes, 8-bit, first {KEEP} pieces": {"basis": basis, "int8": True, "keep": KEEP},
+        f"{AXES} principal axes, 8-bit": {"basis": basis, "int8": True},
     }
-    x = np.array([r["signals"] for r in rows], dtype=float)
-    base = measure(x, rows)
-    print(f"{len(rows)} train questions; committed signals: {base}")
+    print(f"{len(rows)} train questions; built in (the index's 8-bit pieces): {measure(rows)}")
+    print(f"without the match: {measure(with_match(rows, [[0.0, 0.0]] * len(rows)))}")
     for name, kw in variants.items():
-        m = np.array([match(q, line, stop, **kw) for q, line in zip(questions, lines, strict=True)])
-        for label, cols in (("mean", m[:, :1]), ("mean, least, share under 0.6", m)):
-            print(f"{name}, {label}: {measure(np.c_[x, cols], rows)}")
+        m = [match(q, line, stop, **kw)[:2] for q, line in zip(questions, lines, strict=True)]
+        print(f"{name}: {measure(with_match(rows, m))}")
     return 0
 
 

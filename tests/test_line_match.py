@@ -62,3 +62,16 @@ def test_nothing_to_match_reads_zero(bench, pieces) -> None:  # type: ignore[no-
 def test_a_long_text_has_one_name_for_each_vector_the_model_gives(bench) -> None:  # type: ignore[no-untyped-def]
     [(names, vectors)] = bench.token_vectors(["timeout " * 400])
     assert len(names) == len(vectors) < 400
+
+
+def test_a_stored_form_replaces_the_built_in_columns_only(bench) -> None:  # type: ignore[no-untyped-def]
+    from kg.qa.calibrate import FEATURES
+
+    rows = [{"corpus": "a", "signals": [float(i) for i in range(len(FEATURES))]}]
+    [got] = bench.with_match(rows, [[0.9, 0.4]])
+    mean, least = FEATURES.index("piece_mean"), FEATURES.index("piece_least")
+    assert (got["signals"][mean], got["signals"][least]) == (0.9, 0.4)
+    assert [v for i, v in enumerate(got["signals"]) if i not in (mean, least)] == [
+        v for i, v in enumerate(rows[0]["signals"]) if i not in (mean, least)
+    ]
+    assert rows[0]["signals"][mean] == float(mean)  # the rows given are left as they were
