@@ -2,15 +2,15 @@
 confidence as ``piece_mean`` and ``piece_least``): what the stored form of the pieces costs or keeps, and the
 match as a ranking signal, measured outside the fit, on the train split only.
 
-The index keeps each passage's pieces in 8 bits on the model's 384 dimensions. This script reads the question
-and the first citation's text through the model piece by piece (torch, float) and recomputes the two confidence
-signals in other stored forms: as the model gives them, the first 64 pieces only, in 8 bits, on the 64 principal
-axes of the train lines' pieces, and all three together; and without the match (both signals 0). Each form
-replaces the two built-in columns of the rows ``make fit`` kept (``CACHE/train-signals.json``, whose words
-models' signals were fitted without each corpus); the confidence is refitted with each corpus left out in turn
-(``make fit``'s ``out_of_corpus``) at each regularisation of the fit's grid, and at the one with the least
-leave-one-corpus-out log loss, train questions are counted handled right as the fit counts them (thresholds by
-kind, the smoothing chosen without each corpus).
+The index keeps each passage's pieces in 8 bits on the model's 384 dimensions. This script reads the question and
+the first citation's text through the model piece by piece (torch, float) and recomputes the two confidence signals
+in other stored forms: as the model gives them, the first 64 pieces only, in 8 bits, on the 64 principal axes of
+the train lines' pieces, and on those axes in 8 bits (what a smaller index would keep); and without the match (both
+signals 0). Each form replaces the two built-in columns of the rows ``make fit`` kept
+(``CACHE/train-signals.json``, whose words models' signals were fitted without each corpus); the confidence is
+refitted with each corpus left out in turn (``make fit``'s ``out_of_corpus``) at each regularisation of the fit's
+grid, and at the one with the least leave-one-corpus-out log loss, train questions are counted handled right as the
+fit counts them (thresholds by kind, the smoothing chosen without each corpus).
 
 With ``--index DIR``, what the pieces cost on a built index: the pieces of every passage's own text, their size
 in 8 bits on 384 dimensions and on 64 axes, and the time the query encoder (ONNX, as ``answer()`` loads it)

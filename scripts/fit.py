@@ -437,12 +437,20 @@ def _break_even(share: float) -> float:
     return round(share / (1 + share), 4)
 
 
-def _thresholds(counts: Counts, smoothing: float) -> tuple[float, dict[str, float]]:
-    """The threshold over all questions, and each kind's drawn toward it by ``smoothing`` wrong answers."""
+Smoothing = float | dict[str | None, float]  # one for every kind, or one for each kind (None: the rest's)
+
+
+def _thresholds(counts: Counts, smoothing: Smoothing) -> tuple[float, dict[str, float]]:
+    """The threshold over all questions, and each kind's drawn toward it by ``smoothing`` wrong answers (one
+    number for every kind, or a number for each kind with None's for a kind not named)."""
     wrong, unanswerable = counts.get(None, (0, 0))
     overall = unanswerable / max(1, wrong)
+
+    def weight(kind: str) -> float:
+        return smoothing if not isinstance(smoothing, dict) else smoothing.get(kind, smoothing.get(None, 0.0))
+
     by_kind = {
-        kind: _break_even((u + smoothing * overall) / max(1e-9, w + smoothing))
+        kind: _break_even((u + weight(kind) * overall) / max(1e-9, w + weight(kind)))
         for kind, (w, u) in counts.items()
         if kind is not None
     }
@@ -467,38 +475,48 @@ def kind_thresholds(rows: list[dict[str, Any]], smoothing: float) -> dict[str, f
     return _thresholds(_counts(rows), smoothing)[1]
 
 
+class LeftOut:
+    """Rows with their leave-one-corpus-out probabilities, counted handled right with each corpus read at
+    abstention thresholds counted without it."""
+
+    def __init__(self, probs: list[float], rows: list[dict[str, Any]]) -> None:
+        self.probs, self.rows = probs, rows
+        self.kinds = [row_kind(r) for r in rows]
+        self.by: dict[str, list[int]] = defaultdict(list)
+        for i, r in enumerate(rows):
+            self.by[r["corpus"]].append(i)
+        self.every = _counts(rows)
+        self.own = {name: _counts([rows[i] for i in idx]) for name, idx in self.by.items()}
+
+    def handled(self, names: list[str], smoothing: Smoothing, without: str | None = None, kind: Any = ...) -> int:
+        """The rows of corpora ``names`` (of ``kind`` only, unless ...) handled right, each corpus read at
+        thresholds counted without it (and without corpus ``without``)."""
+        n = 0
+        for name in names:
+            counts = _less(self.every, self.own[name])
+            if without is not None:
+                counts = _less(counts, self.own[without])
+            overall, by_kind = _thresholds(counts, smoothing)
+            idx = [i for i in self.by[name] if kind is ... or self.kinds[i] == kind]
+            ts = [by_kind.get(self.kinds[i] or "", overall) for i in idx]
+            n += handled_right([self.probs[i] for i in idx], [self.rows[i] for i in idx], ts)
+        return n
+
+
 def fit_thresholds(probs: list[float], rows: list[dict[str, Any]]) -> tuple[int, dict[str, float], dict[int, int], int]:
     """The smoothing of the kinds' thresholds, chosen by the most rows handled right with each corpus read at
     thresholds counted without it (the more smoothing on ties); the kinds' thresholds counted on all rows;
     that count for each smoothing tried; and the leave-one-corpus-out count, each corpus read at thresholds
     counted without it, with the smoothing chosen without it."""
-    by: dict[str, list[int]] = defaultdict(list)
-    for i, r in enumerate(rows):
-        by[r["corpus"]].append(i)
-    every = _counts(rows)
-    own = {name: _counts([rows[i] for i in idx]) for name, idx in by.items()}
-    kinds = [row_kind(r) for r in rows]
-
-    def handled(names: list[str], smoothing: float, without: str | None = None) -> int:
-        """The rows of corpora ``names`` handled right, each corpus read at thresholds counted without it (and
-        without corpus ``without``)."""
-        n = 0
-        for name in names:
-            counts = _less(every, own[name])
-            if without is not None:
-                counts = _less(counts, own[without])
-            overall, by_kind = _thresholds(counts, smoothing)
-            ts = [by_kind.get(kinds[i] or "", overall) for i in by[name]]
-            n += handled_right([probs[i] for i in by[name]], [rows[i] for i in by[name]], ts)
-        return n
+    left = LeftOut(probs, rows)
 
     def best(names: list[str], without: str | None = None) -> int:
-        return max(SMOOTHING_GRID, key=lambda m: (handled(names, m, without), m))
+        return max(SMOOTHING_GRID, key=lambda m: (left.handled(names, m, without), m))
 
-    names = sorted(by)
-    curve = {m: handled(names, m) for m in SMOOTHING_GRID}
+    names = sorted(left.by)
+    curve = {m: left.handled(names, m) for m in SMOOTHING_GRID}
     chosen = max(SMOOTHING_GRID, key=lambda m: (curve[m], m))
-    loco = sum(handled([name], best([c for c in names if c != name], name)) for name in names)
+    loco = sum(left.handled([name], best([c for c in names if c != name], name)) for name in names)
     return chosen, kind_thresholds(rows, chosen), curve, loco
 
 
